@@ -1,0 +1,259 @@
+"""Settings from `[tool.celery-patterns]` in pyproject.toml, found by walking up from a file.
+
+Validation is strict: an invalid value raises `ConfigError` (the CLI exits 2 with the
+message); an unknown key produces a warning, as ruff does.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .ftypes import Severity
+
+SECTION = "celery-patterns"
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None  # None: every rule
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    foreign_packages: tuple[str, ...] = ("rag",)
+    polling_helpers: tuple[str, ...] = ("_run_sync_task_with_polling",)
+    app_import: str = "from core.celery import app"
+    task_name_template: str = "{package}.{name}"
+    root: str | None = None  # directory of the pyproject.toml the settings came from
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    # --- rule selection -----------------------------------------------------------------
+    def enabled_codes(self, all_codes, path: str | None = None) -> set[str]:
+        codes = set(all_codes)
+        if self.select is not None:
+            codes = {c for c in codes if _matches_any(c, self.select)}
+        codes = {c for c in codes if not _matches_any(c, self.ignore)}
+        if path is not None:
+            for pattern, ignored in self.per_file_ignores:
+                if self.path_matches(path, pattern):
+                    codes = {c for c in codes if not _matches_any(c, ignored)}
+        return codes
+
+    def severity_for(self, code: str, default: Severity) -> Severity:
+        for key, value in self.severity:
+            if key == code:
+                return value
+        return default
+
+    def path_matches(self, path: str, pattern: str) -> bool:
+        """Glob match against the path relative to the settings root, or its name."""
+        relative = self.relative(path)
+        name = os.path.basename(path)
+        pattern = pattern.rstrip("/")
+        return (
+            fnmatch.fnmatchcase(relative, pattern)
+            or fnmatch.fnmatchcase(name, pattern)
+            or fnmatch.fnmatchcase(relative, pattern + "/*")
+            or any(fnmatch.fnmatchcase(part, pattern) for part in Path(relative).parts[:-1])
+        )
+
+    def is_excluded(self, path: str) -> bool:
+        return any(self.path_matches(path, p) for p in (*self.exclude, *self.extend_exclude))
+
+    def relative(self, path: str) -> str:
+        if self.root:
+            try:
+                return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return Path(path).as_posix()
+
+    def merged(self, **overrides) -> "Settings":
+        """A copy with some values replaced (used by the CLI flags and the LSP settings)."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **clean)
+
+
+def _matches_any(code: str, prefixes) -> bool:
+    # "ALL", an exact code or a prefix ("CEL00" selects CEL001-CEL009), as ruff allows.
+    return any(p == "ALL" or code.startswith(p) for p in prefixes)
+
+
+# --- loading ---------------------------------------------------------------------------
+_KNOWN_KEYS = {
+    "select", "ignore", "severity", "per-file-ignores", "exclude", "extend-exclude",
+    "foreign-packages", "polling-helpers", "app-import", "task-name-template",
+}
+
+
+def find_config_file(start: str | os.PathLike) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has our section."""
+    return _find_config_file(os.path.abspath(start))
+
+
+@lru_cache(maxsize=512)
+def _find_config_file(start: str) -> Path | None:
+    path = Path(start)
+    if not path.is_dir():
+        path = path.parent
+    for directory in (path, *path.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and _has_section(candidate):
+            return candidate
+    return None
+
+
+def _has_section(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return f"[tool.{SECTION}" in text or f'[tool."{SECTION}"' in text
+
+
+def settings_for(path: str | os.PathLike) -> Settings:
+    """Settings that apply to a file or directory (defaults when no config is found)."""
+    config = find_config_file(path)
+    if config is None:
+        return Settings()
+    return load_settings(config)
+
+
+def load_settings(pyproject: Path) -> Settings:
+    stat = pyproject.stat()
+    return _load_settings(str(pyproject), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _load_settings(pyproject: str, _mtime: int, _size: int) -> Settings:
+    # mtime and size are part of the cache key so an edited file is read again.
+    try:
+        with open(pyproject, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot read configuration: {exc}") from None
+    table = data.get("tool", {}).get(SECTION, {})
+    return parse_settings(table, source=pyproject, root=str(Path(pyproject).parent))
+
+
+def parse_settings(table: dict, source: str = "configuration", root: str | None = None,
+                   base: Settings | None = None) -> Settings:
+    """Validate a `[tool.celery-patterns]` table (or LSP settings with the same keys)."""
+    from .rules import all_codes  # late import: rules import nothing from here
+
+    known_codes = set(all_codes()) | {"CEL000"}
+    base = base or Settings()
+    warnings = []
+    values: dict = {}
+
+    def where(key: str) -> str:
+        return f"{source}: `{key}`"
+
+    def str_list(key: str) -> tuple[str, ...]:
+        value = table[key]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where(key)} must be a list of strings")
+        return tuple(value)
+
+    def code_list(key: str) -> tuple[str, ...]:
+        codes = tuple(c.strip().upper() for c in str_list(key))
+        for code in codes:
+            if code != "ALL" and not any(k.startswith(code) for k in known_codes):
+                raise ConfigError(f"{where(key)}: unknown rule code {code!r}")
+        return codes
+
+    for key in table:
+        if key not in _KNOWN_KEYS:
+            warnings.append(f"{source}: unknown key `{key}` in [tool.{SECTION}] ignored")
+    if "select" in table:
+        values["select"] = code_list("select")
+    if "ignore" in table:
+        values["ignore"] = code_list("ignore")
+    if "severity" in table:
+        raw = table["severity"]
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where('severity')} must be a table of CODE = \"high|medium|low\"")
+        pairs = []
+        for code, level in raw.items():
+            if code.upper() not in known_codes:
+                raise ConfigError(f"{where('severity')}: unknown rule code {code!r}")
+            if not isinstance(level, str):
+                raise ConfigError(f"{where('severity')}: value for {code} must be a string")
+            try:
+                pairs.append((code.upper(), Severity.parse(level)))
+            except ValueError as exc:
+                raise ConfigError(f"{where('severity')}: {exc}") from None
+        values["severity"] = tuple(pairs)
+    if "per-file-ignores" in table:
+        raw = table["per-file-ignores"]
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where('per-file-ignores')} must be a table of \"glob\" = [codes]")
+        entries = []
+        for pattern, codes in raw.items():
+            if isinstance(codes, str):
+                codes = [codes]
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise ConfigError(f"{where('per-file-ignores')}: value for {pattern!r} must be a list of codes")
+            entries.append((pattern, tuple(c.upper() for c in codes)))
+        values["per_file_ignores"] = tuple(entries)
+    for key in ("exclude", "extend-exclude", "foreign-packages", "polling-helpers"):
+        if key in table:
+            values[key.replace("-", "_")] = str_list(key)
+    for package in values.get("foreign_packages", ()):
+        if not package or not all(part.isidentifier() for part in package.split(".")):
+            raise ConfigError(f"{where('foreign-packages')}: {package!r} is not a package name")
+    if "app-import" in table:
+        value = table["app-import"]
+        if not isinstance(value, str) or not _valid_app_import(value):
+            raise ConfigError(f"{where('app-import')} must look like `from core.celery import app`")
+        values["app_import"] = value
+    if "task-name-template" in table:
+        value = table["task-name-template"]
+        if not isinstance(value, str) or "{name}" not in value:
+            raise ConfigError(f"{where('task-name-template')} must be a string containing {{name}}")
+        try:
+            value.format(package="p", module="m", name="n")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"{where('task-name-template')}: {exc!r}; use {{package}}, {{module}}, {{name}}") from None
+        values["task_name_template"] = value
+    return replace(base, root=root or base.root, warnings=tuple(warnings), **values)
+
+
+def _valid_app_import(text: str) -> bool:
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return (
+        len(tree.body) == 1
+        and isinstance(tree.body[0], (ast.Import, ast.ImportFrom))
+        and len(tree.body[0].names) == 1
+    )
+
+
+def app_import_name(app_import: str) -> str:
+    """The local name an `app-import` statement binds (`app` for the default)."""
+    import ast
+
+    node = ast.parse(app_import).body[0]
+    alias = node.names[0]
+    return alias.asname or alias.name.split(".")[0]

@@ -1,0 +1,303 @@
+"""The engine: parse once, gather module facts, run every enabled rule, return findings.
+
+It knows no rule by name. The CLI and the language server both call `check_source`,
+`compute_fix` and `fix_source`; nothing else reaches into the rules.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import re
+import sys
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .facts import ModuleFacts
+from .ftypes import FileReport, Finding, Fix, FixSafety, Position, Range, Severity, TextEdit
+from .rules import all_rules, rule_by_code
+from .source import DecodeError, LineIndex, apply_edits, decode_source
+
+SYNTAX_CODE = "CEL000"
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?(?![:\w])",
+    re.IGNORECASE,
+)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+# libcst and the collector recurse per nesting level; deeply nested but valid code
+# (generated tables, long operator chains) must not turn into a crash.
+if sys.getrecursionlimit() < 10_000:
+    sys.setrecursionlimit(10_000)
+
+
+@dataclass
+class Checked:
+    """A check's result together with what a later fix needs (parsed once)."""
+
+    report: FileReport
+    facts: ModuleFacts | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def module_name_for(path: str, root: str | None = None) -> str | None:
+    """A file's dotted module name relative to its source root.
+
+    The root is the topmost directory of the chain of packages (`__init__.py`) holding
+    the file; a file outside any package is named relative to `root` (the directory of
+    the configuration), with a leading `src/` dropped.
+    """
+    file = Path(os.path.abspath(path))
+    parts = [file.stem] if file.stem != "__init__" else []
+    directory = file.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    if len(parts) > 1 or (file.parent / "__init__.py").is_file() or root is None:
+        return ".".join(parts) or None
+    try:
+        relative = file.with_suffix("").relative_to(os.path.abspath(root)).parts
+    except ValueError:
+        return ".".join(parts) or None
+    if relative and relative[0] == "src":
+        relative = relative[1:]
+    return ".".join(relative) or None
+
+
+def check_source(source: str, path: str = "<string>", settings: Settings | None = None,
+                 module_name: str | None = None) -> Checked:
+    """Check one decoded source text."""
+    settings = settings or Settings()
+    index = LineIndex(source)
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        return Checked(FileReport(path, _syntax_findings(exc, index, settings, path), source, syntax_error=True))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings, path)
+        return Checked(FileReport(path, finding, source, syntax_error=True))
+
+    enabled = settings.enabled_codes((r.code for r in all_rules()), path if path != "<string>" else None)
+    rules = [r for r in all_rules() if r.code in enabled and _triggered(r, source)]
+    findings: list[Finding] = []
+    errors: list[str] = []
+    facts = None
+    if rules:
+        try:
+            facts = ModuleFacts(tree, source, index, path, module_name)
+        except RecursionError:
+            finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings, path)
+            return Checked(FileReport(path, finding, source), None)
+        for rule in rules:
+            try:
+                findings.extend(rule.check(facts, settings))
+            except Exception:  # one broken rule must not hide the others
+                errors.append(f"{path}: internal error in {rule.code}:\n{traceback.format_exc()}")
+    findings = _finish(findings, index, settings)
+    return Checked(FileReport(path, findings, source), facts, errors)
+
+
+def check_bytes(data: bytes, path: str, settings: Settings | None = None,
+                module_name: str | None = None) -> Checked:
+    try:
+        source = decode_source(data)
+    except DecodeError as exc:
+        settings = settings or Settings()
+        finding = _syntax_finding(f"cannot decode file: {exc}", Position(0, 0), LineIndex(""), settings, path)
+        return Checked(FileReport(path, finding, None, syntax_error=True))
+    return check_source(source, path, settings, module_name)
+
+
+def _triggered(rule, source: str) -> bool:
+    return not rule.triggers or any(t in source for t in rule.triggers)
+
+
+def _finish(findings: list[Finding], index: LineIndex, settings: Settings) -> list[Finding]:
+    """Severity overrides, `# noqa` suppression, de-duplication and source order."""
+    out = []
+    seen = set()
+    for finding in findings:
+        key = (finding.code, finding.range, finding.message)
+        if key in seen or _suppressed(finding, index):
+            continue
+        seen.add(key)
+        severity = settings.severity_for(finding.code, finding.severity)
+        if severity is not finding.severity:
+            finding = _with(finding, severity=severity)
+        out.append(finding)
+    out.sort(key=lambda f: (f.range.start, f.code))
+    return out
+
+
+def _with(finding: Finding, **changes) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, **changes)
+
+
+def noqa_codes(line_text: str) -> set[str] | None:
+    """Codes a line's `# noqa` comment suppresses: None if no comment, empty set = all."""
+    match = _NOQA.search(line_text)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    return {c.strip().upper() for c in codes.split(",")} if codes else set()
+
+
+def _suppressed(finding: Finding, index: LineIndex) -> bool:
+    line = index.line_text(finding.range.start.line)
+    if "noqa" not in line.lower():
+        return False
+    codes = noqa_codes(line)
+    return codes is not None and (not codes or finding.code in codes)
+
+
+def _syntax_findings(exc: SyntaxError, index: LineIndex, settings: Settings, path: str) -> list[Finding]:
+    line = max((exc.lineno or 1) - 1, 0)
+    column = max((exc.offset or 1) - 1, 0)
+    text = index.line_text(line)
+    column = min(column, len(text))
+    message = f"syntax error: {exc.msg} (line {line + 1})"
+    return _syntax_finding(message, Position(line, column), index, settings, path)
+
+
+def _syntax_finding(message: str, start: Position, index: LineIndex, settings: Settings, path: str) -> list[Finding]:
+    if SYNTAX_CODE in settings.ignore:
+        return []
+    text = index.line_text(start.line)
+    end = Position(start.line, min(start.column + 1, len(text))) if text else start
+    return [Finding(SYNTAX_CODE, message, settings.severity_for(SYNTAX_CODE, Severity.HIGH), Range(start, end))]
+
+
+# --- fixes -----------------------------------------------------------------------------
+def compute_fix(source: str, finding: Finding, settings: Settings | None = None, path: str = "<string>",
+                module_name: str | None = None, checked: Checked | None = None, context=None) -> Fix | None:
+    """The fix for one finding as text edits over `source`, or None when none is safe to offer.
+
+    A fix is only returned when the new text parses, the finding is gone on re-check and
+    no finding of another kind appeared; anything else means the fix is not offered.
+    """
+    rule = rule_by_code(finding.code)
+    if rule is None or rule.fix_safety is None or not finding.fixable:
+        return None
+    settings = settings or Settings()
+    if checked is None or checked.facts is None:
+        checked = check_source(source, path, settings, module_name)
+    if checked.facts is None:
+        return None
+    from .fixing import FixContext  # libcst is loaded only when a fix is wanted
+
+    context = context or FixContext(source, checked.facts, settings, path)
+    try:
+        new_source = rule.fix(context, finding)
+    except Exception:
+        return None
+    if new_source is None or new_source == source:
+        return None
+    if not _fix_is_sound(source, new_source, finding, checked, settings, path, module_name):
+        return None
+    return Fix(rule.fix_title or f"Fix {rule.code}", diff_edits(source, new_source), rule.fix_safety)
+
+
+def _fix_is_sound(source, new_source, finding, checked, settings, path, module_name) -> bool:
+    after = check_source(new_source, path, settings, module_name)
+    if after.report.syntax_error:
+        return False
+    before_counts = Counter(f.code for f in checked.report.findings)
+    after_counts = Counter(f.code for f in after.report.findings)
+    if after_counts[finding.code] >= before_counts[finding.code]:
+        return False
+    return all(after_counts[code] <= before_counts[code] for code in after_counts)
+
+
+def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
+    """Minimal text edits turning `old` into `new` (line diff, then trimmed per hunk)."""
+    a = _LINE.findall(old)
+    b = _LINE.findall(new)
+    index = LineIndex(old)
+    line_offsets = [0]
+    for line in a:
+        line_offsets.append(line_offsets[-1] + len(line))
+    edits = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old_chunk = "".join(a[i1:i2])
+        new_chunk = "".join(b[j1:j2])
+        prefix = _common_prefix(old_chunk, new_chunk)
+        suffix = _common_prefix(old_chunk[prefix:][::-1], new_chunk[prefix:][::-1])
+        start = line_offsets[i1] + prefix
+        end = line_offsets[i2] - suffix
+        edits.append(TextEdit(Range(index.position(start), index.position(end)),
+                              new_chunk[prefix:len(new_chunk) - suffix]))
+    return tuple(edits)
+
+
+def _common_prefix(x: str, y: str) -> int:
+    n = min(len(x), len(y))
+    i = 0
+    while i < n and x[i] == y[i]:
+        i += 1
+    return i
+
+
+@dataclass
+class FixOutcome:
+    source: str
+    applied: int
+    remaining: list[Finding]
+    checked: Checked
+
+
+def fix_source(source: str, path: str = "<string>", settings: Settings | None = None, *,
+               unsafe: bool = False, codes: set[str] | None = None, module_name: str | None = None,
+               max_rounds: int = 25) -> FixOutcome:
+    """Apply fixes until nothing changes (bounded), several per round when they don't overlap."""
+    from .fixing import FixContext
+
+    settings = settings or Settings()
+    applied = 0
+    checked = check_source(source, path, settings, module_name)
+    for _ in range(max_rounds):
+        candidates = [
+            f for f in checked.report.findings
+            if f.fixable and (codes is None or f.code in codes) and _allowed(f, unsafe)
+        ]
+        if not candidates or checked.facts is None:
+            break
+        context = FixContext(source, checked.facts, settings, path)
+        taken: list[TextEdit] = []
+        count = 0
+        for finding in candidates:
+            fix = compute_fix(source, finding, settings, path, module_name, checked, context)
+            if fix is None or (fix.safety is FixSafety.UNSAFE and not unsafe):
+                continue
+            if any(_clash(e, t) for e in fix.edits for t in taken):
+                continue
+            taken.extend(fix.edits)
+            count += 1
+        if not count:
+            break
+        new_source = apply_edits(source, taken)
+        after = check_source(new_source, path, settings, module_name)
+        if after.report.syntax_error:  # fixes that are sound alone but not together: stop
+            break
+        source, checked, applied = new_source, after, applied + count
+    return FixOutcome(source, applied, checked.report.findings, checked)
+
+
+def _allowed(finding: Finding, unsafe: bool) -> bool:
+    rule = rule_by_code(finding.code)
+    return rule is not None and rule.fix_safety is not None and (unsafe or rule.fix_safety is FixSafety.SAFE)
+
+
+def _clash(a: TextEdit, b: TextEdit) -> bool:
+    # Two insertions at one point clash too: their order would be arbitrary.
+    if a.range.start == b.range.start:
+        return True
+    return a.range.overlaps(b.range)

@@ -1,0 +1,89 @@
+"""The base class every rule derives from.
+
+A rule is one module under `rules/`: the module docstring is its documentation (ruff's
+sections: What it does / Why is this bad? / Example / Use instead / Fix safety), the
+class holds detection (`check`, on the fast `ast` facts) and, optionally, the fix
+(`fix`, on libcst, computed only when asked for).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from typing import TYPE_CHECKING, ClassVar, Iterable
+
+from .ftypes import Finding, FixSafety, Range, Severity
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .facts import ModuleFacts
+    from .fixing import FixContext
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, e.g. "blocking-sleep-in-async"
+    message: ClassVar[str]  # default message for a finding
+    severity: ClassVar[Severity]
+    fix_safety: ClassVar[FixSafety | None] = None  # None: this rule never offers a fix
+    fix_title: ClassVar[str] = ""
+    # Substrings at least one of which must occur in the source for the rule to run at
+    # all: a cheap filter that keeps the whole-project check fast. Empty: always run.
+    triggers: ClassVar[tuple[str, ...]] = ()
+
+    # --- detection ------------------------------------------------------------------------
+    def check(self, facts: "ModuleFacts", settings: "Settings") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(self, facts: "ModuleFacts", where: ast.AST | Range, message: str | None = None, *,
+                fixable: bool | None = None, no_fix_reason: str | None = None, **details) -> Finding:
+        """Build a finding at a node (or explicit range) with this rule's defaults."""
+        rng = where if isinstance(where, Range) else facts.range(where)
+        if fixable is None:
+            fixable = self.fix_safety is not None and no_fix_reason is None
+        return Finding(
+            code=self.code,
+            message=message or self.message,
+            severity=self.severity,
+            range=rng,
+            fixable=fixable,
+            no_fix_reason=no_fix_reason,
+            details=tuple(sorted(details.items())),
+        )
+
+    # --- fixing ---------------------------------------------------------------------------
+    def fix(self, ctx: "FixContext", finding: Finding) -> str | None:
+        """Return the whole new source with this finding fixed, or None to offer no fix."""
+        return None
+
+    # --- documentation -------------------------------------------------------------------
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's Markdown documentation, from its module docstring."""
+        module = sys.modules[cls.__module__]
+        body = (module.__doc__ or "").strip()
+        fix = {None: "no fix", FixSafety.SAFE: "safe fix", FixSafety.UNSAFE: "unsafe fix"}[cls.fix_safety]
+        header = (
+            f"# {cls.code}: {cls.name}\n\n"
+            f"Severity: **{_SEVERITY_WORD[cls.severity]}** · Fix: **{fix}**\n\n"
+        )
+        return header + body + "\n"
+
+    @classmethod
+    def doc_section(cls, title: str) -> str:
+        """The text of one `## title` section of the documentation."""
+        text = sys.modules[cls.__module__].__doc__ or ""
+        match = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+        return match.group(1).strip() if match else ""
+
+    @classmethod
+    def doc_example(cls, title: str) -> str:
+        """The first ```python block of a section (used by the tests and the docs)."""
+        match = re.search(r"```python\n(.*?)```", cls.doc_section(title), re.S)
+        return match.group(1) if match else ""
+
+
+_SEVERITY_WORD = {Severity.HIGH: "High", Severity.MEDIUM: "Medium", Severity.LOW: "Low"}

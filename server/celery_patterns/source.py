@@ -1,0 +1,144 @@
+"""Reading source files and converting positions between encodings.
+
+Everything inside the engine uses (0-based line, code-point column). This module is the
+one place that converts to and from the other forms: absolute string offsets, the UTF-8
+byte columns that `ast` reports, and UTF-16 / UTF-8 columns that LSP clients use.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import io
+import re
+import tokenize
+
+from .ftypes import Position, Range
+
+BOM = "\ufeff"
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class DecodeError(ValueError):
+    """The bytes of a file are not text in the encoding it declares."""
+
+
+def decode_source(data: bytes) -> str:
+    """Decode file bytes as Python does (BOM, PEP 263 coding cookie, else UTF-8).
+
+    Newlines are kept exactly as they are: fixes must preserve CRLF.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise DecodeError(str(exc)) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DecodeError(f"cannot decode as {encoding}: {exc}") from None
+    if encoding == "utf-8-sig" and text.startswith(BOM):
+        text = text[1:]
+    return text
+
+
+def encode_source(text: str, original: bytes) -> bytes:
+    """Encode fixed text the way the original file was encoded (keeping a BOM)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(original).readline)
+    if encoding == "utf-8-sig":
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    return text.encode(encoding)
+
+
+class LineIndex:
+    """Maps between string offsets and (line, column) positions of one text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Python's own notion of lines: \n, \r\n and a lone \r all end a line.
+        starts = [0]
+        starts.extend(m.end() for m in _NEWLINE.finditer(text))
+        self.line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_text(self, line: int) -> str:
+        """The text of a line without its line ending."""
+        if line < 0 or line >= len(self.line_starts):
+            return ""
+        start = self.line_starts[line]
+        end = self.line_starts[line + 1] if line + 1 < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def offset(self, pos: Position) -> int:
+        line = min(max(pos.line, 0), len(self.line_starts) - 1)
+        start = self.line_starts[line]
+        return min(start + max(pos.column, 0), start + len(self.line_text(line)))
+
+    def position(self, offset: int) -> Position:
+        offset = min(max(offset, 0), len(self.text))
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return Position(line, offset - self.line_starts[line])
+
+    def from_ast(self, lineno: int, col_offset: int) -> Position:
+        """Convert `ast`'s 1-based line and UTF-8 byte column to a canonical position."""
+        line = lineno - 1
+        text = self.line_text(line)
+        if text.isascii():
+            return Position(line, col_offset)
+        return Position(line, len(text.encode("utf-8")[:col_offset].decode("utf-8", "replace")))
+
+    def node_range(self, node) -> Range:
+        """The canonical range of an `ast` node (statements and expressions)."""
+        start = self.from_ast(node.lineno, node.col_offset)
+        end_lineno = getattr(node, "end_lineno", None) or node.lineno
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is None:
+            end_col = node.col_offset
+        return Range(start, self.from_ast(end_lineno, end_col))
+
+    # --- client encodings -------------------------------------------------------------
+    def to_client_column(self, pos: Position, encoding: str) -> int:
+        if encoding == "utf-32":
+            return pos.column
+        prefix = self.line_text(pos.line)[: pos.column]
+        if prefix.isascii():
+            return len(prefix)
+        if encoding == "utf-8":
+            return len(prefix.encode("utf-8"))
+        return len(prefix.encode("utf-16-le")) // 2
+
+    def from_client_column(self, line: int, column: int, encoding: str) -> Position:
+        if encoding == "utf-32":
+            return Position(line, column)
+        text = self.line_text(line)
+        if text.isascii():
+            return Position(line, min(column, len(text)))
+        unit = 1 if encoding == "utf-8" else 2
+        codec = "utf-8" if encoding == "utf-8" else "utf-16-le"
+        used = 0
+        for index, char in enumerate(text):
+            if used >= column:
+                return Position(line, index)
+            used += len(char.encode(codec)) // unit
+        return Position(line, len(text))
+
+
+def apply_edits(text: str, edits) -> str:
+    """Apply non-overlapping edits (canonical ranges over `text`) and return the new text."""
+    index = LineIndex(text)
+    spans = sorted(
+        ((index.offset(e.range.start), index.offset(e.range.end), e.new_text) for e in edits),
+        key=lambda s: (s[0], s[1]),
+    )
+    out = []
+    cursor = 0
+    for start, end, new in spans:
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        out.append(text[cursor:start])
+        out.append(new)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)

@@ -1,0 +1,79 @@
+"""Helpers for the per-rule tests: check a snippet, apply a rule's fix, assert the guarantees."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from celery_patterns.config import Settings
+from celery_patterns.engine import check_source, compute_fix, fix_source
+from celery_patterns.source import apply_edits
+
+
+def dedent(source: str) -> str:
+    return textwrap.dedent(source).lstrip("\n")
+
+
+def findings(source: str, code: str | None = None, *, path: str = "server/app/module.py",
+             settings: Settings | None = None, module_name: str | None = None, raw: bool = False):
+    """Findings for a snippet (dedented unless raw), optionally only one rule's."""
+    text = source if raw else dedent(source)
+    checked = check_source(text, path, settings or Settings(), module_name)
+    assert not checked.errors, checked.errors
+    return [f for f in checked.report.findings if code is None or f.code == code]
+
+
+def lines(source: str, code: str, **kwargs) -> list[int]:
+    """1-based lines of a rule's findings in a snippet."""
+    return [f.range.start.line + 1 for f in findings(source, code, **kwargs)]
+
+
+def fixed(source: str, code: str, *, raw: bool = False, unsafe: bool = True,
+          settings: Settings | None = None, path: str = "server/app/module.py",
+          module_name: str | None = None) -> str:
+    """Apply one rule's fixes until nothing changes, checking every guarantee on the way.
+
+    - each single fix parses, removes its finding and adds no other finding;
+    - the loop result parses and is idempotent (a second run changes nothing).
+    """
+    text = source if raw else dedent(source)
+    settings = settings or Settings()
+    before = check_source(text, path, settings, module_name)
+    for finding in before.report.findings:
+        if finding.code != code or not finding.fixable:
+            continue
+        fix = compute_fix(text, finding, settings, path, module_name, before)
+        if fix is None:
+            continue
+        single = apply_edits(text, fix.edits)
+        ast.parse(single)
+    outcome = fix_source(text, path, settings, unsafe=unsafe, codes={code}, module_name=module_name)
+    ast.parse(outcome.source)
+    again = fix_source(outcome.source, path, settings, unsafe=unsafe, codes={code}, module_name=module_name)
+    assert again.source == outcome.source, "fix is not idempotent"
+    other_before = sorted(f.code for f in before.report.findings if f.code != code)
+    other_after = sorted(f.code for f in outcome.remaining if f.code != code)
+    assert len(other_after) <= len(other_before), f"fix added findings: {other_after} vs {other_before}"
+    return outcome.source
+
+
+def assert_fix(before: str, after: str, code: str, **kwargs) -> None:
+    raw = kwargs.get("raw", False)
+    expected = after if raw else dedent(after)
+    result = fixed(before, code, **kwargs)
+    assert result == expected, f"\n--- got ---\n{result}\n--- expected ---\n{expected}"
+    assert not [f for f in findings(result, code, raw=True, path=kwargs.get("path", "server/app/module.py"),
+                                    settings=kwargs.get("settings"), module_name=kwargs.get("module_name"))
+                if f.fixable], "a fixable finding remains after the fix"
+
+
+def assert_no_fix(source: str, code: str, **kwargs) -> None:
+    """The rule flags the snippet but offers no fix for it."""
+    raw = kwargs.pop("raw", False)
+    text = source if raw else dedent(source)
+    found = findings(text, code, raw=True, **kwargs)
+    assert found, "expected a finding"
+    settings = kwargs.get("settings") or Settings()
+    path = kwargs.get("path", "server/app/module.py")
+    for finding in found:
+        assert compute_fix(text, finding, settings, path, kwargs.get("module_name")) is None
