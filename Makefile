@@ -1,0 +1,49 @@
+# Two entry points: `make run` and `make test`. Everything else is installed by these targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+NPM_ENV := npm_config_yes=true
+
+.PHONY: run test test-python test-extension install install-test neovim bench docs clean
+
+run: install
+	@echo "== celery-patterns check examples"
+	@$(BIN)/celery-patterns check examples; status=$$?; [ $$status -le 1 ] || exit $$status
+
+test: install-test neovim test-python test-extension
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+install-test: $(VENV)/.installed-test
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(VENV)/.installed $@
+
+# The Neovim end-to-end test needs Debian's neovim; install it when we can, else that test skips.
+neovim:
+	@command -v nvim >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null) ; } \
+	  || echo "note: neovim could not be installed; its end-to-end test will be skipped"
+
+test-python: install-test
+	$(BIN)/python -m pytest
+
+test-extension: install
+	$(MAKE) -C vscode-client test PYTHON=$(BIN)/python
+
+docs: install
+	$(BIN)/python -c "from celery_patterns.docs import write_rule_docs; write_rule_docs('docs/rules')"
+
+bench: install
+	$(BIN)/python bench/cli_bench.py
+	$(BIN)/python bench/lsp_bench.py
+
+clean:
+	rm -rf $(VENV) .bench vscode-client/node_modules vscode-client/dist

@@ -1,0 +1,103 @@
+"""Finding the Python files to check: walk the given paths, honour .gitignore and `exclude`."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+import pathspec
+
+from .config import settings_for
+
+# Directories no user wants linted, as ruff skips them by default.
+DEFAULT_EXCLUDES = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", "__pycache__", "node_modules", "build", "dist", "site-packages", ".eggs",
+    "__pypackages__", ".direnv", ".ipynb_checkpoints",
+})
+
+
+def python_files(paths: list[str], respect_gitignore: bool = True) -> Iterator[str]:
+    """Yield the files to check, as paths joined from what the user gave.
+
+    Files named explicitly are always checked; files found by walking skip .gitignore'd
+    and excluded paths.
+    """
+    seen: set[str] = set()
+    for given in paths:
+        if os.path.isfile(given):
+            key = os.path.abspath(given)
+            if key not in seen:
+                seen.add(key)
+                yield os.path.normpath(given)
+            continue
+        if not os.path.isdir(given):
+            raise FileNotFoundError(given)
+        for found in _walk(given, respect_gitignore):
+            key = os.path.abspath(found)
+            if key not in seen:
+                seen.add(key)
+                yield found
+
+
+def _walk(top: str, respect_gitignore: bool) -> Iterator[str]:
+    for directory, dirnames, filenames in os.walk(top):
+        ignore = _gitignore_for(os.path.abspath(directory)) if respect_gitignore else None
+        settings = settings_for(directory)
+        kept = []
+        for name in sorted(dirnames):
+            path = os.path.join(directory, name)
+            if name in DEFAULT_EXCLUDES or (name.startswith(".") and name not in (".", "..")):
+                continue
+            if ignore and ignore(os.path.abspath(path), is_dir=True):
+                continue
+            if settings.is_excluded(path):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if not (name.endswith(".py") or name.endswith(".pyi")):
+                continue
+            path = os.path.normpath(os.path.join(directory, name))
+            if ignore and ignore(os.path.abspath(path), is_dir=False):
+                continue
+            if settings.is_excluded(path):
+                continue
+            yield path
+
+
+def _gitignore_for(directory: str):
+    """A predicate for the .gitignore files that apply in `directory` (up to the repo root)."""
+    specs = []
+    current = Path(directory)
+    for folder in (current, *current.parents):
+        spec = _load_gitignore(str(folder))
+        if spec is not None:
+            specs.append((str(folder), spec))
+        if (folder / ".git").exists():
+            break
+    if not specs:
+        return None
+
+    def ignored(path: str, is_dir: bool) -> bool:
+        for root, spec in specs:
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            if relative.startswith(".."):
+                continue
+            if spec.match_file(relative + ("/" if is_dir else "")):
+                return True
+        return False
+
+    return ignored
+
+
+@lru_cache(maxsize=1024)
+def _load_gitignore(folder: str):
+    path = os.path.join(folder, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return pathspec.PathSpec.from_lines("gitwildmatch", handle)
+    except OSError:
+        return None
