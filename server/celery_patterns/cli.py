@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -172,9 +173,10 @@ def _run(files: list[str], job: Job, jobs: int, show_progress: bool) -> list[Fil
     workers = jobs or os.cpu_count() or 1
     tasks = [(path, job) for path in files]
     progress = _Progress(len(files)) if show_progress else None
+    _quiet_gc()
     if workers > 1 and len(files) >= PARALLEL_THRESHOLD:
         chunk = max(1, min(32, len(files) // (workers * 4)))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_gc) as pool:
             results = []
             for result in pool.map(_process, tasks, chunksize=chunk):
                 results.append(result)
@@ -191,9 +193,25 @@ def _run(files: list[str], job: Job, jobs: int, show_progress: bool) -> list[Fil
     return results
 
 
+def _quiet_gc() -> None:
+    """Collect garbage once per file instead of during parsing.
+
+    A syntax tree is hundreds of thousands of small objects; the automatic collector
+    would walk them again and again while they are being built (about a third of the
+    check time). Each file's leftovers are collected right after it (`_process`).
+    """
+    gc.disable()
+
+
 def _process(task: tuple[str, Job]) -> FileResult:
     """Check (and maybe fix) one file; runs in a worker process."""
-    path, job = task
+    try:
+        return _process_file(*task)
+    finally:
+        gc.collect(0)
+
+
+def _process_file(path: str, job: Job) -> FileResult:
     result = FileResult(path)
     try:
         settings = _settings(path, job)

@@ -98,6 +98,6 @@ def _load_gitignore(folder: str):
     path = os.path.join(folder, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return pathspec.PathSpec.from_lines("gitwildmatch", handle)
+            return pathspec.GitIgnoreSpec.from_lines(handle)
     except OSError:
         return None

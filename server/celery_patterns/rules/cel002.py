@@ -45,7 +45,6 @@ import ast
 
 import libcst as cst
 
-from ..fixing import add_imports, remove_unused_imports
 from ..ftypes import FixSafety, Severity
 from ..rule import Rule
 
@@ -77,6 +76,8 @@ class BlockingSleepInAsync(Rule):
             )
 
     def fix(self, ctx, finding):
+        from ..fixing import add_imports, remove_unused_imports
+
         call = ctx.node_at(finding.range, cst.Call)
         if call is None:
             return None
