@@ -231,6 +231,12 @@ def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
         new_chunk = "".join(b[j1:j2])
         prefix = _common_prefix(old_chunk, new_chunk)
         suffix = _common_prefix(old_chunk[prefix:][::-1], new_chunk[prefix:][::-1])
+        # A position cannot point between the \r and \n of one line ending.
+        while prefix and old_chunk[prefix - 1] == "\r":
+            prefix -= 1
+        while suffix and old_chunk[len(old_chunk) - suffix] == "\n" and len(old_chunk) - suffix > prefix \
+                and old_chunk[len(old_chunk) - suffix - 1] == "\r":
+            suffix -= 1
         start = line_offsets[i1] + prefix
         end = line_offsets[i2] - suffix
         edits.append(TextEdit(Range(index.position(start), index.position(end)),

@@ -1,0 +1,136 @@
+"""The engine's own guarantees: positions, decoding, suppression, edits, robustness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from celery_patterns.config import Settings
+from celery_patterns.engine import check_bytes, check_source, diff_edits, module_name_for, noqa_codes
+from celery_patterns.ftypes import Position
+from celery_patterns.source import LineIndex, apply_edits, decode_source
+
+BLOCKING = "import time\n\nasync def poll():\n    time.sleep(1)\n"
+
+
+# --- line index ----------------------------------------------------------------------------
+def test_line_index_handles_every_line_ending():
+    index = LineIndex("a\r\nb\rc\nd")
+    assert [index.line_text(i) for i in range(4)] == ["a", "b", "c", "d"]
+    assert index.position(index.offset(Position(2, 1))) == Position(2, 1)
+
+
+def test_utf16_and_utf8_columns_after_emoji():
+    index = LineIndex("x = '🦙é'; y\n")
+    pos = Position(0, 10)  # the `y`
+    assert index.line_text(0)[10] == "y"
+    assert index.to_client_column(pos, "utf-16") == 11  # the llama is two UTF-16 units
+    assert index.to_client_column(pos, "utf-8") == 14  # four bytes + two bytes
+    assert index.to_client_column(pos, "utf-32") == 10
+    for encoding in ("utf-8", "utf-16", "utf-32"):
+        assert index.from_client_column(0, index.to_client_column(pos, encoding), encoding) == pos
+
+
+def test_ast_byte_columns_become_code_points():
+    source = "import time\nasync def f():\n    s = 'ñ🦙'; time.sleep(1)\n"
+    (finding,) = check_source(source).report.findings
+    assert finding.range.start == Position(2, 14)
+    assert source.splitlines()[2][14:27] == "time.sleep(1)"
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r🦙é#")), max_size=60))
+def test_client_columns_round_trip(text):
+    index = LineIndex(text)
+    for line in range(index.line_count):
+        for column in range(len(index.line_text(line)) + 1):
+            pos = Position(line, column)
+            for encoding in ("utf-8", "utf-16"):
+                assert index.from_client_column(line, index.to_client_column(pos, encoding), encoding) == pos
+
+
+# --- edits ----------------------------------------------------------------------------------
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40),
+       st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40))
+def test_diff_edits_reproduce_the_new_text(old, new):
+    assert apply_edits(old, diff_edits(old, new)) == new
+
+
+def test_diff_edits_are_minimal():
+    (edit,) = diff_edits("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\n")
+    assert edit.new_text == "0" and edit.range.start == Position(1, 5)
+
+
+# --- decoding and bad input -----------------------------------------------------------------
+def test_decode_bom_and_cookie():
+    assert decode_source(b"\xef\xbb\xbfx = 1\n") == "x = 1\n"
+    assert decode_source("# -*- coding: latin-1 -*-\nx = 'é'\n".encode("latin-1")).endswith("'é'\n")
+
+
+@pytest.mark.parametrize("data,needle", [
+    (b"def f(:\n", "syntax error"),
+    (b"x = '\xff'\n", "cannot decode"),
+    (b"x = 1\x00\n", "null bytes"),
+    (b"\tif x:\n  pass\n", "syntax error"),
+    (b"(" * 300 + b")" * 300 + b"\n", ""),
+])
+def test_bad_input_is_one_cel000_finding(data, needle):
+    report = check_bytes(data, "bad.py").report
+    assert [f.code for f in report.findings] == ["CEL000"]
+    assert needle in report.findings[0].message
+
+
+def test_deeply_nested_but_valid_code_does_not_crash():
+    source = "x = " + " + ".join(["1"] * 5000) + "\n"
+    assert check_source(source).report.findings == []
+
+
+def test_cel000_can_be_ignored():
+    assert check_source("def f(:\n", settings=Settings(ignore=("CEL000",))).report.findings == []
+
+
+# --- suppression ----------------------------------------------------------------------------
+@pytest.mark.parametrize("line,expected", [
+    ("x  # noqa", set()),
+    ("x  # noqa: CEL002", {"CEL002"}),
+    ("x  # NOQA:CEL002,CEL003", {"CEL002", "CEL003"}),
+    ("x  # noqa: CEL002, cel003 because reasons", {"CEL002", "CEL003"}),
+    ("x  # no qa", None),
+    ("x", None),
+])
+def test_noqa_parsing(line, expected):
+    assert noqa_codes(line) == expected
+
+
+# --- selection ------------------------------------------------------------------------------
+def test_select_ignore_prefixes():
+    settings = Settings(select=("CEL00",), ignore=("CEL002",))
+    codes = settings.enabled_codes(["CEL001", "CEL002", "CEL010"])
+    assert codes == {"CEL001"}
+
+
+def test_module_name_for(tmp_path):
+    (tmp_path / "rag" / "sub").mkdir(parents=True)
+    (tmp_path / "rag" / "__init__.py").write_text("")
+    (tmp_path / "rag" / "sub" / "__init__.py").write_text("")
+    (tmp_path / "rag" / "sub" / "tasks.py").write_text("")
+    (tmp_path / "src" / "rag").mkdir(parents=True)
+    (tmp_path / "src" / "rag" / "loose.py").write_text("")
+    assert module_name_for(str(tmp_path / "rag" / "sub" / "tasks.py")) == "rag.sub.tasks"
+    assert module_name_for(str(tmp_path / "src" / "rag" / "loose.py"), str(tmp_path)) == "rag.loose"
+
+
+# --- speed guard: checks never load libcst -----------------------------------------------------
+def test_a_plain_check_does_not_load_libcst():
+    code = (
+        "import sys\n"
+        "from celery_patterns.engine import check_source\n"
+        "check_source(open(sys.argv[1]).read())\n"
+        "loaded = type(sys.modules.get('libcst')).__name__ == 'module'\n"
+        "print('libcst loaded' if loaded or 'celery_patterns.fixing' in sys.modules else 'ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, __file__], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "ok", proc.stdout + proc.stderr
