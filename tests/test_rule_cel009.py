@@ -1,0 +1,476 @@
+"""CEL009 cancel-without-revoke: detection and fix cases."""
+
+import pytest
+from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
+
+CODE = "CEL009"
+
+INVALID = [
+    # (source, lines flagged)
+    # the route path says cancel, the name does not
+    ("""
+    @router.post("/jobs/{job_id}/cancel")
+    async def handle(job_id: str, store):
+        job = await store.get(job_id)
+        job.status = "cancelled"
+        return {"task_id": job.task_id}
+    """, [2]),
+    # plain function marking the task in the database only
+    ("""
+    def cancel_job(task_id):
+        db.execute("update jobs set state = 'cancelled' where task = ?", (task_id,))
+    """, [1]),
+    # camelCase name and parameter
+    ("""
+    class Api:
+        def abortIngest(self, taskIds):
+            self.flags.update(taskIds)
+    """, [2]),
+    # AsyncResult touched, but only inspected
+    ("""
+    from celery.result import AsyncResult
+
+    def stop_processing(job):
+        result = AsyncResult(job.celery_task_id)
+        job.status = "stopped"
+        return result.state
+    """, [3]),
+    # a group's results, handler named after the event
+    ("""
+    def handle_cancel(group_result):
+        for child in group_result.results:
+            log(child)
+    """, [1]),
+    # route path as keyword, DELETE
+    ("""
+    @app.delete(path="/tasks/{task_id}/abort")
+    async def delete_task(task_id: str):
+        await jobs.remove(task_id)
+    """, [2]),
+    # class-based view named after cancelling
+    ("""
+    class CancelTaskView(View):
+        def post(self, request, task_id):
+            Job.objects.filter(task_id=task_id).update(state="CANCELLED")
+    """, [2]),
+    # aliased result class import
+    ("""
+    from celery.result import GroupResult as GR
+
+    def terminate_batch(batch):
+        group = GR.restore(batch.group)
+        return group.ready()
+    """, [3]),
+    # DRF action path, string key
+    ("""
+    class JobViewSet(ViewSet):
+        @action(detail=True, methods=["post"], url_path="cancel")
+        def halt(self, request, pk=None):
+            job = self.get_object()
+            job.meta["task_id"] = None
+    """, [3]),
+    # Flask route path with converter
+    ("""
+    @bp.route("/ingest/<task_id>/stop", methods=["POST"])
+    def halt_ingest(task_id):
+        STOP_FLAGS.add(task_id)
+        return "", 204
+    """, [2]),
+    # a revoking helper exists but is never called here
+    ("""
+    from core.celery import app
+
+    def _revoke_all(ids):
+        for i in ids:
+            app.control.revoke(i)
+
+    def request_cancellation(child_ids):
+        mark(child_ids)
+    """, [7]),
+    # nested function that cancels, inside a non-cancelling one
+    ("""
+    def make_routes(router):
+        @router.post("/{job_id}/cancel")
+        def cancel(job_id, child_task_ids):
+            return len(child_task_ids)
+        return cancel
+    """, [3]),
+    # a cancel call that is handed no task id does not hand the revoke off
+    ("""
+    def cancel_job(job_id, task_ids):
+        job_store.cancel(job_id)
+        audit(task_ids)
+    """, [1]),
+    # a method named cancel that does touch task ids
+    ("""
+    class Job:
+        def cancel(self):
+            self.state = "CANCELLED"
+            save(self.task_ids)
+    """, [2]),
+]
+
+VALID = [
+    # the checklist's recommendation
+    """
+    from core.celery import app as celery_app
+
+    def cancel_job(child_task_ids):
+        for child_id in child_task_ids:
+            child_result = celery_app.AsyncResult(child_id)
+            if child_result.state == "PENDING":
+                celery_app.control.revoke(child_id, terminate=False)
+    """,
+    # revoking through the result object
+    """
+    from celery.result import AsyncResult, GroupResult
+
+    def cancel_task(task_id):
+        AsyncResult(task_id).revoke(terminate=True)
+
+    def abort_group(group_id):
+        GroupResult.restore(group_id).revoke()
+    """,
+    # stop_server never touches tasks
+    """
+    def stop_server(server):
+        server.shutdown()
+        server.close()
+    """,
+    # a nested def that touches task ids is its own scope
+    """
+    def stop_server(server):
+        def on_task(task_id):
+            log(task_id)
+        server.stop(on_task)
+    """,
+    # an unrelated cancel method
+    """
+    class Timer:
+        def cancel(self):
+            self._handle.cancel()
+            self.done = True
+    """,
+    # words that only contain a cancel word
+    """
+    def unstoppable(task_id):
+        return task_id
+
+    def stopwatch(task_ids):
+        return len(task_ids)
+
+    def nonstop(task_id):
+        return task_id
+    """,
+    # states, questions, tests
+    """
+    def is_cancelled(task_id):
+        return task_id in CANCELLED
+
+    def mark_cancelled(task_id):
+        CANCELLED.add(task_id)
+
+    def should_stop(task_id):
+        return task_id in STOP
+
+    def test_cancel_job(client, task_id):
+        assert client.post(f"/jobs/{task_id}/cancel").status_code == 200
+    """,
+    # revocation delegated to a helper (named, or defined here), also a self method
+    """
+    from core.celery import app
+
+    def _kill(ids):
+        for i in ids:
+            app.control.revoke(i)
+
+    def cancel_job(task_ids):
+        revoke_children(task_ids)
+
+    def abort_job(task_ids):
+        _kill(task_ids)
+
+    class Jobs:
+        def _stop_all(self, ids):
+            app.control.revoke(ids)
+
+        def stop(self, task_ids):
+            self._stop_all(task_ids)
+    """,
+    # revoke passed uncalled; control.terminate
+    """
+    import asyncio
+    from core.celery import app as celery_app
+
+    async def cancel(task_id):
+        await asyncio.to_thread(celery_app.control.revoke, task_id)
+
+    def terminate_task(task_id):
+        celery_app.control.terminate(task_id)
+    """,
+    # handed off, with the task id, to another cancelling function (checked where defined)
+    """
+    from orca_backend.celery import cancel_task
+
+    @router.post("/{task_id}/cancel")
+    def cancel(task_id: str):
+        cancel_task(task_id)
+        return {"ok": True}
+
+    class Consumer:
+        def _maybe_cancel_ready_task(self, meta):
+            if meta["status"] == "SUCCESS":
+                self.cancel_for(meta["task_id"])
+
+        def cancel_for(self, task_id):
+            self.subscribed.discard(task_id)
+            self.app.control.revoke(task_id)
+    """,
+    # abstract stubs
+    """
+    from abc import ABC, abstractmethod
+
+    class Canceller(ABC):
+        @abstractmethod
+        def cancel(self, task_id):
+            ...
+
+        def abort(self, task_id):
+            \"\"\"Abort a task.\"\"\"
+            raise NotImplementedError
+    """,
+    # a Celery app alone is not a task
+    """
+    from core.celery import app as celery_app
+
+    def stop_worker():
+        celery_app.control.shutdown()
+    """,
+    # abortable tasks are cancelled by abort()
+    """
+    from celery.contrib.abortable import AbortableAsyncResult
+
+    def abort_ingest(task_id):
+        AbortableAsyncResult(task_id).abort()
+    """,
+    # route not about cancelling
+    """
+    @router.get("/jobs/{task_id}/status")
+    def job_status(task_id):
+        return {"task_id": task_id}
+    """,
+    # suppressed on the def line
+    """
+    def cancel_job(task_id):  # noqa: CEL009
+        mark(task_id)
+    """,
+]
+
+
+@pytest.mark.parametrize("source,expected", INVALID)
+def test_invalid(source, expected):
+    assert lines(source, CODE) == expected
+
+
+@pytest.mark.parametrize("source", VALID)
+def test_valid(source):
+    assert lines(source, CODE) == []
+
+
+def test_docs_examples():
+    rule = rule_by_code(CODE)
+    assert lines(rule.doc_example("Example"), CODE)
+    assert lines(rule.doc_example("Use instead"), CODE) == []
+
+
+def test_reported_on_the_name():
+    (finding,) = findings("""
+    @router.post("/x/cancel")
+    async def cancel_job(task_id):
+        pass
+        mark(task_id)
+    """, CODE)
+    assert (finding.range.start.line, finding.range.start.column, finding.range.end.column) == (1, 10, 20)
+
+
+# --- fixes ---------------------------------------------------------------------------------
+def test_fix_doc_example():
+    rule = rule_by_code(CODE)
+    assert fixed(rule.doc_example("Example"), CODE, raw=True) == rule.doc_example("Use instead")
+
+
+def test_fix_appends_at_end_with_local_children():
+    assert_fix(
+        """
+        from celery import Celery
+
+        celery_app = Celery("server")
+
+        async def cancel_ingestion(task_id: str):
+            metadata = celery_app.backend.get_task_meta(task_id)
+            children = metadata["result"]["children"]
+            await store.mark(task_id, "CANCELLED")
+        """,
+        """
+        from celery import Celery
+
+        celery_app = Celery("server")
+
+        async def cancel_ingestion(task_id: str):
+            metadata = celery_app.backend.get_task_meta(task_id)
+            children = metadata["result"]["children"]
+            await store.mark(task_id, "CANCELLED")
+            for child_id in children:
+                child_result = celery_app.AsyncResult(child_id)
+                if child_result.state == "PENDING":
+                    celery_app.control.revoke(child_id, terminate=False)
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_crlf_and_tabs():
+    before = (
+        "from core.celery import app\r\n\r\n"
+        "class Jobs:\r\n\tdef cancel(self, task_ids):\r\n\t\tself.state = 1\r\n\t\treturn task_ids\r\n"
+    )
+    after = (
+        "from core.celery import app\r\n\r\n"
+        "class Jobs:\r\n\tdef cancel(self, task_ids):\r\n\t\tself.state = 1\r\n"
+        "\t\tfor child_id in task_ids:\r\n"
+        "\t\t\tchild_result = app.AsyncResult(child_id)\r\n"
+        "\t\t\tif child_result.state == \"PENDING\":\r\n"
+        "\t\t\t\tapp.control.revoke(child_id, terminate=False)\r\n"
+        "\t\treturn task_ids\r\n"
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_keeps_comments_and_picks_child_ids_and_fresh_names():
+    assert_fix(
+        """
+        from core.celery import app as worker
+
+        @router.post("/jobs/{job_id}/abort")
+        def abort(job_id, task_ids, child_ids, child_id=None):
+            job = load(job_id)  # the job
+
+            # tell the caller
+            return {"status": "aborted"}  # done
+        """,
+        """
+        from core.celery import app as worker
+
+        @router.post("/jobs/{job_id}/abort")
+        def abort(job_id, task_ids, child_ids, child_id=None):
+            job = load(job_id)  # the job
+            for child_id_1 in child_ids:
+                child_result = worker.AsyncResult(child_id_1)
+                if child_result.state == "PENDING":
+                    worker.control.revoke(child_id_1, terminate=False)
+
+            # tell the caller
+            return {"status": "aborted"}  # done
+        """,
+        CODE,
+    )
+
+
+def test_fix_uses_injected_celery_parameter():
+    assert_fix(
+        """
+        from celery import Celery
+
+        def stop_batch(child_task_ids: list[str], celery: Celery) -> None:
+            log(child_task_ids)
+        """,
+        """
+        from celery import Celery
+
+        def stop_batch(child_task_ids: list[str], celery: Celery) -> None:
+            log(child_task_ids)
+            for child_id in child_task_ids:
+                child_result = celery.AsyncResult(child_id)
+                if child_result.state == "PENDING":
+                    celery.control.revoke(child_id, terminate=False)
+        """,
+        CODE,
+    )
+
+
+def test_fix_uses_heuristic_app_import():
+    result = fixed(
+        """
+        from .worker import celery_app
+
+        def cancel_all(subtask_ids):
+            subtask_ids.clear
+        """,
+        CODE,
+    )
+    assert "celery_app.control.revoke(child_id, terminate=False)" in result
+
+
+def test_no_fix_without_ids_list():
+    assert_no_fix(
+        """
+        from core.celery import app
+
+        def cancel_job(task_id):
+            mark(task_id)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_without_celery_app():
+    assert_no_fix(
+        """
+        def cancel_job(child_task_ids):
+            mark(child_task_ids)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_when_body_ends_in_returning_block():
+    assert_no_fix(
+        """
+        from core.celery import app
+
+        def cancel_job(task_ids):
+            if not task_ids:
+                return None
+            else:
+                return mark(task_ids)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_on_one_line_def_or_final_raise():
+    assert_no_fix(
+        """
+        from core.celery import app
+
+        def cancel_job(task_ids): mark(task_ids)
+
+        def abort_job(task_ids):
+            mark(task_ids)
+            raise Aborted(task_ids)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_when_app_shadowed():
+    assert_no_fix(
+        """
+        from core.celery import app
+
+        def cancel_job(task_ids, app):
+            mark(task_ids)
+        """,
+        CODE,
+    )
