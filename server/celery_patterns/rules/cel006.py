@@ -1,0 +1,635 @@
+"""CEL006 incomplete-app-config: a Celery app without serializer, timezone or routing settings.
+
+## What it does
+Gathers, for each Celery app made in the module (`Celery(...)` through any import alias,
+bound to a name or attribute), every setting the module gives it: keyword arguments of
+`Celery(...)` (including `changes={...}` and `**settings`), every `app.conf.update(...)`
+(dict literal, keywords, `**{...}`, `dict(...)` or a name bound to a dict literal),
+`app.conf.key = ...`, `app.conf["key"] = ...`, `app.conf.setdefault("key", ...)` and
+`app.add_defaults({...})`, following simple aliases (`conf = app.conf`, `celery_app = app`)
+and local functions the app is passed to. It flags the app when any of `task_serializer`,
+`accept_content`, `result_serializer`, `timezone`, `enable_utc`, `task_routes` is missing.
+Old upper-case names count (`CELERY_TASK_SERIALIZER`, `CELERY_ACCEPT_CONTENT`,
+`CELERY_RESULT_SERIALIZER`, `CELERY_TIMEZONE`, `CELERY_ENABLE_UTC`/`ENABLE_UTC`,
+`CELERY_ROUTES`/`CELERY_TASK_ROUTES`), as do `<NAMESPACE>_TASK_SERIALIZER`-style names
+when the app is made with `namespace=`.
+
+The finding is on the app's first `conf.update(...)` call, else on `Celery(...)`. Nothing
+is reported when settings come from somewhere the module cannot see:
+`config_from_object(...)`/`config_from_envvar(...)`/`Celery(config_source=...)` of anything
+but a local class or dict, `conf.update(...)` of a value that is not a literal dict, or the
+app (or its `conf`) handed to a function defined elsewhere. Apps that are not bound to a
+name or attribute (`return Celery(...)`) are not checked: their configuration happens
+where the caller keeps them.
+
+## Why is this bad?
+Without explicit serializers a worker accepts whatever its Celery version defaults to
+(pickle in old versions: remote code execution from the broker), the server and the RAG
+worker can disagree on the wire format, times drift between local and UTC, and without
+`task_routes` every task lands on the default queue, so the server's and the worker's
+tasks are consumed by whichever process listens first.
+
+## Example
+```python
+from celery import Celery
+
+app = Celery("server", broker="filesystem://")
+app.conf.update({
+    "task_serializer": "json",
+    "timezone": "UTC",
+})
+```
+
+## Use instead
+```python
+from celery import Celery, signals
+
+app = Celery("server", broker="filesystem://")
+app.conf.update({
+    "task_serializer": "json",
+    "accept_content": ["json"],
+    "result_serializer": "json",
+    "timezone": "UTC",
+    "enable_utc": True,
+    "task_routes": {
+        "rag.*": {"queue": "rag"},
+        "core.celery.tasks.*": {"queue": "server"},
+    },
+})
+
+
+@signals.setup_logging.connect
+def setup_celery_logging(**kwargs):
+    pass
+```
+
+## Fix safety
+Unsafe. The missing keys are added with the checklist's values (`"json"`, `["json"]`,
+`"UTC"`, `True`, and the checklist's `task_routes`, which name this project's `rag.*`
+and `core.celery.tasks.*` queues: adjust them for other projects). They go into the first
+`conf.update(...)`, in its style (dict entries or keywords, one per line with the same
+indentation and trailing-comma habit when the dict is multi-line, inline otherwise), or
+into a new `app.conf.update({...})` right after the app is made. When the existing
+settings use the old upper-case names, the old names are added (Celery refuses to mix
+the two styles). Changing serializers, timezone and routing changes what the app sends
+and where: review before applying.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..ftypes import FixSafety, Severity
+from ..rule import Rule
+from ._app_config import (
+    alone_on_lines,
+    apply_insertions,
+    binding_scope,
+    celery_apps,
+    first_string_literal,
+    indent_unit,
+    indentation,
+    insert_after_line,
+    line_start,
+    local_function,
+    name_references,
+    offset_of,
+    parameter_for,
+    position_key,
+    quote_of,
+    starts_line,
+)
+
+REQUIRED = ("task_serializer", "accept_content", "result_serializer", "timezone", "enable_utc", "task_routes")
+# Celery's documented old-name mapping; ENABLE_UTC is the old key Celery 4/5 actually read.
+OLD_NAMES = {
+    "task_serializer": ("CELERY_TASK_SERIALIZER",),
+    "accept_content": ("CELERY_ACCEPT_CONTENT",),
+    "result_serializer": ("CELERY_RESULT_SERIALIZER",),
+    "timezone": ("CELERY_TIMEZONE",),
+    "enable_utc": ("CELERY_ENABLE_UTC", "ENABLE_UTC"),
+    "task_routes": ("CELERY_ROUTES", "CELERY_TASK_ROUTES"),
+}
+# Explicit parameters of `Celery.__init__`: not settings (the rest of **kwargs are).
+CELERY_PARAMETERS = frozenset({
+    "main", "loader", "backend", "amqp", "events", "log", "control", "set_as_current", "tasks",
+    "broker", "include", "changes", "config_source", "fixups", "task_cls", "autofinalize",
+    "namespace", "strict_typing",
+})
+ROUTES = (("rag.*", "rag"), ("core.celery.tasks.*", "server"))
+
+
+@dataclass
+class _Config:
+    keys: set[str] = field(default_factory=set)
+    unknown: str | None = None  # why the module cannot see the whole configuration
+    updates: list[ast.Call] = field(default_factory=list)
+    namespace: str | None = None
+
+    def hide(self, reason: str) -> None:
+        if self.unknown is None:
+            self.unknown = reason
+
+
+class IncompleteAppConfig(Rule):
+    code = "CEL006"
+    name = "incomplete-app-config"
+    message = "Celery app configuration lacks serializer, timezone or routing settings"
+    severity = Severity.MEDIUM
+    fix_safety = FixSafety.UNSAFE
+    fix_title = "Add the missing Celery settings"
+    triggers = ("Celery",)
+
+    def check(self, facts, settings):
+        for app in celery_apps(facts):
+            if not app.targets:
+                continue
+            config = _gather(facts, app)
+            if config.unknown is not None:
+                continue
+            missing = [key for key in REQUIRED if not _present(key, config)]
+            if not missing:
+                continue
+            style = _style(config)
+            message = f"Celery app `{app.name}` is not fully configured: missing {', '.join(missing)}"
+            if config.updates:
+                target = min(config.updates, key=position_key)
+                yield self.finding(facts, target, message, keys=tuple(missing), style=style, mode="update")
+            else:
+                reason = None
+                if not isinstance(app.statement, (ast.Assign, ast.AnnAssign)) or not alone_on_lines(facts, app.statement):
+                    reason = "the app is not made by a statement of its own, after which settings could go"
+                yield self.finding(facts, app.call, message, no_fix_reason=reason, keys=tuple(missing),
+                                   style=style, mode="new", receiver=app.name)
+
+    def fix(self, ctx, finding):
+        facts = ctx.facts
+        call = next((c for c in facts.nodes(ast.Call) if facts.range(c) == finding.range), None)
+        if call is None:
+            return None
+        keys = finding.detail("keys") or ()
+        names = [_emitted_name(key, finding.detail("style")) for key in keys]
+        newline = ctx.module.default_newline
+        default_indent = ctx.module.default_indent
+        if finding.detail("mode") == "update":
+            return _fix_update(facts, call, keys, names, newline, default_indent)
+        statement = facts.parent(call)
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            return None
+        return _fix_new(facts, call, statement, finding.detail("receiver"), keys, names, newline, default_indent)
+
+
+# --- gathering --------------------------------------------------------------------------
+def _gather(facts, app) -> _Config:
+    config = _Config()
+    for keyword in app.call.keywords:
+        if keyword.arg is None:
+            _add_keys(config, _dict_keys(facts, keyword.value), "`Celery(**...)` of settings the module cannot see")
+        elif keyword.arg == "changes":
+            _add_keys(config, _dict_keys(facts, keyword.value), "`Celery(changes=...)` the module cannot see")
+        elif keyword.arg == "config_source":
+            _add_keys(config, _object_keys(facts, keyword.value), "`Celery(config_source=...)`")
+        elif keyword.arg == "namespace":
+            value = _const_str(facts, keyword.value)
+            if value is None:
+                config.hide("a namespace the module cannot see")
+            config.namespace = value
+        elif keyword.arg not in CELERY_PARAMETERS:
+            config.keys.add(keyword.arg)
+    for ref in _app_references(facts, app, config):
+        _app_use(facts, ref, config)
+    return config
+
+
+def _app_references(facts, app, config: _Config) -> list[ast.expr]:
+    """Expressions that refer to the app: its names (and simple aliases), or the
+    attribute it is stored in (compared by text), and the parameters of local
+    functions it is passed to."""
+    refs: list[ast.expr] = []
+    pending: list[tuple[str, object]] = []
+    for target in app.targets:
+        if isinstance(target, ast.Name):
+            pending.append((target.id, binding_scope(facts, target)))
+        else:
+            text = facts.text(target)
+            refs.extend(
+                n for n in facts.nodes(ast.Attribute)
+                if isinstance(n.ctx, ast.Load) and n is not target and facts.text(n) == text
+            )
+    seen = set()
+    while pending:
+        name, scope = pending.pop()
+        if (name, id(scope)) in seen:
+            continue
+        seen.add((name, id(scope)))
+        for ref in name_references(facts, name, scope):
+            refs.append(ref)
+            parent = facts.parent(ref)
+            if isinstance(parent, ast.Assign) and parent.value is ref and len(parent.targets) == 1 \
+                    and isinstance(parent.targets[0], ast.Name):
+                alias = parent.targets[0]
+                pending.append((alias.id, binding_scope(facts, alias)))
+            elif isinstance(parent, ast.Return) and isinstance(facts.scope_of(ref).node, ast.FunctionDef):
+                # a factory: follow `x = make_app()` in this module
+                pending.extend(_factory_results(facts, facts.scope_of(ref).node))
+            elif isinstance(parent, ast.Call) and ref is not parent.func:
+                function = local_function(facts, parent.func)
+                if function is not None:
+                    param = parameter_for(function, parent, ref)
+                    if param is not None:
+                        pending.append((param, function.cp_own_scope))
+                    continue
+                if not _harmless_callee(facts, parent.func):
+                    config.hide(f"the app is passed to `{facts.text(parent.func)}`, which may configure it")
+            elif isinstance(parent, ast.keyword):
+                call = facts.parent(parent)
+                if isinstance(call, ast.Call):
+                    function = local_function(facts, call.func)
+                    if function is not None:
+                        param = parameter_for(function, call, ref)
+                        if param is not None:
+                            pending.append((param, function.cp_own_scope))
+                        continue
+                    if not _harmless_callee(facts, call.func):
+                        config.hide(f"the app is passed to `{facts.text(call.func)}`, which may configure it")
+    return refs
+
+
+def _factory_results(facts, function) -> list[tuple[str, object]]:
+    found = []
+    for call in facts.nodes(ast.Call):
+        if local_function(facts, call.func) is function:
+            parent = facts.parent(call)
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                found.append((parent.targets[0].id, binding_scope(facts, parent.targets[0])))
+    return found
+
+
+def _harmless_callee(facts, func) -> bool:
+    """Callees that take an app without configuring it: Celery's own API, builtins."""
+    qualname = facts.resolve(func)
+    return qualname is not None and qualname.startswith(("celery.", "builtins."))
+
+
+def _app_use(facts, ref, config: _Config) -> None:
+    parent = facts.parent(ref)
+    if not isinstance(parent, ast.Attribute) or parent.value is not ref:
+        return
+    attr = parent.attr
+    grand = facts.parent(parent)
+    called = isinstance(grand, ast.Call) and grand.func is parent
+    if attr == "conf":
+        if isinstance(parent.ctx, ast.Load):
+            _conf_uses(facts, parent, config)
+        else:
+            config.hide("`app.conf` is replaced")
+    elif attr == "config_from_object" and called:
+        source = grand.args[0] if grand.args else next((k.value for k in grand.keywords if k.arg == "obj"), None)
+        _add_keys(config, _object_keys(facts, source), "`config_from_object(...)` loads settings the module cannot see")
+    elif attr in ("config_from_envvar", "config_from_cmdline"):
+        config.hide(f"`{attr}(...)` loads settings the module cannot see")
+    elif attr == "add_defaults" and called:
+        _add_keys(config, _dict_keys(facts, grand.args[0]) if grand.args else None,
+                  "`add_defaults(...)` of settings the module cannot see")
+
+
+def _conf_uses(facts, conf: ast.expr, config: _Config, depth: int = 0) -> None:
+    """One reference to the app's `conf`: what it sets."""
+    parent = facts.parent(conf)
+    if isinstance(parent, ast.Assign) and parent.value is conf and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name) and depth < 3:
+        alias = parent.targets[0]  # `conf = app.conf`
+        for ref in name_references(facts, alias.id, binding_scope(facts, alias)):
+            _conf_uses(facts, ref, config, depth + 1)
+        return
+    if isinstance(parent, ast.Attribute) and parent.value is conf:
+        grand = facts.parent(parent)
+        called = isinstance(grand, ast.Call) and grand.func is parent
+        if not isinstance(parent.ctx, ast.Load):
+            config.keys.add(parent.attr)  # `app.conf.key = value`
+        elif called and parent.attr in ("update", "add_defaults"):
+            if parent.attr == "update":
+                config.updates.append(grand)
+            for arg in grand.args:
+                _add_keys(config, _dict_keys(facts, arg), f"`conf.{parent.attr}(...)` of a value the module cannot see")
+            for keyword in grand.keywords:
+                if keyword.arg is None:
+                    _add_keys(config, _dict_keys(facts, keyword.value), "`conf.update(**...)` the module cannot see")
+                else:
+                    config.keys.add(keyword.arg)
+        elif called and parent.attr == "setdefault":
+            key = _const_str(facts, grand.args[0]) if grand.args else None
+            _add_keys(config, {key} if key else None, "`conf.setdefault(...)` of a key the module cannot see")
+        return
+    if isinstance(parent, ast.Subscript) and parent.value is conf:
+        if not isinstance(parent.ctx, ast.Load):
+            key = _const_str(facts, parent.slice)
+            _add_keys(config, {key} if key else None, "`conf[...] = ...` of a key the module cannot see")
+        return
+    if isinstance(parent, ast.Call) and conf in parent.args:
+        if facts.resolve(parent.func) == "builtins.setattr" and len(parent.args) >= 2 and parent.args[0] is conf:
+            key = _const_str(facts, parent.args[1])
+            _add_keys(config, {key} if key else None, "`setattr(conf, ...)` of a key the module cannot see")
+        elif not _harmless_callee(facts, parent.func):
+            config.hide(f"`conf` is passed to `{facts.text(parent.func)}`, which may configure it")
+
+
+def _add_keys(config: _Config, keys: set[str] | None, reason: str) -> None:
+    if keys is None:
+        config.hide(reason)
+    else:
+        config.keys |= keys
+
+
+def _const_str(facts, expr) -> str | None:
+    """A string literal, or a name bound only to one string literal."""
+    if isinstance(expr, ast.Constant):
+        return expr.value if isinstance(expr.value, str) else None
+    if isinstance(expr, ast.Name):
+        hit = facts.lookup(expr.id, facts.scope_of(expr))
+        if hit is None:
+            return None
+        values = {b.value.value if b.kind == "assign" and isinstance(b.value, ast.Constant)
+                  and isinstance(b.value.value, str) else None for b in hit[1]}
+        if len(values) == 1:
+            return values.pop()
+    return None
+
+
+def _dict_keys(facts, expr, depth: int = 0) -> set[str] | None:
+    """The keys of a dict the module can see (literal, `dict(...)`, a name bound to one,
+    `a | b`), or None."""
+    if depth > 4 or expr is None:
+        return None
+    if isinstance(expr, ast.Dict):
+        keys: set[str] = set()
+        for key, value in zip(expr.keys, expr.values):
+            if key is None:
+                sub = _dict_keys(facts, value, depth + 1)
+                if sub is None:
+                    return None
+                keys |= sub
+            else:
+                text = _const_str(facts, key)
+                if text is None:
+                    return None
+                keys.add(text)
+        return keys
+    if isinstance(expr, ast.Call) and facts.resolve(expr.func) == "builtins.dict":
+        keys = set()
+        for arg in expr.args:
+            sub = _dict_keys(facts, arg, depth + 1)
+            if sub is None:
+                return None
+            keys |= sub
+        for keyword in expr.keywords:
+            if keyword.arg is None:
+                sub = _dict_keys(facts, keyword.value, depth + 1)
+                if sub is None:
+                    return None
+                keys |= sub
+            else:
+                keys.add(keyword.arg)
+        return keys
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+        left = _dict_keys(facts, expr.left, depth + 1)
+        right = _dict_keys(facts, expr.right, depth + 1)
+        return None if left is None or right is None else left | right
+    if isinstance(expr, ast.Name):
+        hit = facts.lookup(expr.id, facts.scope_of(expr))
+        if hit is None:
+            return None
+        scope, bindings = hit
+        keys = set()
+        for binding in bindings:
+            if binding.kind != "assign" or binding.value is None:
+                return None
+            sub = _dict_keys(facts, binding.value, depth + 1)
+            if sub is None:
+                return None
+            keys |= sub
+        # `SETTINGS["timezone"] = "UTC"` adds a key; `SETTINGS.update(...)` hides them.
+        for ref in name_references(facts, expr.id, scope):
+            parent = facts.parent(ref)
+            if isinstance(parent, ast.Subscript) and parent.value is ref and not isinstance(parent.ctx, ast.Load):
+                key = _const_str(facts, parent.slice)
+                if key is None:
+                    return None
+                keys.add(key)
+            elif isinstance(parent, ast.AugAssign) or (
+                    isinstance(parent, ast.Attribute) and parent.value is ref
+                    and parent.attr in ("update", "setdefault", "__ior__")):
+                return None
+        return keys
+    return None
+
+
+def _object_keys(facts, expr) -> set[str] | None:
+    """Settings of a `config_from_object` source: a local class or dict, this module."""
+    if expr is None:
+        return None
+    keys = _dict_keys(facts, expr)
+    if keys is not None:
+        return keys
+    if isinstance(expr, ast.Name):
+        hit = facts.lookup(expr.id, facts.scope_of(expr))
+        if hit is not None and len(hit[1]) == 1 and hit[1][0].kind == "class":
+            cls = hit[1][0].node
+            names = set()
+            for statement in cls.body:
+                if isinstance(statement, ast.Assign):
+                    names |= {t.id for t in statement.targets if isinstance(t, ast.Name)}
+                elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                    names.add(statement.target.id)
+            # A base class may hold more settings: only a plain class is fully visible.
+            return names if not cls.bases else None
+    if facts.resolve(expr) == "builtins.__name__" or (
+        facts.module_name and _const_str(facts, expr) == facts.module_name
+    ):
+        return {name for name, bindings in facts.module_scope.bindings.items()
+                if any(b.kind == "assign" for b in bindings)}
+    return None
+
+
+def _present(key: str, config: _Config) -> bool:
+    names = {key, *OLD_NAMES[key]}
+    if config.namespace:
+        names.add(f"{config.namespace}_{key}".upper())
+    return bool(names & config.keys)
+
+
+def _style(config: _Config) -> str:
+    """'new' (lower-case names), 'old' (CELERY_...), or 'ns:<NAMESPACE>'."""
+    settings = {k for k in config.keys if k not in CELERY_PARAMETERS}
+    if settings and all(k.isupper() for k in settings):
+        return f"ns:{config.namespace.upper()}" if config.namespace else "old"
+    return "new"
+
+
+def _emitted_name(key: str, style) -> str:
+    if style == "old":
+        return OLD_NAMES[key][0]
+    if isinstance(style, str) and style.startswith("ns:"):
+        return f"{style[3:]}_{key}".upper()
+    return key
+
+
+# --- fixing -----------------------------------------------------------------------------
+def _value(key: str, q: str, multiline: bool, indent: str, unit: str, newline: str) -> str:
+    if key in ("task_serializer", "result_serializer"):
+        return f"{q}json{q}"
+    if key == "accept_content":
+        return f"[{q}json{q}]"
+    if key == "timezone":
+        return f"{q}UTC{q}"
+    if key == "enable_utc":
+        return "True"
+    routes = [f"{q}{pattern}{q}: {{{q}queue{q}: {q}{queue}{q}}}" for pattern, queue in ROUTES]
+    if not multiline:
+        return "{" + ", ".join(routes) + "}"
+    inner = "".join(f"{indent}{unit}{route},{newline}" for route in routes)
+    return "{" + newline + inner + indent + "}"
+
+
+def _entries(keys, names, q, keyword_style, multiline, indent, unit, newline) -> list[str]:
+    out = []
+    for key, name in zip(keys, names):
+        value = _value(key, q, multiline, indent, unit, newline)
+        out.append(f"{name}={value}" if keyword_style else f"{q}{name}{q}: {value}")
+    return out
+
+
+def _fix_new(facts, call, statement, receiver, keys, names, newline, default_indent) -> str | None:
+    source = facts.source
+    if not receiver or not alone_on_lines(facts, statement):
+        return None
+    start = offset_of(facts, statement)
+    indent = indentation(source, start)
+    unit = indent_unit(indent, default_indent)
+    q = quote_of(source, first_string_literal([call]), facts)
+    entries = _entries(keys, names, q, False, True, indent + unit, unit, newline)
+    body = "".join(f"{indent}{unit}{entry},{newline}" for entry in entries)
+    text = f"{indent}{receiver}.conf.update({{{newline}{body}{indent}}}){newline}"
+    where, prefix = insert_after_line(source, offset_of(facts, statement, end=True), newline)
+    return apply_insertions(source, [(where, prefix + text)])
+
+
+def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None:
+    source = facts.source
+    container: ast.expr = call
+    keyword_style = True
+    if call.args and isinstance(call.args[0], ast.Dict):
+        container, keyword_style = call.args[0], False
+    else:
+        spread = next((k.value for k in call.keywords if k.arg is None and isinstance(k.value, ast.Dict)), None)
+        if spread is not None:
+            container, keyword_style = spread, False
+    if keyword_style and any(not name.isidentifier() for name in names):
+        return None
+    if isinstance(container, ast.Dict):
+        elements = [(k if k is not None else v) for k, v in zip(container.keys, container.values)]
+        ends = [offset_of(facts, v, end=True) for v in container.values]
+        starts = [_element_start(source, facts, k, v) for k, v in zip(container.keys, container.values)]
+        open_at = offset_of(facts, container)
+        q = quote_of(source, first_string_literal(k for k in container.keys if k is not None), facts,
+                     quote_of(source, first_string_literal([call]), facts))
+    else:
+        items = sorted([*call.args, *call.keywords], key=position_key)
+        elements = items
+        starts = [_element_start(source, facts, None, item) if isinstance(item, ast.keyword) and item.arg is None
+                  else offset_of(facts, item) for item in items]
+        ends = [offset_of(facts, item, end=True) for item in items]
+        open_at = source.find("(", offset_of(facts, call.func, end=True))
+        q = quote_of(source, first_string_literal([call]), facts)
+    close_at = offset_of(facts, container, end=True) - 1
+    if open_at < 0 or source[open_at] not in "({" or source[close_at] not in ")}":
+        return None
+    statement_indent = indentation(source, offset_of(facts, call))
+
+    if not elements:
+        # `conf.update({})` / `conf.update()`: write the checklist's multi-line block.
+        if source[open_at + 1:close_at].strip():
+            return None
+        indent = indentation(source, open_at)
+        unit = indent_unit(indent, default_indent)
+        entries = _entries(keys, names, q, False, True, indent + unit, unit, newline)
+        body = "".join(f"{indent}{unit}{entry},{newline}" for entry in entries)
+        block = f"{newline}{body}{indent}"
+        if isinstance(container, ast.Call):
+            block = "{" + block + "}"
+        return source[:open_at + 1] + block + source[close_at:]
+
+    tail = _scan_tail(source, ends[-1], close_at)
+    if tail is None:
+        return None
+    after_value, comma = tail
+    multiline = source.count("\n", open_at, close_at) + source.count("\r", open_at, close_at) > 0
+    if not multiline:
+        entries = _entries(keys, names, q, keyword_style, False, "", "", newline)
+        return apply_insertions(source, [(after_value, "".join(f", {e}" for e in entries))])
+
+    indent = next((indentation(source, s) for s in starts if starts_line(source, s)), None)
+    if indent is None:
+        indent = indentation(source, close_at) + indent_unit(statement_indent, default_indent)
+    unit = indent_unit(indent, default_indent)
+    entries = _entries(keys, names, q, keyword_style, True, indent, unit, newline)
+    trailing = comma is not None
+    insertions = []
+    if starts_line(source, close_at):
+        # closing bracket on its own line: new lines go just above it
+        if not trailing:
+            insertions.append((after_value, ","))
+        lines = [f"{indent}{entry}{',' if trailing or i < len(entries) - 1 else ''}{newline}"
+                 for i, entry in enumerate(entries)]
+        insertions.append((line_start(source, close_at), "".join(lines)))
+    else:
+        # closing bracket hugs the last element: continue the list before it
+        where = comma + 1 if trailing else after_value
+        text = "".join(
+            f"{',' if (i > 0 or not trailing) else ''}{newline}{indent}{entry}" for i, entry in enumerate(entries)
+        )
+        if trailing:
+            text += ","
+        insertions.append((where, text))
+    return apply_insertions(source, insertions)
+
+
+def _element_start(source, facts, key, value) -> int:
+    if key is not None:
+        return offset_of(facts, key)
+    node = value.value if isinstance(value, ast.keyword) else value
+    start = offset_of(facts, node) if not isinstance(value, ast.keyword) else offset_of(facts, value)
+    if isinstance(value, ast.keyword):
+        return start
+    # `**spread` inside a dict: step back over whitespace and the two stars
+    i = start
+    while i > 0 and source[i - 1] in " \t":
+        i -= 1
+    if source[i - 2:i] == "**":
+        i -= 2
+    return i
+
+
+def _scan_tail(source: str, start: int, stop: int) -> tuple[int, int | None] | None:
+    """Between the last element and the closing bracket there are only the element's
+    closing parentheses, a comma, comments and whitespace. Returns (offset after the
+    element with its parentheses, offset of the comma or None)."""
+    after_value = start
+    comma = None
+    i = start
+    while i < stop:
+        char = source[i]
+        if char == "#":
+            while i < stop and source[i] not in "\r\n":
+                i += 1
+            continue
+        if char == "," and comma is None:
+            comma = i
+        elif char == ")" and comma is None:
+            after_value = i + 1
+        elif char not in " \t\r\n\\\x0c":
+            return None
+        i += 1
+    return after_value, comma
+

@@ -1,0 +1,170 @@
+"""CEL008 celery-logger-override: a module makes a Celery app but never connects `setup_logging`.
+
+## What it does
+Flags the first `Celery(...)` call (any import alias, at module level or inside a factory
+function) of a module that connects no receiver to `celery.signals.setup_logging`
+anywhere: neither as a decorator (`@signals.setup_logging.connect`,
+`@setup_logging.connect`, `@signals.setup_logging.connect(weak=False)`, any import alias)
+nor by a call (`setup_logging.connect(handler)`, `signals.setup_logging.connect(receiver=fn)`),
+even inside a function. `after_setup_logger` / `after_setup_task_logger` receivers do not
+count: they run *after* Celery has replaced the root logger's handlers, so they cannot
+prevent the override. Reported once per module.
+
+## Why is this bad?
+When no receiver is connected to `setup_logging`, a Celery worker configures logging
+itself: it removes the root logger's handlers and installs its own, which silently
+discards the service's structlog configuration (JSON output, processors, levels). An
+empty receiver tells Celery that logging is already configured.
+
+## Example
+```python
+from celery import Celery
+
+app = Celery("server", broker="filesystem://")
+app.config_from_object("core.celery.config")
+```
+
+## Use instead
+```python
+from celery import Celery, signals
+
+app = Celery("server", broker="filesystem://")
+app.config_from_object("core.celery.config")
+
+
+@signals.setup_logging.connect
+def setup_celery_logging(**kwargs):
+    pass  # Prevent Celery from overriding the root logger
+```
+
+## Fix safety
+Unsafe. An empty `setup_celery_logging(**kwargs)` receiver is added at module level right
+after the statement that makes the app (after the whole factory function when the app is
+made inside one: a signal connection is process-global), with `from celery import signals`
+added next to the existing `from celery import ...` (an existing `signals` or
+`setup_logging` import is reused; if `signals` is taken, `celery_signals` is used; if
+`setup_celery_logging` is taken, `_setup_celery_logging`). Once connected, Celery no longer
+configures logging in the worker: a project that relied on Celery's default log output and
+has no logging setup of its own would lose worker logs, so review before applying.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..ftypes import FixSafety, Severity
+from ..rule import Rule
+from ._app_config import (
+    apply_insertions,
+    blank_lines_after,
+    celery_apps,
+    import_insertion,
+    insert_after_line,
+    module_name_free,
+    offset_of,
+    position_key,
+    top_level_statement,
+)
+
+SIGNAL = "celery.signals.setup_logging"
+HANDLER_NAMES = ("setup_celery_logging", "_setup_celery_logging", "setup_celery_logging_handler")
+
+
+class CeleryLoggerOverride(Rule):
+    code = "CEL008"
+    name = "celery-logger-override"
+    message = ("Celery app without a `setup_logging` receiver: the worker will override the root logger; "
+               "connect an empty `setup_celery_logging` handler")
+    severity = Severity.LOW
+    fix_safety = FixSafety.UNSAFE
+    fix_title = "Connect an empty `setup_logging` receiver"
+    triggers = ("Celery",)
+
+    def check(self, facts, settings):
+        apps = celery_apps(facts)
+        if not apps or _connects_setup_logging(facts):
+            return
+        first = apps[0]
+        plan = _plan(facts, first.call)
+        yield self.finding(facts, first.call, no_fix_reason=plan if isinstance(plan, str) else None)
+
+    def fix(self, ctx, finding):
+        facts = ctx.facts
+        call = next((c for c in facts.nodes(ast.Call) if facts.range(c) == finding.range), None)
+        if call is None:
+            return None
+        plan = _plan(facts, call)
+        if isinstance(plan, str):
+            return None
+        handler, decorator, import_line, anchor = plan
+        source = facts.source
+        newline = ctx.module.default_newline
+        unit = ctx.module.default_indent
+        where, prefix = insert_after_line(source, offset_of(facts, anchor, end=True), newline)
+        blank, code_follows = blank_lines_after(source, where)
+        text = (
+            f"{prefix}{newline}{newline}@{decorator}{newline}"
+            f"def {handler}(**kwargs):{newline}"
+            f"{unit}pass  # Prevent Celery from overriding the root logger{newline}"
+        )
+        if code_follows:
+            text += newline * max(0, 2 - blank)
+        insertions = [(where, text)]
+        if import_line is not None:
+            spot = import_insertion(facts, anchor, "celery")
+            if spot is None:
+                return None
+            insertions.append((spot[0], spot[1] + import_line + newline))
+        return apply_insertions(source, insertions)
+
+
+def _connects_setup_logging(facts) -> bool:
+    """Any `<setup_logging>.connect` reference: decorator, call, or passed along."""
+    star = set(facts.star_imports)
+    for node in facts.nodes(ast.Attribute):
+        if node.attr != "connect":
+            continue
+        qualname = facts.resolve(node.value)
+        if qualname == SIGNAL:
+            return True
+        # `from celery.signals import *` / `from celery import *` leave the name unbound
+        if (qualname == "builtins.setup_logging" and "celery.signals" in star) or (
+                qualname == "builtins.signals.setup_logging" and "celery" in star):
+            return True
+    return False
+
+
+def _plan(facts, call):
+    """(handler name, decorator text, import line or None, statement to insert after),
+    or the reason there is no fix."""
+    anchor = top_level_statement(facts, call)
+    if anchor is None:
+        return "the app is not made inside a module-level statement"
+    handler = next((name for name in HANDLER_NAMES if module_name_free(facts, name)), None)
+    if handler is None:
+        return "no free name for the `setup_logging` receiver"
+    existing = _module_import_of(facts, SIGNAL, anchor)
+    if existing is not None:
+        return handler, f"{existing}.connect", None, anchor
+    existing = _module_import_of(facts, "celery.signals", anchor)
+    if existing is not None:
+        return handler, f"{existing}.setup_logging.connect", None, anchor
+    for name, line in (("signals", "from celery import signals"),
+                       ("celery_signals", "from celery import signals as celery_signals")):
+        if module_name_free(facts, name):
+            if import_insertion(facts, anchor, "celery") is None:
+                return "no place for `from celery import signals` before the app"
+            return handler, f"{name}.setup_logging.connect", line, anchor
+    return "the names `signals` and `celery_signals` are both taken"
+
+
+def _module_import_of(facts, qualname: str, before: ast.stmt) -> str | None:
+    """A module-level name bound only by a top-level import of `qualname` made before
+    `before` (the decorator runs at import time)."""
+    for name, bindings in facts.module_scope.bindings.items():
+        if len(bindings) != 1 or bindings[0].kind != "import" or bindings[0].qualname != qualname:
+            continue
+        statement = bindings[0].node
+        if facts.parent(statement) is facts.tree and position_key(statement) < position_key(before):
+            return name
+    return None

@@ -1,0 +1,647 @@
+"""CEL006 incomplete-app-config: detection and fix cases."""
+
+import pytest
+from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
+
+CODE = "CEL006"
+
+FULL = """{
+    "task_serializer": "json",
+    "accept_content": ["json"],
+    "result_serializer": "json",
+    "timezone": "UTC",
+    "enable_utc": True,
+    "task_routes": {"rag.*": {"queue": "rag"}},
+}"""
+
+INVALID = [
+    # (source, lines flagged)
+    # the docstring's example: reported on the conf.update call
+    ("""
+    from celery import Celery
+
+    app = Celery("server", broker="filesystem://")
+    app.conf.update({
+        "task_serializer": "json",
+        "timezone": "UTC",
+    })
+    """, [4]),
+    # no configuration at all: reported on Celery(...)
+    ("""
+    from celery import Celery
+
+    app = Celery("server")
+    """, [3]),
+    # import alias
+    ("""
+    from celery import Celery as C
+
+    celery_app = C(__name__)
+    celery_app.conf.task_serializer = "json"
+    """, [3]),
+    # module import, keywords
+    ("""
+    import celery
+
+    app = celery.Celery("x")
+    app.conf.update(task_serializer="json", accept_content=["json"])
+    """, [4]),
+    # old upper-case names, one missing
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+    app.conf.update(
+        CELERY_TASK_SERIALIZER="json",
+        CELERY_ACCEPT_CONTENT=["json"],
+        CELERY_RESULT_SERIALIZER="json",
+        CELERY_TIMEZONE="UTC",
+        CELERY_ENABLE_UTC=True,
+    )
+    """, [4]),
+    # two apps checked separately: only the incomplete one
+    (f"""
+    from celery import Celery
+
+    server = Celery("server")
+    server.conf.update({FULL.replace(chr(10), " ")})
+    worker = Celery("worker")
+    worker.conf.timezone = "UTC"
+    """, [5]),
+    # factory function
+    ("""
+    from celery import Celery
+
+    def make_app():
+        app = Celery("x")
+        app.conf.update({"task_serializer": "json"})
+        return app
+    """, [5]),
+    # annotated assignment
+    ("""
+    from celery import Celery
+
+    app: Celery = Celery("x", task_serializer="json")
+    """, [3]),
+    # conf attribute and item assignments, task_routes missing
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+    app.conf.task_serializer = "json"
+    app.conf["accept_content"] = ["json"]
+    app.conf.setdefault("result_serializer", "json")
+    app.conf.timezone = "UTC"
+    app.conf.enable_utc = True
+    """, [3]),
+    # a module-level dict literal passed by name is read
+    ("""
+    from celery import Celery
+
+    SETTINGS = {"task_serializer": "json", "timezone": "UTC"}
+    app = Celery("x")
+    app.conf.update(SETTINGS)
+    """, [5]),
+    # the app stored in an attribute
+    ("""
+    from celery import Celery
+
+    class Service:
+        def __init__(self):
+            self.app = Celery("svc")
+            self.app.conf.update(timezone="UTC")
+    """, [6]),
+    # an alias of conf, and of the app
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+    celery_app = app
+    conf = celery_app.conf
+    conf.update(  # settings
+        task_serializer="json",
+    )
+    """, [6]),
+    # `**{...}` literal
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+    app.conf.update(**{"task_serializer": "json", "result_serializer": "json"})
+    """, [4]),
+    # `changes=` and Celery keywords count, but not all are there
+    ("""
+    from celery import Celery
+
+    app = Celery(
+        "x",
+        broker="redis://",
+        changes={"timezone": "UTC"},
+        task_serializer="json",
+    )
+    """, [3]),
+    # configured in a function through the module-level name
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+
+    def configure():
+        app.conf.update({"task_serializer": "json"})
+    """, [6]),
+]
+
+VALID = [
+    # the checklist's recommended configuration
+    """
+    from celery import Celery
+
+    app = Celery("server")
+    app.conf.update({
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "timezone": "UTC",
+        "enable_utc": True,
+        "task_routes": {
+            "rag.*": {"queue": "rag"},
+            "core.celery.tasks.*": {"queue": "server"},
+        },
+    })
+    """,
+    # settings loaded from somewhere the module cannot see
+    """
+    from celery import Celery
+
+    app = Celery("proj")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    """,
+    """
+    from celery import Celery
+
+    app = Celery("proj")
+    app.config_from_envvar("CELERY_CONFIG_MODULE")
+    """,
+    """
+    from celery import Celery
+    from .config import CeleryConfig
+
+    app = Celery("proj", config_source=CeleryConfig)
+    """,
+    # update() of a value the module cannot see
+    """
+    from celery import Celery
+    from .settings import settings
+
+    app = Celery("proj")
+    app.conf.update(settings.celery)
+    """,
+    # old names, complete (CELERY_ROUTES is the old task_routes)
+    """
+    from celery import Celery
+
+    app = Celery("x")
+    app.conf.update(
+        CELERY_TASK_SERIALIZER="json",
+        CELERY_ACCEPT_CONTENT=["json"],
+        CELERY_RESULT_SERIALIZER="json",
+        CELERY_TIMEZONE="UTC",
+        ENABLE_UTC=True,
+        CELERY_ROUTES={},
+    )
+    """,
+    # every source together
+    """
+    from celery import Celery
+
+    app = Celery("x", task_serializer="json", changes={"accept_content": ["json"]})
+    app.conf.setdefault("result_serializer", "json")
+    app.conf["timezone"] = "UTC"
+    setattr(app.conf, "enable_utc", True)
+    app.conf.task_routes = {}
+    """,
+    # no Celery app made here (imported): nothing to check
+    """
+    from core.celery import app
+
+    app.conf.update(task_serializer="json")
+    """,
+    # a look-alike class called Celery
+    """
+    from mylib import Celery
+
+    app = Celery("x")
+    """,
+    # an app that is not bound to a name: configured where it is kept
+    """
+    from celery import Celery
+
+    def make():
+        return Celery("x")
+    """,
+    # handed to a configurator defined elsewhere
+    """
+    from celery import Celery
+    from .config import configure_celery
+
+    app = Celery("x")
+    configure_celery(app)
+    """,
+    # handed to a local function that configures it
+    f"""
+    from celery import Celery
+
+    def configure(target):
+        target.conf.update({FULL.replace(chr(10), " ")})
+
+    app = Celery("x")
+    configure(app)
+    """,
+    # a factory configured by its caller
+    f"""
+    from celery import Celery
+
+    def make():
+        app = Celery("x")
+        return app
+
+    celery_app = make()
+    celery_app.conf.update({FULL.replace(chr(10), " ")})
+    """,
+    # namespace-prefixed names
+    """
+    from celery import Celery
+
+    app = Celery("x", namespace="CELERY")
+    app.conf.update({
+        "CELERY_TASK_SERIALIZER": "json",
+        "CELERY_ACCEPT_CONTENT": ["json"],
+        "CELERY_RESULT_SERIALIZER": "json",
+        "CELERY_TIMEZONE": "UTC",
+        "CELERY_ENABLE_UTC": True,
+        "CELERY_TASK_ROUTES": {},
+    })
+    """,
+    # a local config class
+    """
+    from celery import Celery
+
+    class Config:
+        task_serializer = "json"
+        accept_content = ["json"]
+        result_serializer = "json"
+        timezone = "UTC"
+        enable_utc = True
+        task_routes = {}
+
+    app = Celery("x")
+    app.config_from_object(Config)
+    """,
+    # a module-level dict, completed by item assignment
+    """
+    from celery import Celery
+
+    SETTINGS = dict(task_serializer="json", accept_content=["json"], result_serializer="json")
+    SETTINGS["timezone"] = "UTC"
+    app = Celery("x", **SETTINGS, enable_utc=True, task_routes={})
+    """,
+]
+
+
+@pytest.mark.parametrize("source,expected", INVALID)
+def test_invalid(source, expected):
+    assert lines(source, CODE) == expected
+
+
+@pytest.mark.parametrize("source", VALID)
+def test_valid(source):
+    assert lines(source, CODE) == []
+
+
+def test_message_lists_missing_keys():
+    [finding] = findings(
+        """
+        from celery import Celery
+
+        app = Celery("x", task_serializer="json", timezone="UTC")
+        """,
+        CODE,
+    )
+    assert "accept_content, result_serializer, enable_utc, task_routes" in finding.message
+    assert "`app`" in finding.message
+
+
+def test_noqa():
+    assert lines(
+        """
+        from celery import Celery
+
+        app = Celery("x")  # noqa: CEL006
+        """,
+        CODE,
+    ) == []
+
+
+def test_docs_example_and_use_instead():
+    rule = rule_by_code(CODE)
+    assert lines(rule.doc_example("Example"), CODE)
+    assert lines(rule.doc_example("Use instead"), CODE) == []
+
+
+# --- fixes ------------------------------------------------------------------------------
+def test_fix_multiline_dict():
+    assert_fix(
+        """
+        from celery import Celery
+
+        app = Celery("server", broker="filesystem://")
+        app.conf.update({
+            "task_serializer": "json",
+            "timezone": "UTC",  # keep UTC
+        })
+        """,
+        """
+        from celery import Celery
+
+        app = Celery("server", broker="filesystem://")
+        app.conf.update({
+            "task_serializer": "json",
+            "timezone": "UTC",  # keep UTC
+            "accept_content": ["json"],
+            "result_serializer": "json",
+            "enable_utc": True,
+            "task_routes": {
+                "rag.*": {"queue": "rag"},
+                "core.celery.tasks.*": {"queue": "server"},
+            },
+        })
+        """,
+        CODE,
+    )
+
+
+def test_fix_single_line_dict_inline_single_quotes():
+    assert_fix(
+        """
+        from celery import Celery
+
+        app = Celery('x')
+        app.conf.update({'task_serializer': 'json', 'accept_content': ['json'], 'result_serializer': 'json'})
+        """,
+        """
+        from celery import Celery
+
+        app = Celery('x')
+        app.conf.update({'task_serializer': 'json', 'accept_content': ['json'], 'result_serializer': 'json', 'timezone': 'UTC', 'enable_utc': True, 'task_routes': {'rag.*': {'queue': 'rag'}, 'core.celery.tasks.*': {'queue': 'server'}}})
+        """,
+        CODE,
+    )
+
+
+def test_fix_keywords_without_trailing_comma_and_comment():
+    assert_fix(
+        """
+        import celery as cel
+
+        app = cel.Celery("x")
+        app.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            result_serializer="json",
+            timezone="UTC"  # local time is a bug
+        )
+        """,
+        """
+        import celery as cel
+
+        app = cel.Celery("x")
+        app.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            result_serializer="json",
+            timezone="UTC",  # local time is a bug
+            enable_utc=True,
+            task_routes={
+                "rag.*": {"queue": "rag"},
+                "core.celery.tasks.*": {"queue": "server"},
+            }
+        )
+        """,
+        CODE,
+    )
+
+
+def test_fix_new_statement_crlf():
+    before = 'from celery import Celery\r\n\r\napp = Celery("x")  # the app\r\napp.autodiscover_tasks()\r\n'
+    after = (
+        'from celery import Celery\r\n\r\napp = Celery("x")  # the app\r\n'
+        'app.conf.update({\r\n'
+        '    "task_serializer": "json",\r\n'
+        '    "accept_content": ["json"],\r\n'
+        '    "result_serializer": "json",\r\n'
+        '    "timezone": "UTC",\r\n'
+        '    "enable_utc": True,\r\n'
+        '    "task_routes": {\r\n'
+        '        "rag.*": {"queue": "rag"},\r\n'
+        '        "core.celery.tasks.*": {"queue": "server"},\r\n'
+        '    },\r\n'
+        '})\r\n'
+        'app.autodiscover_tasks()\r\n'
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_tabs_in_factory():
+    before = (
+        "from celery import Celery\n\ndef make():\n\tapp = Celery('x')\n\tapp.conf.update({\n"
+        "\t\t'task_serializer': 'json',\n\t\t'accept_content': ['json'],\n\t\t'result_serializer': 'json',\n"
+        "\t\t'timezone': 'UTC',\n\t\t'enable_utc': True,\n\t})\n\treturn app\n"
+    )
+    after = (
+        "from celery import Celery\n\ndef make():\n\tapp = Celery('x')\n\tapp.conf.update({\n"
+        "\t\t'task_serializer': 'json',\n\t\t'accept_content': ['json'],\n\t\t'result_serializer': 'json',\n"
+        "\t\t'timezone': 'UTC',\n\t\t'enable_utc': True,\n"
+        "\t\t'task_routes': {\n\t\t\t'rag.*': {'queue': 'rag'},\n\t\t\t'core.celery.tasks.*': {'queue': 'server'},\n\t\t},\n"
+        "\t})\n\treturn app\n"
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_old_names_stay_old():
+    assert_fix(
+        """
+        from celery import Celery
+
+        app = Celery("x")
+        app.conf.update({"CELERY_TASK_SERIALIZER": "json", "BROKER_URL": "redis://"})
+        """,
+        """
+        from celery import Celery
+
+        app = Celery("x")
+        app.conf.update({"CELERY_TASK_SERIALIZER": "json", "BROKER_URL": "redis://", "CELERY_ACCEPT_CONTENT": ["json"], "CELERY_RESULT_SERIALIZER": "json", "CELERY_TIMEZONE": "UTC", "CELERY_ENABLE_UTC": True, "CELERY_ROUTES": {"rag.*": {"queue": "rag"}, "core.celery.tasks.*": {"queue": "server"}}})
+        """,
+        CODE,
+    )
+
+
+def test_fix_hugging_brace_and_aliased_import():
+    assert_fix(
+        """
+        from celery import Celery as C
+
+        app = C("x")
+        app.conf.update({"task_serializer": "json",
+                         "accept_content": ["json"],
+                         "result_serializer": "json",
+                         "timezone": "UTC",
+                         "enable_utc": True})
+        """,
+        """
+        from celery import Celery as C
+
+        app = C("x")
+        app.conf.update({"task_serializer": "json",
+                         "accept_content": ["json"],
+                         "result_serializer": "json",
+                         "timezone": "UTC",
+                         "enable_utc": True,
+                         "task_routes": {
+                             "rag.*": {"queue": "rag"},
+                             "core.celery.tasks.*": {"queue": "server"},
+                         }})
+        """,
+        CODE,
+    )
+
+
+def test_fix_update_of_a_named_dict_adds_keywords():
+    assert_fix(
+        """
+        from celery import Celery
+
+        SETTINGS = {"task_serializer": "json", "accept_content": ["json"], "result_serializer": "json"}
+        app = Celery("x")
+        app.conf.update(SETTINGS, timezone="UTC")
+        """,
+        """
+        from celery import Celery
+
+        SETTINGS = {"task_serializer": "json", "accept_content": ["json"], "result_serializer": "json"}
+        app = Celery("x")
+        app.conf.update(SETTINGS, timezone="UTC", enable_utc=True, task_routes={"rag.*": {"queue": "rag"}, "core.celery.tasks.*": {"queue": "server"}})
+        """,
+        CODE,
+    )
+
+
+def test_fix_empty_update():
+    assert_fix(
+        """
+        from celery import Celery
+
+        app = Celery("x")
+        app.conf.update()
+        """,
+        """
+        from celery import Celery
+
+        app = Celery("x")
+        app.conf.update({
+            "task_serializer": "json",
+            "accept_content": ["json"],
+            "result_serializer": "json",
+            "timezone": "UTC",
+            "enable_utc": True,
+            "task_routes": {
+                "rag.*": {"queue": "rag"},
+                "core.celery.tasks.*": {"queue": "server"},
+            },
+        })
+        """,
+        CODE,
+    )
+
+
+def test_fix_two_apps():
+    result = fixed(
+        """
+        from celery import Celery
+
+        server = Celery("server")
+        worker = Celery("worker")
+        """,
+        CODE,
+    )
+    assert result.count(".conf.update({") == 2
+    assert "server.conf.update" in result and "worker.conf.update" in result
+
+
+def test_no_fix_app_on_a_shared_line():
+    assert_no_fix(
+        """
+        from celery import Celery
+        import os
+
+        if os.environ.get("WORKER"): app = Celery("x")
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_walrus():
+    assert_no_fix(
+        """
+        from celery import Celery
+
+        print(app := Celery("x"))
+        """,
+        CODE,
+    )
+
+
+# --- property: every style of update() ends complete, parseable and idempotent -----------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from celery_patterns.rules.cel006 import REQUIRED  # noqa: E402
+
+_VALUES = {
+    "task_serializer": '"json"', "accept_content": '["json"]', "result_serializer": '"json"',
+    "timezone": '"UTC"', "enable_utc": "True", "task_routes": "{}",
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    present=st.lists(st.sampled_from(REQUIRED), unique=True, max_size=5),
+    keyword_style=st.booleans(),
+    multiline=st.booleans(),
+    trailing_comma=st.booleans(),
+    comment=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    indent=st.sampled_from(["    ", "\t", "  "]),
+)
+def test_fix_property(present, keyword_style, multiline, trailing_comma, comment, newline, indent):
+    items = [f"{k}={_VALUES[k]}" if keyword_style else f'"{k}": {_VALUES[k]}' for k in present]
+    items.append('broker_url="memory://"' if keyword_style else '"broker_url": "memory://"')
+    if multiline:
+        body = newline.join(
+            f"{indent}{item}{',' if trailing_comma or i < len(items) - 1 else ''}"
+            + ("  # note" if comment and i == 0 else "")
+            for i, item in enumerate(items)
+        )
+        inner = f"{newline}{body}{newline}"
+    else:
+        inner = ", ".join(items) + ("," if trailing_comma else "")
+    call = f"app.conf.update({inner})" if keyword_style else f"app.conf.update({{{inner}}})"
+    source = f"from celery import Celery{newline}{newline}app = Celery('x'){newline}{call}{newline}"
+    result = fixed(source, CODE, raw=True)
+    assert not findings(result, CODE, raw=True)
+    assert result.startswith(source.split(call)[0])
+    # nothing but insertions: the original text is a subsequence of the result
+    chars = iter(result)
+    assert all(char in chars for char in source)
+    assert ("\r\n" in result) == (newline == "\r\n")
+    assert ("\n" in result.replace("\r\n", "")) == (newline == "\n")

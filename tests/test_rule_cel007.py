@@ -1,0 +1,514 @@
+"""CEL007 file-url-without-windows: detection and fix cases."""
+
+import pytest
+from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
+
+CODE = "CEL007"
+
+INVALID = [
+    # (source, lines flagged)
+    ("""
+    def result_backend_url(path: str) -> str:
+        return f"file://{path}"
+    """, [2]),
+    # module level
+    ("""
+    import os
+
+    path = os.environ["RESULTS_DIR"]
+    url = "file://" + path
+    """, [4]),
+    # str() and os.path around the path; the whole chain is one finding
+    ("""
+    import os
+
+    def urls(p, base):
+        a = "file://" + str(p)
+        b = "file://" + os.path.abspath(base) + "/results"
+        return a, b
+    """, [4, 5]),
+    # .format and %
+    ("""
+    def urls(path):
+        return "file://{}".format(path), "file://%s" % path
+    """, [2, 2]),
+    # a suffix after the path
+    ("""
+    def url(path):
+        return f"file://{path}/results"
+    """, [2]),
+    # the Windows test is in another function: it does not count here
+    ("""
+    import sys
+
+    def is_drive(path):
+        return sys.platform == "win32" and path[1] == ":"
+
+    def url(path):
+        return "file://" + path
+    """, [7]),
+    # a replace on another variable does not count
+    ("""
+    def url(path, other):
+        other = other.replace("\\\\", "/")
+        return "file://" + path
+    """, [3]),
+    # the prefix held in a constant
+    ("""
+    FILE_PREFIX = "file://"
+
+    def url(path):
+        return FILE_PREFIX + path
+    """, [4]),
+    # inline in the app
+    ("""
+    from celery import Celery
+
+    def make(path):
+        return Celery("x", backend=f"file://{path}")
+    """, [4]),
+    # a nested def is its own scope
+    ("""
+    import os
+
+    def outer(path):
+        if os.name == "nt":
+            path = path.upper()
+        def inner():
+            return "file://" + path
+        return inner
+    """, [7]),
+    # a lambda is its own scope
+    ("""
+    import sys
+
+    if sys.platform == "win32":
+        pass
+    make_url = lambda p: "file://" + p
+    """, [5]),
+    # multi-line with comments
+    ("""
+    def url(path):
+        return (
+            "file://"  # scheme
+            + path  # the directory
+        )
+    """, [3]),
+    # file:/// + a path variable still keeps backslashes
+    ("""
+    def url(path):
+        return "file:///" + path
+    """, [2]),
+    # a prefix before the scheme (command-line option)
+    ("""
+    def args(path):
+        return ["--result-backend=file://" + path]
+    """, [2]),
+]
+
+VALID = [
+    # the checklist's recommended code
+    """
+    import sys
+
+    def url(path):
+        result_backend_path = path.replace("\\\\", "/")
+        if sys.platform == "win32" and path[1] == ":":
+            result_backend_url = f"file:///{result_backend_path}"
+        else:
+            result_backend_url = f"file://{result_backend_path}"
+        return result_backend_url
+    """,
+    # not string building
+    """
+    from pathlib import Path
+
+    def url(p):
+        return Path(p).as_uri()
+    """,
+    # fully literal URLs, or a constant path
+    """
+    ROOT = "/var/celery"
+    A = "file:///tmp/results"
+    B = "file://" + "/tmp/x"
+    C = f"file://{ROOT}"
+    """,
+    # other schemes
+    """
+    def url(host, path):
+        return "https://" + host + path
+    """,
+    # "file://" alone
+    """
+    def strip(url):
+        if url.startswith("file://") and "file://" in url:
+            return url.replace("file://", "")[len("file://"):]
+        return url
+    """,
+    # os.name test in the scope
+    """
+    import os
+
+    def url(path):
+        if os.name == "nt":
+            return "file:///" + path.replace("\\\\", "/")
+        return "file://" + path
+    """,
+    # platform.system() through an alias
+    """
+    import platform as pf
+
+    def url(path):
+        prefix = "file:///" if pf.system() == "Windows" else "file://"
+        return f"file://{path}" if prefix == "file://" else prefix + path
+    """,
+    # sys.platform imported by name, startswith
+    """
+    from sys import platform as plat
+
+    def url(path):
+        if plat.startswith("win"):
+            raise NotImplementedError
+        return "file://" + path
+    """,
+    # the path normalised before
+    """
+    def url(path):
+        path = path.replace("\\\\", "/")
+        return f"file://{path}"
+    """,
+    # normalised inside the URL expression, or the URL itself
+    """
+    import os
+
+    def urls(path):
+        a = "file://" + path.replace(os.sep, "/")
+        b = ("file://" + path).replace("\\\\", "/")
+        return a, b
+    """,
+    # normalised where the variable is bound (module level)
+    """
+    import os
+
+    BACKEND_DIR = os.path.abspath("results").replace("\\\\", "/")
+
+    def url():
+        return f"file://{BACKEND_DIR}"
+    """,
+    # a flag named for Windows
+    """
+    from .compat import IS_WINDOWS
+
+    def url(path):
+        return ("file:///" if IS_WINDOWS else "file://") + path if IS_WINDOWS else "file://" + path
+    """,
+    # pathname2url does the job
+    """
+    from urllib.request import pathname2url
+
+    def url(path):
+        return "file://" + pathname2url(path)
+    """,
+    # as_posix
+    """
+    from pathlib import Path
+
+    def url(p):
+        return "file://" + Path(p).as_posix()
+    """,
+    # a flag bound to an os.name test at module level
+    """
+    import os
+
+    ON_NT = os.name == "nt"
+
+    def url(path):
+        if ON_NT:
+            path = "/" + path
+        return "file://" + path
+    """,
+]
+
+
+@pytest.mark.parametrize("source,expected", INVALID)
+def test_invalid(source, expected):
+    assert lines(source, CODE) == expected
+
+
+@pytest.mark.parametrize("source", VALID)
+def test_valid(source):
+    assert lines(source, CODE) == []
+
+
+def test_docs_example_and_use_instead():
+    rule = rule_by_code(CODE)
+    assert lines(rule.doc_example("Example"), CODE)
+    assert lines(rule.doc_example("Use instead"), CODE) == []
+
+
+def test_noqa():
+    assert lines(
+        """
+        def url(path):
+            return "file://" + path  # noqa: CEL007
+        """,
+        CODE,
+    ) == []
+
+
+# --- fixes ------------------------------------------------------------------------------
+def test_fix_assignment_keeps_target_and_comment():
+    assert_fix(
+        """
+        import os
+
+        def backend(path):
+            # where results go
+            result_backend_url = "file://" + path  # filesystem backend
+            return result_backend_url
+        """,
+        """
+        import os
+        import sys
+
+        def backend(path):
+            # where results go
+            result_backend_path = path.replace("\\\\", "/")
+            if sys.platform == "win32" and result_backend_path[1:2] == ":":
+                result_backend_url = "file:///" + result_backend_path
+            else:
+                result_backend_url = "file://" + result_backend_path  # filesystem backend
+            return result_backend_url
+        """,
+        CODE,
+    )
+
+
+def test_fix_return_fstring_is_hoisted():
+    assert_fix(
+        """
+        import sys
+
+        def url(path):
+            return f'file://{path}/results'
+        """,
+        """
+        import sys
+
+        def url(path):
+            result_backend_path = str(path).replace('\\\\', '/')
+            if sys.platform == 'win32' and result_backend_path[1:2] == ':':
+                result_backend_url = f'file:///{result_backend_path}/results'
+            else:
+                result_backend_url = f'file://{result_backend_path}/results'
+            return result_backend_url
+        """,
+        CODE,
+    )
+
+
+def test_fix_crlf_and_tabs():
+    before = "import sys\r\n\r\ndef url(p):\r\n\tif p:\r\n\t\turl = 'file://' + p\r\n\t\treturn url\r\n"
+    after = (
+        "import sys\r\n\r\ndef url(p):\r\n\tif p:\r\n"
+        "\t\turl_path = p.replace('\\\\', '/')\r\n"
+        "\t\tif sys.platform == 'win32' and url_path[1:2] == ':':\r\n"
+        "\t\t\turl = 'file:///' + url_path\r\n"
+        "\t\telse:\r\n"
+        "\t\t\turl = 'file://' + url_path\r\n"
+        "\t\treturn url\r\n"
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_reuses_sys_alias_inline_keyword():
+    assert_fix(
+        """
+        import sys as _sys
+        from celery import Celery as C
+
+        def make(path):
+            return C("x", backend="file://{}".format(path))
+        """,
+        """
+        import sys as _sys
+        from celery import Celery as C
+
+        def make(path):
+            backend_path = str(path).replace("\\\\", "/")
+            if _sys.platform == "win32" and backend_path[1:2] == ":":
+                backend_url = "file:///{}".format(backend_path)
+            else:
+                backend_url = "file://{}".format(backend_path)
+            return C("x", backend=backend_url)
+        """,
+        CODE,
+    )
+
+
+def test_fix_comments_inside_the_expression():
+    assert_fix(
+        """
+        import os
+        import sys
+
+        def url(base):
+            url = (
+                "file://"  # scheme
+                + os.path.abspath(base)
+                + "/results"
+            )
+            return url
+        """,
+        """
+        import os
+        import sys
+
+        def url(base):
+            url_path = os.path.abspath(base).replace("\\\\", "/")
+            if sys.platform == "win32" and url_path[1:2] == ":":
+                url = (
+                    "file:///"  # scheme
+                    + url_path
+                    + "/results"
+                )
+            else:
+                url = (
+                    "file://"  # scheme
+                    + url_path
+                    + "/results"
+                )
+            return url
+        """,
+        CODE,
+    )
+
+
+def test_fix_module_level_percent_and_attribute_target():
+    assert_fix(
+        """
+        import os
+        from celery import Celery
+
+        app = Celery("x")
+        app.conf.result_backend = "file://%s" % os.environ["RESULTS"]
+        """,
+        """
+        import os
+        from celery import Celery
+        import sys
+
+        app = Celery("x")
+        result_backend_path = str(os.environ["RESULTS"]).replace("\\\\", "/")
+        if sys.platform == "win32" and result_backend_path[1:2] == ":":
+            app.conf.result_backend = "file:///%s" % result_backend_path
+        else:
+            app.conf.result_backend = "file://%s" % result_backend_path
+        """,
+        CODE,
+    )
+
+
+def test_fix_name_clash_picks_another_name():
+    result = fixed(
+        """
+        import sys
+
+        def url(result_backend_path):
+            result_backend_url = "file://" + result_backend_path
+            return result_backend_url
+        """,
+        CODE,
+    )
+    assert "result_backend_path_posix = result_backend_path.replace(" in result
+    assert 'result_backend_url = "file:///" + result_backend_path_posix' in result
+
+
+def test_fix_annotated_assignment():
+    result = fixed(
+        """
+        import sys
+
+        def url(path):
+            backend: str = f"file://{path}"
+            return backend
+        """,
+        CODE,
+    )
+    assert 'backend: str = f"file:///{backend_path}"' in result
+    assert "backend_path = str(path).replace(" in result
+
+
+@pytest.mark.parametrize("source", [
+    # the path does not directly follow file://
+    """
+    def url(path):
+        return "file://" + "/" + path
+    """,
+    # conditional evaluation: cannot be computed earlier
+    """
+    def url(path):
+        return f"file://{path}" if path else None
+    """,
+    # shares its line with an if header
+    """
+    def url(path):
+        if path: return "file://" + path
+    """,
+    # a conversion in the f-string
+    """
+    def url(path):
+        return f"file://{path!r}"
+    """,
+    # `sys` is a parameter here
+    """
+    def url(sys, path):
+        return "file://" + path
+    """,
+    # inside a comprehension
+    """
+    def urls(paths):
+        return ["file://" + p for p in paths]
+    """,
+])
+def test_no_fix(source):
+    assert_no_fix(source, CODE)
+
+
+def test_finding_has_reason_when_no_fix():
+    [finding] = findings(
+        """
+        def url(path):
+            return f"file://{path}" if path else None
+        """,
+        CODE,
+    )
+    assert not finding.fixable and finding.no_fix_reason
+
+
+# --- the fixed code computes the right URLs on both platforms -----------------------------
+@pytest.mark.parametrize("body", [
+    'url = "file://" + path + "/results"\n    return url',
+    'return f"file://{path}/results"',
+    'return "file://{}/results".format(path)',
+    'return "file://%s/results" % path',
+    'return dict(backend="file://" + path + "/results")["backend"]',
+    'url = (\n        "file://"  # scheme\n        + path\n        + "/results"\n    )\n    return url',
+])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_fixed_code_behaviour(body, newline, monkeypatch):
+    import sys
+
+    source = f"def make_url(path):\n    {body}\n".replace("\n", newline)
+    result = fixed(source, CODE, raw=True)
+    assert not findings(result, CODE, raw=True)
+    namespace: dict = {}
+    exec(compile(result, "<fixed>", "exec"), namespace)
+    make_url = namespace["make_url"]
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert make_url("/var/lib/celery") == "file:///var/lib/celery/results"
+    assert make_url("") == "file:///results"
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert make_url("C:\\Users\\me\\.llamafarm") == "file:///C:/Users/me/.llamafarm/results"
+    assert make_url("x") == "file://x/results"  # short paths do not raise

@@ -1,0 +1,413 @@
+"""CEL008 celery-logger-override: detection and fix cases."""
+
+import pytest
+from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
+
+CODE = "CEL008"
+
+INVALID = [
+    # (source, lines flagged)
+    ("""
+    from celery import Celery
+
+    app = Celery("server")
+    """, [3]),
+    # import alias
+    ("""
+    from celery import Celery as C
+
+    app = C("server")
+    """, [3]),
+    # module import
+    ("""
+    import celery
+
+    app = celery.Celery("server")
+    """, [3]),
+    # once per module, on the first app
+    ("""
+    from celery import Celery
+
+    server = Celery("server")
+    worker = Celery("worker")
+    """, [3]),
+    # a factory function
+    ("""
+    from celery import Celery
+
+    def make_app():
+        return Celery("x")
+    """, [4]),
+    # after_setup_logger does not prevent the override
+    ("""
+    from celery import Celery, signals
+
+    app = Celery("x")
+
+    @signals.after_setup_logger.connect
+    def tweak(logger, **kwargs):
+        logger.setLevel("INFO")
+    """, [3]),
+    # another signal's connect is not setup_logging's
+    ("""
+    from celery import Celery
+    from celery.signals import worker_ready, setup_logging
+
+    app = Celery("x")
+    worker_ready.connect(print)
+    setup_logging.disconnect(print)
+    """, [4]),
+    # a look-alike `setup_logging` that is not Celery's
+    ("""
+    from celery import Celery
+    from mylib.signals import setup_logging
+
+    app = Celery("x")
+
+    @setup_logging.connect
+    def handler(**kwargs):
+        pass
+    """, [4]),
+    # a local name shadows the signal module
+    ("""
+    from celery import Celery, signals
+
+    app = Celery("x")
+
+    def configure(signals):
+        signals.setup_logging.connect(print)
+    """, [3]),
+    # the app made in a class body and a comment in the call
+    ("""
+    from celery import Celery
+
+    class Worker:
+        app = Celery(
+            "x",  # name
+        )
+    """, [4]),
+    # annotated assignment
+    ("""
+    from celery import Celery
+
+    app: Celery = Celery("x")
+    """, [3]),
+]
+
+VALID = [
+    # the checklist's recommendation
+    """
+    from celery import Celery, signals
+
+    app = Celery("server")
+
+    @signals.setup_logging.connect
+    def setup_celery_logging(**kwargs):
+        pass  # Prevent Celery from overriding root logger
+    """,
+    # no Celery app in the module
+    """
+    from core.celery import app
+
+    app.conf.update(task_serializer="json")
+    """,
+    # from celery.signals import setup_logging as alias
+    """
+    from celery import Celery
+    from celery.signals import setup_logging as on_setup_logging
+
+    app = Celery("x")
+
+    @on_setup_logging.connect
+    def keep_structlog(**kwargs):
+        pass
+    """,
+    # decorator called with arguments
+    """
+    from celery import Celery
+    from celery import signals as sig
+
+    app = Celery("x")
+
+    @sig.setup_logging.connect(weak=False)
+    def keep(**kwargs):
+        pass
+    """,
+    # connect as a call
+    """
+    from celery import Celery
+    from celery.signals import setup_logging
+
+    def handler(**kwargs):
+        pass
+
+    setup_logging.connect(handler)
+    app = Celery("x")
+    """,
+    # receiver= keyword
+    """
+    import celery.signals
+    from celery import Celery
+
+    def handler(**kwargs):
+        pass
+
+    app = Celery("x")
+    celery.signals.setup_logging.connect(receiver=handler)
+    """,
+    # connected inside a function
+    """
+    from celery import Celery
+    from celery.signals import setup_logging
+
+    app = Celery("x")
+
+    def configure(handler):
+        setup_logging.connect(handler)
+    """,
+    # import inside the function that connects
+    """
+    from celery import Celery
+
+    def configure(handler):
+        from celery import signals
+        signals.setup_logging.connect(handler, weak=False)
+
+    app = Celery("x")
+    """,
+    # a look-alike Celery class
+    """
+    from mylib import Celery
+
+    app = Celery("x")
+    """,
+    # the name Celery without calling it
+    """
+    from celery import Celery
+
+    def is_app(obj):
+        return isinstance(obj, Celery)
+    """,
+    # through a module alias
+    """
+    import celery as cel
+
+    app = cel.Celery("x")
+
+    @cel.signals.setup_logging.connect
+    def keep(**kwargs):
+        pass
+    """,
+]
+
+
+@pytest.mark.parametrize("source,expected", INVALID)
+def test_invalid(source, expected):
+    assert lines(source, CODE) == expected
+
+
+@pytest.mark.parametrize("source", VALID)
+def test_valid(source):
+    assert lines(source, CODE) == []
+
+
+def test_severity_is_low():
+    [finding] = findings(
+        """
+        from celery import Celery
+
+        app = Celery("x")
+        """,
+        CODE,
+    )
+    assert finding.severity.name == "LOW"
+
+
+def test_docs_example_and_use_instead():
+    rule = rule_by_code(CODE)
+    assert lines(rule.doc_example("Example"), CODE)
+    assert lines(rule.doc_example("Use instead"), CODE) == []
+
+
+# --- fixes ------------------------------------------------------------------------------
+def test_fix_adds_import_and_handler():
+    assert_fix(
+        """
+        \"\"\"The Celery app.\"\"\"
+        import os
+        from celery import Celery
+
+        app = Celery("server", broker=os.environ["BROKER"])
+        app.config_from_object("core.celery.config")
+        """,
+        """
+        \"\"\"The Celery app.\"\"\"
+        import os
+        from celery import Celery
+        from celery import signals
+
+        app = Celery("server", broker=os.environ["BROKER"])
+
+
+        @signals.setup_logging.connect
+        def setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+
+
+        app.config_from_object("core.celery.config")
+        """,
+        CODE,
+    )
+
+
+def test_fix_reuses_signals_alias_and_crlf():
+    before = (
+        "from celery import Celery as C\r\nfrom celery import signals as sig\r\n\r\n"
+        "app = C(\r\n    \"x\",  # name\r\n)\r\n"
+    )
+    after = (
+        "from celery import Celery as C\r\nfrom celery import signals as sig\r\n\r\n"
+        "app = C(\r\n    \"x\",  # name\r\n)\r\n\r\n\r\n"
+        "@sig.setup_logging.connect\r\ndef setup_celery_logging(**kwargs):\r\n"
+        "    pass  # Prevent Celery from overriding the root logger\r\n"
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_reuses_setup_logging_import_with_tabs():
+    before = (
+        "from celery import Celery\nfrom celery.signals import setup_logging as sl\n\n"
+        "def make():\n\tapp = Celery('x')\n\treturn app\n\nAPP = make()\n"
+    )
+    after = (
+        "from celery import Celery\nfrom celery.signals import setup_logging as sl\n\n"
+        "def make():\n\tapp = Celery('x')\n\treturn app\n\n\n"
+        "@sl.connect\ndef setup_celery_logging(**kwargs):\n"
+        "\tpass  # Prevent Celery from overriding the root logger\n\n\nAPP = make()\n"
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_other_names_when_taken():
+    assert_fix(
+        """
+        from celery import Celery
+        from django.dispatch import signals
+
+        def setup_celery_logging():
+            return None
+
+        app = Celery("x")
+        """,
+        """
+        from celery import Celery
+        from celery import signals as celery_signals
+        from django.dispatch import signals
+
+        def setup_celery_logging():
+            return None
+
+        app = Celery("x")
+
+
+        @celery_signals.setup_logging.connect
+        def _setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+        """,
+        CODE,
+    )
+
+
+def test_fix_module_import_only():
+    assert_fix(
+        """
+        import celery
+
+        app = celery.Celery("x")
+        """,
+        """
+        import celery
+        from celery import signals
+
+        app = celery.Celery("x")
+
+
+        @signals.setup_logging.connect
+        def setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+        """,
+        CODE,
+    )
+
+
+def test_fix_import_inside_factory():
+    assert_fix(
+        """
+        \"\"\"Factory.\"\"\"
+        from __future__ import annotations
+
+
+        def make_app():
+            from celery import Celery
+            return Celery("x")
+        """,
+        """
+        \"\"\"Factory.\"\"\"
+        from __future__ import annotations
+        from celery import signals
+
+
+        def make_app():
+            from celery import Celery
+            return Celery("x")
+
+
+        @signals.setup_logging.connect
+        def setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+        """,
+        CODE,
+    )
+
+
+def test_fix_does_not_trigger_cel006():
+    result = fixed(
+        """
+        from celery import Celery
+
+        app = Celery("x")
+        app.config_from_object("celeryconfig")
+        """,
+        CODE,
+    )
+    assert not findings(result, None, raw=True)
+
+
+def test_no_fix_when_every_name_is_taken():
+    assert_no_fix(
+        """
+        from celery import Celery
+        from blinker import signals
+        from .x import celery_signals
+
+        app = Celery("x")
+        """,
+        CODE,
+    )
+
+
+def test_star_import_counts():
+    assert lines(
+        """
+        from celery import Celery
+        from celery.signals import *
+
+        app = Celery("x")
+
+        @setup_logging.connect
+        def keep(**kwargs):
+            pass
+        """,
+        CODE,
+    ) == []
