@@ -1,0 +1,656 @@
+"""Shared analysis of Celery results for CEL003, CEL004 and CEL011 (private to those rules).
+
+- *Status checks*, as in `celery_model.status_check`, plus the alias form that real
+  services use: `status = result.status` then `if status == "SUCCESS":`.
+- *Branch states*: the set of Celery states a result can be in at some node, from the
+  `if`/`elif`/`while`/`and`/`or`/conditional-expression tests around it and from early
+  exits before it in the same block (`if not r.ready(): return`). This answers "does this
+  `.get()` sit where the result is ready?" and "is this `raise` on the FAILURE path?".
+- *Result expressions*: dispatches (`X.apply_async()`, `X.delay()`, `app.send_task()`,
+  calling a `group`/`chord`/`chain`), `AsyncResult(...)` / `app.AsyncResult(...)`,
+  `GroupResult(...)` / `GroupResult.restore(...)`, names bound to those (also through
+  `for child in group_result.results`), parameters annotated as results, and any
+  expression with a status check in the same scope.
+- Small helpers for the fixes (libcst): inserting statements before a statement, turning
+  a one-line suite into a block, choosing free names, the shared default timeout.
+"""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from collections.abc import Iterator
+
+import libcst as cst
+
+from ..celery_model import (
+    READY,
+    STATES,
+    STATUS_ATTRIBUTES,
+    StatusCheck,
+    canvas_kind,
+    state_names,
+    status_check,
+)
+from ..facts import SCOPE_NODES, ModuleFacts, Scope
+
+ALL_STATES = STATES
+# Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
+# idiomatic `status not in ("PENDING", "STARTED")` is how real code says "finished".
+BLOCKING_STATES = frozenset({"PENDING", "STARTED"})
+# States of a branch "taken on FAILURE" (CEL011): failure-like states only.
+FAILURE_LIKE = frozenset({"FAILURE", "REVOKED", "RETRY", "REJECTED"})
+
+RESULT_CLASS_NAMES = frozenset({"AsyncResult", "GroupResult", "ResultSet"})
+DISPATCH_METHODS = frozenset({"apply_async", "delay", "send_task"})
+CHILD_COLLECTIONS = frozenset({"results", "children"})
+# Modules whose AsyncResult/apply_async/Pool are not Celery's.
+NOT_CELERY = (
+    "multiprocessing", "concurrent.futures", "billiard", "gevent", "eventlet", "asyncio", "tornado", "twisted",
+)
+CLOCK_NAMES = frozenset({
+    "time", "monotonic", "perf_counter", "time_ns", "monotonic_ns", "perf_counter_ns",
+    "now", "utcnow", "default_timer",
+})
+TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+_CACHE: weakref.WeakKeyDictionary[ModuleFacts, dict] = weakref.WeakKeyDictionary()
+
+
+def _cache(facts: ModuleFacts) -> dict:
+    found = _CACHE.get(facts)
+    if found is None:
+        found = _CACHE[facts] = {}
+    return found
+
+
+# --- status checks ------------------------------------------------------------------------
+def check_at(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
+    """A status check at `node`: the shared definition, or `status == ...` on an alias."""
+    cache = _cache(facts).setdefault("check_at", {})
+    key = id(node)
+    if key not in cache:
+        cache[key] = status_check(facts, node) or _alias_check(facts, node)
+    return cache[key]
+
+
+def _alias_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
+    """`status == "SUCCESS"` after `status = result.status`, `str(result.state) == ...`,
+    or a state held by a constant (`r.status == DONE` after `DONE = "SUCCESS"`)."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return None
+    op = node.ops[0]
+    if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        return None
+    for subject, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+        source = status_source(facts, subject)
+        if source is None:
+            continue
+        states = state_names(facts, other)
+        if source is subject and states:
+            continue  # a plain `E.status` against states is the shared definition's business
+        states = states or _named_states(facts, other)
+        if states:
+            return StatusCheck(node, source.value, facts.text(source.value), states,
+                               isinstance(op, (ast.Eq, ast.In)), facts.scope_of(node))
+    return None
+
+
+def _named_states(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> frozenset[str] | None:
+    """States held by constants: `DONE = "SUCCESS"` or `FINISHED = ("SUCCESS", st.FAILURE)`,
+    then `r.status == DONE` / `r.status in FINISHED`."""
+    if _depth > 3:
+        return None
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        if not found or len(found[1]) != 1 or found[1][0].kind != "assign":
+            return state_names(facts, expr)
+        value = found[1][0].value
+        return state_names(facts, value) or _named_states(facts, value, _depth + 1)
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)) and expr.elts:
+        names: set[str] = set()
+        for element in expr.elts:
+            sub = state_names(facts, element) or _named_states(facts, element, _depth + 1)
+            if not sub:
+                return None
+            names |= sub
+        return frozenset(names)
+    return None
+
+
+def status_source(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> ast.Attribute | None:
+    """The `E.status`/`E.state` an expression reads: itself, `str(...)` of it, or a name
+    only ever bound to one of those (with one `E`)."""
+    if _depth > 3:
+        return None
+    if isinstance(expr, ast.Attribute):
+        return expr if expr.attr in STATUS_ATTRIBUTES else None
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
+            and facts.resolve(expr.func) == "builtins.str":
+        return status_source(facts, expr.args[0], _depth + 1)
+    if isinstance(expr, ast.NamedExpr):  # `(status := result.status) == ...`
+        return status_source(facts, expr.value, _depth + 1)
+    if isinstance(expr, ast.Name):
+        return status_alias_source(facts, expr, _depth)
+    return None
+
+
+def status_alias_source(facts: ModuleFacts, name: ast.Name, _depth: int = 0) -> ast.Attribute | None:
+    """`E.status` when `name` is only ever bound to `E.status`/`E.state` (one `E`)."""
+    found = facts.lookup(name.id, facts.scope_of(name))
+    if found is None:
+        return None
+    sources = []
+    for binding in found[1]:
+        source = None
+        if binding.kind == "assign" and not isinstance(binding.value, ast.Name):
+            source = status_source(facts, binding.value, _depth + 1)
+        if source is None:
+            return None
+        sources.append(source)
+    if sources and len({facts.text(s.value) for s in sources}) == 1:
+        return sources[0]
+    return None
+
+
+def all_checks(facts: ModuleFacts) -> list[StatusCheck]:
+    """Every status check (alias form included) in source order."""
+    cache = _cache(facts)
+    if "all" not in cache:
+        found = [c for n in facts.nodes(ast.Compare, ast.Call) if (c := check_at(facts, n)) is not None]
+        found.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
+        cache["all"] = found
+    return cache["all"]
+
+
+def checked_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
+    """Result texts with a status check in `scope`."""
+    cache = _cache(facts).setdefault("texts", {})
+    if id(scope) not in cache:
+        cache[id(scope)] = {c.result_text for c in all_checks(facts) if c.scope is scope}
+    return cache[id(scope)]
+
+
+def is_success_check(check: StatusCheck) -> bool:
+    """A check for SUCCESS or a terminal set containing it (`.ready()`, READY_STATES)."""
+    return "SUCCESS" in check.states
+
+
+def handles_failure_check(facts: ModuleFacts, check: StatusCheck) -> bool:
+    """A check that handles FAILURE: one that tells it apart from SUCCESS (`== "FAILURE"`,
+    `!= "FAILURE"`, `.failed()`, `in EXCEPTION_STATES`) or names it explicitly
+    (`in ("SUCCESS", "FAILURE")`); `.ready()` and `in READY_STATES` do not."""
+    if "FAILURE" not in check.states:
+        return False
+    if "SUCCESS" not in check.states:
+        return True
+    node = check.node
+    if not isinstance(node, ast.Compare):
+        return False
+    for side in (node.left, *node.comparators):
+        elements = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+        if any(state_names(facts, e) == frozenset({"FAILURE"}) for e in elements):
+            return True
+    return False
+
+
+# --- branch states ------------------------------------------------------------------------
+def constraint(facts: ModuleFacts, test: ast.AST, truth: bool, text: str) -> frozenset[str]:
+    """States of result `text` possible when `test` evaluates to `truth`."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return constraint(facts, test.operand, not truth, text)
+    if isinstance(test, ast.NamedExpr):
+        return constraint(facts, test.value, truth, text)
+    if isinstance(test, ast.BoolOp):
+        parts = [constraint(facts, value, truth, text) for value in test.values]
+        every = isinstance(test.op, ast.And) == truth  # `a and b` true / `a or b` false
+        out = ALL_STATES if every else frozenset()
+        for part in parts:
+            out = out & part if every else out | part
+        return out
+    check = check_at(facts, test)
+    if check is None or check.result_text != text:
+        return ALL_STATES
+    states = check.states if check.positive else ALL_STATES - check.states
+    return states if truth else ALL_STATES - states
+
+
+def states_at(facts: ModuleFacts, node: ast.AST, text: str, *, temporal: bool = False) -> frozenset[str]:
+    """States result `text` may be in when `node` runs, within `node`'s own scope.
+
+    The tests around `node` and the early exits before it are observations made in
+    order. On the path they describe (`temporal=False`) the states are their
+    intersection. A result moves on while the code runs, though: with `temporal=True`
+    an observation that still allowed PENDING/STARTED says nothing about later, which
+    is what "can this `.get()` still block?" needs (after `if r.ready(): return` and
+    `if not r.successful(): return`, the result is SUCCESS).
+    """
+    scope = facts.scope_of(node)
+    later_first: list[tuple[ast.AST, bool]] = []  # (test, truth), innermost (latest) first
+    child = node
+    for parent in facts.ancestors(node):
+        if isinstance(child, ast.stmt):
+            later_first.extend(reversed(_guards_before(parent, child)))
+        if parent is scope.node or isinstance(parent, SCOPE_NODES):
+            break
+        if isinstance(parent, (ast.If, ast.While, ast.IfExp)):
+            if _within(child, parent.body):
+                later_first.append((parent.test, True))
+            elif _within(child, parent.orelse):
+                later_first.append((parent.test, False))
+        elif isinstance(parent, ast.BoolOp):
+            before = []
+            for value in parent.values:
+                if value is child:
+                    break
+                before.append((value, isinstance(parent.op, ast.And)))
+            later_first.extend(reversed(before))
+        elif isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) \
+                and not (parent.generators and child is parent.generators[0]):
+            for generator in parent.generators:  # `[r.get() for r in rs if r.ready()]`
+                later_first.extend((condition, True) for condition in generator.ifs)
+        child = parent
+    allowed = ALL_STATES
+    for test, truth in reversed(later_first):
+        if temporal:
+            allowed = _moves_on(allowed)
+        allowed &= constraint(facts, test, truth, text)
+    return _moves_on(allowed) if temporal else allowed
+
+
+def _moves_on(states: frozenset[str]) -> frozenset[str]:
+    """What a result seen in `states` may be in later: anything, unless it had finished."""
+    return ALL_STATES if states & BLOCKING_STATES else states
+
+
+def _within(child: ast.AST, branch) -> bool:
+    if isinstance(branch, list):
+        return any(s is child for s in branch)
+    return branch is child
+
+
+def _guards_before(parent: ast.AST, stmt: ast.stmt) -> list[tuple[ast.AST, bool]]:
+    """What the statements before `stmt` in its block tell, in order:
+    `if not r.ready(): return` (then not that), `if r.ready(): ... else: continue`,
+    `assert r.successful()`."""
+    block = block_of(parent, stmt)
+    if block is None:
+        return []
+    found = []
+    for sibling in block:
+        if sibling is stmt:
+            break
+        if isinstance(sibling, ast.If):
+            body_exits = always_exits(sibling.body)
+            else_exits = bool(sibling.orelse) and always_exits(sibling.orelse)
+            if body_exits and not else_exits:
+                found.append((sibling.test, False))
+            elif else_exits and not body_exits:
+                found.append((sibling.test, True))
+        elif isinstance(sibling, ast.Assert):
+            found.append((sibling.test, True))
+    return found
+
+
+def block_of(parent: ast.AST, stmt: ast.stmt) -> list[ast.stmt] | None:
+    """The statement list of `parent` that holds `stmt`."""
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            return block
+    return None
+
+
+def always_exits(block: list[ast.stmt]) -> bool:
+    """The block never falls through (ends in return/raise/continue/break, or an
+    if/else whose branches all do)."""
+    if not block:
+        return False
+    last = block[-1]
+    if isinstance(last, TERMINATORS):
+        return True
+    if isinstance(last, ast.If) and last.orelse:
+        return always_exits(last.body) and always_exits(last.orelse)
+    return False
+
+
+def is_ready_only(states: frozenset[str]) -> bool:
+    """A branch where a wait cannot block: no PENDING/STARTED, some ready state."""
+    return bool(states & READY) and not states & BLOCKING_STATES
+
+
+def is_failure_only(states: frozenset[str]) -> bool:
+    """A branch taken on FAILURE (and maybe other failure-like states) only."""
+    return "FAILURE" in states and states <= FAILURE_LIKE
+
+
+# --- result expressions -------------------------------------------------------------------
+def is_result(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> bool:
+    """`expr` evaluates to a Celery result (see the module docstring)."""
+    if _depth > 6:
+        return False
+    if facts.text(expr) in checked_texts(facts, facts.scope_of(expr)):
+        return True
+    if isinstance(expr, ast.Await):
+        return False
+    if isinstance(expr, ast.Call):
+        return _is_result_call(facts, expr, _depth)
+    if isinstance(expr, ast.Name):
+        return _name_is_result(facts, expr, _depth)
+    if isinstance(expr, ast.Subscript):
+        return is_result_collection(facts, expr.value, _depth + 1)
+    return False
+
+
+def _is_result_call(facts: ModuleFacts, call: ast.Call, depth: int) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr in DISPATCH_METHODS:
+            return not _is_process_pool(facts, func.value)
+        if func.attr == "restore" and _names_result_class(facts, func.value):
+            return True
+    if _names_result_class(facts, func):  # AsyncResult(id), app.AsyncResult(id), GroupResult(...)
+        return True
+    # calling a canvas object: group(...)(), chord(header)(callback), g() for g = group(...)
+    if canvas_kind(facts, func) in ("group", "chord", "chain"):
+        return True
+    if isinstance(func, ast.Name):
+        found = facts.lookup(func.id, facts.scope_of(func))
+        if found and all(b.kind == "assign" and canvas_kind(facts, b.value) in ("group", "chord", "chain")
+                         for b in found[1]):
+            return True
+    return False
+
+
+def _names_result_class(facts: ModuleFacts, expr: ast.AST) -> bool:
+    """`AsyncResult`, `celery.result.GroupResult`, `app.GroupResult`... (not multiprocessing's)."""
+    if isinstance(expr, ast.Attribute) and expr.attr in RESULT_CLASS_NAMES:
+        qualname = facts.resolve(expr)
+        return not (qualname and qualname.startswith(NOT_CELERY))
+    if isinstance(expr, ast.Name):
+        qualname = facts.resolve(expr)
+        if qualname is None or qualname.startswith(NOT_CELERY):
+            return False
+        return qualname.rsplit(".", 1)[-1] in RESULT_CLASS_NAMES
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):  # string annotation
+        return expr.value.rsplit(".", 1)[-1] in RESULT_CLASS_NAMES
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):  # `AsyncResult | None`
+        return _names_result_class(facts, expr.left) or _names_result_class(facts, expr.right)
+    if isinstance(expr, ast.Subscript):  # Optional[AsyncResult]
+        return _names_result_class(facts, expr.slice)
+    return False
+
+
+def _is_process_pool(facts: ModuleFacts, receiver: ast.AST) -> bool:
+    """`pool.apply_async(...)` on a multiprocessing / concurrent pool is not Celery."""
+    qualname = facts.resolve(receiver)
+    if qualname and qualname.startswith(NOT_CELERY):
+        return True
+    if not isinstance(receiver, ast.Name):
+        return False
+    found = facts.lookup(receiver.id, facts.scope_of(receiver))
+    if not found:
+        return False
+    for binding in found[1]:
+        value = binding.value
+        if value is None:  # `with Pool() as pool:`
+            item = facts.parent(binding.node)
+            value = item.context_expr if isinstance(item, ast.withitem) else None
+        if isinstance(value, ast.Call):
+            qualname = facts.resolve(value.func)
+            if qualname and qualname.startswith(NOT_CELERY):
+                return True
+            if isinstance(value.func, (ast.Name, ast.Attribute)) and _last_name(value.func) in (
+                "Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPoolExecutor",
+            ):
+                return True
+    return False
+
+
+def _last_name(expr: ast.AST) -> str:
+    return expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+
+
+def is_result_collection(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> bool:
+    """A list of results: `group_result.results`, `[t.delay(x) for x in xs]`, a name bound to one."""
+    if _depth > 6:
+        return False
+    if isinstance(expr, ast.Attribute) and expr.attr in CHILD_COLLECTIONS:
+        return is_result(facts, expr.value, _depth + 1)
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return bool(expr.elts) and all(is_result(facts, e, _depth + 1) for e in expr.elts)
+    if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
+        return is_result(facts, expr.elt, _depth + 1)
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        return bool(found) and any(
+            b.kind == "assign" and is_result_collection(facts, b.value, _depth + 1) for b in found[1]
+        )
+    return False
+
+
+def _name_is_result(facts: ModuleFacts, name: ast.Name, depth: int) -> bool:
+    scope = facts.scope_of(name)
+    found = facts.lookup(name.id, scope)
+    if found is None:
+        return False
+    where, bindings = found
+    if where is scope:
+        # Flow-lite: the last binding before the use decides (`r = r.get(timeout=1)` ends
+        # it being a result); `x = None` placeholders are skipped.
+        before = [b for b in bindings if _position(b.node) < _position(name)
+                  and not _is_none_assign(b)]
+        if before:
+            bindings = [before[-1]]
+    return any(_binding_is_result(facts, b, depth) for b in bindings)
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _is_none_assign(binding) -> bool:
+    return binding.kind == "assign" and isinstance(binding.value, ast.Constant) and binding.value.value is None
+
+
+def _binding_is_result(facts: ModuleFacts, binding, depth: int) -> bool:
+    node = binding.node
+    if binding.kind == "assign":
+        parent = facts.parent(node)
+        if isinstance(parent, ast.AnnAssign) and _names_result_class(facts, parent.annotation):
+            return True
+        return is_result(facts, binding.value, depth + 1)
+    if binding.kind == "param":
+        return node.annotation is not None and _names_result_class(facts, node.annotation)
+    if binding.kind == "other":
+        parent = facts.parent(node)
+        if isinstance(parent, ast.AnnAssign):
+            return _names_result_class(facts, parent.annotation)
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.target is node:
+            return is_result_collection(facts, parent.iter, depth + 1)
+    return False
+
+
+# --- walking one scope --------------------------------------------------------------------
+def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """`root` and its descendants, not entering nested def/lambda/class bodies."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, SCOPE_NODES):
+                stack.append(child)
+
+
+def is_simple_reference(expr: ast.AST) -> bool:
+    """A name or a dotted attribute chain on a name (`result`, `self.result`)."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name)
+
+
+def is_clock_call(facts: ModuleFacts, node: ast.AST) -> bool:
+    """`time.monotonic()`, `loop.time()`, `datetime.now()`, `perf_counter()`..."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in CLOCK_NAMES
+    if isinstance(func, ast.Name):
+        qualname = facts.resolve(func) or ""
+        return qualname.rsplit(".", 1)[-1] in CLOCK_NAMES and not qualname.startswith("builtins.")
+    return False
+
+
+def is_sleep_call(facts: ModuleFacts, node: ast.AST) -> bool:
+    """`time.sleep(...)`, `await asyncio.sleep(...)`, `nap(...)` for any alias."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "sleep":
+        return True
+    qualname = facts.resolve(node.func) or ""
+    return qualname.endswith(".sleep") and not qualname.startswith("builtins.")
+
+
+def usable_name(facts: ModuleFacts, name: str, at: ast.AST) -> str:
+    """Can `name` be read at `at`? "yes" (a parameter, or a variable assigned before),
+    "free" (bound nowhere visible: it may be introduced), "no" (bound otherwise or later)."""
+    scope = facts.scope_of(at)
+    found = facts.lookup(name, scope)
+    if found is None:
+        return "free"
+    where, bindings = found
+    if any(b.kind not in ("assign", "param") for b in bindings):
+        return "no"
+    if where is not scope and scope.kind in ("function", "lambda"):
+        return "yes"  # read from a closure or a module global when the function runs
+    if any(b.kind == "param" or _position(b.node) < _position(at) for b in bindings):
+        return "yes"
+    return "no"
+
+
+def names_in(root: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(root) if isinstance(n, ast.Name)} | {
+        a.arg for a in ast.walk(root) if isinstance(a, ast.arg)
+    }
+
+
+def free_name(facts: ModuleFacts, at: ast.AST, candidates: tuple[str, ...]) -> str | None:
+    """The first candidate used nowhere in the scope of `at` nor visible from it."""
+    scope = facts.scope_of(at)
+    used = names_in(scope.node)
+    for candidate in candidates:
+        if candidate not in used and facts.lookup(candidate, scope) is None:
+            return candidate
+    return None
+
+
+# --- libcst helpers for the fixes ---------------------------------------------------------
+def insert_before(statement: cst.BaseStatement, new: list[cst.BaseStatement]) -> cst.FlattenSentinel:
+    """`new` then `statement`; the comments above `statement` move above `new`."""
+    first = new[0].with_changes(leading_lines=statement.leading_lines)
+    return cst.FlattenSentinel([first, *new[1:], statement.with_changes(leading_lines=[])])
+
+
+DEFAULT_TIMEOUT_NAME = "DEFAULT_TASK_TIMEOUT"
+DEFAULT_TIMEOUT_LINE = f"{DEFAULT_TIMEOUT_NAME} = 300.0  # seconds to wait for a Celery result"
+
+
+def timeout_plan(facts: ModuleFacts, at: ast.AST) -> tuple[str | None, bool]:
+    """The timeout to use at `at`: a `timeout` parameter/variable in scope, else the
+    module constant (added when it does not exist yet); (None, False) when the
+    constant's name is taken by something else."""
+    if usable_name(facts, "timeout", at) == "yes":
+        return "timeout", False
+    state = usable_name(facts, DEFAULT_TIMEOUT_NAME, at)
+    if state == "no":
+        found = facts.lookup(DEFAULT_TIMEOUT_NAME, facts.scope_of(at))
+        if found and all(b.kind == "import" for b in found[1]):
+            return DEFAULT_TIMEOUT_NAME, False  # `from settings import DEFAULT_TASK_TIMEOUT`
+        return None, False
+    return DEFAULT_TIMEOUT_NAME, state == "free"
+
+
+def add_timeout_constant(module: cst.Module) -> cst.Module:
+    """`DEFAULT_TASK_TIMEOUT = 300.0` after the module's docstring and leading imports.
+
+    Every fix that needs the default inserts it at this one place, so when several are
+    applied together the engine takes one per round and the next round reuses it."""
+    statements = list(module.body)
+    index = 0
+    for i, statement in enumerate(statements):
+        if (i == 0 and _is_docstring(statement)) or _is_import_block(statement):
+            index = i + 1
+        else:
+            break
+    # Right under the imports, with no blank line of its own: an added blank line next
+    # to an existing one makes the text diff ambiguous, and two fixes in one round could
+    # then insert the constant twice.
+    statements.insert(index, parse_statement(module, DEFAULT_TIMEOUT_LINE + module.default_newline))
+    return module.with_changes(body=statements)
+
+
+def _is_import_block(statement: cst.CSTNode) -> bool:
+    """An import line, or an `if TYPE_CHECKING:` / `try:` holding only imports."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+    if isinstance(statement, (cst.If, cst.Try)):
+        lines = [n for n in _walk_cst(statement) if isinstance(n, cst.SimpleStatementLine)]
+        return bool(lines) and all(
+            all(isinstance(s, (cst.Import, cst.ImportFrom, cst.Pass)) for s in line.body) for line in lines
+        )
+    return False
+
+
+def _walk_cst(node: cst.CSTNode):
+    yield node
+    for child in node.children:
+        yield from _walk_cst(child)
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def suite_to_block(suite: cst.SimpleStatementSuite) -> cst.IndentedBlock:
+    """`if x: a; b  # c` -> an indented block with `a` and `b` on their own lines."""
+    lines = [
+        cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+        for small in suite.body
+    ]
+    return cst.IndentedBlock(body=lines, header=suite.trailing_whitespace)
+
+
+def parse_statement(module: cst.Module, code: str) -> cst.BaseStatement:
+    return cst.parse_statement(code, config=module.config_for_parsing)
+
+
+def quote_of(facts: ModuleFacts, node: ast.AST | None) -> str:
+    """The quote character a string literal was written with (default `"`)."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts:
+        node = node.elts[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        segment = ast.get_source_segment(facts.source, node) or ""
+        stripped = segment.lstrip("rRbBuUfF")
+        if stripped[:1] in ("'", '"'):
+            return stripped[0]
+    return '"'
+
+
+def failure_state_code(facts: ModuleFacts, comparator: ast.AST | None, quote: str) -> str:
+    """How to write FAILURE the way the existing check wrote its state."""
+    if isinstance(comparator, (ast.Tuple, ast.List, ast.Set)) and comparator.elts:
+        comparator = comparator.elts[0]
+    if isinstance(comparator, ast.Attribute) and (facts.resolve(comparator) or "").startswith("celery.states."):
+        return f"{facts.text(comparator.value)}.FAILURE"
+    if isinstance(comparator, ast.Name) and (facts.resolve(comparator) or "").startswith("celery.states."):
+        found = facts.lookup("FAILURE", facts.scope_of(comparator))
+        if found and all(b.kind == "import" and b.qualname == "celery.states.FAILURE" for b in found[1]):
+            return "FAILURE"
+    return f"{quote}FAILURE{quote}"

@@ -1,0 +1,267 @@
+"""CEL004 unhandled-task-failure: a Celery result is checked for success but FAILURE is never handled.
+
+## What it does
+In one scope (function, or the module), flags a result expression that has a status
+check for success or a terminal state (`result.status == "SUCCESS"`,
+`result.state in READY_STATES`, `result.ready()`, `result.successful()`, also through a
+`status = result.status` alias, `str(result.state)`, `states.SUCCESS` under any import
+alias or a constant holding a state) when nothing in that scope handles FAILURE. FAILURE counts as handled by:
+
+- a check that tells FAILURE apart from SUCCESS (`== "FAILURE"`, `!= states.FAILURE`,
+  `in EXCEPTION_STATES`/`PROPAGATE_STATES`, `.failed()`) or names it explicitly
+  (`in ("SUCCESS", "FAILURE")`);
+- a `raise` on a path where the result is known not to be SUCCESS but may be FAILURE
+  (`if not result.successful(): raise ...`, `else: raise ...` after a success check);
+- `result.get()`/`.wait()`/`.join()` with the default `propagate=True` where the result
+  may have failed (it re-raises the task's exception), `result.maybe_throw()`;
+- reading `result.traceback` (or `getattr(result, "traceback")`), or
+  `isinstance(...)` on `result.result`/`result.info` or on a name bound to them or to
+  `result.get(propagate=False)`.
+
+Checks only on unready states (the polling loop's `status not in ("PENDING",
+"STARTED")`) are not success checks. One finding per result and scope, at its first
+success check.
+
+## Why is this bad?
+A failed task is also "ready": code that only asks "is it done?" or "did it succeed?"
+treats a failure as a timeout, an empty answer or, after `.ready()`, returns the
+exception object as if it were the task's value. The caller never learns what went
+wrong and the remote traceback is lost.
+
+## Example
+```python
+def fetch(result):
+    if result.status == "SUCCESS":
+        return result.result
+    return None
+```
+
+## Use instead
+```python
+def fetch(result):
+    if result.status == "SUCCESS":
+        return result.result
+    elif result.status == "FAILURE":
+        if hasattr(result, "traceback") and result.traceback:
+            raise Exception(f"Task failed: {result.traceback}")
+        raise Exception("Task failed")
+    return None
+```
+
+## Fix safety
+Unsafe: the code now raises where it used to fall through (return `None`, report a
+status, retry). The fix adds, right after the success branch, an
+`elif <result>.status == "FAILURE":` branch (same `status`/`state` attribute, alias
+variable, quotes and `states.` prefix as the existing check) that raises with the
+task's traceback when present; an existing `else:` stays last. When the branch is taken
+on a terminal state that includes FAILURE (`if result.ready():`), the FAILURE check is
+put at the top of that branch instead, where it can still be reached. No fix is offered
+when the success check is not the test of an `if` (`return result.successful()`,
+`while not result.ready():`), when its branch is the one taken on *not* success, or
+when the result is not a plain name or attribute (a call would be evaluated again).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from ..ftypes import FixSafety, Range, Severity
+from ..rule import Rule
+from ._results import (
+    ALL_STATES,
+    all_checks,
+    constraint,
+    failure_state_code,
+    handles_failure_check,
+    is_simple_reference,
+    is_success_check,
+    own_nodes,
+    parse_statement,
+    quote_of,
+    states_at,
+    status_source,
+    suite_to_block,
+)
+
+PROPAGATING_WAITS = frozenset({"get", "wait", "join", "join_native"})
+RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})
+
+
+class UnhandledTaskFailure(Rule):
+    code = "CEL004"
+    name = "unhandled-task-failure"
+    message = "a Celery result is checked for success but FAILURE is never handled"
+    severity = Severity.HIGH
+    fix_safety = FixSafety.UNSAFE
+    fix_title = "Add a FAILURE branch that raises with the task's traceback"
+    triggers = ("status", "state", "ready", "successful")
+
+    def check(self, facts, settings):
+        groups: dict[tuple[int, str], list] = {}
+        for check in all_checks(facts):
+            groups.setdefault((id(check.scope), check.result_text), []).append(check)
+        for checks in groups.values():
+            success = [c for c in checks if is_success_check(c)]
+            if not success or any(handles_failure_check(facts, c) for c in checks):
+                continue
+            text = checks[0].result_text
+            if _handled_otherwise(facts, checks[0].scope, text):
+                continue
+            plan, reason = None, "the success check is not the test of an `if` taken on success"
+            if not is_simple_reference(checks[0].result):
+                reason = "the result is not a plain name or attribute"
+            else:
+                for check in success:
+                    plan = _fix_plan(facts, check, checks)
+                    if plan:
+                        reason = None
+                        break
+            yield self.finding(
+                facts, success[0].node,
+                f"`{text}` is checked for success but FAILURE is never handled in this scope",
+                no_fix_reason=reason, **(plan or {}),
+            )
+
+    def fix(self, ctx, finding):
+        node = ctx.node_at(_range(finding.detail("test")))
+        parents = ctx.parent_map()
+        while node is not None and not (isinstance(parents.get(node), cst.If) and parents[node].test is node):
+            node = parents.get(node)
+        if node is None:
+            return None
+        branch = parents[node]
+        module = ctx.module
+        result = finding.detail("result")
+        quote = finding.detail("quote")
+        failure = _failure_branch(module, finding.detail("subject"), finding.detail("failure"), result, quote)
+        if finding.detail("mode") == "elif":
+            new = branch.with_changes(orelse=failure.with_changes(orelse=branch.orelse))
+        else:  # the branch is taken on FAILURE too: check it first thing inside
+            body = branch.body
+            if isinstance(body, cst.SimpleStatementSuite):
+                body = suite_to_block(body)
+            new = branch.with_changes(body=body.with_changes(body=[failure, *body.body]))
+        return ctx.replace({branch: new}).code
+
+
+def _handled_otherwise(facts, scope, text) -> bool:
+    """FAILURE handled without a FAILURE check: a propagating `.get()`, `maybe_throw()`,
+    the traceback read, or a `raise` on a not-SUCCESS path."""
+    for node in scope.walk_own(ast.Call, ast.Attribute, ast.Raise):
+        if isinstance(node, ast.Raise):
+            states = states_at(facts, node, text)
+            if "FAILURE" in states and "SUCCESS" not in states:
+                return True
+        elif isinstance(node, ast.Attribute):
+            if node.attr == "traceback" and facts.text(node.value) == text:
+                return True
+        else:
+            func = node.func
+            if isinstance(func, ast.Attribute) and facts.text(func.value) == text:
+                if func.attr in RAISING_METHODS:
+                    return True
+                if func.attr in PROPAGATING_WAITS and not _propagate_off(node) \
+                        and "FAILURE" in states_at(facts, node, text, temporal=True):
+                    return True
+            if facts.resolve(func) in ("builtins.getattr", "builtins.hasattr", "builtins.isinstance") \
+                    and node.args:
+                first = node.args[0]
+                if facts.text(first) == text and len(node.args) > 1 \
+                        and isinstance(node.args[1], ast.Constant) and node.args[1].value == "traceback":
+                    return True
+                if facts.resolve(func) == "builtins.isinstance" and _holds_outcome(facts, first, text):
+                    return True
+    return False
+
+
+def _holds_outcome(facts, expr, text) -> bool:
+    """`result.result`/`result.info`, or a name bound to them or to `result.get(...)`:
+    what `isinstance(..., Exception)` inspects for a failure."""
+    if isinstance(expr, ast.Attribute) and expr.attr in ("result", "info"):
+        return facts.text(expr.value) == text
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        return bool(found) and any(
+            b.kind == "assign" and (
+                _holds_outcome(facts, b.value, text)
+                or (isinstance(b.value, ast.Call) and isinstance(b.value.func, ast.Attribute)
+                    and b.value.func.attr in PROPAGATING_WAITS and facts.text(b.value.func.value) == text)
+            )
+            for b in found[1]
+        )
+    return False
+
+
+def _propagate_off(call: ast.Call) -> bool:
+    return any(
+        kw.arg == "propagate" and isinstance(kw.value, ast.Constant) and kw.value.value is False
+        for kw in call.keywords
+    )
+
+
+def _fix_plan(facts, check, group) -> dict | None:
+    """Where and how to add the FAILURE branch for this success check, if it is an `if` test."""
+    child = check.node
+    for parent in facts.ancestors(check.node):
+        if isinstance(parent, ast.If) and parent.test is child:
+            break
+        if not isinstance(parent, (ast.BoolOp, ast.UnaryOp, ast.NamedExpr)):
+            return None
+        child = parent
+    else:
+        return None
+    taken_on = constraint(facts, parent.test, True, check.result_text)
+    if "SUCCESS" not in taken_on or taken_on == ALL_STATES:
+        return None
+    if any(isinstance(n, ast.Await) for n in own_nodes(parent.test)):
+        return None
+    subject, comparator = _subject_and_comparator(facts, check, group)
+    quote = quote_of(facts, comparator)
+    return {
+        "test": _range_tuple(facts, parent.test),
+        "mode": "nested" if "FAILURE" in taken_on else "elif",
+        "result": check.result_text,
+        "subject": subject,
+        "failure": failure_state_code(facts, comparator, quote),
+        "quote": quote,
+    }
+
+
+def _subject_and_comparator(facts, check, group):
+    """What to compare with FAILURE (`result.status`, `result.state` or the alias name)
+    and the existing state operand to copy the spelling from."""
+    for candidate in [check, *group]:
+        node = candidate.node
+        if isinstance(node, ast.Compare):
+            for subject, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+                source = status_source(facts, subject)
+                if source is None or facts.text(source.value) != check.result_text:
+                    continue
+                if isinstance(subject, ast.Name):
+                    if candidate is not check:
+                        continue  # another check's alias may not be bound yet at this `if`
+                    return subject.id, other  # `status = result.status` alias
+                return f"{check.result_text}.{source.attr}", other
+    return f"{check.result_text}.status", None
+
+
+def _failure_branch(module, subject, failure, result, quote) -> cst.If:
+    nl, ind = module.default_newline, module.default_indent
+    code = (
+        f"if {subject} == {failure}:{nl}"
+        f"{ind}if hasattr({result}, {quote}traceback{quote}) and {result}.traceback:{nl}"
+        f"{ind}{ind}raise Exception(f{quote}Task failed: {{{result}.traceback}}{quote}){nl}"
+        f"{ind}raise Exception({quote}Task failed{quote}){nl}"
+    )
+    return parse_statement(module, code)
+
+
+def _range_tuple(facts, node) -> tuple[int, int, int, int]:
+    rng = facts.range(node)
+    return (rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+
+def _range(values) -> Range:
+    return Range.of(*values)

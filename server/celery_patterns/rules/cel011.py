@@ -1,0 +1,249 @@
+"""CEL011 failure-without-traceback: a task's FAILURE branch raises without its traceback.
+
+## What it does
+Flags a `raise` in a branch taken on a task's FAILURE when nothing in that branch uses
+the result's error details. A branch is taken on FAILURE when the checks around it
+leave only failure-like states (FAILURE, and possibly REVOKED/RETRY/REJECTED):
+`if result.status == "FAILURE":`, `elif result.state in states.EXCEPTION_STATES:`,
+`if result.failed():`, `if result.ready() and not result.successful():`, an `else:`
+after `!= "FAILURE"`, or the code after `if result.status != "FAILURE": return ...`.
+States can be written as literals, `celery.states` names through any alias or
+constants holding them, and a `status = result.status` alias counts.
+
+The branch uses the error details when it reads `result.traceback` (or
+`getattr(result, "traceback")`) anywhere, re-raises the task's own exception
+(`result.get()`, `result.maybe_throw()`), or puts `result.result`/`result.info` (the
+exception instance) into the raised exception or its cause (`raise ... from
+result.result`). Branches that do not raise (log and return) are not this rule's
+concern, nor a bare `raise`, nor a `raise` inside an `except` handler in the branch.
+One finding per branch, at its first `raise`.
+
+## Why is this bad?
+The exception raised in the caller says only "Task failed": the worker's traceback,
+which Celery stored with the result and which says what actually went wrong, is thrown
+away. Whoever reads the API error or the log has nothing to go on.
+
+## Example
+```python
+def fetch(result):
+    if result.status == "FAILURE":
+        raise Exception("Task failed")
+    return result.result
+```
+
+## Use instead
+```python
+def fetch(result):
+    if result.status == "FAILURE":
+        if hasattr(result, "traceback") and result.traceback:
+            raise Exception(f"Task failed: {result.traceback}")
+        raise Exception("Task failed")
+    return result.result
+```
+
+## Fix safety
+Unsafe: the exception's message changes (and, when the original cannot be extended,
+its type becomes `Exception`), which code matching on either would notice. The fix
+puts `if hasattr(result, "traceback") and result.traceback: raise ...` before the
+branch's first `raise` and keeps that `raise` as the fallback. When the original raise
+is `raise SomeError("message")` (or an f-string), the new raise is
+`raise SomeError(f"message: {result.traceback}")` with the same class and cause;
+otherwise it is the checklist's `raise Exception(f"Task failed: {result.traceback}")`.
+No fix is offered when the `raise` shares its line with other statements or the result
+is not a plain name or attribute.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from ..ftypes import FixSafety, Severity
+from ..rule import Rule
+from ._results import (
+    block_of,
+    checked_texts,
+    insert_before,
+    is_failure_only,
+    is_simple_reference,
+    own_nodes,
+    parse_statement,
+    states_at,
+    suite_to_block,
+)
+
+RERAISING_METHODS = frozenset({"get", "wait", "join", "join_native", "maybe_throw", "maybe_reraise"})
+ERROR_ATTRIBUTES = frozenset({"result", "info"})
+
+
+class FailureWithoutTraceback(Rule):
+    code = "CEL011"
+    name = "failure-without-traceback"
+    message = "a task's FAILURE branch raises without the task's traceback"
+    severity = Severity.MEDIUM
+    fix_safety = FixSafety.UNSAFE
+    fix_title = "Raise with the task's traceback when present"
+    triggers = ("raise",)
+
+    def check(self, facts, settings):
+        reported = set()
+        for raise_node in facts.nodes(ast.Raise):
+            if raise_node.exc is None:
+                continue  # a bare `raise` re-raises an exception that has its own context
+            scope = facts.scope_of(raise_node)
+            for text in sorted(checked_texts(facts, scope)):
+                region = _failure_region(facts, raise_node, text)
+                if region is None:
+                    continue
+                key = (id(region[0]), text)
+                if key in reported:
+                    break
+                reported.add(key)
+                if _uses_error_details(facts, region, text):
+                    break
+                first = min(
+                    (n for stmt in region for n in own_nodes(stmt) if isinstance(n, ast.Raise) and n.exc is not None
+                     and not _in_handler(facts, n, region)),
+                    key=lambda n: (n.lineno, n.col_offset),
+                )
+                yield self.finding(
+                    facts, first,
+                    f"the FAILURE branch of `{text}` raises without the task's traceback",
+                    no_fix_reason=_no_fix_reason(facts, first, text),
+                    result=text, **_raise_plan(facts, first),
+                )
+                break
+
+    def fix(self, ctx, finding):
+        raise_node = ctx.node_at(finding.range, cst.Raise)
+        if raise_node is None:
+            return None
+        parents = ctx.parent_map()
+        holder = parents.get(raise_node)
+        module = ctx.module
+        guard = _traceback_guard(module, finding)
+        if isinstance(holder, cst.SimpleStatementLine):
+            if len(holder.body) != 1:
+                return None
+            return ctx.replace({holder: insert_before(holder, [guard])}).code
+        if isinstance(holder, cst.SimpleStatementSuite):  # `if failed: raise X`: one line
+            block = suite_to_block(holder)
+            index = next(i for i, small in enumerate(holder.body) if small is raise_node)
+            lines = list(block.body)
+            lines.insert(index, guard)
+            return ctx.replace({holder: block.with_changes(body=lines)}).code
+        return None
+
+
+def _failure_region(facts, raise_node, text) -> list[ast.stmt] | None:
+    """The statements of the failure branch holding `raise_node` (same block), or None."""
+    if not is_failure_only(states_at(facts, raise_node, text, temporal=True)):
+        return None
+    scope = facts.scope_of(raise_node)
+    top = raise_node
+    for ancestor in facts.ancestors(raise_node):
+        if ancestor is scope.node:
+            break
+        if isinstance(ancestor, ast.stmt):
+            if not is_failure_only(states_at(facts, ancestor, text, temporal=True)):
+                break
+            top = ancestor
+    parent = facts.parent(top)
+    block = block_of(parent, top) or [top]
+    region = [s for s in block if is_failure_only(states_at(facts, s, text, temporal=True))]
+    if _in_handler(facts, raise_node, region):
+        return None
+    return region
+
+
+def _in_handler(facts, node, region) -> bool:
+    """Inside an `except` handler that is itself inside the region."""
+    tops = {id(s) for s in region}
+    for ancestor in facts.ancestors(node):
+        if id(ancestor) in tops:
+            return False
+        if isinstance(ancestor, ast.ExceptHandler):
+            return True
+    return False
+
+
+def _uses_error_details(facts, region, text) -> bool:
+    for stmt in region:
+        for node in own_nodes(stmt):
+            if isinstance(node, ast.Attribute) and node.attr == "traceback" and facts.text(node.value) == text:
+                return True
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in RERAISING_METHODS \
+                        and facts.text(func.value) == text:
+                    return True
+                if facts.resolve(func) == "builtins.getattr" and len(node.args) > 1 \
+                        and facts.text(node.args[0]) == text \
+                        and isinstance(node.args[1], ast.Constant) and node.args[1].value == "traceback":
+                    return True
+            if isinstance(node, ast.Raise):
+                for part in (node.exc, node.cause):
+                    if part is not None and any(
+                        isinstance(n, ast.Attribute) and n.attr in ERROR_ATTRIBUTES and facts.text(n.value) == text
+                        for n in ast.walk(part)
+                    ):
+                        return True
+    return False
+
+
+def _no_fix_reason(facts, raise_node, text) -> str | None:
+    if not is_simple_reference(ast.parse(text, mode="eval").body):
+        return "the result is not a plain name or attribute"
+    parent = facts.parent(raise_node)
+    block = block_of(parent, raise_node) or []
+    same_line = [s for s in block if s is not raise_node and s.lineno == raise_node.lineno]
+    if same_line and getattr(parent, "lineno", None) != raise_node.lineno:
+        return "the `raise` shares its line with other statements"
+    return None
+
+
+def _raise_plan(facts, raise_node) -> dict:
+    """The exception to raise with the traceback: the original class and message when
+    it is `SomeError("message")`, else `Exception("Task failed")`."""
+    plan = {"cls": "Exception", "exc_message": "Task failed", "quote": '"', "fstring": "", "cause": ""}
+    if raise_node.cause is not None:
+        plan["cause"] = facts.text(raise_node.cause)
+    exc = raise_node.exc
+    if not (isinstance(exc, ast.Call) and len(exc.args) == 1 and not exc.keywords
+            and isinstance(exc.func, (ast.Name, ast.Attribute)) and is_simple_reference(exc.func)):
+        return plan
+    argument = exc.args[0]
+    segment = ast.get_source_segment(facts.source, argument) or ""
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        value = argument.value
+        quote = segment[:1]
+        if quote in ("'", '"') and segment[:3] != quote * 3 and "\\" not in segment \
+                and quote not in value and "\n" not in value:
+            plan.update(cls=facts.text(exc.func), exc_message=value, quote=quote)
+    elif isinstance(argument, ast.JoinedStr):
+        prefix, rest = segment[:1], segment[1:]
+        quote = rest[:1]
+        if prefix in ("f", "F") and quote in ("'", '"') and rest[:3] != quote * 3 and rest.endswith(quote):
+            plan.update(cls=facts.text(exc.func), fstring=segment, quote=quote)
+    return plan
+
+
+def _traceback_guard(module, finding) -> cst.BaseStatement:
+    nl, ind = module.default_newline, module.default_indent
+    result = finding.detail("result")
+    quote = finding.detail("quote")
+    detail = f"{{{result}.traceback}}"
+    fstring = finding.detail("fstring")
+    if fstring:  # f"Task {tid} failed" -> f"Task {tid} failed: {result.traceback}"
+        message = f"{fstring[:-1]}: {detail}{fstring[-1]}"
+    else:
+        text = finding.detail("exc_message").replace("{", "{{").replace("}", "}}")
+        message = f"f{quote}{text}: {detail}{quote}"
+    cause = finding.detail("cause")
+    raise_code = f"raise {finding.detail('cls')}({message})" + (f" from {cause}" if cause else "")
+    code = (
+        f"if hasattr({result}, {quote}traceback{quote}) and {result}.traceback:{nl}"
+        f"{ind}{raise_code}{nl}"
+    )
+    return parse_statement(module, code)

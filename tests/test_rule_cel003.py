@@ -1,0 +1,737 @@
+"""CEL003 unbounded-result-wait: detection and fix cases."""
+
+import pytest
+from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, dedent, findings, fixed, lines
+
+CODE = "CEL003"
+
+INVALID = [
+    # (source, lines flagged)
+    # the checklist's anti-pattern 3
+    ("""
+    import time
+
+    def wait(result):
+        while result.status == "PENDING":
+            time.sleep(1)
+    """, [4]),
+    ("""
+    import time
+
+    def wait(result):
+        while not result.ready():
+            time.sleep(0.5)
+    """, [4]),
+    # while True with a break on ready, but nothing bounds it
+    ("""
+    import asyncio
+
+    async def wait(result, poll_interval: float = 2.0):
+        while True:
+            if result.ready():
+                break
+            await asyncio.sleep(poll_interval)
+    """, [4]),
+    # the status read into a local first, states through an alias
+    ("""
+    import time
+    from celery import states as st
+
+    def wait(task_id, app):
+        result = app.AsyncResult(task_id)
+        while True:
+            status = result.status
+            if status in (st.SUCCESS, st.FAILURE):
+                return status
+            time.sleep(2)
+    """, [6]),
+    # a counter advanced in the body but never compared
+    ("""
+    import time
+
+    def wait(result):
+        attempts = 0
+        while result.state != "SUCCESS":
+            attempts += 1
+            time.sleep(1)
+    """, [5]),
+    # `or` does not bound: the loop goes on while either side holds
+    ("""
+    import time
+
+    def wait(result, timeout):
+        waited = 0
+        while not result.ready() or waited < timeout:
+            time.sleep(1)
+            waited += 1
+    """, [5]),
+    # blocking calls without a timeout on results
+    ("""
+    def run(task, x):
+        return task.delay(x).get()
+    """, [2]),
+    ("""
+    from celery import group
+
+    def run(sigs):
+        res = group(sigs)()
+        res.join()
+        return res.get(propagate=False)
+    """, [5, 6]),
+    ("""
+    from celery.result import AsyncResult, GroupResult
+
+    def collect(task_id, group_id, app):
+        one = AsyncResult(task_id)
+        one.wait()
+        many = GroupResult.restore(group_id, app=app)
+        for child in many.results:
+            child.get()
+        return app.send_task("rag.search", args=[1]).get(timeout=None)
+    """, [5, 8, 9]),
+    # a status check in the same scope makes it a result; `!= "PENDING"` still allows STARTED
+    ("""
+    def fetch(job):
+        if job.status != "PENDING":
+            return job.get()
+    """, [3]),
+    # after `if r.ready(): return`, the result is not ready: the second get blocks
+    ("""
+    def fetch(r: "AsyncResult"):
+        if r.ready():
+            return r.get()
+        return r.get()
+    """, [4]),
+    # nested in a class, a comprehension over dispatched results
+    ("""
+    class Client:
+        def run_all(self, task, items):
+            results = [task.apply_async((i,)) for i in items]
+            return [r.get() for r in results]
+    """, [4]),
+    # a bound on the inner loop does not bound the outer one
+    ("""
+    import time
+
+    def wait(result, timeout=30):
+        while not result.successful():
+            waited = 0
+            while waited < timeout:
+                time.sleep(1)
+                waited += 1
+    """, [4]),
+]
+
+VALID = [
+    # the checklist's ideal async polling pattern
+    """
+    import asyncio
+
+    async def ingest_file_with_rag(sig, timeout: int = 300, poll_interval: float = 2.0):
+        result = sig.apply_async()
+
+        waited = 0.0
+        while waited < timeout:
+            try:
+                status = result.status
+                if status not in ("PENDING", "STARTED"):
+                    break
+            except Exception:
+                await asyncio.sleep(poll_interval)
+                waited += poll_interval
+                continue
+
+            await asyncio.sleep(poll_interval)
+            waited += poll_interval
+
+        if result.status == "SUCCESS":
+            return True, result.result
+        elif result.status == "FAILURE":
+            if hasattr(result, "traceback") and result.traceback:
+                raise Exception(f"Task failed: {result.traceback}")
+            raise Exception("Task failed")
+
+        return False, {"error": f"Task timed out with status: {result.status}"}
+    """,
+    # the checklist's anti-pattern 3, good version
+    """
+    import time
+
+    def wait(result, timeout, poll_interval):
+        waited = 0.0
+        while waited < timeout and result.status == "PENDING":
+            time.sleep(poll_interval)
+            waited += poll_interval
+    """,
+    # a clock deadline in the test
+    """
+    import time
+
+    def wait(result, deadline):
+        while time.monotonic() < deadline and not result.ready():
+            time.sleep(0.1)
+    """,
+    # a guarded exit on elapsed time, from an aliased clock
+    """
+    from time import monotonic as clock, sleep
+
+    def wait(task_id, app, limit=20):
+        start = clock()
+        while True:
+            task = app.AsyncResult(task_id)
+            if task.ready():
+                return task.get()
+            if clock() - start > limit:
+                raise TimeoutError(task_id)
+            sleep(0.5)
+    """,
+    # a counter checked in the body
+    """
+    import time
+
+    def wait(result):
+        waited = 0
+        while not result.ready():
+            if waited >= 60:
+                break
+            time.sleep(1)
+            waited += 1
+    """,
+    # a countdown in the test, and loop.time() deadlines
+    """
+    import asyncio
+
+    async def wait(result, retries=10):
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 5
+        while retries and result.status == "PENDING":
+            retries -= 1
+            await asyncio.sleep(1)
+        while not result.ready():
+            if loop.time() > end:
+                return None
+            await asyncio.sleep(1)
+    """,
+    # bounded by construction, and by an asyncio.timeout block
+    """
+    import asyncio, time
+
+    async def wait(result):
+        for attempt in range(10):
+            if result.ready():
+                break
+            time.sleep(1)
+        async with asyncio.timeout(30):
+            while not result.ready():
+                await asyncio.sleep(1)
+    """,
+    # timeouts given, positionally or by keyword
+    """
+    def run(task, x, timeout=10):
+        r = task.delay(x)
+        r.get(10)
+        r.wait(timeout=timeout)
+        return task.apply_async((x,)).get(timeout=30, propagate=False)
+    """,
+    # look-alikes: dicts, queues, HTTP, threads, strings, os.wait, events
+    """
+    import os, queue, threading, requests
+
+    def handler(d, q: queue.Queue, event: threading.Event, t: threading.Thread):
+        status = d.get("status")
+        item = q.get()
+        resp = requests.get("http://x")
+        t.join()
+        ", ".join(["a", "b"])
+        os.wait()
+        event.wait()
+        if d["status"] == "SUCCESS" and resp.status_code == 200:
+            return d.get("result")
+    """,
+    # calls where the result is known to be ready
+    """
+    from celery import states
+    from celery.states import READY_STATES
+
+    def fetch(result):
+        if result.ready():
+            return result.get()
+        if result.successful():
+            return result.get()
+        if result.status == states.SUCCESS:
+            return result.get()
+        elif result.state in READY_STATES:
+            return result.get()
+        if result.status not in ("PENDING", "STARTED"):
+            return result.get()
+        return result.ready() and result.get()
+    """,
+    # an early exit guard in the same block, and one around a try
+    """
+    def fetch(result):
+        if not result.ready():
+            return None
+        try:
+            return result.get()
+        finally:
+            result.forget()
+
+    def fetch_loop(results):
+        for r in results:
+            if not r.successful():
+                continue
+            print(r.get())
+    """,
+    # a worker loop that neither sleeps nor leaves on the status: not a wait
+    """
+    def consume(q, app):
+        while True:
+            task_id = q.get()
+            res = app.AsyncResult(task_id)
+            if res.ready():
+                handle(res.result)
+    """,
+    # walking a result graph: the loop neither sleeps nor spins on the status
+    """
+    from collections import deque
+
+    def iterdeps(root):
+        stack = deque([root])
+        while stack:
+            node = stack.popleft()
+            if node.ready():
+                stack.extend(node.children or [])
+            else:
+                raise RuntimeError("incomplete")
+    """,
+    # multiprocessing pools are not Celery
+    """
+    from multiprocessing import Pool
+
+    def run(f, xs):
+        with Pool() as pool:
+            r = pool.apply_async(f, (xs,))
+            return r.get()
+    """,
+    # a nested def is its own scope: the status check outside does not make `result` a result there
+    """
+    def outer(result):
+        if result.ready():
+            pass
+        def inner(result):
+            return result.get()
+        return inner
+    """,
+    # the group example from the checklist
+    """
+    import uuid
+    from celery import group
+    from core.celery import app
+
+    def dispatch_parallel_ingestion(namespace, project_id, file_paths):
+        signatures = [build_ingest_signature(p) for p in file_paths]
+        task_group = group(signatures)
+        group_result = task_group.apply_async()
+        task_id = str(uuid.uuid4())
+        metadata = {"children": [child.id for child in group_result.results]}
+        app.backend.store_result(task_id, metadata, "PENDING")
+        return task_id
+    """,
+]
+
+
+@pytest.mark.parametrize("source,expected", INVALID)
+def test_invalid(source, expected):
+    assert lines(source, CODE) == expected
+
+
+@pytest.mark.parametrize("source", VALID)
+def test_valid(source):
+    assert lines(source, CODE) == []
+
+
+def test_checklist_sync_helper_is_clean():
+    source = """
+    import time
+    from typing import Any
+
+    def _run_sync_task_with_polling(task_signature, timeout: float, poll_interval: float) -> Any:
+        result = task_signature.apply_async()
+        waited = 0.0
+
+        while waited < timeout:
+            try:
+                status = result.status
+                if status not in ("PENDING", "STARTED"):
+                    break
+            except Exception:
+                time.sleep(poll_interval)
+                waited += poll_interval
+                continue
+            time.sleep(poll_interval)
+            waited += poll_interval
+
+        if result.status == "SUCCESS":
+            return result.result
+        elif result.status == "FAILURE":
+            if hasattr(result, "traceback") and result.traceback:
+                raise Exception(f"Task failed: {result.traceback}")
+            raise Exception("Task failed")
+
+        return None
+    """
+    assert findings(source) == []
+
+
+def test_docs_examples():
+    rule = rule_by_code(CODE)
+    assert lines(rule.doc_example("Example"), CODE)
+    assert lines(rule.doc_example("Use instead"), CODE) == []
+
+
+def test_noqa():
+    assert lines("""
+    def run(task):
+        return task.delay().get()  # noqa: CEL003
+    """, CODE) == []
+
+
+# --- fixes: loops -------------------------------------------------------------------------------
+def test_fix_loop_uses_names_in_scope():
+    assert_fix(
+        """
+        import time
+
+        def wait(result, timeout, poll_interval):
+            while result.status == "PENDING":  # poll
+                time.sleep(poll_interval)
+        """,
+        """
+        import time
+
+        def wait(result, timeout, poll_interval):
+            waited = 0.0
+            while waited < timeout and result.status == "PENDING":  # poll
+                time.sleep(poll_interval)
+                waited += poll_interval
+        """,
+        CODE,
+    )
+
+
+def test_fix_while_true_with_continue_and_module_default():
+    assert_fix(
+        """
+        import asyncio
+
+        async def wait(result):
+            # wait for the worker
+            while True:
+                try:
+                    status = result.status
+                    if status not in ("PENDING", "STARTED"):
+                        break
+                except Exception:
+                    await asyncio.sleep(2.0)
+                    continue
+                for child in result.children or []:
+                    if child is None:
+                        continue
+                await asyncio.sleep(2.0)
+        """,
+        """
+        import asyncio
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+
+        async def wait(result):
+            # wait for the worker
+            waited = 0.0
+            while waited < DEFAULT_TASK_TIMEOUT:
+                try:
+                    status = result.status
+                    if status not in ("PENDING", "STARTED"):
+                        break
+                except Exception:
+                    await asyncio.sleep(2.0)
+                    waited += 2.0
+                    continue
+                for child in result.children or []:
+                    if child is None:
+                        continue
+                await asyncio.sleep(2.0)
+                waited += 2.0
+        """,
+        CODE,
+    )
+
+
+def test_fix_loop_keeps_crlf_and_tabs():
+    before = (
+        "import time\r\n\r\ndef wait(result, timeout=60):\r\n"
+        "\twhile not result.ready():\r\n\t\ttime.sleep(1)\r\n"
+    )
+    after = (
+        "import time\r\n\r\ndef wait(result, timeout=60):\r\n\twaited = 0.0\r\n"
+        "\twhile waited < timeout and not result.ready():\r\n\t\ttime.sleep(1)\r\n\t\twaited += 1\r\n"
+    )
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_loop_parenthesises_or_and_keeps_comments():
+    assert_fix(
+        """
+        from time import sleep as nap
+
+        def wait(result, interval, timeout=5):
+            while (
+                result.state == "PENDING"  # queued
+                or result.state == "STARTED"  # running
+            ):
+                nap(interval)
+        """,
+        """
+        from time import sleep as nap
+
+        def wait(result, interval, timeout=5):
+            waited = 0.0
+            while waited < timeout and (
+                result.state == "PENDING"  # queued
+                or result.state == "STARTED"  # running
+            ):
+                nap(interval)
+                waited += interval
+        """,
+        CODE,
+    )
+
+
+def test_fix_one_line_loop_and_taken_name():
+    assert_fix(
+        """
+        import time
+
+        def wait(result, timeout):
+            waited = "unused label"
+            while not result.ready(): time.sleep(self_interval)
+        """,
+        """
+        import time
+
+        def wait(result, timeout):
+            waited = "unused label"
+            waited_s = 0.0
+            while waited_s < timeout and not result.ready(): time.sleep(self_interval); waited_s += self_interval
+        """,
+        CODE,
+    )
+
+
+def test_fix_loop_uses_poll_interval_when_loop_does_not_sleep_directly():
+    result = fixed(
+        """
+        def wait(result, timeout, poll_interval):
+            while not result.ready():
+                pause(poll_interval)
+        """,
+        CODE,
+    )
+    assert "while waited < timeout and not result.ready():" in result
+    assert result.rstrip().endswith("waited += poll_interval")
+
+
+def test_no_fix_for_computed_sleep():
+    assert_no_fix(
+        """
+        import time
+
+        def wait(result, timeout):
+            delay = 1
+            while not result.ready():
+                time.sleep(min(delay * 2, 30))
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_for_backoff_name_changed_in_loop():
+    assert_no_fix(
+        """
+        import time
+
+        def wait(result):
+            delay = 1
+            while not result.ready():
+                time.sleep(delay)
+                delay = delay * 2
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_for_while_else_or_no_sleep():
+    assert_no_fix(
+        """
+        import time
+
+        def wait(result):
+            while not result.ready():
+                time.sleep(1)
+            else:
+                print("done")
+        """,
+        CODE,
+    )
+    assert_no_fix(
+        """
+        def spin(result):
+            while not result.ready():
+                pass
+        """,
+        CODE,
+    )
+
+
+# --- fixes: calls -------------------------------------------------------------------------------
+def test_fix_call_uses_timeout_in_scope():
+    assert_fix(
+        """
+        def run(task, x, timeout: float = 30):
+            return task.delay(x).get()  # block
+        """,
+        """
+        def run(task, x, timeout: float = 30):
+            return task.delay(x).get(timeout=timeout)  # block
+        """,
+        CODE,
+    )
+
+
+def test_fix_call_adds_module_default_once():
+    assert_fix(
+        '''
+        """Client."""
+        from __future__ import annotations
+
+        from celery.result import AsyncResult as AR
+
+        def first(task_id):
+            return AR(task_id).get(propagate=False)
+
+        def second(task_id):
+            res = AR(task_id)
+            res.wait(timeout=None)
+            return res.get(
+                propagate=True,
+            )
+        ''',
+        '''
+        """Client."""
+        from __future__ import annotations
+
+        from celery.result import AsyncResult as AR
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+
+        def first(task_id):
+            return AR(task_id).get(propagate=False, timeout=DEFAULT_TASK_TIMEOUT)
+
+        def second(task_id):
+            res = AR(task_id)
+            res.wait(timeout=DEFAULT_TASK_TIMEOUT)
+            return res.get(
+                propagate=True,
+                timeout=DEFAULT_TASK_TIMEOUT,
+            )
+        ''',
+        CODE,
+    )
+
+
+def test_fix_call_keeps_crlf():
+    before = "def run(sig, timeout=5):\r\n\tres = sig.apply_async()\r\n\treturn res.join()\r\n"
+    after = "def run(sig, timeout=5):\r\n\tres = sig.apply_async()\r\n\treturn res.join(timeout=timeout)\r\n"
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_loop_and_call_in_one_function():
+    result = fixed(
+        """
+        import time
+
+        def wait(result):
+            while not result.ready():
+                time.sleep(1)
+            return result.get()
+        """,
+        CODE,
+    )
+    assert result == dedent("""
+        import time
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+
+        def wait(result):
+            waited = 0.0
+            while waited < DEFAULT_TASK_TIMEOUT and not result.ready():
+                time.sleep(1)
+                waited += 1
+            return result.get(timeout=DEFAULT_TASK_TIMEOUT)
+        """)
+
+
+def test_fix_call_reuses_imported_default():
+    assert_fix(
+        """
+        from settings import DEFAULT_TASK_TIMEOUT
+
+        def run(task):
+            return task.delay().get()
+        """,
+        """
+        from settings import DEFAULT_TASK_TIMEOUT
+
+        def run(task):
+            return task.delay().get(timeout=DEFAULT_TASK_TIMEOUT)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_when_default_name_is_taken():
+    assert_no_fix(
+        """
+        def DEFAULT_TASK_TIMEOUT():
+            return 5
+
+        def run(task):
+            return task.delay().get()
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_walrus_first():
+    result = fixed(
+        """
+        import time
+
+        def wait(r, timeout):
+            while (s := r.status) == "PENDING":
+                time.sleep(1)
+            return s
+        """,
+        CODE,
+    )
+    assert 'while (s := r.status) == "PENDING" and waited < timeout:' in result
+
+
+def test_no_fix_for_zero_sleep():
+    assert_no_fix(
+        """
+        import time
+
+        def wait(r, timeout):
+            while not r.ready():
+                time.sleep(0)
+        """,
+        CODE,
+    )
