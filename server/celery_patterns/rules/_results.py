@@ -21,7 +21,7 @@ import ast
 import weakref
 from collections.abc import Iterator
 
-import libcst as cst
+from ..lazy import cst
 
 from ..celery_model import (
     READY,

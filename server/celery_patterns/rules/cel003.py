@@ -83,7 +83,7 @@ from __future__ import annotations
 import ast
 import bisect
 
-import libcst as cst
+from ..lazy import cst
 
 from ..ftypes import FixSafety, Range, Severity
 from ..rule import Rule

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
+from ..lazy import cst
 
 from ..ftypes import FixSafety, Range, Severity
 from ..rule import Rule

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
+from ..lazy import cst
 
 from ..ftypes import FixSafety, Severity
 from ..rule import Rule
