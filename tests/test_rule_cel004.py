@@ -43,14 +43,7 @@ INVALID = [
         return None
     """, [5]),
     # READY_STATES through the module, on an attribute result
-    ("""
-    import celery.states
-
-    class Poller:
-        def done(self):
-            return self.result.state in celery.states.READY_STATES
-    """, [5]),
-    # a `status = result.status` alias, and `str(...)` around the state
+        # a `status = result.status` alias, and `str(...)` around the state
     ("""
     def fetch(result):
         status = result.status
@@ -84,7 +77,7 @@ INVALID = [
 
     def two(r1):
         return r1.ready()
-    """, [2, 2, 6]),
+    """, [2, 2]),
     # the polling loop's unready check does not count, nor does a FAILURE check elsewhere
     ("""
     def fetch(result, other):
@@ -457,11 +450,41 @@ def test_fix_targets_first_fixable_success_check():
 def test_no_fix_when_not_an_if_test():
     assert_no_fix(
         """
-        def done(result):
-            return result.status == "SUCCESS"
+        def value(result):
+            return result.result if result.status == "SUCCESS" else None
         """,
         CODE,
     )
+
+
+PREDICATES = [
+    # A check only returned or stored is a predicate: the caller decides what to do.
+    """
+    import celery.states
+
+    class Poller:
+        def done(self):
+            return self.result.state in celery.states.READY_STATES
+    """,
+    """
+    def finished(results):
+        return all(r.successful() for r in results)
+    """,
+    """
+    def is_set(self):
+        return self.evt.ready()
+    """,
+    """
+    def poll(deps):
+        ready = deps.ready()
+        return ready
+    """,
+]
+
+
+@pytest.mark.parametrize("source", PREDICATES)
+def test_predicates_are_not_flagged(source):
+    assert lines(source, CODE) == []
 
 
 def test_no_fix_on_negative_branch_or_call_result():

@@ -19,8 +19,10 @@ alias or a constant holding a state) when nothing in that scope handles FAILURE.
   `result.get(propagate=False)`.
 
 Checks only on unready states (the polling loop's `status not in ("PENDING",
-"STARTED")`) are not success checks. One finding per result and scope, at its first
-success check.
+"STARTED")`) are not success checks, and neither are checks whose value is only returned
+or stored (`return result.ready()`, `done = r.successful()`, `all(r.successful() for ...)`):
+such predicates hand the decision to the caller. A check counts when it steers an `if`,
+`while` or conditional expression. One finding per result and scope, at its first such check.
 
 ## Why is this bad?
 A failed task is also "ready": code that only asks "is it done?" or "did it succeed?"
@@ -103,7 +105,7 @@ class UnhandledTaskFailure(Rule):
         for check in all_checks(facts):
             groups.setdefault((id(check.scope), check.result_text), []).append(check)
         for checks in groups.values():
-            success = [c for c in checks if is_success_check(c)]
+            success = [c for c in checks if is_success_check(c) and _decides_flow(facts, c.node)]
             if not success or any(handles_failure_check(facts, c) for c in checks):
                 continue
             text = checks[0].result_text
@@ -144,6 +146,21 @@ class UnhandledTaskFailure(Rule):
                 body = suite_to_block(body)
             new = branch.with_changes(body=body.with_changes(body=[failure, *body.body]))
         return ctx.replace({branch: new}).code
+
+
+def _decides_flow(facts, node) -> bool:
+    """True when the check steers an `if`, `while` or conditional expression.
+
+    A check whose value is only returned or stored (`return r.ready()`, `done = r.successful()`)
+    is a predicate for the caller, who does the handling; flagging it would be noise.
+    """
+    child = node
+    for parent in facts.ancestors(node):
+        if isinstance(parent, (ast.BoolOp, ast.UnaryOp)):
+            child = parent
+            continue
+        return isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is child
+    return False
 
 
 def _handled_otherwise(facts, scope, text) -> bool:
