@@ -1,0 +1,569 @@
+// End-to-end test in a real VS Code: code-server (from npm) driven by Playwright with Debian's
+// Chromium. Installs the packaged .vsix, opens a copy of examples/, waits for a CEL002 squiggle,
+// reads the Problems panel, applies the quick fix with Ctrl+. and Enter, saves and checks the
+// file on disk. Screenshots of every step go to the artifacts folder.
+//
+//   node e2e/run.mjs --vsix X.vsix --python /abs/python --examples ../examples \
+//        --code-server .e2e-cache/cs/node_modules/.bin/code-server --node-bin .e2e-cache/.../bin \
+//        --artifacts test-artifacts [--chromium /usr/bin/chromium] [--keep]
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const { values: opts } = parseArgs({
+  options: {
+    vsix: { type: 'string' },
+    python: { type: 'string' },
+    examples: { type: 'string' },
+    'code-server': { type: 'string' },
+    'node-bin': { type: 'string' },
+    artifacts: { type: 'string', default: 'test-artifacts' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+for (const required of ['vsix', 'python', 'examples', 'code-server']) {
+  if (!opts[required]) {
+    console.error(`e2e: --${required} is required`);
+    process.exit(2);
+  }
+}
+
+const started = Date.now();
+const log = (...args) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
+const artifacts = path.resolve(opts.artifacts);
+fs.rmSync(artifacts, { recursive: true, force: true });
+fs.mkdirSync(artifacts, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'celery-patterns-e2e-'));
+const python = path.resolve(opts.python);
+const codeServer = path.resolve(opts['code-server']);
+const env = {
+  ...process.env,
+  PATH: opts['node-bin'] ? `${path.resolve(opts['node-bin'])}${path.delimiter}${process.env.PATH}` : process.env.PATH,
+  // Keep code-server's own state out of the home directory.
+  XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+  XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+  XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+};
+
+let serverProcess;
+let context;
+let step = 0;
+let page;
+
+/** Stops code-server and everything it started (extension host, language server). */
+function killServerGroup() {
+  if (serverProcess && serverProcess.exitCode === null && serverProcess.signalCode === null) {
+    for (const signal of ['SIGTERM', 'SIGKILL']) {
+      try {
+        process.kill(-serverProcess.pid, signal);
+      } catch {
+        // already gone
+      }
+      if (signal === 'SIGTERM') {
+        const until = Date.now() + 3000;
+        while (Date.now() < until) {
+          try {
+            process.kill(-serverProcess.pid, 0);
+          } catch {
+            return;
+          }
+          execFileSync('sleep', ['0.1']);
+        }
+      }
+    }
+  }
+}
+process.on('exit', killServerGroup);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killServerGroup();
+    process.exit(130);
+  });
+}
+
+async function shot(name) {
+  step += 1;
+  const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file });
+  log(`screenshot ${path.relative(process.cwd(), file)}`);
+  return file;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, timeoutMs, check) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      const value = await check();
+      if (value) {
+        return value;
+      }
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last.message})` : ''}`);
+}
+
+/** True when an error squiggle is drawn on the line that has the cursor. */
+async function squiggleOnCursorLine(editor) {
+  const line = await editor.locator('.view-overlays .current-line').first().boundingBox();
+  if (!line) {
+    return false;
+  }
+  for (const squiggle of await editor.locator('.squiggly-error').all()) {
+    const box = await squiggle.boundingBox();
+    if (box && box.y >= line.y - 2 && box.y + box.height <= line.y + line.height + 2) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function copyExamples(source, destination) {
+  fs.cpSync(source, destination, {
+    recursive: true,
+    filter: (src) => !/(^|[\\/])(__pycache__|\.venv|node_modules|\.mypy_cache|\.pytest_cache)$/.test(src),
+  });
+}
+
+/** A CEL002 finding: first ask the CLI, else look for `time.sleep(` inside an `async def`. */
+function findTarget(folder) {
+  try {
+    const out = execFileSync(python, ['-m', 'celery_patterns', 'check', '--format', 'json', '.'], {
+      cwd: folder,
+      timeout: 60000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const data = JSON.parse(out);
+    const items = Array.isArray(data) ? data : (data.findings ?? data.results ?? []);
+    const hits = items.filter((item) => item.code === 'CEL002').sort((a, b) => (a.path < b.path ? -1 : 1));
+    const hit = hits.find((item) => item.path.replace(/\\/g, '/').includes('server/')) ?? hits[0];
+    if (hit) {
+      const file = path.resolve(folder, hit.path);
+      const lineText = fs.readFileSync(file, 'utf8').split('\n')[hit.line - 1];
+      if (lineText.includes('time.sleep(')) {
+        return { file, line: hit.line, column: hit.column, lineText, how: 'celery-patterns check' };
+      }
+    }
+  } catch (error) {
+    // The CLI exits non-zero when it finds something; its output is still usable.
+    if (error.stdout) {
+      try {
+        const data = JSON.parse(error.stdout);
+        const items = Array.isArray(data) ? data : (data.findings ?? data.results ?? []);
+        const hits = items.filter((item) => item.code === 'CEL002');
+        const hit = hits.find((item) => item.path.replace(/\\/g, '/').includes('server/')) ?? hits[0];
+        if (hit) {
+          const file = path.resolve(folder, hit.path);
+          const lineText = fs.readFileSync(file, 'utf8').split('\n')[hit.line - 1];
+          if (lineText.includes('time.sleep(')) {
+            return { file, line: hit.line, column: hit.column, lineText, how: 'celery-patterns check' };
+          }
+        }
+      } catch {
+        // fall through to the scan
+      }
+    }
+  }
+  return scanForSleepInAsync(folder);
+}
+
+function scanForSleepInAsync(folder) {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(full);
+      } else if (entry.name.endsWith('.py')) {
+        files.push(full);
+      }
+    }
+  };
+  walk(folder);
+  files.sort((a, b) => Number(!a.includes(`${path.sep}server${path.sep}`)) - Number(!b.includes(`${path.sep}server${path.sep}`)));
+  for (const file of files) {
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const scopes = [];
+    for (let i = 0; i < lines.length; i += 1) {
+      const text = lines[i];
+      if (text.trim() === '' || text.trim().startsWith('#')) {
+        continue;
+      }
+      const indent = text.length - text.trimStart().length;
+      while (scopes.length && scopes[scopes.length - 1].indent >= indent) {
+        scopes.pop();
+      }
+      const def = /^\s*(async\s+)?def\s/.exec(text);
+      if (def) {
+        scopes.push({ indent, async: Boolean(def[1]) });
+        continue;
+      }
+      const column = text.indexOf('time.sleep(');
+      if (column >= 0 && scopes.length && scopes[scopes.length - 1].async && !text.includes('await')) {
+        return { file, line: i + 1, column: column + 1, lineText: text, how: 'scan for time.sleep in async def' };
+      }
+    }
+  }
+  throw new Error(`no time.sleep() inside an async def found under ${folder}`);
+}
+
+async function main() {
+  const workspace = path.join(tmp, 'examples');
+  copyExamples(path.resolve(opts.examples), workspace);
+  const target = findTarget(workspace);
+  const relative = path.relative(workspace, target.file);
+  log(`target: ${relative}:${target.line}:${target.column} (${target.how}): ${target.lineText.trim()}`);
+  const original = fs.readFileSync(target.file, 'utf8');
+
+  const userData = path.join(tmp, 'user-data');
+  const extensions = path.join(tmp, 'extensions');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'celeryPatterns.interpreter': [python],
+        'celeryPatterns.trace.server': 'messages',
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'chat.disableAIFeatures': true,
+        'chat.commandCenter.enabled': false,
+        'git.enabled': false,
+        'files.autoSave': 'off',
+        'editor.minimap.enabled': false,
+        'editor.stickyScroll.enabled': false,
+        'editor.hover.enabled': false,
+        'editor.lightbulb.enabled': 'off',
+        'window.zoomLevel': 0,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'workbench.layoutControl.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
+  const configFile = path.join(tmp, 'code-server.yaml');
+  const port = await freePort();
+  fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+
+  log(`installing ${path.basename(opts.vsix)}`);
+  execFileSync(
+    codeServer,
+    ['--config', configFile, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.resolve(opts.vsix)],
+    { env, stdio: 'inherit', timeout: 120000 },
+  );
+
+  const serverLog = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
+  serverProcess = spawn(
+    codeServer,
+    [
+      '--config', configFile,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir', userData,
+      '--extensions-dir', extensions,
+      workspace,
+    ],
+    { env, detached: true, stdio: ['ignore', serverLog, serverLog] },
+  );
+  log(`code-server pid ${serverProcess.pid} on port ${port}`);
+  await waitFor('code-server to answer', 60000, async () => {
+    if (serverProcess.exitCode !== null) {
+      throw new Error(`code-server exited with ${serverProcess.exitCode}`);
+    }
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return response.ok;
+  });
+
+  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
+    executablePath: opts.chromium,
+    headless: true,
+    env, // XDG_* in the temporary folder: Chromium writes nothing under the home directory
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(30000);
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+
+  // 1. The workbench is up and shows the folder.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+  await shot('workbench');
+
+  // 2. Open the file: expand its folders in the explorer, then double-click it.
+  const parts = relative.split(path.sep);
+  for (const [index, name] of parts.entries()) {
+    const row = page.locator('.explorer-folders-view .monaco-list-row', {
+      has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
+    });
+    await row.first().waitFor({ timeout: 15000 });
+    if (index < parts.length - 1) {
+      if ((await row.first().getAttribute('aria-expanded')) !== 'true') {
+        await row.first().click();
+      }
+    } else {
+      await row.first().dblclick();
+    }
+  }
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  const runCommand = async (title) => {
+    await page.keyboard.press('Control+Shift+P');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
+    await page.keyboard.type(title);
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+  };
+  const goToTarget = async () => {
+    await page.keyboard.press('Control+1'); // focus the editor (no click: overlays take clicks)
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
+    await page.keyboard.type(`${target.line}:${target.column}`);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 });
+  };
+  await page.locator('.tab.active', { hasText: parts[parts.length - 1] }).waitFor({ timeout: 15000 });
+  await editor.waitFor({ timeout: 15000 });
+  await shot('file-open');
+
+  // 3. Go to the flagged call (only visible lines are drawn) and wait for its squiggle (High = Error).
+  await goToTarget();
+  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60000 });
+  await waitFor('a squiggle on the flagged line', 15000, () => squiggleOnCursorLine(editor));
+  log('squiggle shown');
+  await shot('squiggle');
+
+  // 4. The Problems panel lists it.
+  await page.keyboard.press('Control+Shift+M');
+  const rows = page.locator('.markers-panel .monaco-list-row');
+  await rows.first().waitFor({ timeout: 15000 });
+  const labels = await waitFor('a CEL002 row in Problems', 15000, async () => {
+    const all = await rows.evaluateAll((elements) => elements.map((e) => `${e.getAttribute('aria-label') ?? ''} | ${e.textContent ?? ''}`));
+    return all.some((label) => label.includes('CEL002')) ? all : undefined;
+  });
+  const problem = labels.find((label) => label.includes('CEL002') && label.includes(`line ${target.line} `));
+  if (!problem) {
+    throw new Error(`no CEL002 row for line ${target.line} in Problems: ${JSON.stringify(labels)}`);
+  }
+  log(`Problems: ${problem}`);
+  if (!/celery-patterns/.test(labels.join('\n'))) {
+    throw new Error(`no Problems row names the source celery-patterns: ${JSON.stringify(labels)}`);
+  }
+  await shot('problems');
+
+  // 5. Cursor on the flagged call, Ctrl+. and pick the asyncio.sleep fix with the keyboard.
+  await goToTarget();
+  await page.keyboard.press('Control+.');
+  const actions = page.locator('.action-widget .monaco-list-row');
+  await actions.first().waitFor({ timeout: 15000 });
+  await shot('quick-fix-menu');
+  const wanted = /asyncio\.sleep/;
+  await waitFor('the quick fix to be focused', 10000, async () => {
+    const focused = page.locator('.action-widget .monaco-list-row.focused');
+    const text = (await focused.count()) ? await focused.first().innerText() : '';
+    if (wanted.test(text)) {
+      return true;
+    }
+    await page.keyboard.press('ArrowDown');
+    return false;
+  });
+  const chosen = await page.locator('.action-widget .monaco-list-row.focused').first().innerText();
+  log(`quick fix: ${chosen.trim()}`);
+  await page.keyboard.press('Enter');
+  await waitFor('the fix in the editor', 15000, async () =>
+    (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes('await asyncio.sleep('),
+  );
+  await shot('fixed');
+
+  // 6. Save and check the file on disk.
+  await page.keyboard.press('Control+S');
+  const expectedLine = target.lineText.replace('time.sleep(', 'await asyncio.sleep(');
+  const saved = await waitFor('the fixed file on disk', 15000, () => {
+    const text = fs.readFileSync(target.file, 'utf8');
+    return text !== original && text.includes('await asyncio.sleep(') ? text : undefined;
+  });
+  const count = (text, needle) => text.split(needle).length - 1;
+  if (!saved.split('\n').includes(expectedLine)) {
+    throw new Error(`the saved file has no line ${JSON.stringify(expectedLine)}`);
+  }
+  if (count(saved, 'time.sleep(') !== count(original, 'time.sleep(') - 1) {
+    throw new Error('the fix did not replace exactly one time.sleep() call');
+  }
+  if (!/^import asyncio$/m.test(saved) && !/^import asyncio as /m.test(saved)) {
+    throw new Error('the saved file does not import asyncio');
+  }
+  await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10000 });
+  await shot('saved');
+  fs.writeFileSync(path.join(artifacts, 'fixed-file.py'), saved);
+  log(`saved file has: ${expectedLine.trim()}`);
+
+  // 7. An environment without celery-patterns: the server bundled in the .vsix takes over.
+  // (A bare venv of the same base Python, so the bundle's compiled libcst fits it.) With
+  // fix-all on save turned on, saving the file (put back as it was) applies the safe fixes.
+  const bare = path.join(tmp, 'bare-venv');
+  execFileSync(python, ['-m', 'venv', '--without-pip', bare], { timeout: 60000 });
+  const barePython = path.join(bare, 'bin', 'python');
+  const settingsFile = path.join(userData, 'User', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+  settings['celeryPatterns.interpreter'] = [barePython];
+  settings['editor.codeActionsOnSave'] = { 'source.fixAll.celery-patterns': 'explicit' };
+  fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+  fs.writeFileSync(target.file, original);
+  await runCommand('Developer: Reload Window');
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+  await page.locator('.tab.active', { hasText: parts[parts.length - 1] }).waitFor({ timeout: 15000 });
+  await waitFor('the original text back in the editor', 15000, async () =>
+    !(await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes('await asyncio.sleep('),
+  );
+  await goToTarget();
+  await waitFor('a squiggle from the bundled server on the flagged line', 60000, () => squiggleOnCursorLine(editor));
+  const bundledLog = await waitFor('the log line about the bundled server', 15000, () => {
+    const text = readExtensionLog();
+    return /Using the bundled celery-patterns/.test(text) ? text : undefined;
+  });
+  if (!bundledLog.includes(`Python: ${barePython}`)) {
+    throw new Error('the bundled server was not started with the configured interpreter');
+  }
+  log('bundled server: squiggle shown with an environment that lacks celery-patterns');
+  await shot('bundled-server');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter'); // an edit, so that Ctrl+S really saves
+  await page.keyboard.press('Control+S');
+  const fixedOnSave = await waitFor('fix-all on save on disk', 15000, () => {
+    const text = fs.readFileSync(target.file, 'utf8');
+    return text.includes(expectedLine) ? text : undefined;
+  });
+  if (count(fixedOnSave, 'time.sleep(') !== count(original, 'time.sleep(') - 1) {
+    throw new Error('fix-all on save did not replace exactly the one unsafe time.sleep() call');
+  }
+  await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10000 });
+  log('fix-all on save applied the safe fix');
+  await shot('fix-all-on-save');
+
+  // 8. A broken interpreter (set, then the window reloaded): one clear notification with "Show logs", and the logs say why.
+  settings['celeryPatterns.interpreter'] = [path.join(tmp, 'no-such-venv', 'bin', 'python')];
+  fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+  await runCommand('Developer: Reload Window');
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+  const toasts = page.locator('.notifications-toasts .notification-toast', { hasText: 'Celery Patterns' });
+  await toasts.first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(2000); // a second notification would show up by now
+  const toastTexts = await toasts.allInnerTexts();
+  log(`notification: ${toastTexts.map((text) => text.replace(/\s+/g, ' ')).join(' || ')}`);
+  if (toastTexts.length !== 1) {
+    throw new Error(`expected one notification about the broken interpreter, got ${toastTexts.length}`);
+  }
+  if (!/cannot run Python/.test(toastTexts[0]) || !/no-such-venv/.test(toastTexts[0])) {
+    throw new Error(`the notification does not name the broken interpreter: ${toastTexts[0]}`);
+  }
+  await shot('broken-interpreter');
+  await toasts.first().locator('a.monaco-button, .monaco-button', { hasText: 'Show logs' }).first().click();
+  const outputView = page.locator('.part.panel').first();
+  await waitFor('the logs in the Output panel', 15000, async () =>
+    /cannot run Python/.test((await outputView.innerText()).replace(/\s+/g, ' ')),
+  );
+  const status = page.locator('.statusbar-item', { hasText: 'Celery' }).first();
+  if (!/error/.test((await status.getAttribute('class')) ?? '') && !(await status.locator('.codicon-error').count())) {
+    throw new Error('the status bar item does not show the failure');
+  }
+  await shot('logs');
+}
+
+/** The extension's output channel, as VS Code logged it (all windows so far). */
+function readExtensionLog() {
+  return extensionLogFiles().map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+}
+
+function extensionLogFiles() {
+  const logs = path.join(tmp, 'user-data', 'logs');
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(full);
+      } else if (entry.name.endsWith('Celery Patterns.log')) {
+        found.push(full);
+      }
+    }
+  };
+  walk(logs);
+  return found.sort();
+}
+
+/** The extension's output channel next to the screenshots. */
+function copyExtensionLog() {
+  for (const [index, file] of extensionLogFiles().entries()) {
+    fs.copyFileSync(file, path.join(artifacts, `celery-patterns-output${index ? `-${index}` : ''}.log`));
+  }
+}
+
+let failed = false;
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  console.error(`[e2e] FAILED: ${error.stack ?? error}`);
+  if (page) {
+    try {
+      await shot('failure');
+    } catch {
+      // no page to take
+    }
+  }
+} finally {
+  if (context) {
+    await context.close().catch(() => {});
+  }
+  killServerGroup();
+  copyExtensionLog();
+  const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+  if (!opts.keep) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } else {
+    log(`kept ${tmp}`);
+  }
+  console.log(failed ? `e2e: 0 passed, 1 failed (${elapsed} s)` : `e2e: 1 passed, 0 failed (${elapsed} s)`);
+  process.exitCode = failed ? 1 : 0;
+}
