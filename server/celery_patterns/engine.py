@@ -262,7 +262,7 @@ class FixOutcome:
 
 def fix_source(source: str, path: str = "<string>", settings: Settings | None = None, *,
                unsafe: bool = False, codes: set[str] | None = None, module_name: str | None = None,
-               max_rounds: int = 25) -> FixOutcome:
+               max_rounds: int = 100) -> FixOutcome:
     """Apply fixes until nothing changes (bounded), several per round when they don't overlap."""
     from .fixing import FixContext
 
@@ -303,7 +303,10 @@ def _allowed(finding: Finding, unsafe: bool) -> bool:
 
 
 def _clash(a: TextEdit, b: TextEdit) -> bool:
-    # Two insertions at one point clash too: their order would be arbitrary.
-    if a.range.start == b.range.start:
-        return True
-    return a.range.overlaps(b.range)
+    """Edits on the same or neighbouring lines are not combined in one round.
+
+    Each fix was verified alone; two that both insert an import next to each other's
+    lines would otherwise both land (a duplicate import). The next round recomputes the
+    second one against the new text.
+    """
+    return a.range.start.line <= b.range.end.line + 1 and b.range.start.line <= a.range.end.line + 1
