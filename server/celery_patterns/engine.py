@@ -31,8 +31,10 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 
 # libcst and the collector recurse per nesting level; deeply nested but valid code
 # (generated tables, long operator chains) must not turn into a crash.
-if sys.getrecursionlimit() < 10_000:
-    sys.setrecursionlimit(10_000)
+# (Python-to-Python calls use no C stack since 3.11, so a high limit is safe.)
+_DEPTH = 50_000 if sys.version_info >= (3, 11) else 10_000
+if sys.getrecursionlimit() < _DEPTH:
+    sys.setrecursionlimit(_DEPTH)
 
 
 @dataclass

@@ -30,7 +30,7 @@ def scope_identifiers(facts, scope) -> set[str]:
         names = {node.id for node in ast.walk(scope.node) if isinstance(node, ast.Name)}
         names.update(scope.bindings)
         for child in ast.walk(scope.node):
-            own = getattr(child, "cp_own_scope", None)
+            own = facts.own_scope(child)
             if own is not None:
                 names.update(own.bindings)
     current = scope

@@ -238,7 +238,7 @@ def _app_references(facts, app, config: _Config) -> list[ast.expr]:
                 if function is not None:
                     param = parameter_for(function, parent, ref)
                     if param is not None:
-                        pending.append((param, function.cp_own_scope))
+                        pending.append((param, facts.own_scope(function)))
                     continue
                 if not _harmless_callee(facts, parent.func):
                     config.hide(f"the app is passed to `{facts.text(parent.func)}`, which may configure it")
@@ -249,7 +249,7 @@ def _app_references(facts, app, config: _Config) -> list[ast.expr]:
                     if function is not None:
                         param = parameter_for(function, call, ref)
                         if param is not None:
-                            pending.append((param, function.cp_own_scope))
+                            pending.append((param, facts.own_scope(function)))
                         continue
                     if not _harmless_callee(facts, call.func):
                         config.hide(f"the app is passed to `{facts.text(call.func)}`, which may configure it")

@@ -364,7 +364,7 @@ def _ids_rank(name: str) -> int | None:
 
 
 def _plan(facts, settings, func):
-    scope = func.cp_own_scope
+    scope = facts.own_scope(func)
     body = func.body
     if not alone_on_its_lines(facts, body[0]):
         return {}, "the function body is on the `def` line"
