@@ -442,6 +442,7 @@ def test_fix_while_true_with_continue_and_module_default():
         """,
         """
         import asyncio
+
         DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
 
         async def wait(result):
@@ -630,6 +631,7 @@ def test_fix_call_adds_module_default_once():
         from __future__ import annotations
 
         from celery.result import AsyncResult as AR
+
         DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
 
         def first(task_id):
@@ -667,6 +669,7 @@ def test_fix_loop_and_call_in_one_function():
     )
     assert result == dedent("""
         import time
+
         DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
 
         def wait(result):

@@ -584,10 +584,12 @@ def add_timeout_constant(module: cst.Module) -> cst.Module:
             index = i + 1
         else:
             break
-    # Right under the imports, with no blank line of its own: an added blank line next
-    # to an existing one makes the text diff ambiguous, and two fixes in one round could
-    # then insert the constant twice.
-    statements.insert(index, parse_statement(module, DEFAULT_TIMEOUT_LINE + module.default_newline))
+    # Set off from the imports by a blank line (the engine never combines two fixes that
+    # touch neighbouring lines, so two of them cannot both add the constant).
+    constant = parse_statement(module, DEFAULT_TIMEOUT_LINE + module.default_newline)
+    if index:
+        constant = constant.with_changes(leading_lines=[cst.EmptyLine()])
+    statements.insert(index, constant)
     return module.with_changes(body=statements)
 
 
