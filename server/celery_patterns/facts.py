@@ -203,6 +203,23 @@ class ModuleFacts:
                     return values.pop()
         return None
 
+    def literal_string(self, expr: ast.AST) -> str | None:
+        """A str literal's text, or that of a name bound only to one (no f-strings)."""
+        if isinstance(expr, ast.Constant):
+            return expr.value if isinstance(expr.value, str) else None
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, self.scope_of(expr))
+            if found is None:
+                return None
+            values = {
+                b.value.value if b.kind == "assign" and isinstance(b.value, ast.Constant)
+                and isinstance(b.value.value, str) else None
+                for b in found[1]
+            }
+            if len(values) == 1:
+                return values.pop()
+        return None
+
     def text(self, node: ast.AST) -> str:
         """Source text of a node, whitespace-normalised (used to compare expressions)."""
         try:

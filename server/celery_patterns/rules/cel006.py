@@ -191,7 +191,7 @@ def _gather(facts, app) -> _Config:
         elif keyword.arg == "config_source":
             _add_keys(config, _object_keys(facts, keyword.value), "`Celery(config_source=...)`")
         elif keyword.arg == "namespace":
-            value = _const_str(facts, keyword.value)
+            value = facts.literal_string(keyword.value)
             if value is None:
                 config.hide("a namespace the module cannot see")
             config.namespace = value
@@ -319,17 +319,17 @@ def _conf_uses(facts, conf: ast.expr, config: _Config, depth: int = 0) -> None:
                 else:
                     config.keys.add(keyword.arg)
         elif called and parent.attr == "setdefault":
-            key = _const_str(facts, grand.args[0]) if grand.args else None
+            key = facts.literal_string(grand.args[0]) if grand.args else None
             _add_keys(config, {key} if key else None, "`conf.setdefault(...)` of a key the module cannot see")
         return
     if isinstance(parent, ast.Subscript) and parent.value is conf:
         if not isinstance(parent.ctx, ast.Load):
-            key = _const_str(facts, parent.slice)
+            key = facts.literal_string(parent.slice)
             _add_keys(config, {key} if key else None, "`conf[...] = ...` of a key the module cannot see")
         return
     if isinstance(parent, ast.Call) and conf in parent.args:
         if facts.resolve(parent.func) == "builtins.setattr" and len(parent.args) >= 2 and parent.args[0] is conf:
-            key = _const_str(facts, parent.args[1])
+            key = facts.literal_string(parent.args[1])
             _add_keys(config, {key} if key else None, "`setattr(conf, ...)` of a key the module cannot see")
         elif not _harmless_callee(facts, parent.func):
             config.hide(f"`conf` is passed to `{facts.text(parent.func)}`, which may configure it")
@@ -340,21 +340,6 @@ def _add_keys(config: _Config, keys: set[str] | None, reason: str) -> None:
         config.hide(reason)
     else:
         config.keys |= keys
-
-
-def _const_str(facts, expr) -> str | None:
-    """A string literal, or a name bound only to one string literal."""
-    if isinstance(expr, ast.Constant):
-        return expr.value if isinstance(expr.value, str) else None
-    if isinstance(expr, ast.Name):
-        hit = facts.lookup(expr.id, facts.scope_of(expr))
-        if hit is None:
-            return None
-        values = {b.value.value if b.kind == "assign" and isinstance(b.value, ast.Constant)
-                  and isinstance(b.value.value, str) else None for b in hit[1]}
-        if len(values) == 1:
-            return values.pop()
-    return None
 
 
 def _dict_keys(facts, expr, depth: int = 0) -> set[str] | None:
@@ -371,7 +356,7 @@ def _dict_keys(facts, expr, depth: int = 0) -> set[str] | None:
                     return None
                 keys |= sub
             else:
-                text = _const_str(facts, key)
+                text = facts.literal_string(key)
                 if text is None:
                     return None
                 keys.add(text)
@@ -413,7 +398,7 @@ def _dict_keys(facts, expr, depth: int = 0) -> set[str] | None:
         for ref in name_references(facts, expr.id, scope):
             parent = facts.parent(ref)
             if isinstance(parent, ast.Subscript) and parent.value is ref and not isinstance(parent.ctx, ast.Load):
-                key = _const_str(facts, parent.slice)
+                key = facts.literal_string(parent.slice)
                 if key is None:
                     return None
                 keys.add(key)
@@ -445,7 +430,7 @@ def _object_keys(facts, expr) -> set[str] | None:
             # A base class may hold more settings: only a plain class is fully visible.
             return names if not cls.bases else None
     if facts.resolve(expr) == "builtins.__name__" or (
-        facts.module_name and _const_str(facts, expr) == facts.module_name
+        facts.module_name and facts.literal_string(expr) == facts.module_name
     ):
         return {name for name, bindings in facts.module_scope.bindings.items()
                 if any(b.kind == "assign" for b in bindings)}

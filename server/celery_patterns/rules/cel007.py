@@ -122,21 +122,6 @@ class FileUrlWithoutWindows(Rule):
 
 
 # --- detection --------------------------------------------------------------------------
-def _literal(facts, expr) -> str | None:
-    """Text of a str literal or of a name bound only to one (not f-strings)."""
-    if isinstance(expr, ast.Constant):
-        return expr.value if isinstance(expr.value, str) else None
-    if isinstance(expr, ast.Name):
-        hit = facts.lookup(expr.id, facts.scope_of(expr))
-        if hit is None:
-            return None
-        values = {b.value.value if b.kind == "assign" and isinstance(b.value, ast.Constant)
-                  and isinstance(b.value.value, str) else None for b in hit[1]}
-        if len(values) == 1:
-            return values.pop()
-    return None
-
-
 def _file_url(facts, node):
     """(kind, constant text before the path, path expression or None, extra) when `node`
     builds a `file://` URL from something that is not constant."""
@@ -151,12 +136,12 @@ def _file_url(facts, node):
             current = current.left
         operands.append(current)
         operands.reverse()
-        head = _literal(facts, operands[0])
+        head = facts.literal_string(operands[0])
         if head is None:
             return None
         before = head
         for index, operand in enumerate(operands[1:], start=1):
-            text = _literal(facts, operand)
+            text = facts.literal_string(operand)
             if text is None:
                 if isinstance(operand, ast.JoinedStr) and not any(
                         isinstance(v, ast.FormattedValue) for v in operand.values):
@@ -168,7 +153,7 @@ def _file_url(facts, node):
             before += text
         return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-        template = _literal(facts, node.left)
+        template = facts.literal_string(node.left)
         if template is None or not isinstance(node.left, ast.Constant):
             return None
         head = template.split("%", 1)[0]
@@ -181,7 +166,7 @@ def _file_url(facts, node):
             path = None
         else:
             path = right
-        if path is not None and _literal(facts, path) is not None:
+        if path is not None and facts.literal_string(path) is not None:
             return None
         spec = template[len(head):len(head) + 2]
         return "mod", head, path, {"simple": spec == "%s"}
@@ -195,7 +180,7 @@ def _file_url(facts, node):
                 continue
             if not FILE_SCHEME.search(head):
                 return None
-            if _literal(facts, value.value) is not None:
+            if facts.literal_string(value.value) is not None:
                 continue  # a constant in braces is still constant text, not a path
             simple = value.conversion in (-1, ord("s")) and value.format_spec is None and position == 1
             return "fstring", head, value.value, {"simple": simple}
@@ -218,7 +203,7 @@ def _file_url(facts, node):
             path = next((k.value for k in node.keywords if k.arg == field_name), None)
         if path is None and not node.args and not node.keywords:
             return None
-        if path is not None and _literal(facts, path) is not None:
+        if path is not None and facts.literal_string(path) is not None:
             return None
         simple = not spec and conversion in (None, "s")
         return "format", head, path, {"simple": simple, "field": field_name}
