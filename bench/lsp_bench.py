@@ -1,0 +1,312 @@
+"""Benchmark of `celery-patterns lsp`, driven the way an editor drives it (run by hand).
+
+    .venv/bin/python bench/lsp_bench.py [--lines 2000] [--edits 50] [--documents 200]
+
+Latency: the server is started over stdio as an editor starts it; a generated file of
+`--lines` lines full of findings is opened, then `--edits` edits are made one after
+the other as typing does (a character into a comment, a change inside a flagged call),
+each its own version. Measured: the time from writing the `didChange` to receiving the
+diagnostics of that version, the server's debounce included. Twice: as VS Code 1.65 gets
+them (pushed `publishDiagnostics`, UTF-16) and as Neovim 0.11 gets them (a
+`textDocument/diagnostic` request sent right after the change, UTF-8).
+
+Memory: `--documents` documents are opened (generated modules of 300 lines, a finding
+every 6 lines; then, in a fresh server, as many 2,000-line ones), and once every one has
+its diagnostics the server's resident memory (VmRSS) is read from /proc. These are ASCII,
+as most source is (one astral character makes Python store a text at 4 bytes a character).
+
+A raw JSON-RPC client over pipes: no client library in the measured path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SERVER = [sys.executable, "-m", "celery_patterns", "lsp"]
+
+PUSH_CLIENT = {  # what matters of VS Code 1.65's capabilities
+    "textDocument": {
+        "synchronization": {"dynamicRegistration": True, "didSave": True},
+        "publishDiagnostics": {"relatedInformation": True, "versionSupport": False,
+                               "codeDescriptionSupport": True, "dataSupport": True},
+        "codeAction": {"dataSupport": True, "isPreferredSupport": True, "resolveSupport": {"properties": ["edit"]}},
+        "hover": {"contentFormat": ["markdown", "plaintext"]},
+    },
+    "workspace": {"workspaceEdit": {"documentChanges": True}, "configuration": True},
+    "window": {"workDoneProgress": True},
+}
+PULL_CLIENT = {  # what matters of Neovim 0.11's
+    "general": {"positionEncodings": ["utf-8", "utf-16", "utf-32"]},
+    "textDocument": {
+        "diagnostic": {"dynamicRegistration": False},
+        "publishDiagnostics": {"relatedInformation": True, "dataSupport": True},
+        "codeAction": {"dataSupport": True, "isPreferredSupport": True, "resolveSupport": {"properties": ["edit"]}},
+    },
+    "workspace": {"workspaceEdit": {"documentChanges": True}},
+    "window": {"workDoneProgress": True},
+}
+
+
+def module(lines: int, tag: str = "", emoji: bool = True) -> str:
+    """A module of `lines` lines: an async handler with a blocking sleep every 6 lines.
+
+    With `emoji`, each handler's comment ends with one (positions after it differ in UTF-8,
+    UTF-16 and code points); Python then stores the whole text at 4 bytes a character."""
+    out = ["import asyncio", "import time", ""]
+    i = 0
+    while len(out) + 6 <= lines:
+        out += [
+            f"async def handler{tag}_{i}(result, delay: float = 1.0):",
+            f"    # poll the result {i} until it is ready {'🎉' if emoji else ':)'}",
+            "    while not result.ready():",
+            "        time.sleep(delay)",
+            "    return result.get()",
+            "",
+        ]
+        i += 1
+    out += [""] * (lines - len(out))
+    return "\n".join(out) + "\n"
+
+
+class Server:
+    """The server process and a minimal LSP client speaking to it over its pipes."""
+
+    def __init__(self, root: Path, capabilities: dict) -> None:
+        self.process = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, cwd=root)
+        self.messages: queue.Queue = queue.Queue()
+        self.next_id = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        result = self.request("initialize", {
+            "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": capabilities,
+            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+        })
+        self.encoding = result["capabilities"].get("positionEncoding", "utf-16")
+        self.pull = "diagnosticProvider" in result["capabilities"]
+        self.notify("initialized", {})
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        while True:
+            length = None
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            message = json.loads(stream.read(length))
+            message["_received"] = time.perf_counter()
+            if "method" in message and "id" in message:  # a request from the server: answer it
+                result = None
+                if message["method"] == "workspace/configuration":  # no editor settings
+                    result = [None] * len(message["params"]["items"])
+                self._send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+            else:
+                self.messages.put(message)
+
+    def _send(self, message: dict) -> float:
+        body = json.dumps(message).encode()
+        with self.lock:
+            self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.process.stdin.flush()
+            return time.perf_counter()
+
+    def notify(self, method: str, params) -> float:
+        return self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def send_request(self, method: str, params) -> int:
+        self.next_id += 1
+        self._send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return self.next_id
+
+    def wait(self, predicate, timeout: float = 120.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.messages.get(timeout=max(deadline - time.monotonic(), 0.001))
+            if predicate(message):
+                return message
+
+    def request(self, method: str, params):
+        request_id = self.send_request(method, params)
+        return self.wait(lambda m: m.get("id") == request_id)["result"]
+
+    def open(self, uri: str, text: str) -> None:
+        self.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": text}})
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+
+
+def diagnostics_of(server: Server, uri: str, version: int) -> tuple[int, float]:
+    """Wait for the diagnostics of `uri` at `version`: (how many, when they arrived)."""
+    if server.pull:
+        request_id = server.send_request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+        message = server.wait(lambda m: m.get("id") == request_id)
+        items = message["result"]["items"]
+        assert all(d["data"]["version"] == version for d in items)
+        return len(items), message["_received"]
+    message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                          and m["params"]["uri"] == uri and m["params"].get("version") == version)
+    return len(message["params"]["diagnostics"]), message["_received"]
+
+
+def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5) -> dict:
+    text = module(lines)
+    path = root / "big.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    server = Server(root, capabilities)
+    try:
+        server.open(uri, text)
+        findings, _ = diagnostics_of(server, uri, 1)
+        code_lines = [i for i, line in enumerate(text.splitlines()) if line.endswith("time.sleep(delay)")]
+        comment_lines = [i for i, line in enumerate(text.splitlines()) if line.startswith("    # poll")]
+        times = []
+        for n in range(warmup + edits):
+            version = n + 2
+            if n % 2:  # inside a flagged call: `delay` -> `delayx`
+                line = code_lines[(n * 7) % len(code_lines)]
+                change = {"range": _range(line, 24, line, 24), "text": "x"}
+            else:  # a character typed into a comment, after the emoji
+                line = comment_lines[(n * 11) % len(comment_lines)]
+                column = _client_length(text.splitlines()[line], server.encoding)  # its end
+                change = {"range": _range(line, column, line, column), "text": "!"}
+            sent = server.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]})
+            count, received = diagnostics_of(server, uri, version)
+            assert count == findings, (count, findings)
+            if n >= warmup:
+                times.append((received - sent) * 1000)
+        return {
+            "mode": "pull (textDocument/diagnostic)" if server.pull else "push (publishDiagnostics)",
+            "encoding": server.encoding, "lines": lines, "findings": findings, "edits": len(times),
+            "median_ms": round(statistics.median(times), 1),
+            "p90_ms": round(statistics.quantiles(times, n=10)[-1], 1),
+            "min_ms": round(min(times), 1), "max_ms": round(max(times), 1),
+        }
+    finally:
+        server.close()
+
+
+def _client_length(text: str, encoding: str) -> int:
+    return len(text.encode("utf-8")) if encoding == "utf-8" else len(text.encode("utf-16-le")) // 2
+
+
+def _range(line: int, column: int, end_line: int, end_column: int) -> dict:
+    return {"start": {"line": line, "character": column}, "end": {"line": end_line, "character": end_column}}
+
+
+def engine_time(root: Path, lines: int, runs: int = 15) -> dict:
+    """The engine alone on the same file, in this process: what the server cannot make faster."""
+    import gc
+
+    from celery_patterns import engine
+    from celery_patterns.config import settings_for
+
+    path = root / "big.py"
+    text = module(lines)
+    settings = settings_for(path)
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)  # as the server runs
+    times = []
+    for _ in range(runs + 3):
+        start = time.perf_counter()
+        checked = engine.check_source(text, str(path), settings, "big")
+        times.append((time.perf_counter() - start) * 1000)
+    counts: dict[str, int] = {}
+    for finding in checked.report.findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    return {"median_ms": round(statistics.median(times[3:]), 1), "findings": counts}
+
+
+def memory(root: Path, documents: int, lines: int) -> dict:
+    """Resident memory with `documents` open, for small and for large files (a fresh server each)."""
+    figures = {"documents": documents}
+    for label, size in (("small", 300), ("large", lines)):
+        server = Server(root, PUSH_CLIENT)
+        try:
+            figures["rss_mb_started"] = round(server.rss_mb(), 1)
+            pending = set()
+            for i in range(documents):
+                path = root / label / f"m{i}.py"
+                path.parent.mkdir(exist_ok=True)
+                text = module(size, tag=f"{label}{i}", emoji=False)
+                path.write_text(text)
+                server.open(path.as_uri(), text)
+                pending.add(path.as_uri())
+            while pending:
+                message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+                pending.discard(message["params"]["uri"])
+            figures[f"rss_mb_{documents}_docs_{size}_lines"] = round(server.rss_mb(), 1)
+        finally:
+            server.close()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--edits", type=int, default=50)
+    parser.add_argument("--documents", type=int, default=200)
+    parser.add_argument("--select", nargs="*", default=None, help="rule codes to select (default: all)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        select = "" if args.select is None else f"select = {json.dumps(args.select)}\n"
+        (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
+        results = {
+            "latency": [latency(root, PUSH_CLIENT, args.lines, args.edits),
+                        latency(root, PULL_CLIENT, args.lines, args.edits)],
+            "engine": engine_time(root, args.lines),
+            "memory": memory(root, args.documents, args.lines),
+            "python": sys.version.split()[0],
+            "cpu": os.cpu_count(),
+        }
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"didChange -> diagnostics of that version ({args.edits} edits, debounce included)")
+    for r in results["latency"]:
+        print(f"  {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
+              f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}")
+    e = results["engine"]
+    print(f"  of which engine.check_source alone: median {e['median_ms']} ms (findings {e['findings']})")
+    m = results["memory"]
+    print("resident memory (VmRSS) of the server")
+    for key, value in m.items():
+        if key.startswith("rss"):
+            print(f"  {key:40} {value} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

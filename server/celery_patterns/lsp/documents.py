@@ -1,0 +1,105 @@
+"""Open documents: their text, version and latest results, kept in sync incrementally.
+
+The server applies `didChange` edits itself, through the engine's `LineIndex`, instead
+of relying on pygls' copy: pygls splits lines with `str.splitlines`, for which a form
+feed, `\\x1c` or U+2028 also ends a line, while LSP and Python end lines only at `\\n`,
+`\\r\\n` and `\\r`. In a file with a form feed every later edit would land on the wrong line.
+
+Each edit also moves the findings of the last good check (`last_good`) along with the
+text, so that while the buffer does not parse they still point at the right lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field, replace
+
+from lsprotocol import types
+
+from ..ftypes import Finding, Fix, Position, Range
+from ..source import LineIndex
+from .checking import DocumentCheck
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+@dataclass(eq=False)
+class OpenDocument:
+    uri: str
+    path: str
+    text: str
+    version: int
+    language_id: str = "python"
+    # The latest check that matches a version of this document, and that version.
+    result: DocumentCheck | None = None
+    result_version: int | None = None
+    diagnostics: list[dict] | None = None  # of `result`, kept only for clients that pull them
+    # Rule findings of the last check that parsed, moved along with every edit since.
+    last_good: tuple[Finding, ...] = ()
+    # Computed fixes of one version: (code, range) -> Fix or None.
+    fixes: dict[tuple, Fix | None] = field(default_factory=dict)
+    fixes_version: int | None = None
+    task: asyncio.Task | None = None  # the check running or about to
+    wanted: int = 0  # bumped whenever the document must be checked again (text or settings)
+    checked: asyncio.Event = field(default_factory=asyncio.Event)  # set when result is current
+
+    def index(self) -> LineIndex:
+        """A line index of the text as it is now (the latest result's, when it is of this text)."""
+        if self.result is not None and self.result.source is self.text:
+            return self.result.index
+        return LineIndex(self.text)
+
+    def forget(self) -> None:
+        """Drop the results (to save memory); the next use checks the document again."""
+        self.result = self.result_version = self.diagnostics = None
+        self.last_good = ()
+        self.fixes, self.fixes_version = {}, None
+
+    def apply_changes(self, changes, version: int, encoding: str) -> None:
+        for change in changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                self._apply_range_change(change.range, change.text, encoding)
+            else:
+                self.text = change.text
+                self.last_good = ()
+        self.version = version
+        self.checked.clear()
+
+    def _apply_range_change(self, rng: types.Range, new_text: str, encoding: str) -> None:
+        index = self.index()
+        start = index.from_client_column(rng.start.line, rng.start.character, encoding)
+        end = max(start, index.from_client_column(rng.end.line, rng.end.character, encoding))
+        a, b = index.offset(start), index.offset(end)
+        if rng.start.line >= index.line_count:
+            a = b = len(self.text)
+        elif rng.end.line >= index.line_count:
+            b = len(self.text)
+        self.text = self.text[:a] + new_text + self.text[b:]
+        self.last_good = tuple(_moved(self.last_good, start, end, new_text))
+
+    def fix_cache(self, version: int) -> dict[tuple, Fix | None]:
+        """The fixes computed for `version` (forgotten when a fix of another version is asked for)."""
+        if self.fixes_version != version:
+            self.fixes = {}
+            self.fixes_version = version
+        return self.fixes
+
+
+def _moved(findings, start: Position, end: Position, new_text: str):
+    """Findings after an edit replacing [start, end) with `new_text`; those it touches go."""
+    breaks = list(_NEWLINE.finditer(new_text))
+    added_lines = len(breaks)
+    last_segment = len(new_text) - breaks[-1].end() if breaks else len(new_text)
+
+    def move(p: Position) -> Position:
+        if p.line > end.line:
+            return Position(p.line + added_lines - (end.line - start.line), p.column)
+        column = (start.column if not breaks else 0) + last_segment + (p.column - end.column)
+        return Position(start.line + added_lines, column)
+
+    for finding in findings:
+        if finding.range.end <= start:
+            yield finding
+        elif finding.range.start >= end:
+            yield replace(finding, range=Range(move(finding.range.start), move(finding.range.end)))
