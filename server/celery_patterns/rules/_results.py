@@ -32,7 +32,7 @@ from ..celery_model import (
     state_names,
     status_check,
 )
-from ..facts import SCOPE_NODES, ModuleFacts, Scope
+from ..facts import SCOPE_NODES, ModuleFacts, Scope, iter_children
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
@@ -478,7 +478,7 @@ def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in iter_children(node):
             if not isinstance(child, SCOPE_NODES):
                 stack.append(child)
 
@@ -530,16 +530,22 @@ def usable_name(facts: ModuleFacts, name: str, at: ast.AST) -> str:
     return "no"
 
 
-def names_in(root: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(root) if isinstance(n, ast.Name)} | {
-        a.arg for a in ast.walk(root) if isinstance(a, ast.arg)
-    }
+def names_in(scope: Scope) -> set[str]:
+    """Every name read or bound in a scope and the scopes nested in it."""
+    names: set[str] = set()
+    pending = [scope]
+    while pending:
+        current = pending.pop()
+        names.update(current.bindings)
+        names.update(node.id for node in current.nodes if type(node) is ast.Name)
+        pending.extend(current.children)
+    return names
 
 
 def free_name(facts: ModuleFacts, at: ast.AST, candidates: tuple[str, ...]) -> str | None:
     """The first candidate used nowhere in the scope of `at` nor visible from it."""
     scope = facts.scope_of(at)
-    used = names_in(scope.node)
+    used = names_in(scope)
     for candidate in candidates:
         if candidate not in used and facts.lookup(candidate, scope) is None:
             return candidate

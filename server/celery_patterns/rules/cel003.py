@@ -365,9 +365,11 @@ def _bound_inside(facts, reference, loop) -> bool:
     """The interval's name is (re)assigned inside the loop (backoff)."""
     while isinstance(reference, ast.Attribute):
         reference = reference.value
-    inside = {id(n) for n in own_nodes(loop)}
+    scope = facts.scope_of(loop)
     found = facts.lookup(reference.id, facts.scope_of(reference))
-    return bool(found) and any(id(b.node) in inside for b in found[1])
+    return bool(found) and found[0] is scope and any(
+        loop.lineno <= getattr(b.node, "lineno", 0) <= loop.end_lineno for b in found[1]
+    )
 
 
 # --- fix helpers --------------------------------------------------------------------------------
