@@ -225,10 +225,18 @@ def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
     for line in a:
         line_offsets.append(line_offsets[-1] + len(line))
     edits = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Lines equal at both ends are skipped before the (quadratic at worst) matcher runs.
+    head = 0
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         old_chunk = "".join(a[i1:i2])
         new_chunk = "".join(b[j1:j2])
         prefix = _common_prefix(old_chunk, new_chunk)
@@ -265,9 +273,13 @@ class FixOutcome:
 def fix_source(source: str, path: str = "<string>", settings: Settings | None = None, *,
                unsafe: bool = False, codes: set[str] | None = None, module_name: str | None = None,
                max_rounds: int = 100) -> FixOutcome:
-    """Apply fixes until nothing changes (bounded), several per round when they don't overlap."""
-    from .fixing import FixContext
+    """Apply fixes until nothing changes (bounded), several per round when they don't clash.
 
+    A round computes fixes against one text, keeps those whose edits don't touch each
+    other's lines, applies them together and checks the result once: it must parse and
+    have fewer findings, none of a new kind. If it does not, the round is redone with
+    every fix verified on its own (as `compute_fix` does) before it is combined.
+    """
     settings = settings or Settings()
     applied = 0
     checked = check_source(source, path, settings, module_name)
@@ -278,25 +290,67 @@ def fix_source(source: str, path: str = "<string>", settings: Settings | None = 
         ]
         if not candidates or checked.facts is None:
             break
-        context = FixContext(source, checked.facts, settings, path)
-        taken: list[TextEdit] = []
-        count = 0
-        for finding in candidates:
-            fix = compute_fix(source, finding, settings, path, module_name, checked, context)
-            if fix is None or (fix.safety is FixSafety.UNSAFE and not unsafe):
-                continue
-            if any(_clash(e, t) for e in fix.edits for t in taken):
-                continue
-            taken.extend(fix.edits)
-            count += 1
-        if not count:
+        result = _fix_round(source, candidates, checked, settings, path, module_name, verify_each=False)
+        if result is None:
+            result = _fix_round(source, candidates, checked, settings, path, module_name, verify_each=True)
+        if result is None:
             break
-        new_source = apply_edits(source, taken)
-        after = check_source(new_source, path, settings, module_name)
-        if after.report.syntax_error:  # fixes that are sound alone but not together: stop
-            break
-        source, checked, applied = new_source, after, applied + count
+        source, checked, count = result
+        applied += count
     return FixOutcome(source, applied, checked.report.findings, checked)
+
+
+_CLASHES_BEFORE_NEXT_ROUND = 4  # fixes that all insert the same import clash: try again next round
+
+
+def _fix_round(source, candidates, checked, settings, path, module_name, verify_each):
+    from .fixing import FixContext
+
+    context = FixContext(source, checked.facts, settings, path)
+    taken: list[TextEdit] = []
+    count = clashes = 0
+    for finding in candidates:
+        if any(_clash(TextEdit(finding.range, ""), t) for t in taken):
+            continue  # its own lines are being changed already
+        if verify_each:
+            fix = compute_fix(source, finding, settings, path, module_name, checked, context)
+            edits = fix.edits if fix is not None else None
+        else:
+            edits = _unverified_edits(source, finding, context)
+        if not edits:
+            continue
+        if any(_clash(e, t) for e in edits for t in taken):
+            clashes += 1
+            if clashes >= _CLASHES_BEFORE_NEXT_ROUND:
+                break
+            continue
+        taken.extend(edits)
+        count += 1
+        clashes = 0
+    if not count:
+        return None
+    new_source = apply_edits(source, taken)
+    after = check_source(new_source, path, settings, module_name)
+    if after.report.syntax_error:
+        return None
+    before_counts = Counter(f.code for f in checked.report.findings)
+    after_counts = Counter(f.code for f in after.report.findings)
+    if sum(after_counts.values()) >= sum(before_counts.values()) or any(
+        after_counts[code] > before_counts[code] for code in after_counts
+    ):
+        return None
+    return new_source, after, count
+
+
+def _unverified_edits(source: str, finding: Finding, context) -> tuple[TextEdit, ...] | None:
+    rule = rule_by_code(finding.code)
+    try:
+        new_source = rule.fix(context, finding)
+    except Exception:
+        return None
+    if new_source is None or new_source == source:
+        return None
+    return diff_edits(source, new_source)
 
 
 def _allowed(finding: Finding, unsafe: bool) -> bool:

@@ -7,6 +7,7 @@ file as it was. The engine turns the new text into minimal text edits.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -95,8 +96,31 @@ class FixContext:
         return self.module.code_for_node(node)
 
     def replace(self, replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel]) -> cst.Module:
-        """The module with some nodes (found by identity) swapped for others."""
+        """The module with some nodes (found by identity) swapped for others.
+
+        One replacement is made by rebuilding only the chain of its ancestors, which
+        costs the depth of the node rather than a walk of the whole module; anything
+        else (several, or a removal outside a list) goes through a full transformer.
+        """
+        if len(replacements) == 1:
+            (old, new), = replacements.items()
+            rebuilt = self._replace_along_parents(old, new)
+            if rebuilt is not None:
+                return rebuilt
         return self.module.visit(_Replacer(replacements))
+
+    def _replace_along_parents(self, old: cst.CSTNode, new) -> cst.Module | None:
+        parents = self.parent_map()
+        child, replacement = old, new
+        while child is not self.module:
+            parent = parents.get(child)
+            if parent is None:
+                return None
+            rebuilt = _with_child(parent, child, replacement)
+            if rebuilt is None:
+                return None
+            child, replacement = parent, rebuilt
+        return replacement
 
     # --- imports ----------------------------------------------------------------------
     def module_alias(self, module: str) -> str | None:
@@ -127,6 +151,30 @@ def remove_unused_imports(module: cst.Module, imports: list[tuple[str, str | Non
     for module_name, obj, asname in imports:
         RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
     return wrapper.visit(RemoveImportsVisitor(context))
+
+
+def _with_child(parent: cst.CSTNode, old: cst.CSTNode, new) -> cst.CSTNode | None:
+    """`parent` with its child `old` replaced by `new` (a node, a removal or a flattened
+    list), or None when `old` is not a direct child it can replace that way."""
+    for field in dataclasses.fields(parent):
+        value = getattr(parent, field.name)
+        if value is old:
+            if isinstance(new, (cst.RemovalSentinel, cst.FlattenSentinel)):
+                return None
+            return parent.with_changes(**{field.name: new})
+        if isinstance(value, (list, tuple)) and any(item is old for item in value):
+            items = []
+            for item in value:
+                if item is not old:
+                    items.append(item)
+                elif isinstance(new, cst.FlattenSentinel):
+                    items.extend(new.nodes)
+                elif not isinstance(new, cst.RemovalSentinel):
+                    items.append(new)
+            if not items and isinstance(new, cst.RemovalSentinel):
+                return None  # an emptied body needs the transformer's rules
+            return parent.with_changes(**{field.name: tuple(items)})
+    return None
 
 
 class _Replacer(cst.CSTTransformer):
