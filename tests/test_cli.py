@@ -348,3 +348,10 @@ def test_console_script_in_parallel_without_progress_bar(tmp_path):
     assert proc.returncode == 1
     assert len(json.loads(proc.stdout)) == 60
     assert "files" not in proc.stderr  # no progress bar when not on a terminal
+
+
+def test_text_output_says_why_a_finding_has_no_fix(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"m.py": "import time\n\nasync def poll(items):\n    return list(time.sleep(i) for i in items)\n"})
+    _, out, _ = run(capsys, "check", "m.py")
+    assert "(no automatic fix: an `await` here would turn the generator expression" in out

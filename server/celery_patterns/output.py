@@ -29,6 +29,8 @@ def format_text(results: list[tuple[str, Finding]]) -> str:
     for path, finding in results:
         line, column, _, _ = _columns(finding)
         marker = " [*]" if finding.fixable else ""
+        if finding.no_fix_reason:
+            marker = f" (no automatic fix: {finding.no_fix_reason})"
         lines.append(
             f"{path}:{line}:{column}: {finding.code} [{SEVERITY_WORD[finding.severity]}] {finding.message}{marker}"
         )

@@ -132,7 +132,10 @@ def any_safe_fix(result: DocumentCheck) -> bool:
 
 def hover_text(findings: list[Finding]) -> str:
     """Markdown for the findings under the cursor: each message, then each rule's page."""
-    lines = [f"**{f.code}** {f.message}" for f in findings]
+    lines = [
+        f"**{f.code}** {f.message}" + (f"\n\n_No automatic fix: {f.no_fix_reason}._" if f.no_fix_reason else "")
+        for f in findings
+    ]
     pages = []
     for code in dict.fromkeys(f.code for f in findings):
         rule = rule_by_code(code)

@@ -165,10 +165,13 @@ def all_checks(facts: ModuleFacts) -> list[StatusCheck]:
 
 def checked_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
     """Result texts with a status check in `scope`."""
-    cache = _cache(facts).setdefault("texts", {})
-    if id(scope) not in cache:
-        cache[id(scope)] = {c.result_text for c in all_checks(facts) if c.scope is scope}
-    return cache[id(scope)]
+    cache = _cache(facts)
+    if "texts" not in cache:
+        by_scope: dict[int, set[str]] = {}
+        for check in all_checks(facts):
+            by_scope.setdefault(id(check.scope), set()).add(check.result_text)
+        cache["texts"] = by_scope
+    return cache["texts"].get(id(scope), set())
 
 
 def is_success_check(check: StatusCheck) -> bool:
