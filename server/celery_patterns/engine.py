@@ -194,11 +194,8 @@ def compute_fix(source: str, finding: Finding, settings: Settings | None = None,
     from .fixing import FixContext  # libcst is loaded only when a fix is wanted
 
     context = context or FixContext(source, checked.facts, settings, path)
-    try:
-        new_source = rule.fix(context, finding)
-    except Exception:
-        return None
-    if new_source is None or new_source == source:
+    new_source = _fixed_source(source, finding, context)
+    if new_source is None:
         return None
     if not _fix_is_sound(source, new_source, finding, checked, settings, path, module_name):
         return None
@@ -342,15 +339,18 @@ def _fix_round(source, candidates, checked, settings, path, module_name, verify_
     return new_source, after, count
 
 
-def _unverified_edits(source: str, finding: Finding, context) -> tuple[TextEdit, ...] | None:
-    rule = rule_by_code(finding.code)
+def _fixed_source(source: str, finding: Finding, context) -> str | None:
+    """The rule's fixed text, or None when it offers none (a failing fixer offers none)."""
     try:
-        new_source = rule.fix(context, finding)
+        new_source = rule_by_code(finding.code).fix(context, finding)
     except Exception:
         return None
-    if new_source is None or new_source == source:
-        return None
-    return diff_edits(source, new_source)
+    return None if new_source == source else new_source
+
+
+def _unverified_edits(source: str, finding: Finding, context) -> tuple[TextEdit, ...] | None:
+    new_source = _fixed_source(source, finding, context)
+    return diff_edits(source, new_source) if new_source is not None else None
 
 
 def _allowed(finding: Finding, unsafe: bool) -> bool:

@@ -45,11 +45,7 @@ class FixContext:
         return self.wrapper.resolve(PositionProvider)
 
     def range_of(self, node: cst.CSTNode) -> Range:
-        code_range = self.positions[node]
-        return Range(
-            Position(code_range.start.line - 1, code_range.start.column),
-            Position(code_range.end.line - 1, code_range.end.column),
-        )
+        return _to_range(self.positions[node])
 
     def node_at(self, where: Range, *types: type) -> cst.CSTNode | None:
         """The libcst node of one of `types` at a finding's (or `ast` node's) range.
@@ -62,10 +58,7 @@ class FixContext:
         for node, code_range in self.positions.items():
             if types and not isinstance(node, types):
                 continue
-            rng = Range(
-                Position(code_range.start.line - 1, code_range.start.column),
-                Position(code_range.end.line - 1, code_range.end.column),
-            )
+            rng = _to_range(code_range)
             if rng == where:
                 return node
             if rng.contains(where):
@@ -80,10 +73,7 @@ class FixContext:
         for node, code_range in self.positions.items():
             if types and not isinstance(node, types):
                 continue
-            rng = Range(
-                Position(code_range.start.line - 1, code_range.start.column),
-                Position(code_range.end.line - 1, code_range.end.column),
-            )
+            rng = _to_range(code_range)
             if where.contains(rng):
                 found.append((rng.start, node))
         found.sort(key=lambda pair: (pair[0].line, pair[0].column))
@@ -151,6 +141,14 @@ def remove_unused_imports(module: cst.Module, imports: list[tuple[str, str | Non
     for module_name, obj, asname in imports:
         RemoveImportsVisitor.remove_unused_import(context, module_name, obj, asname)
     return wrapper.visit(RemoveImportsVisitor(context))
+
+
+def _to_range(code_range) -> Range:
+    """libcst's 1-based lines to the canonical 0-based form (columns already agree)."""
+    return Range(
+        Position(code_range.start.line - 1, code_range.start.column),
+        Position(code_range.end.line - 1, code_range.end.column),
+    )
 
 
 def _with_child(parent: cst.CSTNode, old: cst.CSTNode, new) -> cst.CSTNode | None:
