@@ -71,12 +71,15 @@ def module_name_for(path: str, root: str | None = None) -> str | None:
 
 
 def check_source(source: str, path: str = "<string>", settings: Settings | None = None,
-                 module_name: str | None = None) -> Checked:
-    """Check one decoded source text."""
+                 module_name: str | None = None, parse=None) -> Checked:
+    """Check one decoded source text.
+
+    `parse(source, filename)` builds the tree, as `ast.parse` does (which is the default);
+    an editor passes an incremental one (`reparse.IncrementalParser.parse`)."""
     settings = settings or Settings()
     index = LineIndex(source)
     try:
-        tree = ast.parse(source, filename=path)
+        tree = (parse or ast.parse)(source, path)
     except SyntaxError as exc:
         return Checked(FileReport(path, _syntax_findings(exc, index, settings, path), source, syntax_error=True))
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -5,8 +5,13 @@ of relying on pygls' copy: pygls splits lines with `str.splitlines`, for which a
 feed, `\\x1c` or U+2028 also ends a line, while LSP and Python end lines only at `\\n`,
 `\\r\\n` and `\\r`. In a file with a form feed every later edit would land on the wrong line.
 
-Each edit also moves the findings of the last good check (`last_good`) along with the
-text, so that while the buffer does not parse they still point at the right lines.
+The findings of the last check that parsed (`last_good`) follow the edits made since,
+so that while the buffer does not parse they still point at the right lines. They are
+moved only when a check needs them (when the buffer does not parse): moving hundreds of
+findings on every keystroke of a buffer that parses would be wasted.
+
+A document being typed in also keeps an `IncrementalParser`, which reparses only the
+top-level statements an edit touched.
 """
 
 from __future__ import annotations
@@ -18,10 +23,33 @@ from dataclasses import dataclass, field, replace
 from lsprotocol import types
 
 from ..ftypes import Finding, Fix, Position, Range
+from ..reparse import IncrementalParser
 from ..source import LineIndex
 from .checking import DocumentCheck
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+_MAX_PENDING_MOVES = 32  # edits recorded before the findings are moved along them
+
+
+@dataclass(frozen=True)
+class KeptFindings:
+    """Findings of an earlier text and the edits made to it since: (start, end, new text)."""
+
+    findings: tuple[Finding, ...] = ()
+    edits: tuple[tuple[Position, Position, str], ...] = ()
+
+    def after_edit(self, start: Position, end: Position, new_text: str) -> "KeptFindings":
+        if not self.findings:
+            return self
+        kept = KeptFindings(self.findings, (*self.edits, (start, end, new_text)))
+        return KeptFindings(kept.moved()) if len(kept.edits) > _MAX_PENDING_MOVES else kept
+
+    def moved(self) -> tuple[Finding, ...]:
+        """The findings where they are in the current text; those an edit touched are gone."""
+        findings = self.findings
+        for start, end, new_text in self.edits:
+            findings = tuple(_moved(findings, start, end, new_text))
+        return findings
 
 
 @dataclass(eq=False)
@@ -35,8 +63,9 @@ class OpenDocument:
     result: DocumentCheck | None = None
     result_version: int | None = None
     diagnostics: list[dict] | None = None  # of `result`, kept only for clients that pull them
-    # Rule findings of the last check that parsed, moved along with every edit since.
-    last_good: tuple[Finding, ...] = ()
+    # Rule findings of the last check that parsed, with every edit since.
+    last_good: KeptFindings = KeptFindings()
+    parser: IncrementalParser | None = None  # while the document is being typed in
     # Computed fixes of one version: (code, range) -> Fix or None.
     fixes: dict[tuple, Fix | None] = field(default_factory=dict)
     fixes_version: int | None = None
@@ -53,7 +82,8 @@ class OpenDocument:
     def forget(self) -> None:
         """Drop the results (to save memory); the next use checks the document again."""
         self.result = self.result_version = self.diagnostics = None
-        self.last_good = ()
+        self.last_good = KeptFindings()
+        self.parser = None
         self.fixes, self.fixes_version = {}, None
 
     def apply_changes(self, changes, version: int, encoding: str) -> None:
@@ -62,7 +92,7 @@ class OpenDocument:
                 self._apply_range_change(change.range, change.text, encoding)
             else:
                 self.text = change.text
-                self.last_good = ()
+                self.last_good = KeptFindings()
         self.version = version
         self.checked.clear()
 
@@ -76,7 +106,7 @@ class OpenDocument:
         elif rng.end.line >= index.line_count:
             b = len(self.text)
         self.text = self.text[:a] + new_text + self.text[b:]
-        self.last_good = tuple(_moved(self.last_good, start, end, new_text))
+        self.last_good = self.last_good.after_edit(start, end, new_text)
 
     def fix_cache(self, version: int) -> dict[tuple, Fix | None]:
         """The fixes computed for `version` (forgotten when a fix of another version is asked for)."""

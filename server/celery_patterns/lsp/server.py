@@ -44,14 +44,16 @@ from pygls.uris import to_fs_path
 from .. import __version__, config, engine
 from ..config import ConfigError, Settings
 from ..ftypes import Finding, Fix
+from ..reparse import IncrementalParser
 from . import actions, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import SOURCE, choose_encoding, finding_key, to_diagnostic, to_lsp_edits, to_lsp_range, workspace_edit
-from .documents import OpenDocument
+from .documents import KeptFindings, OpenDocument
 from .options import SECTION, EditorOptions, parse_options, unwrap
 
 CHECK_WORKSPACE = "celery-patterns.checkWorkspace"
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
+KEEP_PARSERS = 4  # documents whose syntax tree is kept for incremental parsing: the last edited
 PYTHON_LANGUAGES = {"python"}
 
 
@@ -112,6 +114,7 @@ class CeleryPatternsServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.documents: dict[str, OpenDocument] = {}
         self.recent: OrderedDict[str, None] = OrderedDict()  # URIs, least recently used first
+        self.typing: OrderedDict[str, None] = OrderedDict()  # URIs, least recently edited first
         # Negotiated in `initialize`.
         self.encoding = "utf-16"
         self.pull = False  # the client pulls diagnostics: never publish
@@ -263,7 +266,7 @@ class CeleryPatternsServer(LanguageServer):
             try:
                 settings, options, module_name = self.configuration(doc.path)
                 job = functools.partial(_check_job, doc.text, doc.path, settings, module_name, options,
-                                        doc.last_good, self.encoding, version)
+                                        doc.last_good, doc.parser, self.encoding, version)
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
                 self.log_failure(f"checking {doc.uri}")
@@ -274,7 +277,7 @@ class CeleryPatternsServer(LanguageServer):
                 doc.result, doc.result_version = result, version
                 doc.diagnostics = diagnostics if self.pull else None
                 if result.parsed:
-                    doc.last_good = tuple(f for f in result.findings if f.code != engine.SYNTAX_CODE)
+                    doc.last_good = KeptFindings(tuple(f for f in result.findings if f.code != engine.SYNTAX_CODE))
                 if not self.pull:
                     self.publish(doc.uri, diagnostics, version)
                 self.touch(doc)  # only the recently used documents hold results
@@ -303,6 +306,18 @@ class CeleryPatternsServer(LanguageServer):
             uri, _ = self.recent.popitem(last=False)
             if (old := self.documents.get(uri)) is not None:
                 old.forget()
+
+    def edited(self, doc: OpenDocument) -> None:
+        """Give the document an incremental parser; the least recently edited beyond
+        `KEEP_PARSERS` lose theirs (a kept tree is several times the size of its text)."""
+        if doc.parser is None:
+            doc.parser = IncrementalParser()
+        self.typing[doc.uri] = None
+        self.typing.move_to_end(doc.uri)
+        while len(self.typing) > KEEP_PARSERS:
+            uri, _ = self.typing.popitem(last=False)
+            if (old := self.documents.get(uri)) is not None:
+                old.parser = None
 
     async def latest(self, doc: OpenDocument) -> tuple[DocumentCheck, int] | None:
         """The result of the document's current version and that version (waiting for its
@@ -372,12 +387,12 @@ class CeleryPatternsServer(LanguageServer):
 
 
 def _check_job(text: str, path: str, settings: Settings, module_name: str | None, options: EditorOptions,
-               last_good: tuple[Finding, ...], encoding: str, version: int):
+               last_good: KeptFindings, parser: IncrementalParser | None, encoding: str, version: int):
     """Check one version of a document and build its diagnostics (in a worker thread)."""
     if not options.enable:
         return disabled(text, settings, module_name), []
     result = check_document(text, path, settings, module_name, show_syntax_errors=options.show_syntax_errors,
-                            last_good=last_good)
+                            last_good=last_good.moved, parse=parser.parse if parser is not None else None)
     return result, [to_diagnostic(f, result.index, encoding, version, result.parsed) for f in result.findings]
 
 
@@ -476,6 +491,7 @@ def did_change(ls: CeleryPatternsServer, params: types.DidChangeTextDocumentPara
         return
     doc.apply_changes(params.content_changes, params.text_document.version, ls.encoding)
     ls.touch(doc)
+    ls.edited(doc)
     ls.schedule(doc)
 
 
@@ -484,6 +500,7 @@ def did_change(ls: CeleryPatternsServer, params: types.DidChangeTextDocumentPara
 def did_close(ls: CeleryPatternsServer, params: types.DidCloseTextDocumentParams):
     doc = ls.documents.pop(params.text_document.uri, None)
     ls.recent.pop(params.text_document.uri, None)
+    ls.typing.pop(params.text_document.uri, None)
     if doc is None:
         return
     if doc.task is not None:
