@@ -106,6 +106,11 @@ def find_config_file(start: str | os.PathLike) -> Path | None:
     return _find_config_file(os.path.abspath(start))
 
 
+def forget_cached_files() -> None:
+    """Look for pyproject.toml files afresh (one may have been added or removed)."""
+    _find_config_file.cache_clear()
+
+
 @lru_cache(maxsize=512)
 def _find_config_file(start: str) -> Path | None:
     path = Path(start)

@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pathspec
 
-from .config import settings_for
+from . import config
 
 # Directories no user wants linted, as ruff skips them by default.
 DEFAULT_EXCLUDES = frozenset({
@@ -19,11 +19,12 @@ DEFAULT_EXCLUDES = frozenset({
 })
 
 
-def python_files(paths: list[str], respect_gitignore: bool = True) -> Iterator[str]:
+def python_files(paths: list[str], respect_gitignore: bool = True,
+                 settings_for=config.settings_for) -> Iterator[str]:
     """Yield the files to check, as paths joined from what the user gave.
 
     Files named explicitly are always checked; files found by walking skip .gitignore'd
-    and excluded paths.
+    and excluded paths (`settings_for(path)` gives the settings that govern a path).
     """
     seen: set[str] = set()
     for given in paths:
@@ -35,14 +36,20 @@ def python_files(paths: list[str], respect_gitignore: bool = True) -> Iterator[s
             continue
         if not os.path.isdir(given):
             raise FileNotFoundError(given)
-        for found in _walk(given, respect_gitignore):
+        for found in _walk(given, respect_gitignore, settings_for):
             key = os.path.abspath(found)
             if key not in seen:
                 seen.add(key)
                 yield found
 
 
-def _walk(top: str, respect_gitignore: bool) -> Iterator[str]:
+def forget_cached_files() -> None:
+    """Read .gitignore and pyproject.toml files afresh (a long-running server's files change)."""
+    _load_gitignore.cache_clear()
+    config.forget_cached_files()
+
+
+def _walk(top: str, respect_gitignore: bool, settings_for) -> Iterator[str]:
     for directory, dirnames, filenames in os.walk(top):
         ignore = _gitignore_for(os.path.abspath(directory)) if respect_gitignore else None
         settings = settings_for(directory)

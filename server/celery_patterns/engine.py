@@ -23,7 +23,7 @@ from .rules import all_rules, rule_by_code
 from .source import DecodeError, LineIndex, apply_edits, decode_source
 
 SYNTAX_CODE = "CEL000"
-_NOQA = re.compile(
+NOQA_COMMENT = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?(?![:\w])",
     re.IGNORECASE,
 )
@@ -146,7 +146,7 @@ def _with(finding: Finding, **changes) -> Finding:
 
 def noqa_codes(line_text: str) -> set[str] | None:
     """Codes a line's `# noqa` comment suppresses: None if no comment, empty set = all."""
-    match = _NOQA.search(line_text)
+    match = NOQA_COMMENT.search(line_text)
     if match is None:
         return None
     codes = match.group("codes")

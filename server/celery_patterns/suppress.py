@@ -65,9 +65,9 @@ def noqa_edit(source: str, line: int, code: str, tree: ast.AST | None = None,
 
 
 def _existing(text: str):
-    from .engine import _NOQA
+    from .engine import NOQA_COMMENT
 
-    return _NOQA.search(text)
+    return NOQA_COMMENT.search(text)
 
 
 # --- where the strings are ----------------------------------------------------------------

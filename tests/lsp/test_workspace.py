@@ -10,7 +10,13 @@ from lsprotocol import types
 
 
 def make_workspace(root, files: int = 6):
-    (root / "pyproject.toml").write_text(PYPROJECT)
+    """Six modules under pkg/ (three with findings), plus files `check` would skip too:
+    a virtualenv, node_modules, a .gitignore'd directory and an `extend-exclude`d one."""
+    (root / "pyproject.toml").write_text(PYPROJECT + 'extend-exclude = ["generated"]\n')
+    (root / ".gitignore").write_text("scratch/\n")
+    for skipped in ("scratch", "generated"):
+        (root / skipped).mkdir()
+        (root / skipped / "ignored.py").write_text(SLEEPY)
     (root / "pkg").mkdir()
     for i in range(files):
         (root / "pkg" / f"sub{i % 3}").mkdir(parents=True, exist_ok=True)

@@ -238,8 +238,7 @@ class CeleryPatternsServer(LanguageServer):
         self.generation += 1
         self._shown.clear()
         self.file_results.clear()
-        if hasattr(config._find_config_file, "cache_clear"):  # a new pyproject.toml may exist now
-            config._find_config_file.cache_clear()
+        config.forget_cached_files()  # a new pyproject.toml may exist now
         for doc in self.documents.values():
             self.schedule(doc)
         if self.pull and get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):

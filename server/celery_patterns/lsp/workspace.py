@@ -21,16 +21,11 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.uris import from_fs_path
 
-from .. import config, engine
+from .. import config, discovery, engine
 from ..config import Settings
 from ..source import LineIndex
 from .convert import to_diagnostic
 from .options import EditorOptions
-
-SKIP_DIRS = {
-    "__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env",
-}
-
 
 @dataclass(frozen=True)
 class FileResult:
@@ -39,25 +34,6 @@ class FileResult:
     result_id: str
     diagnostics: list[dict]
     key: tuple = ()  # what the result depends on (bytes on disk, settings); equal key, same result
-
-
-def python_files(roots: list[str], settings_for) -> list[str]:
-    """The `.py` files under `roots`, skipping hidden and virtualenv directories and
-    whatever `exclude` / `extend-exclude` of the governing settings exclude."""
-    found: dict[str, None] = {}
-    for root in roots:
-        for directory, subdirs, files in os.walk(root):
-            subdirs[:] = sorted(
-                d for d in subdirs
-                if not d.startswith(".") and d not in SKIP_DIRS
-                and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
-                and not settings_for(os.path.join(directory, d)).is_excluded(os.path.join(directory, d))
-            )
-            for name in sorted(files):
-                path = os.path.join(directory, name)
-                if name.endswith(".py") and not settings_for(path).is_excluded(path):
-                    found[path] = None
-    return list(found)
 
 
 def check_file(path: str, settings: Settings, module_name: str | None, options: EditorOptions,
@@ -90,7 +66,7 @@ def file_key(path: str, settings: Settings, options: EditorOptions, encoding: st
 async def run(ls, token: types.ProgressToken | None = None, on_result=None) -> list[FileResult]:
     """Check the workspace; `on_result(FileResult)` is called as each file is done."""
     loop = asyncio.get_running_loop()
-    files = await loop.run_in_executor(ls.background, python_files, ls.workspace_roots(), _project_settings)
+    files = await loop.run_in_executor(ls.background, _python_files, ls.workspace_roots())
     results: list[FileResult] = []
     async with Progress(ls, token, "celery-patterns: checking the workspace", len(files)) as progress:
         for path in files:
@@ -104,6 +80,13 @@ async def run(ls, token: types.ProgressToken | None = None, on_result=None) -> l
                     on_result(result)
             progress.advance()
     return results
+
+
+def _python_files(roots: list[str]) -> list[str]:
+    """What `celery-patterns check` would check in the workspace folders (.gitignore and
+    `exclude` honoured), with those files read afresh: they may have changed since."""
+    discovery.forget_cached_files()
+    return list(discovery.python_files([r for r in roots if os.path.isdir(r)], settings_for=_project_settings))
 
 
 def _project_settings(path: str) -> Settings:
