@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from celery_patterns.config import Settings
-from celery_patterns.engine import check_bytes, check_source, diff_edits, module_name_for, noqa_codes
+from celery_patterns.engine import FixCancelled, check_bytes, check_source, diff_edits, fix_source, module_name_for, noqa_codes
 from celery_patterns.ftypes import Position
 from celery_patterns.source import LineIndex, apply_edits, decode_source
 
@@ -134,3 +134,17 @@ def test_a_plain_check_does_not_load_libcst():
     )
     proc = subprocess.run([sys.executable, "-c", code, __file__], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "ok", proc.stdout + proc.stderr
+
+
+def test_fix_source_stops_when_cancelled():
+    source = "import time\n\n" + "".join(f"async def f{i}():\n    time.sleep({i})\n\n" for i in range(6))
+    asked = []
+
+    def cancelled():
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(FixCancelled):
+        fix_source(source, cancelled=cancelled)
+    assert len(asked) == 3  # asked before each fix, stopped at the first "yes"
+    assert fix_source(source, cancelled=lambda: False).source == fix_source(source).source

@@ -270,19 +270,27 @@ class FixOutcome:
     checked: Checked
 
 
+class FixCancelled(Exception):
+    """`fix_source` stopped because its caller no longer wants the result."""
+
+
 def fix_source(source: str, path: str = "<string>", settings: Settings | None = None, *,
                unsafe: bool = False, codes: set[str] | None = None, module_name: str | None = None,
-               max_rounds: int = 100) -> FixOutcome:
+               max_rounds: int = 100, cancelled=None) -> FixOutcome:
     """Apply fixes until nothing changes (bounded), several per round when they don't clash.
 
     A round computes fixes against one text, keeps those whose edits don't touch each
     other's lines, applies them together and checks the result once: it must parse and
     have fewer findings, none of a new kind. If it does not, the round is redone with
     every fix verified on its own (as `compute_fix` does) before it is combined.
+
+    `cancelled()` is asked before each fix is computed; when it says True, `FixCancelled`
+    is raised (an editor's fix-all of a large file takes seconds, and the user may type).
     """
     settings = settings or Settings()
     applied = 0
     checked = check_source(source, path, settings, module_name)
+    stop = _stopper(cancelled)
     for _ in range(max_rounds):
         candidates = [
             f for f in checked.report.findings
@@ -290,9 +298,9 @@ def fix_source(source: str, path: str = "<string>", settings: Settings | None = 
         ]
         if not candidates or checked.facts is None:
             break
-        result = _fix_round(source, candidates, checked, settings, path, module_name, verify_each=False)
+        result = _fix_round(source, candidates, checked, settings, path, module_name, stop, verify_each=False)
         if result is None:
-            result = _fix_round(source, candidates, checked, settings, path, module_name, verify_each=True)
+            result = _fix_round(source, candidates, checked, settings, path, module_name, stop, verify_each=True)
         if result is None:
             break
         source, checked, count = result
@@ -303,13 +311,21 @@ def fix_source(source: str, path: str = "<string>", settings: Settings | None = 
 _CLASHES_BEFORE_NEXT_ROUND = 4  # fixes that all insert the same import clash: try again next round
 
 
-def _fix_round(source, candidates, checked, settings, path, module_name, verify_each):
+def _stopper(cancelled):
+    def stop() -> None:
+        if cancelled is not None and cancelled():
+            raise FixCancelled
+    return stop
+
+
+def _fix_round(source, candidates, checked, settings, path, module_name, stop, verify_each):
     from .fixing import FixContext
 
     context = FixContext(source, checked.facts, settings, path)
     taken: list[TextEdit] = []
     count = clashes = 0
     for finding in candidates:
+        stop()
         if any(_clash(TextEdit(finding.range, ""), t) for t in taken):
             continue  # its own lines are being changed already
         if verify_each:

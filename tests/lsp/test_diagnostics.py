@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -199,6 +200,32 @@ async def test_cancelled_request_is_answered_as_cancelled(client, project):
     hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=3, character=6))), 2)
     assert hover is not None and "CEL002" in hover.contents.value
+
+
+async def test_cancelled_fix_all_stops_working(client, project):
+    """The fixes share one worker: a cancelled fix-all that went on to the end of a large
+    file (several seconds here) would hold up the next quick fix that long."""
+    session = await start(client, project)
+    body = "".join(f"async def f{i}():\n    time.sleep({i})\n\n" for i in range(400))
+    uri = session.open(project / "large.py", "import time\n\n" + body)
+    diagnostics = await session.diagnostics(uri)
+    (fix_all,) = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"])))
+    pending = asyncio.ensure_future(
+        client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, fix_all, msg_id="large-fix-all"))
+    await asyncio.sleep(0.3)
+    client.cancel_request(types.CancelParams(id="large-fix-all"))
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(pending, TIMEOUT_CANCEL)
+    last = diagnostics[-1]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=last.range,
+        context=types.CodeActionContext(diagnostics=[last], only=["quickfix"])))
+    quick_fix = next(a for a in actions if "sleep" in a.title.lower() or a.is_preferred)
+    resolved = await asyncio.wait_for(client.code_action_resolve_async(quick_fix), TIMEOUT_CANCEL)
+    assert resolved.edit is not None
 
 
 TIMEOUT_CANCEL = 3.0

@@ -30,6 +30,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 import traceback
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -353,14 +354,25 @@ class CeleryPatternsServer(LanguageServer):
         return cache[key]
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
-        """Every safe fix of the document at once, as edits of that version."""
+        """Every safe fix of the document at once, as edits of that version. The work stops
+        when the request is cancelled or the document changes (no edits are then returned)."""
         cache = doc.fix_cache(version)
         if ("fixAll", None) not in cache:
+            stop = threading.Event()
+
             def job():
-                outcome = engine.fix_source(result.source, doc.path, result.settings, module_name=result.module_name)
+                outcome = engine.fix_source(
+                    result.source, doc.path, result.settings, module_name=result.module_name,
+                    cancelled=lambda: stop.is_set() or doc.version != version or self.documents.get(doc.uri) is not doc)
                 return engine.diff_edits(result.source, outcome.source)
 
-            cache[("fixAll", None)] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
+            try:
+                cache[("fixAll", None)] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
+            except engine.FixCancelled:
+                return []
+            except asyncio.CancelledError:
+                stop.set()  # the thread stops at its next fix instead of finishing the file
+                raise
         return to_lsp_edits(result.index, cache[("fixAll", None)], self.encoding)
 
     def edit(self, uri: str, version: int, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
