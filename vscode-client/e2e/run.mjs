@@ -374,6 +374,20 @@ async function main() {
   log('squiggle shown');
   await shot('squiggle');
 
+  // 3b. Editing pyproject.toml on disk re-checks the open file (the server's own file
+  // watcher, registered dynamically): ignoring CEL002 removes the squiggle, undoing it
+  // brings it back.
+  const pyproject = path.join(workspace, 'pyproject.toml');
+  const projectConfig = fs.readFileSync(pyproject, 'utf8');
+  fs.writeFileSync(pyproject, projectConfig.replace('[tool.celery-patterns]\n', '[tool.celery-patterns]\nignore = ["CEL002"]\n'));
+  await waitFor('the squiggle to go after ignoring CEL002 in pyproject.toml', 30000,
+    async () => !(await squiggleOnCursorLine(editor)));
+  log('pyproject.toml change applied: squiggle gone');
+  await shot('pyproject-ignores-cel002');
+  fs.writeFileSync(pyproject, projectConfig);
+  await waitFor('the squiggle to come back after restoring pyproject.toml', 30000, () => squiggleOnCursorLine(editor));
+  log('pyproject.toml restored: squiggle back');
+
   // 4. The Problems panel lists it.
   await page.keyboard.press('Control+Shift+M');
   const rows = page.locator('.markers-panel .monaco-list-row');

@@ -215,7 +215,8 @@ class Controller implements vscode.Disposable {
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: readServerSettings(config),
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/pyproject.toml') },
+      // No `synchronize.fileEvents`: the server registers its own watchers (pyproject.toml
+      // and *.py) dynamically; watching here too would send every pyproject.toml change twice.
       initializationFailedHandler: () => false,
       middleware: {
         workspace: {
