@@ -406,6 +406,16 @@ async function main() {
   }
   await shot('problems');
 
+  // 4b. "Check Whole Workspace" adds the findings of files that are not open (CEL009 is
+  // only in server/api/routers/projects.py).
+  await runCommand('Celery Patterns: Check Whole Workspace');
+  await waitFor('a CEL009 row in Problems after checking the workspace', 60000, async () => {
+    const all = await rows.evaluateAll((elements) => elements.map((e) => `${e.getAttribute('aria-label') ?? ''} | ${e.textContent ?? ''}`));
+    return all.some((label) => label.includes('CEL009'));
+  });
+  log('workspace check: findings of closed files listed');
+  await shot('workspace-check');
+
   // 5. Cursor on the flagged call, Ctrl+. and pick the asyncio.sleep fix with the keyboard.
   await goToTarget();
   await page.keyboard.press('Control+.');
@@ -425,14 +435,15 @@ async function main() {
   const chosen = await page.locator('.action-widget .monaco-list-row.focused').first().innerText();
   log(`quick fix: ${chosen.trim()}`);
   await page.keyboard.press('Enter');
+  // (the file has other `await asyncio.sleep(` calls: wait for this very line)
+  const expectedLine = target.lineText.replace('time.sleep(', 'await asyncio.sleep(');
   await waitFor('the fix in the editor', 15000, async () =>
-    (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes('await asyncio.sleep('),
+    (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes(expectedLine.trim()),
   );
   await shot('fixed');
 
   // 6. Save and check the file on disk.
   await page.keyboard.press('Control+S');
-  const expectedLine = target.lineText.replace('time.sleep(', 'await asyncio.sleep(');
   const saved = await waitFor('the fixed file on disk', 15000, () => {
     const text = fs.readFileSync(target.file, 'utf8');
     return text !== original && text.includes('await asyncio.sleep(') ? text : undefined;
@@ -468,7 +479,7 @@ async function main() {
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
   await page.locator('.tab.active', { hasText: parts[parts.length - 1] }).waitFor({ timeout: 15000 });
   await waitFor('the original text back in the editor', 15000, async () =>
-    !(await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes('await asyncio.sleep('),
+    !(await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes(expectedLine.trim()),
   );
   await goToTarget();
   await waitFor('a squiggle from the bundled server on the flagged line', 60000, () => squiggleOnCursorLine(editor));
