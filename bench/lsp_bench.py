@@ -15,6 +15,10 @@ every 6 lines; then, in a fresh server, as many 2,000-line ones), and once every
 its diagnostics the server's resident memory (VmRSS) is read from /proc. These are ASCII,
 as most source is (one astral character makes Python store a text at 4 bytes a character).
 
+The peer: `ruff server` (ruff 0.17.6, from the tools virtualenv `bench/cli_bench.py`
+sets up), driven by the same client on the same file and edits, with its one comparable
+rule (ASYNC251, a blocking sleep in `async def`: 332 findings). Skipped when missing.
+
 A raw JSON-RPC client over pipes: no client library in the measured path.
 """
 
@@ -33,6 +37,11 @@ import time
 from pathlib import Path
 
 SERVER = [sys.executable, "-m", "celery_patterns", "lsp"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cli_bench import TOOLS  # noqa: E402  (the virtualenv with the peers)
+
+PEER = [str(TOOLS / "bin" / "ruff"), "server"]
+PEER_CONFIG = '[lint]\nselect = ["ASYNC251"]\n'
 
 PUSH_CLIENT = {  # what matters of VS Code 1.65's capabilities
     "textDocument": {
@@ -81,8 +90,9 @@ def module(lines: int, tag: str = "", emoji: bool = True) -> str:
 class Server:
     """The server process and a minimal LSP client speaking to it over its pipes."""
 
-    def __init__(self, root: Path, capabilities: dict) -> None:
-        self.process = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, root: Path, capabilities: dict, command: list[str] = SERVER) -> None:
+        self.ours = command == SERVER
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, cwd=root)
         self.messages: queue.Queue = queue.Queue()
         self.next_id = 0
@@ -171,19 +181,20 @@ def diagnostics_of(server: Server, uri: str, version: int) -> tuple[int, float]:
         request_id = server.send_request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
         message = server.wait(lambda m: m.get("id") == request_id)
         items = message["result"]["items"]
-        assert all(d["data"]["version"] == version for d in items)
+        assert not server.ours or all(d["data"]["version"] == version for d in items)
         return len(items), message["_received"]
     message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                          and m["params"]["uri"] == uri and m["params"].get("version") == version)
+                          and m["params"]["uri"] == uri and m["params"].get("version", version) == version)
     return len(message["params"]["diagnostics"]), message["_received"]
 
 
-def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5) -> dict:
+def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5,
+            command: list[str] = SERVER) -> dict:
     text = module(lines)
     path = root / "big.py"
     path.write_text(text)
     uri = path.as_uri()
-    server = Server(root, capabilities)
+    server = Server(root, capabilities, command)
     try:
         server.open(uri, text)
         findings, _ = diagnostics_of(server, uri, 1)
@@ -206,6 +217,7 @@ def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int 
             if n >= warmup:
                 times.append((received - sent) * 1000)
         return {
+            "server": "celery-patterns" if server.ours else "ruff server (ASYNC251)",
             "mode": "pull (textDocument/diagnostic)" if server.pull else "push (publishDiagnostics)",
             "encoding": server.encoding, "lines": lines, "findings": findings, "edits": len(times),
             "median_ms": round(statistics.median(times), 1),
@@ -225,26 +237,35 @@ def _range(line: int, column: int, end_line: int, end_column: int) -> dict:
 
 
 def engine_time(root: Path, lines: int, runs: int = 15) -> dict:
-    """The engine alone on the same file, in this process: what the server cannot make faster."""
+    """The engine alone on the same file, in this process: a full parse (as on open) and,
+    as on an edit, with the incremental parser reusing all but the edited function."""
     import gc
 
     from celery_patterns import engine
     from celery_patterns.config import settings_for
+    from celery_patterns.reparse import IncrementalParser
 
     path = root / "big.py"
     text = module(lines)
     settings = settings_for(path)
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)  # as the server runs
-    times = []
-    for _ in range(runs + 3):
+    parser = IncrementalParser()
+    parser.parse(text)
+    texts = [text, text.replace("# poll the result 7 ", "# poll the result 7!", 1)]  # edits, alternating
+    full, incremental = [], []
+    for n in range(runs + 3):
         start = time.perf_counter()
         checked = engine.check_source(text, str(path), settings, "big")
-        times.append((time.perf_counter() - start) * 1000)
+        full.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        engine.check_source(texts[n % 2], str(path), settings, "big", parser.parse)
+        incremental.append((time.perf_counter() - start) * 1000)
     counts: dict[str, int] = {}
     for finding in checked.report.findings:
         counts[finding.code] = counts.get(finding.code, 0) + 1
-    return {"median_ms": round(statistics.median(times[3:]), 1), "findings": counts}
+    return {"median_ms": round(statistics.median(full[3:]), 1),
+            "incremental_median_ms": round(statistics.median(incremental[3:]), 1), "findings": counts}
 
 
 def memory(root: Path, documents: int, lines: int) -> dict:
@@ -283,9 +304,16 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(directory)
         select = "" if args.select is None else f"select = {json.dumps(args.select)}\n"
         (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
+        (root / "ruff.toml").write_text(PEER_CONFIG)
+        runs = [latency(root, PUSH_CLIENT, args.lines, args.edits),
+                latency(root, PULL_CLIENT, args.lines, args.edits)]
+        if Path(PEER[0]).exists():
+            runs += [latency(root, PUSH_CLIENT, args.lines, args.edits, command=PEER),
+                     latency(root, PULL_CLIENT, args.lines, args.edits, command=PEER)]
+        else:
+            print(f"peer skipped: {PEER[0]} is missing (python bench/cli_bench.py installs it)", file=sys.stderr)
         results = {
-            "latency": [latency(root, PUSH_CLIENT, args.lines, args.edits),
-                        latency(root, PULL_CLIENT, args.lines, args.edits)],
+            "latency": runs,
             "engine": engine_time(root, args.lines),
             "memory": memory(root, args.documents, args.lines),
             "python": sys.version.split()[0],
@@ -296,10 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"didChange -> diagnostics of that version ({args.edits} edits, debounce included)")
     for r in results["latency"]:
-        print(f"  {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
+        print(f"  {r['server']:24} {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
               f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}")
     e = results["engine"]
-    print(f"  of which engine.check_source alone: median {e['median_ms']} ms (findings {e['findings']})")
+    print(f"  engine.check_source alone: median {e['median_ms']} ms with a full parse, "
+          f"{e['incremental_median_ms']} ms with the incremental one (findings {e['findings']})")
     m = results["memory"]
     print("resident memory (VmRSS) of the server")
     for key, value in m.items():
