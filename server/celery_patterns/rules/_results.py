@@ -53,6 +53,8 @@ CLOCK_NAMES = frozenset({
     "now", "utcnow", "default_timer",
 })
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+# The only node types `status_check` and `_alias_check` accept.
+CHECK_TYPES = frozenset({ast.Compare, ast.Call})
 
 _CACHE: weakref.WeakKeyDictionary[ModuleFacts, dict] = weakref.WeakKeyDictionary()
 
@@ -67,7 +69,12 @@ def _cache(facts: ModuleFacts) -> dict:
 # --- status checks ------------------------------------------------------------------------
 def check_at(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
     """A status check at `node`: the shared definition, or `status == ...` on an alias."""
-    cache = _cache(facts).setdefault("check_at", {})
+    if type(node) not in CHECK_TYPES:
+        return None  # asked of many other nodes (every test part): no cache entry for those
+    return _cached_check(facts, _cache(facts).setdefault("check_at", {}), node)
+
+
+def _cached_check(facts: ModuleFacts, cache: dict, node: ast.AST) -> StatusCheck | None:
     key = id(node)
     if key not in cache:
         cache[key] = status_check(facts, node) or _alias_check(facts, node)
@@ -157,10 +164,21 @@ def all_checks(facts: ModuleFacts) -> list[StatusCheck]:
     """Every status check (alias form included) in source order."""
     cache = _cache(facts)
     if "all" not in cache:
-        found = [c for n in facts.nodes(ast.Compare, ast.Call) if (c := check_at(facts, n)) is not None]
+        at = cache.setdefault("check_at", {})  # fetched once: this asks of every Compare and Call
+        found = [c for n in facts.nodes(ast.Compare, ast.Call) if (c := _cached_check(facts, at, n)) is not None]
         found.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
         cache["all"] = found
     return cache["all"]
+
+
+def checks_by_node(facts: ModuleFacts) -> dict[int, StatusCheck]:
+    """Every status check by `id()` of its node: `check_at` as one dict lookup, for walks
+    that ask it of every node (`all_checks` has asked it of every Compare and Call, the
+    only nodes that can be checks)."""
+    cache = _cache(facts)
+    if "by_node" not in cache:
+        cache["by_node"] = {id(c.node): c for c in all_checks(facts)}
+    return cache["by_node"]
 
 
 def checked_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
@@ -268,7 +286,7 @@ def _moves_on(states: frozenset[str]) -> frozenset[str]:
 
 def _within(child: ast.AST, branch) -> bool:
     if isinstance(branch, list):
-        return any(s is child for s in branch)
+        return child in branch  # `ast` nodes compare by identity
     return branch is child
 
 
@@ -299,7 +317,7 @@ def block_of(parent: ast.AST, stmt: ast.stmt) -> list[ast.stmt] | None:
     """The statement list of `parent` that holds `stmt`."""
     for field in ("body", "orelse", "finalbody"):
         block = getattr(parent, field, None)
-        if isinstance(block, list) and any(s is stmt for s in block):
+        if isinstance(block, list) and stmt in block:  # `ast` nodes compare by identity
             return block
     return None
 
@@ -548,7 +566,11 @@ def names_in(scope: Scope) -> set[str]:
 def free_name(facts: ModuleFacts, at: ast.AST, candidates: tuple[str, ...]) -> str | None:
     """The first candidate used nowhere in the scope of `at` nor visible from it."""
     scope = facts.scope_of(at)
-    used = names_in(scope)
+    # The same for every wait in the scope, and a walk of all of it: once per scope.
+    by_scope = _cache(facts).setdefault("names_in", {})
+    used = by_scope.get(id(scope))
+    if used is None:
+        used = by_scope[id(scope)] = names_in(scope)
     for candidate in candidates:
         if candidate not in used and facts.lookup(candidate, scope) is None:
             return candidate

@@ -85,13 +85,14 @@ import bisect
 
 from ..lazy import cst
 
+from ..facts import SCOPE_NODES, iter_children
 from ..ftypes import FixSafety, Range, Severity
 from ..rule import Rule
 from ._results import (
     DEFAULT_TIMEOUT_NAME,
     add_timeout_constant,
     all_checks,
-    check_at,
+    checks_by_node,
     free_name,
     insert_before,
     is_clock_call,
@@ -99,7 +100,6 @@ from ._results import (
     is_result,
     is_simple_reference,
     is_sleep_call,
-    own_nodes,
     parse_statement,
     states_at,
     timeout_plan,
@@ -107,7 +107,9 @@ from ._results import (
 )
 
 WAIT_METHODS = frozenset({"get", "wait", "join", "join_native"})
-LOOPS = (ast.For, ast.AsyncFor, ast.While)
+LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
+ASSIGNMENTS = frozenset({ast.AugAssign, ast.Assign, ast.AnnAssign})
+EXITS = frozenset({ast.Return, ast.Raise})
 TIMEOUT_CONTEXTS = frozenset({"timeout", "timeout_at", "fail_after", "fail_at", "move_on_after", "move_on_at"})
 WAITED_NAMES = ("waited", "waited_s", "_waited")
 
@@ -128,34 +130,28 @@ class UnboundedResultWait(Rule):
     # --- (a) polling loops ----------------------------------------------------------------
     def _loops(self, facts):
         check_lines = sorted({c.node.lineno for c in all_checks(facts)})
+        checks_at = checks_by_node(facts)
         for loop in facts.nodes(ast.While):
             if not _any_between(check_lines, loop.lineno, loop.end_lineno):
                 continue  # cheap filter: no status check anywhere in the loop
-            test_nodes = list(own_nodes(loop.test))
-            body_nodes = [n for stmt in loop.body for n in own_nodes(stmt)]
-            # An inner `while` is a wait of its own (and reported on its own): what it
-            # checks and sleeps on does not make the outer loop a wait.
-            direct = [n for n in body_nodes if not _in_inner_while(facts, n, loop)]
-            checks = [c for n in test_nodes + direct if (c := check_at(facts, n)) is not None]
-            if not checks:
+            test_check = _first_test_check(loop, checks_at)
+            body = _LoopBody(facts, loop, checks_at)
+            check = test_check or body.first_check
+            if check is None:
                 continue
-            test_ids = {id(n) for n in test_nodes}
-            in_test = any(id(c.node) in test_ids for c in checks)
-            exits = [n for n in body_nodes if _exits_loop(facts, n, loop)]
-            sleeps = [n for n in body_nodes if is_sleep_call(facts, n)]
             # With the check only in the body, the loop waits when it sleeps between
             # checks or spins (`while True:`) until it leaves; a `while stack:` walk or a
             # worker loop that never leaves merely looks at results.
-            waits = in_test or any(not _in_inner_while(facts, s, loop) for s in sleeps) or (
-                exits and _always_true(loop.test)
+            waits = test_check is not None or body.sleeps_outside_inner_while or (
+                body.exits and _always_true(loop.test)
             )
             if not waits:
                 continue
-            if _bounded(facts, loop, body_nodes, exits):
+            if _bounded(facts, loop, body):
                 continue
-            plan, reason = _loop_plan(facts, loop, body_nodes, sleeps)
-            result_text = checks[0].result_text
-            header = Range(facts.range(loop).start, facts.range(loop.test).end)
+            plan, reason = _loop_plan(facts, loop, body)
+            result_text = check.result_text
+            header = _header_range(facts, loop)
             yield self.finding(
                 facts, header,
                 f"polling loop on `{result_text}` has no timeout: it waits forever if the task never finishes",
@@ -168,10 +164,7 @@ class UnboundedResultWait(Rule):
             func = call.func
             if not (isinstance(func, ast.Attribute) and func.attr in WAIT_METHODS):
                 continue
-            if call.args or any(kw.arg is None for kw in call.keywords):
-                continue  # a positional timeout (or *args/**kwargs that may hold one)
-            timeout_kw = next((kw for kw in call.keywords if kw.arg == "timeout"), None)
-            if timeout_kw is not None and not _is_none(timeout_kw.value):
+            if _passes_timeout(call):
                 continue
             target = func.value
             if not is_result(facts, target):
@@ -199,14 +192,100 @@ def _is_none(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is None
 
 
-def _exits_loop(facts, node, loop) -> bool:
-    """`return`/`raise` anywhere in the body, or a `break` of this very loop."""
-    if isinstance(node, (ast.Return, ast.Raise)):
+def _passes_timeout(call: ast.Call) -> bool:
+    """A positional timeout, `timeout=` other than None, or *args/**kwargs that may hold one."""
+    if call.args:
         return True
-    if isinstance(node, ast.Break):
-        owner = next((a for a in facts.ancestors(node) if isinstance(a, LOOPS)), None)
-        return owner is loop
-    return False
+    if not call.keywords:
+        return False  # the usual `.get()`: no keyword to look at
+    if any(kw.arg is None for kw in call.keywords):
+        return True
+    timeout_kw = next((kw for kw in call.keywords if kw.arg == "timeout"), None)
+    return timeout_kw is not None and not _is_none(timeout_kw.value)
+
+
+# What the walks of a loop skip: nested scopes (code of their own, not the loop's) and the
+# shared context/operator nodes of `ast` (leaves, never a check, a sleep or an exit). By
+# exact type: a set lookup is cheaper than `isinstance` against their abstract bases.
+_NOT_WALKED = frozenset({
+    *SCOPE_NODES,
+    *(t for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop) for t in base.__subclasses__()),
+})
+# Nodes whose children are only such leaves: no need to look for any.
+_LEAVES = frozenset({ast.Name, ast.Constant})
+# What `_LoopBody` records (checks, sleeps, exits, assignments).
+_NOTED = frozenset({ast.Call, ast.Compare, ast.Break, *EXITS, *ASSIGNMENTS})
+
+
+def _holds_nothing(node, kind) -> bool:
+    """A name, a constant or `name.attr` (`time.sleep`, `result.status`): nothing below it
+    can be a check, a sleep or an exit, so the walks need not look inside."""
+    return kind in _LEAVES or (kind is ast.Attribute and type(node.value) is ast.Name)
+
+
+def _first_test_check(loop, checks_at: dict):
+    """The first status check in the loop's test, in `own_nodes` order (the one the
+    finding names), or None."""
+    stack = [loop.test]
+    while stack:
+        node = stack.pop()
+        check = checks_at.get(id(node))
+        if check is not None:
+            return check
+        if not _holds_nothing(node, type(node)):
+            for child in iter_children(node):
+                if type(child) not in _NOT_WALKED:
+                    stack.append(child)
+    return None
+
+
+class _LoopBody:
+    """What the body of a `while` loop holds (its own scope only), from one walk.
+
+    An inner `while` is a wait of its own (and reported on its own): what it checks and
+    sleeps on does not make the outer loop a wait. The walk knows, as it descends,
+    whether it is inside an inner `while` or any nested loop, instead of asking each
+    node's ancestors; it visits nodes in `own_nodes` order, so the first check and the
+    first sleep are the same as in a plain walk.
+    """
+
+    def __init__(self, facts, loop, checks_at: dict) -> None:
+        self.first_check = None  # the first status check outside inner `while`s
+        self.exits = []  # `return`/`raise` anywhere, `break` of this very loop
+        self.sleeps = []  # every sleep call, nested loops included
+        self.sleeps_outside_inner_while = False
+        self.own_sleeps = []  # sleeps not inside a nested loop
+        self.assignments = []  # where counters and clocks move
+        for statement in loop.body:
+            stack = [(statement, False, False)]  # (node, inside an inner `while`, inside any nested loop)
+            while stack:
+                node, in_while, in_loop = stack.pop()
+                kind = type(node)
+                if kind in _NOTED:
+                    self._note(facts, node, kind, in_while, in_loop, checks_at)
+                elif _holds_nothing(node, kind):
+                    continue
+                if kind in LOOPS:
+                    in_loop = True
+                    in_while = in_while or kind is ast.While
+                for child in iter_children(node):
+                    if type(child) not in _NOT_WALKED:
+                        stack.append((child, in_while, in_loop))
+
+    def _note(self, facts, node, kind, in_while, in_loop, checks_at) -> None:
+        if kind is ast.Call and is_sleep_call(facts, node):
+            self.sleeps.append(node)
+            if not in_while:
+                self.sleeps_outside_inner_while = True
+            if not in_loop:
+                self.own_sleeps.append(node)
+        elif kind is ast.Call or kind is ast.Compare:
+            if self.first_check is None and not in_while:
+                self.first_check = checks_at.get(id(node))
+        elif kind in EXITS or (kind is ast.Break and not in_loop):
+            self.exits.append(node)
+        elif kind in ASSIGNMENTS:
+            self.assignments.append(node)
 
 
 def _any_between(sorted_lines, first, last) -> bool:
@@ -218,19 +297,18 @@ def _always_true(test) -> bool:
     return isinstance(test, ast.Constant) and bool(test.value)
 
 
-def _in_inner_while(facts, node, loop) -> bool:
-    for ancestor in facts.ancestors(node):
-        if ancestor is loop:
-            return False
-        if isinstance(ancestor, ast.While):
-            return True
-    return False
+def _header_range(facts, loop) -> Range:
+    """From `while` to the end of its test: `facts.range(loop).start` to
+    `facts.range(loop.test).end`, without computing the two ends not needed."""
+    test = loop.test
+    return Range(facts.index.from_ast(loop.lineno, loop.col_offset),
+                 facts.index.from_ast(test.end_lineno, test.end_col_offset))
 
 
-def _advanced(facts, body_nodes) -> set[str]:
+def _advanced(facts, assignments) -> set[str]:
     """Counters and clocks the body moves: `x += 1`, `x = x + 1`, `now = time.monotonic()`."""
     out = set()
-    for node in body_nodes:
+    for node in assignments:
         if isinstance(node, ast.AugAssign):
             out.add(facts.text(node.target))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
@@ -280,12 +358,12 @@ def _conjuncts(test):
         yield test
 
 
-def _bounded(facts, loop, body_nodes, exits) -> bool:
-    advanced = _advanced(facts, body_nodes)
+def _bounded(facts, loop, body: _LoopBody) -> bool:
+    advanced = _advanced(facts, body.assignments)
     for part in _conjuncts(loop.test):
         if isinstance(part, (ast.Compare, ast.Name, ast.Attribute)) and _mentions_bound(facts, part, advanced):
             return True
-    for exit_node in exits:  # `if time.monotonic() > deadline: raise TimeoutError`
+    for exit_node in body.exits:  # `if time.monotonic() > deadline: raise TimeoutError`
         for ancestor in facts.ancestors(exit_node):
             if ancestor is loop:
                 break
@@ -316,7 +394,7 @@ def _sleep_argument(call: ast.Call):
     return None
 
 
-def _loop_plan(facts, loop, body_nodes, sleeps) -> tuple[dict, str | None]:
+def _loop_plan(facts, loop, body: _LoopBody) -> tuple[dict, str | None]:
     """Names and interval for the fix, or why none can be offered."""
     scope = facts.scope_of(loop)
     if loop.orelse:
@@ -329,23 +407,21 @@ def _loop_plan(facts, loop, body_nodes, sleeps) -> tuple[dict, str | None]:
     waited = free_name(facts, loop, WAITED_NAMES)
     if waited is None:
         return {}, "no free name for the wait counter"
-    direct = [s for s in sleeps if not any(
-        isinstance(a, LOOPS) for a in _ancestors_until(facts, s, loop))]
-    if direct:
-        arguments = [_sleep_argument(s) for s in direct]
-        if any(a is None for a in arguments) or len({facts.text(a) for a in arguments}) != 1:
+    if body.own_sleeps:
+        arguments = [_sleep_argument(s) for s in body.own_sleeps]
+        if None in arguments or len({facts.text(a) for a in arguments}) != 1:
             return {}, "the loop sleeps for different intervals"
         argument = arguments[0]
         if isinstance(argument, ast.Constant) and isinstance(argument.value, (int, float)) \
                 and not isinstance(argument.value, bool):
             if argument.value <= 0:
                 return {}, "the loop sleeps for 0 seconds: there is no interval to count"
-            increment = ast.get_source_segment(facts.source, argument) or facts.text(argument)
+            increment = _number_as_written(facts, argument) or facts.text(argument)
         elif is_simple_reference(argument) and not _bound_inside(facts, argument, loop):
             increment = facts.text(argument)
         else:
             return {}, "the sleep interval is computed in the loop; count the wait by hand"
-    elif sleeps:
+    elif body.sleeps:
         return {}, "the loop only sleeps inside a nested loop"
     elif usable_name(facts, "poll_interval", loop) == "yes":
         increment = "poll_interval"
@@ -354,11 +430,11 @@ def _loop_plan(facts, loop, body_nodes, sleeps) -> tuple[dict, str | None]:
     return {"waited": waited, "timeout": timeout, "introduce": introduce, "increment": increment}, None
 
 
-def _ancestors_until(facts, node, stop):
-    for ancestor in facts.ancestors(node):
-        if ancestor is stop:
-            return
-        yield ancestor
+def _number_as_written(facts, number: ast.Constant) -> str:
+    """`ast.get_source_segment` of a number (`1.0`, `5e-1`), which is on one line: without
+    the split of the whole source into lines that it makes on every call."""
+    line = facts.index.line_text(number.lineno - 1)
+    return line.encode("utf-8")[number.col_offset:number.end_col_offset].decode("utf-8")
 
 
 def _bound_inside(facts, reference, loop) -> bool:

@@ -89,6 +89,8 @@ from ._results import (
 
 PROPAGATING_WAITS = frozenset({"get", "wait", "join", "join_native"})
 RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})
+RAISING_OR_PROPAGATING = RAISING_METHODS | PROPAGATING_WAITS
+INSPECTING_BUILTINS = frozenset({"getattr", "hasattr", "isinstance"})
 
 
 class UnhandledTaskFailure(Rule):
@@ -166,31 +168,50 @@ def _decides_flow(facts, node) -> bool:
 def _handled_otherwise(facts, scope, text) -> bool:
     """FAILURE handled without a FAILURE check: a propagating `.get()`, `maybe_throw()`,
     the traceback read, or a `raise` on a not-SUCCESS path."""
-    for node in scope.walk_own(ast.Call, ast.Attribute, ast.Raise):
-        if isinstance(node, ast.Raise):
+    # Cheap tests on the node itself first: the costly ones (`states_at`, `resolve`) are
+    # for the few nodes that pass them.
+    for node in scope.nodes:
+        kind = type(node)
+        if kind is ast.Raise:
             states = states_at(facts, node, text)
             if "FAILURE" in states and "SUCCESS" not in states:
                 return True
-        elif isinstance(node, ast.Attribute):
+        elif kind is ast.Attribute:
             if node.attr == "traceback" and facts.text(node.value) == text:
                 return True
-        else:
-            func = node.func
-            if isinstance(func, ast.Attribute) and facts.text(func.value) == text:
-                if func.attr in RAISING_METHODS:
-                    return True
-                if func.attr in PROPAGATING_WAITS and not _propagate_off(node) \
-                        and "FAILURE" in states_at(facts, node, text, temporal=True):
-                    return True
-            if facts.resolve(func) in ("builtins.getattr", "builtins.hasattr", "builtins.isinstance") \
-                    and node.args:
-                first = node.args[0]
-                if facts.text(first) == text and len(node.args) > 1 \
-                        and isinstance(node.args[1], ast.Constant) and node.args[1].value == "traceback":
-                    return True
-                if facts.resolve(func) == "builtins.isinstance" and _holds_outcome(facts, first, text):
-                    return True
+        elif kind is ast.Call and (_raises_failure(facts, node, text) or _inspects_failure(facts, node, text)):
+            return True
     return False
+
+
+def _raises_failure(facts, call, text) -> bool:
+    """`text.maybe_throw()`, or a `text.get()` that re-raises where the task may have failed."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in RAISING_OR_PROPAGATING):
+        return False
+    if facts.text(func.value) != text:
+        return False
+    if func.attr in RAISING_METHODS:
+        return True
+    return not _propagate_off(call) and "FAILURE" in states_at(facts, call, text, temporal=True)
+
+
+def _inspects_failure(facts, call, text) -> bool:
+    """`getattr(text, "traceback")`/`hasattr(...)`, or `isinstance(...)` on the outcome."""
+    func = call.func
+    # Only a name (maybe an alias) or an attribute of the same name (`builtins.getattr`)
+    # can resolve to these builtins: no need to resolve every other call.
+    if not call.args or not (isinstance(func, ast.Name) or (
+            isinstance(func, ast.Attribute) and func.attr in INSPECTING_BUILTINS)):
+        return False
+    qualname = facts.resolve(func)
+    if qualname not in ("builtins.getattr", "builtins.hasattr", "builtins.isinstance"):
+        return False
+    first = call.args[0]
+    if facts.text(first) == text and len(call.args) > 1 \
+            and isinstance(call.args[1], ast.Constant) and call.args[1].value == "traceback":
+        return True
+    return qualname == "builtins.isinstance" and _holds_outcome(facts, first, text)
 
 
 def _holds_outcome(facts, expr, text) -> bool:
