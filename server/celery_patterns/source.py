@@ -58,6 +58,17 @@ class LineIndex:
         starts = [0]
         starts.extend(m.end() for m in _NEWLINE.finditer(text))
         self.line_starts = starts
+        # Columns need converting only on lines with non-ASCII text: most files have none.
+        self._ascii = text.isascii()
+        self._ascii_lines: dict[int, bool] = {}
+
+    def _is_ascii(self, line: int) -> bool:
+        if self._ascii:
+            return True
+        found = self._ascii_lines.get(line)
+        if found is None:
+            found = self._ascii_lines[line] = self.line_text(line).isascii()
+        return found
 
     @property
     def line_count(self) -> int:
@@ -84,9 +95,9 @@ class LineIndex:
     def from_ast(self, lineno: int, col_offset: int) -> Position:
         """Convert `ast`'s 1-based line and UTF-8 byte column to a canonical position."""
         line = lineno - 1
-        text = self.line_text(line)
-        if text.isascii():
+        if self._is_ascii(line):
             return Position(line, col_offset)
+        text = self.line_text(line)
         return Position(line, len(text.encode("utf-8")[:col_offset].decode("utf-8", "replace")))
 
     def node_range(self, node) -> Range:
