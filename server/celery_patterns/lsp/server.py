@@ -9,10 +9,14 @@ pipeline), then one thin handler per LSP method, then `start()`.
 - `textDocument/didOpen|didChange` keep the buffer (incremental sync) and check it in a
   worker thread, edits made during a check coalescing into the next one (`schedule`); a
   result computed for an older version than the document's current one is dropped.
-  `didClose` clears the document's diagnostics.
+  The last few documents typed in keep an incremental parser (`reparse.py`): an edit
+  reparses only the top-level statements it touched. `didClose` clears the document's
+  diagnostics.
 - `textDocument/diagnostic` answers with the current version's diagnostics (waiting for
   its check); `$/cancelRequest` cancels a waiting request.
 - `textDocument/codeAction`, `codeAction/resolve`, `textDocument/hover`: `actions.py`.
+  Fixes run in one worker thread; a fix-all stops when its request is cancelled or the
+  document changes.
 - `workspace/didChangeConfiguration`, `workspace/didChangeWatchedFiles` (pyproject.toml):
   settings are read again (`options.py`) and the open documents re-checked.
 - `workspace/diagnostic` and the command `celery-patterns.checkWorkspace`: the
