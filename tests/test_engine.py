@@ -148,3 +148,10 @@ def test_fix_source_stops_when_cancelled():
         fix_source(source, cancelled=cancelled)
     assert len(asked) == 3  # asked before each fix, stopped at the first "yes"
     assert fix_source(source, cancelled=lambda: False).source == fix_source(source).source
+
+
+def test_global_statement_at_module_level_does_not_hang():
+    """`global waited` at module level once sent the name lookup, and the whole check, into
+    an endless loop (CEL003 looks for a free name for its wait counter)."""
+    source = 'import time\nglobal waited\nwhile r.status == "PENDING":\n    time.sleep(1)\n'
+    assert [f.code for f in check_source(source).report.findings] == ["CEL003"]

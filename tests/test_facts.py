@@ -34,6 +34,8 @@ def resolved_calls(source: str) -> dict[str, str | None]:
     ("import time\nwith open('x') as time:\n    time.sleep(1)", "time.sleep(1)", None),
     ("import time\ntry:\n    pass\nexcept Exception as time:\n    time.sleep(1)", "time.sleep(1)", None),
     ("import time\nlambda time: time.sleep(1)", "time.sleep(1)", None),
+    # `global` at module level is legal and changes nothing (a lookup once looped on it forever)
+    ("global time\nimport time\ntime.sleep(1)", "time.sleep(1)", "time.sleep"),
 ])
 def test_resolve(source, call, expected):
     assert resolved_calls(source)[call] == expected

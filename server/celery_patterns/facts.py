@@ -132,8 +132,8 @@ class ModuleFacts:
         current: Scope | None = scope
         first = True
         while current is not None:
-            if name in current.global_names:
-                current = self.module_scope
+            if name in current.global_names and current is not self.module_scope:
+                current = self.module_scope  # (`global x` at module level, legal, changes nothing)
                 first = False
                 continue
             # Class bodies are invisible to the functions nested in them.
