@@ -42,8 +42,9 @@ class Checked:
     """A check's result together with what a later fix needs (parsed once)."""
 
     report: FileReport
-    facts: ModuleFacts | None = None
+    facts: ModuleFacts | None = None  # of the whole module; None when no rule needed them
     errors: list[str] = field(default_factory=list)
+    index: LineIndex | None = None
 
 
 def module_name_for(path: str, root: str | None = None) -> str | None:
@@ -71,39 +72,51 @@ def module_name_for(path: str, root: str | None = None) -> str | None:
 
 
 def check_source(source: str, path: str = "<string>", settings: Settings | None = None,
-                 module_name: str | None = None, parse=None) -> Checked:
+                 module_name: str | None = None, incremental=None) -> Checked:
     """Check one decoded source text.
 
-    `parse(source, filename)` builds the tree, as `ast.parse` does (which is the default);
-    an editor passes an incremental one (`reparse.IncrementalParser.parse`)."""
+    `incremental` is an editor buffer's `incremental.BufferChecker`: it parses the text
+    and runs the rules reusing what the last version's check found where nothing changed."""
     settings = settings or Settings()
     index = LineIndex(source)
     try:
-        tree = (parse or ast.parse)(source, path)
+        tree = incremental.parse(source, path) if incremental is not None else ast.parse(source, path)
     except SyntaxError as exc:
-        return Checked(FileReport(path, _syntax_findings(exc, index, settings, path), source, syntax_error=True))
+        report = FileReport(path, _syntax_findings(exc, index, settings, path), source, syntax_error=True)
+        return Checked(report, index=index)
     except (ValueError, RecursionError, MemoryError) as exc:
         finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings, path)
-        return Checked(FileReport(path, finding, source, syntax_error=True))
+        return Checked(FileReport(path, finding, source, syntax_error=True), index=index)
 
     enabled = settings.enabled_codes((r.code for r in all_rules()), path if path != "<string>" else None)
-    rules = [r for r in all_rules() if r.code in enabled and _triggered(r, source)]
+    rules = [r for r in all_rules() if r.code in enabled and r.applies_to(source, settings)]
     findings: list[Finding] = []
     errors: list[str] = []
     facts = None
     if rules:
         try:
-            facts = ModuleFacts(tree, source, index, path, module_name)
+            if incremental is not None:
+                findings, facts, errors = incremental.run(rules, tree, source, index, path, module_name, settings)
+            else:
+                facts = ModuleFacts(tree, source, index, path, module_name)
+                findings, errors = run_rules(rules, facts, settings)
         except RecursionError:
             finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings, path)
-            return Checked(FileReport(path, finding, source), None)
-        for rule in rules:
-            try:
-                findings.extend(rule.check(facts, settings))
-            except Exception:  # one broken rule must not hide the others
-                errors.append(f"{path}: internal error in {rule.code}:\n{traceback.format_exc()}")
+            return Checked(FileReport(path, finding, source), None, index=index)
     findings = _finish(findings, index, settings)
-    return Checked(FileReport(path, findings, source), facts, errors)
+    return Checked(FileReport(path, findings, source), facts, errors, index)
+
+
+def run_rules(rules, facts: ModuleFacts, settings: Settings) -> tuple[list[Finding], list[str]]:
+    """Every rule's findings on `facts`, and the internal errors of rules that failed."""
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for rule in rules:
+        try:
+            findings.extend(rule.check(facts, settings))
+        except Exception:  # one broken rule must not hide the others
+            errors.append(f"{facts.path}: internal error in {rule.code}:\n{traceback.format_exc()}")
+    return findings, errors
 
 
 def check_bytes(data: bytes, path: str, settings: Settings | None = None,
@@ -115,10 +128,6 @@ def check_bytes(data: bytes, path: str, settings: Settings | None = None,
         finding = _syntax_finding(f"cannot decode file: {exc}", Position(0, 0), LineIndex(""), settings, path)
         return Checked(FileReport(path, finding, None, syntax_error=True))
     return check_source(source, path, settings, module_name)
-
-
-def _triggered(rule, source: str) -> bool:
-    return not rule.triggers or any(t in source for t in rule.triggers)
 
 
 def _finish(findings: list[Finding], index: LineIndex, settings: Settings) -> list[Finding]:
@@ -194,6 +203,12 @@ def compute_fix(source: str, finding: Finding, settings: Settings | None = None,
     if checked is None or checked.facts is None:
         checked = check_source(source, path, settings, module_name)
     if checked.facts is None:
+        return None
+    # The fixer reads what its rule stored in the finding (`details`, positions among them):
+    # take it from this text's own check, not from a copy moved along with later edits.
+    finding = next((f for f in checked.report.findings if (f.code, f.range, f.message) ==
+                    (finding.code, finding.range, finding.message)), None)
+    if finding is None or not finding.fixable:
         return None
     from .fixing import FixContext  # libcst is loaded only when a fix is wanted
 

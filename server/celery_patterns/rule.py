@@ -33,8 +33,19 @@ class Rule:
     # Substrings at least one of which must occur in the source for the rule to run at
     # all: a cheap filter that keeps the whole-project check fast. Empty: always run.
     triggers: ClassVar[tuple[str, ...]] = ()
+    # True only when the rule's results are local (see `incremental.py`): what it reports
+    # inside a top-level def or class depends on nothing but that statement and the
+    # module-level code, and what it reports elsewhere does not depend on any top-level
+    # def's or class's body. The editor then re-runs it only on what an edit touched.
+    # A rule that follows calls into the bodies of other functions must leave it False.
+    local: ClassVar[bool] = False
 
     # --- detection ------------------------------------------------------------------------
+    def applies_to(self, source: str, settings: "Settings") -> bool:
+        """Whether the rule can find anything in `source` at all: a cheap test on the text
+        (by default, that one of `triggers` occurs in it) so the engine can skip the rule."""
+        return not self.triggers or any(t in source for t in self.triggers)
+
     def check(self, facts: "ModuleFacts", settings: "Settings") -> Iterable[Finding]:
         raise NotImplementedError
 

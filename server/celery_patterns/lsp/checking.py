@@ -47,12 +47,12 @@ class DocumentCheck:
 
 
 def check_document(text: str, path: str, settings: Settings, module_name: str | None, *,
-                   show_syntax_errors: bool = True, last_good=tuple, parse=None) -> DocumentCheck:
+                   show_syntax_errors: bool = True, last_good=tuple, incremental=None) -> DocumentCheck:
     """Check a buffer. `last_good()` gives the findings of the last text that parsed, moved
-    to where they are now (asked for only when this text does not parse); `parse` is the
-    document's incremental parser, if it has one."""
-    checked = engine.check_source(text, path, settings, module_name, parse)
-    index = checked.facts.index if checked.facts is not None else LineIndex(text)
+    to where they are now (asked for only when this text does not parse); `incremental` is
+    the document's `BufferChecker`, if it has one."""
+    checked = engine.check_source(text, path, settings, module_name, incremental)
+    index = checked.index or LineIndex(text)
     if not checked.report.syntax_error:
         # The engine's facts (the `ast` tree and its indexes) are not kept: they are several
         # times the size of the text, and a fix re-checks in a fraction of its own cost.

@@ -10,8 +10,8 @@ so that while the buffer does not parse they still point at the right lines. The
 moved only when a check needs them (when the buffer does not parse): moving hundreds of
 findings on every keystroke of a buffer that parses would be wasted.
 
-A document being typed in also keeps an `IncrementalParser`, which reparses only the
-top-level statements an edit touched.
+A document being typed in also keeps a `BufferChecker`, which reparses and checks again
+only the top-level statements an edit touched.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from lsprotocol import types
 
 from ..ftypes import Finding, Fix, Position, Range
-from ..reparse import IncrementalParser
+from ..incremental import BufferChecker
 from ..source import LineIndex
 from .checking import DocumentCheck
 
@@ -65,7 +65,7 @@ class OpenDocument:
     diagnostics: list[dict] | None = None  # of `result`, kept only for clients that pull them
     # Rule findings of the last check that parsed, with every edit since.
     last_good: KeptFindings = KeptFindings()
-    parser: IncrementalParser | None = None  # while the document is being typed in
+    checker: BufferChecker | None = None  # while the document is being typed in
     # Computed fixes of one version: (code, range) -> Fix or None.
     fixes: dict[tuple, Fix | None] = field(default_factory=dict)
     fixes_version: int | None = None
@@ -83,7 +83,7 @@ class OpenDocument:
         """Drop the results (to save memory); the next use checks the document again."""
         self.result = self.result_version = self.diagnostics = None
         self.last_good = KeptFindings()
-        self.parser = None
+        self.checker = None
         self.fixes, self.fixes_version = {}, None
 
     def apply_changes(self, changes, version: int, encoding: str) -> None:

@@ -9,8 +9,8 @@ pipeline), then one thin handler per LSP method, then `start()`.
 - `textDocument/didOpen|didChange` keep the buffer (incremental sync) and check it in a
   worker thread, edits made during a check coalescing into the next one (`schedule`); a
   result computed for an older version than the document's current one is dropped.
-  The last few documents typed in keep an incremental parser (`reparse.py`): an edit
-  reparses only the top-level statements it touched. `didClose` clears the document's
+  The last few documents typed in keep an incremental checker (`incremental.py`): an
+  edit reparses and checks again only the top-level statements it touched. `didClose` clears the document's
   diagnostics.
 - `textDocument/diagnostic` answers with the current version's diagnostics (waiting for
   its check); `$/cancelRequest` cancels a waiting request.
@@ -49,7 +49,7 @@ from pygls.uris import to_fs_path
 from .. import __version__, config, engine
 from ..config import ConfigError, Settings
 from ..ftypes import Finding, Fix
-from ..reparse import IncrementalParser
+from ..incremental import BufferChecker
 from . import actions, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import SOURCE, choose_encoding, finding_key, to_diagnostic, to_lsp_edits, to_lsp_range, workspace_edit
@@ -58,7 +58,7 @@ from .options import SECTION, EditorOptions, parse_options, unwrap
 
 CHECK_WORKSPACE = "celery-patterns.checkWorkspace"
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
-KEEP_PARSERS = 4  # documents whose syntax tree is kept for incremental parsing: the last edited
+KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last edited
 PYTHON_LANGUAGES = {"python"}
 
 
@@ -270,7 +270,7 @@ class CeleryPatternsServer(LanguageServer):
             try:
                 settings, options, module_name = self.configuration(doc.path)
                 job = functools.partial(_check_job, doc.text, doc.path, settings, module_name, options,
-                                        doc.last_good, doc.parser, self.encoding, version)
+                                        doc.last_good, doc.checker, self.encoding, version)
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
                 self.log_failure(f"checking {doc.uri}")
@@ -312,16 +312,16 @@ class CeleryPatternsServer(LanguageServer):
                 old.forget()
 
     def edited(self, doc: OpenDocument) -> None:
-        """Give the document an incremental parser; the least recently edited beyond
-        `KEEP_PARSERS` lose theirs (a kept tree is several times the size of its text)."""
-        if doc.parser is None:
-            doc.parser = IncrementalParser()
+        """Give the document an incremental checker; the least recently edited beyond
+        `KEEP_CHECKERS` lose theirs (a kept tree is several times the size of its text)."""
+        if doc.checker is None:
+            doc.checker = BufferChecker()
         self.typing[doc.uri] = None
         self.typing.move_to_end(doc.uri)
-        while len(self.typing) > KEEP_PARSERS:
+        while len(self.typing) > KEEP_CHECKERS:
             uri, _ = self.typing.popitem(last=False)
             if (old := self.documents.get(uri)) is not None:
-                old.parser = None
+                old.checker = None
 
     async def latest(self, doc: OpenDocument) -> tuple[DocumentCheck, int] | None:
         """The result of the document's current version and that version (waiting for its
@@ -402,12 +402,12 @@ class CeleryPatternsServer(LanguageServer):
 
 
 def _check_job(text: str, path: str, settings: Settings, module_name: str | None, options: EditorOptions,
-               last_good: KeptFindings, parser: IncrementalParser | None, encoding: str, version: int):
+               last_good: KeptFindings, checker: BufferChecker | None, encoding: str, version: int):
     """Check one version of a document and build its diagnostics (in a worker thread)."""
     if not options.enable:
         return disabled(text, settings, module_name), []
     result = check_document(text, path, settings, module_name, show_syntax_errors=options.show_syntax_errors,
-                            last_good=last_good.moved, parse=parser.parse if parser is not None else None)
+                            last_good=last_good.moved, incremental=checker)
     return result, [to_diagnostic(f, result.index, encoding, version, result.parsed) for f in result.findings]
 
 

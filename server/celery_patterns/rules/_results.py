@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import weakref
 from collections.abc import Iterator
 
@@ -563,18 +564,20 @@ def names_in(scope: Scope) -> set[str]:
     return names
 
 
-def free_name(facts: ModuleFacts, at: ast.AST, candidates: tuple[str, ...]) -> str | None:
-    """The first candidate used nowhere in the scope of `at` nor visible from it."""
+def free_name(facts: ModuleFacts, at: ast.AST, candidates: tuple[str, ...]) -> str:
+    """The first candidate used nowhere in the scope of `at` nor visible from it, else the
+    first one numbered (`waited_2`, ...): there is always one, so whether a fix can be
+    offered never depends on the names used elsewhere."""
     scope = facts.scope_of(at)
     # The same for every wait in the scope, and a walk of all of it: once per scope.
     by_scope = _cache(facts).setdefault("names_in", {})
     used = by_scope.get(id(scope))
     if used is None:
         used = by_scope[id(scope)] = names_in(scope)
-    for candidate in candidates:
+    numbered = (f"{candidates[0]}_{n}" for n in itertools.count(2))
+    for candidate in itertools.chain(candidates, numbered):  # ends: finitely many names are taken
         if candidate not in used and facts.lookup(candidate, scope) is None:
             return candidate
-    return None
 
 
 # --- libcst helpers for the fixes ---------------------------------------------------------

@@ -60,7 +60,9 @@ name is already bound to something else where it would be used.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..celery_model import CANVAS
@@ -83,10 +85,14 @@ class ForeignServiceImport(Rule):
     fix_title = "Dispatch with `signature(...)` and remove the import"
     triggers = ("import",)  # import statements, import_module() and __import__() all contain it
 
+    def applies_to(self, source, settings):
+        # An import of a package spells its last name as a word (`import rag`, `from rag.x
+        # import y`, `from acme import rag`); a dynamic one spells `import_module` or `__import__`.
+        if "import_module" in source or "__import__" in source:
+            return True
+        return "import" in source and _package_words(settings.foreign_packages).search(source) is not None
+
     def check(self, facts, settings):
-        packages = settings.foreign_packages
-        if not any(p.split(".", 1)[0] in facts.source for p in packages):
-            return
         packages = _packages_outside(facts, settings)
         if not packages:
             return
@@ -169,6 +175,12 @@ def _within(dotted: str, package: str) -> bool:
 
 def _foreign(dotted: str, packages) -> str | None:
     return next((p for p in packages if _within(dotted, p)), None)
+
+
+@lru_cache(maxsize=8)
+def _package_words(packages: tuple[str, ...]) -> re.Pattern:
+    names = sorted({p.rsplit(".", 1)[-1] for p in packages if p}) or ["(?!)"]
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
 def _packages_outside(facts, settings) -> tuple[str, ...]:

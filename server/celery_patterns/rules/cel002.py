@@ -57,6 +57,7 @@ class BlockingSleepInAsync(Rule):
     fix_safety = FixSafety.SAFE
     fix_title = "Replace with `await asyncio.sleep(...)`"
     triggers = ("sleep",)
+    local = True
 
     def check(self, facts, settings):
         for call in facts.nodes(ast.Call):

@@ -122,6 +122,7 @@ class UnboundedResultWait(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Bound the wait with a timeout"
     triggers = ("while", "get", "wait", "join")
+    local = True
 
     def check(self, facts, settings):
         yield from self._loops(facts)
@@ -405,8 +406,6 @@ def _loop_plan(facts, loop, body: _LoopBody) -> tuple[dict, str | None]:
     if timeout is None:
         return {}, f"the name `{DEFAULT_TIMEOUT_NAME}` is bound to something else"
     waited = free_name(facts, loop, WAITED_NAMES)
-    if waited is None:
-        return {}, "no free name for the wait counter"
     if body.own_sleeps:
         arguments = [_sleep_argument(s) for s in body.own_sleeps]
         if None in arguments or len({facts.text(a) for a in arguments}) != 1:

@@ -101,6 +101,7 @@ class UnhandledTaskFailure(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Add a FAILURE branch that raises with the task's traceback"
     triggers = ("status", "state", "ready", "successful")
+    local = True
 
     def check(self, facts, settings):
         groups: dict[tuple[int, str], list] = {}

@@ -85,6 +85,7 @@ class FailureWithoutTraceback(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Raise with the task's traceback when present"
     triggers = ("raise",)
+    local = True
 
     def check(self, facts, settings):
         reported = set()

@@ -1,0 +1,176 @@
+"""Checking successive versions of one editor buffer, reusing what an edit did not touch.
+
+Most keystrokes change one function. `BufferChecker` parses each version incrementally
+(`reparse.py`, which hands back the very statement objects it did not reparse) and keeps,
+for every top-level `def` and `class`, the findings the rules reported inside it. For the
+next version it runs the rules on a copy of the module in which each unchanged def and
+class is a stub (the same decorators, name and signature; its body a single `pass`), and
+adds the stored findings of those statements, moved by as many lines as they moved. Only
+the statements the edit touched and the module-level code are analysed again.
+
+That is only right for rules whose results are local (`Rule.local`):
+
+- what the rule reports inside a top-level def or class depends on nothing but that
+  statement and the module-level code: the statements that are not top-level defs or
+  classes, and the decorators, names and signatures of those that are;
+- what it reports anywhere else does not depend on the body of any top-level def or class.
+
+Other rules run on the whole module every time. The stored findings are used only when
+the module-level code is as it was: each statement the edit replaced is a def or class,
+replaced by one with the same decorators, name and signature, and the file, settings and
+rules are those the findings came from. Anything else is a full check. The property tests
+compare every version's findings with a full check (`tests/test_incremental.py`).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import copy
+from dataclasses import dataclass
+
+from .facts import ModuleFacts
+from .ftypes import Finding, Position, Range
+from .reparse import IncrementalParser
+
+_UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    first_line: int  # 0-based line the statement (its first decorator) started on
+    findings: tuple[Finding, ...]  # the local rules' findings inside it
+
+
+class BufferChecker:
+    """Parses and checks one buffer's successive texts (one at a time, not thread-safe).
+
+    Passed to `engine.check_source(..., incremental=checker)`. It holds the last tree
+    and its findings: keep one only for a buffer being edited.
+    """
+
+    def __init__(self) -> None:
+        self.parser = IncrementalParser()
+        self._statements: list[ast.stmt] = []  # the top-level statements of the last check
+        self._stored: dict[ast.stmt, _Stored] = {}  # by top-level def/class of that check
+        self._key: tuple | None = None
+        self.reused_units = 0  # top-level defs and classes not analysed again, last check (for tests)
+
+    def parse(self, source: str, filename: str) -> ast.Module:
+        return self.parser.parse(source, filename)
+
+    def forget(self) -> None:
+        self.parser.forget()
+        self._statements, self._stored, self._key = [], {}, None
+
+    def run(self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings):
+        """`(findings, facts of the whole module or None, errors)`, as a full check would find."""
+        from .engine import run_rules  # the engine imports this module's users, not the reverse
+
+        local = [r for r in rules if r.local]
+        whole = [r for r in rules if not r.local]
+        key = (path, module_name, settings, tuple(r.code for r in local))
+        facts = ModuleFacts(tree, source, index, path, module_name) if whole else None
+        findings, errors = run_rules(whole, facts, settings) if whole else ([], [])
+        if not local:
+            self._remember(tree, key, {}, [])
+            return findings, facts, errors
+
+        reusable = self._reusable(tree, key)
+        self.reused_units = len(reusable)
+        if reusable:
+            stubbed = ast.Module(body=[_stub(s) if s in reusable else s for s in tree.body], type_ignores=[])
+            new, local_errors = run_rules(local, ModuleFacts(stubbed, source, index, path, module_name), settings)
+        else:
+            new, local_errors = run_rules(local, facts or ModuleFacts(tree, source, index, path, module_name),
+                                          settings)
+        units = _Units(tree)
+        found: list[Finding] = [f for f in new if units.holding(f) not in reusable]
+        for statement, stored in reusable.items():
+            found.extend(_moved(stored.findings, units.first_line(statement) - stored.first_line))
+        findings.extend(found)
+        errors.extend(local_errors)
+        # A rule that failed left findings missing: store nothing, so the next check is full.
+        self._remember(tree, key, units.split(found) if not local_errors else {}, local_errors)
+        return findings, facts, errors
+
+    # --- what can be reused -------------------------------------------------------------
+    def _reusable(self, tree: ast.Module, key: tuple) -> dict[ast.stmt, _Stored]:
+        """The stored results of this version's unchanged top-level defs and classes, or
+        nothing when the module-level code or the configuration changed."""
+        if key != self._key or not self._stored:
+            return {}
+        before = {id(s) for s in self._statements}
+        now = {id(s) for s in tree.body}
+        removed = [s for s in self._statements if id(s) not in now]
+        added = [s for s in tree.body if id(s) not in before]
+        if len(removed) != len(added):
+            return {}
+        for old, new in zip(removed, added):
+            if not (isinstance(old, _UNITS) and type(new) is type(old) and _signature(old) == _signature(new)):
+                return {}
+        return {s: self._stored[s] for s in tree.body if id(s) in before and s in self._stored}
+
+    def _remember(self, tree: ast.Module, key: tuple, stored: dict, errors: list[str]) -> None:
+        self._statements = list(tree.body)
+        self._stored = stored
+        self._key = key if not errors else None
+
+
+class _Units:
+    """The top-level defs and classes of a module, by the lines they span."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.statements = [s for s in tree.body if isinstance(s, _UNITS)]
+        self.starts = [_first_line(s) for s in self.statements]
+        self.ends = [(s.end_lineno or s.lineno) - 1 for s in self.statements]
+        self._first = dict(zip(self.statements, self.starts))
+
+    def first_line(self, statement: ast.stmt) -> int:
+        return self._first[statement]
+
+    def holding(self, finding: Finding) -> ast.stmt | None:
+        """The top-level def or class a finding lies in (by its first line), if any."""
+        line = finding.range.start.line
+        i = bisect.bisect_right(self.starts, line) - 1
+        return self.statements[i] if i >= 0 and line <= self.ends[i] else None
+
+    def split(self, findings: list[Finding]) -> dict[ast.stmt, _Stored]:
+        by_unit: dict[ast.stmt, list[Finding]] = {s: [] for s in self.statements}
+        for finding in findings:
+            unit = self.holding(finding)
+            if unit is not None:
+                by_unit[unit].append(finding)
+        return {s: _Stored(self._first[s], tuple(found)) for s, found in by_unit.items()}
+
+
+def _first_line(statement: ast.stmt) -> int:
+    return min([statement.lineno, *(d.lineno for d in statement.decorator_list)]) - 1
+
+
+def _signature(statement: ast.stmt) -> str:
+    """Everything of a def or class but its body, positions left out."""
+    header = copy.copy(statement)
+    header.body = []
+    return ast.dump(header)
+
+
+def _stub(statement: ast.stmt) -> ast.stmt:
+    """The statement with its body replaced by a `pass` where the body started."""
+    stub = copy.copy(statement)
+    first = statement.body[0]
+    stub.body = [ast.Pass(lineno=first.lineno, col_offset=first.col_offset,
+                          end_lineno=first.lineno, end_col_offset=first.col_offset)]
+    return stub
+
+
+def _moved(findings: tuple[Finding, ...], lines: int) -> tuple[Finding, ...] | list[Finding]:
+    if not lines:
+        return findings
+    return [
+        Finding(f.code, f.message, f.severity,
+                Range(Position(f.range.start.line + lines, f.range.start.column),
+                      Position(f.range.end.line + lines, f.range.end.column)),
+                f.fixable, f.no_fix_reason, f.details)
+        for f in findings
+    ]

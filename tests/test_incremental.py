@@ -1,0 +1,235 @@
+"""An editor buffer checked incrementally has exactly the findings of a full check.
+
+Property tests: modules assembled from every rule's test cases and the example project
+get random edits (characters that open or close brackets and strings, Celery code typed
+into a function, statements and whole functions added or removed, renames), and each
+version's findings through one `BufferChecker` are compared with a fresh full check.
+"""
+
+from __future__ import annotations
+
+import importlib
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from celery_patterns.config import Settings
+from celery_patterns.engine import check_source
+from celery_patterns.incremental import BufferChecker
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _rule_cases() -> list[str]:
+    cases = []
+    for number in range(1, 12):
+        module = importlib.import_module(f"test_rule_cel{number:03d}")
+        for case in [*module.INVALID, *module.VALID]:
+            source = case[0] if isinstance(case, tuple) else case
+            cases.append(textwrap.dedent(source).lstrip("\n"))
+    return cases
+
+
+CASES = _rule_cases() + [p.read_text() for p in sorted(EXAMPLES.rglob("*.py")) if p.stat().st_size]
+
+FRAGMENTS = [
+    "(", ")", "'", '"', "\n", "    ", ":", "#", "x", " ", "\\\n", "🎉",
+    "time.sleep(1)\n", "    time.sleep(1)\n", "await asyncio.sleep(1)\n", "async ",
+    "result.get()", "result.get(timeout=5)", ".status", ' == "FAILURE"', ' == "SUCCESS"', "result.ready()",
+    "waited += 1\n", "timeout", "raise Exception('Task failed')\n", "    return None\n",
+    "while result.status == 'PENDING':\n    time.sleep(1)\n", "import time\n", "from time import sleep\n",
+    "app.control.revoke(task_id)\n", "group(sigs).apply_async()\n", "_run_sync_task_with_polling(t)\n",
+    "def helper(result):\n    return result.get()\n\n", "class K:\n    def m(self, r):\n        return r.wait()\n",
+    "@app.task\n", "global timeout\n", "# noqa\n", "# noqa: CEL003\n",
+]
+
+STATEMENTS = [
+    "time.sleep(1)", "await asyncio.sleep(1)", "app.control.revoke(task_id)", "print(task_id)",
+    "result = AsyncResult(task_id)", "r = group(sigs).apply_async()", "value = result.get()",
+    "app.backend.store_result(task_id, {'children': [c.id for c in r.results]}, 'PENDING')",
+    "if result.status == 'FAILURE':\n    raise Exception('Task failed')", "return result.get(timeout=5)",
+    "return _run_sync_task_with_polling(sig, timeout=30)", "waited = 0.0", "timeout = 30",
+    "sys = None", "import sys", "from rag.tasks import ingest", "ingest.delay(1)", "app.conf.update(timezone='UTC')",
+    "url = 'file://' + path", "if sys.platform == 'win32':\n    pass", "global waited", "pass",
+]
+
+
+@st.composite
+def edited(draw, text: str) -> str:
+    """The text after one edit of the kind typing makes."""
+    kind = draw(st.sampled_from(["insert", "delete", "replace", "line", "statement", "statement", "rename"]))
+    start = draw(st.integers(0, len(text)))
+    if kind == "insert":
+        return text[:start] + draw(st.sampled_from(FRAGMENTS)) + text[start:]
+    end = draw(st.integers(start, min(len(text), start + 16)))
+    if kind == "delete":
+        return text[:start] + text[end:]
+    if kind == "replace":
+        return text[:start] + draw(st.sampled_from(FRAGMENTS)) + text[end:]
+    if kind == "rename":
+        old, new = draw(st.sampled_from([("result", "res"), ("def ", "async def "), ("timeout", "limit"),
+                                          ("time", "tm"), ("status", "state"), ("SUCCESS", "FAILURE")]))
+        return text.replace(old, new, 1)
+    lines = text.splitlines(keepends=True)
+    at = draw(st.integers(0, len(lines)))
+    if kind == "statement" and at < len(lines):  # a statement typed where another one starts
+        indent = lines[at][: len(lines[at]) - len(lines[at].lstrip(" \t"))]
+        lines.insert(at, indent + draw(st.sampled_from(STATEMENTS)) + "\n")
+        return "".join(lines)
+    if draw(st.booleans()) and at < len(lines):
+        del lines[at]
+    else:
+        lines.insert(at, draw(st.sampled_from(CASES)) if draw(st.booleans()) else draw(st.sampled_from(FRAGMENTS)))
+    return "".join(lines)
+
+
+def full(text: str, settings: Settings, path: str):
+    checked = check_source(text, path, settings, "server.module")
+    assert not checked.errors, checked.errors
+    return checked.report.findings
+
+
+def incremental(checker: BufferChecker, text: str, settings: Settings, path: str):
+    checked = check_source(text, path, settings, "server.module", checker)
+    assert not checked.errors, checked.errors
+    return checked.report.findings
+
+
+def same(a, b) -> bool:
+    return [(f, f.details) for f in a] == [(f, f.details) for f in b]
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.sampled_from(CASES), min_size=1, max_size=6), st.data())
+def test_every_version_has_the_findings_of_a_full_check(cases, data):
+    text = "\n\n".join(cases)
+    checker = BufferChecker()
+    project = Settings()
+    for _ in range(10):
+        assert incremental(checker, text, project, "server/module.py") == full(text, project, "server/module.py")
+        text = data.draw(edited(text))
+
+
+@pytest.mark.parametrize("case", CASES[::7])
+def test_typing_through_a_case_character_by_character(case):
+    """Every prefix of a case typed at the end of a module, as a user types it."""
+    head = "import time\nfrom celery.result import AsyncResult\n\n\ndef before(r):\n    return r.get()\n\n\n"
+    checker = BufferChecker()
+    project = Settings()
+    for end in range(0, len(case) + 1, 3):
+        text = head + case[:end]
+        assert incremental(checker, text, project, "m.py") == full(text, project, "m.py"), text
+
+
+FUNCTIONS = [f"async def handler_{i}(result):\n    time.sleep(1)\n    return result.get()\n\n\n" for i in range(40)]
+MODULE = "import time\n\n\n" + "".join(FUNCTIONS)
+
+
+def test_an_edit_inside_one_function_checks_only_that_function():
+    checker = BufferChecker()
+    project = Settings()
+    incremental(checker, MODULE, project, "m.py")
+    text = MODULE.replace("handler_7(result):\n    time.sleep(1)", "handler_7(result):\n    time.sleep(2)\n    x = 1")
+    assert incremental(checker, text, project, "m.py") == full(text, project, "m.py")
+    assert checker.reused_units == 39
+    # the functions below moved down a line: their findings moved with them
+    last_sleep = text.splitlines().index("async def handler_39(result):") + 1
+    assert [f.range.start.line for f in incremental(checker, text, project, "m.py")][-1] == last_sleep
+
+
+@pytest.mark.parametrize("change", [
+    lambda t: t.replace("import time\n", "import time as tm\ntime = tm\n"),  # module-level code
+    lambda t: t.replace("handler_7(result)", "handler_7(result, timeout=5)"),  # a signature
+    lambda t: t.replace("async def handler_7", "def handler_7"),
+    lambda t: t.replace("async def handler_7", "@decorated\nasync def handler_7"),
+    lambda t: t + "async def added(result):\n    return result.get()\n",  # a new function
+])
+def test_a_change_to_module_level_code_or_a_signature_checks_everything(change):
+    checker = BufferChecker()
+    project = Settings()
+    incremental(checker, MODULE, project, "m.py")
+    text = change(MODULE)
+    assert incremental(checker, text, project, "m.py") == full(text, project, "m.py")
+    assert checker.reused_units == 0
+
+
+def test_new_settings_check_everything():
+    checker = BufferChecker()
+    incremental(checker, MODULE, Settings(), "m.py")
+    ignoring = Settings(ignore=("CEL002",))
+    assert incremental(checker, MODULE, ignoring, "m.py") == full(MODULE, ignoring, "m.py")
+    assert checker.reused_units == 0
+    assert not [f for f in full(MODULE, ignoring, "m.py") if f.code == "CEL002"]
+
+
+def test_rules_that_follow_calls_into_other_functions_see_every_edit():
+    """CEL009 looks into the helpers a cancel function calls: it is not a local rule, so an
+    edit in the helper changes the cancel function's finding."""
+    helper_revokes = textwrap.dedent('''
+        from core.celery import app
+
+
+        def _drain(task_ids):
+            for task_id in task_ids:
+                app.control.revoke(task_id)
+
+
+        def cancel_ingest(task_ids):
+            _drain(task_ids)
+            return {"cancelled": [str(i) for i in task_ids]}
+    ''')
+    checker = BufferChecker()
+    project = Settings()
+    assert not [f for f in incremental(checker, helper_revokes, project, "m.py") if f.code == "CEL009"]
+    helper_does_not = helper_revokes.replace("app.control.revoke(task_id)", "print(task_id)")
+    found = incremental(checker, helper_does_not, project, "m.py")
+    assert found == full(helper_does_not, project, "m.py")
+    assert [f.code for f in found if f.code == "CEL009"] == ["CEL009"]
+
+
+# Rules whose findings depend on other functions' bodies, and so must not be local: for
+# each, an edit of one function that changes what the rule reports somewhere else.
+ACROSS_FUNCTIONS = {
+    # a module-level import is fixable only while every use of the task is a dispatch
+    "CEL001": ("from rag.tasks import ingest\n\n\ndef run(x):\n    ingest.delay(x)\n\n\n"
+               "def other(x):\n    return ingest.delay(x)\n",
+               "ingest.delay(x)\n", "ingest.s(x)\n"),
+    # a helper of this module that stores the group's children
+    "CEL005": ("from celery import group\nfrom core.celery import app\n\n\n"
+               "def remember(result):\n    app.backend.store_result('id', {'children': [c.id for c in result.results]}, 'PENDING')\n\n\n"
+               "def dispatch(sigs):\n    result = group(sigs).apply_async()\n    remember(result)\n    return result\n",
+               "    app.backend.store_result(", "    print("),
+    # settings applied inside a function still configure the app
+    "CEL006": ("from celery import Celery\n\napp = Celery('x')\n\n\n"
+               "def configure():\n    app.conf.update(task_serializer='json', accept_content=['json'], "
+               "result_serializer='json', timezone='UTC', enable_utc=True, task_routes={})\n",
+               "timezone='UTC', ", ""),
+    # a `setup_logging` receiver connected inside a function
+    "CEL008": ("from celery import Celery, signals\n\napp = Celery('x')\n\n\n"
+               "def quiet(**kwargs):\n    pass\n\n\ndef install():\n    signals.setup_logging.connect(quiet)\n",
+               "signals.setup_logging.connect(quiet)", "print(quiet)"),
+    # whether `import sys` may be added depends on every function's use of the name
+    "CEL007": ("def backend(path):\n    return 'file://' + path\n\n\ndef other():\n    return 1\n",
+               "    return 1\n", "    sys = 1\n    return sys\n"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(ACROSS_FUNCTIONS))
+def test_rules_that_read_other_functions_are_not_local(code):
+    from celery_patterns.rules import rule_by_code
+
+    before, old, new = ACROSS_FUNCTIONS[code]
+    after = before.replace(old, new, 1)
+    assert after != before
+    project = Settings()
+
+    def of_rule(found):
+        return [(f, f.fixable, f.no_fix_reason) for f in found if f.code == code]
+
+    assert of_rule(full(before, project, "m.py")) != of_rule(full(after, project, "m.py"))
+    checker = BufferChecker()
+    incremental(checker, before, project, "m.py")
+    assert of_rule(incremental(checker, after, project, "m.py")) == of_rule(full(after, project, "m.py"))
+    assert not rule_by_code(code).local
