@@ -136,7 +136,10 @@ def _finish(findings: list[Finding], index: LineIndex, settings: Settings) -> li
     seen = set()
     any_noqa = "noqa" in index.text.lower()  # most files have none: no line to look at then
     for finding in findings:
-        key = (finding.code, finding.range, finding.message)
+        # Keys of plain ints and strings: hashing and comparing the position dataclasses
+        # costs more than the rest of this loop on a file with hundreds of findings.
+        start, end = finding.range.start, finding.range.end
+        key = (start.line, start.column, end.line, end.column, finding.code, finding.message)
         if key in seen or (any_noqa and _suppressed(finding, index)):
             continue
         seen.add(key)
@@ -144,7 +147,7 @@ def _finish(findings: list[Finding], index: LineIndex, settings: Settings) -> li
         if severity is not finding.severity:
             finding = _with(finding, severity=severity)
         out.append(finding)
-    out.sort(key=lambda f: (f.range.start, f.code))
+    out.sort(key=lambda f: (f.range.start.line, f.range.start.column, f.code))
     return out
 
 
