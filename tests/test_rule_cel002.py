@@ -75,6 +75,15 @@ INVALID = [
             return 1
         time.sleep(helper())
     """, [6]),
+    # a parameter named `asyncio` changes nothing about the blocking call
+    ("""
+    import time as clock
+
+    async def poll(asyncio):
+        (clock
+            .sleep)(1)
+        return asyncio
+    """, [4]),
 ]
 
 VALID = [
@@ -262,3 +271,267 @@ def test_fix_keeps_time_import_still_used():
         CODE,
     )
     assert "from time import monotonic" in result and "await asyncio.sleep(1)" in result
+
+
+# --- the name the fix calls `sleep` on must be the asyncio module at the call -------------------
+def test_fix_parameter_named_asyncio_gets_an_aliased_import():
+    assert_fix(
+        """
+        import time
+
+        async def poll(asyncio):
+            time.sleep(1)
+            return asyncio
+        """,
+        """
+        import time
+        import asyncio as aio
+
+        async def poll(asyncio):
+            await aio.sleep(1)
+            return asyncio
+        """,
+        CODE,
+    )
+
+
+def test_fix_local_shadowing_the_imported_module():
+    assert_fix(
+        """
+        import asyncio
+        import time
+
+        async def poll(loop_factory):
+            asyncio = loop_factory()  # a helper object, not the module
+            time.sleep(1)
+            return asyncio
+        """,
+        """
+        import asyncio
+        import time
+        import asyncio as aio
+
+        async def poll(loop_factory):
+            asyncio = loop_factory()  # a helper object, not the module
+            await aio.sleep(1)
+            return asyncio
+        """,
+        CODE,
+    )
+
+
+def test_fix_shadowed_alias_falls_back_to_plain_import():
+    assert_fix(
+        """
+        import asyncio as aio
+        import time
+
+        async def poll(aio):
+            time.sleep(1)
+        """,
+        """
+        import asyncio as aio
+        import time
+        import asyncio
+
+        async def poll(aio):
+            await asyncio.sleep(1)
+        """,
+        CODE,
+    )
+
+
+def test_fix_class_attribute_named_asyncio_does_not_hide_the_module():
+    # a method does not see its class body's names: `asyncio` there is the module
+    assert_fix(
+        """
+        import asyncio
+        import time
+
+        class Poller:
+            asyncio = None
+
+            async def wait(self):
+                time.sleep(1)
+        """,
+        """
+        import asyncio
+        import time
+
+        class Poller:
+            asyncio = None
+
+            async def wait(self):
+                await asyncio.sleep(1)
+        """,
+        CODE,
+    )
+
+
+@pytest.mark.parametrize("source", [
+    # `global` lets the coroutine rebind the module-level name
+    """
+    import asyncio
+    import time
+
+    async def poll():
+        global asyncio
+        asyncio = None
+        time.sleep(1)
+    """,
+    # another function rebinds it through `global`
+    """
+    import asyncio
+    import time
+
+    def reset():
+        global asyncio
+        asyncio = None
+
+    async def poll():
+        time.sleep(1)
+    """,
+    # `nonlocal`: the enclosing function's variable
+    """
+    import asyncio
+    import time
+
+    def outer():
+        asyncio = 1
+        async def inner():
+            nonlocal asyncio
+            time.sleep(1)
+        return inner
+    """,
+    # a comprehension variable around the call
+    """
+    import asyncio
+    import time
+
+    async def poll(items):
+        return [time.sleep(i) for asyncio in items for i in asyncio]
+    """,
+    # bound to something else at module level
+    """
+    import time
+    asyncio = object()
+
+    async def poll():
+        time.sleep(1)
+    """,
+])
+def test_fix_avoids_a_hidden_or_rebound_asyncio(source):
+    result = fixed(source, CODE)
+    assert "import asyncio as aio" in result and "await aio.sleep(" in result
+    assert "await asyncio.sleep(" not in result
+
+
+def test_no_fix_when_every_asyncio_name_is_taken():
+    assert_no_fix(
+        """
+        import time
+
+        async def poll(asyncio, aio, asyncio_module):
+            time.sleep(1)
+        """,
+        CODE,
+    )
+
+
+# --- comments of the `from time import` the fix removes ----------------------------------------
+def test_fix_keeps_comment_of_removed_name_in_parenthesised_import():
+    assert_fix(
+        """
+        import asyncio
+        from time import (
+            sleep,  # blocking on purpose in sync code
+            # the clock
+            monotonic,
+        )
+
+        async def poll():
+            sleep(1)
+            return monotonic()
+        """,
+        """
+        import asyncio
+        from time import (
+            # blocking on purpose in sync code
+            # the clock
+            monotonic,
+        )
+
+        async def poll():
+            await asyncio.sleep(1)
+            return monotonic()
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_comment_of_removed_last_name_crlf():
+    before = ("import asyncio\r\nfrom time import (\r\n    monotonic,  # clock\r\n    sleep  # nap\r\n)\r\n\r\n"
+              "async def poll():\r\n    sleep(1)\r\n    return monotonic()\r\n")
+    after = ("import asyncio\r\nfrom time import (\r\n    monotonic,  # clock\r\n    # nap\r\n)\r\n\r\n"
+             "async def poll():\r\n    await asyncio.sleep(1)\r\n    return monotonic()\r\n")
+    assert fixed(before, CODE, raw=True) == after
+
+
+def test_fix_keeps_comment_of_a_removed_import_line():
+    assert_fix(
+        """
+        import asyncio
+        # waiting
+        from time import sleep as nap  # legacy name
+
+        async def poll():
+            nap(1)
+        """,
+        """
+        import asyncio
+        # waiting
+        # legacy name
+
+        async def poll():
+            await asyncio.sleep(1)
+        """,
+        CODE,
+    )
+
+
+def test_fix_removes_name_from_one_line_import_and_keeps_its_comment():
+    assert_fix(
+        """
+        import asyncio
+        from time import monotonic, sleep  # clocks
+
+        async def poll():
+            sleep(1)
+            return monotonic()
+        """,
+        """
+        import asyncio
+        from time import monotonic  # clocks
+
+        async def poll():
+            await asyncio.sleep(1)
+            return monotonic()
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_sleep_import_still_used_elsewhere():
+    result = fixed(
+        """
+        import asyncio
+        from time import sleep
+
+        __all__ = ["sleep"]
+
+        async def poll():
+            sleep(1)
+        """,
+        CODE,
+    )
+    assert "from time import sleep\n" in result and "await asyncio.sleep(1)" in result

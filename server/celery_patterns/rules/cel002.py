@@ -32,11 +32,16 @@ async def wait_for(result, poll_interval: float = 2.0):
 ```
 
 ## Fix safety
-Safe. The call becomes `await asyncio.sleep(...)` with the same arguments (an existing
-`import asyncio as aio` is reused, else `import asyncio` is added) and a `from time import
-sleep` left unused is removed. The coroutine waits as long as before; the only change is
-that other tasks may run meanwhile, which is the point. No fix is offered inside a
-generator expression, where `await` would turn it into an async generator.
+Safe. The call becomes `await asyncio.sleep(...)` with the same arguments, through a name
+that refers to the `asyncio` module at the call: an existing module-level `import asyncio
+[as aio]` that no parameter, local, comprehension variable or `global`/`nonlocal` statement
+hides or rebinds there; else `import asyncio` is added, or `import asyncio as aio` (then
+`as asyncio_module`) when `asyncio` means something else at the call. A module-level
+`from time import sleep` left unused is removed; a comment on its line or inside its
+parentheses (`sleep,  # why`) is kept, on a line of its own where the name was. The
+coroutine waits as long as before; the only change is that other tasks may run
+meanwhile, which is the point. No fix is offered inside a generator expression, where
+`await` would turn it into an async generator, nor when all three names are taken.
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ from ..lazy import cst
 
 from ..ftypes import FixSafety, Severity
 from ..rule import Rule
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# Names tried, in order, for a new `import asyncio [as name]` when no existing one can be used.
+_ASYNCIO_NAMES = ("asyncio", "aio", "asyncio_module")
 
 
 class BlockingSleepInAsync(Rule):
@@ -66,26 +75,36 @@ class BlockingSleepInAsync(Rule):
                 continue
             if facts.resolve(call.func) != "time.sleep":
                 continue
-            in_generator = any(
-                isinstance(a, ast.GeneratorExp) for a in _ancestors_within(facts, call, scope.node)
-            )
+            between = list(_ancestors_within(facts, call, scope.node))
+            if any(isinstance(a, ast.GeneratorExp) for a in between):
+                reason = "an `await` here would turn the generator expression into an async generator"
+            else:
+                reason = _asyncio_plan(facts, scope, _comprehension_targets(between))[1]
             yield self.finding(
                 facts, call,
                 f"`time.sleep()` blocks the event loop in `async def {scope.name}`; use `await asyncio.sleep()`",
-                no_fix_reason="an `await` here would turn the generator expression into an async generator"
-                if in_generator else None,
+                no_fix_reason=reason,
             )
 
     def fix(self, ctx, finding):
-        from ..fixing import add_imports, remove_unused_imports
+        from ..fixing import add_imports
 
+        facts = ctx.facts
+        node = next((c for c in facts.nodes(ast.Call) if facts.range(c) == finding.range), None)
         call = ctx.node_at(finding.range, cst.Call)
-        if call is None:
+        if node is None or call is None:
+            return None
+        # Planned again on the whole module: another function may rebind a module-level
+        # name through `global` (the check only looks at this function and module code).
+        scope = facts.scope_of(node)
+        hidden = _comprehension_targets(_ancestors_within(facts, node, scope.node))
+        plan, _ = _asyncio_plan(facts, scope, hidden, _rebound_through_global(facts))
+        name = plan.get("asyncio")
+        if not name:
             return None
         parents = ctx.parent_map()
         parent = parents.get(call)
-        alias = ctx.module_alias("asyncio") or "asyncio"
-        new_call = call.with_changes(func=cst.Attribute(cst.Name(alias), cst.Name("sleep")))
+        new_call = call.with_changes(func=cst.Attribute(cst.Name(name), cst.Name("sleep")))
         if isinstance(parent, cst.Await):  # `await time.sleep(1)`: only the callee was wrong
             replacement = new_call
         else:
@@ -98,12 +117,11 @@ class BlockingSleepInAsync(Rule):
             if needs_parens and not call.lpar:
                 replacement = replacement.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         module = ctx.replace({call: replacement})
-        if alias == "asyncio" and ctx.module_alias("asyncio") is None:
-            module = add_imports(module, [("asyncio", None, None)])
-        if isinstance(call.func, cst.Name):
-            imported_as = call.func.value
-            asname = imported_as if imported_as != "sleep" else None
-            module = remove_unused_imports(module, [("time", "sleep", asname)])
+        if plan["add_import"]:
+            module = add_imports(module, [("asyncio", None, None if name == "asyncio" else name)])
+        unused = _sleep_import_left_unused(facts, node)
+        if unused is not None:
+            module = _remove_from_import(module, unused)
         return module.code
 
 
@@ -112,3 +130,197 @@ def _ancestors_within(facts, node, stop):
         if ancestor is stop:
             return
         yield ancestor
+
+
+# --- which name reaches the asyncio module at the call --------------------------------------
+def _comprehension_targets(ancestors) -> set[str]:
+    """Names bound by the comprehensions around the call: they hide the module's names there."""
+    names: set[str] = set()
+    for node in ancestors:
+        if isinstance(node, _COMPREHENSIONS):
+            for generator in node.generators:
+                names.update(n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name))
+    return names
+
+
+def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozenset()):
+    """How the fix names the asyncio module at the call: an existing module-level import
+    that reaches it, else a new `import asyncio [as name]` under a name free there.
+    `avoid`: names not to use at all."""
+    module = facts.module_scope
+    for name, bindings in sorted(module.bindings.items()):
+        if name in avoid:
+            continue
+        if (len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "asyncio"
+                and facts.parent(bindings[0].node) is facts.tree and _reaches_module(facts, name, scope, hidden)):
+            return {"asyncio": name, "add_import": False}, None
+    for name in _ASYNCIO_NAMES:
+        if name in avoid or name in module.bindings or name in hidden or facts.lookup(name, scope) is not None \
+                or _declared_in_chain(name, scope):
+            continue
+        if name != "asyncio" and facts.star_imports:
+            continue  # a star import may bind it
+        return {"asyncio": name, "add_import": True}, None
+    return {}, "no name for the `asyncio` module is free here (`asyncio`, `aio` and `asyncio_module` are taken)"
+
+
+def _reaches_module(facts, name: str, scope, hidden: set[str]) -> bool:
+    """`name` read at the call is the module-level binding (not a local, parameter,
+    comprehension variable or a name a `global` statement lets the function rebind)."""
+    if name in hidden:
+        return False
+    found = facts.lookup(name, scope)
+    if found is None or found[0] is not facts.module_scope:
+        return False
+    return not _declared_in_chain(name, scope)
+
+
+def _declared_in_chain(name: str, scope) -> bool:
+    """A `global`/`nonlocal` statement for `name` in the scopes the call sits in."""
+    current = scope
+    while current is not None and current.kind != "module":
+        if name in current.global_names or name in current.nonlocal_names:
+            return True
+        current = current.parent
+    return False
+
+
+def _rebound_through_global(facts) -> frozenset[str]:
+    """Module-level names some function assigns (`global name; name = ...`)."""
+    return frozenset(n for s in facts.scopes for n in s.global_names if n in s.bindings)
+
+
+# --- the `from time import sleep` the fix leaves unused -----------------------------------
+def _sleep_import_left_unused(facts, call):
+    """The local name of a module-level `from time import sleep [as name]` whose only use is
+    the fixed call, else None."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    name = call.func.id
+    bindings = facts.module_scope.bindings.get(name, [])
+    if not (len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "time.sleep"
+            and facts.parent(bindings[0].node) is facts.tree):
+        return None
+    if any(name in s.global_names for s in facts.scopes):
+        return None
+    for node in facts.nodes(ast.Name):
+        if node.id != name or node is call.func:
+            continue
+        found = facts.lookup(name, facts.scope_of(node))
+        if found is not None and found[0] is facts.module_scope:
+            return None  # still used (or rebound, deleted) elsewhere
+    for const in facts.nodes(ast.Constant):
+        if const.value == name:  # `__all__ = ["sleep"]` and other spellings of the name
+            return None
+    return name
+
+
+def _remove_from_import(module, name: str):
+    """`module` without the `sleep [as name]` of its top-level `from time import ...`,
+    keeping every comment of the removed text on its own line in its place."""
+    body = list(module.body)
+    for index, line in enumerate(body):
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for small in line.body:
+            if not _imports_sleep_as(small, name):
+                continue
+            aliases = list(small.names)
+            position = next(i for i, a in enumerate(aliases) if _alias_binds(a, name))
+            if len(aliases) > 1:
+                new_small = _without_alias(small, position)
+                if new_small is None:
+                    return module
+                new_line = line.with_changes(body=[new_small if s is small else s for s in line.body])
+                body[index] = new_line
+                return module.with_changes(body=body)
+            if len(line.body) > 1:
+                if _comments(small):
+                    return module  # `from time import (sleep  # c\n); x = 1`: leave it be
+                rest = [s for s in line.body if s is not small]
+                rest[-1] = rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                body[index] = line.with_changes(body=rest)
+                return module.with_changes(body=body)
+            kept = [*line.leading_lines, *_comment_lines(small, line.trailing_whitespace)]
+            del body[index]
+            if index < len(body):
+                body[index] = body[index].with_changes(leading_lines=[*kept, *body[index].leading_lines])
+                return module.with_changes(body=body)
+            return module.with_changes(body=body, footer=[*kept, *module.footer])
+    return module
+
+
+def _imports_sleep_as(small, name: str) -> bool:
+    return (isinstance(small, cst.ImportFrom) and not small.relative and isinstance(small.module, cst.Name)
+            and small.module.value == "time" and not isinstance(small.names, cst.ImportStar)
+            and any(_alias_binds(a, name) for a in small.names))
+
+
+def _alias_binds(alias, name: str) -> bool:
+    if not (isinstance(alias.name, cst.Name) and alias.name.value == "sleep"):
+        return False
+    bound = alias.asname.name.value if alias.asname is not None else "sleep"
+    return bound == name
+
+
+def _comments(node) -> list:
+    found = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Comment(self, comment):
+            found.append(comment)
+
+    node.visit(Collect())
+    return found
+
+
+def _comment_lines(node, trailing=None) -> list:
+    """Every comment in `node` (and on its line) as an own-line comment."""
+    comments = _comments(node) + ([trailing.comment] if trailing is not None and trailing.comment else [])
+    return [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=c) for c in comments]
+
+
+def _without_alias(imp, position: int):
+    """`from time import a, sleep, b` without the alias at `position`; the comments that
+    followed it (after its comma, or before `)` when it is last) kept on lines of their own."""
+    aliases = list(imp.names)
+    removed = aliases.pop(position)
+    if _comments(removed.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
+        return None  # a comment inside `sleep as nap` itself: rare, leave the import be
+    if imp.lpar is None:  # one line, no comments: only the commas need care
+        if position == len(aliases):
+            aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return imp.with_changes(names=aliases)
+    last = position == len(aliases)
+    after = removed.comma.whitespace_after if isinstance(removed.comma, cst.Comma) else imp.rpar.whitespace_before
+    changes = {}
+    if last and not isinstance(removed.comma, cst.Comma):
+        changes["rpar"] = imp.rpar.with_changes(whitespace_before=cst.SimpleWhitespace(""))
+    if position == 0:
+        changes["lpar"] = imp.lpar.with_changes(whitespace_after=_merge_whitespace(imp.lpar.whitespace_after, after))
+        return imp.with_changes(names=aliases, **changes)
+    previous = aliases[position - 1]
+    before = previous.comma.whitespace_after
+    if last and not any(isinstance(w, cst.ParenthesizedWhitespace) for w in (before, after)) \
+            and not isinstance(imp.rpar.whitespace_before, cst.ParenthesizedWhitespace):
+        # `(monotonic, sleep)` -> `(monotonic)`
+        aliases[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return imp.with_changes(names=aliases)
+    aliases[position - 1] = previous.with_changes(
+        comma=previous.comma.with_changes(whitespace_after=_merge_whitespace(before, after)))
+    return imp.with_changes(names=aliases, **changes)
+
+
+def _merge_whitespace(before, after):
+    """The whitespace that replaces `before` + removed alias + `after`: the line breaks and
+    comments of both, the comment that followed the alias on a line of its own."""
+    if not isinstance(after, cst.ParenthesizedWhitespace):
+        return before
+    if not isinstance(before, cst.ParenthesizedWhitespace):
+        return after  # the alias followed `(` or another alias on its line: its comment stays there
+    moved = []
+    if after.first_line.comment is not None:
+        moved.append(cst.EmptyLine(indent=before.indent, whitespace=before.last_line,
+                                   comment=after.first_line.comment, newline=after.first_line.newline))
+    return before.with_changes(empty_lines=[*before.empty_lines, *moved, *after.empty_lines],
+                               indent=after.indent, last_line=after.last_line)
