@@ -141,6 +141,42 @@ INVALID = [
         task_serializer="json",
     )
     """, [3]),
+    # logging the app does not configure it
+    ("""
+    import logging
+    from celery import Celery
+
+    app = Celery("server", broker="filesystem://")
+    logging.getLogger(__name__).info("created %r", app)
+    """, [4]),
+    # nor do print, repr, str.format, f-strings, isinstance, a logger bound to a name
+    ("""
+    import logging
+    import celery as c
+
+    log = logging.getLogger("celery.app")
+    app = c.Celery("x")
+    print(app, repr(app), "{}".format(app), f"{app!r}", isinstance(app, c.Celery))
+    log.debug("conf: %s", app.conf)  # the conf too
+    """, [5]),
+    # structlog, keyword arguments, an alias of Celery
+    ("""
+    import structlog
+    from celery import Celery as C
+
+    app = C("x")
+    structlog.get_logger().bind(component="celery").info("app ready", app=app)
+    """, [4]),
+    # an app kept in an attribute, logged by the instance's logger
+    ("""
+    from celery import Celery
+
+    class Service:
+        def __init__(self, logger):
+            self.logger = logger
+            self.app = Celery("svc")
+            self.logger.warning("made %s", self.app)
+    """, [6]),
     # configured in a function through the module-level name
     ("""
     from celery import Celery
@@ -247,6 +283,50 @@ VALID = [
 
     app = Celery("x")
     configure_celery(app)
+    """,
+    # handed to an unknown registry method or by keyword: may be configured there
+    """
+    from celery import Celery
+    from .plugins import registry, setup
+
+    app = Celery("x")
+    registry.register(app)
+    """,
+    """
+    from celery import Celery
+    from .plugins import setup
+
+    app = Celery("x")
+    setup(celery_app=app)
+    """,
+    # its conf handed to an unknown function
+    """
+    from celery import Celery
+    from .settings import apply_settings
+
+    app = Celery("x")
+    apply_settings(app.conf)
+    """,
+    # an app kept in an attribute, handed to a configurator
+    """
+    from celery import Celery
+    from .config import configure_celery
+
+    class Service:
+        def __init__(self):
+            self.app = Celery("svc")
+            configure_celery(self.app)
+    """,
+    # a local function whose parameter cannot be matched (`*apps`)
+    f"""
+    from celery import Celery
+
+    def configure(*apps):
+        for target in apps:
+            target.conf.update({FULL.replace(chr(10), " ")})
+
+    app = Celery("x")
+    configure(app)
     """,
     # handed to a local function that configures it
     f"""

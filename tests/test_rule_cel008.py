@@ -93,9 +93,98 @@ INVALID = [
 
     app: Celery = Celery("x")
     """, [3]),
+    # worker_hijack_root_logger set, but to True
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+    app.conf.worker_hijack_root_logger = True
+    """, [3]),
+    # only the second app keeps the root logger: the first is reported
+    ("""
+    import celery as c
+
+    worker = c.Celery("worker")
+    client = c.Celery("client", worker_hijack_root_logger=False)
+    """, [3]),
+    # the setting on something that is not the app's conf
+    ("""
+    from celery import Celery
+    from .settings import settings
+
+    app = Celery("x")
+    settings.worker_hijack_root_logger = False
+    """, [4]),
+    # a look-alike key
+    ("""
+    from celery import Celery
+
+    app = Celery("x")
+    app.conf.update({"worker_hijack_root_logger_level": False})
+    """, [3]),
 ]
 
 VALID = [
+    # worker_hijack_root_logger=False keeps Celery off the root logger: keyword, alias
+    """
+    from celery import Celery as C
+
+    app = C("server", worker_hijack_root_logger=False)
+    """,
+    # conf.update keywords, multi-line with a comment
+    """
+    import celery
+
+    app = celery.Celery("server")
+    app.conf.update(
+        worker_hijack_root_logger=False,  # structlog owns the root logger
+        worker_log_format="%(message)s",
+    )
+    """,
+    # conf.update dict, inside a factory
+    """
+    from celery import Celery
+
+    def make_app():
+        app = Celery("server")
+        app.conf.update({"worker_hijack_root_logger": False})
+        return app
+    """,
+    # attribute assignment through a conf alias, value from a module constant
+    """
+    from celery import Celery
+
+    HIJACK = False
+    app = Celery("server")
+    conf = app.conf
+    conf.worker_hijack_root_logger = HIJACK
+    """,
+    # the old name
+    """
+    from celery import Celery
+
+    app = Celery("server")
+    app.conf.CELERYD_HIJACK_ROOT_LOGGER = False
+    """,
+    # a namespaced name, and a local config class
+    """
+    from celery import Celery
+
+    class Config:
+        CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+    app = Celery("server", namespace="CELERY")
+    app.config_from_object(Config)
+    """,
+    # the app kept in an attribute
+    """
+    from celery import Celery
+
+    class Service:
+        def __init__(self):
+            self.app = Celery("server")
+            self.app.conf.worker_hijack_root_logger = 0
+    """,
     # the checklist's recommendation
     """
     from celery import Celery, signals
@@ -411,3 +500,54 @@ def test_star_import_counts():
         """,
         CODE,
     ) == []
+
+
+def test_hijack_setting_from_an_unknown_value_has_no_fix():
+    source = """
+        import os
+        from celery import Celery
+
+        app = Celery("x")
+        app.conf.update(worker_hijack_root_logger=os.environ.get("HIJACK", "1") == "1")
+        """
+    assert_no_fix(source, CODE)
+    [finding] = findings(source, CODE)
+    assert "worker_hijack_root_logger" in finding.no_fix_reason
+
+
+def test_hijack_string_value_is_not_trusted():
+    # Celery tests the value's truth: the string "False" is true
+    assert_no_fix(
+        """
+        from celery import Celery
+
+        app = Celery("x", worker_hijack_root_logger="False")
+        """,
+        CODE,
+    )
+
+
+def test_fix_on_the_app_that_hijacks():
+    assert_fix(
+        """
+        from celery import Celery
+
+        client = Celery("client")
+        client.conf.worker_hijack_root_logger = False
+        worker = Celery("worker")
+        """,
+        """
+        from celery import Celery
+        from celery import signals
+
+        client = Celery("client")
+        client.conf.worker_hijack_root_logger = False
+        worker = Celery("worker")
+
+
+        @signals.setup_logging.connect
+        def setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+        """,
+        CODE,
+    )

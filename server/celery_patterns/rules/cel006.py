@@ -18,9 +18,17 @@ The finding is on the app's first `conf.update(...)` call, else on `Celery(...)`
 is reported when settings come from somewhere the module cannot see:
 `config_from_object(...)`/`config_from_envvar(...)`/`Celery(config_source=...)` of anything
 but a local class or dict, `conf.update(...)` of a value that is not a literal dict, or the
-app (or its `conf`) handed to a function defined elsewhere. Apps that are not bound to a
-name or attribute (`return Celery(...)`) are not checked: their configuration happens
-where the caller keeps them.
+app (or its `conf`) handed to a call that may configure it: a function defined
+elsewhere, a method of another object, a local function whose parameter cannot be
+matched. Calls that cannot configure it do not hide anything: logging
+(`logger.info("%r", app)`, `logging.getLogger(__name__).debug(...)`, structlog),
+`print`, `repr`, `str`, `format`, `"...".format(...)`, `isinstance`, f-strings, and
+Celery's own API. Apps that are not bound to a name or attribute (`return Celery(...)`)
+are not checked: their configuration happens where the caller keeps them.
+
+As the specification says ("lacks any of"), only the presence of each key is checked:
+keys set anywhere in the module count, whichever `if`/`else` branch sets them, and their
+values are not judged (`task_serializer="pickle"` counts as a serializer setting).
 
 ## Why is this bad?
 Without explicit serializers a worker accepts whatever its Celery version defaults to
@@ -78,24 +86,22 @@ and where: review before applying.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from ..ftypes import FixSafety, Severity
 from ..rule import Rule
 from ._app_config import (
+    CELERY_PARAMETERS,
+    AppConfig,
     alone_on_lines,
     apply_insertions,
-    binding_scope,
     celery_apps,
     first_string_literal,
+    gather_config,
     indent_unit,
     indentation,
     insert_after_line,
     line_start,
-    local_function,
-    name_references,
     offset_of,
-    parameter_for,
     position_key,
     quote_of,
     starts_line,
@@ -111,25 +117,7 @@ OLD_NAMES = {
     "enable_utc": ("CELERY_ENABLE_UTC", "ENABLE_UTC"),
     "task_routes": ("CELERY_ROUTES", "CELERY_TASK_ROUTES"),
 }
-# Explicit parameters of `Celery.__init__`: not settings (the rest of **kwargs are).
-CELERY_PARAMETERS = frozenset({
-    "main", "loader", "backend", "amqp", "events", "log", "control", "set_as_current", "tasks",
-    "broker", "include", "changes", "config_source", "fixups", "task_cls", "autofinalize",
-    "namespace", "strict_typing",
-})
 ROUTES = (("rag.*", "rag"), ("core.celery.tasks.*", "server"))
-
-
-@dataclass
-class _Config:
-    keys: set[str] = field(default_factory=set)
-    unknown: str | None = None  # why the module cannot see the whole configuration
-    updates: list[ast.Call] = field(default_factory=list)
-    namespace: str | None = None
-
-    def hide(self, reason: str) -> None:
-        if self.unknown is None:
-            self.unknown = reason
 
 
 class IncompleteAppConfig(Rule):
@@ -145,7 +133,7 @@ class IncompleteAppConfig(Rule):
         for app in celery_apps(facts):
             if not app.targets:
                 continue
-            config = _gather(facts, app)
+            config = gather_config(facts, app)
             if config.unknown is not None:
                 continue
             missing = [key for key in REQUIRED if not _present(key, config)]
@@ -180,271 +168,14 @@ class IncompleteAppConfig(Rule):
         return _fix_new(facts, call, statement, finding.detail("receiver"), keys, names, newline, default_indent)
 
 
-# --- gathering --------------------------------------------------------------------------
-def _gather(facts, app) -> _Config:
-    config = _Config()
-    for keyword in app.call.keywords:
-        if keyword.arg is None:
-            _add_keys(config, _dict_keys(facts, keyword.value), "`Celery(**...)` of settings the module cannot see")
-        elif keyword.arg == "changes":
-            _add_keys(config, _dict_keys(facts, keyword.value), "`Celery(changes=...)` the module cannot see")
-        elif keyword.arg == "config_source":
-            _add_keys(config, _object_keys(facts, keyword.value), "`Celery(config_source=...)`")
-        elif keyword.arg == "namespace":
-            value = facts.literal_string(keyword.value)
-            if value is None:
-                config.hide("a namespace the module cannot see")
-            config.namespace = value
-        elif keyword.arg not in CELERY_PARAMETERS:
-            config.keys.add(keyword.arg)
-    for ref in _app_references(facts, app, config):
-        _app_use(facts, ref, config)
-    return config
-
-
-def _app_references(facts, app, config: _Config) -> list[ast.expr]:
-    """Expressions that refer to the app: its names (and simple aliases), or the
-    attribute it is stored in (compared by text), and the parameters of local
-    functions it is passed to."""
-    refs: list[ast.expr] = []
-    pending: list[tuple[str, object]] = []
-    for target in app.targets:
-        if isinstance(target, ast.Name):
-            pending.append((target.id, binding_scope(facts, target)))
-        else:
-            text = facts.text(target)
-            refs.extend(
-                n for n in facts.nodes(ast.Attribute)
-                if isinstance(n.ctx, ast.Load) and n is not target and facts.text(n) == text
-            )
-    seen = set()
-    while pending:
-        name, scope = pending.pop()
-        if (name, id(scope)) in seen:
-            continue
-        seen.add((name, id(scope)))
-        for ref in name_references(facts, name, scope):
-            refs.append(ref)
-            parent = facts.parent(ref)
-            if isinstance(parent, ast.Assign) and parent.value is ref and len(parent.targets) == 1 \
-                    and isinstance(parent.targets[0], ast.Name):
-                alias = parent.targets[0]
-                pending.append((alias.id, binding_scope(facts, alias)))
-            elif isinstance(parent, ast.Return) and isinstance(facts.scope_of(ref).node, ast.FunctionDef):
-                # a factory: follow `x = make_app()` in this module
-                pending.extend(_factory_results(facts, facts.scope_of(ref).node))
-            elif isinstance(parent, ast.Call) and ref is not parent.func:
-                function = local_function(facts, parent.func)
-                if function is not None:
-                    param = parameter_for(function, parent, ref)
-                    if param is not None:
-                        pending.append((param, facts.own_scope(function)))
-                    continue
-                if not _harmless_callee(facts, parent.func):
-                    config.hide(f"the app is passed to `{facts.text(parent.func)}`, which may configure it")
-            elif isinstance(parent, ast.keyword):
-                call = facts.parent(parent)
-                if isinstance(call, ast.Call):
-                    function = local_function(facts, call.func)
-                    if function is not None:
-                        param = parameter_for(function, call, ref)
-                        if param is not None:
-                            pending.append((param, facts.own_scope(function)))
-                        continue
-                    if not _harmless_callee(facts, call.func):
-                        config.hide(f"the app is passed to `{facts.text(call.func)}`, which may configure it")
-    return refs
-
-
-def _factory_results(facts, function) -> list[tuple[str, object]]:
-    found = []
-    for call in facts.nodes(ast.Call):
-        if local_function(facts, call.func) is function:
-            parent = facts.parent(call)
-            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-                found.append((parent.targets[0].id, binding_scope(facts, parent.targets[0])))
-    return found
-
-
-def _harmless_callee(facts, func) -> bool:
-    """Callees that take an app without configuring it: Celery's own API, builtins."""
-    qualname = facts.resolve(func)
-    return qualname is not None and qualname.startswith(("celery.", "builtins."))
-
-
-def _app_use(facts, ref, config: _Config) -> None:
-    parent = facts.parent(ref)
-    if not isinstance(parent, ast.Attribute) or parent.value is not ref:
-        return
-    attr = parent.attr
-    grand = facts.parent(parent)
-    called = isinstance(grand, ast.Call) and grand.func is parent
-    if attr == "conf":
-        if isinstance(parent.ctx, ast.Load):
-            _conf_uses(facts, parent, config)
-        else:
-            config.hide("`app.conf` is replaced")
-    elif attr == "config_from_object" and called:
-        source = grand.args[0] if grand.args else next((k.value for k in grand.keywords if k.arg == "obj"), None)
-        _add_keys(config, _object_keys(facts, source), "`config_from_object(...)` loads settings the module cannot see")
-    elif attr in ("config_from_envvar", "config_from_cmdline"):
-        config.hide(f"`{attr}(...)` loads settings the module cannot see")
-    elif attr == "add_defaults" and called:
-        _add_keys(config, _dict_keys(facts, grand.args[0]) if grand.args else None,
-                  "`add_defaults(...)` of settings the module cannot see")
-
-
-def _conf_uses(facts, conf: ast.expr, config: _Config, depth: int = 0) -> None:
-    """One reference to the app's `conf`: what it sets."""
-    parent = facts.parent(conf)
-    if isinstance(parent, ast.Assign) and parent.value is conf and len(parent.targets) == 1 \
-            and isinstance(parent.targets[0], ast.Name) and depth < 3:
-        alias = parent.targets[0]  # `conf = app.conf`
-        for ref in name_references(facts, alias.id, binding_scope(facts, alias)):
-            _conf_uses(facts, ref, config, depth + 1)
-        return
-    if isinstance(parent, ast.Attribute) and parent.value is conf:
-        grand = facts.parent(parent)
-        called = isinstance(grand, ast.Call) and grand.func is parent
-        if not isinstance(parent.ctx, ast.Load):
-            config.keys.add(parent.attr)  # `app.conf.key = value`
-        elif called and parent.attr in ("update", "add_defaults"):
-            if parent.attr == "update":
-                config.updates.append(grand)
-            for arg in grand.args:
-                _add_keys(config, _dict_keys(facts, arg), f"`conf.{parent.attr}(...)` of a value the module cannot see")
-            for keyword in grand.keywords:
-                if keyword.arg is None:
-                    _add_keys(config, _dict_keys(facts, keyword.value), "`conf.update(**...)` the module cannot see")
-                else:
-                    config.keys.add(keyword.arg)
-        elif called and parent.attr == "setdefault":
-            key = facts.literal_string(grand.args[0]) if grand.args else None
-            _add_keys(config, {key} if key else None, "`conf.setdefault(...)` of a key the module cannot see")
-        return
-    if isinstance(parent, ast.Subscript) and parent.value is conf:
-        if not isinstance(parent.ctx, ast.Load):
-            key = facts.literal_string(parent.slice)
-            _add_keys(config, {key} if key else None, "`conf[...] = ...` of a key the module cannot see")
-        return
-    if isinstance(parent, ast.Call) and conf in parent.args:
-        if facts.resolve(parent.func) == "builtins.setattr" and len(parent.args) >= 2 and parent.args[0] is conf:
-            key = facts.literal_string(parent.args[1])
-            _add_keys(config, {key} if key else None, "`setattr(conf, ...)` of a key the module cannot see")
-        elif not _harmless_callee(facts, parent.func):
-            config.hide(f"`conf` is passed to `{facts.text(parent.func)}`, which may configure it")
-
-
-def _add_keys(config: _Config, keys: set[str] | None, reason: str) -> None:
-    if keys is None:
-        config.hide(reason)
-    else:
-        config.keys |= keys
-
-
-def _dict_keys(facts, expr, depth: int = 0) -> set[str] | None:
-    """The keys of a dict the module can see (literal, `dict(...)`, a name bound to one,
-    `a | b`), or None."""
-    if depth > 4 or expr is None:
-        return None
-    if isinstance(expr, ast.Dict):
-        keys: set[str] = set()
-        for key, value in zip(expr.keys, expr.values):
-            if key is None:
-                sub = _dict_keys(facts, value, depth + 1)
-                if sub is None:
-                    return None
-                keys |= sub
-            else:
-                text = facts.literal_string(key)
-                if text is None:
-                    return None
-                keys.add(text)
-        return keys
-    if isinstance(expr, ast.Call) and facts.resolve(expr.func) == "builtins.dict":
-        keys = set()
-        for arg in expr.args:
-            sub = _dict_keys(facts, arg, depth + 1)
-            if sub is None:
-                return None
-            keys |= sub
-        for keyword in expr.keywords:
-            if keyword.arg is None:
-                sub = _dict_keys(facts, keyword.value, depth + 1)
-                if sub is None:
-                    return None
-                keys |= sub
-            else:
-                keys.add(keyword.arg)
-        return keys
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
-        left = _dict_keys(facts, expr.left, depth + 1)
-        right = _dict_keys(facts, expr.right, depth + 1)
-        return None if left is None or right is None else left | right
-    if isinstance(expr, ast.Name):
-        hit = facts.lookup(expr.id, facts.scope_of(expr))
-        if hit is None:
-            return None
-        scope, bindings = hit
-        keys = set()
-        for binding in bindings:
-            if binding.kind != "assign" or binding.value is None:
-                return None
-            sub = _dict_keys(facts, binding.value, depth + 1)
-            if sub is None:
-                return None
-            keys |= sub
-        # `SETTINGS["timezone"] = "UTC"` adds a key; `SETTINGS.update(...)` hides them.
-        for ref in name_references(facts, expr.id, scope):
-            parent = facts.parent(ref)
-            if isinstance(parent, ast.Subscript) and parent.value is ref and not isinstance(parent.ctx, ast.Load):
-                key = facts.literal_string(parent.slice)
-                if key is None:
-                    return None
-                keys.add(key)
-            elif isinstance(parent, ast.AugAssign) or (
-                    isinstance(parent, ast.Attribute) and parent.value is ref
-                    and parent.attr in ("update", "setdefault", "__ior__")):
-                return None
-        return keys
-    return None
-
-
-def _object_keys(facts, expr) -> set[str] | None:
-    """Settings of a `config_from_object` source: a local class or dict, this module."""
-    if expr is None:
-        return None
-    keys = _dict_keys(facts, expr)
-    if keys is not None:
-        return keys
-    if isinstance(expr, ast.Name):
-        hit = facts.lookup(expr.id, facts.scope_of(expr))
-        if hit is not None and len(hit[1]) == 1 and hit[1][0].kind == "class":
-            cls = hit[1][0].node
-            names = set()
-            for statement in cls.body:
-                if isinstance(statement, ast.Assign):
-                    names |= {t.id for t in statement.targets if isinstance(t, ast.Name)}
-                elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-                    names.add(statement.target.id)
-            # A base class may hold more settings: only a plain class is fully visible.
-            return names if not cls.bases else None
-    if facts.resolve(expr) == "builtins.__name__" or (
-        facts.module_name and facts.literal_string(expr) == facts.module_name
-    ):
-        return {name for name, bindings in facts.module_scope.bindings.items()
-                if any(b.kind == "assign" for b in bindings)}
-    return None
-
-
-def _present(key: str, config: _Config) -> bool:
+def _present(key: str, config: AppConfig) -> bool:
     names = {key, *OLD_NAMES[key]}
     if config.namespace:
         names.add(f"{config.namespace}_{key}".upper())
     return bool(names & config.keys)
 
 
-def _style(config: _Config) -> str:
+def _style(config: AppConfig) -> str:
     """'new' (lower-case names), 'old' (CELERY_...), or 'ns:<NAMESPACE>'."""
     settings = {k for k in config.keys if k not in CELERY_PARAMETERS}
     if settings and all(k.isupper() for k in settings):

@@ -8,7 +8,15 @@ anywhere: neither as a decorator (`@signals.setup_logging.connect`,
 nor by a call (`setup_logging.connect(handler)`, `signals.setup_logging.connect(receiver=fn)`),
 even inside a function. `after_setup_logger` / `after_setup_task_logger` receivers do not
 count: they run *after* Celery has replaced the root logger's handlers, so they cannot
-prevent the override. Reported once per module.
+prevent the override. Reported once per module, on the first app that takes over the root
+logger.
+
+An app configured with `worker_hijack_root_logger=False` (as a `Celery(...)` keyword, in
+`app.conf.update(...)` as a dict or keywords, by `app.conf.worker_hijack_root_logger = False`,
+in a local `config_from_object` class, under the old name `CELERYD_HIJACK_ROOT_LOGGER` or
+a `namespace=` prefixed one) already keeps Celery off the root logger: it is not flagged.
+When the setting is given a value the module cannot see (`os.environ.get(...)`, a
+non-empty string), the app is flagged without a fix.
 
 ## Why is this bad?
 When no receiver is connected to `setup_logging`, a Celery worker configures logging
@@ -58,6 +66,7 @@ from ._app_config import (
     apply_insertions,
     blank_lines_after,
     celery_apps,
+    gather_config,
     import_insertion,
     insert_after_line,
     module_name_free,
@@ -67,6 +76,8 @@ from ._app_config import (
 )
 
 SIGNAL = "celery.signals.setup_logging"
+# The setting, its pre-4.0 name; a namespaced one (`CELERY_WORKER_...`) is added per app.
+HIJACK_SETTINGS = ("worker_hijack_root_logger", "CELERYD_HIJACK_ROOT_LOGGER")
 HANDLER_NAMES = ("setup_celery_logging", "_setup_celery_logging", "setup_celery_logging_handler")
 
 
@@ -84,9 +95,17 @@ class CeleryLoggerOverride(Rule):
         apps = celery_apps(facts)
         if not apps or _connects_setup_logging(facts):
             return
-        first = apps[0]
-        plan = _plan(facts, first.call)
-        yield self.finding(facts, first.call, no_fix_reason=plan if isinstance(plan, str) else None)
+        for app in apps:
+            hijack = _hijacks_root_logger(facts, app)
+            if hijack is False:
+                continue  # `worker_hijack_root_logger=False` already keeps the root logger
+            plan = _plan(facts, app.call)
+            reason = plan if isinstance(plan, str) else None
+            if hijack is None:
+                reason = ("`worker_hijack_root_logger` is set from a value the module cannot see; "
+                          "if it is False, no receiver is needed")
+            yield self.finding(facts, app.call, no_fix_reason=reason)
+            return
 
     def fix(self, ctx, finding):
         facts = ctx.facts
@@ -116,6 +135,41 @@ class CeleryLoggerOverride(Rule):
                 return None
             insertions.append((spot[0], spot[1] + import_line + newline))
         return apply_insertions(source, insertions)
+
+
+def _hijacks_root_logger(facts, app) -> bool | None:
+    """Whether the app's worker will take over the root logger: False when the module
+    sets `worker_hijack_root_logger` (or an old or namespaced name) to a false constant,
+    None when it sets it to a value it cannot see, True otherwise."""
+    if "hijack" not in facts.source.lower():
+        return True
+    config = gather_config(facts, app)
+    names = set(HIJACK_SETTINGS)
+    if config.namespace:
+        names.add(f"{config.namespace}_{HIJACK_SETTINGS[0]}".upper())
+    values = [value for name in names for value in config.settings.get(name, ())]
+    if not values:
+        return True
+    truths = {_truth(facts, value) for value in values}
+    if True in truths:
+        return True
+    return None if None in truths else False
+
+
+def _truth(facts, expr, depth: int = 0) -> bool | None:
+    """The truth of a constant (or of a name bound only to constants), None when the
+    module cannot tell."""
+    if isinstance(expr, ast.Name) and depth < 3:
+        hit = facts.lookup(expr.id, facts.scope_of(expr))
+        if hit is None or not all(b.kind == "assign" and b.value is not None for b in hit[1]):
+            return None
+        truths = {_truth(facts, b.value, depth + 1) for b in hit[1]}
+        return truths.pop() if len(truths) == 1 else None
+    if isinstance(expr, ast.Constant):
+        if isinstance(expr.value, str) and expr.value:
+            return None  # "False" is a true value for Celery unless something converts it
+        return bool(expr.value)
+    return None
 
 
 def _connects_setup_logging(facts) -> bool:
