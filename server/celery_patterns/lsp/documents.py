@@ -26,6 +26,7 @@ from ..ftypes import Finding, Fix, Position, Range
 from ..incremental import BufferChecker
 from ..source import LineIndex
 from .checking import DocumentCheck
+from .convert import Rendered
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 _MAX_PENDING_MOVES = 32  # edits recorded before the findings are moved along them
@@ -62,7 +63,8 @@ class OpenDocument:
     # The latest check that matches a version of this document, and that version.
     result: DocumentCheck | None = None
     result_version: int | None = None
-    diagnostics: list[dict] | None = None  # of `result`, kept only for clients that pull them
+    diagnostics: str | None = None  # of `result`, as JSON, kept only for clients that pull them
+    rendered: Rendered | None = None  # its findings' diagnostics as JSON, kept for the next result
     # Rule findings of the last check that parsed, with every edit since.
     last_good: KeptFindings = KeptFindings()
     checker: BufferChecker | None = None  # while the document is being typed in
@@ -81,7 +83,7 @@ class OpenDocument:
 
     def forget(self) -> None:
         """Drop the results (to save memory); the next use checks the document again."""
-        self.result = self.result_version = self.diagnostics = None
+        self.result = self.result_version = self.diagnostics = self.rendered = None
         self.last_good = KeptFindings()
         self.checker = None
         self.fixes, self.fixes_version = {}, None

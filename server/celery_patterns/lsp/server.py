@@ -31,6 +31,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import inspect
+import json
 import logging
 import os
 import sys
@@ -52,7 +54,7 @@ from ..ftypes import Finding, Fix
 from ..incremental import BufferChecker
 from . import actions, workspace
 from .checking import DocumentCheck, check_document, disabled
-from .convert import SOURCE, choose_encoding, finding_key, to_diagnostic, to_lsp_edits, to_lsp_range, workspace_edit
+from .convert import SOURCE, Rendered, choose_encoding, finding_key, to_lsp_edits, to_lsp_range, workspace_edit
 from .documents import KeptFindings, OpenDocument
 from .options import SECTION, EditorOptions, parse_options, unwrap
 
@@ -95,22 +97,47 @@ class Protocol(LanguageServerProtocol):
         if (handler := self.fm.features.get(method)) is not None:
             yield handler, (params,), None
 
-    # A file full of findings means hundreds of diagnostics per keystroke. They are built
-    # as plain JSON objects (`convert.to_diagnostic`) and sent as they are: through
-    # lsprotocol's attrs classes and cattrs they would cost several times the check itself.
-    def notify_json(self, method: str, params: dict) -> None:
-        """Send a notification whose params are JSON-ready already."""
-        self._send_data({"jsonrpc": self.VERSION, "method": method, "params": params})
+    # A file full of findings means hundreds of diagnostics per keystroke: they are sent
+    # as JSON text built by `convert.Rendered`, never through lsprotocol's attrs classes
+    # and cattrs (which would cost several times the check itself).
+    def notify_json(self, method: str, params_json: str) -> None:
+        """Send a notification whose params are JSON text already."""
+        self._write(f'{{"jsonrpc":"{self.VERSION}","method":{json.dumps(method)},"params":{params_json}}}')
 
     def _send_response(self, msg_id, result=None, error=None):
         if error is None and isinstance(result, JsonResult):
-            self._send_data({"jsonrpc": self.VERSION, "id": msg_id, "result": result})
+            self._write(f'{{"jsonrpc":"{self.VERSION}","id":{json.dumps(msg_id)},"result":{result}}}')
         else:
             super()._send_response(msg_id, result, error)
 
+    def _write(self, body: str) -> None:
+        """Write one message, framed as pygls frames its own."""
+        if self.writer is None:
+            return
+        data = body.encode(self.CHARSET)
+        if self._include_headers:
+            header = (f"Content-Length: {len(data)}\r\n"
+                      f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n")
+            data = header.encode("ascii") + data
+        try:
+            written = self.writer.write(data)
+            if inspect.isawaitable(written):
+                asyncio.ensure_future(written)
+        except BrokenPipeError:
+            raise  # the client is gone: as pygls does, let the server stop
+        except Exception:
+            logging.getLogger(__name__).exception("error sending a message")
 
-class JsonResult(dict):
-    """A request's result that is JSON-ready already (sent without going through cattrs)."""
+
+class JsonResult(str):
+    """A request's result as JSON text already (sent as it is)."""
+
+
+def diagnostic_report(kind: str, result_id: str | None = None, items: str = "[]") -> JsonResult:
+    """A `textDocument/diagnostic` report; `items` is the JSON array of the diagnostics."""
+    result_id_member = f',"resultId":{json.dumps(result_id)}' if result_id is not None else ""
+    items_member = f',"items":{items}' if kind == "full" else ""
+    return JsonResult(f'{{"kind":{json.dumps(kind)}{result_id_member}{items_member}}}')
 
 
 class CeleryPatternsServer(LanguageServer):
@@ -269,8 +296,10 @@ class CeleryPatternsServer(LanguageServer):
             wanted, version = doc.wanted, doc.version
             try:
                 settings, options, module_name = self.configuration(doc.path)
+                if doc.rendered is None:
+                    doc.rendered = Rendered(self.encoding)
                 job = functools.partial(_check_job, doc.text, doc.path, settings, module_name, options,
-                                        doc.last_good, doc.checker, self.encoding, version)
+                                        doc.last_good, doc.checker, doc.rendered, version)
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
                 self.log_failure(f"checking {doc.uri}")
@@ -335,16 +364,17 @@ class CeleryPatternsServer(LanguageServer):
             self.schedule(doc)
         return None
 
-    def diagnostics_of(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[dict]:
+    def diagnostics_of(self, doc: OpenDocument, result: DocumentCheck, version: int) -> str:
+        """The JSON array of a result's diagnostics."""
         if doc.diagnostics is not None and doc.result is result:
             return doc.diagnostics
-        return [to_diagnostic(f, result.index, self.encoding, version, result.parsed) for f in result.findings]
+        return Rendered(self.encoding).json(result.findings, result.index, version, result.parsed)
 
-    def publish(self, uri: str, diagnostics: list[dict], version: int | None = None) -> None:
-        params = {"uri": uri, "diagnostics": diagnostics}
-        if version is not None:
-            params["version"] = version
-        self.protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+    def publish(self, uri: str, diagnostics: str, version: int | None = None) -> None:
+        """Publish diagnostics given as a JSON array (text)."""
+        version_member = f',"version":{int(version)}' if version is not None else ""
+        self.protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                  f'{{"uri":{json.dumps(uri)}{version_member},"diagnostics":{diagnostics}}}')
 
     # --- fixes ------------------------------------------------------------------------------
     async def fix_for(self, doc: OpenDocument, result: DocumentCheck, version: int, finding: Finding) -> Fix | None:
@@ -402,13 +432,13 @@ class CeleryPatternsServer(LanguageServer):
 
 
 def _check_job(text: str, path: str, settings: Settings, module_name: str | None, options: EditorOptions,
-               last_good: KeptFindings, checker: BufferChecker | None, encoding: str, version: int):
-    """Check one version of a document and build its diagnostics (in a worker thread)."""
+               last_good: KeptFindings, checker: BufferChecker | None, rendered: Rendered, version: int):
+    """Check one version of a document and build its diagnostics as JSON (in a worker thread)."""
     if not options.enable:
-        return disabled(text, settings, module_name), []
+        return disabled(text, settings, module_name), "[]"
     result = check_document(text, path, settings, module_name, show_syntax_errors=options.show_syntax_errors,
                             last_good=last_good.moved, incremental=checker)
-    return result, [to_diagnostic(f, result.index, encoding, version, result.parsed) for f in result.findings]
+    return result, rendered.json(result.findings, result.index, version, result.parsed)
 
 
 def guarded(fallback):
@@ -522,37 +552,36 @@ def did_close(ls: CeleryPatternsServer, params: types.DidCloseTextDocumentParams
         doc.task.cancel()
     doc.checked.set()  # release anyone waiting for this document
     if not ls.pull:
-        ls.publish(doc.uri, [])
+        ls.publish(doc.uri, "[]")
 
 
 # --- diagnostics ----------------------------------------------------------------------------
 @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
     identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=True))
-@guarded(lambda params: JsonResult(kind="full", items=[]))
+@guarded(lambda params: diagnostic_report("full"))
 async def document_diagnostic(ls: CeleryPatternsServer, params: types.DocumentDiagnosticParams):
     doc = ls.documents.get(params.text_document.uri)
     latest = await ls.latest(doc) if doc is not None else None
     if latest is None:
-        return JsonResult(kind="full", items=[])
+        return diagnostic_report("full")
     result, version = latest
     result_id = f"{ls.generation}:{version}"
     if params.previous_result_id == result_id:
-        return JsonResult(kind="unchanged", resultId=result_id)
-    return JsonResult(kind="full", resultId=result_id, items=ls.diagnostics_of(doc, result, version))
+        return diagnostic_report("unchanged", result_id)
+    return diagnostic_report("full", result_id, ls.diagnostics_of(doc, result, version))
 
 
 @server.feature(types.WORKSPACE_DIAGNOSTIC)
-@guarded(lambda params: JsonResult(items=[]))
+@guarded(lambda params: JsonResult('{"items":[]}'))
 async def workspace_diagnostic(ls: CeleryPatternsServer, params: types.WorkspaceDiagnosticParams):
     previous = {p.uri: p.value for p in params.previous_result_ids or []}
     items = []
     for result in await ls.check_workspace(params.work_done_token):
-        report = {"uri": result.uri, "version": result.version, "resultId": result.result_id}
-        if previous.get(result.uri) == result.result_id:
-            items.append({"kind": "unchanged", **report})
-        else:
-            items.append({"kind": "full", **report, "items": result.diagnostics})
-    return JsonResult(items=items)
+        unchanged = previous.get(result.uri) == result.result_id
+        report = (f'{{"kind":"{"unchanged" if unchanged else "full"}","uri":{json.dumps(result.uri)},'
+                  f'"version":{json.dumps(result.version)},"resultId":{json.dumps(result.result_id)}')
+        items.append(report + ("}" if unchanged else f',"items":{result.diagnostics}}}'))
+    return JsonResult('{"items":[' + ",".join(items) + "]}")
 
 
 @server.command(CHECK_WORKSPACE)
@@ -562,7 +591,7 @@ async def check_workspace(ls: CeleryPatternsServer, *args):
     results = await ls.check_workspace()
     if ls.pull and get_capability(ls.client_capabilities, "workspace.diagnostics.refresh_support", False):
         ls.workspace_diagnostic_refresh(None)
-    return {"files": len(results), "findings": sum(len(r.diagnostics) for r in results)}
+    return {"files": len(results), "findings": sum(r.count for r in results)}
 
 
 # --- code actions and hover -----------------------------------------------------------------
@@ -666,7 +695,7 @@ def did_change_watched_files(ls: CeleryPatternsServer, params: types.DidChangeWa
             if change.uri in ls.pushed_closed and change.uri not in ls.documents:  # keep them true
                 if change.type == types.FileChangeType.Deleted:
                     ls.pushed_closed.discard(change.uri)
-                    ls.publish(change.uri, [])
+                    ls.publish(change.uri, "[]")
                 else:
                     asyncio.ensure_future(ls.recheck_closed(path))
     if config_changed:

@@ -24,7 +24,7 @@ from pygls.uris import from_fs_path
 from .. import config, discovery, engine
 from ..config import Settings
 from ..source import LineIndex
-from .convert import to_diagnostic
+from .convert import Rendered
 from .options import EditorOptions
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class FileResult:
     uri: str
     version: int | None  # the open document's version; None for a file as it is on disk
     result_id: str
-    diagnostics: list[dict]
+    diagnostics: str  # a JSON array
+    count: int  # of diagnostics
     key: tuple = ()  # what the result depends on (bytes on disk, settings); equal key, same result
 
 
@@ -45,14 +46,14 @@ def check_file(path: str, settings: Settings, module_name: str | None, options: 
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError:
-        return FileResult(uri, None, result_id, [], key)
+        return FileResult(uri, None, result_id, "[]", 0, key)
     if not options.enable:
-        return FileResult(uri, None, result_id, [], key)
+        return FileResult(uri, None, result_id, "[]", 0, key)
     report = engine.check_bytes(data, path, settings, module_name).report
     findings = [f for f in report.findings if options.show_syntax_errors or f.code != engine.SYNTAX_CODE]
     index = LineIndex(report.source or "")
-    diagnostics = [to_diagnostic(f, index, encoding, None, not report.syntax_error) for f in findings]
-    return FileResult(uri, None, result_id, diagnostics, key)
+    diagnostics = Rendered(encoding).json(findings, index, None, not report.syntax_error)
+    return FileResult(uri, None, result_id, diagnostics, len(findings), key)
 
 
 def file_key(path: str, settings: Settings, options: EditorOptions, encoding: str) -> tuple:
@@ -104,7 +105,8 @@ async def check_one(ls, path: str) -> FileResult | None:
         if latest is None:
             return None
         result, version = latest
-        return FileResult(uri, version, f"doc:{ls.generation}:{version}", ls.diagnostics_of(doc, result, version))
+        return FileResult(uri, version, f"doc:{ls.generation}:{version}", ls.diagnostics_of(doc, result, version),
+                          len(result.findings))
     settings, options, module_name = ls.configuration(path)
     key = file_key(path, settings, options, ls.encoding)
     cached = ls.file_results.get(path)
