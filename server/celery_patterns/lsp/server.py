@@ -60,7 +60,7 @@ from .options import SECTION, EditorOptions, parse_options, unwrap
 
 CHECK_WORKSPACE = "celery-patterns.checkWorkspace"
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
-KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last edited
+KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
 PYTHON_LANGUAGES = {"python"}
 
 
@@ -146,7 +146,7 @@ class CeleryPatternsServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.documents: dict[str, OpenDocument] = {}
         self.recent: OrderedDict[str, None] = OrderedDict()  # URIs, least recently used first
-        self.typing: OrderedDict[str, None] = OrderedDict()  # URIs, least recently edited first
+        self.typing: OrderedDict[str, None] = OrderedDict()  # URIs, least recently opened or edited first
         # Negotiated in `initialize`.
         self.encoding = "utf-16"
         self.pull = False  # the client pulls diagnostics: never publish
@@ -340,8 +340,9 @@ class CeleryPatternsServer(LanguageServer):
             if (old := self.documents.get(uri)) is not None:
                 old.forget()
 
-    def edited(self, doc: OpenDocument) -> None:
-        """Give the document an incremental checker; the least recently edited beyond
+    def typed_in(self, doc: OpenDocument) -> None:
+        """Give the document an incremental checker (on open, so the first keystroke is
+        already incremental, and on every edit); the least recently used beyond
         `KEEP_CHECKERS` lose theirs (a kept tree is several times the size of its text)."""
         if doc.checker is None:
             doc.checker = BufferChecker()
@@ -525,6 +526,7 @@ def did_open(ls: CeleryPatternsServer, params: types.DidOpenTextDocumentParams):
     ls.documents[item.uri] = doc
     ls.pushed_closed.discard(item.uri)
     ls.touch(doc)
+    ls.typed_in(doc)
     ls.schedule(doc)
 
 
@@ -536,7 +538,7 @@ def did_change(ls: CeleryPatternsServer, params: types.DidChangeTextDocumentPara
         return
     doc.apply_changes(params.content_changes, params.text_document.version, ls.encoding)
     ls.touch(doc)
-    ls.edited(doc)
+    ls.typed_in(doc)
     ls.schedule(doc)
 
 
