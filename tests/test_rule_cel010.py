@@ -91,6 +91,74 @@ INVALID = [
         self.cache = latest = _run_sync_task_with_polling(task)
         return latest
     """, [2]),
+    # checked, but the None branch only logs and the value is still returned
+    ("""
+    def stats(task) -> dict:
+        result = _run_sync_task_with_polling(task, timeout=30)
+        if not result:
+            log.warning("timed out")  # noticed, not handled
+        return result
+
+    def more(task) -> dict:
+        result = _run_sync_task_with_polling(task, timeout=30)
+        if result is not None:
+            cache.set("stats", result)
+        return result
+    """, [2, 8]),
+    # run on a thread: asyncio.to_thread (module alias), run_in_executor, partial
+    ("""
+    import asyncio as aio
+    import functools
+    from core.rag import _run_sync_task_with_polling as poll
+
+    async def stats(task) -> dict:
+        return await aio.to_thread(poll, task, 30, 0.5)
+
+    async def more(task, loop):
+        data = await loop.run_in_executor(None, functools.partial(poll, task, timeout=30))
+        return data
+    """, [6, 9]),
+    # a partial called at once, and one bound to a name first
+    ("""
+    from functools import partial
+    from core.rag import _run_sync_task_with_polling
+
+    def stats(task):
+        return partial(_run_sync_task_with_polling, task)(timeout=30)
+
+    def more(task):
+        run = partial(_run_sync_task_with_polling, timeout=30)
+        return run(task)
+    """, [5, 9]),
+    # through a conditional expression, `and`, and an `or None`
+    ("""
+    from core.celery import rag_client as rc
+
+    def stats(task, cached) -> dict:
+        if cached is None:
+            return rc._run_sync_task_with_polling(task, timeout=30) if not cached else cached
+        if task.fast:
+            return task.ready and rc._run_sync_task_with_polling(task)
+        return rc._run_sync_task_with_polling(task) or None  # no default
+    """, [5, 7, 8]),
+    # used directly: subscripted, an attribute, len(), iterated, unpacked
+    ("""
+    def stats(task):
+        count = _run_sync_task_with_polling(task, timeout=30)["document_count"]
+        status = _run_sync_task_with_polling(task).get("status")
+        size = len(_run_sync_task_with_polling(task))
+        for hit in _run_sync_task_with_polling(task):
+            print(hit)
+        return {**_run_sync_task_with_polling(task), "count": count}
+    """, [2, 3, 4, 5, 7]),
+    # a local alias bound after a placeholder
+    ("""
+    poll = None
+    from core.rag import _run_sync_task_with_polling as poll
+
+    def stats(task):
+        return poll(task, 30, 1)
+    """, [5]),
 ]
 
 VALID = [
@@ -184,6 +252,70 @@ VALID = [
                 return {}
             case _:
                 return result
+    """,
+    # a check whose None branch leaves, rebinds, or after which the name is not read
+    """
+    def stats(task) -> dict:
+        result = _run_sync_task_with_polling(task)
+        if result is None:
+            log.warning("timed out")
+            return {"status": "degraded"}
+        return result
+
+    def rebinds(task) -> dict:
+        result = _run_sync_task_with_polling(task)
+        if not result:
+            log.warning("timed out")
+            result = {}
+        return result
+
+    def split(task) -> dict:
+        result = _run_sync_task_with_polling(task)
+        if result:
+            data = result["stats"]
+        else:
+            log.warning("timed out")
+            data = {}
+        return data
+
+    def early(task) -> dict:
+        result = _run_sync_task_with_polling(task)
+        if result is None or not result.get("ok"):
+            raise TimeoutError("stats")
+        return result
+
+    def positive(task) -> dict:
+        result = _run_sync_task_with_polling(task)
+        if result:
+            return result
+        return {"status": "degraded"}
+    """,
+    # run on a thread, with a default; an unawaited to_thread is a coroutine
+    """
+    import asyncio
+
+    async def stats(task) -> dict:
+        return await asyncio.to_thread(_run_sync_task_with_polling, task, 30, 0.5) or {}
+
+    async def later(task):
+        pending = asyncio.to_thread(_run_sync_task_with_polling, task)
+        return pending
+    """,
+    # to_thread of another function, and a look-alike runner
+    """
+    import asyncio
+
+    async def stats(task, pool):
+        a = await asyncio.to_thread(_run_sync_task_with_polling_v2, task)
+        b = await pool.submit(_run_sync_task_with_polling, task)
+        return a, b
+    """,
+    # used in a test, or a default inside the conditional expression
+    """
+    def stats(task, cached):
+        if _run_sync_task_with_polling(task) and cached:
+            return cached
+        return (_run_sync_task_with_polling(task) or {}) if not cached else cached
     """,
     # part of a bigger expression
     """
@@ -405,3 +537,101 @@ def test_no_fix_reason_names_the_annotation():
         CODE,
     )
     assert "`str`" in finding.no_fix_reason
+
+
+def test_fix_to_thread_wraps_the_awaited_call():
+    assert_fix(
+        """
+        import asyncio
+
+        async def database_stats(task) -> dict:
+            return await asyncio.to_thread(_run_sync_task_with_polling, task, 30, 0.5)
+        """,
+        """
+        import asyncio
+
+        async def database_stats(task) -> dict:
+            return await asyncio.to_thread(_run_sync_task_with_polling, task, 30, 0.5) or {
+                "status": "degraded",
+                "message": "Task timed out",
+            }
+        """,
+        CODE,
+    )
+
+
+def test_fix_conditional_and_and_are_parenthesised():
+    assert_fix(
+        """
+        def stats(task, cached) -> list:
+            if task:
+                return _run_sync_task_with_polling(task) if not cached else cached
+            return task.ready and _run_sync_task_with_polling(task)
+        """,
+        """
+        def stats(task, cached) -> list:
+            if task:
+                return (_run_sync_task_with_polling(task) or []) if not cached else cached
+            return task.ready and (_run_sync_task_with_polling(task) or [])
+        """,
+        CODE,
+    )
+
+
+def test_fix_iterated_gets_an_empty_list():
+    assert_fix(
+        """
+        def names(task) -> dict:
+            for hit in _run_sync_task_with_polling(task):  # hits
+                print(hit)
+            return {h: 1 for h in _run_sync_task_with_polling(task)}
+        """,
+        """
+        def names(task) -> dict:
+            for hit in _run_sync_task_with_polling(task) or []:  # hits
+                print(hit)
+            return {h: 1 for h in _run_sync_task_with_polling(task) or []}
+        """,
+        CODE,
+    )
+
+
+def test_fix_checked_but_not_handled():
+    assert_fix(
+        """
+        def stats(task) -> dict:
+            result = _run_sync_task_with_polling(task)
+            if not result:
+                log.warning("timed out")
+            return result
+        """,
+        """
+        def stats(task) -> dict:
+            result = _run_sync_task_with_polling(task) or {
+                "status": "degraded",
+                "message": "Task timed out",
+            }
+            if not result:
+                log.warning("timed out")
+            return result
+        """,
+        CODE,
+    )
+
+
+@pytest.mark.parametrize("source", [
+    """
+    def count(task) -> int:
+        return _run_sync_task_with_polling(task, timeout=30)["document_count"]
+    """,
+    """
+    def status(task):
+        return _run_sync_task_with_polling(task).get("status")
+    """,
+    """
+    def size(task):
+        return len(_run_sync_task_with_polling(task))
+    """,
+])
+def test_no_fix_for_direct_use(source):
+    assert_no_fix(source, CODE)
