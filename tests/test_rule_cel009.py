@@ -109,6 +109,67 @@ INVALID = [
             self.state = "CANCELLED"
             save(self.task_ids)
     """, [2]),
+    # an OAuth token's revoke is not a task's
+    ("""
+    from core.celery import app as celery_app
+
+    def cancel_subscription(user, task_id):
+        user.api_token.revoke()
+        session.revoke()
+        user.jobs.mark_cancelled(task_id)
+    """, [3]),
+    # a helper named revoke... that is about keys, and one of this module that revokes nothing
+    ("""
+    from accounts import revoke_api_key
+
+    def revoke_tokens(user):
+        user.tokens.clear()
+
+    def cancel_job(job_id, child_task_ids):
+        revoke_api_key(job_id)
+        revoke_tokens(job_id)
+        return child_task_ids
+    """, [6]),
+    # marking the row cancelled in a database is not handing the revoke off
+    ("""
+    def cancel_ingest(task_id, db):
+        db.jobs.cancel(task_id)  # only marks the row
+
+    class Service:
+        def abort(self, task_id):
+            self.job_repo.cancel(task_id)
+    """, [1, 5]),
+    # route paths built from parts: f-string, `+`, `.format`
+    ("""
+    PREFIX = "/api"
+    JOBS = f"{PREFIX}/jobs"
+
+    @router.post(f"{PREFIX}/jobs/{{job_id}}/cancel")
+    def handler(job_id: str, task_id: str):
+        return {"job": job_id, "task": task_id}
+
+    @app_router.delete(PREFIX + "/tasks/{task_id}/abort")
+    def remove(task_id):
+        return task_id
+
+    @router.put(path="{}/{{id}}/stop".format(JOBS))
+    def put_job(task_id):
+        return task_id
+    """, [5, 9, 13]),
+    # a dispatch of its own does not hide the task ids it also reads
+    ("""
+    from shop.tasks import refund_payment as refund
+
+    def cancel_order(order):
+        result = refund.delay(order.id)
+        old = order.celery_task_id
+        return {"refund_task_id": result.id, "old": old}
+    """, [3]),
+    # nor a task id handed to the new task
+    ("""
+    def cancel_job(job):
+        cleanup.delay(job.task_id)
+    """, [1]),
 ]
 
 VALID = [
@@ -264,6 +325,66 @@ VALID = [
     """
     def cancel_job(task_id):  # noqa: CEL009
         mark(task_id)
+    """,
+    # the only task touched is one the function dispatches itself
+    """
+    from celery import group as g, signature
+    from shop.tasks import refund_payment as refund
+
+    @router.post("/orders/{order_id}/cancel")
+    def cancel_order(order_id: int):
+        result = refund.delay(order_id)
+        return {"order_id": order_id, "refund_task_id": result.id}
+
+    def cancel_subscription(sub):
+        sub.email_task_id = send_email.apply_async(args=[sub.user_id], task_id=make_id()).id
+        sub.save()
+
+    def abort_multipart_upload(upload_id, app):
+        cleanup_task_id = signature("cleanup", args=[upload_id]).apply_async().id
+        notify = app.send_task("notify", args=[upload_id])
+        return Out(cleanup_task_id=cleanup_task_id, notify_task_id=notify.id)
+
+    def stop_campaign(campaign):
+        gr = g(notice.s(u) for u in campaign.users)()
+        return [c.id for c in gr.results]
+    """,
+    # the common real revokes still count
+    """
+    from celery.result import AsyncResult
+
+    class Jobs:
+        def cancel(self, task_id):
+            self.app.control.revoke(task_id, terminate=True)
+
+    def abort_task(task_id, celery_app):
+        celery_app.control.revoke(task_id)
+
+    def stop_group(group_result, task_ids):
+        group_result.revoke()
+
+    def cancel_one(task_id):
+        res = app.AsyncResult(task_id)
+        res.revoke()
+
+    def terminate_all(task_ids):
+        tasks_api.revoke_all(task_ids)
+
+    def cancel_children(user_task_ids):
+        auth.revoke_tasks(user_task_ids)
+    """,
+    # handed off to a service that cancels tasks (checked where it is defined)
+    """
+    def cancel_job(job_id, task_id):
+        task_service.cancel(task_id)
+    """,
+    # an f-string route that is not about cancelling
+    """
+    PREFIX = "/api"
+
+    @router.get(f"{PREFIX}/jobs/{{task_id}}/status")
+    def handler(task_id: str):
+        return {"task": task_id}
     """,
 ]
 
@@ -471,6 +592,111 @@ def test_no_fix_when_app_shadowed():
 
         def cancel_job(task_ids, app):
             mark(task_ids)
+        """,
+        CODE,
+    )
+
+
+def test_fix_children_holding_results_revokes_by_their_id():
+    assert_fix(
+        """
+        from celery.result import GroupResult
+        from core.celery import app
+
+        def cancel_group(group_id):
+            gr = GroupResult.restore(group_id)
+            children = gr.children  # AsyncResult objects, not ids
+            app.backend.delete_group(group_id)
+            return {"ok": True, "n": len(children)}
+        """,
+        """
+        from celery.result import GroupResult
+        from core.celery import app
+
+        def cancel_group(group_id):
+            gr = GroupResult.restore(group_id)
+            children = gr.children  # AsyncResult objects, not ids
+            app.backend.delete_group(group_id)
+            for child_result in children:
+                if child_result.state == "PENDING":
+                    app.control.revoke(child_result.id, terminate=False)
+            return {"ok": True, "n": len(children)}
+        """,
+        CODE,
+    )
+
+
+def test_fix_results_parameter_by_annotation():
+    assert_fix(
+        """
+        import celery.result as cr
+        from core.celery import app as celery_app
+
+        def stop_batch(child_results: list[cr.AsyncResult]):
+            log(child_results)
+        """,
+        """
+        import celery.result as cr
+        from core.celery import app as celery_app
+
+        def stop_batch(child_results: list[cr.AsyncResult]):
+            log(child_results)
+            for child_result in child_results:
+                if child_result.state == "PENDING":
+                    celery_app.control.revoke(child_result.id, terminate=False)
+        """,
+        CODE,
+    )
+
+
+def test_fix_ids_read_off_results_and_from_metadata():
+    assert_fix(
+        """
+        from core.celery import app
+
+        def cancel_group(group_result, task_id):
+            child_ids = [str(c.id) for c in group_result.results]
+            mark(child_ids, task_id)
+        """,
+        """
+        from core.celery import app
+
+        def cancel_group(group_result, task_id):
+            child_ids = [str(c.id) for c in group_result.results]
+            mark(child_ids, task_id)
+            for child_id in child_ids:
+                child_result = app.AsyncResult(child_id)
+                if child_result.state == "PENDING":
+                    app.control.revoke(child_id, terminate=False)
+        """,
+        CODE,
+    )
+    result = fixed(
+        """
+        from core.celery import app
+
+        def cancel_job(task_id):
+            meta = app.backend.get_task_meta(task_id)
+            children = (meta.get("children")
+                        or [])
+            mark(task_id)
+        """,
+        CODE,
+    )
+    assert "for child_id in children:" in result and "app.AsyncResult(child_id)" in result
+
+
+def test_no_fix_when_children_content_is_unknown():
+    assert_no_fix(
+        """
+        from core.celery import app
+
+        def cancel_group(children, task_id):
+            mark(children, task_id)
+
+        def cancel_job(job):
+            children = fetch_children(job.task_id)
+            mark(children)
         """,
         CODE,
     )

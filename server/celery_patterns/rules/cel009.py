@@ -8,7 +8,9 @@ Flags a function that cancels tasks, touches task ids or results, but never revo
 `stop_processing`, `handle_cancel`, `request_cancellation`), or a route decorator
 (`@router.post("/jobs/{id}/cancel")`, `@app.delete(path=".../abort")`,
 `@bp.route(...)`, DRF `@action(url_path="cancel")`) has such a word in its path, or it
-is a `post`/`delete`/... method of a class so named (`CancelJobView.post`). Words
+is a `post`/`delete`/... method of a class so named (`CancelJobView.post`). A path built
+from parts is read by its constant parts: `f"{PREFIX}/jobs/{{id}}/cancel"`,
+`PREFIX + "/tasks/{id}/abort"`, `"/{}/stop".format(...)`, and names bound to strings. Words
 that merely contain one (`unstoppable`, `stopwatch`), state adjectives (`is_cancelled`,
 `mark_aborted`), queries (`is_…`, `should_stop`, `can_cancel`, `get_cancel_url`) and
 tests (`test_cancel_job`) do not count.
@@ -19,18 +21,28 @@ key with a `task`/`child`/`celery` word followed by `id`/`ids`/`uuid` (`task_id`
 `child_task_ids`, `job.celery_task_id`, `taskIds`, `job["task_id"]`), the result
 classes (`AsyncResult`, `GroupResult`, `ResultSet`, `AbortableAsyncResult`, or anything
 imported from `celery.result`), or a `.results` attribute. A Celery app alone
-(`celery_app.control.shutdown()` in `stop_worker`) is not a task.
+(`celery_app.control.shutdown()` in `stop_worker`) is not a task, and neither is a task
+the function dispatches itself (`.delay(...)`, `.apply_async(...)`, `send_task(...)`,
+calling a `group`/`chain`/`chord`): its result, what is read off it (`r.id`,
+`r.results`), locals bound only to that, and the keys, keywords and attributes that
+receive it (`{"refund_task_id": r.id}`) do not count. `cancel_order` that dispatches a
+refund and returns its id is not flagged; one that also reads `order.task_id` is.
 
-*Revokes*, anywhere in the function (a nested helper it defines counts): any `.revoke`
+*Revokes*, anywhere in the function (a nested helper it defines counts): a `.revoke`
 (`app.control.revoke(...)`, `AsyncResult(id).revoke()`, `GroupResult.revoke()`, also
-passed uncalled to `asyncio.to_thread`), `.revoke_by_stamped_headers`,
-`app.control.terminate(...)`, `.abort()` on an `AbortableAsyncResult`, a call of
-anything named `revoke…`, or a call of a function or `self` method of this module that
-does one of these. A call of another cancelling function that is handed task ids
-(`cancel_task(task_id)`, `self.cancel_for(meta["task_id"])`) hands the revoke off: that
-function is checked where it is defined, so one missing revoke is reported once;
-`job_store.cancel(job_id)` hands over no task id and does not count. Abstract stubs
-(`pass`, `...`, `raise NotImplementedError`, `@abstractmethod`) are not flagged.
+passed uncalled to `asyncio.to_thread`) or `.revoke_by_stamped_headers` on anything but
+what is plainly not a task (`user.api_token.revoke()`, `session.revoke()`, a key,
+certificate, permission, credential...), `app.control.terminate(...)`, `.abort()` on an
+`AbortableAsyncResult`, or a call of a function or `self` method of this module that
+does one of these. A call of a function defined elsewhere named `revoke…` counts
+(`revoke_children(ids)`) unless it names such a non-task (`revoke_api_key(...)`). A call of
+another cancelling function that is handed task ids (`cancel_task(task_id)`,
+`self.cancel_for(meta["task_id"])`, `task_service.cancel(task_id)`) hands the revoke off:
+that function is checked where it is defined, so one missing revoke is reported once.
+`job_store.cancel(job_id)` hands over no task id, and `db.jobs.cancel(task_id)` (a
+database, repository, store, model manager, cache...) records the cancellation rather than
+stopping anything: neither counts. Abstract stubs (`pass`, `...`, `raise
+NotImplementedError`, `@abstractmethod`) are not flagged.
 
 ## Why is this bad?
 Marking a job cancelled in the database leaves its Celery tasks queued: the worker
@@ -65,13 +77,24 @@ def cancel_job(job_id: str, child_task_ids: list[str]):
 Unsafe: it sends revoke commands to the workers. The checklist's loop (revoke the
 children still PENDING, `terminate=False`) is inserted before the function's final
 `return`, or at the end of its body when it has none: cancellation usually records the
-new state first and then stops the work. It is offered only when a list of child ids
-is in scope (a parameter, or a local bound by a top-level statement before that point,
-named like `child_task_ids`, `task_ids`, `child_ids` or `children`) and the module has a
-Celery app binding (`Celery(...)`, the configured `app-import` under any alias, an import
-such as `from .worker import celery_app`, or a parameter annotated `Celery`). No fix
-when the body ends in a block that may return (no single point runs on every path), or
-ends with `raise`.
+new state first and then stops the work. It is offered only when the list of children is
+in scope, a parameter or a local bound once by a top-level statement before that point,
+and what it holds is known:
+- ids: a parameter or local named like `child_task_ids`, `task_ids` or `child_ids`, a
+  parameter `children: list[str]`, a local `children` bound to ids read from metadata
+  (`meta["children"]`, `meta.get("child_ids")`) or to `[c.id for c in ...]`; the loop
+  looks each id up with `app.AsyncResult(child_id)`;
+- results: a local such as `children` or `child_results` bound to
+  `group_result.children` / `.results`, or a parameter annotated `list[AsyncResult]`; the
+  loop reads `child_result.state` and revokes `child_result.id`.
+
+A `children` whose content cannot be told (a parameter without annotation, the return
+value of some call) gets no fix.
+
+The module must have a Celery app binding (`Celery(...)`, the configured `app-import`
+under any alias, an import such as `from .worker import celery_app`, or a parameter
+annotated `Celery`). No fix when the body ends in a block that may return (no single
+point runs on every path), or ends with `raise`.
 """
 
 from __future__ import annotations
@@ -80,6 +103,7 @@ import ast
 import re
 from itertools import pairwise
 
+from ..celery_model import canvas_kind
 from ..ftypes import FixSafety, Position, Range, Severity
 from ..rule import Rule
 from ._groups import (
@@ -153,13 +177,20 @@ class CancelWithoutRevoke(Rule):
         nl, step = module.default_newline, module.default_indent
         child_id, child_result = finding.detail("child_id"), finding.detail("child_result")
         app, ids = finding.detail("app"), finding.detail("ids")
-        loop = cst.parse_statement(
-            f"for {child_id} in {ids}:{nl}"
-            f"{step}{child_result} = {app}.AsyncResult({child_id}){nl}"
-            f"{step}if {child_result}.state == \"PENDING\":{nl}"
-            f"{step}{step}{app}.control.revoke({child_id}, terminate=False){nl}",
-            config=module.config_for_parsing,
-        )
+        if finding.detail("holds") == "results":  # AsyncResult objects: revoke by their id
+            text = (
+                f"for {child_result} in {ids}:{nl}"
+                f"{step}if {child_result}.state == \"PENDING\":{nl}"
+                f"{step}{step}{app}.control.revoke({child_result}.id, terminate=False){nl}"
+            )
+        else:
+            text = (
+                f"for {child_id} in {ids}:{nl}"
+                f"{step}{child_result} = {app}.AsyncResult({child_id}){nl}"
+                f"{step}if {child_result}.state == \"PENDING\":{nl}"
+                f"{step}{step}{app}.control.revoke({child_id}, terminate=False){nl}"
+            )
+        loop = cst.parse_statement(text, config=module.config_for_parsing)
         body = list(func.body.body)
         if finding.detail("insert_at") == "before_return":
             last = body[-1] if body else None
@@ -194,7 +225,9 @@ def _cancels(facts, func) -> bool:
 
 
 def _route_path(facts, decorator) -> str | None:
-    """The path of `@router.post("/x/cancel")`, `@app.route(rule=...)`, `@action(url_path=...)`."""
+    """The path of `@router.post("/x/cancel")`, `@app.route(rule=...)`, `@action(url_path=...)`;
+    of a path built from parts (`f"{PREFIX}/jobs/{{id}}/cancel"`, `PREFIX + "/abort"`), the
+    parts that can be read."""
     if not isinstance(decorator, ast.Call):
         return None
     func = decorator.func
@@ -203,11 +236,37 @@ def _route_path(facts, decorator) -> str | None:
         return None
     paths = []
     if decorator.args:
-        paths.append(facts.string_value(decorator.args[0]))
+        paths.append(_path_text(facts, decorator.args[0]))
     for keyword in decorator.keywords:
         if keyword.arg in _PATH_KEYWORDS:
-            paths.append(facts.string_value(keyword.value))
+            paths.append(_path_text(facts, keyword.value))
     return " ".join(p for p in paths if p) or None
+
+
+def _path_text(facts, expr, depth: int = 0) -> str:
+    """The constant text of a string expression: literals, the literal parts of an f-string,
+    both sides of `+`, the template of `%` and `.format()`, and names bound to such strings
+    (each part separated by a space, so words of different parts do not run together)."""
+    if depth > 4:
+        return ""
+    if isinstance(expr, ast.Constant):
+        return expr.value if isinstance(expr.value, str) else ""
+    if isinstance(expr, ast.JoinedStr):
+        return " ".join(_path_text(facts, part, depth + 1) for part in expr.values)
+    if isinstance(expr, ast.FormattedValue):
+        return _path_text(facts, expr.value, depth + 1)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return f"{_path_text(facts, expr.left, depth + 1)} {_path_text(facts, expr.right, depth + 1)}"
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
+        return _path_text(facts, expr.left, depth + 1)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
+        return _path_text(facts, expr.func.value, depth + 1)
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        if found:
+            return " ".join(_path_text(facts, b.value, depth + 1) for b in found[1]
+                            if b.kind == "assign" and b.value is not None)
+    return ""
 
 
 def _is_stub(facts, func) -> bool:
@@ -250,14 +309,18 @@ def _inside(func):
 
 def _touches_tasks(facts, func) -> bool:
     # Only the function's own scope: a nested def, lambda or class is its own scope.
-    return any(_mentions_tasks(facts, root, own=True) for root in _inside(func))
+    ignored = _new_task_parts(facts, func)
+    return any(_mentions_tasks(facts, root, own=True, ignored=ignored) for root in _inside(func))
 
 
-def _mentions_tasks(facts, root, own: bool = False) -> bool:
-    """Task ids or Celery results appear in (or under) `root`."""
+def _mentions_tasks(facts, root, own: bool = False, ignored=frozenset()) -> bool:
+    """Task ids or Celery results appear in (or under) `root`; a node in `ignored` does not
+    count itself (its children still do)."""
     if own and isinstance(root, _SCOPES):
         return False  # a nested def, lambda or class is its own scope
     for node in ([root, *own_nodes(root)] if own else ast.walk(root)):
+        if node in ignored:
+            continue
         identifier = _identifier(node)
         if identifier is not None and (identifier in _RESULT_CLASSES or is_task_id_name(identifier)):
             return True
@@ -268,6 +331,88 @@ def _mentions_tasks(facts, root, own: bool = False) -> bool:
         ):
             return True
     return False
+
+
+# --- tasks the function starts itself are not tasks it cancels ---------------------------------
+_DISPATCH_METHODS = ("delay", "apply_async", "send_task")
+
+
+def _is_dispatch_call(facts, node) -> bool:
+    """`t.delay(...)`, `sig.apply_async()`, `app.send_task(...)`, `group(...)()`."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in _DISPATCH_METHODS
+    if isinstance(func, ast.Name):
+        return (facts.resolve(func) or "").endswith(".send_task")
+    return isinstance(func, ast.Call) and canvas_kind(facts, func) in ("group", "chain", "chord")
+
+
+def _new_task_parts(facts, func) -> set:
+    """Nodes of `func` that stand for a task it dispatches itself, not one being cancelled:
+    the dispatch and what is read off its result (`r.id`, `r.results`), locals bound only to
+    that (`refund_task_id = r.id`), and the keys, keywords and targets that receive it
+    (`{"refund_task_id": r.id}`, `Out(task_id=r.id)`, `job.refund_task_id = r.id`), and the
+    `task_id=` a dispatch is given for its new task."""
+    body = [n for root in func.body if not isinstance(root, _SCOPES) for n in (root, *own_nodes(root))]
+    if not any(_is_dispatch_call(facts, n) for n in body):
+        return set()
+    new = _NewTaskValues(facts, facts.own_scope(func))
+    ignored = set()
+    for node in body:
+        if isinstance(node, ast.expr) and new(node):
+            ignored.add(node)
+        elif isinstance(node, ast.Dict):
+            ignored.update(k for k, v in zip(node.keys, node.values) if k is not None and new(v))
+        elif isinstance(node, ast.keyword):
+            parent = facts.parent(node)
+            if new(node.value) or (node.arg == "task_id" and _is_dispatch_call(facts, parent)):
+                ignored.add(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and new(node.value):
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                ignored.add(target)
+                if isinstance(target, ast.Subscript):
+                    ignored.add(target.slice)  # `meta["task_id"] = r.id`
+    return ignored
+
+
+class _NewTaskValues:
+    """Whether an expression is (read off) the result of a dispatch made in the scope."""
+
+    def __init__(self, facts, scope) -> None:
+        self.facts = facts
+        self.names: set[str] = set()
+        bound = {name: [b.value for b in bindings] for name, bindings in scope.bindings.items()
+                 if all(b.kind == "assign" and b.value is not None for b in bindings)}
+        changed = True
+        while changed:  # `r = t.delay()`, then `tid = r.id`, then `out = str(tid)`
+            changed = False
+            for name, values in bound.items():
+                if name not in self.names and all(self(v) for v in values):
+                    self.names.add(name)
+                    changed = True
+
+    def __call__(self, expr, depth: int = 0) -> bool:
+        if depth > 12:
+            return False
+        if isinstance(expr, ast.Name):
+            return expr.id in self.names
+        if isinstance(expr, (ast.Attribute, ast.Subscript, ast.Await, ast.Starred)):
+            return self(expr.value, depth + 1)
+        if isinstance(expr, ast.Call):
+            if _is_dispatch_call(self.facts, expr):
+                return True
+            func = expr.func
+            if isinstance(func, ast.Attribute):  # `r.get(timeout=5)`, `r.id.upper()`
+                return self(func.value, depth + 1)
+            return isinstance(func, ast.Name) and func.id in ("str", "list", "tuple") \
+                and len(expr.args) == 1 and self(expr.args[0], depth + 1)
+        if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self(expr.generators[0].iter, depth + 1)  # `[c.id for c in r.results]`
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            return bool(expr.elts) and all(self(e, depth + 1) for e in expr.elts)
+        return False
 
 
 def _identifier(node) -> str | None:
@@ -294,7 +439,7 @@ def _revokes(facts, func, seen: set) -> bool:
     for root in func.body:
         for node in ast.walk(root):
             if isinstance(node, ast.Attribute):
-                if node.attr in ("revoke", "revoke_by_stamped_headers"):
+                if node.attr in ("revoke", "revoke_by_stamped_headers") and not _names_no_task(node.value):
                     return True
                 if node.attr == "terminate" and isinstance(node.value, ast.Attribute) and node.value.attr == "control":
                     return True
@@ -304,19 +449,75 @@ def _revokes(facts, func, seen: set) -> bool:
                 abortable = True
             if isinstance(node, ast.Call):
                 callee = node.func
-                callee_name = callee.attr if isinstance(callee, ast.Attribute) else \
-                    callee.id if isinstance(callee, ast.Name) else ""
+                callee_name = _last_identifier(callee)
                 callee_words = words(callee_name)
-                if any(w.startswith(("revoke", "revocation")) for w in callee_words):
-                    return True  # delegated: `revoke_children(ids)`, `self._revoke(task_id)`
-                if any(w in _CANCEL_WORDS for w in callee_words) and any(
+                helper = _local_definition(facts, node)
+                followed = helper is not None and helper not in seen and len(seen) < 6
+                if followed and _revokes(facts, helper, seen):
+                    return True
+                receiver_words = words(_last_identifier(callee.value)) if isinstance(callee, ast.Attribute) else []
+                # a helper of this module is judged by its body (followed above), not its name
+                unknown = helper is None or (helper not in seen and not followed)
+                if unknown and any(w.startswith(("revoke", "revocation")) for w in callee_words) \
+                        and not _says_no_task(callee_words + receiver_words):
+                    return True  # delegated: `revoke_children(ids)`, `tasks.revoke_all(ids)`
+                if any(w in _CANCEL_WORDS for w in callee_words) and not _on_a_data_store(callee) and any(
                     _mentions_tasks(facts, arg) for arg in [*node.args, *(k.value for k in node.keywords)]
                 ):
                     return True  # handed off with the ids: `cancel_task(task_id)`; checked where defined
-                helper = _local_definition(facts, node)
-                if helper is not None and helper not in seen and len(seen) < 6 and _revokes(facts, helper, seen):
-                    return True
     return abortable and aborts
+
+
+# Words that name something revocable that is not a Celery task, result or worker control.
+_NOT_TASK_WORDS = frozenset({
+    "token", "tokens", "key", "keys", "apikey", "apikeys", "api", "session", "sessions",
+    "certificate", "certificates", "cert", "certs", "permission", "permissions", "perm", "perms",
+    "grant", "grants", "credential", "credentials", "creds", "oauth", "jwt", "consent", "consents",
+    "license", "licence", "invite", "invites", "invitation", "invitations", "membership",
+    "memberships", "role", "roles", "privilege", "privileges", "secret", "secrets", "password",
+    "passwords", "login", "logins", "auth", "authorization", "authorisation", "access", "refresh",
+    "share", "shares", "link", "links", "subscription", "subscriptions", "user", "users",
+})
+_TASK_WORDS = frozenset({
+    "task", "tasks", "subtask", "subtasks", "taskid", "taskids", "result", "results", "celery", "control",
+    "child", "children", "group", "chord", "chain", "job", "jobs", "worker", "workers", "batch",
+})
+# Receivers of a `cancel(...)` call that record state rather than stop work.
+_DATA_STORE_WORDS = frozenset({
+    "db", "database", "repo", "repos", "repository", "repositories", "store", "storage", "table",
+    "tables", "model", "models", "objects", "queryset", "query", "session", "dao", "crud", "orm",
+    "cache", "redis", "collection", "sql", "mongo", "cursor", "conn", "connection",
+})
+
+
+def _last_identifier(expr) -> str:
+    """The name an expression ends with: `user.api_token` -> api_token, `AsyncResult(x)` -> AsyncResult."""
+    while isinstance(expr, (ast.Call, ast.Subscript, ast.Await)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return ""
+
+
+def _says_no_task(parts) -> bool:
+    return any(p in _NOT_TASK_WORDS for p in parts) and not any(p in _TASK_WORDS for p in parts)
+
+
+def _names_no_task(receiver) -> bool:
+    """`user.api_token`, `session`, `cert`: plainly not a task, result or `control`."""
+    return _says_no_task(words(_last_identifier(receiver)))
+
+
+def _on_a_data_store(callee) -> bool:
+    """`db.jobs.cancel(...)`, `self.repo.cancel(...)`: a record is marked, nothing is stopped."""
+    expr = callee.value if isinstance(callee, ast.Attribute) else None
+    while expr is not None:
+        if any(w in _DATA_STORE_WORDS for w in words(_last_identifier(expr))):
+            return True
+        expr = expr.value if isinstance(expr, ast.Attribute) else None
+    return False
 
 
 def _local_definition(facts, call: ast.Call):
@@ -348,18 +549,89 @@ def _name_range(facts, func) -> Range:
     return Range(Position(start.line, match.start(1)), Position(start.line, match.end(1)))
 
 
-def _ids_rank(name: str) -> int | None:
-    """How well a name suggests a list of child task ids (lower is better), None if not."""
+def _list_rank(name: str) -> int | None:
+    """How well a name suggests the function's list of child tasks (lower is better), or None:
+    `children`, `child_ids`, `child_results` before `task_ids`, `subtask_results`."""
     parts = words(name)
     if not parts:
         return None
-    if name.lower() == "children":
+    if name.lower() == "children" or (parts[-1] in ("ids", "results") and any(p in ("child", "children") for p in parts)):
         return 0
-    if parts[-1] in ("ids", "taskids"):
-        if any(p in ("child", "children") for p in parts):
-            return 0
-        if parts[-1] == "taskids" or any(p in ("task", "tasks", "subtask", "subtasks") for p in parts):
-            return 1
+    if parts[-1] == "taskids" or (parts[-1] in ("ids", "results") and any(
+            p in ("task", "tasks", "subtask", "subtasks") for p in parts)):
+        return 1
+    return None
+
+
+def _says_ids(name: str) -> bool:
+    parts = words(name)
+    return bool(parts) and parts[-1] in ("ids", "taskids")
+
+
+_ID_ATTRIBUTES = ("id", "task_id")
+_RESULTS_ATTRIBUTES = ("children", "results")
+
+
+def _holds(facts, expr, depth: int = 0) -> str | None:
+    """What a list expression holds: "ids" (task id strings), "results" (AsyncResult
+    objects), or None when that cannot be told."""
+    if depth > 4:
+        return None
+    if isinstance(expr, ast.Attribute):
+        return "results" if expr.attr in _RESULTS_ATTRIBUTES else None  # `gr.children`, `gr.results`
+    if isinstance(expr, ast.BoolOp):  # `meta.get("children") or []`
+        return _holds(facts, expr.values[0], depth + 1)
+    if isinstance(expr, ast.Subscript):
+        if isinstance(expr.slice, ast.Slice):  # `gr.results[1:]`
+            return _holds(facts, expr.value, depth + 1)
+        return "ids" if _names_child_ids(expr.slice) else None  # `metadata["result"]["children"]`
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in ("list", "tuple", "sorted") and len(expr.args) == 1:
+            return _holds(facts, expr.args[0], depth + 1)
+        if isinstance(func, ast.Attribute) and func.attr == "get" and expr.args and _names_child_ids(expr.args[0]):
+            return "ids"  # `meta.get("child_ids", [])`
+        return None
+    if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        element, loop = expr.elt, expr.generators[0]
+        if isinstance(element, ast.Call) and isinstance(element.func, ast.Name) and element.func.id == "str" \
+                and len(element.args) == 1:
+            element = element.args[0]
+        if isinstance(element, ast.Attribute) and element.attr in _ID_ATTRIBUTES:
+            return "ids"  # `[c.id for c in group_result.results]`
+        if isinstance(element, ast.Subscript) and isinstance(element.slice, ast.Constant) \
+                and element.slice.value in _ID_ATTRIBUTES:
+            return "ids"  # `[c["id"] for c in meta["children"]]`
+        if isinstance(element, ast.Name) and isinstance(loop.target, ast.Name) and element.id == loop.target.id:
+            return _holds(facts, loop.iter, depth + 1)  # `[c for c in gr.results if ...]`
+        return None
+    if isinstance(expr, (ast.List, ast.Tuple)) and expr.elts:
+        if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in expr.elts) or all(
+                isinstance(e, ast.Attribute) and e.attr in _ID_ATTRIBUTES for e in expr.elts):
+            return "ids"
+        return None
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        if found and len(found[1]) == 1 and found[1][0].kind == "assign" and found[1][0].value is not None:
+            return _holds(facts, found[1][0].value, depth + 1)
+    return None
+
+
+def _names_child_ids(key) -> bool:
+    """A metadata key for the children ids: `"children"`, `"child_ids"`, `"task_ids"`."""
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return False
+    parts = words(key.value)
+    return bool(parts) and (key.value.lower() == "children" or parts[-1] in ("ids", "taskids"))
+
+
+def _annotation_holds(facts, annotation) -> str | None:
+    """`list[AsyncResult]` -> results, `list[str]` / `Sequence[UUID]` -> ids."""
+    names = {_last_identifier(n) for n in ast.walk(annotation) if isinstance(n, (ast.Name, ast.Attribute))}
+    if names & _RESULT_CLASSES:
+        return "results"
+    if names & {"str", "UUID"}:
+        return "ids"
     return None
 
 
@@ -379,33 +651,41 @@ def _plan(facts, settings, func):
         return {}, "the function ends in a block that may return; no single point runs on every path"
     else:
         where, index = "end", len(body)
-    # Parameters (always bound), then locals bound by a top-level statement before the loop.
+    # Parameters (always bound), then locals bound by a top-level statement before the loop,
+    # when what they hold is known: ids (by their value, annotation or an `_ids` name) or
+    # AsyncResult objects (`children = group_result.children`).
     candidates = []
     args = func.args
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs, *([args.vararg] if args.vararg else [])]
     for position, arg in enumerate(params):
-        rank = _ids_rank(arg.arg)
-        if rank is not None:
-            candidates.append((rank, 0, position, arg.arg))
+        rank = _list_rank(arg.arg)
+        if rank is None:
+            continue
+        holds = _annotation_holds(facts, arg.annotation) if arg.annotation is not None else None
+        holds = holds or ("ids" if _says_ids(arg.arg) else None)
+        if holds:
+            candidates.append((rank, 0, position, arg.arg, holds))
     for position, stmt in enumerate(body[:index]):
-        if isinstance(stmt, ast.Assign):
-            targets = stmt.targets
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            targets = [stmt.target]
+            target = stmt.target
         else:
             continue
-        for target in targets:
-            rank = _ids_rank(target.id) if isinstance(target, ast.Name) else None
-            if rank is not None:
-                candidates.append((rank, 1, position, target.id))
+        rank = _list_rank(target.id) if isinstance(target, ast.Name) else None
+        if rank is None or len(scope.bindings.get(target.id, ())) != 1:
+            continue  # rebound elsewhere: what it holds at the loop is not known
+        holds = _holds(facts, stmt.value) or ("ids" if _says_ids(target.id) else None)
+        if holds:
+            candidates.append((rank, 1, position, target.id, holds))
     if not candidates:
-        return {}, "no list of child task ids (e.g. `child_task_ids`) is in scope"
-    ids = min(candidates)[3]
+        return {}, "no list of child task ids (e.g. `child_task_ids`) or results is in scope"
+    _, _, _, ids, holds = min(candidates)
     app, reason = celery_app_name(facts, settings, scope, allow_add=False)
     if app is None:
         return {}, reason
     taken = scope_identifiers(facts, scope) | {ids, app}
     child_id = fresh_name(taken, "child_id")
     child_result = fresh_name(taken | {child_id}, "child_result")
-    return {"insert_at": where, "ids": ids, "app": app, "child_id": child_id, "child_result": child_result}, None
-
+    return {"insert_at": where, "ids": ids, "holds": holds, "app": app, "child_id": child_id,
+            "child_result": child_result}, None
