@@ -167,6 +167,55 @@ INVALID = [
         r = group(sigs).apply_async()
         registry[r.id] = [c.id for c in r.results]
     """, [4]),
+    # a children key holding no ids, and a count of the children, store nothing
+    ("""
+    from celery import group as g
+    from core.celery import app
+
+    def dispatch(sigs, tid):
+        res = g(sigs).apply_async()
+        app.backend.store_result("id", {"type": "group", "children": []}, "PENDING")  # no ids
+        app.backend.store_result(tid, {"child_ids": None, "count": len(res.results)}, "PENDING")
+        return res
+    """, [5]),
+    # the group is an attribute of self, bound in __init__
+    ("""
+    import celery
+
+    class Dispatcher:
+        def __init__(self, sigs):
+            self.job = celery.group(sigs)
+
+        def run(self):
+            return self.job.apply_async()
+    """, [8]),
+    # on_error returns the group itself
+    ("""
+    from celery.canvas import group
+
+    def dispatch(sigs, cleanup):
+        return group(sigs).on_error(
+            cleanup.s(),  # errback
+        ).apply_async()
+    """, [4]),
+    # waited for, but the id is handed out too
+    ("""
+    from celery import group
+
+    def run(sigs):
+        job = group(sigs).apply_async()
+        job.get(timeout=60)
+        return job.id
+    """, [4]),
+    # waited for, but returned (the caller may track it)
+    ("""
+    from celery import group
+
+    def run(sigs):
+        job = group(sigs).delay()
+        job.join(timeout=5)
+        return job
+    """, [4]),
 ]
 
 VALID = [
@@ -297,6 +346,33 @@ VALID = [
 
     def run(sigs):
         group(sigs).delay()  # noqa: CEL005
+    """,
+    # consumed synchronously in the same scope: nothing outlives the call to track
+    """
+    from celery import group as g
+
+    def resize_all(paths):
+        job = g(resize.s(p) for p in paths).apply_async()
+        return job.get(timeout=120)
+
+    def total(paths):
+        return sum(g(count.s(p) for p in paths)().get(timeout=30))
+
+    def each(paths):
+        job = g(resize.s(p) for p in paths).delay()
+        if job.ready():
+            pass
+        for part in job.join(timeout=10):
+            yield part
+    """,
+    # an attribute of self that is not a group
+    """
+    class Dispatcher:
+        def __init__(self, task):
+            self.job = task
+
+        def run(self):
+            return self.job.apply_async()
     """,
 ]
 
@@ -660,3 +736,102 @@ def test_fix_is_idempotent_and_clears_all():
     result = fixed(source, CODE)
     assert lines(result, CODE, raw=True) == []
     assert result.count("store_result(") == 2
+
+
+@pytest.mark.parametrize("source", [
+    # the manifest must be written before any worker can pick up a task
+    """
+    from celery import group
+    from core.celery import app
+
+    def dispatch(paths, sigs, db):
+        return db.save_manifest(paths), group(sigs).apply_async().id
+    """,
+    """
+    from celery import group
+    from core.celery import app
+
+    def dispatch(sigs, log):
+        log.info("queued %s", prepare(sigs), group(sigs).delay())
+    """,
+    """
+    from celery import group
+    from core.celery import app
+
+    def dispatch(sigs, db):
+        return {"manifest": db.save(sigs), "id": group(sigs).apply_async().id}
+    """,
+    """
+    from celery import group
+    from core.celery import app
+
+    def dispatch(sigs, db):
+        db.rows[next_key()] += len(group(sigs).apply_async().results)
+    """,
+])
+def test_no_fix_when_something_runs_before_the_dispatch(source):
+    assert_no_fix(source, CODE)
+
+
+def test_fix_hoists_after_inert_parts_of_the_statement():
+    assert_fix(
+        """
+        from celery import group
+        from core.celery import app
+
+        def dispatch(sigs, log):
+            log.info("queued %s", group(sigs).delay().id, extra={"n": len(sigs)})
+        """,
+        """
+        from celery import group
+        from core.celery import app
+        import uuid
+
+        def dispatch(sigs, log):
+            group_result = group(sigs).delay()
+            group_task_id = str(uuid.uuid4())
+            app.backend.store_result(
+                group_task_id,
+                {"type": "group", "children": [child.id for child in group_result.results]},
+                "PENDING",
+            )
+            log.info("queued %s", group_result.id, extra={"n": len(sigs)})
+        """,
+        CODE,
+    )
+
+
+def test_fix_group_bound_to_self_attribute():
+    assert_fix(
+        """
+        from celery import group
+        from core.celery import app
+
+        class Dispatcher:
+            def __init__(self, sigs):
+                self.job = group(sigs)
+
+            def run(self):
+                return self.job.apply_async()  # go
+        """,
+        """
+        from celery import group
+        from core.celery import app
+        import uuid
+
+        class Dispatcher:
+            def __init__(self, sigs):
+                self.job = group(sigs)
+
+            def run(self):
+                group_result = self.job.apply_async()
+                group_task_id = str(uuid.uuid4())
+                app.backend.store_result(
+                    group_task_id,
+                    {"type": "group", "children": [child.id for child in group_result.results]},
+                    "PENDING",
+                )
+                return group_result  # go
+        """,
+        CODE,
+    )

@@ -7,17 +7,20 @@ scope (function, or the module) that never stores the group's children ids with
 `<anything>.backend.store_result(...)`.
 
 A dispatch is `.apply_async(...)` or `.delay(...)` on the group object, or calling it
-(`group(sigs)()`), either chained (`group(sigs).apply_async()`, also through `.set(...)`)
-or through a name bound to the group (`task_group = group(sigs)`, then
-`task_group.apply_async()`), also from a nested function.
+(`group(sigs)()`), either chained (`group(sigs).apply_async()`, also through `.set(...)`,
+`.clone()` or `.on_error(errback)`, which return the group) or through a name bound to the
+group (`task_group = group(sigs)`, then `task_group.apply_async()`), also from a nested
+function, or through an attribute of `self` the class binds only to groups
+(`self.job = group(sigs)` in `__init__`, `self.job.apply_async()` in `run`).
 
 The metadata counts as stored when a `store_result` call in the same scope has a result
 argument (a dict literal, or a name bound to one, including later `metadata["k"] = ...`
 items) that mentions the children: a `.results` / `.children` attribute
-(`[c.id for c in group_result.results]`) or a key naming children (`"children"`,
-`"child_ids"`). When several groups are dispatched in one scope, each needs its own:
-a call that reads `r1.results` does not cover `r2`. A `store_result` of unrelated data
-(`{"status": "queued"}`) does not count.
+(`[c.id for c in group_result.results]`, but not `len(group_result.results)`) or a key
+naming children (`"children"`, `"child_ids"`) whose value is not a literal without ids
+(`"children": []` or `None` does not count). When several groups are dispatched in one
+scope, each needs its own: a call that reads `r1.results` does not cover `r2`. A
+`store_result` of unrelated data (`{"status": "queued"}`) does not count.
 
 Also accepted as storing the metadata: `GroupResult.save()` on the dispatched result
 (`group_result.save()`, which writes the group and its children to the result backend
@@ -25,11 +28,15 @@ for `GroupResult.restore()`), `<anything>.backend.save_group(...)`, and a call, 
 same scope, of a `self` method or a function of this module (handed the result or its
 children) whose body calls `store_result(...)` or `save_group(...)`.
 
-Not flagged: `re.match(...).group(1)`, `m.group()`, `itertools.groupby`, `df.groupby(...)`,
-a local or parameter named `group`, a group that is built but returned or passed on
-without being dispatched here (the caller dispatches it and is checked there), a group
-used as a `chord` header or in a chain (`group(a) | b`): a chord's callback result is what
-callers track.
+Not flagged: a group whose results the same scope waits for and hands out nowhere
+(`group(sigs).apply_async().get(timeout=60)`, or `job = group(sigs).delay()` used only as
+`job.get(...)` / `job.join(...)` and other attributes, never returned, stored, passed on or
+read for its `job.id`): the metadata is for tracking a batch that outlives the call, and
+nobody can ask about this one later. Nor `re.match(...).group(1)`, `m.group()`,
+`itertools.groupby`, `df.groupby(...)`, a local or parameter named `group`, a group that
+is built but returned or passed on without being dispatched here (the caller dispatches
+it and is checked there), a group used as a `chord` header or in a chain (`group(a) | b`):
+a chord's callback result is what callers track.
 
 ## Why is this bad?
 A group's result is only a handle on its children. With the filesystem result backend
@@ -73,7 +80,9 @@ A dispatch that is not already bound to a name (`group(sigs).delay()`,
 to a fresh name on a line of its own just before its statement, and the statement then
 uses that name; this is only done where the statement evaluates the dispatch exactly
 once and first (not in a lambda, a comprehension's condition, `a or b`, `x if c else y`,
-a `while` test or an `elif` test). `import uuid` is added unless `uuid` or `uuid4` is
+a `while` test or an `elif` test, and not after a call or any other part of the statement
+that may have an effect: `return db.save_manifest(paths), group(sigs).apply_async().id`
+gets no fix, since the tasks would be sent before the manifest is written). `import uuid` is added unless `uuid` or `uuid4` is
 already imported. The app is the module's `Celery(...)` binding or app import (any
 alias), else the configured `app-import`, added when its name is free. The stored id is
 not returned: wire it up where callers need it. No fix when the dispatch shares its line
@@ -84,6 +93,7 @@ clashing with an existing binding.
 from __future__ import annotations
 
 import ast
+import weakref
 
 from ..celery_model import canvas_kind
 from ..ftypes import FixSafety, Severity
@@ -96,8 +106,9 @@ from ._groups import (
     scope_identifiers,
 )
 
-# Signature methods that return the same (or a copied) group, still a group when dispatched.
-_SAME_SIGNATURE = ("set", "clone", "skew")
+# Signature methods that return the same (or a copied) group, still a group when dispatched
+# (`on_error` links the errback and returns the group itself, unlike `link_error`).
+_SAME_SIGNATURE = ("set", "clone", "skew", "on_error")
 _CHILD_ATTRS = ("results", "children")
 
 
@@ -121,7 +132,7 @@ class GroupMetadataNotStored(Rule):
             scope = facts.scope_of(call)
             target = _result_target(facts, call)
             keys = {k for c in by_scope[scope] for k in [_result_target(facts, c)] if k}
-            if _stored(facts, scope, call, target, keys):
+            if _stored(facts, scope, call, target, keys) or _waited_on_here(facts, scope, call):
                 continue
             where = f"`{scope.name}`" if scope.kind != "module" else "module scope"
             # Names chosen for earlier dispatches of this scope are taken too: fixes of one
@@ -239,7 +250,50 @@ def _is_group(facts, expr: ast.AST, depth: int = 0) -> bool:
         return bool(values) and len(values) == len(found[1]) and all(
             _is_group(facts, v, depth + 1) for v in values
         )
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
+        values = _instance_attribute_values(facts, expr)  # `self.job = group(sigs)` in `__init__`
+        return bool(values) and all(_is_group(facts, v, depth + 1) for v in values)
     return False
+
+
+_CLASS_ASSIGNMENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _instance_attribute_values(facts, attribute: ast.Attribute) -> list | None:
+    """What `self.<name>` is assigned in the methods of the enclosing class, or None when it
+    is also bound some other way (`self.job += ...`, a tuple target, a `for` target)."""
+    owner = next((a for a in facts.ancestors(attribute) if isinstance(a, ast.ClassDef)), None)
+    if owner is None:
+        return None
+    by_class = _CLASS_ASSIGNMENTS.setdefault(facts, {})
+    if owner not in by_class:
+        by_class[owner] = _self_assignments(owner)
+    return by_class[owner].get((attribute.value.id, attribute.attr))
+
+
+def _self_assignments(owner: ast.ClassDef) -> dict:
+    """`(self, name) -> [values]` for every `self.name = value` in the class; None for a
+    name also stored any other way."""
+    values: dict = {}
+    assigned = set()
+    stores = []
+    for node in ast.walk(owner):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Attribute):
+                assigned.add(targets[0])
+                stores.append((targets[0], node.value))
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            stores.append((node, None))
+    for target, value in stores:
+        if not isinstance(target.value, ast.Name) or (value is None and target in assigned):
+            continue
+        key = (target.value.id, target.attr)
+        if value is None:
+            values[key] = None
+        elif values.get(key, []) is not None:
+            values.setdefault(key, []).append(value)
+    return values
 
 
 def _is_group_dispatch(facts, call: ast.Call) -> bool:
@@ -293,6 +347,40 @@ def _stored(facts, scope, dispatch, target, keys) -> bool:
     return False
 
 
+# Waiting for a group's results: the caller blocks until the batch is done and hands no id out.
+_WAITS = ("get", "join", "join_native")
+
+
+def _waited_on_here(facts, scope, dispatch) -> bool:
+    """The group's result is waited for in this scope and goes nowhere else:
+    `group(sigs).apply_async().get(timeout=60)`, or `job = group(sigs).delay()` whose every
+    use is `job.<attribute>`, one of them `job.get(...)`/`job.join(...)` and none `job.id`."""
+    parent = facts.parent(dispatch)
+    if isinstance(parent, ast.Attribute) and parent.value is dispatch:
+        return parent.attr in _WAITS and isinstance(facts.parent(parent), ast.Call) \
+            and facts.parent(parent).func is parent
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    if len(scope.bindings.get(name, ())) != 1:
+        return False
+    waited = False
+    for node in scope.walk_own(ast.Name):
+        if node.id != name or node is parent.targets[0]:
+            continue
+        use = facts.parent(node)
+        if not (isinstance(use, ast.Attribute) and use.value is node) or use.attr in ("id", "save"):
+            return False  # returned, stored, handed on, or its id read: it outlives this call
+        call = facts.parent(use)
+        waited |= use.attr in _WAITS and isinstance(call, ast.Call) and call.func is use
+    # a nested function reading the name keeps the result alive after this scope returns
+    return waited and not any(name in _reads(child) for child in scope.children)
+
+
+def _reads(scope) -> set:
+    return {n.id for n in ast.walk(scope.node) if isinstance(n, ast.Name)}
+
+
 def _is_backend(facts, expr: ast.AST, scope) -> bool:
     """`<anything>.backend`, or a name bound to one (`backend = app.backend`)."""
     if isinstance(expr, ast.Attribute):
@@ -322,13 +410,14 @@ def _mentions_children(facts, scope, expr, depth: int = 0, seen=None) -> tuple[b
     refs: set[str] = set()
     for node in ast.walk(expr):
         if isinstance(node, ast.Attribute) and node.attr in _CHILD_ATTRS:
-            mentions = True
             refs.add(facts.text(node.value))
+            if not _only_counted(facts, node):
+                mentions = True
         elif isinstance(node, ast.Dict):
             if any(isinstance(k, ast.Constant) and isinstance(k.value, str) and "child" in k.value.lower()
-                   for k in node.keys):
+                   and _may_hold_ids(v) for k, v in zip(node.keys, node.values)):
                 mentions = True
-        elif isinstance(node, ast.keyword) and node.arg and "child" in node.arg.lower():
+        elif isinstance(node, ast.keyword) and node.arg and "child" in node.arg.lower() and _may_hold_ids(node.value):
             mentions = True
         elif isinstance(node, ast.Name) and depth < 4 and node.id not in seen:
             seen.add(node.id)
@@ -337,6 +426,24 @@ def _mentions_children(facts, scope, expr, depth: int = 0, seen=None) -> tuple[b
                 mentions |= sub_mentions
                 refs |= sub_refs
     return mentions, refs
+
+
+def _may_hold_ids(value) -> bool:
+    """Not a literal that plainly holds no ids: `[]`, `None`, `0`, `[None]`, `{}`."""
+    if isinstance(value, ast.Constant):
+        return False
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return not all(isinstance(e, ast.Constant) for e in value.elts)
+    if isinstance(value, ast.Dict):
+        return bool(value.keys)
+    return True
+
+
+def _only_counted(facts, attribute) -> bool:
+    """`len(r.results)`, `bool(r.children)`: the children are counted, not their ids stored."""
+    parent = facts.parent(attribute)
+    return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) \
+        and parent.func.id in ("len", "bool") and parent.args == [attribute]
 
 
 def _values_of(facts, scope, name: str):
@@ -403,7 +510,8 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
         # dispatch to a name just before the statement and use the name in it.
         stmt = _hoist_statement(facts, call)
         if stmt is None:
-            return {}, "the dispatch runs conditionally or repeatedly inside its statement; bind it to a name first"
+            return {}, ("the dispatch runs conditionally, repeatedly or after other work inside its statement; "
+                        "bind it to a name first")
         kind = "hoist"
     if facts.scope_of(stmt) is not scope:
         return {}, "the dispatch is not in a statement of its own scope"
@@ -441,10 +549,12 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _hoist_statement(facts, call):
-    """The statement that evaluates `call` exactly once and unconditionally, or None.
+    """The statement that evaluates `call` exactly once, unconditionally and first, or None.
 
-    Moving the dispatch in front of it then keeps it running once: not inside a lambda,
-    the lazy parts of a comprehension, `x if c else y`, `a or b`, or a chained comparison.
+    Moving the dispatch in front of it then keeps it running once and in the same order:
+    not inside a lambda, the lazy parts of a comprehension, `x if c else y`, `a or b`, or a
+    chained comparison, and not after anything that may have an effect
+    (`return db.save(paths), group(s).apply_async().id`, `log(prepare(s), group(s).delay())`).
     """
     child, node = call, facts.parent(call)
     while not isinstance(node, ast.stmt):
@@ -458,18 +568,50 @@ def _hoist_statement(facts, call):
             or (isinstance(node, ast.Compare) and child not in (node.left, node.comparators[0]))
             or (isinstance(node, ast.withitem) and child is not node.context_expr)
         )
-        if lazy:
+        if lazy or not all(_inert(e) for e in _evaluated_before(node, child)):
             return None
         child, node = node, facts.parent(node)
     if isinstance(node, (ast.With, ast.AsyncWith)):
         return node if node.items[0] is child else None
     if getattr(node, _ONCE_FIELDS.get(type(node), "-"), None) is not child:
         return None
+    if isinstance(node, ast.AugAssign) and not _inert(node.target):
+        return None  # `self.ids[key()] += ...` reads its target first
     if isinstance(node, ast.If):
         start = facts.range(node).start
         if facts.index.line_text(start.line)[start.column:].startswith("elif"):
             return None  # no place for a statement in front of an `elif` test
     return node
+
+
+def _evaluated_before(node, child) -> list:
+    """The parts of expression `node` that Python evaluates before its part `child`."""
+    if isinstance(node, ast.Dict):  # keys and values alternate: k1, v1, k2, v2
+        order = [part for pair in zip(node.keys, node.values) for part in pair if part is not None]
+    elif isinstance(node, ast.Call):
+        order = [node.func, *sorted([*node.args, *node.keywords], key=lambda n: (n.lineno, n.col_offset))]
+    else:
+        order = list(ast.iter_child_nodes(node))
+    before = []
+    for part in order:
+        if part is child:
+            return before
+        before.append(part)
+    return []
+
+
+def _inert(expr) -> bool:
+    """Evaluating `expr` has no effect a dispatch could be reordered with: a constant, a
+    name, an attribute of one, or a container or keyword of those."""
+    if isinstance(expr, ast.keyword):
+        return _inert(expr.value)
+    if isinstance(expr, (ast.Constant, ast.Name, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop)):
+        return True
+    if isinstance(expr, (ast.Attribute, ast.Starred)):
+        return _inert(expr.value)
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        return all(_inert(e) for e in expr.elts)
+    return False
 
 
 def _uuid_call(facts, scope) -> tuple[str | None, bool]:
