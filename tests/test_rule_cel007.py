@@ -105,6 +105,51 @@ INVALID = [
     def args(path):
         return ["--result-backend=file://" + path]
     """, [2]),
+    # a name that merely starts with "win" is no Windows test, even as a test
+    ("""
+    def backend_url(path, games):
+        win_rate = sum(g.won for g in games) / len(games)
+        if win_rate > 0.5:
+            pass
+        return f"file://{path}", win_rate
+    """, [5]),
+    # a replace on another attribute of the same object
+    ("""
+    class Settings:
+        def backend_url(self):
+            label = self.name.replace("\\\\", "/")
+            return "file://" + self.results_dir, label
+    """, [4]),
+    # a platform test, but not for Windows
+    ("""
+    import sys as system
+
+    def url(path):
+        if system.platform == "darwin" or system.platform.startswith("linux"):
+            path = path.rstrip("/")
+        return "file://" + path
+    """, [6]),
+    # a replace on the key, not the path
+    ("""
+    def url(cfg, key):
+        key = key.replace("\\\\", "/")
+        return "file://" + cfg[key]
+    """, [3]),
+    # a local helper that does not handle Windows
+    ("""
+    def clean(p):
+        return p.strip()
+
+    def url(path):
+        return f"file://{clean(path)}"
+    """, [5]),
+    # a helper from another module: flagged (no fix, see below)
+    ("""
+    from .paths import to_posix_path
+
+    def url(results_dir):
+        return f"file://{to_posix_path(results_dir)}"
+    """, [4]),
 ]
 
 VALID = [
@@ -216,6 +261,59 @@ VALID = [
 
     def url(p):
         return "file://" + Path(p).as_posix()
+    """,
+    # a helper of this module that handles Windows
+    """
+    import os
+
+    def unc_path(path):
+        if os.name == "nt":
+            return "/" + path.replace("\\\\", "/")
+        return path
+
+    def url(result_path):
+        return f"file://{unc_path(result_path)}"
+    """,
+    """
+    from pathlib import PureWindowsPath
+
+    def to_posix(p):
+        return PureWindowsPath(p).as_posix()
+
+    def url(d):
+        return "file://" + to_posix(d) + "/results"
+    """,
+    # the same attribute normalised first
+    """
+    class Settings:
+        def backend_url(self):
+            self.results_dir = self.results_dir.replace("\\\\", "/")
+            return "file://" + self.results_dir
+    """,
+    # match on the platform with a Windows case
+    """
+    import sys
+
+    def url(path):
+        match sys.platform:
+            case "win32" | "cygwin":
+                path = "/" + path
+        return "file://" + path
+    """,
+    # an item normalised into a name used in the path
+    """
+    import os
+
+    def url(cfg):
+        base = cfg["dir"].replace("\\\\", "/")
+        return "file://" + os.path.join(base, "results")
+    """,
+    # a Windows flag function called in a test
+    """
+    from .compat import is_windows
+
+    def url(path):
+        return "file:///" + path if is_windows() else "file://" + path
     """,
     # a flag bound to an os.name test at module level
     """
@@ -471,6 +569,13 @@ def test_fix_annotated_assignment():
     def urls(paths):
         return ["file://" + p for p in paths]
     """,
+    # a helper from another module may already handle Windows
+    """
+    from ..utils import unc_path
+
+    def url(result_path):
+        return f"file://{unc_path(result_path)}"
+    """,
 ])
 def test_no_fix(source):
     assert_no_fix(source, CODE)
@@ -512,3 +617,121 @@ def test_fixed_code_behaviour(body, newline, monkeypatch):
     monkeypatch.setattr(sys, "platform", "win32")
     assert make_url("C:\\Users\\me\\.llamafarm") == "file:///C:/Users/me/.llamafarm/results"
     assert make_url("x") == "file://x/results"  # short paths do not raise
+
+
+def test_no_fix_reason_names_the_helper():
+    [finding] = findings(
+        """
+        from myproj.paths import to_posix_path
+
+        def url(results_dir):
+            return f"file://{to_posix_path(results_dir)}"
+        """,
+        CODE,
+    )
+    assert "to_posix_path" in finding.no_fix_reason
+
+
+def test_fix_parenthesised_multiline_return():
+    assert_fix(
+        """
+        import sys
+
+        def url(path):
+            return ("file://"
+                    + path)  # continued
+        """,
+        """
+        import sys
+
+        def url(path):
+            result_backend_path = path.replace("\\\\", "/")
+            if sys.platform == "win32" and result_backend_path[1:2] == ":":
+                result_backend_url = ("file:///"
+                        + result_backend_path)
+            else:
+                result_backend_url = ("file://"
+                        + result_backend_path)
+            return result_backend_url  # continued
+        """,
+        CODE,
+    )
+
+
+def test_fix_multiline_keyword_gets_parentheses():
+    assert_fix(
+        """
+        import sys
+        from celery import Celery
+
+        def make(path):
+            return Celery("x",
+                          backend="file://"
+                          + path)
+        """,
+        """
+        import sys
+        from celery import Celery
+
+        def make(path):
+            backend_path = path.replace("\\\\", "/")
+            if sys.platform == "win32" and backend_path[1:2] == ":":
+                backend_url = ("file:///"
+                              + backend_path)
+            else:
+                backend_url = ("file://"
+                              + backend_path)
+            return Celery("x",
+                          backend=backend_url)
+        """,
+        CODE,
+    )
+
+
+def test_fix_return_without_space_keeps_its_parentheses():
+    assert_fix(
+        """
+        import sys
+
+        def url(path):
+            return(f"file://{path}")
+        """,
+        """
+        import sys
+
+        def url(path):
+            result_backend_path = str(path).replace("\\\\", "/")
+            if sys.platform == "win32" and result_backend_path[1:2] == ":":
+                result_backend_url = (f"file:///{result_backend_path}")
+            else:
+                result_backend_url = (f"file://{result_backend_path}")
+            return(result_backend_url)
+        """,
+        CODE,
+    )
+
+
+LAYOUT_URLS = [
+    '"file://" + path', '("file://"\n        + path)', '"file://" \\\n        + path',
+    '("file://"  # scheme\n        + path  # dir\n    )', 'f"file://{path}/x"', '(\n        f"file://{path}"  # c\n    )',
+    'f"file://{path:>10}"', '"file://{}".format(\n        path)', '"file://%s" % (\n        path,)',
+    '"file://" + os.path.join(\n        path, "x")', '"file://" + (path\n        + "x")', 'rf"file://{path}"',
+]
+LAYOUT_CONTEXTS = [
+    '    return {u}', '    x = {u}', '    x: str = {u}', '    return({u})', '    return Celery("x",\n        backend={u})',
+    '    return {u}, 1', '    y = make(a,\n        {u})  # t', '    x += {u}', '    self.x = {u}', '    return not({u})',
+]
+
+
+@pytest.mark.parametrize("url", LAYOUT_URLS)
+@pytest.mark.parametrize("context", LAYOUT_CONTEXTS)
+def test_an_advertised_fix_is_produced(url, context):
+    from celery_patterns.config import Settings
+    from celery_patterns.engine import check_source, compute_fix
+
+    source = f"import os\nfrom celery import Celery\n\ndef f(path, self, a):\n{context.format(u=url)}\n"
+    checked = check_source(source, "server/m.py", Settings(), None)
+    [finding] = [f for f in checked.report.findings if f.code == CODE]
+    if finding.fixable:
+        assert compute_fix(source, finding, Settings(), "server/m.py", None, checked) is not None
+        fixed(source, CODE, raw=True)

@@ -6,12 +6,21 @@ Flags string building of a `file://` URL from a non-constant path: `"file://" + 
 in a constant), `f"file://{path}"`, `"file://{}".format(path)` and `"file://%s" % path`,
 when the innermost scope (function, or the module) has no Windows handling:
 
-- no platform test: `sys.platform` (`== "win32"`, `.startswith("win")`, any alias),
-  `os.name == "nt"`, `platform.system() == "Windows"`, `os.sep == "\\\\"`, or a name such
-  as `IS_WINDOWS` / `is_windows()` (or one bound to such a test);
-- no `.replace("\\\\", "/")` (or `.replace(os.sep, "/")`, `.as_posix()`) applied to that
-  path: inside the URL expression, on the URL, on the same variable in the scope, or in
-  the value the path variable is bound to.
+- no platform test against a Windows value: `sys.platform` (`== "win32"`,
+  `.startswith("win")`, `match sys.platform: case "win32":`, any alias), `os.name == "nt"`,
+  `platform.system() == "Windows"`, `os.sep == "\\\\"`; or, used as the test of an
+  `if`/`while`/conditional expression/`assert`, a flag named for Windows as a whole
+  (`IS_WINDOWS`, `is_windows()`, `ON_NT`; not `win_rate`) or a name bound to such a test.
+  `sys.platform == "darwin"` is not Windows handling;
+- no `.replace("\\\\", "/")` (or `.replace(os.sep, "/")`, `.as_posix()`,
+  `PureWindowsPath(p).as_posix()`) applied to that path: inside the URL expression, on the
+  URL, on the same path expression in the scope (`path = path.replace(...)`,
+  `self.results_dir.replace(...)`; another attribute of the same object, such as
+  `self.name.replace(...)`, does not count), or in the value the path variable is bound
+  to;
+- no helper function of this module that the path goes through
+  (`f"file://{to_posix_path(d)}"`) and whose body tests the platform or normalises
+  separators as above.
 
 Not flagged: `Path.as_uri()` (not string building), `pathname2url(...)`, fully literal
 URLs (`"file:///tmp/results"`, or a path that is a string constant), other schemes,
@@ -53,22 +62,30 @@ characters. `import sys` is added when missing (an existing alias is reused). A 
 used inline (`Celery(backend=f"file://{p}")`, `return "file://" + p`) is first computed
 into `result_backend_url` (or `<keyword>_url`) just before the statement. On POSIX a path
 containing a backslash changes, and the path is evaluated before the rest of the
-statement, so review before applying. No fix where the path does not directly follow
-`file://`, where the statement shares its line, or inside a lambda, comprehension,
-conditional expression or `and`/`or`.
+statement, so review before applying. A URL written over several lines keeps its
+parentheses (or gets some) when it is computed into its own variable; comments inside it
+move with it. No fix where the path does not directly follow `file://`, where the
+statement shares its line, inside a lambda, comprehension, conditional expression or
+`and`/`or`, or where the path goes through a function of another module
+(`f"file://{unc_path(p)}"`, `from .utils import unc_path`): the module cannot see whether it
+already handles Windows, and rewriting a path it made Windows-ready (a `\\\\?\\C:\\...`
+form, say) can break it.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import string
+import sys
 
 from ..ftypes import FixSafety, Severity
 from ..rule import Rule
 from ._app_config import (
     alone_on_lines,
     import_insertion,
+    local_function,
     name_free_in,
     statement_of,
     statement_start,
@@ -83,7 +100,11 @@ PLATFORM_PROBES = frozenset({
     "platform.win32_ver", "platform.win32_edition",
 })
 WINDOWS_WORDS = re.compile(r"^(?:win|win32|win64|windows|nt|cygwin|msys|posix|\\)$|^win", re.IGNORECASE)
-WINDOWS_NAME = re.compile(r"(?:^|_)(?:is_?|on_?|running_on_)?(?:windows|win32|win)(?:$|_)", re.IGNORECASE)
+# A flag named for Windows: `IS_WINDOWS`, `is_windows`, `ON_WIN`, `isWindows`, `_mswindows`.
+WINDOWS_FLAG = re.compile(
+    r"^_*(?:(?:is|on|running_on|use|using)_?(?:windows|win32|win64|win|nt|mswindows)|windows|win32|mswindows)$",
+    re.IGNORECASE)
+BUILTIN_NAMES = frozenset(dir(builtins))
 STR_FUNCTIONS = frozenset({"builtins.str", "os.getcwd", "os.fspath", "tempfile.gettempdir", "tempfile.mkdtemp"})
 NO_HOIST_PARENTS = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.IfExp,
                     ast.BoolOp, ast.FormattedValue, ast.JoinedStr)
@@ -108,6 +129,11 @@ class FileUrlWithoutWindows(Rule):
             if _windows_handled(facts, node, path, scope):
                 continue
             plan = _plan(facts, node, kind, before, path, detail, scope)
+            helper = _opaque_helper(facts, path) if path is not None else None
+            if helper is not None:
+                # its result may already be a Windows-ready path that a second rewrite breaks
+                plan = (f"the path comes from `{helper}(...)`, defined in another module, which may "
+                        "already handle Windows")
             reason = plan if isinstance(plan, str) else None
             details = plan if isinstance(plan, dict) else {}
             yield self.finding(
@@ -211,27 +237,27 @@ def _file_url(facts, node):
 
 
 def _windows_handled(facts, url, path, scope) -> bool:
-    if path is not None and _mentions_handler(facts, path):
+    """A platform test in the scope, or the path itself normalised (`.replace("\\\\", "/")`,
+    `.as_posix()`, `as_uri()`, `pathname2url`) inside the URL, before it, or by a helper
+    function of this module that handles Windows."""
+    if path is not None and (_mentions_handler(facts, path) or _local_helper_handles(facts, path)):
         return True
-    path_names = _path_names(facts, path)
-    path_text = facts.text(path) if path is not None else None
+    refs = _path_refs(facts, path)
     for node in scope.walk_own(ast.Compare, ast.Call, ast.Name, ast.Attribute, ast.Match):
         if _platform_test(facts, node, 0):
             return True
         if isinstance(node, ast.Call) and _normalises(facts, node):
             if _encloses(facts, node, url) or (path is not None and _encloses(facts, path, node)):
                 return True
-            receiver = node.func.value
-            if path_text is not None and facts.text(receiver) == path_text:
-                return True
-            if path_names & _path_names(facts, receiver):
+            if facts.text(node.func.value) in refs:  # `path = path.replace(...)`, `self.dir.replace(...)`
                 return True
             parent = facts.parent(node)
-            if isinstance(parent, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id in path_names for t in parent.targets):
+            if isinstance(parent, ast.Assign) and any(facts.text(t) in refs for t in parent.targets):
                 return True
     # the path variable's own value was normalised where it was bound
-    for name in _path_name_nodes(facts, path):
+    for name in _path_ref_nodes(facts, path):
+        if not isinstance(name, ast.Name):
+            continue
         hit = facts.lookup(name.id, facts.scope_of(name))
         if hit is None:
             continue
@@ -244,6 +270,10 @@ def _windows_handled(facts, url, path, scope) -> bool:
 
 
 def _platform_test(facts, node, depth) -> bool:
+    """A test of the platform against Windows: `sys.platform == "win32"`, `os.name != "nt"`,
+    `platform.system() in ("Windows", ...)`, `sys.platform.startswith("win")`, `match
+    sys.platform: case "win32":`, or, used as a test, a flag named for Windows
+    (`IS_WINDOWS`, `is_windows()`) or a name bound to such a test."""
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
         return any(_mentions_probe(facts, o) for o in operands) and any(
@@ -252,14 +282,15 @@ def _platform_test(facts, node, depth) -> bool:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in ("startswith", "endswith") \
                 and _mentions_probe(facts, func.value):
-            return True
+            return any(_mentions_windows_word(arg) for arg in node.args)
         qualname = facts.resolve(func) or ""
         return qualname in ("sys.getwindowsversion", "platform.win32_ver", "platform.win32_edition")
     if isinstance(node, ast.Match):
-        return _mentions_probe(facts, node.subject)
-    if isinstance(node, (ast.Name, ast.Attribute)):
+        return _mentions_probe(facts, node.subject) and any(
+            _mentions_windows_word(case.pattern) for case in node.cases)
+    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load) and _used_as_test(facts, node):
         identifier = node.id if isinstance(node, ast.Name) else node.attr
-        if WINDOWS_NAME.search(identifier):
+        if WINDOWS_FLAG.match(identifier):
             return True
         if isinstance(node, ast.Name) and depth < 2:
             hit = facts.lookup(node.id, facts.scope_of(node))
@@ -269,6 +300,24 @@ def _platform_test(facts, node, depth) -> bool:
                             _platform_test(facts, sub, depth + 1)
                             for sub in ast.walk(binding.value) if isinstance(sub, (ast.Compare, ast.Call))):
                         return True
+    return False
+
+
+def _used_as_test(facts, node) -> bool:
+    """`node` decides a branch: the test of an `if`/`while`/conditional expression/`assert`
+    or a comprehension filter, alone, negated, called, or in `and`/`or`."""
+    current = node
+    for parent in facts.ancestors(node):
+        if isinstance(parent, (ast.BoolOp, ast.Compare)) or (
+                isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)) or (
+                isinstance(parent, ast.Call) and parent.func is current):
+            current = parent
+            continue
+        if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            return parent.test is current
+        if isinstance(parent, ast.comprehension):
+            return current in parent.ifs
+        return False
     return False
 
 
@@ -314,20 +363,74 @@ def _mentions_handler(facts, expr) -> bool:
     return False
 
 
-def _path_name_nodes(facts, expr) -> list[ast.Name]:
+def _local_helper_handles(facts, path, depth: int = 0) -> bool:
+    """The path goes through a function of this module (`to_posix(results_dir)`) whose own
+    body tests the platform or normalises separators."""
+    for sub in ast.walk(path):
+        if not isinstance(sub, ast.Call):
+            continue
+        function = local_function(facts, sub.func)
+        if function is None or depth > 2:
+            continue
+        helper_scope = facts.own_scope(function)
+        for node in helper_scope.walk_own(ast.Compare, ast.Call, ast.Name, ast.Attribute, ast.Match):
+            if _platform_test(facts, node, 0):
+                return True
+            if isinstance(node, ast.Call) and (
+                    _normalises(facts, node) or _mentions_handler(facts, node)
+                    or _local_helper_handles(facts, node, depth + 1)):
+                return True
+    return False
+
+
+def _opaque_helper(facts, path) -> str | None:
+    """A function from another module of the project that the path goes through
+    (`unc_path(p)`, `to_posix_path(p)`): it may already handle Windows."""
+    for sub in ast.walk(path):
+        if not isinstance(sub, ast.Call) or not isinstance(sub.func, (ast.Name, ast.Attribute)):
+            continue
+        qualname = facts.resolve(sub.func)
+        if qualname is None:
+            continue
+        top = qualname.split(".", 1)[0]
+        if top == "builtins":
+            if qualname.count(".") == 1 and qualname[len("builtins."):] not in BUILTIN_NAMES:
+                return facts.text(sub.func)  # unbound here: from a star import
+            continue
+        if qualname.startswith(".") or top not in sys.stdlib_module_names:
+            return facts.text(sub.func)
+    return None
+
+
+def _path_ref_nodes(facts, expr) -> list[ast.expr]:
+    """The references a path expression is made of: whole names, attributes and items
+    (`self.results_dir`, not `self`; `cfg["dir"]`, not `cfg`), not callees or modules."""
     if expr is None:
         return []
     out = []
     for sub in ast.walk(expr):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-            hit = facts.lookup(sub.id, facts.scope_of(sub))
-            if hit is not None and all(b.kind != "import" for b in hit[1]):
-                out.append(sub)
+        if not isinstance(sub, (ast.Name, ast.Attribute, ast.Subscript)) or not isinstance(sub.ctx, ast.Load):
+            continue
+        parent = facts.parent(sub)
+        if isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is sub:
+            continue  # part of a longer reference
+        if isinstance(parent, ast.Call) and parent.func is sub:
+            continue
+        if isinstance(parent, ast.Subscript) and parent.slice is sub:
+            continue
+        root = sub
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        if isinstance(root, ast.Name):
+            hit = facts.lookup(root.id, facts.scope_of(root))
+            if hit is not None and all(b.kind == "import" for b in hit[1]):
+                continue  # a module's attribute
+        out.append(sub)
     return out
 
 
-def _path_names(facts, expr) -> set[str]:
-    return {n.id for n in _path_name_nodes(facts, expr)}
+def _path_refs(facts, expr) -> set[str]:
+    return {facts.text(node) for node in _path_ref_nodes(facts, expr)}
 
 
 def _encloses(facts, outer, inner) -> bool:
@@ -538,11 +641,14 @@ class _Fixer:
         else:
             url_name = finding.detail("url_name")
             win_statement = cst.Assign(targets=[cst.AssignTarget(cst.Name(url_name))],
-                                       value=windows_url.with_changes(lpar=[], rpar=[]))
+                                       value=_hoistable(windows_url, ctx))
             posix_statement = cst.Assign(targets=[cst.AssignTarget(cst.Name(url_name))],
-                                         value=posix_url.with_changes(lpar=[], rpar=[]))
-            replacement = cst.Name(url_name, lpar=url.lpar, rpar=url.rpar)
-            rest = [line.with_changes(body=[_swap(statement, {url: replacement})], leading_lines=[])]
+                                         value=_hoistable(posix_url, ctx))
+            try:
+                kept = _swap(statement, {url: cst.Name(url_name)})
+            except cst.CSTValidationError:  # `return(...)`: the parentheses held the space
+                kept = _swap(statement, {url: cst.Name(url_name, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])})
+            rest = [line.with_changes(body=[kept], leading_lines=[])]
         test = cst.parse_statement(
             f"if {sys_name}.platform == {quote}win32{quote} and {path_name}[1:2] == {quote}:{quote}:{newline}"
             f"{unit}pass{newline}else:{newline}{unit}pass{newline}",
@@ -631,6 +737,22 @@ class _Fixer:
         if new_value is None:
             return None
         return path, template, template.with_changes(value=new_value), template.quote[0]
+
+
+def _hoistable(url, ctx):
+    """The URL expression as the value of its own statement: a line break inside it needs
+    parentheses there (its own, or new ones when the enclosing call's held it)."""
+    import libcst as cst
+
+    if url.lpar:
+        return url
+    code = ctx.module.code_for_node(url)
+    if "\n" in code or "\r" in code:
+        try:
+            ast.parse(f"_ = {code}")
+        except SyntaxError:  # the line break was inside the enclosing call's brackets
+            return url.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return url
 
 
 def _slash_before_end(literal: str) -> str | None:
