@@ -348,6 +348,9 @@ VALID = [
     def stop_campaign(campaign):
         gr = g(notice.s(u) for u in campaign.users)()
         return [c.id for c in gr.results]
+
+    def cancel_export(export):
+        return tasks.purge_task_ids.delay(export.id).id
     """,
     # the common real revokes still count
     """

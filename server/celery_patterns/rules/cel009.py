@@ -363,6 +363,8 @@ def _new_task_parts(facts, func) -> set:
     for node in body:
         if isinstance(node, ast.expr) and new(node):
             ignored.add(node)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                ignored.update(_dotted_parts(node.func.value))  # the task: `send_task_ids.delay(...)`
         elif isinstance(node, ast.Dict):
             ignored.update(k for k, v in zip(node.keys, node.values) if k is not None and new(v))
         elif isinstance(node, ast.keyword):
@@ -375,6 +377,15 @@ def _new_task_parts(facts, func) -> set:
                 if isinstance(target, ast.Subscript):
                     ignored.add(target.slice)  # `meta["task_id"] = r.id`
     return ignored
+
+
+def _dotted_parts(expr) -> list:
+    """The nodes of a plain `a.b.c` (none for anything else)."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr)
+        expr = expr.value
+    return [*parts, expr] if isinstance(expr, ast.Name) else []
 
 
 class _NewTaskValues:
