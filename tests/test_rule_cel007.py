@@ -283,6 +283,19 @@ VALID = [
     def url(d):
         return "file://" + to_posix(d) + "/results"
     """,
+    # a method of the class that handles Windows
+    """
+    import os
+
+    class Store:
+        def _posix(self, p):
+            if os.name == "nt":
+                return "/" + p.replace("\\\\", "/")
+            return p
+
+        def backend_url(self, d):
+            return f"file://{self._posix(d)}/results"
+    """,
     # the same attribute normalised first
     """
     class Settings:
@@ -568,6 +581,14 @@ def test_fix_annotated_assignment():
     """
     def urls(paths):
         return ["file://" + p for p in paths]
+    """,
+    # an inherited method may already handle Windows
+    """
+    from .base import BaseStore
+
+    class Store(BaseStore):
+        def backend_url(self, d):
+            return f"file://{self.to_posix(d)}"
     """,
     # a helper from another module may already handle Windows
     """

@@ -18,9 +18,9 @@ when the innermost scope (function, or the module) has no Windows handling:
   `self.results_dir.replace(...)`; another attribute of the same object, such as
   `self.name.replace(...)`, does not count), or in the value the path variable is bound
   to;
-- no helper function of this module that the path goes through
-  (`f"file://{to_posix_path(d)}"`) and whose body tests the platform or normalises
-  separators as above.
+- no helper function of this module (or method of the enclosing class) that the path
+  goes through (`f"file://{to_posix_path(d)}"`, `self._posix(d)`) and whose body tests the
+  platform or normalises separators as above.
 
 Not flagged: `Path.as_uri()` (not string building), `pathname2url(...)`, fully literal
 URLs (`"file:///tmp/results"`, or a path that is a string constant), other schemes,
@@ -66,9 +66,9 @@ statement, so review before applying. A URL written over several lines keeps its
 parentheses (or gets some) when it is computed into its own variable; comments inside it
 move with it. No fix where the path does not directly follow `file://`, where the
 statement shares its line, inside a lambda, comprehension, conditional expression or
-`and`/`or`, or where the path goes through a function of another module
-(`f"file://{unc_path(p)}"`, `from .utils import unc_path`): the module cannot see whether it
-already handles Windows, and rewriting a path it made Windows-ready (a `\\\\?\\C:\\...`
+`and`/`or`, or where the path goes through a function defined outside the module
+(`f"file://{unc_path(p)}"` after `from .utils import unc_path`, an inherited
+`self.to_posix(p)`): the module cannot see whether it already handles Windows, and rewriting a path it made Windows-ready (a `\\\\?\\C:\\...`
 form, say) can break it.
 """
 
@@ -132,7 +132,7 @@ class FileUrlWithoutWindows(Rule):
             helper = _opaque_helper(facts, path) if path is not None else None
             if helper is not None:
                 # its result may already be a Windows-ready path that a second rewrite breaks
-                plan = (f"the path comes from `{helper}(...)`, defined in another module, which may "
+                plan = (f"the path comes from `{helper}(...)`, defined outside this module, which may "
                         "already handle Windows")
             reason = plan if isinstance(plan, str) else None
             details = plan if isinstance(plan, dict) else {}
@@ -369,7 +369,7 @@ def _local_helper_handles(facts, path, depth: int = 0) -> bool:
     for sub in ast.walk(path):
         if not isinstance(sub, ast.Call):
             continue
-        function = local_function(facts, sub.func)
+        function = local_function(facts, sub.func) or _own_method(facts, sub.func)
         if function is None or depth > 2:
             continue
         helper_scope = facts.own_scope(function)
@@ -383,12 +383,25 @@ def _local_helper_handles(facts, path, depth: int = 0) -> bool:
     return False
 
 
+def _own_method(facts, func):
+    """The method `self.name` refers to, when the class around the calling method
+    defines it."""
+    if not _is_self_call(facts, func):
+        return None
+    owner = facts.scope_of(func).parent
+    return next((s for s in owner.node.body
+                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr), None)
+
+
 def _opaque_helper(facts, path) -> str | None:
     """A function from another module of the project that the path goes through
-    (`unc_path(p)`, `to_posix_path(p)`): it may already handle Windows."""
+    (`unc_path(p)`, `to_posix_path(p)`, an inherited `self.to_posix(p)`): it may already
+    handle Windows."""
     for sub in ast.walk(path):
         if not isinstance(sub, ast.Call) or not isinstance(sub.func, (ast.Name, ast.Attribute)):
             continue
+        if _is_self_call(facts, sub.func) and _own_method(facts, sub.func) is None:
+            return facts.text(sub.func)  # inherited from a class the module may not hold
         qualname = facts.resolve(sub.func)
         if qualname is None:
             continue
@@ -400,6 +413,17 @@ def _opaque_helper(facts, path) -> str | None:
         if qualname.startswith(".") or top not in sys.stdlib_module_names:
             return facts.text(sub.func)
     return None
+
+
+def _is_self_call(facts, func) -> bool:
+    """`self.name` (or `cls.name`) inside a method: the first parameter's attribute."""
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    method = facts.scope_of(func)
+    arguments = getattr(method.node, "args", None)
+    positional = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
+    return method.kind == "function" and bool(positional) and positional[0].arg == func.value.id \
+        and method.parent is not None and method.parent.kind == "class"
 
 
 def _path_ref_nodes(facts, expr) -> list[ast.expr]:
