@@ -283,6 +283,14 @@ VALID = [
     def url(d):
         return "file://" + to_posix(d) + "/results"
     """,
+    # a message that mentions file:// URLs is not one
+    """
+    def check(url, error):
+        raise ValueError(f"cannot parse the file:// URL {url}: {error}")
+
+    def log(path):
+        print("file:// backend at " + path, "file://%s is missing" % "x")
+    """,
     # a method of the class that handles Windows
     """
     import os

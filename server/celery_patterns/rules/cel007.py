@@ -24,7 +24,9 @@ when the innermost scope (function, or the module) has no Windows handling:
 
 Not flagged: `Path.as_uri()` (not string building), `pathname2url(...)`, fully literal
 URLs (`"file:///tmp/results"`, or a path that is a string constant), other schemes,
-and `"file://"` alone (`url.startswith("file://")`, `url.replace("file://", "")`).
+`"file://"` alone (`url.startswith("file://")`, `url.replace("file://", "")`), and text
+that mentions the scheme without a URL after it (`f"cannot parse the file:// URL {url}"`:
+a URL has no spaces).
 
 ## Why is this bad?
 On Windows, `"file://" + "C:\\\\llamafarm\\\\results"` gives `file://C:\\llamafarm\\results`:
@@ -173,7 +175,7 @@ def _file_url(facts, node):
                         isinstance(v, ast.FormattedValue) for v in operand.values):
                     before += "".join(v.value for v in operand.values)
                     continue
-                if not FILE_SCHEME.search(before):
+                if not _leads_to_path(before):
                     return None
                 return "add", before, operand, {"index": index, "prev": operands[index - 1]}
             before += text
@@ -183,7 +185,7 @@ def _file_url(facts, node):
         if template is None or not isinstance(node.left, ast.Constant):
             return None
         head = template.split("%", 1)[0]
-        if not FILE_SCHEME.search(head) or "%" not in template:
+        if not _leads_to_path(head) or "%" not in template:
             return None
         right = node.right
         if isinstance(right, ast.Tuple):
@@ -204,7 +206,7 @@ def _file_url(facts, node):
             if isinstance(value, ast.Constant):
                 head += value.value
                 continue
-            if not FILE_SCHEME.search(head):
+            if not _leads_to_path(head):
                 return None
             if facts.literal_string(value.value) is not None:
                 continue  # a constant in braces is still constant text, not a path
@@ -219,7 +221,7 @@ def _file_url(facts, node):
             fields = list(string.Formatter().parse(template.value))
         except ValueError:
             return None
-        if not fields or fields[0][1] is None or not FILE_SCHEME.search(fields[0][0]):
+        if not fields or fields[0][1] is None or not _leads_to_path(fields[0][0]):
             return None
         head, field_name, spec, conversion = fields[0]
         path = None
@@ -234,6 +236,15 @@ def _file_url(facts, node):
         simple = not spec and conversion in (None, "s")
         return "format", head, path, {"simple": simple, "field": field_name}
     return None
+
+
+def _leads_to_path(text: str) -> bool:
+    """The text ends in a URL that starts with `file://`: `"file://"`, `"--backend=file:///"`,
+    not a message such as `"cannot parse the file:// URL: "` (a URL has no spaces)."""
+    last = None
+    for last in FILE_SCHEME.finditer(text):
+        pass
+    return last is not None and not any(char.isspace() for char in text[last.end():])
 
 
 def _windows_handled(facts, url, path, scope) -> bool:
