@@ -725,3 +725,77 @@ def test_fix_property(present, keyword_style, multiline, trailing_comma, comment
     assert all(char in chars for char in source)
     assert ("\r\n" in result) == (newline == "\r\n")
     assert ("\n" in result.replace("\r\n", "")) == (newline == "\n")
+
+
+def test_fix_goes_after_config_from_object():
+    # Celery resets the settings made before `config_from_object(...)`
+    assert_fix(
+        """
+        from celery import Celery
+
+        class Config:
+            task_serializer = "json"
+
+        app = Celery("x")
+        app.config_from_object(Config)  # local settings
+        app.autodiscover_tasks()
+        """,
+        """
+        from celery import Celery
+
+        class Config:
+            task_serializer = "json"
+
+        app = Celery("x")
+        app.config_from_object(Config)  # local settings
+        app.conf.update({
+            "accept_content": ["json"],
+            "result_serializer": "json",
+            "timezone": "UTC",
+            "enable_utc": True,
+            "task_routes": {
+                "rag.*": {"queue": "rag"},
+                "core.celery.tasks.*": {"queue": "server"},
+            },
+        })
+        app.autodiscover_tasks()
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_when_config_from_object_is_called_elsewhere():
+    assert_no_fix(
+        """
+        from celery import Celery
+
+        class Config:
+            task_serializer = "json"
+
+        app = Celery("x")
+
+        def configure():
+            app.config_from_object(Config)
+        """,
+        CODE,
+    )
+
+
+def test_namespace_of_config_from_object():
+    assert lines(
+        """
+        from celery import Celery
+
+        JOBS_TASK_SERIALIZER = "json"
+        JOBS_ACCEPT_CONTENT = ["json"]
+        JOBS_RESULT_SERIALIZER = "json"
+        JOBS_TIMEZONE = "UTC"
+        JOBS_ENABLE_UTC = True
+        JOBS_TASK_ROUTES = {}
+
+        app = Celery("proj")
+        app.config_from_object(__name__, namespace="JOBS")
+        """,
+        CODE,
+        module_name="proj.celery",
+    ) == []

@@ -176,6 +176,15 @@ VALID = [
     app = Celery("server", namespace="CELERY")
     app.config_from_object(Config)
     """,
+    # a namespaced module-level setting read by config_from_object(__name__)
+    """
+    from celery import Celery
+
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+    app = Celery("server")
+    app.config_from_object(__name__, namespace="CELERY")
+    """,
     # the app kept in an attribute
     """
     from celery import Celery

@@ -309,7 +309,7 @@ INERT_BUILTINS = frozenset({
     "print", "repr", "str", "format", "ascii", "isinstance", "issubclass", "id", "type", "hash",
     "bool", "callable", "hasattr", "dir", "len",
 })
-INERT_MODULES = ("celery", "logging", "warnings", "pprint", "reprlib", "structlog", "loguru")
+INERT_MODULES = ("celery", "logging", "warnings", "pprint", "reprlib", "json", "structlog", "loguru")
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 LOGGER_FACTORIES = ("getLogger", "get_logger", "getlogger", "get_task_logger")
 LOGGER_NAME = re.compile(r"^_*(?:log|logger)$", re.IGNORECASE)
@@ -323,6 +323,7 @@ class AppConfig:
     settings: dict[str, list[ast.expr | None]] = field(default_factory=dict)
     unknown: str | None = None  # why the module cannot see the whole configuration
     updates: list[ast.Call] = field(default_factory=list)
+    loads: list[ast.Call] = field(default_factory=list)  # `config_from_object(...)` calls
     namespace: str | None = None
 
     @property
@@ -494,8 +495,14 @@ def _app_use(facts: ModuleFacts, ref: ast.expr, config: AppConfig) -> None:
         else:
             config.hide("`app.conf` is replaced")
     elif attr == "config_from_object" and called:
+        config.loads.append(grand)
         source = grand.args[0] if grand.args else next((k.value for k in grand.keywords if k.arg == "obj"), None)
         config.add(_object_items(facts, source), "`config_from_object(...)` loads settings the module cannot see")
+        namespace = next((k.value for k in grand.keywords if k.arg == "namespace"), None)
+        if namespace is not None and config.namespace is None:
+            config.namespace = facts.literal_string(namespace)
+            if config.namespace is None:
+                config.hide("a namespace the module cannot see")
     elif attr in ("config_from_envvar", "config_from_cmdline"):
         config.hide(f"`{attr}(...)` loads settings the module cannot see")
     elif attr == "add_defaults" and called:

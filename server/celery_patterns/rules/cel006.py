@@ -12,7 +12,8 @@ and local functions the app is passed to. It flags the app when any of `task_ser
 Old upper-case names count (`CELERY_TASK_SERIALIZER`, `CELERY_ACCEPT_CONTENT`,
 `CELERY_RESULT_SERIALIZER`, `CELERY_TIMEZONE`, `CELERY_ENABLE_UTC`/`ENABLE_UTC`,
 `CELERY_ROUTES`/`CELERY_TASK_ROUTES`), as do `<NAMESPACE>_TASK_SERIALIZER`-style names
-when the app is made with `namespace=`.
+when the app is made with `namespace=` or loads them with
+`config_from_object(..., namespace=...)`.
 
 The finding is on the app's first `conf.update(...)` call, else on `Celery(...)`. Nothing
 is reported when settings come from somewhere the module cannot see:
@@ -77,7 +78,9 @@ Unsafe. The missing keys are added with the checklist's values (`"json"`, `["jso
 and `core.celery.tasks.*` queues: adjust them for other projects). They go into the first
 `conf.update(...)`, in its style (dict entries or keywords, one per line with the same
 indentation and trailing-comma habit when the dict is multi-line, inline otherwise), or
-into a new `app.conf.update({...})` right after the app is made. When the existing
+into a new `app.conf.update({...})` right after the app is made, or after the
+`app.config_from_object(...)` that follows it in the same block (Celery resets the
+settings made before that call; no fix when it is called elsewhere). When the existing
 settings use the old upper-case names, the old names are added (Celery refuses to mix
 the two styles). Changing serializers, timezone and routing changes what the app sends
 and where: review before applying.
@@ -146,10 +149,15 @@ class IncompleteAppConfig(Rule):
                 yield self.finding(facts, target, message, keys=tuple(missing), style=style, mode="update")
             else:
                 reason = None
+                anchor = _settings_anchor(facts, app, config)
                 if not isinstance(app.statement, (ast.Assign, ast.AnnAssign)) or not alone_on_lines(facts, app.statement):
                     reason = "the app is not made by a statement of its own, after which settings could go"
+                elif anchor is None:
+                    reason = ("`config_from_object(...)` is called away from where the app is made, and it "
+                              "resets settings made before it")
                 yield self.finding(facts, app.call, message, no_fix_reason=reason, keys=tuple(missing),
-                                   style=style, mode="new", receiver=app.name)
+                                   style=style, mode="new", receiver=app.name,
+                                   after=position_key(anchor) if anchor is not None else ())
 
     def fix(self, ctx, finding):
         facts = ctx.facts
@@ -165,7 +173,37 @@ class IncompleteAppConfig(Rule):
         statement = facts.parent(call)
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
             return None
-        return _fix_new(facts, call, statement, finding.detail("receiver"), keys, names, newline, default_indent)
+        after = tuple(finding.detail("after") or ())
+        anchor = next((s for s in _siblings(facts, statement) if position_key(s) == after), None)
+        if anchor is None:
+            return None
+        return _fix_new(facts, call, anchor, finding.detail("receiver"), keys, names, newline, default_indent)
+
+
+def _siblings(facts, statement: ast.stmt) -> list[ast.stmt]:
+    """The statements of the block that holds `statement`."""
+    parent = facts.parent(statement)
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is statement for s in block):
+            return block
+    return [statement]
+
+
+def _settings_anchor(facts, app, config: AppConfig) -> ast.stmt | None:
+    """The statement new settings go after: the one that makes the app, or the last
+    `app.config_from_object(...)` statement of the same block after it (Celery resets
+    the settings made before that call); None when such a call is somewhere else."""
+    block = _siblings(facts, app.statement)
+    anchor = app.statement
+    for call in config.loads:
+        statement = facts.parent(call)
+        if isinstance(statement, ast.Expr) and any(s is statement for s in block):
+            if position_key(statement) > position_key(anchor):
+                anchor = statement
+        elif position_key(call) > position_key(app.call):
+            return None
+    return anchor if alone_on_lines(facts, anchor) else None
 
 
 def _present(key: str, config: AppConfig) -> bool:
