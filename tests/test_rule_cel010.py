@@ -117,7 +117,10 @@ INVALID = [
     async def more(task, loop):
         data = await loop.run_in_executor(None, functools.partial(poll, task, timeout=30))
         return data
-    """, [6, 9]),
+
+    async def other(task):
+        return await aio.get_running_loop().run_in_executor(None, lambda: poll(task, 30))
+    """, [6, 9, 13]),
     # a partial called at once, and one bound to a name first
     ("""
     from functools import partial

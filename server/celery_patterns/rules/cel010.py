@@ -5,8 +5,9 @@ Flags a call of a polling helper (`polling-helpers`, default `["_run_sync_task_w
 called by name, through an import alias, as a method `self.helper(...)`, through
 `poll = functools.partial(helper, ...)` or `functools.partial(helper, ...)(...)`, or run on
 a thread and awaited: `await asyncio.to_thread(helper, ...)`,
-`await loop.run_in_executor(None, helper, ...)`, `anyio.to_thread.run_sync`,
-`run_in_threadpool`, `sync_to_async(helper)(...)`) whose value, without an `or <default>`, is
+`await loop.run_in_executor(None, helper, ...)` (or `lambda: helper(...)`),
+`anyio.to_thread.run_sync`, `run_in_threadpool`, `sync_to_async(helper)(...)`) whose value,
+without an `or <default>`, is
 
 - returned (`return helper(...)`, `return await ...`, also through either arm of
   `helper(...) if c else cached` and through `and`/`or`: `or None` is no default);
@@ -177,7 +178,11 @@ def _helper_of(facts, call: ast.Call, helpers) -> str | None:
 
 
 def _helper_ref(facts, expr: ast.AST, helpers) -> str | None:
-    """The helper a function reference stands for: a name, `functools.partial(helper, ...)`."""
+    """The helper a function reference stands for: a name, `functools.partial(helper, ...)`,
+    `lambda: helper(...)`."""
+    if isinstance(expr, ast.Lambda):
+        body = expr.body
+        return _helper_called(facts, body.func, helpers) if isinstance(body, ast.Call) else None
     if isinstance(expr, ast.Call):
         if expr.args and facts.resolve(expr.func) == "functools.partial":
             return _helper_ref(facts, expr.args[0], helpers)
