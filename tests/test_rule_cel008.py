@@ -115,6 +115,14 @@ INVALID = [
     app = Celery("x")
     settings.worker_hijack_root_logger = False
     """, [4]),
+    # a loop over other signals
+    ("""
+    from celery import Celery, signals
+
+    app = Celery("x")
+    for signal in (signals.worker_ready, signals.worker_process_init):
+        signal.connect(print)
+    """, [3]),
     # a look-alike key
     ("""
     from celery import Celery
@@ -184,6 +192,18 @@ VALID = [
 
     app = Celery("server")
     app.config_from_object(__name__, namespace="CELERY")
+    """,
+    # connected in a loop over signals
+    """
+    from celery import Celery, signals
+
+    app = Celery("server")
+
+    def configure(**kwargs):
+        pass
+
+    for signal in (signals.setup_logging, signals.worker_process_init):
+        signal.connect(configure)
     """,
     # the app kept in an attribute
     """

@@ -5,11 +5,12 @@ Flags the first `Celery(...)` call (any import alias, at module level or inside 
 function) of a module that connects no receiver to `celery.signals.setup_logging`
 anywhere: neither as a decorator (`@signals.setup_logging.connect`,
 `@setup_logging.connect`, `@signals.setup_logging.connect(weak=False)`, any import alias)
-nor by a call (`setup_logging.connect(handler)`, `signals.setup_logging.connect(receiver=fn)`),
-even inside a function. `after_setup_logger` / `after_setup_task_logger` receivers do not
-count: they run *after* Celery has replaced the root logger's handlers, so they cannot
-prevent the override. Reported once per module, on the first app that takes over the root
-logger.
+nor by a call (`setup_logging.connect(handler)`,
+`signals.setup_logging.connect(receiver=fn)`,
+`for signal in (signals.setup_logging, ...): signal.connect(fn)`), even inside a function.
+`after_setup_logger` / `after_setup_task_logger` receivers do not count: they run *after*
+Celery has replaced the root logger's handlers, so they cannot prevent the override.
+Reported once per module, on the first app that takes over the root logger.
 
 An app configured with `worker_hijack_root_logger=False` (as a `Celery(...)` keyword, in
 `app.conf.update(...)` as a dict or keywords, by `app.conf.worker_hijack_root_logger = False`,
@@ -184,6 +185,22 @@ def _connects_setup_logging(facts) -> bool:
         # `from celery.signals import *` / `from celery import *` leave the name unbound
         if (qualname == "builtins.setup_logging" and "celery.signals" in star) or (
                 qualname == "builtins.signals.setup_logging" and "celery" in star):
+            return True
+        if _loops_over_signal(facts, node.value):
+            return True
+    return False
+
+
+def _loops_over_signal(facts, expr) -> bool:
+    """`for signal in (signals.setup_logging, ...): signal.connect(fn)`."""
+    if not isinstance(expr, ast.Name):
+        return False
+    hit = facts.lookup(expr.id, facts.scope_of(expr))
+    for binding in hit[1] if hit is not None else ():
+        loop = facts.parent(binding.node)
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and loop.target is binding.node \
+                and isinstance(loop.iter, (ast.Tuple, ast.List, ast.Set)) \
+                and any(facts.resolve(element) == SIGNAL for element in loop.iter.elts):
             return True
     return False
 
