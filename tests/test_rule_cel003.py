@@ -8,14 +8,15 @@ CODE = "CEL003"
 
 INVALID = [
     # (source, lines flagged)
-    # the checklist's anti-pattern 3
+    # the checklist's anti-pattern 3, in a module that imports the configured Celery app
     ("""
     import time
+    from core.celery import app
 
     def wait(result):
         while result.status == "PENDING":
             time.sleep(1)
-    """, [4]),
+    """, [5]),
     ("""
     import time
 
@@ -49,13 +50,14 @@ INVALID = [
     # a counter advanced in the body but never compared
     ("""
     import time
+    from celery.result import AsyncResult as AR
 
-    def wait(result):
+    def wait(result: AR):
         attempts = 0
         while result.state != "SUCCESS":
             attempts += 1
             time.sleep(1)
-    """, [5]),
+    """, [6]),
     # `or` does not bound: the loop goes on while either side holds
     ("""
     import time
@@ -402,6 +404,7 @@ def test_fix_loop_uses_names_in_scope():
     assert_fix(
         """
         import time
+        import celery
 
         def wait(result, timeout, poll_interval):
             while result.status == "PENDING":  # poll
@@ -409,6 +412,7 @@ def test_fix_loop_uses_names_in_scope():
         """,
         """
         import time
+        import celery
 
         def wait(result, timeout, poll_interval):
             waited = 0.0
@@ -717,7 +721,7 @@ def test_fix_keeps_walrus_first():
         """
         import time
 
-        def wait(r, timeout):
+        def wait(r: "AsyncResult", timeout):
             while (s := r.status) == "PENDING":
                 time.sleep(1)
             return s

@@ -55,14 +55,15 @@ INVALID = [
     # waiting for success only: a failed task spins forever (and is reported once)
     ("""
     import time
+    from celery.result import AsyncResult
 
-    def wait(result, timeout=10):
+    def wait(result: AsyncResult, timeout=10):
         waited = 0
         while result.status != "SUCCESS" and waited < timeout:
             time.sleep(1)
             waited += 1
         return result.status == "SUCCESS"
-    """, [5]),
+    """, [6]),
     # successful() then get(): get() cannot propagate a failure there
     ("""
     def fetch(a):
@@ -501,7 +502,7 @@ def test_no_fix_on_negative_branch_or_call_result():
         """
         def fetch(app, task_id):
             if app.AsyncResult(task_id).successful():
-                return 1
+                return app.AsyncResult(task_id).result
         """,
         CODE,
     )

@@ -8,12 +8,15 @@ CODE = "CEL011"
 
 INVALID = [
     # (source, lines flagged)
-    # the checklist's anti-pattern 4
+    # the checklist's anti-pattern 4, on a result of the configured app
     ("""
-    def fetch(result):
+    from core.celery import app
+
+    def fetch(task_id):
+        result = app.AsyncResult(task_id)
         if result.status == "FAILURE":
             raise Exception("Task failed")
-    """, [3]),
+    """, [6]),
     # an elif, `.state`, states through an alias
     ("""
     from celery import states as st
@@ -63,18 +66,22 @@ INVALID = [
     """, [3]),
     # nested inside the branch; one finding per branch
     ("""
+    import celery.states
+
     def fetch(result, strict):
-        if result.status == "FAILURE":
+        if result.status == celery.states.FAILURE:
             if strict:
                 raise RuntimeError("failed")
             raise ValueError("failed")
-    """, [4]),
+    """, [6]),
     # using the task id or status is not the traceback
     ("""
+    from .celery_app import app
+
     def fetch(self):
         if self.result.state == "FAILURE":
             raise HTTPException(status_code=500, detail=f"{self.result.id}: {self.result.state}")
-    """, [3]),
+    """, [5]),
     # in a loop, with `raise ... from`
     ("""
     def collect(results):
@@ -84,21 +91,25 @@ INVALID = [
     """, [4]),
     # odd formatting and comments
     ("""
-    def fetch(result):
+    def fetch(task, x):
+        result = task.apply_async(
+            (x,))
         if (result.status ==  # the state
                 'FAILURE'):
             raise Exception(
                 'Task failed'  # why
             )
-    """, [4]),
+    """, [6]),
     # a state held by a constant
     ("""
+    from celery.result import AsyncResult as AR
+
     BAD = ("FAILURE",)
 
-    def fetch(r):
+    def fetch(r: AR):
         if r.state in BAD:
             raise RuntimeError("x")
-    """, [5]),
+    """, [7]),
     # the module level counts as a scope
     ("""
     res = task.delay()
@@ -264,13 +275,17 @@ def test_cel004_fix_output_is_clean():
 def test_fix_checklist_anti_pattern():
     assert_fix(
         """
-        def fetch(result):
+        from celery.result import AsyncResult
+
+        def fetch(result: AsyncResult):
             if result.status == "FAILURE":
                 # give up
                 raise Exception("Task failed")  # no context
         """,
         """
-        def fetch(result):
+        from celery.result import AsyncResult
+
+        def fetch(result: AsyncResult):
             if result.status == "FAILURE":
                 # give up
                 if hasattr(result, "traceback") and result.traceback:
@@ -341,12 +356,18 @@ def test_fix_one_line_branch():
 def test_fix_generic_exception_for_complex_raise():
     assert_fix(
         """
+        from proj.worker import app
+
+        @app.task
         def fetch(result):
             status = result.status
             if status == "FAILURE":
                 raise HTTPException(status_code=500, detail="Task failed")
         """,
         """
+        from proj.worker import app
+
+        @app.task
         def fetch(result):
             status = result.status
             if status == "FAILURE":

@@ -5,11 +5,19 @@
   `E.successful()`, `E.failed()`; `E` is the result expression, compared by its
   whitespace-normalised text.
 - Celery apps, canvas constructors (`group`, `chord`, `chain`) and dispatches.
+- Celery context: whether the code around a node is Celery code at all (it imports
+  Celery or the configured app, dispatches, builds `AsyncResult`s, declares tasks), so
+  that a `payment.status == "SUCCESS"` in a module that has nothing to do with Celery is
+  not taken for a task's state. Decided, as local rules need, on the module-level code
+  and the top-level def or class holding the node only.
+- Process and thread pools (`multiprocessing`, `concurrent.futures`...), whose
+  `apply_async()` and results look like Celery's.
 """
 
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass
 
 from .facts import ModuleFacts, Scope
@@ -40,6 +48,14 @@ RESULT_CLASSES = frozenset({
     "celery.AsyncResult", "celery.GroupResult",
 })
 DISPATCH_METHODS = ("apply_async", "delay")
+# Modules whose AsyncResult/apply_async/Pool are not Celery's.
+NOT_CELERY = (
+    "multiprocessing", "concurrent.futures", "billiard", "gevent", "eventlet", "asyncio", "tornado", "twisted",
+)
+POOL_CLASSES = frozenset({"Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPoolExecutor"})
+# Calls that only Celery code makes: sending tasks and building results or signatures.
+CONTEXT_METHODS = frozenset({"apply_async", "delay", "send_task", "signature", "AsyncResult", "GroupResult"})
+TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
 
 
 def state_names(facts: ModuleFacts, expr: ast.AST) -> frozenset[str] | None:
@@ -149,3 +165,216 @@ def is_dispatch(node: ast.AST) -> bool:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in DISPATCH_METHODS
     )
+
+
+# --- Celery context -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CeleryContext:
+    """Where Celery is used: in the module-level code, or in which top-level defs/classes."""
+
+    module: bool
+    units: frozenset[int]  # ids of the top-level def/class statements using Celery in their body
+
+
+_CONTEXTS: weakref.WeakKeyDictionary[ModuleFacts, dict[str, CeleryContext]] = weakref.WeakKeyDictionary()
+
+
+def celery_context(facts: ModuleFacts, app_import: str = "") -> CeleryContext:
+    """The module's Celery context. Signals: an import of `celery…` or of a module with
+    "celery" in its dotted name (`core.celery`, `.celery_app`), an import from the
+    configured app import's module (`app_import`, e.g. `from core.celery import app`),
+    a dispatch or result call (`.apply_async()` not on a process pool, `.delay()`,
+    `.send_task()`, `.signature()`, `.AsyncResult()`), a task decorator (`@app.task`,
+    `@shared_task`)."""
+    cached = _CONTEXTS.get(facts)
+    if cached is None:
+        cached = _CONTEXTS[facts] = {}
+    found = cached.get(app_import)
+    if found is None:
+        found = cached[app_import] = _context(facts, _app_module(app_import))
+    return found
+
+
+def in_celery_context(facts: ModuleFacts, node: ast.AST, app_import: str = "") -> bool:
+    """Celery is used in the module-level code or in the top-level def/class holding `node`."""
+    context = celery_context(facts, app_import)
+    if context.module:
+        return True
+    unit = top_level_unit(facts, node)
+    return unit is not None and id(unit) in context.units
+
+
+def top_level_unit(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
+    """The top-level def or class whose body holds `node`; None for module-level code
+    (which includes the decorators and signatures of top-level defs, and defs nested in a
+    module-level `if` or `try`)."""
+    scope = facts.scope_of(node)
+    module = facts.module_scope
+    while scope.parent is not None and scope.parent is not module:
+        scope = scope.parent
+    if scope is module or facts.parent(scope.node) is not facts.tree:
+        return None
+    return scope.node
+
+
+def _app_module(app_import: str) -> str:
+    """`core.celery` for `from core.celery import app` (empty when it is not that form)."""
+    words = app_import.split()
+    return words[1] if len(words) >= 4 and words[0] == "from" and words[2] == "import" else ""
+
+
+def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:
+    module = False
+    units: set[int] = set()
+
+    def note(node: ast.AST) -> bool:
+        """Record a signal; True once the module-level code has one (nothing more to learn)."""
+        nonlocal module
+        unit = top_level_unit(facts, node)
+        if unit is None:
+            module = True
+        else:
+            units.add(id(unit))
+        return module
+
+    for node in facts.nodes(ast.Import, ast.ImportFrom):
+        if _imports_celery(node, app_module) and note(node):
+            return CeleryContext(True, frozenset())
+    for node in facts.nodes(ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in CONTEXT_METHODS \
+                and not (func.attr == "apply_async" and is_process_pool(facts, func.value)) and note(node):
+            return CeleryContext(True, frozenset())
+    for node in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if _last_name(target) in TASK_DECORATORS and note(decorator):
+                return CeleryContext(True, frozenset())
+    return CeleryContext(module, frozenset(units))
+
+
+def _imports_celery(node: ast.Import | ast.ImportFrom, app_module: str) -> bool:
+    if isinstance(node, ast.Import):
+        return any(_mentions_celery(alias.name) for alias in node.names)
+    module = node.module or ""
+    if _mentions_celery(module) or (app_module and node.level == 0 and module == app_module):
+        return True
+    return any(_mentions_celery(alias.name) for alias in node.names)  # `from proj import celery_app`
+
+
+def _mentions_celery(dotted: str) -> bool:
+    return any("celery" in part.lower() for part in dotted.split("."))
+
+
+def _last_name(expr: ast.AST) -> str:
+    return expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+
+
+# --- process and thread pools -----------------------------------------------------------------
+def is_process_pool(facts: ModuleFacts, receiver: ast.AST) -> bool:
+    """`pool` in `pool.apply_async(...)` is a multiprocessing / concurrent pool: a name or
+    `self.pool` attribute bound to `Pool(...)` (also `with Pool() as pool:`), a parameter or
+    attribute annotated as one (`pool: multiprocessing.pool.Pool`), `Pool(4)` itself."""
+    qualname = facts.resolve(receiver)
+    if qualname and qualname.startswith(NOT_CELERY):
+        return True
+    if isinstance(receiver, ast.Call):
+        return _makes_pool(facts, receiver)
+    if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+        return any(
+            _makes_pool(facts, value) or (annotation is not None and names_pool_class(facts, annotation))
+            for value, annotation in _attribute_assignments(facts, receiver)
+        )
+    if not isinstance(receiver, ast.Name):
+        return False
+    found = facts.lookup(receiver.id, facts.scope_of(receiver))
+    if not found:
+        return False
+    for binding in found[1]:
+        if binding.kind == "param":
+            if binding.node.annotation is not None and names_pool_class(facts, binding.node.annotation):
+                return True
+            continue
+        parent = facts.parent(binding.node)
+        if isinstance(parent, ast.AnnAssign) and names_pool_class(facts, parent.annotation):
+            return True
+        value = binding.value
+        if value is None and isinstance(parent, ast.withitem):  # `with Pool() as pool:`
+            value = parent.context_expr
+        if _makes_pool(facts, value):
+            return True
+    return False
+
+
+def _makes_pool(facts: ModuleFacts, value: ast.AST | None) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    qualname = facts.resolve(value.func)
+    if qualname and qualname.startswith(NOT_CELERY):
+        return True
+    return isinstance(value.func, (ast.Name, ast.Attribute)) and _last_name(value.func) in POOL_CLASSES
+
+
+def names_pool_class(facts: ModuleFacts, annotation: ast.AST) -> bool:
+    """An annotation naming a pool: `Pool`, `multiprocessing.pool.ThreadPool`, `"Pool"`,
+    `Optional[ThreadPoolExecutor]`, `Pool | None`."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.rsplit(".", 1)[-1] in POOL_CLASSES
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return names_pool_class(facts, annotation.left) or names_pool_class(facts, annotation.right)
+    if isinstance(annotation, ast.Subscript):
+        inner = annotation.slice
+        parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        return any(names_pool_class(facts, part) for part in parts)
+    if isinstance(annotation, (ast.Name, ast.Attribute)):
+        qualname = facts.resolve(annotation) or ""
+        if qualname.startswith(NOT_CELERY) and qualname.rsplit(".", 1)[-1][:1].isupper():
+            return True
+        return _last_name(annotation) in POOL_CLASSES
+    return False
+
+
+_ATTRIBUTES: weakref.WeakKeyDictionary[ModuleFacts, dict] = weakref.WeakKeyDictionary()
+
+
+def _attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[tuple[ast.AST | None, ast.AST | None]]:
+    """(value, annotation) of every `self.x = ...` / `self.x: T = ...` in the methods of the
+    class whose method reads `self.x`, and of `x = ...` / `x: T` in that class's body."""
+    scope = facts.scope_of(attribute)
+    owner = scope.parent
+    if owner is None or owner.kind != "class" or _self_name(scope) != attribute.value.id:
+        return []
+    by_class = _ATTRIBUTES.get(facts)
+    if by_class is None:
+        by_class = _ATTRIBUTES[facts] = _collect_attribute_assignments(facts)
+    found = list(by_class.get((id(owner.node), attribute.attr), ()))
+    for binding in owner.bindings.get(attribute.attr, ()):
+        parent = facts.parent(binding.node)
+        annotation = parent.annotation if isinstance(parent, ast.AnnAssign) else None
+        found.append((binding.value, annotation))
+    return found
+
+
+def _collect_attribute_assignments(facts: ModuleFacts) -> dict:
+    """`self.x = value` in methods, by (class node id, "x"), from one pass over the assignments."""
+    out: dict[tuple[int, str], list] = {}
+    for node in facts.nodes(ast.Assign, ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
+        for target in targets:
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+                continue
+            scope = facts.scope_of(node)
+            owner = scope.parent
+            if owner is not None and owner.kind == "class" and _self_name(scope) == target.value.id:
+                out.setdefault((id(owner.node), target.attr), []).append((node.value, annotation))
+    return out
+
+
+def _self_name(scope: Scope) -> str | None:
+    """The first parameter of a method (`self`), else None."""
+    if scope.kind != "function":
+        return None
+    args = scope.node.args
+    first = [*args.posonlyargs, *args.args]
+    return first[0].arg if first else None

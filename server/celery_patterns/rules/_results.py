@@ -3,14 +3,22 @@
 - *Status checks*, as in `celery_model.status_check`, plus the alias form that real
   services use: `status = result.status` then `if status == "SUCCESS":`.
 - *Branch states*: the set of Celery states a result can be in at some node, from the
-  `if`/`elif`/`while`/`and`/`or`/conditional-expression tests around it and from early
-  exits before it in the same block (`if not r.ready(): return`). This answers "does this
+  `if`/`elif`/`while`/`and`/`or`/conditional-expression tests and `match` cases around
+  it and from early exits before it in the same block (`if not r.ready(): return`). This answers "does this
   `.get()` sit where the result is ready?" and "is this `raise` on the FAILURE path?".
+- *Celery results*: a status check counts only on a Celery result, so that
+  `payment.status == "SUCCESS"` in a payments module is not a task's state. The result
+  expression of the checks in one scope is one when Celery is used in the module-level
+  code or in the top-level def/class holding them (`celery_model.in_celery_context`), when
+  it is bound as a result (below), when it is checked with `.ready()`, `.successful()` or
+  `.failed()`, or when the scope uses it with the AsyncResult API (`.result`,
+  `.traceback`, `.info`, `.task_id`, `.children`, `.get()`, `.revoke()`, `.forget()`,
+  `.maybe_throw()`...); never when it is bound from a process or thread pool.
 - *Result expressions*: dispatches (`X.apply_async()`, `X.delay()`, `app.send_task()`,
   calling a `group`/`chord`/`chain`), `AsyncResult(...)` / `app.AsyncResult(...)`,
   `GroupResult(...)` / `GroupResult.restore(...)`, names bound to those (also through
   `for child in group_result.results`), parameters annotated as results, and any
-  expression with a status check in the same scope.
+  expression with a status check on a Celery result in the same scope.
 - Small helpers for the fixes (libcst): inserting statements before a statement, turning
   a one-line suite into a block, choosing free names, the shared default timeout.
 """
@@ -18,6 +26,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 import weakref
 from collections.abc import Iterator
@@ -25,11 +34,15 @@ from collections.abc import Iterator
 from ..lazy import cst
 
 from ..celery_model import (
+    NOT_CELERY,
     READY,
     STATES,
     STATUS_ATTRIBUTES,
+    STATUS_METHODS,
     StatusCheck,
     canvas_kind,
+    in_celery_context,
+    is_process_pool,
     state_names,
     status_check,
 )
@@ -45,10 +58,20 @@ FAILURE_LIKE = frozenset({"FAILURE", "REVOKED", "RETRY", "REJECTED"})
 RESULT_CLASS_NAMES = frozenset({"AsyncResult", "GroupResult", "ResultSet"})
 DISPATCH_METHODS = frozenset({"apply_async", "delay", "send_task"})
 CHILD_COLLECTIONS = frozenset({"results", "children"})
-# Modules whose AsyncResult/apply_async/Pool are not Celery's.
-NOT_CELERY = (
-    "multiprocessing", "concurrent.futures", "billiard", "gevent", "eventlet", "asyncio", "tornado", "twisted",
-)
+# What only a Celery result is used with (`.ready()` & co. are status checks themselves).
+API_ATTRIBUTES = frozenset({"result", "traceback", "info", "task_id", "children"})
+API_METHODS = frozenset({"revoke", "forget", "maybe_throw", "maybe_reraise", "join_native", "collect"})
+GET_KEYWORDS = frozenset({
+    "timeout", "propagate", "interval", "no_ack", "follow_parents", "callback", "on_message", "on_interval",
+    "disable_sync_subtasks", "EXCEPTION_STATES", "PROPAGATE_STATES",
+})
+# A `.result` read on `x.result` that is itself used as a result says `x.result` is the
+# result, not `x` (`self.result.status`, `self.result.get()`).
+_RESULT_USES = frozenset({*STATUS_ATTRIBUTES, *STATUS_METHODS, *API_ATTRIBUTES, *API_METHODS, "get", "wait", "join"})
+# States no payment, order or job status is likely to share with Celery.
+CELERY_ONLY_STATES = frozenset({"STARTED", "RECEIVED", "RETRY", "REVOKED"})
+# Calls whose value is a pool's or another library's result, not Celery's.
+FOREIGN_DISPATCHES = frozenset({"apply_async", "map_async", "submit", "apply"})
 CLOCK_NAMES = frozenset({
     "time", "monotonic", "perf_counter", "time_ns", "monotonic_ns", "perf_counter_ns",
     "now", "utcnow", "default_timer",
@@ -161,36 +184,167 @@ def status_alias_source(facts: ModuleFacts, name: ast.Name, _depth: int = 0) -> 
     return None
 
 
-def all_checks(facts: ModuleFacts) -> list[StatusCheck]:
-    """Every status check (alias form included) in source order."""
+def _textual_checks(facts: ModuleFacts) -> list[StatusCheck]:
+    """Every status check (alias form included) in source order, on whatever object."""
     cache = _cache(facts)
-    if "all" not in cache:
+    if "textual" not in cache:
         at = cache.setdefault("check_at", {})  # fetched once: this asks of every Compare and Call
         found = [c for n in facts.nodes(ast.Compare, ast.Call) if (c := _cached_check(facts, at, n)) is not None]
         found.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
-        cache["all"] = found
-    return cache["all"]
+        cache["textual"] = found
+    return cache["textual"]
 
 
-def checks_by_node(facts: ModuleFacts) -> dict[int, StatusCheck]:
-    """Every status check by `id()` of its node: `check_at` as one dict lookup, for walks
-    that ask it of every node (`all_checks` has asked it of every Compare and Call, the
-    only nodes that can be checks)."""
+def _app_import(settings) -> str:
+    return getattr(settings, "app_import", "") or ""
+
+
+def all_checks(facts: ModuleFacts, settings) -> list[StatusCheck]:
+    """Every status check on a Celery result (see the module docstring), in source order."""
+    return _all_checks(facts, _app_import(settings))
+
+
+def _all_checks(facts: ModuleFacts, app_import: str) -> list[StatusCheck]:
     cache = _cache(facts)
-    if "by_node" not in cache:
-        cache["by_node"] = {id(c.node): c for c in all_checks(facts)}
-    return cache["by_node"]
+    key = ("all", app_import)
+    if key not in cache:
+        groups: dict[tuple[int, str], list[StatusCheck]] = {}
+        for check in _textual_checks(facts):
+            groups.setdefault((id(check.scope), check.result_text), []).append(check)
+        kept = {id(c) for checks in groups.values() if _on_celery_result(facts, checks, app_import) for c in checks}
+        cache[key] = [c for c in _textual_checks(facts) if id(c) in kept]
+    return cache[key]
 
 
-def checked_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
-    """Result texts with a status check in `scope`."""
+def checks_by_node(facts: ModuleFacts, settings) -> dict[int, StatusCheck]:
+    """Every status check on a Celery result by `id()` of its node: `check_at` as one dict
+    lookup, for walks that ask it of every node (`all_checks` has asked it of every
+    Compare and Call, the only nodes that can be checks)."""
+    app_import = _app_import(settings)
     cache = _cache(facts)
-    if "texts" not in cache:
+    key = ("by_node", app_import)
+    if key not in cache:
+        cache[key] = {id(c.node): c for c in _all_checks(facts, app_import)}
+    return cache[key]
+
+
+def checked_texts(facts: ModuleFacts, scope: Scope, settings) -> set[str]:
+    """Texts of the Celery results with a status check in `scope`."""
+    return _checked_texts(facts, scope, _app_import(settings))
+
+
+def _checked_texts(facts: ModuleFacts, scope: Scope, app_import: str) -> set[str]:
+    cache = _cache(facts)
+    key = ("texts", app_import)
+    if key not in cache:
         by_scope: dict[int, set[str]] = {}
-        for check in all_checks(facts):
+        for check in _all_checks(facts, app_import):
             by_scope.setdefault(id(check.scope), set()).add(check.result_text)
-        cache["texts"] = by_scope
-    return cache["texts"].get(id(scope), set())
+        cache[key] = by_scope
+    return cache[key].get(id(scope), set())
+
+
+# --- Celery results -----------------------------------------------------------------------
+def _on_celery_result(facts: ModuleFacts, checks: list[StatusCheck], app_import: str) -> bool:
+    """The checks of one result text in one scope are on a Celery result."""
+    first = checks[0]
+    if _foreign_result(facts, first.result):
+        return False  # a pool's or gevent's AsyncResult, whatever the module does
+    if in_celery_context(facts, first.node, app_import):
+        return True
+    if any(type(c.node) is ast.Call for c in checks):
+        return True  # `.ready()`, `.successful()`, `.failed()`: the AsyncResult API
+    if any(c.states & CELERY_ONLY_STATES for c in checks):
+        return True  # `status in ("PENDING", "STARTED")`: no payment or job status says STARTED or REVOKED
+    if _unbound_root(facts, first.result):
+        return True  # a name bound nowhere (the checklist's snippets): nothing says it is anything else
+    if any(_is_result(facts, c.result, 0, None) for c in checks):
+        return True
+    return first.result_text in _api_texts(facts, first.scope)
+
+
+def _unbound_root(facts: ModuleFacts, expr: ast.AST) -> bool:
+    """`result` or `result.child` where `result` is bound nowhere in reach (nor a builtin)."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name) and facts.lookup(expr.id, facts.scope_of(expr)) is None \
+        and not hasattr(builtins, expr.id) and not facts.star_imports
+
+
+def _api_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
+    """Texts of the expressions `scope` uses with the AsyncResult API (one pass per scope),
+    also inside the defs and lambdas nested in it where their first name is not bound
+    anew (`def explain(): return result.traceback`)."""
+    by_scope = _cache(facts).setdefault("api", {})
+    found = by_scope.get(id(scope))
+    if found is not None:
+        return found
+    found = by_scope[id(scope)] = set()
+    pending = [(scope, frozenset())]
+    while pending:
+        current, shadowed = pending.pop()
+        for node in current.nodes:
+            kind = type(node)
+            if kind is ast.Attribute:
+                if node.attr in API_ATTRIBUTES and not _used_as_result(facts, node):
+                    _add_text(facts, found, node.value, shadowed)
+            elif kind is ast.Call and type(node.func) is ast.Attribute:
+                attr = node.func.attr
+                if attr in API_METHODS or (attr == "get" and _celery_get(node)):
+                    _add_text(facts, found, node.func.value, shadowed)
+        pending.extend((child, shadowed | set(child.bindings)) for child in current.children
+                       if child.kind in ("function", "lambda"))
+    return found
+
+
+def _add_text(facts: ModuleFacts, found: set[str], expr: ast.AST, shadowed: frozenset[str]) -> None:
+    root = expr
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not (isinstance(root, ast.Name) and root.id in shadowed):
+        found.add(facts.text(expr))
+
+
+def _used_as_result(facts: ModuleFacts, node: ast.Attribute) -> bool:
+    parent = facts.parent(node)
+    return isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in _RESULT_USES
+
+
+def _celery_get(call: ast.Call) -> bool:
+    """`.get()` shaped like `AsyncResult.get`: no argument, a number or None (the timeout),
+    its keywords only (`d.get("key")` is a dict's)."""
+    if len(call.args) > 1:
+        return False
+    if call.args:
+        first = call.args[0]
+        if not (isinstance(first, ast.Constant) and (first.value is None or (
+                isinstance(first.value, (int, float)) and not isinstance(first.value, bool)))):
+            return False
+    return all(kw.arg in GET_KEYWORDS for kw in call.keywords)
+
+
+def _foreign_result(facts: ModuleFacts, expr: ast.AST) -> bool:
+    """A pool's or another library's result: `pool.apply_async(f)`, `executor.submit(f)`,
+    `gevent.event.AsyncResult()`, or a name only ever bound to one."""
+    if isinstance(expr, ast.Call):
+        return _foreign_call(facts, expr)
+    if not isinstance(expr, ast.Name):
+        return False
+    found = facts.lookup(expr.id, facts.scope_of(expr))
+    if not found:
+        return False
+    values = [b.value for b in found[1] if b.kind == "assign"]
+    return len(values) == len(found[1]) and all(_foreign_call(facts, v) for v in values)
+
+
+def _foreign_call(facts: ModuleFacts, value: ast.AST | None) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in FOREIGN_DISPATCHES and is_process_pool(facts, func.value):
+        return True
+    qualname = facts.resolve(func)
+    return bool(qualname) and qualname.startswith(NOT_CELERY)
 
 
 def is_success_check(check: StatusCheck) -> bool:
@@ -230,11 +384,56 @@ def constraint(facts: ModuleFacts, test: ast.AST, truth: bool, text: str) -> fro
         for part in parts:
             out = out & part if every else out | part
         return out
+    if isinstance(test, ast.match_case):
+        return case_states(facts, test, text) if truth else ALL_STATES
     check = check_at(facts, test)
     if check is None or check.result_text != text:
         return ALL_STATES
     states = check.states if check.positive else ALL_STATES - check.states
     return states if truth else ALL_STATES - states
+
+
+def case_states(facts: ModuleFacts, case: ast.match_case, text: str) -> frozenset[str]:
+    """States of result `text` in which a `case` of `match text.status:` (or of an alias
+    of it) runs: its states (`case "SUCCESS":`, `case states.FAILURE | states.REVOKED:`),
+    or for a catch-all `case _:` those the unguarded cases before it do not take."""
+    match = facts.parent(case)
+    if not isinstance(match, ast.Match):
+        return ALL_STATES
+    source = status_source(facts, match.subject)
+    if source is None or facts.text(source.value) != text:
+        return ALL_STATES
+    taken: set[str] = set()
+    for other in match.cases:
+        states = pattern_states(facts, other.pattern)
+        if other is case:
+            if states is not None:
+                return states
+            return ALL_STATES - taken if _catches_all(other.pattern) else ALL_STATES
+        if states is not None and other.guard is None:
+            taken |= states
+    return ALL_STATES
+
+
+def pattern_states(facts: ModuleFacts, pattern: ast.AST) -> frozenset[str] | None:
+    """The states a `case` pattern matches, or None when it is not made of states."""
+    if isinstance(pattern, ast.MatchValue):
+        return state_names(facts, pattern.value)
+    if isinstance(pattern, ast.MatchOr) and pattern.patterns:
+        names: set[str] = set()
+        for sub in pattern.patterns:
+            states = pattern_states(facts, sub)
+            if states is None:
+                return None
+            names |= states
+        return frozenset(names)
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:  # `case "SUCCESS" as s:`
+        return pattern_states(facts, pattern.pattern)
+    return None
+
+
+def _catches_all(pattern: ast.AST) -> bool:
+    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None  # `case _:` / `case other:`
 
 
 def states_at(facts: ModuleFacts, node: ast.AST, text: str, *, temporal: bool = False) -> frozenset[str]:
@@ -271,6 +470,8 @@ def states_at(facts: ModuleFacts, node: ast.AST, text: str, *, temporal: bool = 
                 and not (parent.generators and child is parent.generators[0]):
             for generator in parent.generators:  # `[r.get() for r in rs if r.ready()]`
                 later_first.extend((condition, True) for condition in generator.ifs)
+        elif isinstance(parent, ast.match_case) and _within(child, parent.body):
+            later_first.append((parent, True))  # `case "SUCCESS": return r.get()`
         child = parent
     allowed = ALL_STATES
     for test, truth in reversed(later_first):
@@ -347,28 +548,34 @@ def is_failure_only(states: frozenset[str]) -> bool:
 
 
 # --- result expressions -------------------------------------------------------------------
-def is_result(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> bool:
+def is_result(facts: ModuleFacts, expr: ast.AST, settings) -> bool:
     """`expr` evaluates to a Celery result (see the module docstring)."""
-    if _depth > 6:
+    return _is_result(facts, expr, 0, _app_import(settings))
+
+
+def _is_result(facts: ModuleFacts, expr: ast.AST, depth: int, checks: str | None) -> bool:
+    """`checks` is the app import to qualify status checks with, or None to leave status
+    checks out (when deciding whether they are on a Celery result at all)."""
+    if depth > 6:
         return False
-    if facts.text(expr) in checked_texts(facts, facts.scope_of(expr)):
+    if checks is not None and facts.text(expr) in _checked_texts(facts, facts.scope_of(expr), checks):
         return True
     if isinstance(expr, ast.Await):
         return False
     if isinstance(expr, ast.Call):
-        return _is_result_call(facts, expr, _depth)
+        return _is_result_call(facts, expr, depth, checks)
     if isinstance(expr, ast.Name):
-        return _name_is_result(facts, expr, _depth)
+        return _name_is_result(facts, expr, depth, checks)
     if isinstance(expr, ast.Subscript):
-        return is_result_collection(facts, expr.value, _depth + 1)
+        return _is_result_collection(facts, expr.value, depth + 1, checks)
     return False
 
 
-def _is_result_call(facts: ModuleFacts, call: ast.Call, depth: int) -> bool:
+def _is_result_call(facts: ModuleFacts, call: ast.Call, depth: int, checks: str | None) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute):
         if func.attr in DISPATCH_METHODS:
-            return not _is_process_pool(facts, func.value)
+            return not is_process_pool(facts, func.value)
         if func.attr == "restore" and _names_result_class(facts, func.value):
             return True
     if _names_result_class(facts, func):  # AsyncResult(id), app.AsyncResult(id), GroupResult(...)
@@ -403,55 +610,25 @@ def _names_result_class(facts: ModuleFacts, expr: ast.AST) -> bool:
     return False
 
 
-def _is_process_pool(facts: ModuleFacts, receiver: ast.AST) -> bool:
-    """`pool.apply_async(...)` on a multiprocessing / concurrent pool is not Celery."""
-    qualname = facts.resolve(receiver)
-    if qualname and qualname.startswith(NOT_CELERY):
-        return True
-    if not isinstance(receiver, ast.Name):
-        return False
-    found = facts.lookup(receiver.id, facts.scope_of(receiver))
-    if not found:
-        return False
-    for binding in found[1]:
-        value = binding.value
-        if value is None:  # `with Pool() as pool:`
-            item = facts.parent(binding.node)
-            value = item.context_expr if isinstance(item, ast.withitem) else None
-        if isinstance(value, ast.Call):
-            qualname = facts.resolve(value.func)
-            if qualname and qualname.startswith(NOT_CELERY):
-                return True
-            if isinstance(value.func, (ast.Name, ast.Attribute)) and _last_name(value.func) in (
-                "Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPoolExecutor",
-            ):
-                return True
-    return False
-
-
-def _last_name(expr: ast.AST) -> str:
-    return expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
-
-
-def is_result_collection(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> bool:
+def _is_result_collection(facts: ModuleFacts, expr: ast.AST, depth: int, checks: str | None) -> bool:
     """A list of results: `group_result.results`, `[t.delay(x) for x in xs]`, a name bound to one."""
-    if _depth > 6:
+    if depth > 6:
         return False
     if isinstance(expr, ast.Attribute) and expr.attr in CHILD_COLLECTIONS:
-        return is_result(facts, expr.value, _depth + 1)
+        return _is_result(facts, expr.value, depth + 1, checks)
     if isinstance(expr, (ast.List, ast.Tuple)):
-        return bool(expr.elts) and all(is_result(facts, e, _depth + 1) for e in expr.elts)
+        return bool(expr.elts) and all(_is_result(facts, e, depth + 1, checks) for e in expr.elts)
     if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
-        return is_result(facts, expr.elt, _depth + 1)
+        return _is_result(facts, expr.elt, depth + 1, checks)
     if isinstance(expr, ast.Name):
         found = facts.lookup(expr.id, facts.scope_of(expr))
         return bool(found) and any(
-            b.kind == "assign" and is_result_collection(facts, b.value, _depth + 1) for b in found[1]
+            b.kind == "assign" and _is_result_collection(facts, b.value, depth + 1, checks) for b in found[1]
         )
     return False
 
 
-def _name_is_result(facts: ModuleFacts, name: ast.Name, depth: int) -> bool:
+def _name_is_result(facts: ModuleFacts, name: ast.Name, depth: int, checks: str | None) -> bool:
     scope = facts.scope_of(name)
     found = facts.lookup(name.id, scope)
     if found is None:
@@ -464,7 +641,7 @@ def _name_is_result(facts: ModuleFacts, name: ast.Name, depth: int) -> bool:
                   and not _is_none_assign(b)]
         if before:
             bindings = [before[-1]]
-    return any(_binding_is_result(facts, b, depth) for b in bindings)
+    return any(_binding_is_result(facts, b, depth, checks) for b in bindings)
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
@@ -475,13 +652,13 @@ def _is_none_assign(binding) -> bool:
     return binding.kind == "assign" and isinstance(binding.value, ast.Constant) and binding.value.value is None
 
 
-def _binding_is_result(facts: ModuleFacts, binding, depth: int) -> bool:
+def _binding_is_result(facts: ModuleFacts, binding, depth: int, checks: str | None) -> bool:
     node = binding.node
     if binding.kind == "assign":
         parent = facts.parent(node)
         if isinstance(parent, ast.AnnAssign) and _names_result_class(facts, parent.annotation):
             return True
-        return is_result(facts, binding.value, depth + 1)
+        return _is_result(facts, binding.value, depth + 1, checks)
     if binding.kind == "param":
         return node.annotation is not None and _names_result_class(facts, node.annotation)
     if binding.kind == "other":
@@ -489,7 +666,7 @@ def _binding_is_result(facts: ModuleFacts, binding, depth: int) -> bool:
         if isinstance(parent, ast.AnnAssign):
             return _names_result_class(facts, parent.annotation)
         if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.target is node:
-            return is_result_collection(facts, parent.iter, depth + 1)
+            return _is_result_collection(facts, parent.iter, depth + 1, checks)
     return False
 
 
@@ -592,10 +769,10 @@ DEFAULT_TIMEOUT_LINE = f"{DEFAULT_TIMEOUT_NAME} = 300.0  # seconds to wait for a
 
 
 def timeout_plan(facts: ModuleFacts, at: ast.AST) -> tuple[str | None, bool]:
-    """The timeout to use at `at`: a `timeout` parameter/variable in scope, else the
-    module constant (added when it does not exist yet); (None, False) when the
-    constant's name is taken by something else."""
-    if usable_name(facts, "timeout", at) == "yes":
+    """The timeout to use at `at`: a `timeout` parameter/variable in scope that holds a
+    number, else the module constant (added when it does not exist yet); (None, False)
+    when the constant's name is taken by something else."""
+    if usable_name(facts, "timeout", at) == "yes" and holds_number(facts, "timeout", at):
         return "timeout", False
     state = usable_name(facts, DEFAULT_TIMEOUT_NAME, at)
     if state == "no":
@@ -604,6 +781,82 @@ def timeout_plan(facts: ModuleFacts, at: ast.AST) -> tuple[str | None, bool]:
             return DEFAULT_TIMEOUT_NAME, False  # `from settings import DEFAULT_TASK_TIMEOUT`
         return None, False
     return DEFAULT_TIMEOUT_NAME, state == "free"
+
+
+NUMERIC_TYPES = frozenset({"builtins.int", "builtins.float", "numbers.Real", "numbers.Number"})
+NUMERIC_CALLS = frozenset({"builtins.int", "builtins.float", "builtins.min", "builtins.max", "builtins.abs",
+                           "builtins.round"})
+
+
+def holds_number(facts: ModuleFacts, name: str, at: ast.AST, _depth: int = 0) -> bool:
+    """`name` read at `at` can only be a number: every binding is a parameter whose default
+    and annotation are numeric (an unannotated one without a default is taken as the
+    number its name says), or an assignment of a number, `float(...)`, arithmetic on a
+    number... `timeout=None`, `timeout: float | None`, `timeout = httpx.Timeout(10.0)` or
+    `timeout = settings.TIMEOUT` are not."""
+    found = facts.lookup(name, facts.scope_of(at))
+    if found is None or _depth > 3:
+        return False
+    for binding in found[1]:
+        if binding.kind == "param":
+            default = _parameter_default(facts, binding.node)
+            annotation = binding.node.annotation
+            if annotation is not None and not _numeric_annotation(facts, annotation):
+                return False
+            if default is not None and not _numeric_value(facts, default, _depth):
+                return False
+        elif binding.kind == "assign":
+            parent = facts.parent(binding.node)
+            if isinstance(parent, ast.AnnAssign) and not _numeric_annotation(facts, parent.annotation):
+                return False
+            if not _numeric_value(facts, binding.value, _depth):
+                return False
+        else:
+            return False
+    return True
+
+
+def _parameter_default(facts: ModuleFacts, arg: ast.arg) -> ast.expr | None:
+    arguments = facts.parent(arg)
+    if not isinstance(arguments, ast.arguments):
+        return None
+    positional = [*arguments.posonlyargs, *arguments.args]
+    if arg in positional:  # `ast` nodes compare by identity
+        offset = positional.index(arg) - (len(positional) - len(arguments.defaults))
+        return arguments.defaults[offset] if offset >= 0 else None
+    if arg in arguments.kwonlyargs:
+        return arguments.kw_defaults[arguments.kwonlyargs.index(arg)]
+    return None
+
+
+def _numeric_annotation(facts: ModuleFacts, annotation: ast.AST) -> bool:
+    """`int`, `float`, `"float"`, `int | float` (not `Optional[...]` or `X | None`)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value in ("int", "float")
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _numeric_annotation(facts, annotation.left) and _numeric_annotation(facts, annotation.right)
+    return facts.resolve(annotation) in NUMERIC_TYPES
+
+
+def _numeric_value(facts: ModuleFacts, value: ast.AST | None, depth: int) -> bool:
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+        return _numeric_value(facts, value.operand, depth)
+    if isinstance(value, ast.BinOp) and not isinstance(value.op, (ast.BitOr, ast.BitAnd, ast.BitXor)):
+        # arithmetic with a number on one side (`2 * base`); a str or list would not be a timeout
+        sides = (value.left, value.right)
+        return any(_numeric_value(facts, side, depth) for side in sides) and all(
+            _numeric_value(facts, side, depth) or isinstance(side, (ast.Name, ast.Attribute, ast.Call))
+            for side in sides
+        )
+    if isinstance(value, ast.IfExp):
+        return _numeric_value(facts, value.body, depth) and _numeric_value(facts, value.orelse, depth)
+    if isinstance(value, ast.Call):
+        return facts.resolve(value.func) in NUMERIC_CALLS
+    if isinstance(value, ast.Name):
+        return holds_number(facts, value.id, value, depth + 1)
+    return False
 
 
 def add_timeout_constant(module: cst.Module) -> cst.Module:

@@ -94,6 +94,7 @@ from ._results import (
     all_checks,
     checks_by_node,
     free_name,
+    holds_number,
     insert_before,
     is_clock_call,
     is_ready_only,
@@ -106,7 +107,8 @@ from ._results import (
     usable_name,
 )
 
-WAIT_METHODS = frozenset({"get", "wait", "join", "join_native"})
+# `collect()` iterates the result graph calling `get()` with its keywords.
+WAIT_METHODS = frozenset({"get", "wait", "join", "join_native", "collect"})
 LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
 ASSIGNMENTS = frozenset({ast.AugAssign, ast.Assign, ast.AnnAssign})
 EXITS = frozenset({ast.Return, ast.Raise})
@@ -121,17 +123,17 @@ class UnboundedResultWait(Rule):
     severity = Severity.HIGH
     fix_safety = FixSafety.UNSAFE
     fix_title = "Bound the wait with a timeout"
-    triggers = ("while", "get", "wait", "join")
+    triggers = ("while", "get", "wait", "join", "collect")
     local = True
 
     def check(self, facts, settings):
-        yield from self._loops(facts)
-        yield from self._calls(facts)
+        yield from self._loops(facts, settings)
+        yield from self._calls(facts, settings)
 
     # --- (a) polling loops ----------------------------------------------------------------
-    def _loops(self, facts):
-        check_lines = sorted({c.node.lineno for c in all_checks(facts)})
-        checks_at = checks_by_node(facts)
+    def _loops(self, facts, settings):
+        check_lines = sorted({c.node.lineno for c in all_checks(facts, settings)})
+        checks_at = checks_by_node(facts, settings)
         for loop in facts.nodes(ast.While):
             if not _any_between(check_lines, loop.lineno, loop.end_lineno):
                 continue  # cheap filter: no status check anywhere in the loop
@@ -160,26 +162,56 @@ class UnboundedResultWait(Rule):
             )
 
     # --- (b) blocking calls -----------------------------------------------------------------
-    def _calls(self, facts):
+    def _calls(self, facts, settings):
         for call in facts.nodes(ast.Call):
             func = call.func
-            if not (isinstance(func, ast.Attribute) and func.attr in WAIT_METHODS):
+            if type(func) is ast.Attribute and func.attr in WAIT_METHODS \
+                    and not _passes_timeout(call.args, call.keywords, func.attr) \
+                    and self._blocks(facts, settings, func.value, call):
+                timeout, introduce = timeout_plan(facts, call)
+                yield self.finding(
+                    facts, call,
+                    f"`{facts.text(func.value)}.{func.attr}()` without a timeout can block forever",
+                    no_fix_reason=None if timeout else f"the name `{DEFAULT_TIMEOUT_NAME}` is bound to something else",
+                    kind="call", timeout=timeout or "", introduce=introduce,
+                )
+            if call.args or call.keywords:
+                yield from self._handed_over(facts, settings, call)
+
+    def _handed_over(self, facts, settings, call):
+        """`asyncio.to_thread(r.get)`, `loop.run_in_executor(None, r.get)`,
+        `functools.partial(r.get)`, `Thread(target=r.join)`: the wait runs elsewhere, with
+        the arguments passed along with it (the positional ones after it, the keywords, and
+        those of a call of the call: `sync_to_async(r.get)()`)."""
+        handed = [(i, a) for i, a in enumerate(call.args) if type(a) is ast.Attribute and a.attr in WAIT_METHODS]
+        handed += [(None, kw.value) for kw in call.keywords
+                   if type(kw.value) is ast.Attribute and kw.value.attr in WAIT_METHODS]
+        if not handed:
+            return
+        outer = facts.parent(call)
+        called = isinstance(outer, ast.Call) and outer.func is call
+        later_args = list(outer.args) if called else []
+        later_keywords = list(outer.keywords) if called else []
+        for position, wait in handed:
+            args = (list(call.args[position + 1:]) if position is not None else []) + later_args
+            keywords = [kw for kw in call.keywords if kw.value is not wait] + later_keywords
+            if _passes_timeout(args, keywords, wait.attr) or not self._blocks(facts, settings, wait.value, wait):
                 continue
-            if _passes_timeout(call):
-                continue
-            target = func.value
-            if not is_result(facts, target):
-                continue
-            text = facts.text(target)
-            if is_ready_only(states_at(facts, call, text, temporal=True)):
-                continue
-            timeout, introduce = timeout_plan(facts, call)
+            text = facts.text(wait.value)
             yield self.finding(
-                facts, call,
-                f"`{text}.{func.attr}()` without a timeout can block forever",
-                no_fix_reason=None if timeout else f"the name `{DEFAULT_TIMEOUT_NAME}` is bound to something else",
-                kind="call", timeout=timeout or "", introduce=introduce,
+                facts, wait,
+                f"`{text}.{wait.attr}` is handed over uncalled: it waits without a timeout and can block forever",
+                no_fix_reason=f"the wait is passed uncalled; pass a timeout with it "
+                              f"(`functools.partial({text}.{wait.attr}, timeout=...)`)",
+                kind="uncalled",
             )
+
+    @staticmethod
+    def _blocks(facts, settings, target, at) -> bool:
+        """`target` is a Celery result that may not be ready where `at` waits on it."""
+        if not is_result(facts, target, settings):
+            return False
+        return not is_ready_only(states_at(facts, at, facts.text(target), temporal=True))
 
     # --- fixes ------------------------------------------------------------------------------
     def fix(self, ctx, finding):
@@ -193,15 +225,21 @@ def _is_none(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is None
 
 
-def _passes_timeout(call: ast.Call) -> bool:
-    """A positional timeout, `timeout=` other than None, or *args/**kwargs that may hold one."""
-    if call.args:
-        return True
-    if not call.keywords:
+def _passes_timeout(args, keywords, method: str) -> bool:
+    """A positional timeout other than None (the first parameter of `get`/`wait`/`join`;
+    `collect` passes only its keywords on to `get`), `timeout=` other than None, or
+    *args/**kwargs that may hold one."""
+    if args:
+        first = args[0]
+        if method != "collect":
+            return isinstance(first, ast.Starred) or not _is_none(first)
+        if any(isinstance(a, ast.Starred) for a in args):
+            return True
+    if not keywords:
         return False  # the usual `.get()`: no keyword to look at
-    if any(kw.arg is None for kw in call.keywords):
+    if any(kw.arg is None for kw in keywords):
         return True
-    timeout_kw = next((kw for kw in call.keywords if kw.arg == "timeout"), None)
+    timeout_kw = next((kw for kw in keywords if kw.arg == "timeout"), None)
     return timeout_kw is not None and not _is_none(timeout_kw.value)
 
 
@@ -422,10 +460,10 @@ def _loop_plan(facts, loop, body: _LoopBody) -> tuple[dict, str | None]:
             return {}, "the sleep interval is computed in the loop; count the wait by hand"
     elif body.sleeps:
         return {}, "the loop only sleeps inside a nested loop"
-    elif usable_name(facts, "poll_interval", loop) == "yes":
+    elif usable_name(facts, "poll_interval", loop) == "yes" and holds_number(facts, "poll_interval", loop):
         increment = "poll_interval"
     else:
-        return {}, "the loop does not sleep: there is no interval to count"
+        return {}, "the loop does not sleep (and no numeric `poll_interval` is in scope): there is no interval to count"
     return {"waited": waited, "timeout": timeout, "introduce": introduce, "increment": increment}, None
 
 
@@ -574,30 +612,72 @@ def _fix_call(ctx, finding) -> str | None:
 
 
 def _with_timeout(call: cst.Call, timeout: str) -> cst.Call:
+    """`timeout=<timeout>` added to the call, or put in place of a `None` timeout. On a
+    multi-line argument list the new argument gets a line of its own, and the comments
+    stay on the lines they were on."""
     value = cst.Name(timeout)
     args = list(call.args)
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
     for i, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == "timeout":  # `timeout=None`
             args[i] = arg.with_changes(value=value)
             return call.with_changes(args=args)
+    if args and method != "collect" and arg_is_none(args[0]):  # `get(None)`: the timeout, positionally
+        args[0] = args[0].with_changes(value=value)
+        return call.with_changes(args=args)
     new = cst.Arg(
         value=value, keyword=cst.Name("timeout"),
         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
     )
-    if args:
-        last = args[-1]
-        if isinstance(last.comma, cst.Comma):  # a trailing comma: keep the one-per-line layout
+    if not args:
+        return call.with_changes(args=[new])
+    last = args[-1]
+    layout = _argument_line(call)
+    if isinstance(last.comma, cst.Comma):  # a trailing comma: keep it, after the new argument too
+        after = last.comma.whitespace_after
+        if isinstance(after, cst.ParenthesizedWhitespace):
+            # `a,  # note` / `)`: the note stays after `a,`, the new line goes before `)`
+            layout = layout or after
+            args[-1] = last.with_changes(comma=last.comma.with_changes(
+                whitespace_after=after.with_changes(indent=layout.indent, last_line=layout.last_line)))
+            new = new.with_changes(comma=cst.Comma(whitespace_after=_line_break_like(after)))
+        else:
             new = new.with_changes(comma=last.comma)
-            opening = call.whitespace_before_args
-            if isinstance(opening, cst.ParenthesizedWhitespace):
-                after = cst.ParenthesizedWhitespace(
-                    first_line=cst.TrailingWhitespace(), empty_lines=[],
-                    indent=opening.indent, last_line=opening.last_line,
-                )
-            else:
-                after = cst.SimpleWhitespace(" ")
-            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=after))
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    else:
+        after = last.whitespace_after_arg
+        if isinstance(after, cst.ParenthesizedWhitespace):
+            # `a  # note` / `)`: becomes `a,  # note` / `timeout=...` / `)`
+            layout = layout or after
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+                whitespace_after_arg=after.with_changes(indent=layout.indent, last_line=layout.last_line),
+            )
+            new = new.with_changes(whitespace_after_arg=_line_break_like(after))
         else:
             args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     args.append(new)
     return call.with_changes(args=args)
+
+
+def arg_is_none(arg: cst.Arg) -> bool:
+    return arg.keyword is None and not arg.star and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+
+
+def _argument_line(call: cst.Call):
+    """The line break and indentation that starts an argument's line (after `(` or after
+    an earlier argument's comma), or None when the arguments do not start lines."""
+    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return call.whitespace_before_args
+    for arg in call.args[:-1]:
+        if isinstance(arg.comma, cst.Comma) and isinstance(arg.comma.whitespace_after, cst.ParenthesizedWhitespace):
+            return arg.comma.whitespace_after
+    return None
+
+
+def _line_break_like(whitespace):
+    """The same line break and indentation, without the comment and blank lines."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=[],
+        indent=whitespace.indent, last_line=whitespace.last_line,
+    )

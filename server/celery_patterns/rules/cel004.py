@@ -69,11 +69,14 @@ import ast
 
 from ..lazy import cst
 
+from ..facts import SCOPE_NODES
 from ..ftypes import FixSafety, Range, Severity
 from ..rule import Rule
 from ._results import (
     ALL_STATES,
     all_checks,
+    always_exits,
+    block_of,
     constraint,
     failure_state_code,
     handles_failure_check,
@@ -91,6 +94,13 @@ PROPAGATING_WAITS = frozenset({"get", "wait", "join", "join_native"})
 RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})
 RAISING_OR_PROPAGATING = RAISING_METHODS | PROPAGATING_WAITS
 INSPECTING_BUILTINS = frozenset({"getattr", "hasattr", "isinstance"})
+# Reading the task's outcome: its value (the exception, after a failure) or its children.
+OUTCOME_ATTRIBUTES = frozenset({"result", "info", "children", "results"})
+OUTCOME_METHODS = frozenset({"get", "wait", "join", "join_native", "collect"})
+ERROR_ATTRIBUTES = frozenset({"result", "info"})
+LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+ERROR_WORDS = ("error", "exc", "fail", "traceback", "reason", "message", "detail")
+LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 
 
 class UnhandledTaskFailure(Rule):
@@ -105,7 +115,7 @@ class UnhandledTaskFailure(Rule):
 
     def check(self, facts, settings):
         groups: dict[tuple[int, str], list] = {}
-        for check in all_checks(facts):
+        for check in all_checks(facts, settings):
             groups.setdefault((id(check.scope), check.result_text), []).append(check)
         for checks in groups.values():
             success = [c for c in checks if is_success_check(c) and _decides_flow(facts, c.node)]
@@ -114,7 +124,11 @@ class UnhandledTaskFailure(Rule):
             text = checks[0].result_text
             if _handled_otherwise(facts, checks[0].scope, text):
                 continue
-            plan, reason = None, "the success check is not the test of an `if` taken on success"
+            uses = _Uses(facts, checks[0].scope, text)
+            success = [c for c in success if _spins_on_failure(facts, c) or uses.opened_by(c)]
+            if not success:
+                continue  # housekeeping (`if r.ready(): lock.release()`) or handed to a helper
+            plan, reason = None, _no_plan_reason(facts, success[0])
             if not is_simple_reference(checks[0].result):
                 reason = "the result is not a plain name or attribute"
             else:
@@ -152,37 +166,281 @@ class UnhandledTaskFailure(Rule):
 
 
 def _decides_flow(facts, node) -> bool:
-    """True when the check steers an `if`, `while` or conditional expression.
+    """True when the check steers an `if`, `while`, conditional expression or comprehension
+    filter (`[r.result for r in rs if r.successful()]`).
 
     A check whose value is only returned or stored (`return r.ready()`, `done = r.successful()`)
     is a predicate for the caller, who does the handling; flagging it would be noise.
     """
+    test, parent = _test_of(facts, node)
+    if isinstance(parent, ast.comprehension):
+        return any(condition is test for condition in parent.ifs)
+    return isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is test
+
+
+def _test_of(facts, node):
+    """The whole test a check is part of (through `and`/`or`/`not`/`:=`) and what holds it."""
     child = node
     for parent in facts.ancestors(node):
-        if isinstance(parent, (ast.BoolOp, ast.UnaryOp)):
+        if isinstance(parent, (ast.BoolOp, ast.UnaryOp, ast.NamedExpr)):
             child = parent
             continue
-        return isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is child
-    return False
+        return child, parent
+    return child, None
+
+
+def _directions(facts, check, want: str, avoid: str) -> list[bool]:
+    """The values of the check that leave `want` possible and rule `avoid` out (as told
+    by the check itself: `r.ready()` True, `r.status != "SUCCESS"` False for SUCCESS)."""
+    text = check.result_text
+    out = []
+    for value in (True, False):
+        states = constraint(facts, check.node, value, text)
+        if want in states and avoid not in states:
+            out.append(value)
+    return out
+
+
+def _reach(node, check_node, value: bool) -> set[bool]:
+    """The values `node` (a test holding the check) can take when the check is `value`,
+    whatever the other operands are."""
+    if node is check_node:
+        return {value}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return {not v for v in _reach(node.operand, check_node, value)}
+    if isinstance(node, ast.NamedExpr):
+        return _reach(node.value, check_node, value)
+    if isinstance(node, ast.BoolOp):
+        parts = [_reach(operand, check_node, value) for operand in node.values]
+        if isinstance(node.op, ast.And):  # true when every operand can be, false when any can
+            return {v for v, possible in ((True, all(True in p for p in parts)), (False, any(False in p for p in parts)))
+                    if possible}
+        return {v for v, possible in ((True, any(True in p for p in parts)), (False, all(False in p for p in parts)))
+                if possible}
+    return {True, False}
+
+
+def _success_paths(facts, check) -> list[ast.AST]:
+    """The code that can run because the check saw SUCCESS possible: the branch its test
+    then takes (an `if`/`else` body, a conditional expression's side, a comprehension's
+    element, the later operands of `and`/`or`), the rest of the block after an `if` whose
+    other branch leaves, the code after a `while` its test ends, or after a loop left by
+    a `break` in that branch."""
+    roots: list[ast.AST] = []
+    for value in _directions(facts, check, "SUCCESS", ""):
+        roots.extend(_opened(facts, check.node, value))
+    return roots
+
+
+def _opened(facts, check_node, value: bool) -> list[ast.AST]:
+    roots: list[ast.AST] = []
+    child = check_node
+    parent = None
+    for parent in facts.ancestors(check_node):
+        if isinstance(parent, ast.BoolOp):  # `r.ready() and r.result`: later operands run on
+            goes_on = isinstance(parent.op, ast.And)
+            if goes_on in _reach(child, check_node, value):
+                index = next(i for i, operand in enumerate(parent.values) if operand is child)
+                roots.extend(parent.values[index + 1:])
+        elif not isinstance(parent, (ast.UnaryOp, ast.NamedExpr)):
+            break
+        child = parent
+    test = child
+    outcomes = _reach(test, check_node, value)
+    if isinstance(parent, ast.If) and parent.test is test:
+        for truth, branch, other in ((True, parent.body, parent.orelse), (False, parent.orelse, parent.body)):
+            if truth not in outcomes:
+                continue
+            roots.extend(branch)
+            if always_exits(other):  # `if not r.ready(): return` then the rest of the block
+                roots.extend(_after(facts, parent))
+            if branch and isinstance(branch[-1], ast.Break):  # `if r.ready(): break`
+                loop = _enclosing_loop(facts, parent)
+                if loop is not None:
+                    roots.extend(_after(facts, loop))
+    elif isinstance(parent, ast.IfExp) and parent.test is test:
+        roots.extend(side for truth, side in ((True, parent.body), (False, parent.orelse)) if truth in outcomes)
+    elif isinstance(parent, ast.While) and parent.test is test:
+        if True in outcomes:
+            roots.extend(parent.body)
+        if False in outcomes:  # `while not r.ready(): ...` then the code after the loop
+            roots.extend(parent.orelse)
+            roots.extend(_after(facts, parent))
+    elif isinstance(parent, ast.comprehension) and True in outcomes:
+        comprehension = facts.parent(parent)
+        roots.extend(part for part in (getattr(comprehension, f, None) for f in ("elt", "key", "value"))
+                     if part is not None)
+        generators = comprehension.generators
+        roots.extend(generators[next(i for i, g in enumerate(generators) if g is parent) + 1:])
+    return roots
+
+
+def _after(facts, stmt) -> list[ast.stmt]:
+    """The statements after `stmt` in its block."""
+    parent = facts.parent(stmt)
+    block = block_of(parent, stmt) if parent is not None else None
+    if block is None:
+        return []
+    index = next(i for i, sibling in enumerate(block) if sibling is stmt)
+    return block[index + 1:]
+
+
+def _enclosing_loop(facts, node):
+    """The innermost loop whose body holds `node`, in the same scope."""
+    child = node
+    for parent in facts.ancestors(node):
+        if isinstance(parent, SCOPE_NODES):
+            return None
+        if isinstance(parent, LOOP_NODES) and any(s is child for s in parent.body):
+            return parent
+        child = parent
+    return None
+
+
+def _spins_on_failure(facts, check) -> bool:
+    """A wait that only ends on success: `while r.status != "SUCCESS":`, or an `if` in a
+    `while` body that leaves the loop on SUCCESS but not on FAILURE. A failed task keeps
+    it polling until it times out, or forever."""
+    test, parent = _test_of(facts, check.node)
+    failed = _directions(facts, check, "FAILURE", "SUCCESS")
+    if isinstance(parent, ast.While) and parent.test is test:
+        return any(True in _reach(test, check.node, value) for value in failed)
+    if not (isinstance(parent, ast.If) and parent.test is test) or not isinstance(_enclosing_loop(facts, parent), ast.While):
+        return False
+    branches = {True: parent.body, False: parent.orelse}
+    leaves_on_success = any(
+        branches[truth] and isinstance(branches[truth][-1], (ast.Break, ast.Return))
+        for value in _directions(facts, check, "SUCCESS", "FAILURE") for truth in _reach(test, check.node, value)
+    )
+    stays_on_failure = any(
+        not always_exits(branches[truth]) for value in failed for truth in _reach(test, check.node, value)
+    )
+    return leaves_on_success and stays_on_failure
+
+
+class _Uses:
+    """Where one scope reads a result's outcome (`.result`, `.info`, `.children`,
+    `.get()`...) and where it hands the result itself to a call (`self.describe(response,
+    result)`), which then does the handling."""
+
+    def __init__(self, facts, scope, text) -> None:
+        self.facts = facts
+        self.scope = scope
+        self.outcome: list[ast.AST] = []
+        self.handed: list[ast.AST] = []
+        for node in scope.nodes:
+            kind = type(node)
+            if kind is ast.Attribute:
+                if node.attr in OUTCOME_ATTRIBUTES and facts.text(node.value) == text:
+                    self.outcome.append(node)
+            elif kind is ast.Call:
+                func = node.func
+                if type(func) is ast.Attribute and func.attr in OUTCOME_METHODS and facts.text(func.value) == text:
+                    self.outcome.append(node)
+                elif (node.args or node.keywords) and _hands_over(facts, node, text):
+                    self.handed.append(node)
+
+    def opened_by(self, check) -> bool:
+        """The check's success path reads the outcome and does not hand the result on."""
+        if not self.outcome:
+            return False
+        roots = {id(root) for root in _success_paths(self.facts, check)}
+        if not roots:
+            return False
+        return any(self._within(n, roots) for n in self.outcome) and not any(
+            self._within(n, roots) for n in self.handed)
+
+    def _within(self, node, roots) -> bool:
+        if id(node) in roots:
+            return True
+        for ancestor in self.facts.ancestors(node):
+            if id(ancestor) in roots:
+                return True
+            if ancestor is self.scope.node:
+                return False
+        return False
+
+
+def _hands_over(facts, call, text) -> bool:
+    """`helper(result)`, `self.describe(response, result=result)`: the result object itself
+    passed to a call that is not a builtin, a logging call or one of its own methods."""
+    arguments = [*call.args, *(kw.value for kw in call.keywords)]
+    if not any(facts.text(a) == text for a in arguments if isinstance(a, (ast.Name, ast.Attribute))):
+        return False
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr in LOGGING_METHODS or facts.text(func.value) == text:
+            return False
+    qualname = facts.resolve(func)
+    return not (qualname and qualname.startswith("builtins."))
+
+
+def _no_plan_reason(facts, check) -> str:
+    test, parent = _test_of(facts, check.node)
+    if isinstance(parent, ast.comprehension):
+        return "the success check filters a comprehension: the failed results are dropped; handle them by hand"
+    return "the success check is not the test of an `if` taken on success"
 
 
 def _handled_otherwise(facts, scope, text) -> bool:
     """FAILURE handled without a FAILURE check: a propagating `.get()`, `maybe_throw()`,
-    the traceback read, or a `raise` on a not-SUCCESS path."""
+    the traceback read, a `raise` on a not-SUCCESS path, or the error reported there
+    (`else: return {"error": str(r.result)}`)."""
     # Cheap tests on the node itself first: the costly ones (`states_at`, `resolve`) are
     # for the few nodes that pass them.
     for node in scope.nodes:
         kind = type(node)
         if kind is ast.Raise:
-            states = states_at(facts, node, text)
-            if "FAILURE" in states and "SUCCESS" not in states:
+            if _on_failure_path(facts, node, text):
                 return True
         elif kind is ast.Attribute:
             if node.attr == "traceback" and facts.text(node.value) == text:
                 return True
+            if node.attr in ERROR_ATTRIBUTES and facts.text(node.value) == text and _reports_error(facts, node) \
+                    and _on_failure_path(facts, node, text):
+                return True
         elif kind is ast.Call and (_raises_failure(facts, node, text) or _inspects_failure(facts, node, text)):
             return True
     return False
+
+
+def _on_failure_path(facts, node, text) -> bool:
+    """Where the result may have failed but has not succeeded."""
+    states = states_at(facts, node, text)
+    return "FAILURE" in states and "SUCCESS" not in states
+
+
+def _reports_error(facts, node) -> bool:
+    """`r.result` read to report it as the error: turned into text (`str()`, `repr()`,
+    an f-string, `%`/`.format()`), logged, or put under an error-like key or keyword
+    (`{"error": r.result}`, `detail=...`)."""
+    child = node
+    for parent in facts.ancestors(node):
+        if isinstance(parent, ast.stmt):
+            return False
+        if isinstance(parent, ast.FormattedValue):
+            return True
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mod) and parent.right is child:
+            return True
+        if isinstance(parent, ast.Call) and child is not parent.func:
+            func = parent.func
+            if isinstance(func, ast.Attribute) and (func.attr in LOGGING_METHODS or func.attr == "format"):
+                return True
+            if facts.resolve(func) in ("builtins.str", "builtins.repr", "builtins.format"):
+                return True
+        if isinstance(parent, ast.keyword) and parent.arg and _error_word(parent.arg):
+            return True
+        if isinstance(parent, ast.Dict):
+            for key, value in zip(parent.keys, parent.values):
+                if value is child and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    return _error_word(key.value)
+        child = parent
+    return False
+
+
+def _error_word(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in ERROR_WORDS)
 
 
 def _raises_failure(facts, call, text) -> bool:

@@ -59,6 +59,7 @@ import ast
 
 from ..lazy import cst
 
+from ..facts import SCOPE_NODES
 from ..ftypes import FixSafety, Severity
 from ..rule import Rule
 from ._results import (
@@ -93,7 +94,7 @@ class FailureWithoutTraceback(Rule):
             if raise_node.exc is None:
                 continue  # a bare `raise` re-raises an exception that has its own context
             scope = facts.scope_of(raise_node)
-            for text in sorted(checked_texts(facts, scope)):
+            for text in sorted(checked_texts(facts, scope, settings)):
                 region = _failure_region(facts, raise_node, text)
                 if region is None:
                     continue
@@ -104,7 +105,7 @@ class FailureWithoutTraceback(Rule):
                 if _uses_error_details(facts, region, text):
                     break
                 first = min(
-                    (n for stmt in region for n in own_nodes(stmt) if isinstance(n, ast.Raise) and n.exc is not None
+                    (n for n in _region_nodes(region) if isinstance(n, ast.Raise) and n.exc is not None
                      and not _in_handler(facts, n, region)),
                     key=lambda n: (n.lineno, n.col_offset),
                 )
@@ -169,28 +170,83 @@ def _in_handler(facts, node, region) -> bool:
     return False
 
 
-def _uses_error_details(facts, region, text) -> bool:
+def _region_nodes(region):
+    """The nodes of the region's own code: a def or class in it is code of its own, run
+    later if ever (only its decorators, defaults and bases run in the branch)."""
     for stmt in region:
-        for node in own_nodes(stmt):
-            if isinstance(node, ast.Attribute) and node.attr == "traceback" and facts.text(node.value) == text:
-                return True
-            if isinstance(node, ast.Call):
-                func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in RERAISING_METHODS \
-                        and facts.text(func.value) == text:
+        if isinstance(stmt, SCOPE_NODES):
+            parts = [*stmt.decorator_list]
+            if isinstance(stmt, ast.ClassDef):
+                parts += [*stmt.bases, *(kw.value for kw in stmt.keywords)]
+            else:
+                parts += [*stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
+            for part in parts:
+                yield from own_nodes(part)
+        else:
+            yield from own_nodes(stmt)
+
+
+def _uses_error_details(facts, region, text) -> bool:
+    """The region reads the traceback (directly or through a name bound to it, also before
+    the branch: `tb = result.traceback`), re-raises the task's exception, or raises with
+    the exception (`result.result`/`.info`, or a name bound to it) in the message or cause."""
+    for node in _region_nodes(region):
+        if isinstance(node, ast.Attribute) and node.attr == "traceback" and facts.text(node.value) == text:
+            return True
+        if isinstance(node, ast.Call) and (_reraises(facts, node, text) or _reads_traceback(facts, node, text)):
+            return True
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
+                and "traceback" in _details_bound_to(facts, node, text):
+            return True
+        if isinstance(node, ast.Raise):
+            for part in (node.exc, node.cause):
+                if part is not None and any(_carries_error(facts, n, text) for n in ast.walk(part)):
                     return True
-                if facts.resolve(func) == "builtins.getattr" and len(node.args) > 1 \
-                        and facts.text(node.args[0]) == text \
-                        and isinstance(node.args[1], ast.Constant) and node.args[1].value == "traceback":
-                    return True
-            if isinstance(node, ast.Raise):
-                for part in (node.exc, node.cause):
-                    if part is not None and any(
-                        isinstance(n, ast.Attribute) and n.attr in ERROR_ATTRIBUTES and facts.text(n.value) == text
-                        for n in ast.walk(part)
-                    ):
-                        return True
     return False
+
+
+def _reraises(facts, call, text) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr in RERAISING_METHODS and facts.text(func.value) == text
+
+
+def _reads_traceback(facts, call, text) -> bool:
+    """`getattr(result, "traceback", ...)`."""
+    return facts.resolve(call.func) == "builtins.getattr" and len(call.args) > 1 \
+        and facts.text(call.args[0]) == text \
+        and isinstance(call.args[1], ast.Constant) and call.args[1].value == "traceback"
+
+
+def _carries_error(facts, node, text) -> bool:
+    """`result.result`/`result.info`, or a name bound to the traceback or the exception."""
+    if isinstance(node, ast.Attribute):
+        return node.attr in ERROR_ATTRIBUTES and facts.text(node.value) == text
+    return isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and bool(_details_bound_to(facts, node, text))
+
+
+def _details_bound_to(facts, name, text) -> set[str]:
+    """What a name is bound to in its scope: "traceback" (`tb = result.traceback`,
+    `getattr(result, "traceback")`), "error" (`err = result.result`, `result.info`,
+    `result.get(propagate=False)`)."""
+    found = facts.lookup(name.id, facts.scope_of(name))
+    kinds: set[str] = set()
+    if not found:
+        return kinds
+    for binding in found[1]:
+        if binding.kind != "assign":
+            continue
+        for node in own_nodes(binding.value):
+            if isinstance(node, ast.Attribute) and facts.text(node.value) == text:
+                if node.attr == "traceback":
+                    kinds.add("traceback")
+                elif node.attr in ERROR_ATTRIBUTES:
+                    kinds.add("error")
+            elif isinstance(node, ast.Call):
+                if _reads_traceback(facts, node, text):
+                    kinds.add("traceback")
+                elif _reraises(facts, node, text):
+                    kinds.add("error")
+    return kinds
 
 
 def _no_fix_reason(facts, raise_node, text) -> str | None:
