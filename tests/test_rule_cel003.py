@@ -123,6 +123,80 @@ INVALID = [
                 time.sleep(1)
                 waited += 1
     """, [4]),
+    # an uncalled wait handed to a thread, an executor, partial or a thread target
+    ("""
+    import asyncio
+    import functools
+    import threading
+    from asgiref.sync import sync_to_async
+
+    async def handler(report_id, loop):
+        r = render_report.delay(report_id)
+        a = await asyncio.to_thread(r.get)
+        b = await loop.run_in_executor(None, r.get)
+        c = await loop.run_in_executor(None, r.get, None)  # None is the timeout
+        d = functools.partial(r.join, propagate=False)
+        threading.Thread(target=r.wait, daemon=True).start()
+        e = await sync_to_async(r.get)()
+    """, [8, 9, 10, 11, 12, 13]),
+    # collect() waits like get(); its positional argument is `intermediate`, not a timeout
+    ("""
+    def crawl_all(url):
+        result = crawl.delay(url)
+        first = [v for _, v in result.collect()]
+        return first, list(result.collect(True))
+    """, [3, 4]),
+    # a positional None timeout, and `timeout=None`
+    ("""
+    def fetch(task, x):
+        r = task.delay(x)
+        r.wait(None, propagate=False)
+        return r.get(timeout=None)
+    """, [3, 4]),
+    # match cases that leave the result unready
+    ("""
+    from celery.result import AsyncResult
+
+    def fetch(task_id, strict):
+        result = AsyncResult(task_id)
+        match result.status:
+            case "SUCCESS" if strict:
+                return result.get()
+            case "PENDING":
+                return result.get()
+            case _:
+                return result.get()
+    """, [9, 11]),
+    # an attribute that is a task, not a pool
+    ("""
+    class Job:
+        def __init__(self, task):
+            self.task = task
+
+        def run(self):
+            return self.task.apply_async().get()
+    """, [6]),
+    # Celery used only inside this function: an import in it, a task decorator on it
+    ("""
+    import time
+
+    def wait(result):
+        from celery import states
+        while result.status == "PENDING":
+            time.sleep(1)
+
+    @shared_task(bind=True)
+    def poll(self, result):
+        while result.status == "PENDING":
+            time.sleep(1)
+    """, [5, 10]),
+    # the checklist's snippet, at module level: `result` is bound nowhere
+    ("""
+    import time
+
+    while result.status == "PENDING":
+        time.sleep(1)
+    """, [3]),
 ]
 
 VALID = [
@@ -339,6 +413,111 @@ VALID = [
         metadata = {"children": [child.id for child in group_result.results]}
         app.backend.store_result(task_id, metadata, "PENDING")
         return task_id
+    """,
+    # not Celery: an export job and a payment polled in a module that never uses Celery
+    """
+    import time
+
+    def wait_for_export(export_job):
+        while export_job.status == "PENDING":
+            time.sleep(5)
+            export_job.refresh_from_db()
+        return export_job
+
+    def wait_paid(client, payment_id):
+        payment = client.payments.retrieve(payment_id)
+        while payment.state != "SUCCESS":
+            time.sleep(1)
+            payment = client.payments.retrieve(payment_id)
+    """,
+    # a dispatch in another function does not make this function Celery code
+    """
+    import time
+
+    def notify(order):
+        send_receipt.delay(order.id)
+
+    def wait_for_export(export_job):
+        while export_job.status == "PENDING":
+            time.sleep(5)
+    """,
+    # handed over with a timeout, or where the result is ready; dict and str look-alikes
+    """
+    import asyncio
+    import functools
+
+    async def handler(report_id, loop, executor, cache, rows):
+        r = render_report.delay(report_id)
+        a = await asyncio.to_thread(r.get, timeout=30)
+        b = await loop.run_in_executor(None, r.get, 10)
+        c = functools.partial(r.get, timeout=5)
+        if r.ready():
+            d = await asyncio.to_thread(r.get)
+        e = executor.submit(cache.get, "key")
+        f = list(map(", ".join, rows))
+        return r.collect(timeout=10)
+    """,
+    # positional timeouts, and *args that may hold one
+    """
+    def run(task, x, args, timeout=10):
+        r = task.delay(x)
+        r.get(5)
+        r.join(timeout)
+        return r.get(*args)
+    """,
+    # match cases taken only when ready, through aliases and or-patterns
+    """
+    from celery import states as s
+    from celery.result import AsyncResult as AR
+
+    def a(task_id):
+        result = AR(task_id)
+        match result.status:
+            case "SUCCESS":
+                return result.get()
+            case s.FAILURE | s.REVOKED:
+                return result.get(propagate=False)
+        return None
+
+    def b(task_id):
+        r = AR(task_id)
+        state = r.state
+        match state:
+            case "PENDING" | "STARTED" | "RETRY" | "RECEIVED":
+                return None
+            case _:
+                return r.get()
+    """,
+    # pools held in attributes, parameters, class attributes, or made on the spot
+    """
+    import multiprocessing.pool
+    from multiprocessing import Pool
+    from multiprocessing.pool import ThreadPool
+    from typing import Optional
+
+    class Runner:
+        threads = ThreadPool(2)
+
+        def __init__(self):
+            self.pool = Pool(4)
+
+        def run(self, f, x):
+            return self.pool.apply_async(f, (x,)).get(), self.threads.apply_async(f).get()
+
+    def a(pool: multiprocessing.pool.Pool, f):
+        return pool.apply_async(f).get()
+
+    def b(pool: "ThreadPool", f):
+        return pool.apply_async(f).get()
+
+    def c(pool: Optional[ThreadPool], f):
+        r = pool.apply_async(f)
+        while not r.ready():
+            pass
+        return r.get()
+
+    def d(f):
+        return Pool(2).apply_async(f).get()
     """,
 ]
 
@@ -739,6 +918,209 @@ def test_no_fix_for_zero_sleep():
         def wait(r, timeout):
             while not r.ready():
                 time.sleep(0)
+        """,
+        CODE,
+    )
+
+
+# --- fixes: which timeout, and the layout of the arguments ------------------------------------
+def test_fix_does_not_reuse_a_timeout_that_may_be_none():
+    assert_fix(
+        """
+        def fetch(task, x, timeout=None):
+            return task.delay(x).get()
+
+        def fetch_typed(task, x, timeout: float | None = 30):
+            return task.delay(x).get()
+        """,
+        """
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+        def fetch(task, x, timeout=None):
+            return task.delay(x).get(timeout=DEFAULT_TASK_TIMEOUT)
+
+        def fetch_typed(task, x, timeout: float | None = 30):
+            return task.delay(x).get(timeout=DEFAULT_TASK_TIMEOUT)
+        """,
+        CODE,
+    )
+
+
+def test_fix_loop_does_not_compare_with_a_timeout_object():
+    assert_fix(
+        """
+        import time
+        import httpx
+        from celery.result import AsyncResult
+
+        def wait(result: AsyncResult, timeout=None):
+            while not result.ready():
+                time.sleep(1)
+
+        def wait_http(result: AsyncResult):
+            timeout = httpx.Timeout(10.0)
+            while result.status == "PENDING":
+                time.sleep(1)
+            return timeout
+        """,
+        """
+        import time
+        import httpx
+        from celery.result import AsyncResult
+
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+
+        def wait(result: AsyncResult, timeout=None):
+            waited = 0.0
+            while waited < DEFAULT_TASK_TIMEOUT and not result.ready():
+                time.sleep(1)
+                waited += 1
+
+        def wait_http(result: AsyncResult):
+            timeout = httpx.Timeout(10.0)
+            waited = 0.0
+            while waited < DEFAULT_TASK_TIMEOUT and result.status == "PENDING":
+                time.sleep(1)
+                waited += 1
+            return timeout
+        """,
+        CODE,
+    )
+
+
+def test_fix_reuses_a_numeric_timeout():
+    assert_fix(
+        """
+        import os
+
+        def a(task, timeout: float = 30):
+            return task.delay().get()
+
+        def b(task):
+            timeout = float(os.environ.get("TASK_TIMEOUT", "30"))
+            return task.delay().get()
+
+        def c(task, limit=10):
+            timeout = 2 * limit
+            return task.delay().get()
+        """,
+        """
+        import os
+
+        def a(task, timeout: float = 30):
+            return task.delay().get(timeout=timeout)
+
+        def b(task):
+            timeout = float(os.environ.get("TASK_TIMEOUT", "30"))
+            return task.delay().get(timeout=timeout)
+
+        def c(task, limit=10):
+            timeout = 2 * limit
+            return task.delay().get(timeout=timeout)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_when_poll_interval_may_be_none():
+    assert_no_fix(
+        """
+        def wait(result: "AsyncResult", timeout=5, poll_interval=None):
+            while not result.ready():
+                pause(poll_interval)
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_comments_on_their_argument():
+    assert_fix(
+        """
+        def a(task):
+            r = task.delay()
+            return r.get(
+                propagate=False,  # keep going on failure
+            )
+
+        def b(task):
+            r = task.delay()
+            return r.get(
+                propagate=False  # keep going on failure
+            )
+
+        def c(task):
+            r = task.delay()
+            return r.get(interval=1,
+                         propagate=False,  # keep going on failure
+                         )
+
+        def d(task):
+            r = task.delay()
+            return r.get(propagate=False,  # keep going on failure
+            )
+        """,
+        """
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+        def a(task):
+            r = task.delay()
+            return r.get(
+                propagate=False,  # keep going on failure
+                timeout=DEFAULT_TASK_TIMEOUT,
+            )
+
+        def b(task):
+            r = task.delay()
+            return r.get(
+                propagate=False,  # keep going on failure
+                timeout=DEFAULT_TASK_TIMEOUT
+            )
+
+        def c(task):
+            r = task.delay()
+            return r.get(interval=1,
+                         propagate=False,  # keep going on failure
+                         timeout=DEFAULT_TASK_TIMEOUT,
+                         )
+
+        def d(task):
+            r = task.delay()
+            return r.get(propagate=False,  # keep going on failure
+            timeout=DEFAULT_TASK_TIMEOUT,
+            )
+        """,
+        CODE,
+    )
+
+
+def test_fix_positional_none_and_collect():
+    assert_fix(
+        """
+        from celery.result import AsyncResult as AR
+
+        def fetch(task_id, timeout: int = 60):
+            r = AR(task_id)
+            r.wait(None, propagate=False)
+            return list(r.collect(True))
+        """,
+        """
+        from celery.result import AsyncResult as AR
+
+        def fetch(task_id, timeout: int = 60):
+            r = AR(task_id)
+            r.wait(timeout, propagate=False)
+            return list(r.collect(True, timeout=timeout))
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_for_a_wait_handed_over_uncalled():
+    assert_no_fix(
+        """
+        import asyncio
+
+        async def handler(report_id):
+            r = render_report.delay(report_id)
+            return await asyncio.to_thread(r.get)
         """,
         CODE,
     )

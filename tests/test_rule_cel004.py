@@ -121,6 +121,103 @@ INVALID = [
         ):
             return result.result
     """, [3]),
+    # the outcome read after an early exit on "not ready", through an aliased AsyncResult
+    ("""
+    from celery.result import AsyncResult as AR
+
+    def fetch(task_id):
+        r = AR(task_id)
+        if not r.ready():
+            return None
+        return r.result
+    """, [5]),
+    # housekeeping first, then the outcome: the finding is on the check whose path reads it
+    ("""
+    from celery.result import AsyncResult
+
+    def fetch(lock, task_id):
+        r = AsyncResult(task_id)
+        if r.ready():
+            lock.release()
+        if r.status == "SUCCESS":
+            return r.info
+    """, [7]),
+    # after a `while not ready` loop (bounded or not) the result is read
+    ("""
+    import time
+    from celery import states as s
+
+    def wait(result, timeout):
+        waited = 0
+        while not result.ready() and waited < timeout:
+            time.sleep(1)
+            waited += 1
+        print(result.result)
+    """, [6]),
+    # `while True:` left by a `break` on ready, then the value fetched without propagating
+    ("""
+    import time
+    import celery
+
+    def wait(r):
+        while True:
+            if r.ready():  # done
+                break
+            time.sleep(1)
+        return r.get(propagate=False)
+    """, [6]),
+    # a loop left only on SUCCESS spins on a failed task (the distributed-tasks tutorial)
+    ("""
+    import time
+    from celery.result import AsyncResult
+
+    result = add.delay(1, 2)
+    while True:
+        status = AsyncResult(result.task_id).status
+        if "SUCCESS" in status:
+            break
+        time.sleep(1)
+    """, [7]),
+    # the outcome read in the test itself, and in a conditional expression
+    ("""
+    import celery.states
+
+    def a(r):
+        if r.ready() and r.result:
+            return True
+
+    def b(r):
+        return r.result if r.state == celery.states.SUCCESS else None
+    """, [4, 8]),
+    # logging or printing the result is not handing it over
+    ("""
+    def fetch(r, log):
+        if r.successful():
+            log.info("done: %s", r)
+            print(r)
+            return r.get(timeout=1)
+    """, [2]),
+    # a failure path that reads the outcome without reporting it as an error returns the exception as data
+    ("""
+    def fetch(r):
+        if r.successful():
+            return r.result
+        return {"value": r.result}
+    """, [2]),
+    # comprehension filters decide which results are kept: the failed ones vanish
+    ("""
+    def collect(group_result):
+        return [r.result for r in group_result.results if r.successful()]
+    """, [2]),
+    ("""
+    from celery.result import GroupResult
+
+    def collect(group_id):
+        children = GroupResult.restore(group_id).children
+        by_id = {c.id: c.result for c in children if c.state == "SUCCESS"}
+        total = sum(c.result for c in children if c.ready())
+        return by_id, total
+    """, [5]),
 ]
 
 VALID = [
@@ -257,6 +354,128 @@ VALID = [
             elif result.status == "FAILURE":
                 raise Exception(result.traceback)
         return inner
+    """,
+    # housekeeping on a ready / not ready result never reads the outcome
+    """
+    from celery.result import AsyncResult
+    from core.celery import app
+
+    def cancel_task(task_id):
+        res = AsyncResult(task_id)
+        if not res.ready():
+            # stop it
+            app.control.revoke(task_id, terminate=True)
+
+    def release_lock_if_done(lock, task_id):
+        result = AsyncResult(task_id)
+        if result.ready():
+            lock.release()
+    """,
+    # a poll helper that waits and returns nothing; a dedupe loop that drops the lock
+    """
+    import asyncio
+    from celery.result import AsyncResult as AR
+
+    async def poll(result):
+        while not result.ready():
+            await asyncio.sleep(0.5)
+
+    def enqueue(redis, key, job_id):
+        for attempt in range(5):
+            try:
+                job = AR(job_id)
+                if job.ready():
+                    redis.delete(key)
+                    job = None
+            finally:
+                pass
+    """,
+    # the result handed to a helper on the success path: the helper handles it
+    """
+    from celery import states
+    from celery.result import AsyncResult
+
+    class Handler:
+        def get(self, task_id):
+            result = AsyncResult(task_id)
+            response = {"state": result.state}
+            if result.ready():
+                self.describe(response, result)
+            return response
+
+    def view(task_id):
+        r = AsyncResult(task_id)
+        if r.state == states.SUCCESS:
+            return render(template="done.html", result=r)
+    """,
+    # the catch-all branch after SUCCESS and the unready states reports the error
+    """
+    from celery.result import AsyncResult
+
+    def task_status(task_id):
+        r = AsyncResult(task_id)
+        if r.state == "SUCCESS":
+            return {"state": r.state, "result": r.result}
+        elif r.state in ("PENDING", "STARTED"):
+            return {"state": r.state}
+        else:
+            return {"state": r.state, "error": str(r.result)}
+
+    def logged(r, log):
+        if r.successful():
+            return r.result
+        log.error("task %s failed: %s", r.id, r.info)
+        return None
+
+    def detailed(r):
+        if r.ready() and r.state == "SUCCESS":
+            return r.result
+        return JSONResponse(status_code=500, content={"exception": repr(r.info)})
+    """,
+    # not Celery at all: a payment's status in a module that never uses Celery
+    """
+    import requests
+    import time
+
+    def charge(order):
+        resp = requests.post("https://pay.example/charge", json={"order": order.id}).json()
+        payment = order.record_payment(resp)
+        if payment.status == "SUCCESS":
+            order.mark_paid()
+        while payment.status != "SUCCESS":
+            time.sleep(5)
+            payment.refresh_from_db()
+        return payment.status
+    """,
+    # a dispatch in another function does not make this one's payment a Celery result
+    """
+    def notify(order):
+        send_receipt.delay(order.id)
+
+    def wait_paid(payment, sleep):
+        while payment.status != "SUCCESS":
+            sleep(5)
+    """,
+    # multiprocessing results are not Celery's
+    """
+    from multiprocessing import Pool
+
+    def run(f, xs):
+        with Pool() as pool:
+            r = pool.apply_async(f, (xs,))
+            if r.successful():
+                return r.get(timeout=5)
+    """,
+    # a `match` on the status that raises on FAILURE
+    """
+    from celery import states as st
+
+    def fetch(result):
+        if result.state == st.SUCCESS:
+            return result.result
+        match result.state:
+            case st.FAILURE | st.REVOKED:
+                raise RuntimeError("failed")
     """,
 ]
 
@@ -524,3 +743,75 @@ def test_fix_parenthesised_test_and_one_line_body():
         """,
         CODE,
     )
+
+
+def test_fix_leaves_housekeeping_alone():
+    assert_fix(
+        """
+        from celery.result import AsyncResult
+
+        def fetch(lock, task_id):
+            r = AsyncResult(task_id)
+            if r.ready():
+                lock.release()
+            if r.status == "SUCCESS":
+                return r.info
+        """,
+        """
+        from celery.result import AsyncResult
+
+        def fetch(lock, task_id):
+            r = AsyncResult(task_id)
+            if r.ready():
+                lock.release()
+            if r.status == "SUCCESS":
+                return r.info
+            elif r.status == "FAILURE":
+                if hasattr(r, "traceback") and r.traceback:
+                    raise Exception(f"Task failed: {r.traceback}")
+                raise Exception("Task failed")
+        """,
+        CODE,
+    )
+
+
+def test_fix_checks_failure_before_leaving_the_loop():
+    assert_fix(
+        """
+        import time
+        import celery
+
+        def wait(r):
+            while True:
+                if r.ready():  # done
+                    break
+                time.sleep(1)
+            return r.get(propagate=False)
+        """,
+        """
+        import time
+        import celery
+
+        def wait(r):
+            while True:
+                if r.ready():  # done
+                    if r.status == "FAILURE":
+                        if hasattr(r, "traceback") and r.traceback:
+                            raise Exception(f"Task failed: {r.traceback}")
+                        raise Exception("Task failed")
+                    break
+                time.sleep(1)
+            return r.get(propagate=False)
+        """,
+        CODE,
+    )
+
+
+def test_no_fix_for_a_comprehension_filter():
+    source = """
+    def collect(group_result):
+        return [r.result for r in group_result.results if r.successful()]
+    """
+    assert_no_fix(source, CODE)
+    (finding,) = findings(source, CODE)
+    assert "comprehension" in finding.no_fix_reason

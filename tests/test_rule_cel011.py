@@ -116,6 +116,33 @@ INVALID = [
     if res.status == "FAILURE":
         raise SystemExit("task failed")
     """, [3]),
+    # a traceback read only in a nested def of the branch is not the branch using it
+    ("""
+    def fetch(result):
+        if result.status == "FAILURE":
+            def explain():
+                return result.traceback
+            raise RuntimeError("Task failed")
+    """, [5]),
+    # the traceback bound to a name the branch never reads
+    ("""
+    from celery.result import AsyncResult as AR
+
+    def fetch(task_id):
+        r = AR(task_id)
+        tb = r.traceback
+        if r.failed():
+            raise RuntimeError("Task failed")
+        return tb
+    """, [7]),
+    # a raise in a nested def is skipped when picking the branch's first raise
+    ("""
+    def fetch(result):
+        if result.failed():
+            def later():
+                raise ValueError("later")
+            raise RuntimeError("now")
+    """, [5]),
 ]
 
 VALID = [
@@ -239,6 +266,36 @@ VALID = [
     def fetch(result):
         if result.state == states.REVOKED:
             raise RuntimeError("cancelled")
+    """,
+    # the traceback or the exception read before the branch and used in it
+    """
+    def a(result):
+        tb = result.traceback
+        if result.status == "FAILURE":
+            raise RuntimeError(f"Task failed: {tb}")
+        return result.result
+
+    def b(result):
+        details = getattr(result, "traceback", None)
+        if result.failed():
+            logger.error(details)
+            raise RuntimeError("Task failed")
+
+    def c(result):
+        error = result.get(propagate=False)
+        if result.failed():
+            raise RuntimeError("Task failed") from error
+    """,
+    # not Celery: a payment declined in a module that never uses Celery
+    """
+    class PaymentError(Exception):
+        pass
+
+    def charge(gateway, order):
+        payment = gateway.charge(order.total)
+        if payment.status == "FAILURE":
+            raise PaymentError("declined")
+        return payment
     """,
 ]
 
@@ -396,6 +453,28 @@ def test_no_fix_for_a_call_result():
         def fetch(app, task_id):
             if app.AsyncResult(task_id).failed():
                 raise ValueError("y")
+        """,
+        CODE,
+    )
+
+
+def test_fix_goes_before_the_branch_own_raise():
+    assert_fix(
+        """
+        def fetch(result):
+            if result.failed():
+                def later():
+                    raise ValueError("later")
+                raise RuntimeError("now")
+        """,
+        """
+        def fetch(result):
+            if result.failed():
+                def later():
+                    raise ValueError("later")
+                if hasattr(result, "traceback") and result.traceback:
+                    raise RuntimeError(f"now: {result.traceback}")
+                raise RuntimeError("now")
         """,
         CODE,
     )

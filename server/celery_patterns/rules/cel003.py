@@ -13,19 +13,38 @@ Flags two ways of waiting forever for a Celery task:
   anyio/trio `fail_after`/`move_on_after`). `for attempt in range(n)` is bounded by
   construction and never flagged. A `status = result.status` alias, `str(result.state)`
   and constants holding states count as status checks.
-- `E.get()`, `E.wait()`, `E.join()` or `E.join_native()` without a timeout (no
-  positional timeout, no `timeout=`, or `timeout=None`) on a result expression: bound
-  from a dispatch (`.apply_async()`, `.delay()`, `app.send_task()`, calling a
-  `group`/`chord`/`chain`), from `AsyncResult(...)`/`app.AsyncResult(...)`,
-  `GroupResult(...)`/`GroupResult.restore(...)`, a child of `group_result.results`, a
-  parameter annotated as one, or an expression with a status check in the same scope;
-  chained `task.delay(x).get()` too. Not flagged where the result is known to be
-  ready: inside `if E.ready():`, `if E.successful():`, `elif E.state in READY_STATES:`,
-  `if E.status not in ("PENDING", "STARTED"):`, after `E.ready() and ...`, or after an
-  early `if not E.ready(): return`/`continue`/`raise` in an enclosing block. A
-  `.get()` right after a polling loop is still reported: once the loop has a timeout it
-  can end on an unfinished task. Dicts, queues, threads, events, `requests.get(url)`,
-  `"".join(x)` and multiprocessing/gevent results are not Celery results.
+- `E.get()`, `E.wait()`, `E.join()`, `E.join_native()` or `E.collect()` without a
+  timeout (no `timeout=`, `timeout=None`, or a positional `None`: the first parameter of
+  `get`/`wait`/`join` is the timeout, so `E.get(5)` is bounded, while `collect()` passes
+  only its keywords on to `get()`) on a result expression: bound from a dispatch
+  (`.apply_async()`, `.delay()`, `app.send_task()`, calling a `group`/`chord`/`chain`),
+  from `AsyncResult(...)`/`app.AsyncResult(...)`, `GroupResult(...)`/`GroupResult.restore(...)`,
+  a child of `group_result.results`, a parameter annotated as one, or an expression with
+  a status check on a Celery result in the same scope; chained `task.delay(x).get()`
+  too. The same wait handed over uncalled is reported as well: `asyncio.to_thread(E.get)`,
+  `loop.run_in_executor(None, E.get)`, `functools.partial(E.join)`,
+  `Thread(target=E.wait)` wait forever in another thread unless a timeout is passed
+  along (`to_thread(E.get, timeout=30)`, `run_in_executor(None, E.get, 30)`). Not
+  flagged where the result is known to be ready: inside `if E.ready():`,
+  `if E.successful():`, `elif E.state in READY_STATES:`, `if E.status not in ("PENDING", "STARTED"):`,
+  `case "SUCCESS":` or `case states.FAILURE | states.REVOKED:` of a `match E.status:`
+  (and a `case _:` after cases taking every unready state), after `E.ready() and ...`,
+  or after an early `if not E.ready(): return`/`continue`/`raise` in an enclosing block.
+  A `.get()` right after a polling loop is still reported: once the loop has a timeout
+  it can end on an unfinished task. Dicts, queues, threads, events, `requests.get(url)`,
+  `"".join(x)` and the results of multiprocessing/concurrent pools (held in a variable,
+  a `self` attribute, a parameter annotated `multiprocessing.pool.Pool`/`ThreadPool`...)
+  and gevent are not Celery results.
+
+Both need a Celery result: a status check counts only where the code is Celery code (the
+module-level code, or the top-level def or class holding it, imports `celery` or the
+configured app's module, dispatches, builds an `AsyncResult`, declares a task), where the
+expression is bound as a result, is checked with `.ready()`/`.successful()`/`.failed()`
+or for a state only Celery uses (STARTED, RECEIVED, RETRY, REVOKED), is bound nowhere
+(the checklist's snippets), or is used with the AsyncResult API in the same scope
+(`.result`, `.traceback`, `.info`, `.task_id`, `.children`, `.get()`, `.revoke()`,
+`.forget()`...). `while export_job.status == "PENDING":` in a module with nothing of
+Celery is some other system's job.
 
 ## Why is this bad?
 A worker that dies, a lost message or a task stuck in a queue leaves the result
@@ -58,24 +77,30 @@ def wait_for(result, timeout: float = 300.0, poll_interval: float = 1.0):
 Unsafe: a wait that used to last as long as the task now gives up after a timeout,
 which changes behaviour for slow tasks (and a `.get()` that times out raises
 `celery.exceptions.TimeoutError`). The timeout is the `timeout` parameter or variable
-in scope (assigned before the wait), else a module constant
+in scope (assigned before the wait) when it holds a number (a numeric default or
+annotation, `timeout = 30`, `float(...)`, arithmetic on a number; an unannotated
+parameter without a default is taken at its word), else a module constant
 `DEFAULT_TASK_TIMEOUT = 300.0` added under the imports (a literal would be a magic
 number; every fix in the file shares the one constant, and an imported
-`DEFAULT_TASK_TIMEOUT` is reused).
+`DEFAULT_TASK_TIMEOUT` is reused). `timeout=None`, `timeout: float | None` or
+`timeout = httpx.Timeout(10.0)` are not reused: `.get(timeout=timeout)` would still
+wait forever and `waited < timeout` would raise `TypeError`.
 
 For a loop the fix adds `waited = 0.0` before it, `waited < timeout and (...)` to its
 test (just `waited < timeout` for `while True`; the bound goes last when the test
 assigns with `:=`), and `waited += <interval>` before every `continue` of that loop
 (not of nested loops) and at the end of its body. The interval is the loop's own sleep
 argument when it is a number, a name or an attribute not reassigned in the loop, else
-`poll_interval` when that is in scope and the loop does not sleep itself. `waited` is
-renamed (`waited_s`, `_waited`) when the name is taken. No fix is offered for a
-`while ... else` (its `else` would also run on timeout), a loop whose sleep interval is
-computed (`min(delay * 2, 30)`), varies, is zero, or is only slept in a nested loop, or
-a loop that never sleeps and has no `poll_interval`.
+`poll_interval` when that is in scope, holds a number and the loop does not sleep
+itself. `waited` is renamed (`waited_s`, `_waited`) when the name is taken. No fix is
+offered for a `while ... else` (its `else` would also run on timeout), a loop whose
+sleep interval is computed (`min(delay * 2, 30)`), varies, is zero, or is only slept in
+a nested loop, or a loop that never sleeps and has no numeric `poll_interval`.
 
-For a call the fix adds `timeout=<timeout>` (or replaces `timeout=None`), keeping a
-multi-line argument list one argument per line.
+For a call the fix adds `timeout=<timeout>` (or replaces `timeout=None` or a positional
+`None`), keeping a multi-line argument list one argument per line and every comment on
+the line of the argument it was on. No fix is offered for a wait handed over uncalled:
+where the timeout goes depends on the function it is handed to.
 """
 
 from __future__ import annotations

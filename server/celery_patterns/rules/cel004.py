@@ -16,13 +16,39 @@ alias or a constant holding a state) when nothing in that scope handles FAILURE.
   may have failed (it re-raises the task's exception), `result.maybe_throw()`;
 - reading `result.traceback` (or `getattr(result, "traceback")`), or
   `isinstance(...)` on `result.result`/`result.info` or on a name bound to them or to
-  `result.get(propagate=False)`.
+  `result.get(propagate=False)`;
+- reporting `result.result`/`result.info` as the error on a path where the result may
+  have failed but has not succeeded: turned into text (`str()`, `repr()`, an f-string,
+  `%`), logged, or under an error-like key or keyword. The catch-all
+  `else: return {"state": r.state, "error": str(r.result)}` of a status endpoint, after
+  the SUCCESS and unready branches, hands the failure to the API client with its
+  message, which is handling it; an `else` that reports only the state, or returns
+  `r.result` as data, is not.
 
 Checks only on unready states (the polling loop's `status not in ("PENDING",
 "STARTED")`) are not success checks, and neither are checks whose value is only returned
 or stored (`return result.ready()`, `done = r.successful()`, `all(r.successful() for ...)`):
 such predicates hand the decision to the caller. A check counts when it steers an `if`,
-`while` or conditional expression. One finding per result and scope, at its first such check.
+`while`, conditional expression or comprehension filter
+(`[r.result for r in rs if r.successful()]` drops the failed results without a word),
+and either
+
+- the path it opens when the task may have succeeded uses the task's outcome: reads
+  `.result`, `.info`, `.children`/`.results` or calls `.get()`/`.wait()`/`.join()`/`.collect()`,
+  in the branch it takes, in the rest of the block after `if not r.ready(): return`, after
+  a `while not r.ready():` loop or after a `break` taken on it; a check that only gates
+  housekeeping (`if not res.ready(): app.control.revoke(task_id)`,
+  `if r.ready(): lock.release()`) does not count, nor one whose path hands the result
+  object itself to a call (`self.describe(response, result)`: that helper does the
+  handling; logging or printing it is not handing it over);
+- or it is a wait that ends only on success (`while r.status != "SUCCESS":`, an
+  `if r.status == "SUCCESS": break` in a `while` loop): a failed task keeps it polling.
+
+Only Celery results count (see CEL003: Celery used in the module-level code or the
+top-level def/class, the result bound from a dispatch or `AsyncResult`, checked with
+`.ready()`/`.successful()`/`.failed()` or used with the AsyncResult API): a payment's
+`status == "SUCCESS"` in a module without Celery is not a task's state. One finding per
+result and scope, at its first check that counts.
 
 ## Why is this bad?
 A failed task is also "ready": code that only asks "is it done?" or "did it succeed?"
@@ -57,10 +83,12 @@ status, retry). The fix adds, right after the success branch, an
 variable, quotes and `states.` prefix as the existing check) that raises with the
 task's traceback when present; an existing `else:` stays last. When the branch is taken
 on a terminal state that includes FAILURE (`if result.ready():`), the FAILURE check is
-put at the top of that branch instead, where it can still be reached. No fix is offered
-when the success check is not the test of an `if` (`return result.successful()`,
-`while not result.ready():`), when its branch is the one taken on *not* success, or
-when the result is not a plain name or attribute (a call would be evaluated again).
+put at the top of that branch instead, where it can still be reached (before its `break`
+when it leaves a polling loop). Only a check that counts gets the branch: housekeeping
+branches are left as they are. No fix is offered when the success check is not the
+test of an `if` (`return result.successful()`, `while not result.ready():`, a
+comprehension filter), when its branch is the one taken on *not* success, or when the
+result is not a plain name or attribute (a call would be evaluated again).
 """
 
 from __future__ import annotations

@@ -8,15 +8,25 @@ leave only failure-like states (FAILURE, and possibly REVOKED/RETRY/REJECTED):
 `if result.failed():`, `if result.ready() and not result.successful():`, an `else:`
 after `!= "FAILURE"`, or the code after `if result.status != "FAILURE": return ...`.
 States can be written as literals, `celery.states` names through any alias or
-constants holding them, and a `status = result.status` alias counts.
+constants holding them, and a `status = result.status` alias counts. Only Celery
+results count: Celery is used in the module-level code or in the top-level def/class
+holding the branch (an import of `celery` or of the configured app's module, a
+dispatch, an `AsyncResult`, a task decorator), or the result is bound from a dispatch
+or `AsyncResult`, checked with `.ready()`/`.successful()`/`.failed()` or used with the
+AsyncResult API (`.result`, `.traceback`, `.get()`...), also in a def nested in the
+scope. `if payment.status == "FAILURE": raise PaymentError(...)` in a module without
+Celery is not a task's failure.
 
 The branch uses the error details when it reads `result.traceback` (or
-`getattr(result, "traceback")`) anywhere, re-raises the task's own exception
+`getattr(result, "traceback")`), or a name bound to it (also before the branch:
+`tb = result.traceback`), anywhere in its own code, re-raises the task's own exception
 (`result.get()`, `result.maybe_throw()`), or puts `result.result`/`result.info` (the
-exception instance) into the raised exception or its cause (`raise ... from
-result.result`). Branches that do not raise (log and return) are not this rule's
-concern, nor a bare `raise`, nor a `raise` inside an `except` handler in the branch.
-One finding per branch, at its first `raise`.
+exception instance), or a name bound to it, into the raised exception or its cause
+(`raise ... from result.result`). A def or class inside the branch is code of its own:
+a `result.traceback` read in it does not count, nor does a `raise` in it. Branches that
+do not raise (log and return) are not this rule's concern, nor a bare `raise`, nor a
+`raise` inside an `except` handler in the branch. One finding per branch, at its first
+`raise`.
 
 ## Why is this bad?
 The exception raised in the caller says only "Task failed": the worker's traceback,
