@@ -131,6 +131,18 @@ INVALID = [
             return None
         return r.result
     """, [5]),
+    # the early exit nested in `with` and `if` blocks still opens the code after them
+    ("""
+    from celery.result import AsyncResult
+
+    def fetch(task_id, lock, cached):
+        r = AsyncResult(task_id)
+        with lock:
+            if not cached:
+                if not r.ready():  # still running
+                    return None
+        return r.result
+    """, [7]),
     # housekeeping first, then the outcome: the finding is on the check whose path reads it
     ("""
     from celery.result import AsyncResult

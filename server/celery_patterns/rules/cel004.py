@@ -304,13 +304,26 @@ def _opened(facts, check_node, value: bool) -> list[ast.AST]:
 
 
 def _after(facts, stmt) -> list[ast.stmt]:
-    """The statements after `stmt` in its block."""
-    parent = facts.parent(stmt)
-    block = block_of(parent, stmt) if parent is not None else None
-    if block is None:
-        return []
-    index = next(i for i, sibling in enumerate(block) if sibling is stmt)
-    return block[index + 1:]
+    """The statements that can run next once `stmt` is done: the rest of its block, then
+    what follows the statement holding that block (an `if`, `with`, `try`, `match`...),
+    and so on out, unless a block's rest always leaves. Not past a loop body (the loop
+    comes round again) nor out of the function."""
+    following: list[ast.stmt] = []
+    node = stmt
+    while True:
+        parent = facts.parent(node)
+        if parent is None:
+            return following
+        block = block_of(parent, node)
+        if block is not None:
+            rest = block[next(i for i, sibling in enumerate(block) if sibling is node) + 1:]
+            following.extend(rest)
+            if always_exits(rest) or isinstance(parent, (ast.Module, *SCOPE_NODES)) \
+                    or (isinstance(parent, LOOP_NODES) and block is parent.body):
+                return following
+        elif not isinstance(node, (ast.match_case, ast.excepthandler)):
+            return following  # an expression: nothing runs "after" it here
+        node = parent
 
 
 def _enclosing_loop(facts, node):
