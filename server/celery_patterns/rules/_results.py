@@ -920,12 +920,20 @@ def parse_statement(module: cst.Module, code: str) -> cst.BaseStatement:
     return cst.parse_statement(code, config=module.config_for_parsing)
 
 
+def source_segment(facts: ModuleFacts, node: ast.AST) -> str:
+    """The exact source text of a node, as `ast.get_source_segment` gives it but from the
+    line index (that function splits the whole source into lines on every call)."""
+    span = facts.range(node)
+    index = facts.index
+    return index.text[index.offset(span.start):index.offset(span.end)]
+
+
 def quote_of(facts: ModuleFacts, node: ast.AST | None) -> str:
     """The quote character a string literal was written with (default `"`)."""
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts:
         node = node.elts[0]
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        segment = ast.get_source_segment(facts.source, node) or ""
+        segment = source_segment(facts, node)
         stripped = segment.lstrip("rRbBuUfF")
         if stripped[:1] in ("'", '"'):
             return stripped[0]

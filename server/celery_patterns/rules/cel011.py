@@ -80,6 +80,7 @@ from ._results import (
     is_simple_reference,
     own_nodes,
     parse_statement,
+    source_segment,
     states_at,
     suite_to_block,
 )
@@ -281,7 +282,7 @@ def _raise_plan(facts, raise_node) -> dict:
             and isinstance(exc.func, (ast.Name, ast.Attribute)) and is_simple_reference(exc.func)):
         return plan
     argument = exc.args[0]
-    segment = ast.get_source_segment(facts.source, argument) or ""
+    segment = source_segment(facts, argument)
     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
         value = argument.value
         quote = segment[:1]
