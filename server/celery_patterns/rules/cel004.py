@@ -35,8 +35,9 @@ and either
 
 - the path it opens when the task may have succeeded uses the task's outcome: reads
   `.result`, `.info`, `.children`/`.results` or calls `.get()`/`.wait()`/`.join()`/`.collect()`,
-  in the branch it takes, in the rest of the block after `if not r.ready(): return`, after
-  a `while not r.ready():` loop or after a `break` taken on it; a check that only gates
+  in the branch it takes, in the code that runs after `if not r.ready(): return` (also out
+  of the `with`/`if`/`try` blocks around it), after a `while not r.ready():` loop or
+  after a `break` taken on it; a check that only gates
   housekeeping (`if not res.ready(): app.control.revoke(task_id)`,
   `if r.ready(): lock.release()`) does not count, nor one whose path hands the result
   object itself to a call (`self.describe(response, result)`: that helper does the
