@@ -167,6 +167,22 @@ INVALID = [
             case _:
                 return result.get()
     """, [9, 11]),
+    # results kept in `self` attributes by another method of the class
+    ("""
+    import queue
+    from celery.result import AsyncResult
+
+    class Job:
+        def __init__(self, task, x):
+            self.result = task.delay(x)
+            self.inbox = queue.Queue()
+            self.previous: AsyncResult | None = None
+
+        def wait(self):
+            item = self.inbox.get()
+            self.previous.wait()
+            return self.result.get(), item
+    """, [12, 13]),
     # an attribute that is a task, not a pool
     ("""
     class Job:

@@ -283,7 +283,7 @@ def is_process_pool(facts: ModuleFacts, receiver: ast.AST) -> bool:
     if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
         return any(
             _makes_pool(facts, value) or (annotation is not None and names_pool_class(facts, annotation))
-            for value, annotation in _attribute_assignments(facts, receiver)
+            for value, annotation in attribute_assignments(facts, receiver)
         )
     if not isinstance(receiver, ast.Name):
         return False
@@ -337,7 +337,7 @@ def names_pool_class(facts: ModuleFacts, annotation: ast.AST) -> bool:
 _ATTRIBUTES: weakref.WeakKeyDictionary[ModuleFacts, dict] = weakref.WeakKeyDictionary()
 
 
-def _attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[tuple[ast.AST | None, ast.AST | None]]:
+def attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[tuple[ast.AST | None, ast.AST | None]]:
     """(value, annotation) of every `self.x = ...` / `self.x: T = ...` in the methods of the
     class whose method reads `self.x`, and of `x = ...` / `x: T` in that class's body."""
     scope = facts.scope_of(attribute)
@@ -346,7 +346,7 @@ def _attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list
         return []
     by_class = _ATTRIBUTES.get(facts)
     if by_class is None:
-        by_class = _ATTRIBUTES[facts] = _collect_attribute_assignments(facts)
+        by_class = _ATTRIBUTES[facts] = _collectattribute_assignments(facts)
     found = list(by_class.get((id(owner.node), attribute.attr), ()))
     for binding in owner.bindings.get(attribute.attr, ()):
         parent = facts.parent(binding.node)
@@ -355,7 +355,7 @@ def _attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list
     return found
 
 
-def _collect_attribute_assignments(facts: ModuleFacts) -> dict:
+def _collectattribute_assignments(facts: ModuleFacts) -> dict:
     """`self.x = value` in methods, by (class node id, "x"), from one pass over the assignments."""
     out: dict[tuple[int, str], list] = {}
     for node in facts.nodes(ast.Assign, ast.AnnAssign):

@@ -17,8 +17,9 @@
 - *Result expressions*: dispatches (`X.apply_async()`, `X.delay()`, `app.send_task()`,
   calling a `group`/`chord`/`chain`), `AsyncResult(...)` / `app.AsyncResult(...)`,
   `GroupResult(...)` / `GroupResult.restore(...)`, names bound to those (also through
-  `for child in group_result.results`), parameters annotated as results, and any
-  expression with a status check on a Celery result in the same scope.
+  `for child in group_result.results`), `self` attributes set to those in the methods of
+  the class, parameters annotated as results, and any expression with a status check on
+  a Celery result in the same scope.
 - Small helpers for the fixes (libcst): inserting statements before a statement, turning
   a one-line suite into a block, choosing free names, the shared default timeout.
 """
@@ -40,6 +41,7 @@ from ..celery_model import (
     STATUS_ATTRIBUTES,
     STATUS_METHODS,
     StatusCheck,
+    attribute_assignments,
     canvas_kind,
     in_celery_context,
     is_process_pool,
@@ -568,6 +570,13 @@ def _is_result(facts: ModuleFacts, expr: ast.AST, depth: int, checks: str | None
         return _name_is_result(facts, expr, depth, checks)
     if isinstance(expr, ast.Subscript):
         return _is_result_collection(facts, expr.value, depth + 1, checks)
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        # `self.result` after `self.result = task.delay()` in a method of the same class
+        return any(
+            (annotation is not None and _names_result_class(facts, annotation))
+            or (value is not None and _is_result(facts, value, depth + 1, checks))
+            for value, annotation in attribute_assignments(facts, expr)
+        )
     return False
 
 

@@ -19,9 +19,10 @@ Flags two ways of waiting forever for a Celery task:
   only its keywords on to `get()`) on a result expression: bound from a dispatch
   (`.apply_async()`, `.delay()`, `app.send_task()`, calling a `group`/`chord`/`chain`),
   from `AsyncResult(...)`/`app.AsyncResult(...)`, `GroupResult(...)`/`GroupResult.restore(...)`,
-  a child of `group_result.results`, a parameter annotated as one, or an expression with
-  a status check on a Celery result in the same scope; chained `task.delay(x).get()`
-  too. The same wait handed over uncalled is reported as well: `asyncio.to_thread(E.get)`,
+  a child of `group_result.results`, a parameter annotated as one, a `self` attribute
+  set to one in a method of the same class (`self.result = task.delay(x)`), or an
+  expression with a status check on a Celery result in the same scope; chained
+  `task.delay(x).get()` too. The same wait handed over uncalled is reported as well: `asyncio.to_thread(E.get)`,
   `loop.run_in_executor(None, E.get)`, `functools.partial(E.join)`,
   `Thread(target=E.wait)` wait forever in another thread unless a timeout is passed
   along (`to_thread(E.get, timeout=30)`, `run_in_executor(None, E.get, 30)`). Not
