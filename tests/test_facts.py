@@ -55,3 +55,110 @@ def test_string_value():
     facts = ModuleFacts(ast.parse(source), source)
     values = [facts.string_value(c.args[0]) for c in facts.nodes(ast.Call)]
     assert values == ["rag.tasks", "rag.", "a"]
+
+
+# --- comprehensions: their `for` targets exist only inside them -----------------------------
+@pytest.mark.parametrize("source,call,expected", [
+    # the adversarial case: a comprehension variable does not shadow the module elsewhere
+    ("import time\nasync def f(names):\n    labels = [time for time in names]\n    time.sleep(1)",
+     "time.sleep(1)", "time.sleep"),
+    ("import time\nlabels = {time: 1 for time in names}\ntime.sleep(1)", "time.sleep(1)", "time.sleep"),
+    ("import time\ndef f(names):\n    g = (t for (a, *time) in names)\n    time.sleep(1)",
+     "time.sleep(1)", "time.sleep"),
+    # inside the comprehension the variable is what the name means
+    ("import time\ndef f(names):\n    return [time.sleep(1) for time in names]", "time.sleep(1)", None),
+    ("import time\ndef f(names):\n    return {k: time.sleep(1) for k, time in names}", "time.sleep(1)", None),
+    ("import time\ndef f(names):\n    return [x for time in names if time.sleep(1)]", "time.sleep(1)", None),
+    ("import time\ndef f(names):\n    return [x for time in names for x in time.sleep(1)]", "time.sleep(1)", None),
+    # ... and in a nested comprehension or lambda, unless a lambda parameter hides it again
+    ("import time\ndef f(names):\n    return [[time.sleep(1) for _ in y] for time in names]", "time.sleep(1)", None),
+    ("import time\ndef f(names):\n    return [lambda: time.sleep(1) for time in names]", "time.sleep(1)", None),
+    ("import time\ndef f(names):\n    return [lambda time=time: time.sleep(1) for _ in names]",
+     "time.sleep(1)", None),
+    # the first iterable is evaluated outside the comprehension
+    ("import time\ndef f():\n    return [x for time in time.sleep(1)]", "time.sleep(1)", "time.sleep"),
+    ("import time\ndef f(names):\n    return [[x for x in time.sleep(1)] for time in names]", "time.sleep(1)", None),
+    # a walrus binds in the enclosing function, as Python does
+    ("import time\ndef f(names):\n    [(time := n) for n in names]\n    time.sleep(1)", "time.sleep(1)", None),
+    # a comprehension in a class body does not see the class's names
+    ("import time\nclass C:\n    time = 1\n    calls = [time.sleep(1) for _ in range(3)]", "time.sleep(1)", "time.sleep"),
+    ("import time\nclass C:\n    time = 1\n    time.sleep(1)", "time.sleep(1)", None),
+    ("import time\nclass C:\n    time = 1\n    calls = [x for x in time.sleep(1)]", "time.sleep(1)", None),
+])
+def test_resolve_with_comprehensions(source, call, expected):
+    assert resolved_calls(source)[call] == expected
+
+
+def facts_and_names(source: str):
+    source = textwrap.dedent(source)
+    facts = ModuleFacts(ast.parse(source), source)
+    return facts, [n for n in facts.nodes(ast.Name) if isinstance(n.ctx, ast.Load)]
+
+
+def test_lookup_of_comprehension_targets():
+    facts, names = facts_and_names("""
+        def f(results):
+            ids = [r.id for r in results]
+            return r
+        """)
+    inside, outside = [n for n in names if n.id == "r"]
+    scope = facts.scope_of(inside)
+    assert "r" not in scope.bindings
+    where, [binding] = facts.lookup("r", scope, inside)
+    assert where is scope and binding.kind == "other" and binding.node.lineno == 3
+    assert facts.lookup("r", scope, outside) is None
+    # without a position, a comprehension's target is found only when nothing else is bound
+    assert facts.lookup("r", scope)[1] == [binding]
+
+
+def test_lookup_without_position_prefers_other_bindings():
+    facts, names = facts_and_names("""
+        import time
+        def f(names):
+            labels = [time for time in names]
+            time.sleep(1)
+        """)
+    use = [n for n in names if n.id == "time"][-1]
+    where, [binding] = facts.lookup("time", facts.scope_of(use))
+    assert where is facts.module_scope and binding.kind == "import"
+
+
+def test_string_value_of_a_comprehension_variable():
+    source = "name = 'rag.tasks'\nf(name)\n[f(name) for name in others]\n"
+    facts = ModuleFacts(ast.parse(source), source)
+    values = [facts.string_value(c.args[0]) for c in facts.nodes(ast.Call)]
+    assert values == ["rag.tasks", None]
+    assert [facts.literal_string(c.args[0]) for c in facts.nodes(ast.Call)] == ["rag.tasks", None]
+
+
+# --- star imports -----------------------------------------------------------------------------
+@pytest.mark.parametrize("source,call,expected", [
+    ("from time import *\nasync def f():\n    sleep(1)", "sleep(1)", "time.sleep"),
+    ("from asyncio import *\nasync def f():\n    await sleep(1)", "sleep(1)", "asyncio.sleep"),
+    ("from celery import *\ngroup(sigs)", "group(sigs)", "celery.group"),
+    ("from celery.states import *\nf(READY_STATES, FAILURE)", "f(READY_STATES, FAILURE)", "builtins.f"),
+    ("from celery.result import *\nAsyncResult(x)", "AsyncResult(x)", "celery.result.AsyncResult"),
+    ("from celery.signals import *\nsetup_logging.connect(h)", "setup_logging.connect(h)",
+     "celery.signals.setup_logging.connect"),
+    # the later star import of a module exporting the name wins
+    ("from asyncio import *\nfrom time import *\nsleep(1)", "sleep(1)", "time.sleep"),
+    # what the module does not export stays unbound; so does all of an unknown module
+    ("from celery import *\nAsyncResult(x)", "AsyncResult(x)", "builtins.AsyncResult"),
+    ("from mylib import *\nsleep(1)", "sleep(1)", "builtins.sleep"),
+    # a real binding hides the star import, and module-level code before it does not see it
+    ("from time import *\ndef f(sleep):\n    sleep(1)", "sleep(1)", None),
+    ("from time import *\nfrom trio import sleep\nsleep(1)", "sleep(1)", "trio.sleep"),
+    ("sleep(1)\nfrom time import *", "sleep(1)", "builtins.sleep"),
+    ("def f():\n    sleep(1)\nfrom time import *", "sleep(1)", "time.sleep"),
+])
+def test_resolve_after_star_imports(source, call, expected):
+    assert resolved_calls(source)[call] == expected
+
+
+def test_star_imported_states():
+    source = "from celery.states import *\nx = (READY_STATES, FAILURE, PENDINGS)\n"
+    facts = ModuleFacts(ast.parse(source), source)
+    names = [n for n in facts.nodes(ast.Name) if isinstance(n.ctx, ast.Load)]
+    assert [facts.resolve(n) for n in names] == [
+        "celery.states.READY_STATES", "celery.states.FAILURE", "builtins.PENDINGS"]
+    assert facts.star_imports == ["celery.states"]

@@ -19,6 +19,8 @@ from .source import LineIndex
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_STATEMENT_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # never inside a comprehension
 
 
 @dataclass
@@ -36,7 +38,10 @@ class Scope:
     """A module, function, lambda or class body.
 
     Comprehensions are not scopes here: the rules treat them as part of the enclosing
-    function, which is what a reader expects (`[time.sleep(1) for _ in x]` blocks).
+    function, which is what a reader expects (`[time.sleep(1) for _ in x]` blocks). The
+    names a comprehension's `for` targets bind are not in `bindings`, though: as in
+    Python 3 they exist only inside that comprehension (`ModuleFacts.lookup(..., at=node)`
+    finds them there). A walrus target binds in the enclosing scope, as Python does.
     """
 
     kind: str  # "module", "function", "lambda", "class"
@@ -47,6 +52,9 @@ class Scope:
     global_names: set[str] = field(default_factory=set)
     nonlocal_names: set[str] = field(default_factory=set)
     nodes: list[ast.AST] = field(default_factory=list)  # nodes whose innermost scope is this
+    # What the `for` targets of the comprehensions in this scope bind (not in `bindings`).
+    comprehension_bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    class_comprehension: bool = False  # a class body holding a comprehension
     children: list["Scope"] = field(default_factory=list)
 
     @property
@@ -87,7 +95,11 @@ class ModuleFacts:
         self._parents: dict[ast.AST, ast.AST | None] = {tree: None}
         self._scopes: dict[ast.AST, Scope] = {}
         self._own_scopes: dict[ast.AST, Scope] = {}
-        self.star_imports: list[str] = []
+        self.star_imports: list[str] = []  # the modules of `from m import *`, in source order
+        self._star_statements: list[tuple[str, ast.ImportFrom]] = []
+        # Names bound by comprehension `for` targets, per comprehension: visible only inside it.
+        self._comprehension_bindings: dict[ast.AST, dict[str, list[Binding]]] = {}
+        self._comprehension_names: set[str] = set()  # in any scope
         self.module_scope = self._new_scope("module", tree, None)
         _Collector(self).run()
 
@@ -127,10 +139,26 @@ class ModuleFacts:
         """The innermost def/async def/lambda/class/module scope holding `node`."""
         return self.scope_of(node)
 
-    def lookup(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:
-        """Find the bindings a name refers to from `scope`, following Python's rules."""
-        current: Scope | None = scope
+    def lookup(self, name: str, scope: Scope, at: ast.AST | None = None) -> tuple[Scope, list[Binding]] | None:
+        """Find the bindings a name refers to from `scope`, following Python's rules.
+
+        `at` is the node where the name is read (usually the `ast.Name` itself). With it,
+        the targets of a comprehension are found exactly where they are visible
+        (`[t for t in ts]` binds `t` inside the brackets alone), and the names of a class
+        body are hidden from a comprehension in that body. Without it, a comprehension's
+        targets are found only when nothing else in the scopes binds the name: a name read
+        outside the comprehension is never taken for its variable, but one read inside
+        it that is also bound outside is taken for the outer name.
+        """
         first = True
+        if at is not None and (name in self._comprehension_names or scope.class_comprehension):
+            if name in self._comprehension_names and self._comprehension_in_reach(name, scope):
+                found = self._comprehension_lookup(name, scope, at)
+                if found is not None:
+                    return found
+            if scope.class_comprehension and next(self._comprehensions_around(at), None) is not None:
+                first = False  # a comprehension is a function scope: the class body is not visible
+        current: Scope | None = scope
         while current is not None:
             if name in current.global_names and current is not self.module_scope:
                 current = self.module_scope  # (`global x` at module level, legal, changes nothing)
@@ -143,6 +171,73 @@ class ModuleFacts:
                     return current, found
             current = current.parent
             first = False
+        if at is None and name in self._comprehension_names:
+            return self._any_comprehension_binding(name, scope)
+        return None
+
+    @staticmethod
+    def _comprehension_in_reach(name: str, scope: Scope) -> bool:
+        """A comprehension in `scope` or around it binds `name` (else no node needs walking)."""
+        current: Scope | None = scope
+        while current is not None:
+            if name in current.comprehension_bindings:
+                return True
+            current = current.parent
+        return False
+
+    def _any_comprehension_binding(self, name: str, scope: Scope) -> tuple[Scope, list[Binding]] | None:
+        """The targets named `name` of the comprehensions in the innermost scope (from
+        `scope` outwards) that has any."""
+        current: Scope | None = scope
+        while current is not None:
+            bound = current.comprehension_bindings.get(name)
+            if bound and (current is scope or current.kind != "class"):
+                return current, bound
+            current = current.parent
+        return None
+
+    def _comprehensions_around(self, node: ast.AST) -> Iterator[ast.AST]:
+        """The comprehensions whose own scope holds `node`, innermost first. The first
+        iterable of a comprehension is evaluated outside it, so it is not held."""
+        parents = self._parents
+        grandchild, child, current = None, node, parents.get(node)
+        while current is not None and type(current) not in _STATEMENT_SCOPES:
+            if type(current) in COMPREHENSION_NODES:
+                first = current.generators[0]
+                if not (child is first and grandchild is first.iter):
+                    yield current
+            grandchild, child, current = child, current, parents.get(current)
+
+    def _comprehension_lookup(self, name: str, scope: Scope, at: ast.AST) -> tuple[Scope, list[Binding]] | None:
+        for comprehension in self._comprehensions_around(at):
+            bound = self._comprehension_bindings.get(comprehension, {}).get(name)
+            if not bound:
+                continue
+            holder = self._scopes[comprehension]
+            current: Scope | None = scope
+            while current is not None and current is not holder:  # a lambda in it may bind the name
+                if name in current.bindings:
+                    return None
+                current = current.parent
+            return holder, bound
+        return None
+
+    def _star_imported(self, name: ast.Name) -> str | None:
+        """`module.name` when only a `from module import *` of a module whose public names
+        are known binds `name` (the last such import that exports it)."""
+        runs_later = False  # in a def or lambda: runs after the module is imported
+        scope: Scope | None = self.scope_of(name)
+        while scope is not None:
+            if scope.kind in ("function", "lambda"):
+                runs_later = True
+                break
+            scope = scope.parent
+        for module, statement in reversed(self._star_statements):
+            exported = STAR_EXPORTS.get(module)
+            if exported is None or name.id not in exported:
+                continue
+            if runs_later or (statement.lineno, statement.col_offset) < (name.lineno, name.col_offset):
+                return f"{module}.{name.id}"
         return None
 
     def resolve(self, expr: ast.AST, _depth: int = 0) -> str | None:
@@ -150,8 +245,10 @@ class ModuleFacts:
 
         `t.sleep` -> "time.sleep" after `import time as t`; `nap` -> "time.sleep" after
         `from time import sleep as nap` or `nap = time.sleep`; a parameter or local
-        named `time` is not the module and gives None. Names bound nowhere resolve to
-        `builtins.<name>`.
+        named `time` is not the module and gives None. A name bound only by a star import
+        of a module listed in `STAR_EXPORTS` that exports it resolves into that module
+        (`sleep` -> "time.sleep" after `from time import *`); other names bound nowhere
+        resolve to `builtins.<name>`.
         """
         if _depth > 8:
             return None
@@ -160,8 +257,12 @@ class ModuleFacts:
             return f"{base}.{expr.attr}" if base else None
         if not isinstance(expr, ast.Name):
             return None
-        found = self.lookup(expr.id, self.scope_of(expr))
+        found = self.lookup(expr.id, self.scope_of(expr), expr)
         if found is None:
+            if self._star_statements:
+                star = self._star_imported(expr)
+                if star is not None:
+                    return star
             return f"builtins.{expr.id}"
         _, bindings = found
         names = set()
@@ -193,7 +294,7 @@ class ModuleFacts:
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             return self.string_value(expr.left, _depth + 1)
         if isinstance(expr, ast.Name) and _depth < 4:
-            found = self.lookup(expr.id, self.scope_of(expr))
+            found = self.lookup(expr.id, self.scope_of(expr), expr)
             if found:
                 values = {
                     self.string_value(b.value, _depth + 1) if b.kind == "assign" and b.value is not None else None
@@ -208,7 +309,7 @@ class ModuleFacts:
         if isinstance(expr, ast.Constant):
             return expr.value if isinstance(expr.value, str) else None
         if isinstance(expr, ast.Name):
-            found = self.lookup(expr.id, self.scope_of(expr))
+            found = self.lookup(expr.id, self.scope_of(expr), expr)
             if found is None:
                 return None
             values = {
@@ -250,6 +351,17 @@ def iter_children(node: ast.AST) -> Iterator[ast.AST]:
             yield value
 
 
+def _target_names(target: ast.AST) -> Iterator[ast.Name]:
+    """The names an assignment target binds (`x`, `(a, *b)`; not `o.x` nor `d[k]`)."""
+    if type(target) is ast.Name:
+        yield target
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
 def _is_reference(expr: ast.AST) -> bool:
     while isinstance(expr, ast.Attribute):
         expr = expr.value
@@ -264,6 +376,7 @@ class _Collector:
         self.by_type = facts.by_type
         self.parents = facts._parents
         self.scopes = facts._scopes
+        self.comprehension_targets: set[ast.Name] = set()  # bound in their comprehension, not the scope
 
     def run(self) -> None:
         tree = self.facts.tree
@@ -337,6 +450,21 @@ class _Collector:
         inner = self.facts._new_scope("class", node, scope)
         self.visit_all(node.body, node, inner)
 
+    def comprehension(self, node, parent, scope: Scope) -> None:
+        bound: dict[str, list[Binding]] = {}
+        for generator in node.generators:
+            for target in _target_names(generator.target):
+                self.comprehension_targets.add(target)
+                bound.setdefault(target.id, []).append(Binding("other", target))
+        if bound:
+            self.facts._comprehension_bindings[node] = bound
+            self.facts._comprehension_names.update(bound)
+            for name, bindings in bound.items():
+                scope.comprehension_bindings.setdefault(name, []).extend(bindings)
+        if scope.kind == "class":
+            scope.class_comprehension = True
+        self.children(node, scope)
+
     def parameters(self, args: ast.arguments, scope: Scope) -> None:
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         if args.vararg:
@@ -365,6 +493,7 @@ class _Collector:
         for alias in node.names:
             if alias.name == "*":
                 self.facts.star_imports.append(module)
+                self.facts._star_statements.append((module, node))
                 continue
             qual = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
             scope.bind(alias.asname or alias.name, Binding("import", node, qual))
@@ -372,6 +501,8 @@ class _Collector:
 
     def name(self, node: ast.Name, parent, scope: Scope) -> None:
         if not isinstance(node.ctx, ast.Load):
+            if node in self.comprehension_targets:
+                return
             value = None
             if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and parent.targets[0] is node:
                 value = parent.value
@@ -419,7 +550,90 @@ _HANDLERS = {
     ast.Global: _Collector.global_,
     ast.Nonlocal: _Collector.nonlocal_,
     ast.ExceptHandler: _Collector.except_handler,
+    ast.ListComp: _Collector.comprehension,
+    ast.SetComp: _Collector.comprehension,
+    ast.DictComp: _Collector.comprehension,
+    ast.GeneratorExp: _Collector.comprehension,
 }
 for _match_node in ("MatchAs", "MatchStar", "MatchMapping"):
     if hasattr(ast, _match_node):
         _HANDLERS[getattr(ast, _match_node)] = _Collector.match_capture
+
+
+# The public names `from module import *` binds, for the modules the rules care about:
+# each module's `__all__` (or, without one, its names not starting with `_`), the union
+# over Python 3.11-3.13, and celery 5.4 (whose package `__all__` also holds its
+# lazy compat modules). A star import of any other module binds names nobody here knows.
+_STAR_EXPORT_TEXT = {
+    "time": """
+        CLOCK_BOOTTIME CLOCK_MONOTONIC CLOCK_MONOTONIC_RAW CLOCK_PROCESS_CPUTIME_ID CLOCK_REALTIME
+        CLOCK_TAI CLOCK_THREAD_CPUTIME_ID altzone asctime clock_getres clock_gettime clock_gettime_ns
+        clock_settime clock_settime_ns ctime daylight get_clock_info gmtime localtime mktime monotonic
+        monotonic_ns perf_counter perf_counter_ns process_time process_time_ns pthread_getcpuclockid
+        sleep strftime strptime struct_time thread_time thread_time_ns time time_ns timezone tzname tzset
+    """,
+    "asyncio": """
+        ALL_COMPLETED AbstractChildWatcher AbstractEventLoop AbstractEventLoopPolicy AbstractServer
+        Barrier BaseEventLoop BaseProtocol BaseTransport BoundedSemaphore BrokenBarrierError
+        BufferedProtocol CancelledError Condition DatagramProtocol DatagramTransport
+        DefaultEventLoopPolicy Event EventLoop FIRST_COMPLETED FIRST_EXCEPTION FastChildWatcher Future
+        Handle IncompleteReadError InvalidStateError LifoQueue LimitOverrunError Lock
+        MultiLoopChildWatcher PidfdChildWatcher PriorityQueue Protocol Queue QueueEmpty QueueFull
+        QueueShutDown ReadTransport Runner SafeChildWatcher SelectorEventLoop Semaphore
+        SendfileNotAvailableError Server StreamReader StreamReaderProtocol StreamWriter
+        SubprocessProtocol SubprocessTransport Task TaskGroup ThreadedChildWatcher Timeout TimeoutError
+        TimerHandle Transport WriteTransport all_tasks as_completed create_eager_task_factory
+        create_subprocess_exec create_subprocess_shell create_task current_task eager_task_factory
+        ensure_future gather get_child_watcher get_event_loop get_event_loop_policy get_running_loop
+        iscoroutine iscoroutinefunction isfuture new_event_loop open_connection open_unix_connection
+        run run_coroutine_threadsafe set_child_watcher set_event_loop set_event_loop_policy shield
+        sleep start_server start_unix_server timeout timeout_at to_thread wait wait_for wrap_future
+        _enter_task _get_running_loop _leave_task _register_task _set_running_loop _unregister_task
+    """,
+    "importlib": "__import__ import_module invalidate_caches reload",
+    "typing": """
+        AbstractSet Annotated Any AnyStr AsyncContextManager AsyncGenerator AsyncIterable AsyncIterator
+        Awaitable BinaryIO ByteString Callable ChainMap ClassVar Collection Concatenate Container
+        ContextManager Coroutine Counter DefaultDict Deque Dict Final ForwardRef FrozenSet Generator
+        Generic Hashable IO ItemsView Iterable Iterator KeysView List Literal LiteralString Mapping
+        MappingView Match MutableMapping MutableSequence MutableSet NamedTuple Never NewType NoDefault
+        NoReturn NotRequired Optional OrderedDict ParamSpec ParamSpecArgs ParamSpecKwargs Pattern
+        Protocol ReadOnly Required Reversible Self Sequence Set Sized SupportsAbs SupportsBytes
+        SupportsComplex SupportsFloat SupportsIndex SupportsInt SupportsRound TYPE_CHECKING Text TextIO
+        Tuple Type TypeAlias TypeAliasType TypeGuard TypeIs TypeVar TypeVarTuple TypedDict Union Unpack
+        ValuesView assert_never assert_type cast clear_overloads dataclass_transform final get_args
+        get_origin get_overloads get_protocol_members get_type_hints is_protocol is_typeddict
+        no_type_check no_type_check_decorator overload override reveal_type runtime_checkable
+    """,
+    "celery": """
+        Celery bugreport shared_task Task current_app current_task Signature chain chord chunks group
+        signature maybe_signature subtask xmap xstarmap uuid execute log messaging registry local
+        VERSION SERIES VERSION_BANNER version_info_t version_info maybe_patch_concurrency
+    """,
+    "celery.app": """
+        Celery AppPickler app_or_default default_app bugreport enable_trace disable_trace shared_task
+        push_current_task pop_current_task
+    """,
+    "celery.states": """
+        PENDING RECEIVED STARTED SUCCESS FAILURE REVOKED RETRY IGNORED READY_STATES UNREADY_STATES
+        EXCEPTION_STATES PROPAGATE_STATES precedence state
+    """,
+    "celery.result": "ResultBase AsyncResult ResultSet GroupResult EagerResult result_from_tuple",
+    "celery.canvas": "Signature chain xmap xstarmap chunks group chord signature maybe_signature",
+    "celery.signals": """
+        before_task_publish after_task_publish task_internal_error task_prerun task_postrun
+        task_success task_received task_rejected task_unknown task_retry task_failure task_revoked
+        celeryd_init celeryd_after_setup worker_init worker_before_create_process worker_process_init
+        worker_process_shutdown worker_ready worker_shutdown worker_shutting_down setup_logging
+        after_setup_logger after_setup_task_logger beat_init beat_embedded_init heartbeat_sent
+        eventlet_pool_started eventlet_pool_preshutdown eventlet_pool_postshutdown eventlet_pool_apply
+    """,
+}
+STAR_EXPORTS: dict[str, frozenset[str]] = {
+    module: frozenset(names.split()) for module, names in _STAR_EXPORT_TEXT.items()
+}
+# typing_extensions 4.16: typing's names but `ByteString`, and its own additions.
+STAR_EXPORTS["typing_extensions"] = (STAR_EXPORTS["typing"] - {"ByteString"}) | frozenset("""
+    Buffer CapsuleType Doc Format IntVar NoExtraItems Reader Sentinel TypeForm Writer deprecated
+    disjoint_base evaluate_forward_ref get_annotations get_original_bases runtime sentinel type_repr
+""".split())
