@@ -8,6 +8,18 @@ CODE = "CEL003"
 
 INVALID = [
     # (source, lines flagged)
+    # no Celery import, but names say what they are: a polling helper handed a task's result
+    ("""
+    import time
+
+    def wait(result):
+        while result.status == "PENDING":
+            time.sleep(1)
+
+    def wait_child(job):
+        while job.task_result.state in ("PENDING", "RETRY"):
+            time.sleep(1)
+    """, [4, 8]),
     # the checklist's anti-pattern 3, in a module that imports the configured Celery app
     ("""
     import time

@@ -8,6 +8,13 @@ CODE = "CEL004"
 
 INVALID = [
     # (source, lines flagged)
+    # no Celery import: the parameter's name says it is a task's result
+    ("""
+    def fetch(async_result):
+        if async_result.status == "SUCCESS":
+            return async_result.result
+        return None
+    """, [2]),
     ("""
     def fetch(result):
         if result.status == "SUCCESS":

@@ -10,7 +10,8 @@
   `payment.status == "SUCCESS"` in a payments module is not a task's state. The result
   expression of the checks in one scope is one when Celery is used in the module-level
   code or in the top-level def/class holding them (`celery_model.in_celery_context`), when
-  it is bound as a result (below), when it is checked with `.ready()`, `.successful()` or
+  it is bound as a result (below), when its name says so (`result`, `task_result`,
+  `self.async_result`), when it is checked with `.ready()`, `.successful()` or
   `.failed()`, or when the scope uses it with the AsyncResult API (`.result`,
   `.traceback`, `.info`, `.task_id`, `.children`, `.get()`, `.revoke()`, `.forget()`,
   `.maybe_throw()`...); never when it is bound from a process or thread pool.
@@ -260,9 +261,20 @@ def _on_celery_result(facts: ModuleFacts, checks: list[StatusCheck], app_import:
         return True  # `status in ("PENDING", "STARTED")`: no payment or job status says STARTED or REVOKED
     if _unbound_root(facts, first.result):
         return True  # a name bound nowhere (the checklist's snippets): nothing says it is anything else
+    if _named_as_a_result(first.result):
+        return True  # `def poll(result)`, `task_result`, `self.async_result`: what Celery code calls them
     if any(_is_result(facts, c.result, 0, None) for c in checks):
         return True
     return first.result_text in _api_texts(facts, first.scope)
+
+
+_RESULT_WORDS = ("result", "task", "celery")
+
+
+def _named_as_a_result(expr: ast.AST) -> bool:
+    """The expression's own name (`x.y.name`) says it is a task's result."""
+    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else ""
+    return any(word in name.lower() for word in _RESULT_WORDS)
 
 
 def _unbound_root(facts: ModuleFacts, expr: ast.AST) -> bool:
