@@ -105,6 +105,81 @@ def test_noqa_parsing(line, expected):
     assert noqa_codes(line) == expected
 
 
+def cel002_lines(source: str) -> list[int]:
+    return [f.range.start.line + 1 for f in check_source(source).report.findings if f.code == "CEL002"]
+
+
+@pytest.mark.parametrize("source,expected", [
+    # a real comment suppresses
+    ('import time\nasync def poll():\n    time.sleep(1)  # noqa: CEL002\n', []),
+    ('import time\nasync def poll():\n    time.sleep(1)  # NoQA\n', []),
+    ('import time\nasync def poll():\n    time.sleep(1)  # noqa: CEL003\n', [3]),
+    # "# noqa" inside a string literal is text, not a comment
+    ('import time\nasync def poll(): msg = "# noqa"; time.sleep(1)\n', [2]),
+    ("import time\nasync def poll(): time.sleep(f'{1} # noqa: CEL002')\n", [2]),
+    ('import time\nasync def poll(): time.sleep(1); log("# noqa")  # a note\n', [2]),
+    # ... also on a line inside a triple-quoted string that spans lines
+    ('import time\nasync def poll():\n    msg = """\n    """; time.sleep(1); x = """  # noqa\n    """\n', [4]),
+    ('import time\nasync def poll():\n    time.sleep(1); msg = f"""{1} # noqa\n    """\n', [3]),
+    # a comment after the end of a string that spans lines counts
+    ('import time\nasync def poll():\n    msg = """a\n    b"""; time.sleep(1)  # noqa\n', []),
+    ('import time\nasync def poll():\n    msg = ("a"  # not the line\n           "b"); time.sleep(1)  # noqa\n', []),
+    # a line inside brackets, or one ending in a backslash continuation
+    ('import time\nasync def poll():\n    time.sleep(  # noqa: CEL002\n        1)\n', []),
+    ('import time\nasync def poll():\n    time.sleep(1) or \\\n        0  # noqa\n', [3]),
+])
+def test_only_a_real_comment_suppresses(source, expected):
+    assert cel002_lines(source) == expected
+
+
+def test_noqa_looks_at_lines_only_in_files_that_mention_it(monkeypatch):
+    import celery_patterns.suppress as suppress
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a comment was read")
+
+    monkeypatch.setattr(suppress.LineComments, "end", refuse)
+    assert cel002_lines(BLOCKING) == [4]
+
+
+@pytest.mark.parametrize("line,code,expected", [
+    ("    time.sleep(1)", "CEL002", "    time.sleep(1)  # noqa: CEL002"),
+    ("    time.sleep(1)  # noqa: CEL003", "CEL002", "    time.sleep(1)  # noqa: CEL003, CEL002"),
+    ("    time.sleep(1)  # slow on purpose", "CEL002", "    time.sleep(1)  # slow on purpose  # noqa: CEL002"),
+    # string text that looks like a noqa is neither extended nor taken as suppression
+    ('    log("# noqa: CEL001"); time.sleep(1)', "CEL002", '    log("# noqa: CEL001"); time.sleep(1)  # noqa: CEL002'),
+    ('    log("# noqa"); time.sleep(1)  # noqa: CEL001', "CEL002",
+     '    log("# noqa"); time.sleep(1)  # noqa: CEL001, CEL002'),
+    # already suppressed
+    ("    time.sleep(1)  # noqa", "CEL002", None),
+    ("    time.sleep(1)  # noqa: CEL002", "CEL002", None),
+    # no comment can follow a continuation, nor the opening of a string spanning lines
+    ("    time.sleep(1) or \\", "CEL002", None),
+    ('    time.sleep(1); x = """', "CEL002", None),
+])
+def test_noqa_edit(line, code, expected):
+    from celery_patterns.suppress import noqa_edit
+
+    closing = '\n    """\n' if line.endswith('"""') else ("\n        0\n" if line.endswith("\\") else "\n")
+    source = "import time\nasync def poll():\n" + line + closing
+    edit = noqa_edit(source, 2, code)
+    if expected is None:
+        assert edit is None
+        return
+    new = apply_edits(source, [edit])
+    assert new.splitlines()[2] == expected
+    assert cel002_lines(new) == []  # the engine honours the comment the edit wrote
+
+
+def test_noqa_edit_inside_a_string_spanning_lines():
+    from celery_patterns.suppress import noqa_edit
+
+    source = 'import time\nasync def poll():\n    time.sleep(1); x = """\n    # noqa\n    """; y = 1\n'
+    assert noqa_edit(source, 3, "CEL002") is None  # that line is string text
+    edit = noqa_edit(source, 4, "CEL002")  # after the string closes, a comment can go
+    assert apply_edits(source, [edit]).splitlines()[4] == '    """; y = 1  # noqa: CEL002'
+
+
 # --- selection ------------------------------------------------------------------------------
 def test_select_ignore_prefixes():
     settings = Settings(select=("CEL00",), ignore=("CEL002",))

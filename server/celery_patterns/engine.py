@@ -21,6 +21,7 @@ from .facts import ModuleFacts
 from .ftypes import FileReport, Finding, Fix, FixSafety, Position, Range, Severity, TextEdit
 from .rules import all_rules, rule_by_code
 from .source import DecodeError, LineIndex, apply_edits, decode_source
+from .suppress import LineComments
 
 SYNTAX_CODE = "CEL000"
 NOQA_COMMENT = re.compile(
@@ -103,7 +104,7 @@ def check_source(source: str, path: str = "<string>", settings: Settings | None 
         except RecursionError:
             finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings, path)
             return Checked(FileReport(path, finding, source), None, index=index)
-    findings = _finish(findings, index, settings)
+    findings = _finish(findings, index, settings, tree)
     return Checked(FileReport(path, findings, source), facts, errors, index)
 
 
@@ -130,17 +131,21 @@ def check_bytes(data: bytes, path: str, settings: Settings | None = None,
     return check_source(source, path, settings, module_name)
 
 
-def _finish(findings: list[Finding], index: LineIndex, settings: Settings) -> list[Finding]:
-    """Severity overrides, `# noqa` suppression, de-duplication and source order."""
+def _finish(findings: list[Finding], index: LineIndex, settings: Settings,
+            tree: ast.AST | None = None) -> list[Finding]:
+    """Severity overrides, `# noqa` suppression, de-duplication and source order.
+
+    `tree` (the parsed source) tells which `# noqa` is a comment and which is string text."""
     out = []
     seen = set()
-    any_noqa = "noqa" in index.text.lower()  # most files have none: no line to look at then
+    # Most files have no "noqa" at all: then no line is looked at.
+    comments = LineComments(index, tree) if "noqa" in index.text.lower() else None
     for finding in findings:
         # Keys of plain ints and strings: hashing and comparing the position dataclasses
         # costs more than the rest of this loop on a file with hundreds of findings.
         start, end = finding.range.start, finding.range.end
         key = (start.line, start.column, end.line, end.column, finding.code, finding.message)
-        if key in seen or (any_noqa and _suppressed(finding, index)):
+        if key in seen or (comments is not None and _suppressed(finding, comments)):
             continue
         seen.add(key)
         severity = settings.severity_for(finding.code, finding.severity)
@@ -157,20 +162,23 @@ def _with(finding: Finding, **changes) -> Finding:
     return replace(finding, **changes)
 
 
-def noqa_codes(line_text: str) -> set[str] | None:
-    """Codes a line's `# noqa` comment suppresses: None if no comment, empty set = all."""
-    match = NOQA_COMMENT.search(line_text)
+def noqa_codes(comment: str) -> set[str] | None:
+    """Codes a `# noqa` comment suppresses: None if it holds none, empty set = all.
+
+    It reads text as given: pass it a comment (`suppress.LineComments` finds a line's real
+    comment), not a whole line, where `"# noqa"` could be inside a string."""
+    match = NOQA_COMMENT.search(comment)
     if match is None:
         return None
     codes = match.group("codes")
     return {c.strip().upper() for c in codes.split(",")} if codes else set()
 
 
-def _suppressed(finding: Finding, index: LineIndex) -> bool:
-    line = index.line_text(finding.range.start.line)
-    if "noqa" not in line.lower():
+def _suppressed(finding: Finding, comments: LineComments) -> bool:
+    line = finding.range.start.line
+    if "noqa" not in comments.index.line_text(line).lower():
         return False
-    codes = noqa_codes(line)
+    codes = comments.noqa_codes(line)
     return codes is not None and (not codes or finding.code in codes)
 
 

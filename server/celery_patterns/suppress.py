@@ -1,14 +1,18 @@
-"""`# noqa` comments: the edit that silences one rule on one line.
+"""`# noqa` comments: which lines carry one, and the edit that silences one rule on one line.
 
 The engine suppresses a finding when the line it starts on carries a `# noqa` comment
-naming its code (or a bare `# noqa`); see `engine.noqa_codes`. This module computes the
-smallest edit that makes that true for one more code: it extends an existing
-`# noqa: A, B` to `# noqa: A, B, CODE`, or appends `  # noqa: CODE` to the line.
+naming its code (or a bare `# noqa`); see `engine.noqa_codes`. Only a real comment counts:
+`"# noqa"` inside a string literal (one-line or triple-quoted across lines) is text.
+`LineComments` finds a line's comment with `tokenize`, one line at a time and only for the
+lines asked about (the engine asks only for lines that contain "noqa"); the tree tells where
+a line starts inside a string that an earlier line opened.
 
-A comment cannot go everywhere: not after a backslash continuation, not at the end of a
-line that ends inside a (triple-quoted) string, and an existing `# noqa` that is really
-text inside a string literal must not be edited. In those cases no edit is offered.
-Shared by the language server ("Disable CELnnn for this line") and the command line.
+`noqa_edit` computes the smallest edit that makes a line suppress one more code: it extends
+an existing `# noqa: A, B` to `# noqa: A, B, CODE`, or appends `  # noqa: CODE` to the line.
+A comment cannot go everywhere: not after a backslash continuation, not at the end of a line
+that ends inside a (triple-quoted) string. In those cases no edit is offered. Shared by the
+language server ("Disable CELnnn for this line") and the command line, it reads comments the
+way the engine does, so the edit it offers is one the engine honours.
 """
 
 from __future__ import annotations
@@ -16,11 +20,140 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from dataclasses import dataclass
 
 from .ftypes import Position, Range, TextEdit
 from .source import LineIndex
 
+_STRING_NODES = (ast.Constant, ast.JoinedStr)
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python 3.12+
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
+
+@dataclass(frozen=True)
+class LineEnd:
+    """What a line holds besides code: its comment, or that it ends inside a string."""
+
+    comment: str | None = None  # the comment's text, `#` included
+    column: int = 0  # where the comment starts (code-point column)
+    in_string: bool = False  # the line ends inside a string literal: no comment can follow
+
+
+class LineComments:
+    """The real comments of one source text, read lazily line by line.
+
+    `tree` is the text's `ast` module, or None when the text does not parse: then each line
+    is read on its own, as if no string spanned lines.
+    """
+
+    def __init__(self, index: LineIndex, tree: ast.AST | None) -> None:
+        self.index = index
+        self.tree = tree
+        self._ends: dict[int, LineEnd] = {}
+
+    def noqa_codes(self, line: int) -> set[str] | None:
+        """The codes the `# noqa` comment of `line` (0-based) suppresses: None if it has
+        none, an empty set for a bare `# noqa` (all codes)."""
+        from .engine import noqa_codes  # the engine owns how a suppression comment reads
+
+        comment = self.end(line).comment
+        return noqa_codes(comment) if comment is not None else None
+
+    def end(self, line: int) -> LineEnd:
+        found = self._ends.get(line)
+        if found is None:
+            found = self._ends[line] = self._read(line)
+        return found
+
+    def _read(self, line: int) -> LineEnd:
+        text = self.index.line_text(line)
+        start, in_string = self._string_state(line) if self.tree is not None else (0, False)
+        if start is None:  # the whole line is inside a string
+            return LineEnd(in_string=True)
+        comment = _comment(text[start:]) if "#" in text[start:] else None
+        if comment is not None:
+            return LineEnd(comment[1], start + comment[0])
+        return LineEnd(in_string=in_string)
+
+    def _string_state(self, line: int) -> tuple[int | None, bool]:
+        """(column where the line leaves the strings it starts in, or None when it never
+        does; whether it ends inside a string), from the literals that span lines."""
+        start, in_string = 0, False
+        for node in _strings_spanning(self.tree, line + 1):
+            for first, last in _string_parts(self.index, node):
+                if first.line < line < last.line:
+                    return None, True
+                if first.line < line == last.line:
+                    start = max(start, last.column)
+                elif first.line <= line < last.line:
+                    in_string = True
+        return start, in_string
+
+
+def _comment(code: str) -> tuple[int, str] | None:
+    """(column, text) of the comment in one line of code that starts outside any string."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.COMMENT:
+                return token.start[1], token.string
+            if token.type in (tokenize.NEWLINE, tokenize.NL):
+                break
+    except (tokenize.TokenError, SyntaxError):  # a string or bracket left open: no comment after it
+        pass
+    return None
+
+
+def _strings_spanning(tree: ast.AST, lineno: int):
+    """The string literals spanning several lines that touch line `lineno` (1-based),
+    descending only into the nodes that hold that line."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            first = getattr(child, "lineno", None)
+            if first is None:  # arguments, comprehension, match_case...: no position of their own
+                stack.append(child)
+                continue
+            last = getattr(child, "end_lineno", None) or first
+            if not first <= lineno <= last:
+                continue
+            if isinstance(child, _STRING_NODES):
+                if last > first and (isinstance(child, ast.JoinedStr) or isinstance(child.value, (str, bytes))):
+                    yield child
+                continue  # an f-string's parts are not separate literals
+            stack.append(child)
+
+
+def _string_parts(index: LineIndex, node: ast.AST) -> list[tuple[Position, Position]]:
+    """The string tokens of a literal spanning lines: implicit concatenation may leave
+    code and comments between its parts (the literal's text tokenized on its own)."""
+    rng = index.node_range(node)
+    text = index.text[index.offset(rng.start): index.offset(rng.end)]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("(" + text + ")").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return [(rng.start, rng.end)]  # be conservative: the whole literal
+
+    def position(row: int, column: int) -> Position:
+        return Position(rng.start.line + row - 1, (rng.start.column - 1 if row == 1 else 0) + column)
+
+    parts = []
+    depth, opened = 0, None
+    for token in tokens:
+        if token.type == _FSTRING_START:
+            if depth == 0:
+                opened = token.start
+            depth += 1
+        elif token.type == _FSTRING_END:
+            depth -= 1
+            if depth == 0 and opened is not None:
+                parts.append((position(*opened), position(*token.end)))
+        elif token.type == tokenize.STRING and depth == 0:
+            parts.append((position(*token.start), position(*token.end)))
+    return parts
+
+
+# --- the edit ---------------------------------------------------------------------------
 def noqa_edit(source: str, line: int, code: str, tree: ast.AST | None = None,
               index: LineIndex | None = None) -> TextEdit | None:
     """The edit adding `code` to the `# noqa` comment of `line` (0-based), or None.
@@ -29,92 +162,40 @@ def noqa_edit(source: str, line: int, code: str, tree: ast.AST | None = None,
     `tree` is the source's `ast` module when the caller has it (else it is parsed here);
     `index` a `LineIndex` of `source` when the caller has one.
     """
-    from .engine import noqa_codes  # the engine owns how suppression comments are read
+    from .engine import NOQA_COMMENT, noqa_codes  # the engine owns how suppression comments are read
 
     index = index or LineIndex(source)
     if line < 0 or line >= index.line_count:
         return None
     code = code.strip().upper()
     text = index.line_text(line)
-    codes = noqa_codes(text)
-    if codes is not None and (not codes or code in codes):
-        return None  # already suppressed
-    strings = _string_spans(source, tree, index)
-    if strings is None and any(q in text for q in "'\""):
-        return None  # the source does not parse: only lines without strings are safe
-    if strings and any(_ends_inside(span, line) for span in strings):
-        return None
-    if codes:  # extend the list of codes; the comment must be a real comment, not string text
-        match = _existing(text)
-        if strings and any(_covers(span, Position(line, match.start())) for span in strings):
-            return None
-        separator = ", " if (", " in match.group("codes") or "," not in match.group("codes")) else ","
-        at = Position(line, match.end("codes"))
-        edit = TextEdit(Range(at, at), f"{separator}{code}")
-    else:
-        if text.rstrip().endswith("\\"):
-            return None  # a comment after a line continuation is a syntax error
-        padding = "" if text.endswith("  ") else " " if text.endswith(" ") or not text else "  "
-        at = Position(line, len(text))
-        edit = TextEdit(Range(at, at), f"{padding}# noqa: {code}")
-    new_text = text[: edit.range.start.column] + edit.new_text + text[edit.range.start.column:]
-    new_codes = noqa_codes(new_text)
-    if new_codes is None or (new_codes and code not in new_codes):
-        return None  # an earlier `noqa`-looking text on the line would shadow ours
-    return edit
-
-
-def _existing(text: str):
-    from .engine import NOQA_COMMENT
-
-    return NOQA_COMMENT.search(text)
-
-
-# --- where the strings are ----------------------------------------------------------------
-# A span is (start, end) in canonical positions of one string literal (f-strings included).
-def _string_spans(source: str, tree: ast.AST | None, index: LineIndex) -> list[tuple[Position, Position]] | None:
     if tree is None:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-    spans = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) or (
-            isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
-        ):
-            if getattr(node, "end_lineno", None) is None:
-                continue
-            rng = index.node_range(node)
-            if rng.start.line == rng.end.line:
-                spans.append((rng.start, rng.end))
-            else:  # implicit concatenation across lines: only the parts spanning lines count
-                spans.extend(_multiline_parts(index, rng))
-    return spans
-
-
-def _multiline_parts(index: LineIndex, rng: Range) -> list[tuple[Position, Position]]:
-    """The string tokens of a literal that spans lines (its text tokenized on its own)."""
-    text = index.text[index.offset(rng.start): index.offset(rng.end)]
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO("(" + text + ")").readline))
-    except (tokenize.TokenError, SyntaxError):
-        return [(rng.start, rng.end)]  # be conservative: the whole literal
-    parts = []
-    for token in tokens:
-        if token.type != tokenize.STRING:
-            continue
-        (srow, scol), (erow, ecol) = token.start, token.end
-        start = Position(rng.start.line + srow - 1, (rng.start.column - 1 if srow == 1 else 0) + scol)
-        end = Position(rng.start.line + erow - 1, (rng.start.column - 1 if erow == 1 else 0) + ecol)
-        parts.append((start, end))
-    return parts
-
-
-def _ends_inside(span: tuple[Position, Position], line: int) -> bool:
-    """True when the end of `line` lies inside the string `span`."""
-    return span[0].line <= line < span[1].line
-
-
-def _covers(span: tuple[Position, Position], pos: Position) -> bool:
-    return span[0] <= pos < span[1]
+            if any(q in text for q in "'\""):
+                return None  # the source does not parse: only lines without strings are safe
+    end = LineComments(index, tree).end(line)
+    if end.in_string:
+        return None
+    codes = noqa_codes(end.comment) if end.comment is not None else None
+    if codes is not None and (not codes or code in codes):
+        return None  # already suppressed
+    if codes:  # extend the comment's list of codes
+        match = NOQA_COMMENT.search(end.comment)
+        listed = match.group("codes")
+        separator = ", " if (", " in listed or "," not in listed) else ","
+        at = Position(line, end.column + match.end("codes"))
+        edit = TextEdit(Range(at, at), f"{separator}{code}")
+        new_comment = end.comment[: match.end("codes")] + edit.new_text + end.comment[match.end("codes"):]
+    else:
+        if end.comment is None and text.rstrip().endswith("\\"):
+            return None  # a comment after a line continuation is a syntax error
+        padding = "" if text.endswith("  ") else " " if text.endswith(" ") or not text else "  "
+        at = Position(line, len(text))
+        edit = TextEdit(Range(at, at), f"{padding}# noqa: {code}")
+        new_comment = (end.comment or "") + edit.new_text
+    new_codes = noqa_codes(new_comment)
+    if new_codes is None or (new_codes and code not in new_codes):
+        return None  # an earlier `noqa`-looking text in the comment would shadow ours
+    return edit
