@@ -85,6 +85,55 @@ INVALID = [
     ("""
     from rag.tasks import ingest_file
     """, [1]),
+    # a flag named TYPE_CHECKING that is not typing's may be true at run time
+    ("""
+    TYPE_CHECKING = True  # our own switch
+    if TYPE_CHECKING:
+        from rag.tasks import ingest_file
+    """, [3]),
+    ("""
+    from mylib import TYPE_CHECKING
+    from server import settings
+
+    if TYPE_CHECKING:
+        import rag.models
+    if settings.TYPE_CHECKING:
+        import rag.schemas
+    """, [5, 7]),
+    # a name bound to several strings, every one of them a rag module
+    ("""
+    import importlib
+
+    def load(kind):
+        if kind == "ingest":
+            module = "rag.tasks"
+        elif kind == "search":
+            module = "rag.search"
+        else:
+            module = f"rag.plugins.{kind}"
+        return importlib.import_module(module)
+    """, [10]),
+    ("""
+    from importlib import import_module
+
+    try:
+        NAME = "rag.tasks"
+    except ImportError:
+        NAME = "rag.compat.tasks"
+    tasks = import_module(NAME)
+    legacy = import_module("rag.tasks" if NAME else "rag.old")
+    """, [7, 8]),
+    # the package through a name in an f-string, `%` and `.format` templates
+    ("""
+    import importlib
+
+    PACKAGE = "rag"
+
+    def load(name):
+        importlib.import_module(f"{PACKAGE}.tasks")
+        importlib.import_module("rag.%s" % name)
+        return importlib.import_module("rag.{}".format(name))
+    """, [6, 7, 8]),
 ]
 
 VALID = [
@@ -143,7 +192,45 @@ VALID = [
     def load(name):
         return importlib.import_module(name)
     """,
-    # type-only imports add no runtime coupling
+    # type-only imports add no runtime coupling, whatever typing's flag is called here
+    """
+    import typing as t
+    from typing_extensions import TYPE_CHECKING as CHECKING
+
+    if t.TYPE_CHECKING:
+        from rag.tasks import IngestResult
+    if CHECKING:
+        import rag.models
+    elif t.TYPE_CHECKING:
+        import rag.schemas
+    """,
+    """
+    from typing import *
+
+    if TYPE_CHECKING:
+        from rag.tasks import IngestResult
+    """,
+    # not every value of the name is a rag module
+    """
+    import importlib
+
+    def load(kind, plugin):
+        module = "rag.tasks" if kind else "ragas.metrics"
+        importlib.import_module(module)
+        if kind:
+            name = "rag.search"
+        else:
+            name = plugin
+        importlib.import_module(name)
+        importlib.import_module(f"{plugin}.tasks")
+    """,
+    # a comprehension's variable is not the module-level string of the same name
+    """
+    import importlib
+
+    name = "rag.tasks"
+    modules = [importlib.import_module(name) for name in ("json", "csv")]
+    """,
     """
     import typing
     from typing import TYPE_CHECKING
@@ -205,6 +292,52 @@ def test_inside_the_foreign_package_nothing_is_flagged():
     assert lines(source, CODE, path="rag/worker.py") == []
     assert lines(source, CODE, module_name="ragas.worker") == [1, 2, 4]
     assert lines(source, CODE, module_name="server.rag") == [1, 2, 4]
+
+
+NAMESPACE_SOURCE = """
+from rag.core.ingest_handler import IngestHandler
+import importlib
+importlib.import_module("rag.core")
+"""
+
+
+def checked_at(path, root=None, source=NAMESPACE_SOURCE):
+    """CEL001 lines for a file on disk, named as the command line names it."""
+    from celery_patterns.engine import module_name_for
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source)
+    settings = Settings(root=str(root) if root else None)
+    return lines(source, CODE, path=str(path), settings=settings,
+                 module_name=module_name_for(str(path), settings.root))
+
+
+def test_inside_a_namespace_package_nothing_is_flagged(tmp_path):
+    # rag/ without __init__.py, as in a repository holding several services
+    assert checked_at(tmp_path / "rag" / "tasks" / "ingest.py", tmp_path) == []
+    # a package inside the namespace package: its dotted name says `tasks.worker`
+    (tmp_path / "rag" / "tasks" / "__init__.py").write_text("")
+    assert checked_at(tmp_path / "rag" / "tasks" / "worker.py", tmp_path) == []
+    assert checked_at(tmp_path / "src" / "rag" / "jobs.py", tmp_path) == []
+    # the other services of the project are still checked
+    assert checked_at(tmp_path / "server" / "api.py", tmp_path) == [1, 3]
+    assert checked_at(tmp_path / "ragtools" / "api.py", tmp_path) == [1, 3]
+
+
+def test_a_directory_named_rag_above_the_project_does_not_count(tmp_path):
+    project = tmp_path / "rag" / "monorepo"
+    assert checked_at(project / "server" / "api.py", project) == [1, 3]
+    assert checked_at(project / "rag" / "worker.py", project) == []
+
+
+def test_without_configuration_the_working_directory_is_the_project(tmp_path, monkeypatch):
+    services = tmp_path / "services"
+    services.mkdir()
+    monkeypatch.chdir(services)
+    assert checked_at(services / "rag" / "tasks.py") == []
+    assert checked_at(services / "server" / "api.py") == [1, 3]
+    # a file outside the working directory: only its own name can tell
+    assert checked_at(tmp_path / "rag" / "tasks.py") == [1, 3]
 
 
 def test_configured_foreign_packages():
@@ -482,6 +615,130 @@ def test_fix_keeps_a_comment_on_a_moved_argument():
     assert '# the options' in result and '.apply_async(\n    countdown=3,\n)' in result
 
 
+def test_fix_keeps_the_comment_of_the_removed_import_line():
+    assert_fix(
+        """
+        import os
+        from rag.tasks import ingest_file as ingest  # the worker's task
+
+
+        def run(path):
+            return ingest.delay(os.path.basename(path))
+        """,
+        """
+        import os
+        from celery import signature
+        from core.celery import app
+
+        # the worker's task
+
+
+        def run(path):
+            return signature("rag.ingest_file", args=[os.path.basename(path)], app=app).apply_async()
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_the_comments_inside_a_removed_import():
+    assert_fix(
+        """
+        from celery import signature
+        from core.celery import app
+        from rag.tasks import (  # the worker's tasks
+            ingest_file,  # ingest one file
+            search,
+        )  # end
+        ingest_file.delay(1)
+        search.delay(2)
+        """,
+        """
+        from celery import signature
+        from core.celery import app
+        # the worker's tasks
+        # ingest one file
+        # end
+        signature("rag.ingest_file", args=[1], app=app).apply_async()
+        signature("rag.search", args=[2], app=app).apply_async()
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_comments_of_an_import_in_a_block_crlf():
+    before = (
+        "from celery import signature\r\nfrom core.celery import app\r\n\r\n"
+        "def run(path):\r\n"
+        "\tfrom rag.tasks import ingest_file  # lazy: the worker is heavy\r\n"
+        "\treturn ingest_file.delay(path)\r\n"
+        "\r\n"
+        "def late(path):\r\n"
+        "\tif path:\r\n"
+        "\t\tfrom rag.tasks import search  # only here\r\n"
+        "\t\tsearch.delay(path)\r\n"
+        "\t\tfrom rag.tasks import health  # last\r\n"
+    )
+    after = (
+        "from celery import signature\r\nfrom core.celery import app\r\n\r\n"
+        "def run(path):\r\n"
+        "\t# lazy: the worker is heavy\r\n"
+        "\treturn signature(\"rag.ingest_file\", args=[path], app=app).apply_async()\r\n"
+        "\r\n"
+        "def late(path):\r\n"
+        "\tif path:\r\n"
+        "\t\t# only here\r\n"
+        "\t\tsignature(\"rag.search\", args=[path], app=app).apply_async()\r\n"
+        "\t\t# last\r\n"
+    )
+    assert_fix(before, after, CODE, raw=True)
+
+
+def test_fix_keeps_the_comment_of_a_line_that_stays():
+    assert_fix(
+        """
+        import os; from rag.tasks import ingest_file  # both
+        if os.sep: from rag.tasks import search  # one-line block
+        ingest_file.delay(1)
+        """,
+        """
+        import os  # both
+        from celery import signature
+        from core.celery import app
+
+        if os.sep: pass  # one-line block
+        signature("rag.ingest_file", args=[1], app=app).apply_async()
+        """,
+        CODE,
+    )
+
+
+def test_fix_keeps_the_other_names_of_a_from_import():
+    settings = Settings(foreign_packages=("acme.rag",))
+    assert_fix(
+        """
+        from acme import (
+            rag,
+            utils,
+        )
+
+        def run():
+            rag.ingest.delay(utils.path())
+        """,
+        """
+        from acme import (
+            utils,
+        )
+        from celery import signature
+        from core.celery import app
+
+        def run():
+            signature("acme.rag.ingest", args=[utils.path()], app=app).apply_async()
+        """,
+        CODE,
+        settings=settings,
+    )
+
+
 def test_second_import_waits_for_the_first_one_adding_imports():
     first, second = findings(
         """
@@ -633,9 +890,21 @@ def test_fix_in_the_app_module_uses_the_local_app():
     from rag.tasks import ingest_file
     ingest_file.apply_async((1,), {}, "task-id")
     """,
+    # a comment inside the import would have no line of its own
+    """
+    import sys
+    if sys.argv: from rag.tasks import (ingest_file,  # the worker's
+                                        search)
+    ingest_file.delay(1)
+    """,
+    """
+    from acme import (rag,  # the worker
+                      utils)
+    rag.ingest.delay(utils)
+    """,
 ])
 def test_no_fix(source):
-    assert_no_fix(source, CODE)
+    assert_no_fix(source, CODE, settings=Settings(foreign_packages=("rag", "acme.rag")))
 
 
 def test_no_fix_reason_names_the_use():

@@ -3,16 +3,29 @@
 ## What it does
 Flags `import rag...` and `from rag... import ...` (any alias, also inside functions and
 `try` blocks) and `importlib.import_module(...)` / `__import__(...)` of a string that
-names the `rag` package (a literal, the constant head of an f-string, or a name bound to
-one), in every module outside the `rag` package itself. The foreign service packages are
-configurable (`foreign-packages`, default `["rag"]`); a module inside one of them may
-import that package freely.
+names the `rag` package, in every module outside the `rag` package itself. The string
+may be a literal, an f-string or `"rag.%s" % x` / `"rag.{}".format(x)` whose constant
+head names the package, or a name bound to such strings: it is flagged when every value
+the name can have (each assignment in its scope, both sides of `a if c else b`) names a
+foreign package. The foreign service packages are configurable (`foreign-packages`,
+default `["rag"]`); a module inside one of them may import that package freely. A module
+is inside a package when its dotted name is (from the `__init__.py` files), or when its
+path in the project (relative to the directory of the configuration, else to the working
+directory) starts with the package's directories: `rag/tasks/ingest.py` is part of `rag`
+even when `rag/` is a namespace package without `__init__.py`. A directory named `rag`
+above the project says nothing.
 
 Look-alikes stay clean: `import ragas`, `from ragtime import x`, `import myrag`, relative
-imports (`from .rag import x`), strings such as `"ragas.x"`, and an `import_module` that
-is not `importlib`'s. Imports under `if TYPE_CHECKING:` are not flagged either: they never
-run, so they add no runtime coupling between the services (they only tie the type
-checker's environment to the other package, which is a packaging choice).
+imports (`from .rag import x`), strings such as `"ragas.x"` or `f"rag{suffix}"`, and an
+`import_module` that is not `importlib`'s.
+
+Imports in the branch of `if TYPE_CHECKING:` that only a type checker takes (the body, or
+the `else` of `if not TYPE_CHECKING:`) are not flagged: they never run, so they add no
+runtime coupling between the services (they only tie the type checker's environment to
+the other package, which is a packaging choice). The flag must be `typing.TYPE_CHECKING`
+or `typing_extensions.TYPE_CHECKING`, through any import alias (`import typing as t`,
+`if t.TYPE_CHECKING:`); a module's own `TYPE_CHECKING = True` or `settings.TYPE_CHECKING`
+may be true at run time, and the imports under it are flagged.
 
 ## Why is this bad?
 Importing a task makes the server load the worker's code and all of its heavy
@@ -49,17 +62,20 @@ cannot see whether the task is registered under the name `task-name-template` gi
 (a task declared with another `name=`, or Celery's default `module.function` naming,
 needs another template), nor the options the task's decorator set (queue, serializer,
 time limits), which a by-name signature no longer applies. Removing the import also
-drops its side effects.
+drops its side effects. The comments of a removed import line (`# the worker` after it,
+or those between its brackets) stay where the line was, each on a line of its own.
 
 No fix is offered when an imported name is used in any other way (called in-process,
 passed around, `.s()`, other attributes), for a module imported whole and used as such,
-dynamic and star imports, a name bound again elsewhere, or when `signature` or the app
-name is already bound to something else where it would be used.
+dynamic and star imports, a name bound again elsewhere, when `signature` or the app
+name is already bound to something else where it would be used, or when a comment inside
+the import has no line to stay on (`if x: from rag.tasks import (a,  # why`).
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,6 +90,7 @@ from ..rule import Rule
 DISPATCH_METHODS = ("delay", "apply_async")
 DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "importlib.__import__", "builtins.__import__"})
 SIGNATURE_NAMES = CANVAS["signature"]
+TYPE_CHECKING_FLAGS = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 
 
 class ForeignServiceImport(Rule):
@@ -184,30 +201,50 @@ def _package_words(packages: tuple[str, ...]) -> re.Pattern:
 
 
 def _packages_outside(facts, settings) -> tuple[str, ...]:
-    """The foreign packages this module is not part of (its own package may import itself)."""
-    names = _module_names(facts, settings)
-    return tuple(p for p in settings.foreign_packages if not any(_within(n, p) for n in names))
+    """The foreign packages this module is not part of (its own package may import itself).
+
+    A module is part of a package when its dotted name is inside it, or when its path in
+    the project starts with the package's directories: `rag/tasks/ingest.py` belongs to
+    `rag` even when `rag/` has no `__init__.py` (a namespace package), which the dotted
+    name derived from `__init__.py` files cannot tell."""
+    name = _module_name(facts, settings)
+    parts = _project_parts(facts.path, settings)
+    return tuple(
+        p for p in settings.foreign_packages
+        if not (name is not None and _within(name, p))
+        and not (parts is not None and parts[: p.count(".") + 1] == p.split("."))
+    )
 
 
-def _module_names(facts, settings) -> list[str]:
+def _module_name(facts, settings) -> str | None:
     if facts.module_name:
-        return [facts.module_name]
+        return facts.module_name
     path = facts.path
     if not path or path.startswith("<"):
-        return []
-    # No module name from the front end: derive it from the package chain on disk, and
-    # from the path itself when it is relative (`rag/tasks.py` checked from the repo root).
+        return None
     from ..engine import module_name_for  # late: the engine imports the rule registry
 
-    names = [n for n in (module_name_for(path, settings.root),) if n]
-    relative = Path(settings.relative(path))
-    if not relative.is_absolute():
-        parts = list(relative.with_suffix("").parts)
-        if parts and parts[0] == "src":
-            parts = parts[1:]
-        if parts and all(p.isidentifier() for p in parts):
-            names.append(".".join(parts))
-    return names
+    return module_name_for(path, settings.root)
+
+
+def _project_parts(path: str, settings) -> list[str] | None:
+    """The file's path in the project, without its suffix and a leading `src/`: relative to
+    the configuration's directory, else to the working directory; None outside both. Only
+    directories inside the project count: an ancestor of it named `rag` says nothing."""
+    if not path or path.startswith("<"):
+        return None
+    file = Path(os.path.abspath(path))
+    try:
+        bases = [settings.root, os.getcwd()]
+    except OSError:  # the working directory is gone
+        bases = [settings.root]
+    for base in filter(None, bases):
+        try:
+            parts = list(file.with_suffix("").relative_to(os.path.abspath(base)).parts)
+        except ValueError:
+            continue
+        return parts[1:] if parts[:1] == ["src"] else parts
+    return None
 
 
 def foreign_aliases(statement: ast.Import | ast.ImportFrom, packages) -> list[tuple[ast.alias, str]]:
@@ -230,9 +267,12 @@ def foreign_aliases(statement: ast.Import | ast.ImportFrom, packages) -> list[tu
 
 def _suppressed(facts, statement, code: str) -> bool:
     """`# noqa` on the statement's line: the engine will drop its finding."""
-    from ..engine import noqa_codes  # late: the engine imports the rule registry
+    line = statement.lineno - 1
+    if "noqa" not in facts.index.line_text(line).lower():
+        return False
+    from ..suppress import LineComments  # late: the engine imports the rule registry
 
-    codes = noqa_codes(facts.index.line_text(statement.lineno - 1))
+    codes = LineComments(facts.index, facts.tree).noqa_codes(line)
     return codes is not None and (not codes or code in codes)
 
 
@@ -251,39 +291,53 @@ def _type_checking_only(facts, statement: ast.AST) -> bool:
             test, negated = ancestor.test, False
             if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
                 test, negated = test.operand, True
-            if _is_type_checking(test) and any(s is child for s in (ancestor.orelse if negated else ancestor.body)):
+            branch = ancestor.orelse if negated else ancestor.body
+            if _is_type_checking(facts, test) and any(s is child for s in branch):
                 return True
         child = ancestor
     return False
 
 
-def _is_type_checking(expr: ast.AST) -> bool:
-    return (isinstance(expr, ast.Name) and expr.id == "TYPE_CHECKING") or (
-        isinstance(expr, ast.Attribute) and expr.attr == "TYPE_CHECKING"
-    )
+def _is_type_checking(facts, expr: ast.AST) -> bool:
+    """`typing.TYPE_CHECKING` (or typing_extensions'), through any import alias; a flag of
+    the same name that is not typing's may well be true at run time."""
+    return isinstance(expr, (ast.Name, ast.Attribute)) and facts.resolve(expr) in TYPE_CHECKING_FLAGS
 
 
 def _dynamic_import(facts, call: ast.Call, packages) -> tuple[str, str] | None:
-    """(module text, package) when `call` imports a foreign module through importlib/__import__."""
+    """(module text, package) when `call` imports a foreign module through importlib or
+    `__import__`: every value its name can have names a foreign package."""
     importer = facts.resolve(call.func)
     if importer not in DYNAMIC_IMPORTERS:
         return None
     name = _argument(call, 0, "name")
     if name is None:
         return None
-    head = facts.string_value(name)
-    if head is None:
+    values = _string_values(facts, name)
+    if not values:
         return None
-    whole = _whole_string(facts, name)
-    if head.startswith("."):  # import_module(".tasks", package="rag")
-        package_arg = _argument(call, 1, "package") if importer == "importlib.import_module" else None
-        base = _whole_string(facts, package_arg) if package_arg is not None else None
-        if base is None:
+    modules, owners = [], []
+    for text, complete in values:
+        if text.startswith("."):  # import_module(".tasks", package="rag")
+            base = _relative_base(facts, call) if importer == "importlib.import_module" else None
+            if base is None:
+                return None
+            text = base + text
+        package = next((p for p in packages if text.startswith(p + ".") or (complete and text == p)), None)
+        if package is None:
             return None
-        head, whole = base + head, (base + whole if whole is not None else None)
-    for package in packages:
-        if head.startswith(package + ".") or whole == package:
-            return (whole or head + "…"), package
+        modules.append(text if complete else text + "…")
+        owners.append(package)
+    return " / ".join(dict.fromkeys(modules)), " / ".join(dict.fromkeys(owners))
+
+
+def _relative_base(facts, call: ast.Call) -> str | None:
+    """The one complete value of `import_module`'s `package=` argument, if it has one."""
+    argument = _argument(call, 1, "package")
+    values = _string_values(facts, argument) if argument is not None else None
+    texts = {text for text, complete in values or () if complete}
+    if values and len(texts) == 1 and all(complete for _, complete in values):
+        return texts.pop()
     return None
 
 
@@ -293,31 +347,83 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def _whole_string(facts, expr: ast.AST, depth: int = 0) -> str | None:
-    """The complete value of a constant string expression, or None if part of it is unknown
-    (`facts.string_value` gives only the head of an f-string, which cannot tell `"rag"` from
-    `f"rag{suffix}"`)."""
-    if depth > 4:
+_MAX_VALUES = 16  # beyond this many possible strings, give up rather than multiply them
+
+
+def _string_values(facts, expr: ast.AST, depth: int = 0) -> list[tuple[str, bool]] | None:
+    """Every value a string expression can have, as (text, complete): a value whose end is
+    unknown (`f"rag.{name}"`, `"rag.%s" % name`) has its known head and False. None when
+    some value is not a string known here.
+
+    A name counts by all its bindings in its scope (`mod = "rag.tasks"` in one branch,
+    `mod = "rag.search"` in the other), and `a if c else b` by both sides; an f-string's
+    `{name}` part by the strings that name is bound to."""
+    if depth > 6:
         return None
-    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        return expr.value
+    values: list[tuple[str, bool]] | None
+    if isinstance(expr, ast.Constant):
+        return [(expr.value, True)] if isinstance(expr.value, str) else None
     if isinstance(expr, ast.JoinedStr):
-        if all(isinstance(p, ast.Constant) for p in expr.values):
-            return "".join(p.value for p in expr.values)
+        values = _fstring_values(facts, expr, depth)
+    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = _string_values(facts, expr.left, depth + 1)
+        values = None if left is None else _concat(left, _string_values(facts, expr.right, depth + 1))
+    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):  # "rag.%s" % name
+        left = _string_values(facts, expr.left, depth + 1)
+        values = None if left is None else [_head_before(t, c, "%") for t, c in left]
+    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
+        template = _string_values(facts, expr.func.value, depth + 1)  # "rag.{}".format(name)
+        values = None if template is None else [_head_before(t, c, "{") for t, c in template]
+    elif isinstance(expr, ast.IfExp):
+        body, orelse = _string_values(facts, expr.body, depth + 1), _string_values(facts, expr.orelse, depth + 1)
+        values = body + orelse if body is not None and orelse is not None else None
+    elif isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr), expr)
+        if not found:
+            return None
+        values = []
+        for binding in found[1]:
+            sub = _string_values(facts, binding.value, depth + 1) \
+                if binding.kind == "assign" and binding.value is not None else None
+            if sub is None:
+                return None
+            values.extend(sub)
+    else:
         return None
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left, right = _whole_string(facts, expr.left, depth + 1), _whole_string(facts, expr.right, depth + 1)
-        return left + right if left is not None and right is not None else None
-    if isinstance(expr, ast.Name):
-        found = facts.lookup(expr.id, facts.scope_of(expr))
-        if found:
-            values = {
-                _whole_string(facts, b.value, depth + 1) if b.kind == "assign" and b.value is not None else None
-                for b in found[1]
-            }
-            if len(values) == 1:
-                return values.pop()
-    return None
+    if values is None or len(values) > _MAX_VALUES:
+        return None
+    return list(dict.fromkeys(values))
+
+
+def _fstring_values(facts, expr: ast.JoinedStr, depth: int) -> list[tuple[str, bool]] | None:
+    values = [("", True)]
+    for part in expr.values:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            values = _concat(values, [(part.value, True)])
+            continue
+        plain = isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None
+        sub = _string_values(facts, part.value, depth + 1) if plain else None
+        values = _concat(values, sub)
+        if sub is None or len(values) > _MAX_VALUES:
+            break  # the rest is unknown (or too many): the heads are what is known
+    return values
+
+
+def _concat(left: list[tuple[str, bool]], right: list[tuple[str, bool]] | None) -> list[tuple[str, bool]]:
+    """The values of `left + right`; `right` None: unknown, which leaves only the heads."""
+    out = []
+    for text, complete in left:
+        if complete and right is not None:
+            out.extend((text + more, done) for more, done in right)
+        else:
+            out.append((text, False))
+    return out
+
+
+def _head_before(text: str, complete: bool, marker: str) -> tuple[str, bool]:
+    """A template's value: known up to its first placeholder."""
+    at = text.find(marker)
+    return (text[:at], False) if at >= 0 else (text, complete)
 
 
 # --- the fix plan, shared by detection (is there a fix?) and the fixer ------------------
@@ -348,6 +454,9 @@ def make_plan(facts, settings, statement, found) -> Plan | str:
     scope = facts.scope_of(statement)
     if scope.kind == "class":
         return "the import binds class attributes, whose uses cannot be followed"
+    comment = _lost_comment(facts, statement, found)
+    if comment:
+        return comment
     uses: list[Use] = []
     for alias, package in found:
         local, path, is_module = _bound(statement, alias)
@@ -358,7 +467,7 @@ def make_plan(facts, settings, statement, found) -> Plan | str:
         for name in facts.nodes(ast.Name):
             if name.id != local or not isinstance(name.ctx, ast.Load):
                 continue
-            bound = facts.lookup(local, facts.scope_of(name))
+            bound = facts.lookup(local, facts.scope_of(name), name)
             if bound is None or not any(b.node is statement for b in bound[1]):
                 continue  # another binding of the same name (a local, a parameter)
             use = _use(facts, settings, name, path, is_module, package)
@@ -375,6 +484,20 @@ def make_plan(facts, settings, statement, found) -> Plan | str:
     if isinstance(app, str):
         return app
     return Plan(tuple(uses), signature[0], signature[1], app[0], app[1])
+
+
+def _lost_comment(facts, statement, found) -> str | None:
+    """Why a comment between the import's brackets would be lost, if one would: when some
+    of its names stay, or when it is the body of a one-line `if x: ...`, there is no line
+    of its own to keep it on. (Only a comment can hold `#` in an import statement.)"""
+    rng = facts.range(statement)
+    if "#" not in facts.index.text[facts.index.offset(rng.start): facts.index.offset(rng.end)]:
+        return None
+    if len(found) < len(statement.names):
+        return "a comment inside the import would be lost with the names removed from it"
+    if facts.index.line_text(rng.start.line)[: rng.start.column].rstrip().endswith(":"):
+        return "a comment inside the import has no line of its own to stay on"
+    return None
 
 
 def _bound(statement, alias: ast.alias) -> tuple[str, list[str], bool]:
@@ -496,7 +619,10 @@ def _equal():
 
 def _rewrite(module, statement, drop: set[int] | None, calls: dict, plan: Plan):
     """The module with the dispatches replaced and the import removed, in one pass; None
-    when a comment would be lost."""
+    when a comment would be lost.
+
+    The comments of a removed import line (after it, or inside its brackets) stay where
+    the line was, each on a line of its own."""
 
     class Rewriter(cst.CSTTransformer):
         """Replaces the dispatches and removes the import in one pass."""
@@ -521,16 +647,24 @@ def _rewrite(module, statement, drop: set[int] | None, calls: dict, plan: Plan):
             return new
 
         def leave_Import(self, original, updated):
+            return self._remove_import(original, updated)
+
+        def leave_ImportFrom(self, original, updated):
+            return self._remove_import(original, updated)
+
+        def _remove_import(self, original, updated):
             if original is not self.statement:
                 return updated
             if self.drop is None:
                 return cst.RemoveFromParent()
+            if any(_comments(a) for i, a in enumerate(updated.names) if i in self.drop):
+                self.failed = True  # `import os, rag  # why` keeps its line comment; these would go
+                return updated
             names = [a for i, a in enumerate(updated.names) if i not in self.drop]
-            names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            # The last name keeps the ending of the statement's last one (a trailing comma
+            # and line break before `)`, or nothing).
+            names[-1] = names[-1].with_changes(comma=updated.names[-1].comma)
             return updated.with_changes(names=names)
-
-        def leave_ImportFrom(self, original, updated):
-            return cst.RemoveFromParent() if original is self.statement else updated
 
         def _small_statements(self, original, updated):
             """The remaining statements of a line that held the import (`import os; import rag`)."""
@@ -539,17 +673,30 @@ def _rewrite(module, statement, drop: set[int] | None, calls: dict, plan: Plan):
                 body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
             return body
 
+        def _removed_comments(self, original) -> list:
+            """Comment lines for the comments inside the import statement, if it goes whole."""
+            if self.drop is not None:
+                return []
+            inside = next(s for s in original.body if s is self.statement)
+            return [_comment_line(text) for text in _comments(inside, ordered=True)]
+
         def leave_SimpleStatementLine(self, original, updated):
             if not any(s is self.statement for s in original.body):
                 return updated
+            kept = self._removed_comments(original)
             body = self._small_statements(original, updated)
-            if body:
-                return updated.with_changes(body=body)
-            self.orphan = (original, original.leading_lines)
+            if body:  # `import os; import rag  # note`: the line and its comment stay
+                return updated.with_changes(body=body, leading_lines=[*updated.leading_lines, *kept])
+            if original.trailing_whitespace.comment is not None:
+                kept.append(_comment_line(original.trailing_whitespace.comment.value))
+            self.orphan = (original, [*original.leading_lines, *kept])
             return cst.RemoveFromParent()
 
         def leave_SimpleStatementSuite(self, original, updated):
             if not any(s is self.statement for s in original.body):
+                return updated
+            if self._removed_comments(original):
+                self.failed = True  # `if x: from rag import (a,  # why` has no line to put it on
                 return updated
             return updated.with_changes(body=self._small_statements(original, updated) or [cst.Pass()])
 
@@ -692,7 +839,8 @@ def _without_comments(whitespace):
     )
 
 
-def _comments(node: cst.CSTNode) -> list[str]:
+def _comments(node: cst.CSTNode, ordered: bool = False) -> list[str]:
+    """The comments inside a node: sorted, or in source order."""
     found = []
 
     class Collect(cst.CSTVisitor):
@@ -700,4 +848,9 @@ def _comments(node: cst.CSTNode) -> list[str]:
             found.append(comment.value)
 
     node.visit(Collect())
-    return sorted(found)
+    return found if ordered else sorted(found)
+
+
+def _comment_line(text: str):
+    """A line holding only the comment `text`, at the indentation of its block."""
+    return cst.EmptyLine(indent=True, whitespace=_empty(), comment=cst.Comment(text))
