@@ -2,7 +2,10 @@
 
 Rules ask questions of a `ModuleFacts` instead of walking the tree themselves:
 which scope a node is in, what a name refers to (import aliases, simple assignments,
-enclosing scopes, shadowing by parameters and locals), which nodes of a type exist.
+enclosing scopes, shadowing by parameters and locals, comprehension variables only inside
+their comprehension, star imports of the modules in `STAR_EXPORTS`), which nodes of a
+type exist. A rule that looks a name up itself passes the node it reads the name at
+(`facts.lookup(name.id, facts.scope_of(name), name)`) to get comprehensions right.
 
 Detection uses the standard library's `ast` because it is far faster than libcst;
 libcst is only loaded when a fix is computed (see `fixing.py`).
