@@ -7,6 +7,13 @@ from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 CODE = "CEL011"
 
 INVALID = [
+    # the test looks at the traceback, the raise does not use it
+    ("""
+    def fetch(result):
+        if result.status == "FAILURE" and result.traceback:
+            raise RuntimeError("Task failed")
+        return result.result
+    """, [3]),
     # (source, lines flagged)
     # the checklist's anti-pattern 4, on a result of the configured app
     ("""
@@ -146,6 +153,25 @@ INVALID = [
 ]
 
 VALID = [
+    # the checklist's pattern flattened into one chain: the plain raise is the fallback for
+    # a task that stored no traceback; also a branch taken only when there is none
+    """
+    def fetch(result):
+        if result.status == "FAILURE" and result.traceback:
+            raise RuntimeError(f"Task failed: {result.traceback}")
+        elif result.status == "PENDING":
+            return None
+        elif result.status == "FAILURE":
+            raise RuntimeError("Task failed")  # no traceback stored
+        return result.result
+
+    def fetch_other(result):
+        if result.status == "FAILURE" and not getattr(result, "traceback", None):
+            raise RuntimeError("Task failed")
+        elif result.status == "FAILURE":
+            raise RuntimeError(result.traceback)
+        return result.result
+    """,
     # the checklist's good version
     """
     def fetch(result):

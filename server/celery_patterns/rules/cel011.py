@@ -22,7 +22,11 @@ The branch uses the error details when it reads `result.traceback` (or
 `tb = result.traceback`), anywhere in its own code, re-raises the task's own exception
 (`result.get()`, `result.maybe_throw()`), or puts `result.result`/`result.info` (the
 exception instance), or a name bound to it, into the raised exception or its cause
-(`raise ... from result.result`). A def or class inside the branch is code of its own:
+(`raise ... from result.result`). The plain raise that is the fallback of a branch taken
+when the traceback is there (an `elif`/`else` after `if result.status == "FAILURE" and
+result.traceback:`, the checklist's pattern in one chain), or of a branch taken when it
+is missing (`and not result.traceback`), is what the checklist recommends: not flagged.
+A def or class inside the branch is code of its own:
 a `result.traceback` read in it does not count, nor does a `raise` in it. Branches that
 do not raise (log and return) are not this rule's concern, nor a bare `raise`, nor a
 `raise` inside an `except` handler in the branch. One finding per branch, at its first
@@ -113,7 +117,7 @@ class FailureWithoutTraceback(Rule):
                 if key in reported:
                     break
                 reported.add(key)
-                if _uses_error_details(facts, region, text):
+                if _uses_error_details(facts, region, text) or _after_traceback_branch(facts, region, text):
                     break
                 first = min(
                     (n for n in _region_nodes(region) if isinstance(n, ast.Raise) and n.exc is not None
@@ -214,6 +218,51 @@ def _uses_error_details(facts, region, text) -> bool:
                 if part is not None and any(_carries_error(facts, n, text) for n in ast.walk(part)):
                     return True
     return False
+
+
+def _after_traceback_branch(facts, region, text) -> bool:
+    """The region is the fallback of a branch taken when the traceback is there: an
+    `elif`/`else` after a test that reads it (`if r.status == "FAILURE" and r.traceback:
+    raise X(r.traceback)` / `elif r.status == "FAILURE": raise X("Task failed")`, the
+    checklist's pattern flattened into one chain), or a branch taken when it is missing
+    (`elif r.status == "FAILURE" and not r.traceback:`)."""
+    child = region[0]
+    branch = facts.parent(child)
+    if not isinstance(branch, ast.If):
+        return False
+    if any(s is child for s in branch.body):
+        if _tests_missing_traceback(facts, branch.test, text):
+            return True
+    elif any(_reads_traceback_of(facts, n, text) for n in ast.walk(branch.test)):
+        return True  # the `else:` of a test that looked at the traceback
+    while True:  # the earlier tests of the chain
+        child, branch = branch, facts.parent(branch)
+        if not (isinstance(branch, ast.If) and any(s is child for s in branch.orelse)):
+            return False
+        if any(_reads_traceback_of(facts, n, text) for n in ast.walk(branch.test)):
+            return True
+
+
+def _tests_missing_traceback(facts, test, text) -> bool:
+    """`not r.traceback`, `r.traceback is None`, `not getattr(r, "traceback", None)`, in an `and`."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    for part in parts:
+        if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) \
+                and _reads_traceback_of(facts, part.operand, text):
+            return True
+        if isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], (ast.Is, ast.Eq)) \
+                and isinstance(part.comparators[0], ast.Constant) and not part.comparators[0].value \
+                and _reads_traceback_of(facts, part.left, text):
+            return True
+    return False
+
+
+def _reads_traceback_of(facts, node, text) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "traceback" and facts.text(node.value) == text
+    return isinstance(node, ast.Call) and len(node.args) > 1 and facts.text(node.args[0]) == text \
+        and isinstance(node.args[1], ast.Constant) and node.args[1].value == "traceback" \
+        and facts.resolve(node.func) in ("builtins.getattr", "builtins.hasattr")
 
 
 def _reraises(facts, call, text) -> bool:
