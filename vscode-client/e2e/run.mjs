@@ -125,17 +125,15 @@ async function waitFor(what, timeoutMs, check) {
 
 /** True when an error squiggle is drawn on the line that has the cursor. */
 async function squiggleOnCursorLine(editor) {
-  const line = await editor.locator('.view-overlays .current-line').first().boundingBox();
+  const line = await editor.locator('.view-overlays .current-line').first().boundingBox({ timeout: 2000 });
   if (!line) {
     return false;
   }
-  for (const squiggle of await editor.locator('.squiggly-error').all()) {
-    const box = await squiggle.boundingBox();
-    if (box && box.y >= line.y - 2 && box.y + box.height <= line.y + line.height + 2) {
-      return true;
-    }
-  }
-  return false;
+  // All boxes in one evaluation: squiggles come and go while we look (that is what the
+  // callers wait for), and a locator for the n-th one would wait for it to come back.
+  const boxes = await editor.locator('.squiggly-error').evaluateAll(
+    (elements) => elements.map((e) => { const r = e.getBoundingClientRect(); return { y: r.y, height: r.height }; }));
+  return boxes.some((box) => box.height > 0 && box.y >= line.y - 2 && box.y + box.height <= line.y + line.height + 2);
 }
 
 function copyExamples(source, destination) {
