@@ -125,7 +125,10 @@ class Server:
                 result = None
                 if message["method"] == "workspace/configuration":  # no editor settings
                     result = [None] * len(message["params"]["items"])
-                self._send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+                # Answered from another thread: this one must keep reading, or a server blocked
+                # writing to us while we block writing to it would deadlock both.
+                answer = {"jsonrpc": "2.0", "id": message["id"], "result": result}
+                threading.Thread(target=self._send, args=(answer,), daemon=True).start()
             else:
                 self.messages.put(message)
 

@@ -296,10 +296,13 @@ class CeleryPatternsServer(LanguageServer):
             wanted, version = doc.wanted, doc.version
             try:
                 settings, options, module_name = self.configuration(doc.path)
-                if doc.rendered is None:
+                # Diagnostics made JSON are kept only where findings are: with an incremental
+                # checker (a full check makes every finding anew).
+                if doc.checker is not None and doc.rendered is None:
                     doc.rendered = Rendered(self.encoding)
+                rendered = doc.rendered if doc.checker is not None else Rendered(self.encoding)
                 job = functools.partial(_check_job, doc.text, doc.path, settings, module_name, options,
-                                        doc.last_good, doc.checker, doc.rendered, version)
+                                        doc.last_good, doc.checker, rendered, version)
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
                 self.log_failure(f"checking {doc.uri}")
@@ -351,7 +354,7 @@ class CeleryPatternsServer(LanguageServer):
         while len(self.typing) > KEEP_CHECKERS:
             uri, _ = self.typing.popitem(last=False)
             if (old := self.documents.get(uri)) is not None:
-                old.checker = None
+                old.checker = old.rendered = None
 
     async def latest(self, doc: OpenDocument) -> tuple[DocumentCheck, int] | None:
         """The result of the document's current version and that version (waiting for its
