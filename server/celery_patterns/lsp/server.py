@@ -162,6 +162,10 @@ class CeleryPatternsServer(LanguageServer):
         # document checks, fixes (a fix-all can take seconds), the workspace check.
         self.checks = ThreadPoolExecutor(2, thread_name_prefix="celery-patterns-check")
         self.fixes = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-fix")
+        # The check and libcst tree the last quick fix was computed from, as (source, path,
+        # module name, settings, checked, FixContext): the next one on the same text reuses them.
+        # One only, used only in the fix thread: a tree is much larger than its text.
+        self.fix_base: tuple | None = None
         self.background = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-workspace")
         self.workspace_run: asyncio.Future | None = None
         self.file_results: dict[str, workspace.FileResult] = {}  # closed files, by path
@@ -386,10 +390,25 @@ class CeleryPatternsServer(LanguageServer):
         cache = doc.fix_cache(version)
         key = (finding.code, finding.range)
         if key not in cache:
-            job = functools.partial(engine.compute_fix, result.source, finding, result.settings, doc.path,
-                                    result.module_name)
+            def job() -> Fix | None:
+                checked, context = self._fix_base(result, doc.path)
+                return engine.compute_fix(result.source, finding, result.settings, doc.path, result.module_name,
+                                          checked, context)
+
             cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
         return cache[key]
+
+    def _fix_base(self, result: DocumentCheck, path: str):
+        """The full check and the fix context of a result's text (in the fix thread)."""
+        base = self.fix_base
+        if base is not None and base[0] is result.source and base[1:4] == (path, result.module_name, result.settings):
+            return base[4], base[5]
+        from ..fixing import FixContext  # libcst is loaded only when a fix is wanted
+
+        checked = engine.check_source(result.source, path, result.settings, result.module_name)
+        context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None
+        self.fix_base = (result.source, path, result.module_name, result.settings, checked, context)
+        return checked, context
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
         """Every safe fix of the document at once, as edits of that version. The work stops
