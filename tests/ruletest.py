@@ -42,6 +42,7 @@ def fixed(source: str, code: str, *, raw: bool = False, unsafe: bool = True,
     for finding in before.report.findings:
         if finding.code != code or not finding.fixable:
             continue
+        _assert_render_matches_libcst(text, finding, before, settings, path)
         fix = compute_fix(text, finding, settings, path, module_name, before)
         if fix is None:
             continue
@@ -55,6 +56,19 @@ def fixed(source: str, code: str, *, raw: bool = False, unsafe: bool = True,
     other_after = sorted(f.code for f in outcome.remaining if f.code != code)
     assert len(other_after) <= len(other_before), f"fix added findings: {other_after} vs {other_before}"
     return outcome.source
+
+
+def _assert_render_matches_libcst(text, finding, checked, settings, path) -> None:
+    """`FixContext.render` (which reuses the text of untouched statements) gives exactly
+    what libcst renders for the module the fixer returned."""
+    import libcst as cst
+    from celery_patterns.fixing import FixContext
+    from celery_patterns.rules import rule_by_code
+
+    context = FixContext(text, checked.facts, settings, path)
+    module = rule_by_code(finding.code).fix(context, finding)
+    if isinstance(module, cst.Module):
+        assert context.render(module) == module.code
 
 
 def assert_fix(before: str, after: str, code: str, **kwargs) -> None:

@@ -59,6 +59,28 @@ def test_diff_edits_reproduce_the_new_text(old, new):
     assert apply_edits(old, diff_edits(old, new)) == new
 
 
+_EDIT_TEXT = st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=30)
+
+
+@settings(max_examples=300)
+@given(_EDIT_TEXT, _EDIT_TEXT, _EDIT_TEXT, _EDIT_TEXT)
+def test_diff_edits_of_a_change_inside_shared_text(head, old_middle, new_middle, tail):
+    """Most of a fixed file is unchanged at both ends: only the middle is diffed."""
+    old, new = head + old_middle + tail, head + new_middle + tail
+    assert apply_edits(old, diff_edits(old, new)) == new
+
+
+@given(_EDIT_TEXT, _EDIT_TEXT)
+def test_common_prefix_and_suffix(x, y):
+    from celery_patterns.engine import _common_prefix, _common_suffix
+
+    prefix = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+    assert _common_prefix(x, y) == prefix
+    limit = min(len(x), len(y)) - prefix
+    suffix = next((i for i, (p, q) in enumerate(zip(reversed(x), reversed(y))) if p != q), min(len(x), len(y)))
+    assert _common_suffix(x, y, limit) == max(min(suffix, limit), 0)
+
+
 def test_diff_edits_are_minimal():
     (edit,) = diff_edits("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\n")
     assert edit.new_text == "0" and edit.range.start == Position(1, 5)
@@ -230,3 +252,28 @@ def test_global_statement_at_module_level_does_not_hang():
     an endless loop (CEL003 looks for a free name for its wait counter)."""
     source = 'import time\nglobal waited\nwhile r.status == "PENDING":\n    time.sleep(1)\n'
     assert [f.code for f in check_source(source).report.findings] == ["CEL003"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["a", "b", "c", "", "d"]), max_size=25),
+       st.lists(st.sampled_from(["a", "b", "c", "", "e"]), max_size=25))
+def test_changed_lines_are_a_shortest_edit(a, b):
+    """Myers' runs rebuild `b` from `a` with as few changed lines as difflib's longest matches allow."""
+    import difflib
+
+    from celery_patterns.engine import _changed_lines, _myers
+
+    runs = _myers(a, b, 60)
+    assert runs is not None
+    rebuilt, at = [], 0
+    for i1, i2, j1, j2 in runs:
+        assert at <= i1 <= i2 and j1 <= j2
+        rebuilt += a[at:i1] + b[j1:j2]
+        at = i2
+    rebuilt += a[at:]
+    assert rebuilt == b
+    kept = sum(i1 - i0 for (_, i0, _, _), (i1, *_) in zip([(0, 0, 0, 0)] + runs, runs + [(len(a),)]))
+    longest = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    assert kept >= longest  # at least as many lines kept as difflib keeps
+    assert _myers(a, b, 0) is None or a == b
+    assert _changed_lines(a, b) == runs

@@ -7,6 +7,7 @@ It knows no rule by name. The CLI and the language server both call `check_sourc
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
 import os
 import re
@@ -29,6 +30,7 @@ NOQA_COMMENT = re.compile(
     re.IGNORECASE,
 )
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 # libcst and the collector recurse per nesting level; deeply nested but valid code
 # (generated tables, long operator chains) must not turn into a crash.
@@ -245,12 +247,27 @@ def _fix_is_sound(source, new_source, finding, checked, settings, path, module_n
 
 def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
     """Minimal text edits turning `old` into `new` (line diff, then trimmed per hunk)."""
-    a = _LINE.findall(old)
-    b = _LINE.findall(new)
-    index = LineIndex(old)
-    line_offsets = [0]
+    # Only the lines between the first and the last differing character are diffed: a fix
+    # changes a few lines of a file that may have thousands.
+    same_head = _common_prefix(old, new)
+    cut = old.rfind("\n", 0, same_head) + 1  # the start of the first line that differs
+    same_tail = _common_suffix(old, new, min(len(old), len(new)) - same_head)
+    newline_after = old.find("\n", len(old) - same_tail)
+    kept_tail = len(old) - newline_after - 1 if newline_after >= 0 else 0  # whole lines, equal in both
+    a = _LINE.findall(old, cut, len(old) - kept_tail)
+    b = _LINE.findall(new, cut, len(new) - kept_tail)
+    first_line = len(_LINE_BREAK.findall(old, 0, cut))
+    line_offsets = [cut]
     for line in a:
         line_offsets.append(line_offsets[-1] + len(line))
+    unended_last_line = bool(a) and not a[-1].endswith(("\n", "\r"))
+
+    def position(offset: int) -> Position:
+        line = bisect.bisect_right(line_offsets, offset) - 1
+        if line == len(a) and unended_last_line:  # the end of a text without a final line break
+            line -= 1
+        return Position(first_line + line, offset - line_offsets[line])
+
     edits = []
     # Lines equal at both ends are skipped before the (quadratic at worst) matcher runs.
     head = 0
@@ -259,10 +276,7 @@ def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
     tail = 0
     while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
-    matcher = difflib.SequenceMatcher(None, a[head:len(a) - tail], b[head:len(b) - tail], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+    for i1, i2, j1, j2 in _changed_lines(a[head:len(a) - tail], b[head:len(b) - tail]):
         i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         old_chunk = "".join(a[i1:i2])
         new_chunk = "".join(b[j1:j2])
@@ -276,17 +290,113 @@ def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
             suffix -= 1
         start = line_offsets[i1] + prefix
         end = line_offsets[i2] - suffix
-        edits.append(TextEdit(Range(index.position(start), index.position(end)),
+        edits.append(TextEdit(Range(position(start), position(end)),
                               new_chunk[prefix:len(new_chunk) - suffix]))
     return tuple(edits)
 
 
+_FEW_CHANGES = 60  # changed lines up to which the O(N*D) diff is used
+
+
+def _changed_lines(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]]:
+    """The runs of lines that differ, as (a from, a to, b from, b to).
+
+    A fix changes a few places of a file that may be long (an import at the top, a call at
+    the bottom): Myers' diff takes time in proportion to the length times the changes, where
+    difflib's matcher took seconds on a few thousand lines. Many changes go to difflib.
+    """
+    hunks = _myers(a, b, _FEW_CHANGES)
+    if hunks is None:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        hunks = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    return hunks
+
+
+def _myers(a: list[str], b: list[str], most: int) -> list[tuple[int, int, int, int]] | None:
+    """The shortest edit from `a` to `b` as runs of changed lines (Myers, 1986), or None when
+    it needs more than `most` lines deleted or inserted."""
+    n, m = len(a), len(b)
+    shift = most + 1  # diagonal k is stored at k + shift
+    furthest = [0] * (2 * most + 3)  # per diagonal, the furthest x reached so far
+    history = []
+    for d in range(most + 1):
+        history.append(furthest[:])
+        for k in range(-d, d + 1, 2):
+            if k == -d or (k != d and furthest[shift + k - 1] < furthest[shift + k + 1]):
+                x = furthest[shift + k + 1]  # from the diagonal above: a line of b inserted
+            else:
+                x = furthest[shift + k - 1] + 1  # from the one below: a line of a deleted
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x += 1
+                y += 1
+            furthest[shift + k] = x
+            if x >= n and y >= m:
+                return _runs_of_changes(_walk_back(history, shift, n, m), n, m)
+    return None
+
+
+def _walk_back(history: list[list[int]], shift: int, n: int, m: int) -> list[tuple[int, int]]:
+    """The (x, y) points where the edit path leaves the matching diagonals, end to start."""
+    x, y = n, m
+    equal_pairs = []
+    for d in range(len(history) - 1, -1, -1):
+        furthest = history[d]
+        k = x - y
+        if k == -d or (k != d and furthest[shift + k - 1] < furthest[shift + k + 1]):
+            previous_k = k + 1
+        else:
+            previous_k = k - 1
+        previous_x = furthest[shift + previous_k] if d else 0
+        previous_y = previous_x - previous_k if d else 0
+        while x > previous_x and y > previous_y:
+            x, y = x - 1, y - 1
+            equal_pairs.append((x, y))
+        x, y = previous_x, previous_y
+    return equal_pairs
+
+
+def _runs_of_changes(equal_pairs, n: int, m: int) -> list[tuple[int, int, int, int]]:
+    runs = []
+    x = y = 0
+    for ex, ey in reversed(equal_pairs):
+        if ex > x or ey > y:
+            runs.append((x, ex, y, ey))
+        x, y = ex + 1, ey + 1
+    if x < n or y < m:
+        runs.append((x, n, y, m))
+    return runs
+
+
 def _common_prefix(x: str, y: str) -> int:
+    """How many characters `x` and `y` share at the start (by halving: slices compare in C)."""
     n = min(len(x), len(y))
-    i = 0
-    while i < n and x[i] == y[i]:
-        i += 1
-    return i
+    if x[:n] == y[:n]:
+        return n
+    same, differs = 0, n  # x[:same] == y[:same] and x[:differs] != y[:differs]
+    while differs - same > 1:
+        middle = (same + differs) // 2
+        if x[same:middle] == y[same:middle]:
+            same = middle
+        else:
+            differs = middle
+    return same
+
+
+def _common_suffix(x: str, y: str, limit: int) -> int:
+    """How many characters (at most `limit`) `x` and `y` share at the end."""
+    if limit <= 0:
+        return 0
+    if x[len(x) - limit:] == y[len(y) - limit:]:
+        return limit
+    same, differs = 0, limit
+    while differs - same > 1:
+        middle = (same + differs) // 2
+        if x[len(x) - middle:len(x) - same] == y[len(y) - middle:len(y) - same]:
+            same = middle
+        else:
+            differs = middle
+    return same
 
 
 @dataclass
@@ -389,6 +499,8 @@ def _fixed_source(source: str, finding: Finding, context) -> str | None:
     """The rule's fixed text, or None when it offers none (a failing fixer offers none)."""
     try:
         new_source = rule_by_code(finding.code).fix(context, finding)
+        if new_source is not None and not isinstance(new_source, str):  # a libcst module
+            new_source = context.render(new_source)
     except Exception:
         return None
     return None if new_source == source else new_source

@@ -103,6 +103,8 @@ class ModuleFacts:
         # Names bound by comprehension `for` targets, per comprehension: visible only inside it.
         self._comprehension_bindings: dict[ast.AST, dict[str, list[Binding]]] = {}
         self._comprehension_names: set[str] = set()  # in any scope
+        self._by_range: dict[type, dict] = {}  # per node type, range -> first such node
+        self._memo: dict[str, object] = {}
         self.module_scope = self._new_scope("module", tree, None)
         _Collector(self).run()
 
@@ -121,6 +123,26 @@ class ModuleFacts:
         for t in types:
             out.extend(self.by_type.get(t, ()))
         return out
+
+    def memo(self, key: str, compute):
+        """`compute()`, worked out once per module: what a rule needs at every finding but
+        that depends only on the module (key it by the rule, e.g. "CEL002.asyncio")."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def node_at(self, where, *types: type) -> ast.AST | None:
+        """The first node of `types` (in the order `nodes` gives) whose range is `where`:
+        how a fixer finds the node its finding was made at."""
+        for t in types:
+            by_range = self._by_range.get(t)
+            if by_range is None:  # built on first use: only fixes ask
+                by_range = self._by_range[t] = {}
+                for node in self.by_type.get(t, ()):
+                    by_range.setdefault(self.range(node), node)
+            if (node := by_range.get(where)) is not None:
+                return node
+        return None
 
     def scope_of(self, node: ast.AST) -> Scope:
         return self._scopes[node]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .facts import ModuleFacts
     from .fixing import FixContext
+    from .lazy import cst
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -66,8 +67,9 @@ class Rule:
         )
 
     # --- fixing ---------------------------------------------------------------------------
-    def fix(self, ctx: "FixContext", finding: Finding) -> str | None:
-        """Return the whole new source with this finding fixed, or None to offer no fix."""
+    def fix(self, ctx: "FixContext", finding: Finding) -> "str | cst.Module | None":
+        """Return the new module (an edit of `ctx.module`) or the whole new source with this
+        finding fixed, or None to offer no fix."""
         return None
 
     # --- documentation -------------------------------------------------------------------

@@ -238,13 +238,16 @@ def name_free_in(facts: ModuleFacts, name: str, scope: Scope) -> bool:
     """`name` is not bound in `scope` (or what it sees) nor read as a global in it."""
     if facts.lookup(name, scope) is not None:
         return False
-    for node in scope.walk_own(ast.Name):
-        if node.id == name:
-            return False
+    return name not in facts.memo(f"names_within:{id(scope)}", lambda: _names_within(scope))
+
+
+def _names_within(scope: Scope) -> set[str]:
+    """The names read in `scope` and read or bound in the scopes inside it."""
+    names = {node.id for node in scope.walk_own(ast.Name)}
     for child in _descendant_scopes(scope):
-        if name in child.bindings or any(n.id == name for n in child.walk_own(ast.Name)):
-            return False
-    return True
+        names.update(child.bindings)
+        names.update(node.id for node in child.walk_own(ast.Name))
+    return names
 
 
 def _descendant_scopes(scope: Scope):

@@ -151,9 +151,7 @@ class ForeignServiceImport(Rule):
     def fix(self, ctx, finding):
         facts = ctx.facts
         packages = _packages_outside(facts, ctx.settings)
-        statement = next(
-            (s for s in facts.nodes(ast.Import, ast.ImportFrom) if facts.range(s) == finding.range), None
-        )
+        statement = facts.node_at(finding.range, ast.Import, ast.ImportFrom)
         if statement is None:
             return None
         found = foreign_aliases(statement, packages)
@@ -182,7 +180,7 @@ class ForeignServiceImport(Rule):
 
             imports = [("celery", "signature", None)] if plan.add_signature else []
             module = add_imports(module, [*imports, *filter(None, [plan.app_import])])
-        return module.code
+        return module
 
 
 # --- detection ------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class BlockingSleepInAsync(Rule):
         from ..fixing import add_imports
 
         facts = ctx.facts
-        node = next((c for c in facts.nodes(ast.Call) if facts.range(c) == finding.range), None)
+        node = facts.node_at(finding.range, ast.Call)
         call = ctx.node_at(finding.range, cst.Call)
         if node is None or call is None:
             return None
@@ -122,7 +122,7 @@ class BlockingSleepInAsync(Rule):
         unused = _sleep_import_left_unused(facts, node)
         if unused is not None:
             module = _remove_from_import(module, unused)
-        return module.code
+        return module
 
 
 def _ancestors_within(facts, node, stop):
@@ -148,11 +148,8 @@ def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozen
     that reaches it, else a new `import asyncio [as name]` under a name free there.
     `avoid`: names not to use at all."""
     module = facts.module_scope
-    for name, bindings in sorted(module.bindings.items()):
-        if name in avoid:
-            continue
-        if (len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "asyncio"
-                and facts.parent(bindings[0].node) is facts.tree and _reaches_module(facts, name, scope, hidden)):
+    for name in facts.memo("CEL002.asyncio", lambda: _module_asyncio_names(facts)):
+        if name not in avoid and _reaches_module(facts, name, scope, hidden):
             return {"asyncio": name, "add_import": False}, None
     for name in _ASYNCIO_NAMES:
         if name in avoid or name in module.bindings or name in hidden or facts.lookup(name, scope) is not None \
@@ -162,6 +159,15 @@ def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozen
             continue  # a star import may bind it
         return {"asyncio": name, "add_import": True}, None
     return {}, "no name for the `asyncio` module is free here (`asyncio`, `aio` and `asyncio_module` are taken)"
+
+
+def _module_asyncio_names(facts) -> list[str]:
+    """The names (sorted) that only a top-level `import asyncio [as name]` binds in the module."""
+    return sorted(
+        name for name, bindings in facts.module_scope.bindings.items()
+        if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "asyncio"
+        and facts.parent(bindings[0].node) is facts.tree
+    )
 
 
 def _reaches_module(facts, name: str, scope, hidden: set[str]) -> bool:

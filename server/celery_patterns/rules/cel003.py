@@ -512,7 +512,7 @@ def _bound_inside(facts, reference, loop) -> bool:
 
 
 # --- fix helpers --------------------------------------------------------------------------------
-def _fix_loop(ctx, finding) -> str | None:
+def _fix_loop(ctx, finding) -> "cst.Module | None":
     loop = ctx.node_at(finding.range, cst.While)
     if loop is None:
         return None
@@ -547,7 +547,7 @@ def _fix_loop(ctx, finding) -> str | None:
     new_module = ctx.replace({loop: insert_before(new_loop, before)})
     if finding.detail("introduce"):
         new_module = add_timeout_constant(new_module)
-    return new_module.code
+    return new_module
 
 
 def _walk(node: cst.CSTNode):
@@ -627,14 +627,14 @@ def _append_step(body, step):
     return body.with_changes(body=[*body.body, cst.SimpleStatementLine(body=[step])])
 
 
-def _fix_call(ctx, finding) -> str | None:
+def _fix_call(ctx, finding) -> "cst.Module | None":
     call = ctx.node_at(finding.range, cst.Call)
     if call is None:
         return None
     new_module = ctx.replace({call: _with_timeout(call, finding.detail("timeout"))})
     if finding.detail("introduce"):
         new_module = add_timeout_constant(new_module)
-    return new_module.code
+    return new_module
 
 
 def _with_timeout(call: cst.Call, timeout: str) -> cst.Call:

@@ -191,7 +191,7 @@ class UnhandledTaskFailure(Rule):
             if isinstance(body, cst.SimpleStatementSuite):
                 body = suite_to_block(body)
             new = branch.with_changes(body=body.with_changes(body=[failure, *body.body]))
-        return ctx.replace({branch: new}).code
+        return ctx.replace({branch: new})
 
 
 def _decides_flow(facts, node) -> bool:

@@ -199,7 +199,7 @@ class GroupMetadataNotStored(Rule):
                 imports.append((alias.name, None, alias.asname))
         if imports:
             new_module = add_imports(new_module, imports)
-        return new_module.code
+        return new_module
 
     @staticmethod
     def _store(finding, module):
@@ -614,11 +614,18 @@ def _inert(expr) -> bool:
     return False
 
 
+def _uuid_imports(facts) -> list[str]:
+    """Module-level names bound only by imports of `uuid` or `uuid.uuid4` (the candidates
+    there; the other module-level names cannot reach them)."""
+    return [name for name, bindings in facts.module_scope.bindings.items()
+            if all(b.kind == "import" for b in bindings) and {b.qualname for b in bindings} <= {"uuid", "uuid.uuid4"}]
+
+
 def _uuid_call(facts, scope) -> tuple[str | None, bool]:
     """How to make a fresh id here: an existing `uuid` / `uuid4` import, else add `import uuid`."""
-    visible = set(facts.module_scope.bindings)
+    visible = set(facts.memo("CEL005.uuid_imports", lambda: _uuid_imports(facts)))
     current = scope
-    while current is not None:
+    while current is not None and current is not facts.module_scope:
         visible.update(current.bindings)
         current = current.parent
     for name in sorted(visible):

@@ -602,10 +602,16 @@ def _free_name(facts, scope, base: str, taken=frozenset()) -> str | None:
 
 
 def _module_alias(facts, module: str) -> str | None:
+    return facts.memo("CEL007.module_aliases", lambda: _module_aliases(facts)).get(module)
+
+
+def _module_aliases(facts) -> dict[str, str]:
+    """Per module, the first module-level name bound only by importing it."""
+    aliases: dict[str, str] = {}
     for name, bindings in facts.module_scope.bindings.items():
-        if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == module:
-            return name
-    return None
+        if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname:
+            aliases.setdefault(bindings[0].qualname, name)
+    return aliases
 
 
 # --- fixing (libcst) --------------------------------------------------------------------
@@ -698,19 +704,18 @@ class _Fixer:
         )
         first = cst.SimpleStatementLine(body=[normalise], leading_lines=line.leading_lines)
         module = ctx.replace({line: cst.FlattenSentinel([first, branch, *rest])})
-        code = module.code
+        code = ctx.render(module)
         if finding.detail("add_sys"):
             # a plain `import sys` line after the imports; the text before the replaced
             # statement is unchanged, so offsets into the old source still hold there
             facts = ctx.facts
-            url_node = next((n for n in facts.nodes(ast.BinOp, ast.JoinedStr, ast.Call)
-                             if facts.range(n) == finding.range), None)
+            url_node = facts.node_at(finding.range, ast.BinOp, ast.JoinedStr, ast.Call)
             anchor = top_level_statement(facts, url_node) if url_node is not None else None
             spot = import_insertion(facts, anchor, "sys") if anchor is not None else None
             if spot is None or spot[0] > statement_start(facts, anchor):
                 from ..fixing import add_imports
 
-                return add_imports(module, [("sys", None, None)]).code
+                return add_imports(module, [("sys", None, None)])
             code = code[:spot[0]] + spot[1] + "import sys" + newline + code[spot[0]:]
         return code
 

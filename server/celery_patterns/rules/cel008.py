@@ -110,7 +110,7 @@ class CeleryLoggerOverride(Rule):
 
     def fix(self, ctx, finding):
         facts = ctx.facts
-        call = next((c for c in facts.nodes(ast.Call) if facts.range(c) == finding.range), None)
+        call = facts.node_at(finding.range, ast.Call)
         if call is None:
             return None
         plan = _plan(facts, call)

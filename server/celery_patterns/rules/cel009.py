@@ -201,7 +201,7 @@ class CancelWithoutRevoke(Rule):
         else:
             body.append(loop)
         new_func = func.with_changes(body=func.body.with_changes(body=body))
-        return ctx.replace({func: new_func}).code
+        return ctx.replace({func: new_func})
 
 
 # --- does the function cancel? -----------------------------------------------------------------

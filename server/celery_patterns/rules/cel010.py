@@ -152,7 +152,7 @@ class PollingResultWithoutDefault(Rule):
             # `x and helper() or {}` would also replace a falsy `x`; in `a if c else b` the
             # parentheses say what the default is for
             defaulted = defaulted.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return ctx.replace({value: defaulted}).code
+        return ctx.replace({value: defaulted})
 
 
 # --- detection ------------------------------------------------------------------------

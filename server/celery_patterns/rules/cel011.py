@@ -143,13 +143,13 @@ class FailureWithoutTraceback(Rule):
         if isinstance(holder, cst.SimpleStatementLine):
             if len(holder.body) != 1:
                 return None
-            return ctx.replace({holder: insert_before(holder, [guard])}).code
+            return ctx.replace({holder: insert_before(holder, [guard])})
         if isinstance(holder, cst.SimpleStatementSuite):  # `if failed: raise X`: one line
             block = suite_to_block(holder)
             index = next(i for i, small in enumerate(holder.body) if small is raise_node)
             lines = list(block.body)
             lines.insert(index, guard)
-            return ctx.replace({holder: block.with_changes(body=lines)}).code
+            return ctx.replace({holder: block.with_changes(body=lines)})
         return None
 
 
