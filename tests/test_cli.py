@@ -355,3 +355,17 @@ def test_text_output_says_why_a_finding_has_no_fix(tmp_path, monkeypatch, capsys
     write(tmp_path, {"m.py": "import time\n\nasync def poll(items):\n    return list(time.sleep(i) for i in items)\n"})
     _, out, _ = run(capsys, "check", "m.py")
     assert "(no automatic fix: an `await` here would turn the generator expression" in out
+
+
+def test_without_configuration_the_current_directory_is_the_project(tmp_path, monkeypatch, capsys):
+    """No pyproject.toml: a loose file is named from the directory the check runs in (below a
+    directory that cannot be a package), so code inside the rag service may import from it."""
+    write(tmp_path, {
+        "service-repo/rag/tests/test_core.py": "from rag.core.factories import make\n",
+        "service-repo/server/api.py": "from rag.tasks import ingest_file\n\ningest_file.delay('a')\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "check", "--no-progress", "--select", "CEL001", ".")
+    assert code == 1
+    assert "server/api.py:1:1: CEL001" in out
+    assert "test_core.py" not in out

@@ -218,6 +218,11 @@ def test_module_name_for(tmp_path):
     (tmp_path / "src" / "rag" / "loose.py").write_text("")
     assert module_name_for(str(tmp_path / "rag" / "sub" / "tasks.py")) == "rag.sub.tasks"
     assert module_name_for(str(tmp_path / "src" / "rag" / "loose.py"), str(tmp_path)) == "rag.loose"
+    # A directory named so that it cannot be a package is above the source root.
+    (tmp_path / "my-repo@v2" / "src" / "rag" / "tests").mkdir(parents=True)
+    (tmp_path / "my-repo@v2" / "src" / "rag" / "tests" / "test_x.py").write_text("")
+    assert module_name_for(str(tmp_path / "my-repo@v2" / "src" / "rag" / "tests" / "test_x.py"),
+                           str(tmp_path)) == "rag.tests.test_x"
 
 
 # --- speed guard: checks never load libcst -----------------------------------------------------

@@ -214,7 +214,9 @@ def _process_file(path: str, job: Job) -> FileResult:
         settings = _settings(path, job)
         with open(path, "rb") as handle:
             data = handle.read()
-        module_name = module_name_for(path, settings.root)
+        # Without a pyproject.toml the directory the check runs from is the project (as the
+        # editor takes the workspace folder).
+        module_name = module_name_for(path, settings.root or os.getcwd())
         checked = check_bytes(data, path, settings, module_name)
         result.errors.extend(checked.errors)
         result.findings = checked.report.findings

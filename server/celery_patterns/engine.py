@@ -55,7 +55,8 @@ def module_name_for(path: str, root: str | None = None) -> str | None:
 
     The root is the topmost directory of the chain of packages (`__init__.py`) holding
     the file; a file outside any package is named relative to `root` (the directory of
-    the configuration), with a leading `src/` dropped.
+    the configuration), from below the last directory whose name cannot be part of a module
+    name (`my-repo/`, `service@v2/`) and with a leading `src/` dropped.
     """
     file = Path(os.path.abspath(path))
     parts = [file.stem] if file.stem != "__init__" else []
@@ -69,6 +70,9 @@ def module_name_for(path: str, root: str | None = None) -> str | None:
         relative = file.with_suffix("").relative_to(os.path.abspath(root)).parts
     except ValueError:
         return ".".join(parts) or None
+    not_packages = [i for i, part in enumerate(relative[:-1]) if not part.isidentifier()]
+    if not_packages:
+        relative = relative[not_packages[-1] + 1:]
     if relative and relative[0] == "src":
         relative = relative[1:]
     return ".".join(relative) or None
