@@ -535,3 +535,70 @@ def test_fix_keeps_sleep_import_still_used_elsewhere():
         CODE,
     )
     assert "from time import sleep\n" in result and "await asyncio.sleep(1)" in result
+
+
+# --- fix-all: the import that the round's fixes together left unused ---------------------------
+def test_fix_all_removes_the_sleep_import_its_fixes_left_unused():
+    """Each fix sees the other call still using `sleep`; after the round nothing does."""
+    assert_fix(
+        """
+        import asyncio
+        from time import sleep, time  # clock
+
+        async def a():
+            sleep(1)
+
+        async def b():
+            sleep(2)
+        """,
+        """
+        import asyncio
+        from time import time  # clock
+
+        async def a():
+            await asyncio.sleep(1)
+
+        async def b():
+            await asyncio.sleep(2)
+        """,
+        CODE,
+    )
+
+
+def test_fix_all_keeps_the_sleep_import_a_sync_function_still_uses():
+    result = fixed(
+        """
+        import asyncio
+        from time import sleep
+
+        async def a():
+            sleep(1)
+
+        async def b():
+            sleep(2)
+
+        def c():
+            sleep(3)
+        """,
+        CODE,
+    )
+    assert result.startswith("import asyncio\nfrom time import sleep\n") and "    sleep(3)" in result
+
+
+def test_fix_all_leaves_an_import_that_was_unused_before_it():
+    """Only what the fixes used goes: an already unused `from time import sleep` is not ours."""
+    result = fixed(
+        """
+        import asyncio
+        from time import sleep as nap
+        from time import sleep
+
+        async def a():
+            nap(1)
+
+        async def b():
+            nap(2)
+        """,
+        CODE,
+    )
+    assert "nap" not in result and "from time import sleep\n" in result

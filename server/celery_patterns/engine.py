@@ -430,7 +430,7 @@ def fix_source(source: str, path: str = "<string>", settings: Settings | None = 
     """
     settings = settings or Settings()
     applied = 0
-    checked = check_source(source, path, settings, module_name)
+    checked = original = check_source(source, path, settings, module_name)
     stop = _stopper(cancelled)
     for _ in range(max_rounds):
         candidates = [
@@ -446,7 +446,36 @@ def fix_source(source: str, path: str = "<string>", settings: Settings | None = 
             break
         source, checked, count = result
         applied += count
+    if applied:
+        source, checked = _tidy(source, checked, original, settings, path, module_name)
     return FixOutcome(source, applied, checked.report.findings, checked)
+
+
+def _tidy(source, checked, original, settings, path, module_name):
+    """Let each rule whose findings the fixes removed take away what they left unused; a
+    tidy-up is kept when the text parses and has no finding more of any kind."""
+    from .fixing import FixContext
+
+    before = Counter(f.code for f in original.report.findings)
+    for code in sorted(before - Counter(f.code for f in checked.report.findings)):
+        rule = rule_by_code(code)
+        if checked.facts is None or rule is None or original.facts is None:
+            continue
+        context = FixContext(source, checked.facts, settings, path)
+        try:
+            new_source = rule.tidy(context, original.facts)
+            if new_source is not None and not isinstance(new_source, str):
+                new_source = context.render(new_source)
+        except Exception:
+            continue
+        if new_source is None or new_source == source:
+            continue
+        after = check_source(new_source, path, settings, module_name)
+        counts, now = Counter(f.code for f in after.report.findings), Counter(f.code for f in checked.report.findings)
+        if after.report.syntax_error or any(counts[c] > now[c] for c in counts):
+            continue
+        source, checked = new_source, after
+    return source, checked
 
 
 _CLASHES_BEFORE_NEXT_ROUND = 4  # fixes that all insert the same import clash: try again next round

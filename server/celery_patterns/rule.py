@@ -72,6 +72,12 @@ class Rule:
         finding fixed, or None to offer no fix."""
         return None
 
+    def tidy(self, ctx: "FixContext", before: "ModuleFacts") -> "str | cst.Module | None":
+        """After a fix-all applied this rule's fixes to the text `before` describes: the module
+        without what those fixes left unused (an import), or None. Each fix alone cannot
+        know that the other fixes of the round take away the other uses."""
+        return None
+
     # --- documentation -------------------------------------------------------------------
     @classmethod
     def documentation(cls) -> str:

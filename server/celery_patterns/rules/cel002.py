@@ -37,8 +37,9 @@ that refers to the `asyncio` module at the call: an existing module-level `impor
 [as aio]` that no parameter, local, comprehension variable or `global`/`nonlocal` statement
 hides or rebinds there; else `import asyncio` is added, or `import asyncio as aio` (then
 `as asyncio_module`) when `asyncio` means something else at the call. A module-level
-`from time import sleep` left unused is removed; a comment on its line or inside its
-parentheses (`sleep,  # why`) is kept, on a line of its own where the name was. The
+`from time import sleep` left unused is removed (by a fix-all too, once all the calls that
+used it are fixed; an import nothing used before is left alone); a comment on its line or
+inside its parentheses (`sleep,  # why`) is kept, on a line of its own where the name was. The
 coroutine waits as long as before; the only change is that other tasks may run
 meanwhile, which is the point. No fix is offered inside a generator expression, where
 `await` would turn it into an async generator, nor when all three names are taken.
@@ -85,6 +86,20 @@ class BlockingSleepInAsync(Rule):
                 f"`time.sleep()` blocks the event loop in `async def {scope.name}`; use `await asyncio.sleep()`",
                 no_fix_reason=reason,
             )
+
+    def tidy(self, ctx, before):
+        """The `from time import sleep` the fixed calls used that nothing uses any more (one
+        fix removes it only when its own call is the last use)."""
+        facts = ctx.facts
+        left = [name for name in _sleep_imports(facts)
+                if _sleep_import_unused(facts, name) and _is_sleep_import(before, name)
+                and not _sleep_import_unused(before, name)]
+        if not left:
+            return None
+        module = ctx.module
+        for name in left:
+            module = _remove_from_import(module, name)
+        return module
 
     def fix(self, ctx, finding):
         from ..fixing import add_imports
@@ -202,23 +217,37 @@ def _sleep_import_left_unused(facts, call):
     the fixed call, else None."""
     if not isinstance(call.func, ast.Name):
         return None
-    name = call.func.id
+    return call.func.id if _sleep_import_unused(facts, call.func.id, call.func) else None
+
+
+def _sleep_imports(facts) -> list[str]:
+    """The module-level names bound only by a top-level `from time import sleep [as name]`."""
+    return [name for name in facts.module_scope.bindings if _is_sleep_import(facts, name)]
+
+
+def _is_sleep_import(facts, name: str) -> bool:
     bindings = facts.module_scope.bindings.get(name, [])
-    if not (len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "time.sleep"
-            and facts.parent(bindings[0].node) is facts.tree):
-        return None
+    return (len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "time.sleep"
+            and facts.parent(bindings[0].node) is facts.tree)
+
+
+def _sleep_import_unused(facts, name: str, ignoring: ast.Name | None = None) -> bool:
+    """`name` is a `from time import sleep [as name]` at module level that nothing uses
+    (but `ignoring`)."""
+    if not _is_sleep_import(facts, name):
+        return False
     if any(name in s.global_names for s in facts.scopes):
-        return None
+        return False
     for node in facts.nodes(ast.Name):
-        if node.id != name or node is call.func:
+        if node.id != name or node is ignoring:
             continue
         found = facts.lookup(name, facts.scope_of(node))
         if found is not None and found[0] is facts.module_scope:
-            return None  # still used (or rebound, deleted) elsewhere
+            return False  # still used (or rebound, deleted) elsewhere
     for const in facts.nodes(ast.Constant):
         if const.value == name:  # `__all__ = ["sleep"]` and other spellings of the name
-            return None
-    return name
+            return False
+    return True
 
 
 def _remove_from_import(module, name: str):
