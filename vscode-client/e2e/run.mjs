@@ -346,17 +346,30 @@ async function main() {
     }
   }
   const editor = page.locator('.editor-instance .monaco-editor').first();
+  // Right after a window (re)loads, the workbench may drop a key press: press again until the
+  // quick input shows, rather than failing on the first one (a flaky failure seen in CI).
+  const openQuickInput = async (beforeKeys, keys) => {
+    for (let attempt = 1; ; attempt += 1) {
+      for (const key of beforeKeys) await page.keyboard.press(key);
+      await page.keyboard.press(keys);
+      try {
+        await page.locator('.quick-input-widget input').waitFor({ timeout: 5000 });
+        return;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        log(`${keys} not taken yet (attempt ${attempt}), pressing it again`);
+      }
+    }
+  };
   const runCommand = async (title) => {
-    await page.keyboard.press('Control+Shift+P');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
+    await openQuickInput([], 'Control+Shift+P');
     await page.keyboard.type(title);
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 10000 });
     await page.keyboard.press('Enter');
   };
   const goToTarget = async () => {
-    await page.keyboard.press('Control+1'); // focus the editor (no click: overlays take clicks)
-    await page.keyboard.press('Control+G');
-    await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
+    // Control+1 focuses the editor (no click: overlays take clicks).
+    await openQuickInput(['Control+1'], 'Control+G');
     await page.keyboard.type(`${target.line}:${target.column}`);
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 });
