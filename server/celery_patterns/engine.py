@@ -242,11 +242,17 @@ def _fix_is_sound(source, new_source, finding, checked, settings, path, module_n
     after = check_source(new_source, path, settings, module_name)
     if after.report.syntax_error:
         return False
-    before_counts = Counter(f.code for f in checked.report.findings)
-    after_counts = Counter(f.code for f in after.report.findings)
-    if after_counts[finding.code] >= before_counts[finding.code]:
-        return False
-    return all(after_counts[code] <= before_counts[code] for code in after_counts)
+    before, now = _codes(checked), _codes(after)
+    return now[finding.code] < before[finding.code] and _no_new_findings(before, now)
+
+
+def _codes(checked: Checked) -> Counter:
+    return Counter(f.code for f in checked.report.findings)
+
+
+def _no_new_findings(before: Counter, after: Counter) -> bool:
+    """No rule has more findings than before: a fix must not trade one finding for another."""
+    return all(after[code] <= before[code] for code in after)
 
 
 def diff_edits(old: str, new: str) -> tuple[TextEdit, ...]:
@@ -326,10 +332,10 @@ def _myers(a: list[str], b: list[str], most: int) -> list[tuple[int, int, int, i
     for d in range(most + 1):
         history.append(furthest[:])
         for k in range(-d, d + 1, 2):
-            if k == -d or (k != d and furthest[shift + k - 1] < furthest[shift + k + 1]):
-                x = furthest[shift + k + 1]  # from the diagonal above: a line of b inserted
+            if _comes_from_above(furthest, shift, k, d):
+                x = furthest[shift + k + 1]  # a line of b inserted
             else:
-                x = furthest[shift + k - 1] + 1  # from the one below: a line of a deleted
+                x = furthest[shift + k - 1] + 1  # a line of a deleted
             y = x - k
             while x < n and y < m and a[x] == b[y]:
                 x += 1
@@ -340,6 +346,12 @@ def _myers(a: list[str], b: list[str], most: int) -> list[tuple[int, int, int, i
     return None
 
 
+def _comes_from_above(furthest: list[int], shift: int, k: int, d: int) -> bool:
+    """Whether the path reaching diagonal `k` in `d` steps comes from diagonal k + 1 (an
+    insertion) rather than k - 1 (a deletion): whichever got further."""
+    return k == -d or (k != d and furthest[shift + k - 1] < furthest[shift + k + 1])
+
+
 def _walk_back(history: list[list[int]], shift: int, n: int, m: int) -> list[tuple[int, int]]:
     """The (x, y) points where the edit path leaves the matching diagonals, end to start."""
     x, y = n, m
@@ -347,10 +359,7 @@ def _walk_back(history: list[list[int]], shift: int, n: int, m: int) -> list[tup
     for d in range(len(history) - 1, -1, -1):
         furthest = history[d]
         k = x - y
-        if k == -d or (k != d and furthest[shift + k - 1] < furthest[shift + k + 1]):
-            previous_k = k + 1
-        else:
-            previous_k = k - 1
+        previous_k = k + 1 if _comes_from_above(furthest, shift, k, d) else k - 1
         previous_x = furthest[shift + previous_k] if d else 0
         previous_y = previous_x - previous_k if d else 0
         while x > previous_x and y > previous_y:
@@ -456,23 +465,19 @@ def _tidy(source, checked, original, settings, path, module_name):
     tidy-up is kept when the text parses and has no finding more of any kind."""
     from .fixing import FixContext
 
-    before = Counter(f.code for f in original.report.findings)
-    for code in sorted(before - Counter(f.code for f in checked.report.findings)):
+    for code in sorted(_codes(original) - _codes(checked)):
         rule = rule_by_code(code)
         if checked.facts is None or rule is None or original.facts is None:
             continue
         context = FixContext(source, checked.facts, settings, path)
         try:
-            new_source = rule.tidy(context, original.facts)
-            if new_source is not None and not isinstance(new_source, str):
-                new_source = context.render(new_source)
+            new_source = _as_text(context, rule.tidy(context, original.facts))
         except Exception:
             continue
         if new_source is None or new_source == source:
             continue
         after = check_source(new_source, path, settings, module_name)
-        counts, now = Counter(f.code for f in after.report.findings), Counter(f.code for f in checked.report.findings)
-        if after.report.syntax_error or any(counts[c] > now[c] for c in counts):
+        if after.report.syntax_error or not _no_new_findings(_codes(checked), _codes(after)):
             continue
         source, checked = new_source, after
     return source, checked
@@ -519,11 +524,8 @@ def _fix_round(source, candidates, checked, settings, path, module_name, stop, v
     after = check_source(new_source, path, settings, module_name)
     if after.report.syntax_error:
         return None
-    before_counts = Counter(f.code for f in checked.report.findings)
-    after_counts = Counter(f.code for f in after.report.findings)
-    if sum(after_counts.values()) >= sum(before_counts.values()) or any(
-        after_counts[code] > before_counts[code] for code in after_counts
-    ):
+    before, now = _codes(checked), _codes(after)
+    if sum(now.values()) >= sum(before.values()) or not _no_new_findings(before, now):
         return None
     return new_source, after, count
 
@@ -531,12 +533,15 @@ def _fix_round(source, candidates, checked, settings, path, module_name, stop, v
 def _fixed_source(source: str, finding: Finding, context) -> str | None:
     """The rule's fixed text, or None when it offers none (a failing fixer offers none)."""
     try:
-        new_source = rule_by_code(finding.code).fix(context, finding)
-        if new_source is not None and not isinstance(new_source, str):  # a libcst module
-            new_source = context.render(new_source)
+        new_source = _as_text(context, rule_by_code(finding.code).fix(context, finding))
     except Exception:
         return None
     return None if new_source == source else new_source
+
+
+def _as_text(context, fixed) -> str | None:
+    """What a fixer returned (text, a libcst module or None) as text."""
+    return fixed if fixed is None or isinstance(fixed, str) else context.render(fixed)
 
 
 def _unverified_edits(source: str, finding: Finding, context) -> tuple[TextEdit, ...] | None:

@@ -131,6 +131,21 @@ class ModuleFacts:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def imported_names(self, qualname: str, top_level: bool = False) -> list[str]:
+        """The module-level names (in binding order) bound only by importing `qualname`
+        (`import asyncio as aio`, `from time import sleep`); with `top_level`, only by an
+        import statement of the module's own body (not one inside an `if` or `try`)."""
+        def index() -> dict[str, list[tuple[str, bool]]]:
+            found: dict[str, list[tuple[str, bool]]] = {}
+            for name, bindings in self.module_scope.bindings.items():
+                if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname:
+                    found.setdefault(bindings[0].qualname, []).append(
+                        (name, self.parent(bindings[0].node) is self.tree))
+            return found
+
+        entries = self.memo("imported_names", index).get(qualname, ())
+        return [name for name, at_top in entries if at_top or not top_level]
+
     def node_at(self, where, *types: type) -> ast.AST | None:
         """The first node of `types` (in the order `nodes` gives) whose range is `where`:
         how a fixer finds the node its finding was made at."""

@@ -230,15 +230,7 @@ class FixContext:
     # --- imports ----------------------------------------------------------------------
     def module_alias(self, module: str) -> str | None:
         """The local name of an existing module-level `import module [as alias]`."""
-        for name, bindings in self.facts.module_scope.bindings.items():
-            for binding in bindings:
-                if binding.kind == "import" and binding.qualname == module and len(bindings) == 1:
-                    return name
-        return None
-
-    def imported_name(self, qualname: str) -> str | None:
-        """The local name bound at module level to `qualname` (e.g. celery.signature)."""
-        return self.module_alias(qualname)
+        return next(iter(self.facts.imported_names(module)), None)
 
 
 def add_imports(module: cst.Module, imports: list[tuple[str, str | None, str | None]]) -> cst.Module:

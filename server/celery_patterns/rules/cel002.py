@@ -163,7 +163,7 @@ def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozen
     that reaches it, else a new `import asyncio [as name]` under a name free there.
     `avoid`: names not to use at all."""
     module = facts.module_scope
-    for name in facts.memo("CEL002.asyncio", lambda: _module_asyncio_names(facts)):
+    for name in sorted(facts.imported_names("asyncio", top_level=True)):
         if name not in avoid and _reaches_module(facts, name, scope, hidden):
             return {"asyncio": name, "add_import": False}, None
     for name in _ASYNCIO_NAMES:
@@ -174,15 +174,6 @@ def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozen
             continue  # a star import may bind it
         return {"asyncio": name, "add_import": True}, None
     return {}, "no name for the `asyncio` module is free here (`asyncio`, `aio` and `asyncio_module` are taken)"
-
-
-def _module_asyncio_names(facts) -> list[str]:
-    """The names (sorted) that only a top-level `import asyncio [as name]` binds in the module."""
-    return sorted(
-        name for name, bindings in facts.module_scope.bindings.items()
-        if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "asyncio"
-        and facts.parent(bindings[0].node) is facts.tree
-    )
 
 
 def _reaches_module(facts, name: str, scope, hidden: set[str]) -> bool:
@@ -222,13 +213,11 @@ def _sleep_import_left_unused(facts, call):
 
 def _sleep_imports(facts) -> list[str]:
     """The module-level names bound only by a top-level `from time import sleep [as name]`."""
-    return [name for name in facts.module_scope.bindings if _is_sleep_import(facts, name)]
+    return facts.imported_names("time.sleep", top_level=True)
 
 
 def _is_sleep_import(facts, name: str) -> bool:
-    bindings = facts.module_scope.bindings.get(name, [])
-    return (len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "time.sleep"
-            and facts.parent(bindings[0].node) is facts.tree)
+    return name in _sleep_imports(facts)
 
 
 def _sleep_import_unused(facts, name: str, ignoring: ast.Name | None = None) -> bool:

@@ -602,16 +602,7 @@ def _free_name(facts, scope, base: str, taken=frozenset()) -> str | None:
 
 
 def _module_alias(facts, module: str) -> str | None:
-    return facts.memo("CEL007.module_aliases", lambda: _module_aliases(facts)).get(module)
-
-
-def _module_aliases(facts) -> dict[str, str]:
-    """Per module, the first module-level name bound only by importing it."""
-    aliases: dict[str, str] = {}
-    for name, bindings in facts.module_scope.bindings.items():
-        if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname:
-            aliases.setdefault(bindings[0].qualname, name)
-    return aliases
+    return next(iter(facts.imported_names(module)), None)
 
 
 # --- fixing (libcst) --------------------------------------------------------------------

@@ -103,7 +103,7 @@ import ast
 import re
 from itertools import pairwise
 
-from ..celery_model import canvas_kind
+from ..celery_model import DISPATCH_METHODS, canvas_kind
 from ..ftypes import FixSafety, Position, Range, Severity
 from ..rule import Rule
 from ._groups import (
@@ -334,7 +334,7 @@ def _mentions_tasks(facts, root, own: bool = False, ignored=frozenset()) -> bool
 
 
 # --- tasks the function starts itself are not tasks it cancels ---------------------------------
-_DISPATCH_METHODS = ("delay", "apply_async", "send_task")
+_DISPATCH_METHODS = (*DISPATCH_METHODS, "send_task")  # `app.send_task(...)` starts one too
 
 
 def _is_dispatch_call(facts, node) -> bool:
