@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from celery_patterns.config import Settings
-from celery_patterns.engine import FixCancelled, check_bytes, check_source, diff_edits, fix_source, module_name_for, noqa_codes
+from celery_patterns.analysis.comments import noqa_codes
+from celery_patterns.discovery import module_name_for
+from celery_patterns.engine import FixCancelled, check_bytes, check_source, fix_source
 from celery_patterns.ftypes import Position
-from celery_patterns.source import LineIndex, apply_edits, decode_source
+from celery_patterns.source import LineIndex, apply_edits, common_prefix, common_suffix, decode_source, edit_between
 
 BLOCKING = "import time\n\nasync def poll():\n    time.sleep(1)\n"
 
@@ -52,11 +54,16 @@ def test_client_columns_round_trip(text):
 
 
 # --- edits ----------------------------------------------------------------------------------
+def _apply(old, new):
+    edit = edit_between(old, new)
+    return old if edit is None else apply_edits(old, [edit])
+
+
 @settings(max_examples=200)
 @given(st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40),
        st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40))
-def test_diff_edits_reproduce_the_new_text(old, new):
-    assert apply_edits(old, diff_edits(old, new)) == new
+def test_edit_between_reproduces_the_new_text(old, new):
+    assert _apply(old, new) == new
 
 
 _EDIT_TEXT = st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=30)
@@ -64,26 +71,38 @@ _EDIT_TEXT = st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=30
 
 @settings(max_examples=300)
 @given(_EDIT_TEXT, _EDIT_TEXT, _EDIT_TEXT, _EDIT_TEXT)
-def test_diff_edits_of_a_change_inside_shared_text(head, old_middle, new_middle, tail):
-    """Most of a fixed file is unchanged at both ends: only the middle is diffed."""
+def test_edit_between_covers_only_the_changed_middle(head, old_middle, new_middle, tail):
+    """A fixed text is mostly unchanged at both ends: the edit replaces no more of the old
+    text than the middle that changed (one character more at either end where it would
+    otherwise split a \r\n), wherever the shared ends let it sit."""
     old, new = head + old_middle + tail, head + new_middle + tail
-    assert apply_edits(old, diff_edits(old, new)) == new
+    assert _apply(old, new) == new
+    edit = edit_between(old, new)
+    if edit is not None:
+        index = LineIndex(old)
+        start, end = index.offset(edit.range.start), index.offset(edit.range.end)
+        assert end - start <= len(old_middle) + 2
 
 
 @given(_EDIT_TEXT, _EDIT_TEXT)
 def test_common_prefix_and_suffix(x, y):
-    from celery_patterns.engine import _common_prefix, _common_suffix
-
     prefix = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
-    assert _common_prefix(x, y) == prefix
+    assert common_prefix(x, y) == prefix
+    assert common_prefix(list(x), list(y)) == prefix
     limit = min(len(x), len(y)) - prefix
     suffix = next((i for i, (p, q) in enumerate(zip(reversed(x), reversed(y))) if p != q), min(len(x), len(y)))
-    assert _common_suffix(x, y, limit) == max(min(suffix, limit), 0)
+    assert common_suffix(x, y, limit) == max(min(suffix, limit), 0)
 
 
-def test_diff_edits_are_minimal():
-    (edit,) = diff_edits("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\n")
+def test_edit_between_is_minimal():
+    edit = edit_between("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\n")
     assert edit.new_text == "0" and edit.range.start == Position(1, 5)
+
+
+def test_edit_between_never_splits_a_crlf():
+    edit = edit_between("a\r\nb\r\n", "a\r\nx\r\nb\r\n")
+    assert edit.range.start.column <= len("a") or edit.range.start.line >= 1
+    assert apply_edits("a\r\nb\r\n", [edit]) == "a\r\nx\r\nb\r\n"
 
 
 # --- decoding and bad input -----------------------------------------------------------------
@@ -155,7 +174,7 @@ def test_only_a_real_comment_suppresses(source, expected):
 
 
 def test_noqa_looks_at_lines_only_in_files_that_mention_it(monkeypatch):
-    import celery_patterns.suppress as suppress
+    import celery_patterns.analysis.comments as suppress
 
     def refuse(*args, **kwargs):
         raise AssertionError("a comment was read")
@@ -180,7 +199,7 @@ def test_noqa_looks_at_lines_only_in_files_that_mention_it(monkeypatch):
     ('    time.sleep(1); x = """', "CEL002", None),
 ])
 def test_noqa_edit(line, code, expected):
-    from celery_patterns.suppress import noqa_edit
+    from celery_patterns.engine.suppression import noqa_edit
 
     closing = '\n    """\n' if line.endswith('"""') else ("\n        0\n" if line.endswith("\\") else "\n")
     source = "import time\nasync def poll():\n" + line + closing
@@ -194,7 +213,7 @@ def test_noqa_edit(line, code, expected):
 
 
 def test_noqa_edit_inside_a_string_spanning_lines():
-    from celery_patterns.suppress import noqa_edit
+    from celery_patterns.engine.suppression import noqa_edit
 
     source = 'import time\nasync def poll():\n    time.sleep(1); x = """\n    # noqa\n    """; y = 1\n'
     assert noqa_edit(source, 3, "CEL002") is None  # that line is string text
@@ -257,28 +276,3 @@ def test_global_statement_at_module_level_does_not_hang():
     an endless loop (CEL003 looks for a free name for its wait counter)."""
     source = 'import time\nglobal waited\nwhile r.status == "PENDING":\n    time.sleep(1)\n'
     assert [f.code for f in check_source(source).report.findings] == ["CEL003"]
-
-
-@settings(max_examples=300)
-@given(st.lists(st.sampled_from(["a", "b", "c", "", "d"]), max_size=25),
-       st.lists(st.sampled_from(["a", "b", "c", "", "e"]), max_size=25))
-def test_changed_lines_are_a_shortest_edit(a, b):
-    """Myers' runs rebuild `b` from `a` with as few changed lines as difflib's longest matches allow."""
-    import difflib
-
-    from celery_patterns.engine import _changed_lines, _myers
-
-    runs = _myers(a, b, 60)
-    assert runs is not None
-    rebuilt, at = [], 0
-    for i1, i2, j1, j2 in runs:
-        assert at <= i1 <= i2 and j1 <= j2
-        rebuilt += a[at:i1] + b[j1:j2]
-        at = i2
-    rebuilt += a[at:]
-    assert rebuilt == b
-    kept = sum(i1 - i0 for (_, i0, _, _), (i1, *_) in zip([(0, 0, 0, 0)] + runs, runs + [(len(a),)]))
-    longest = sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
-    assert kept >= longest  # at least as many lines kept as difflib keeps
-    assert _myers(a, b, 0) is None or a == b
-    assert _changed_lines(a, b) == runs

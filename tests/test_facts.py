@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from celery_patterns.facts import ModuleFacts
+from celery_patterns.analysis.facts import ModuleFacts
 
 
 def resolved_calls(source: str) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from celery_patterns.engine import check_source
-from celery_patterns.fixing import FixContext
+from celery_patterns.fixes.legacy import FixContext
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").rglob("*.py"))
 
@@ -124,7 +124,7 @@ def test_add_imports_on_the_top_of_the_module_equals_libcst_on_all_of_it(lines, 
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
-    from celery_patterns.fixing import add_imports
+    from celery_patterns.fixes.legacy import add_imports
 
     module = cst.parse_module("\n".join(lines) + "\n")
     context = CodemodContext()

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from celery_patterns.config import Settings
 from celery_patterns.engine import check_source
-from celery_patterns.incremental import BufferChecker
+from celery_patterns.engine.incremental import BufferChecker
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -13,7 +13,7 @@ import ast
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from celery_patterns.reparse import IncrementalParser
+from celery_patterns.engine.reparse import IncrementalParser
 
 STATEMENTS = [
     "import os\n",

@@ -303,7 +303,7 @@ importlib.import_module("rag.core")
 
 def checked_at(path, root=None, source=NAMESPACE_SOURCE):
     """CEL001 lines for a file on disk, named as the command line names it."""
-    from celery_patterns.engine import module_name_for
+    from celery_patterns.discovery import module_name_for
 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source)

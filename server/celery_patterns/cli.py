@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from . import __version__
-from .config import ConfigError, Settings, settings_for
-from .discovery import python_files
-from .engine import check_bytes, fix_source, module_name_for
+from .config import ConfigError, Settings
+from .discovery import module_name_for, python_files
+from .engine import check_bytes, fix_source, settings_for
 from .ftypes import Finding
 from .output import FORMATTERS, format_statistics
 from .rules import all_codes, all_rules, rule_by_code

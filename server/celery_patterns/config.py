@@ -6,8 +6,10 @@ message); an unknown key produces a warning, as ruff does.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -21,6 +23,8 @@ else:  # pragma: no cover
 from .ftypes import Severity
 
 SECTION = "celery-patterns"
+# What a rule code or code prefix looks like (`CEL002`, `CEL00`, `CEL`), or `ALL`.
+CODE_FORM = re.compile(r"ALL|[A-Z]+[0-9]*")
 
 
 class ConfigError(ValueError):
@@ -82,6 +86,11 @@ class Settings:
             except ValueError:
                 pass
         return Path(path).as_posix()
+
+    @property
+    def app(self) -> AppImport:
+        """The `app-import` setting, parsed (once per text)."""
+        return parse_app_import(self.app_import)
 
     def merged(self, **overrides) -> "Settings":
         """A copy with some values replaced (used by the CLI flags and the LSP settings)."""
@@ -158,10 +167,10 @@ def _load_settings(pyproject: str, _mtime: int, _size: int) -> Settings:
 
 def parse_settings(table: dict, source: str = "configuration", root: str | None = None,
                    base: Settings | None = None) -> Settings:
-    """Validate a `[tool.celery-patterns]` table (or LSP settings with the same keys)."""
-    from .rules import all_codes  # late import: rules import nothing from here
+    """Validate a `[tool.celery-patterns]` table (or LSP settings with the same keys).
 
-    known_codes = set(all_codes()) | {"CEL000"}
+    Codes are checked for their form here; that each names a rule is checked where the rule
+    registry is known (`engine.validated`): settings sit below the rules."""
     base = base or Settings()
     warnings = []
     values: dict = {}
@@ -180,7 +189,7 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
     def code_list(key: str) -> tuple[str, ...]:
         codes = tuple(c.strip().upper() for c in str_list(key))
         for code in codes:
-            if code != "ALL" and not any(k.startswith(code) for k in known_codes):
+            if not CODE_FORM.fullmatch(code):
                 raise ConfigError(f"{where(key)}: unknown rule code {code!r}")
         return codes
 
@@ -197,7 +206,7 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
             raise ConfigError(f"{where('severity')} must be a table of CODE = \"high|medium|low\"")
         pairs = []
         for code, level in raw.items():
-            if code.upper() not in known_codes:
+            if not CODE_FORM.fullmatch(code.upper()) or code.upper() == "ALL":
                 raise ConfigError(f"{where('severity')}: unknown rule code {code!r}")
             if not isinstance(level, str):
                 raise ConfigError(f"{where('severity')}: value for {code} must be a string")
@@ -226,8 +235,12 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
             raise ConfigError(f"{where('foreign-packages')}: {package!r} is not a package name")
     if "app-import" in table:
         value = table["app-import"]
-        if not isinstance(value, str) or not _valid_app_import(value):
+        if not isinstance(value, str):
             raise ConfigError(f"{where('app-import')} must look like `from core.celery import app`")
+        try:
+            parse_app_import(value)
+        except ConfigError:
+            raise ConfigError(f"{where('app-import')} must look like `from core.celery import app`") from None
         values["app_import"] = value
     if "task-name-template" in table:
         value = table["task-name-template"]
@@ -241,24 +254,43 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
     return replace(base, root=root or base.root, warnings=tuple(warnings), **values)
 
 
-def _valid_app_import(text: str) -> bool:
-    import ast
+@dataclass(frozen=True)
+class AppImport:
+    """The `app-import` setting, parsed once: the statement fixes add to reach the Celery app."""
 
+    statement: str  # e.g. "from core.celery import app"
+    module: str | None  # "core.celery" (with leading dots when relative); None for `import x`
+    name: str  # the imported name: "app", or the module of `import x.y`
+    asname: str | None
+    local: str  # the name it binds: "app"
+    qualname: str  # what that name refers to: "core.celery.app"
+    relative: bool
+
+    @property
+    def spec(self) -> tuple[str, str | None, str | None] | None:
+        """(module, name, asname) as import edits take it; None for a relative import."""
+        if self.relative:
+            return None
+        if self.module is None:
+            return self.name, None, self.asname
+        return self.module, self.name, self.asname
+
+
+@lru_cache(maxsize=32)
+def parse_app_import(text: str) -> AppImport:
+    """Parse an `app-import` statement (raises `ConfigError` when it is not one import)."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return False
-    return (
-        len(tree.body) == 1
-        and isinstance(tree.body[0], (ast.Import, ast.ImportFrom))
-        and len(tree.body[0].names) == 1
-    )
-
-
-def app_import_name(app_import: str) -> str:
-    """The local name an `app-import` statement binds (`app` for the default)."""
-    import ast
-
-    node = ast.parse(app_import).body[0]
+        tree = None
+    node = tree.body[0] if tree is not None and len(tree.body) == 1 else None
+    if not isinstance(node, (ast.Import, ast.ImportFrom)) or len(node.names) != 1 or node.names[0].name == "*":
+        raise ConfigError(f"`app-import` must look like `from core.celery import app`, not {text!r}")
     alias = node.names[0]
-    return alias.asname or alias.name.split(".")[0]
+    if isinstance(node, ast.ImportFrom):
+        module = "." * (node.level or 0) + (node.module or "")
+        qualname = f"{module}.{alias.name}" if node.module else module + alias.name
+        return AppImport(text, module, alias.name, alias.asname, alias.asname or alias.name, qualname,
+                         bool(node.level))
+    local = alias.asname or alias.name.split(".")[0]
+    return AppImport(text, None, alias.name, alias.asname, local, alias.name if alias.asname else local, False)

@@ -1,4 +1,5 @@
-"""Finding the Python files to check: walk the given paths, honour .gitignore and `exclude`."""
+"""Finding the Python files to check (walk the given paths, honour .gitignore and `exclude`),
+and the dotted module name of each."""
 
 from __future__ import annotations
 
@@ -108,3 +109,31 @@ def _load_gitignore(folder: str):
             return pathspec.GitIgnoreSpec.from_lines(handle)
     except OSError:
         return None
+
+
+def module_name_for(path: str, root: str | None = None) -> str | None:
+    """A file's dotted module name relative to its source root.
+
+    The root is the topmost directory of the chain of packages (`__init__.py`) holding
+    the file; a file outside any package is named relative to `root` (the directory of
+    the configuration), from below the last directory whose name cannot be part of a module
+    name (`my-repo/`, `service@v2/`) and with a leading `src/` dropped.
+    """
+    file = Path(os.path.abspath(path))
+    parts = [file.stem] if file.stem != "__init__" else []
+    directory = file.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    if len(parts) > 1 or (file.parent / "__init__.py").is_file() or root is None:
+        return ".".join(parts) or None
+    try:
+        relative = file.with_suffix("").relative_to(os.path.abspath(root)).parts
+    except ValueError:
+        return ".".join(parts) or None
+    not_packages = [i for i, part in enumerate(relative[:-1]) if not part.isidentifier()]
+    if not_packages:
+        relative = relative[not_packages[-1] + 1:]
+    if relative and relative[0] == "src":
+        relative = relative[1:]
+    return ".".join(relative) or None

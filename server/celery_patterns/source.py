@@ -13,10 +13,21 @@ import io
 import re
 import tokenize
 
-from .ftypes import Position, Range
+from dataclasses import replace
+from typing import Iterable, Iterator
+
+from .ftypes import Finding, Position, Range, TextEdit
 
 BOM = "\ufeff"
-_NEWLINE = re.compile(r"\r\n?|\n")
+# Python's own line breaks: \n, \r\n and a lone \r (not str.splitlines's \f, U+2028...).
+NEWLINE = re.compile(r"\r\n?|\n")
+# A line with its line break, as Python splits them; the last may have none.
+LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, each with its line break (Python's notion of lines)."""
+    return LINE.findall(text)
 
 
 class DecodeError(ValueError):
@@ -56,7 +67,7 @@ class LineIndex:
         self.text = text
         # Python's own notion of lines: \n, \r\n and a lone \r all end a line.
         starts = [0]
-        starts.extend(m.end() for m in _NEWLINE.finditer(text))
+        starts.extend(m.end() for m in NEWLINE.finditer(text))
         self.line_starts = starts
         # Columns need converting only on lines with non-ASCII text: most files have none.
         self._ascii = text.isascii()
@@ -153,3 +164,83 @@ def apply_edits(text: str, edits) -> str:
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def common_prefix(a, b) -> int:
+    """How many leading items two strings (or lists) share, found by halving: slices
+    compare in C, which beats a Python loop over a long shared head."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    same, differs = 0, n  # a[:same] == b[:same] and a[:differs] != b[:differs]
+    while differs - same > 1:
+        middle = (same + differs) // 2
+        if a[same:middle] == b[same:middle]:
+            same = middle
+        else:
+            differs = middle
+    return same
+
+
+def common_suffix(a, b, limit: int) -> int:
+    """How many trailing items (at most `limit`) two strings (or lists) share."""
+    if limit <= 0:
+        return 0
+    if a[len(a) - limit:] == b[len(b) - limit:]:
+        return limit
+    same, differs = 0, limit
+    while differs - same > 1:
+        middle = (same + differs) // 2
+        if a[len(a) - middle:len(a) - same] == b[len(b) - middle:len(b) - same]:
+            same = middle
+        else:
+            differs = middle
+    return same
+
+
+def changed_span(old: str, new: str) -> tuple[int, int, str] | None:
+    """The one replacement turning `old` into `new`: `(start, end, text)` with
+    `old[:start] + text + old[end:] == new`, covering only what lies between their shared
+    head and tail; None when they are equal. It never cuts a \r\n in two (a position
+    cannot point between them)."""
+    if old == new:
+        return None
+    head = common_prefix(old, new)
+    tail = common_suffix(old, new, min(len(old), len(new)) - head)
+    if head and old[head - 1] == "\r" and old[head:head + 1] == "\n":
+        head -= 1
+    end = len(old) - tail
+    if tail and old[end - 1:end] == "\r" and old[end:end + 1] == "\n":
+        tail -= 1
+        end += 1
+    return head, end, new[head:len(new) - tail]
+
+
+def edit_between(old: str, new: str, index: LineIndex | None = None) -> TextEdit | None:
+    """`changed_span` as an edit of `old` (`index`: a `LineIndex` of `old`, if at hand)."""
+    span = changed_span(old, new)
+    if span is None:
+        return None
+    index = index or LineIndex(old)
+    start, end, text = span
+    return TextEdit(Range(index.position(start), index.position(end)), text)
+
+
+def moved(findings: Iterable[Finding], start: Position, end: Position, new_text: str) -> Iterator[Finding]:
+    """The findings where they are after an edit replacing [start, end) with `new_text`;
+    those the edit touches are gone."""
+    breaks = list(NEWLINE.finditer(new_text))
+    added_lines = len(breaks)
+    last_segment = len(new_text) - breaks[-1].end() if breaks else len(new_text)
+
+    def move(p: Position) -> Position:
+        if p.line > end.line:
+            return Position(p.line + added_lines - (end.line - start.line), p.column)
+        column = (start.column if not breaks else 0) + last_segment + (p.column - end.column)
+        return Position(start.line + added_lines, column)
+
+    for finding in findings:
+        if finding.range.end <= start:
+            yield finding
+        elif finding.range.start >= end:
+            yield replace(finding, range=Range(move(finding.range.start), move(finding.range.end)))

@@ -5,7 +5,7 @@ For each of our diagnostics in the request:
   the fix is safe; its edit is computed only when asked for (`codeAction/resolve`) if
   the client supports lazy edits, since a fix costs a libcst parse;
 - "Disable CELnnn for this line", adding or extending the line's `# noqa`
-  (`celery_patterns.suppress`).
+  (`celery_patterns.engine.suppression`).
 And for the document: `source.fixAll.celery-patterns`, every safe fix at once.
 
 A diagnostic's `data` says which finding it is (`convert.finding_key`), so offering the
@@ -18,7 +18,8 @@ import ast
 
 from lsprotocol import types
 
-from .. import engine, suppress
+from .. import engine
+from ..engine import suppression
 from ..ftypes import Finding, FixSafety
 from ..rules import rule_by_code
 from .checking import DocumentCheck
@@ -96,7 +97,7 @@ def disable_for_line(finding: Finding, diagnostic: types.Diagnostic | None, resu
     """Add or extend the line's `# noqa`; `tree` is the parsed source (None if it does not parse)."""
     if finding.code == engine.SYNTAX_CODE:
         return None  # a syntax error cannot be silenced
-    edit = suppress.noqa_edit(result.source, finding.range.start.line, finding.code, tree, result.index)
+    edit = suppression.noqa_edit(result.source, finding.range.start.line, finding.code, tree, result.index)
     if edit is None:
         return None
     return types.CodeAction(

@@ -16,15 +16,13 @@ error itself is shown too, when enabled. Nothing here raises for any text.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 from .. import engine
 from ..config import Settings
 from ..ftypes import Finding, Range
-from ..source import LineIndex
+from ..source import LineIndex, split_lines
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 _MAX_REPAIRS = 8
 
 
@@ -80,7 +78,7 @@ def disabled(text: str, settings: Settings, module_name: str | None) -> Document
 
 def _repair(text: str) -> tuple[str | None, set[int]]:
     """A copy of `text` that parses, with the same lines, and the lines that were changed."""
-    lines = _LINE.findall(text)
+    lines = split_lines(text)
     touched: set[int] = set()
     first = True
     for _ in range(_MAX_REPAIRS):

@@ -17,18 +17,16 @@ only the top-level statements an edit touched.
 from __future__ import annotations
 
 import asyncio
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
-from ..ftypes import Finding, Fix, Position, Range
-from ..incremental import BufferChecker
-from ..source import LineIndex
+from ..engine.incremental import BufferChecker
+from ..ftypes import Finding, Fix, Position
+from ..source import LineIndex, moved
 from .checking import DocumentCheck
 from .convert import Rendered
 
-_NEWLINE = re.compile(r"\r\n?|\n")
 _MAX_PENDING_MOVES = 32  # edits recorded before the findings are moved along them
 
 
@@ -49,7 +47,7 @@ class KeptFindings:
         """The findings where they are in the current text; those an edit touched are gone."""
         findings = self.findings
         for start, end, new_text in self.edits:
-            findings = tuple(_moved(findings, start, end, new_text))
+            findings = tuple(moved(findings, start, end, new_text))
         return findings
 
 
@@ -116,22 +114,3 @@ class OpenDocument:
             self.fixes = {}
             self.fixes_version = version
         return self.fixes
-
-
-def _moved(findings, start: Position, end: Position, new_text: str):
-    """Findings after an edit replacing [start, end) with `new_text`; those it touches go."""
-    breaks = list(_NEWLINE.finditer(new_text))
-    added_lines = len(breaks)
-    last_segment = len(new_text) - breaks[-1].end() if breaks else len(new_text)
-
-    def move(p: Position) -> Position:
-        if p.line > end.line:
-            return Position(p.line + added_lines - (end.line - start.line), p.column)
-        column = (start.column if not breaks else 0) + last_segment + (p.column - end.column)
-        return Position(start.line + added_lines, column)
-
-    for finding in findings:
-        if finding.range.end <= start:
-            yield finding
-        elif finding.range.start >= end:
-            yield replace(finding, range=Range(move(finding.range.start), move(finding.range.end)))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import ConfigError, Settings, parse_settings
+from ..engine import validated
 
 SECTION = "celery-patterns"
 _KNOWN = {"enable", "select", "ignore", "severity", "showSyntaxErrors", "fixAll"}
@@ -51,7 +52,7 @@ class EditorOptions:
             table["severity"] = merged
         if not table:
             return base
-        return parse_settings(table, source="editor settings", root=base.root, base=base)
+        return validated(parse_settings(table, source="editor settings", root=base.root, base=base), "editor settings")
 
 
 def unwrap(raw: Any) -> dict | None:

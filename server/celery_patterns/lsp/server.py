@@ -48,10 +48,11 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
-from .. import __version__, config, engine
+from .. import __version__, config, discovery, engine
 from ..config import ConfigError, Settings
 from ..ftypes import Finding, Fix
-from ..incremental import BufferChecker
+from ..source import edit_between
+from ..engine.incremental import BufferChecker
 from . import actions, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import SOURCE, Rendered, choose_encoding, finding_key, to_lsp_edits, to_lsp_range, workspace_edit
@@ -245,7 +246,7 @@ class CeleryPatternsServer(LanguageServer):
         if pyproject is None:
             return Settings()
         try:
-            settings = config.load_settings(pyproject)
+            settings = engine.validated(config.load_settings(pyproject))
         except (ConfigError, OSError) as exc:
             self.show_error(str(exc))
             return self._valid.get(str(pyproject), Settings(root=str(pyproject.parent)))
@@ -267,7 +268,7 @@ class CeleryPatternsServer(LanguageServer):
             self.show_error(str(exc))
             settings = base
         root = settings.root or (folder[1] if folder else self.workspace.root_path)
-        return settings, options, engine.module_name_for(path, root)
+        return settings, options, discovery.module_name_for(path, root)
 
     def settings_changed(self) -> None:
         """Re-read every setting and re-check everything open."""
@@ -403,7 +404,7 @@ class CeleryPatternsServer(LanguageServer):
         base = self.fix_base
         if base is not None and base[0] is result.source and base[1:4] == (path, result.module_name, result.settings):
             return base[4], base[5]
-        from ..fixing import FixContext  # libcst is loaded only when a fix is wanted
+        from ..fixes.context import FixContext  # libcst is loaded only when a fix is wanted
 
         checked = engine.check_source(result.source, path, result.settings, result.module_name)
         context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None
@@ -421,7 +422,8 @@ class CeleryPatternsServer(LanguageServer):
                 outcome = engine.fix_source(
                     result.source, doc.path, result.settings, module_name=result.module_name,
                     cancelled=lambda: stop.is_set() or doc.version != version or self.documents.get(doc.uri) is not doc)
-                return engine.diff_edits(result.source, outcome.source)
+                edit = edit_between(result.source, outcome.source, result.index)
+                return (edit,) if edit is not None else ()
 
             try:
                 cache[("fixAll", None)] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)

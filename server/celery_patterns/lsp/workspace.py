@@ -92,7 +92,7 @@ def _python_files(roots: list[str]) -> list[str]:
 
 def _project_settings(path: str) -> Settings:
     try:
-        return config.settings_for(path)
+        return engine.settings_for(path)
     except config.ConfigError:
         return Settings()  # the server reports the error when it checks a file there
 

@@ -6,7 +6,9 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from ..rule import Rule
+from .base import DOC_SECTIONS, Rule
+
+__all__ = ["DOC_SECTIONS", "Rule", "all_codes", "all_rules", "rule_by_code"]
 
 
 @lru_cache(maxsize=1)

@@ -81,11 +81,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..celery_model import CANVAS
-from ..config import app_import_name
+from ..analysis.celery import CANVAS
 from ..ftypes import FixSafety, Severity
-from ..lazy import cst
-from ..rule import Rule
+from ..fixes.lazy import cst
+from .base import Rule
 
 DISPATCH_METHODS = ("delay", "apply_async")
 DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "importlib.__import__", "builtins.__import__"})
@@ -175,7 +174,7 @@ class ForeignServiceImport(Rule):
         if module is None:
             return None
         if plan.adds_imports:
-            from ..fixing import add_imports  # late: checks never load libcst
+            from ..fixes.legacy import add_imports  # late: checks never load libcst
 
 
             imports = [("celery", "signature", None)] if plan.add_signature else []
@@ -220,7 +219,7 @@ def _module_name(facts, settings) -> str | None:
     path = facts.path
     if not path or path.startswith("<"):
         return None
-    from ..engine import module_name_for  # late: the engine imports the rule registry
+    from ..discovery import module_name_for
 
     return module_name_for(path, settings.root)
 
@@ -268,7 +267,7 @@ def _suppressed(facts, statement, code: str) -> bool:
     line = statement.lineno - 1
     if "noqa" not in facts.index.line_text(line).lower():
         return False
-    from ..suppress import LineComments  # late: the engine imports the rule registry
+    from ..analysis.comments import LineComments
 
     codes = LineComments(facts.index, facts.tree).noqa_codes(line)
     return codes is not None and (not codes or code in codes)
@@ -578,23 +577,16 @@ def _name_for(facts, sites, qualnames, default: str) -> tuple[str, bool] | str:
 
 
 def _app_name(facts, settings, sites) -> tuple[str, tuple | None] | str:
-    statement = ast.parse(settings.app_import).body[0]
-    alias = statement.names[0]
-    local = app_import_name(settings.app_import)
-    if isinstance(statement, ast.ImportFrom):
-        if statement.level:
-            return "a relative `app-import` cannot be added to another module"
-        qualname = f"{statement.module}.{alias.name}"
-        needed = (statement.module, alias.name, alias.asname)
-        if facts.module_name == statement.module and local in facts.module_scope.bindings:
-            # this module is where the app is made: use it where it is not shadowed
-            if all(facts.lookup(local, scope)[0] is facts.module_scope for scope in sites):
-                return local, None
-            return f"`{local}` is already bound to something else where the task is dispatched"
-    else:
-        qualname = alias.name if alias.asname else local
-        needed = (alias.name, None, alias.asname)
-    found = _name_for(facts, sites, {qualname}, local)
+    app = settings.app
+    local, needed = app.local, app.spec
+    if needed is None:
+        return "a relative `app-import` cannot be added to another module"
+    if app.module is not None and facts.module_name == app.module and local in facts.module_scope.bindings:
+        # this module is where the app is made: use it where it is not shadowed
+        if all(facts.lookup(local, scope)[0] is facts.module_scope for scope in sites):
+            return local, None
+        return f"`{local}` is already bound to something else where the task is dispatched"
+    found = _name_for(facts, sites, {app.qualname}, local)
     if isinstance(found, str):
         return found
     name, missing = found

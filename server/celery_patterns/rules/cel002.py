@@ -49,10 +49,10 @@ from __future__ import annotations
 
 import ast
 
-from ..lazy import cst
+from ..fixes.lazy import cst
 
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
+from .base import Rule
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 # Names tried, in order, for a new `import asyncio [as name]` when no existing one can be used.
@@ -102,7 +102,7 @@ class BlockingSleepInAsync(Rule):
         return module
 
     def fix(self, ctx, finding):
-        from ..fixing import add_imports
+        from ..fixes.legacy import add_imports
 
         facts = ctx.facts
         node = facts.node_at(finding.range, ast.Call)

@@ -109,12 +109,12 @@ from __future__ import annotations
 import ast
 import bisect
 
-from ..lazy import cst
+from ..fixes.lazy import cst
 
-from ..facts import SCOPE_NODES, iter_children
+from ..analysis.facts import SCOPE_NODES, iter_children
 from ..ftypes import FixSafety, Range, Severity
-from ..rule import Rule
-from ._results import (
+from .base import Rule
+from ..analysis.results import (
     DEFAULT_TIMEOUT_NAME,
     add_timeout_constant,
     all_checks,

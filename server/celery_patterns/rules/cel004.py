@@ -96,12 +96,12 @@ from __future__ import annotations
 
 import ast
 
-from ..lazy import cst
+from ..fixes.lazy import cst
 
-from ..facts import SCOPE_NODES
+from ..analysis.facts import SCOPE_NODES
 from ..ftypes import FixSafety, Range, Severity
-from ..rule import Rule
-from ._results import (
+from .base import Rule
+from ..analysis.results import (
     ALL_STATES,
     all_checks,
     always_exits,

@@ -95,10 +95,10 @@ from __future__ import annotations
 import ast
 import weakref
 
-from ..celery_model import canvas_kind
+from ..analysis.celery import canvas_kind
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
-from ._groups import (
+from .base import Rule
+from ..analysis.groups import (
     alone_on_its_lines,
     celery_app_name,
     fresh_name,
@@ -151,7 +151,7 @@ class GroupMetadataNotStored(Rule):
         # `import libcst` at module level defeats the registry's lazy loading on 3.11).
         import libcst as cst
 
-        from ..fixing import add_imports
+        from ..fixes.legacy import add_imports
 
         call = ctx.node_at(finding.range, cst.Call)
         if call is None:

@@ -91,8 +91,8 @@ from __future__ import annotations
 import ast
 
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
-from ._app_config import (
+from .base import Rule
+from ..analysis.app_config import (
     CELERY_PARAMETERS,
     AppConfig,
     alone_on_lines,

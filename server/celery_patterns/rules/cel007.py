@@ -83,8 +83,8 @@ import string
 import sys
 
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
-from ._app_config import (
+from .base import Rule
+from ..analysis.app_config import (
     alone_on_lines,
     import_insertion,
     local_function,
@@ -704,7 +704,7 @@ class _Fixer:
             anchor = top_level_statement(facts, url_node) if url_node is not None else None
             spot = import_insertion(facts, anchor, "sys") if anchor is not None else None
             if spot is None or spot[0] > statement_start(facts, anchor):
-                from ..fixing import add_imports
+                from ..fixes.legacy import add_imports
 
                 return add_imports(module, [("sys", None, None)])
             code = code[:spot[0]] + spot[1] + "import sys" + newline + code[spot[0]:]

@@ -62,8 +62,8 @@ from __future__ import annotations
 import ast
 
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
-from ._app_config import (
+from .base import Rule
+from ..analysis.app_config import (
     apply_insertions,
     blank_lines_after,
     celery_apps,

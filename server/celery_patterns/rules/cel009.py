@@ -103,10 +103,10 @@ import ast
 import re
 from itertools import pairwise
 
-from ..celery_model import DISPATCH_METHODS, canvas_kind
+from ..analysis.celery import DISPATCH_METHODS, canvas_kind
 from ..ftypes import FixSafety, Position, Range, Severity
-from ..rule import Rule
-from ._groups import (
+from .base import Rule
+from ..analysis.groups import (
     alone_on_its_lines,
     celery_app_name,
     fresh_name,

@@ -69,10 +69,10 @@ from __future__ import annotations
 
 import ast
 
-from ..lazy import cst
+from ..fixes.lazy import cst
 
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
+from .base import Rule
 
 DICT_LIKE = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "Any", "object"})
 LIST_LIKE = frozenset({"list", "List", "Sequence", "MutableSequence", "Iterable", "Collection"})

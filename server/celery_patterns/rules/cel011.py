@@ -71,12 +71,12 @@ from __future__ import annotations
 
 import ast
 
-from ..lazy import cst
+from ..fixes.lazy import cst
 
-from ..facts import SCOPE_NODES
+from ..analysis.facts import SCOPE_NODES
 from ..ftypes import FixSafety, Severity
-from ..rule import Rule
-from ._results import (
+from .base import Rule
+from ..analysis.results import (
     block_of,
     checked_texts,
     insert_before,

@@ -20,6 +20,7 @@ import ast
 import weakref
 from dataclasses import dataclass
 
+from ..config import parse_app_import
 from .facts import ModuleFacts, Scope
 
 STATES = frozenset({"PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"})
@@ -219,8 +220,7 @@ def top_level_unit(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
 
 def _app_module(app_import: str) -> str:
     """`core.celery` for `from core.celery import app` (empty when it is not that form)."""
-    words = app_import.split()
-    return words[1] if len(words) >= 4 and words[0] == "from" and words[2] == "import" else ""
+    return (parse_app_import(app_import).module or "") if app_import else ""
 
 
 def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:

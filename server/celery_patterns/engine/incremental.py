@@ -28,9 +28,11 @@ import ast
 import bisect
 import copy
 from dataclasses import dataclass
+from typing import Iterable
 
-from .facts import ModuleFacts
-from .ftypes import Finding, Position, Range
+from ..analysis.facts import ModuleFacts
+from ..ftypes import Finding, Position
+from ..source import moved
 from .reparse import IncrementalParser
 
 _UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -65,7 +67,7 @@ class BufferChecker:
 
     def run(self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings):
         """`(findings, facts of the whole module or None, errors)`, as a full check would find."""
-        from .engine import run_rules  # the engine imports this module's users, not the reverse
+        from .check import run_rules  # check.py imports this module's type: no cycle at import time
 
         local = [r for r in rules if r.local]
         whole = [r for r in rules if not r.local]
@@ -87,7 +89,7 @@ class BufferChecker:
         units = _Units(tree)
         found: list[Finding] = [f for f in new if units.holding(f) not in reusable]
         for statement, stored in reusable.items():
-            found.extend(_moved(stored.findings, units.first_line(statement) - stored.first_line))
+            found.extend(_shifted(stored, units.first_line(statement)))
         findings.extend(found)
         errors.extend(local_errors)
         # A rule that failed left findings missing: store nothing, so the next check is full.
@@ -164,13 +166,11 @@ def _stub(statement: ast.stmt) -> ast.stmt:
     return stub
 
 
-def _moved(findings: tuple[Finding, ...], lines: int) -> tuple[Finding, ...] | list[Finding]:
+def _shifted(stored: _Stored, first_line: int) -> Iterable[Finding]:
+    """A unit's stored findings, moved to where the unit starts now."""
+    lines = first_line - stored.first_line
     if not lines:
-        return findings
-    return [
-        Finding(f.code, f.message, f.severity,
-                Range(Position(f.range.start.line + lines, f.range.start.column),
-                      Position(f.range.end.line + lines, f.range.end.column)),
-                f.fixable, f.no_fix_reason, f.details)
-        for f in findings
-    ]
+        return stored.findings
+    if lines > 0:  # as if `lines` line breaks were inserted before it
+        return moved(stored.findings, Position(stored.first_line, 0), Position(stored.first_line, 0), "\n" * lines)
+    return moved(stored.findings, Position(first_line, 0), Position(stored.first_line, 0), "")

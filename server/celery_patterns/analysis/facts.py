@@ -18,7 +18,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .source import LineIndex
+from ..source import LineIndex
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

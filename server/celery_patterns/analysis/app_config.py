@@ -14,8 +14,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ..celery_model import celery_app_calls
-from ..facts import ModuleFacts, Scope
+from .celery import celery_app_calls
+from .facts import ModuleFacts, Scope
 
 
 @dataclass(frozen=True, eq=False)

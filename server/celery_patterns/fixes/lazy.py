@@ -2,7 +2,7 @@
 
 Rule modules hold their fixes next to their checks, but a check never needs libcst and
 importing it costs about half of what parsing a whole project does. Rule modules write
-`from ..lazy import cst` and use `cst.Call` etc. inside their fix code as usual.
+`from ..fixes.lazy import cst` and use `cst.Call` etc. inside their fix code as usual.
 """
 
 from __future__ import annotations

@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 from dataclasses import dataclass
 
-# Python's own lines: \n, \r\n and a lone \r end a line (not str.splitlines's \f, U+2028...).
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+from ..source import common_prefix, common_suffix, split_lines
 
 
 @dataclass
@@ -57,7 +55,7 @@ class IncrementalParser:
 
     def parse(self, source: str, filename: str = "<unknown>") -> ast.Module:
         """The tree of `source`, as `ast.parse(source, filename)` returns it (and raises)."""
-        lines = _LINE.findall(source)
+        lines = split_lines(source)
         last = self._last
         if last is not None and last.lines == lines:
             self.reused_statements = len(last.tree.body)
@@ -75,8 +73,8 @@ class IncrementalParser:
     def _reparse(self, lines: list[str]) -> ast.Module | None:
         last = self._last
         old = last.lines
-        same_head = _common_prefix(old, lines)
-        same_tail = _common_suffix(old, lines, limit=min(len(old), len(lines)) - same_head)
+        same_head = common_prefix(old, lines)
+        same_tail = common_suffix(old, lines, min(len(old), len(lines)) - same_head)
         # Old lines [same_head, len(old) - same_tail) became new lines [same_head, len(lines) - same_tail).
         region = _region(last.boundaries, len(old), same_head, len(old) - same_tail)
         if region is None:
@@ -141,21 +139,6 @@ def _ends_open(lines: list[str]) -> bool:
             continue
         return code.endswith("\\") or code.startswith("@")
     return False
-
-
-def _common_prefix(a: list[str], b: list[str]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
-def _common_suffix(a: list[str], b: list[str], limit: int) -> int:
-    i = 0
-    while i < limit and a[-1 - i] == b[-1 - i]:
-        i += 1
-    return i
 
 
 def _shift(statements: list[ast.stmt], lines: int) -> None:

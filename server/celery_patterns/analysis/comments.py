@@ -1,29 +1,28 @@
-"""`# noqa` comments: which lines carry one, and the edit that silences one rule on one line.
+"""Reading comments: which text on a line is a real comment, and what a `# noqa` in it says.
 
-The engine suppresses a finding when the line it starts on carries a `# noqa` comment
-naming its code (or a bare `# noqa`); see `engine.noqa_codes`. Only a real comment counts:
+A finding is suppressed when the line it starts on carries a `# noqa` comment naming its
+code (or a bare `# noqa`); see `noqa_codes`. Only a real comment counts:
 `"# noqa"` inside a string literal (one-line or triple-quoted across lines) is text.
 `LineComments` finds a line's comment with `tokenize`, one line at a time and only for the
 lines asked about (the engine asks only for lines that contain "noqa"); the tree tells where
 a line starts inside a string that an earlier line opened.
-
-`noqa_edit` computes the smallest edit that makes a line suppress one more code: it extends
-an existing `# noqa: A, B` to `# noqa: A, B, CODE`, or appends `  # noqa: CODE` to the line.
-A comment cannot go everywhere: not after a backslash continuation, not at the end of a line
-that ends inside a (triple-quoted) string. In those cases no edit is offered. Shared by the
-language server ("Disable CELnnn for this line") and the command line, it reads comments the
-way the engine does, so the edit it offers is one the engine honours.
 """
 
 from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
-from .ftypes import Position, Range, TextEdit
-from .source import LineIndex
+from ..ftypes import Position
+from ..source import LineIndex
+
+NOQA_COMMENT = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?(?![:\w])",
+    re.IGNORECASE,
+)
 
 _STRING_NODES = (ast.Constant, ast.JoinedStr)
 _FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # Python 3.12+
@@ -37,6 +36,18 @@ class LineEnd:
     comment: str | None = None  # the comment's text, `#` included
     column: int = 0  # where the comment starts (code-point column)
     in_string: bool = False  # the line ends inside a string literal: no comment can follow
+
+
+def noqa_codes(comment: str) -> set[str] | None:
+    """Codes a `# noqa` comment suppresses: None if it holds none, empty set = all.
+
+    It reads text as given: pass it a comment (`LineComments` finds a line's real comment),
+    not a whole line, where `"# noqa"` could be inside a string."""
+    match = NOQA_COMMENT.search(comment)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    return {c.strip().upper() for c in codes.split(",")} if codes else set()
 
 
 class LineComments:
@@ -54,8 +65,6 @@ class LineComments:
     def noqa_codes(self, line: int) -> set[str] | None:
         """The codes the `# noqa` comment of `line` (0-based) suppresses: None if it has
         none, an empty set for a bare `# noqa` (all codes)."""
-        from .engine import noqa_codes  # the engine owns how a suppression comment reads
-
         comment = self.end(line).comment
         return noqa_codes(comment) if comment is not None else None
 
@@ -151,51 +160,3 @@ def _string_parts(index: LineIndex, node: ast.AST) -> list[tuple[Position, Posit
         elif token.type == tokenize.STRING and depth == 0:
             parts.append((position(*token.start), position(*token.end)))
     return parts
-
-
-# --- the edit ---------------------------------------------------------------------------
-def noqa_edit(source: str, line: int, code: str, tree: ast.AST | None = None,
-              index: LineIndex | None = None) -> TextEdit | None:
-    """The edit adding `code` to the `# noqa` comment of `line` (0-based), or None.
-
-    None means the line already suppresses `code`, or a comment cannot be added there.
-    `tree` is the source's `ast` module when the caller has it (else it is parsed here);
-    `index` a `LineIndex` of `source` when the caller has one.
-    """
-    from .engine import NOQA_COMMENT, noqa_codes  # the engine owns how suppression comments are read
-
-    index = index or LineIndex(source)
-    if line < 0 or line >= index.line_count:
-        return None
-    code = code.strip().upper()
-    text = index.line_text(line)
-    if tree is None:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            if any(q in text for q in "'\""):
-                return None  # the source does not parse: only lines without strings are safe
-    end = LineComments(index, tree).end(line)
-    if end.in_string:
-        return None
-    codes = noqa_codes(end.comment) if end.comment is not None else None
-    if codes is not None and (not codes or code in codes):
-        return None  # already suppressed
-    if codes:  # extend the comment's list of codes
-        match = NOQA_COMMENT.search(end.comment)
-        listed = match.group("codes")
-        separator = ", " if (", " in listed or "," not in listed) else ","
-        at = Position(line, end.column + match.end("codes"))
-        edit = TextEdit(Range(at, at), f"{separator}{code}")
-        new_comment = end.comment[: match.end("codes")] + edit.new_text + end.comment[match.end("codes"):]
-    else:
-        if end.comment is None and text.rstrip().endswith("\\"):
-            return None  # a comment after a line continuation is a syntax error
-        padding = "" if text.endswith("  ") else " " if text.endswith(" ") or not text else "  "
-        at = Position(line, len(text))
-        edit = TextEdit(Range(at, at), f"{padding}# noqa: {code}")
-        new_comment = (end.comment or "") + edit.new_text
-    new_codes = noqa_codes(new_comment)
-    if new_codes is None or (new_codes and code not in new_codes):
-        return None  # an earlier `noqa`-looking text in the comment would shadow ours
-    return edit

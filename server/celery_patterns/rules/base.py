@@ -13,13 +13,12 @@ import re
 import sys
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
-from .ftypes import Finding, FixSafety, Range, Severity
+from ..ftypes import Finding, FixSafety, Range, Severity, TextEdit
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .facts import ModuleFacts
-    from .fixing import FixContext
-    from .lazy import cst
+    from ..analysis.facts import ModuleFacts
+    from ..config import Settings
+    from ..fixes.context import FixContext
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -40,17 +39,19 @@ class Rule:
     # def's or class's body. The editor then re-runs it only on what an edit touched.
     # A rule that follows calls into the bodies of other functions must leave it False.
     local: ClassVar[bool] = False
+    # TRANSITION: True while the rule's `fix` still returns a whole module (see engine/fix.py).
+    legacy_fix: ClassVar[bool] = True
 
     # --- detection ------------------------------------------------------------------------
-    def applies_to(self, source: str, settings: "Settings") -> bool:
+    def applies_to(self, source: str, settings: Settings) -> bool:
         """Whether the rule can find anything in `source` at all: a cheap test on the text
         (by default, that one of `triggers` occurs in it) so the engine can skip the rule."""
         return not self.triggers or any(t in source for t in self.triggers)
 
-    def check(self, facts: "ModuleFacts", settings: "Settings") -> Iterable[Finding]:
+    def check(self, facts: ModuleFacts, settings: Settings) -> Iterable[Finding]:
         raise NotImplementedError
 
-    def finding(self, facts: "ModuleFacts", where: ast.AST | Range, message: str | None = None, *,
+    def finding(self, facts: ModuleFacts, where: ast.AST | Range, message: str | None = None, *,
                 fixable: bool | None = None, no_fix_reason: str | None = None, **details) -> Finding:
         """Build a finding at a node (or explicit range) with this rule's defaults."""
         rng = where if isinstance(where, Range) else facts.range(where)
@@ -67,15 +68,15 @@ class Rule:
         )
 
     # --- fixing ---------------------------------------------------------------------------
-    def fix(self, ctx: "FixContext", finding: Finding) -> "str | cst.Module | None":
-        """Return the new module (an edit of `ctx.module`) or the whole new source with this
-        finding fixed, or None to offer no fix."""
+    def fix(self, ctx: FixContext, finding: Finding) -> Iterable[TextEdit | None] | None:
+        """The edits over `ctx.source` that fix this finding (node replacements through
+        `ctx.replace`, imports through `fixes.imports`, or text), or None to offer no fix."""
         return None
 
-    def tidy(self, ctx: "FixContext", before: "ModuleFacts") -> "str | cst.Module | None":
-        """After a fix-all applied this rule's fixes to the text `before` describes: the module
-        without what those fixes left unused (an import), or None. Each fix alone cannot
-        know that the other fixes of the round take away the other uses."""
+    def tidy(self, ctx: FixContext, before: ModuleFacts) -> Iterable[TextEdit | None] | None:
+        """After a fix-all applied this rule's fixes to the text `before` describes: the edits
+        that take away what those fixes left unused (an import), or None. Each fix alone
+        cannot know that the other fixes of the round take away the other uses."""
         return None
 
     # --- documentation -------------------------------------------------------------------

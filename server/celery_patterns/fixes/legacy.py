@@ -1,4 +1,6 @@
-"""What a rule's fixer works with: the libcst tree of the source, found by position.
+"""TRANSITION: the fix context of fixers that still return a whole module (being removed).
+
+What a rule's fixer works with: the libcst tree of the source, found by position.
 
 libcst keeps every byte of the original (comments, quotes, blank lines, CRLF), so a fix
 that swaps one node for another and renders the module again leaves the rest of the
@@ -20,13 +22,13 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from .ftypes import Position, Range
+from ..ftypes import Position, Range
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # what libcst counts as a line break
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .facts import ModuleFacts
+    from ..analysis.facts import ModuleFacts
+    from ..config import Settings
 
 
 class FixContext:

@@ -33,9 +33,9 @@ import itertools
 import weakref
 from collections.abc import Iterator
 
-from ..lazy import cst
+from ..fixes.lazy import cst
 
-from ..celery_model import (
+from .celery import (
     NOT_CELERY,
     READY,
     STATES,
@@ -49,7 +49,7 @@ from ..celery_model import (
     state_names,
     status_check,
 )
-from ..facts import SCOPE_NODES, ModuleFacts, Scope, iter_children
+from .facts import SCOPE_NODES, ModuleFacts, Scope, iter_children
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the

@@ -9,8 +9,7 @@ from __future__ import annotations
 import ast
 import re
 
-from ..celery_model import CELERY_APP_CLASSES, is_celery_app_call
-from ..config import app_import_name
+from .celery import CELERY_APP_CLASSES, is_celery_app_call
 
 # snake_case and camelCase words: `handleCancel` -> handle, cancel; `HTTPCancel` -> http, cancel.
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -55,18 +54,6 @@ def visible_from_module(facts, name: str, scope) -> bool:
     return found is not None and found[0] is facts.module_scope
 
 
-def parse_app_import(app_import: str) -> tuple[str, tuple[str, str | None, str | None] | None]:
-    """(qualname the statement binds, add_imports spec or None for relative imports)."""
-    node = ast.parse(app_import).body[0]
-    alias = node.names[0]
-    if isinstance(node, ast.ImportFrom):
-        qual = f"{node.module}.{alias.name}" if node.module else alias.name
-        if node.level:
-            return "." * node.level + qual, None
-        return qual, (node.module, alias.name, alias.asname)
-    return alias.name if alias.asname else alias.name.split(".")[0], (alias.name, None, alias.asname)
-
-
 def _looks_like_app_import(name: str, qualname: str) -> bool:
     """`from core.celery import app`, `from .worker import celery_app`: a Celery app import."""
     if qualname == "celery.current_app":
@@ -90,7 +77,7 @@ def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
     """
     module = facts.module_scope
     candidates: list[tuple[int, int, str]] = []
-    app_qual, add_spec = parse_app_import(settings.app_import)
+    app_qual, add_spec = settings.app.qualname, settings.app.spec
     for name, bindings in module.bindings.items():
         for binding in bindings:
             if binding.kind == "assign" and binding.value is not None and is_celery_app_call(facts, binding.value):
@@ -113,7 +100,7 @@ def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
         return None, "the module's Celery app is shadowed or rebound here"
     if not allow_add:
         return None, "the module has no Celery app binding to call"
-    name = app_import_name(settings.app_import)
+    name = settings.app.local
     if add_spec is None:
         return None, "the configured app import is relative"
     if name in module.bindings or facts.lookup(name, scope) is not None:

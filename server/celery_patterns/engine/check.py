@@ -1,0 +1,150 @@
+"""Checking one source text: parse once, gather the module's facts, run every enabled rule.
+
+It knows no rule by name: rules come from the registry and are chosen by the settings.
+A text that does not parse gives one CEL000 finding, never an exception.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import traceback
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from ..analysis.facts import ModuleFacts
+from ..config import Settings
+from ..ftypes import FileReport, Finding, Position, Range, Severity
+from ..rules import Rule, all_rules
+from ..source import DecodeError, LineIndex, decode_source
+from .suppression import LineComments, suppressed
+
+if TYPE_CHECKING:
+    from .incremental import BufferChecker
+
+SYNTAX_CODE = "CEL000"
+
+# libcst and the collector recurse per nesting level; deeply nested but valid code
+# (generated tables, long operator chains) must not turn into a crash.
+# (Python-to-Python calls use no C stack since 3.11, so a high limit is safe.)
+_DEPTH = 50_000 if sys.version_info >= (3, 11) else 10_000
+if sys.getrecursionlimit() < _DEPTH:
+    sys.setrecursionlimit(_DEPTH)
+
+
+@dataclass
+class Checked:
+    """A check's result together with what a later fix needs (parsed once)."""
+
+    report: FileReport
+    facts: ModuleFacts | None = None  # of the whole module; None when no rule needed them
+    errors: list[str] = field(default_factory=list)
+    index: LineIndex | None = None
+
+
+def check_source(
+    source: str,
+    path: str = "<string>",
+    settings: Settings | None = None,
+    module_name: str | None = None,
+    incremental: BufferChecker | None = None,
+) -> Checked:
+    """Check one decoded source text.
+
+    `incremental` is an editor buffer's `BufferChecker`: it parses the text and runs the
+    rules reusing what the last version's check found where nothing changed."""
+    settings = settings or Settings()
+    index = LineIndex(source)
+    try:
+        tree = incremental.parse(source, path) if incremental is not None else ast.parse(source, path)
+    except SyntaxError as exc:
+        report = FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True)
+        return Checked(report, index=index)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings)
+        return Checked(FileReport(path, finding, source, syntax_error=True), index=index)
+
+    rules = [r for r in enabled_rules(settings, path) if r.applies_to(source, settings)]
+    findings: list[Finding] = []
+    errors: list[str] = []
+    facts = None
+    if rules:
+        try:
+            if incremental is not None:
+                findings, facts, errors = incremental.run(rules, tree, source, index, path, module_name, settings)
+            else:
+                facts = ModuleFacts(tree, source, index, path, module_name)
+                findings, errors = run_rules(rules, facts, settings)
+        except RecursionError:
+            finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings)
+            return Checked(FileReport(path, finding, source), None, index=index)
+    findings = _finish(findings, index, settings, tree)
+    return Checked(FileReport(path, findings, source), facts, errors, index)
+
+
+def enabled_rules(settings: Settings, path: str = "<string>") -> list[Rule]:
+    """The rules the settings enable for `path`."""
+    codes = settings.enabled_codes((r.code for r in all_rules()), path if path != "<string>" else None)
+    return [r for r in all_rules() if r.code in codes]
+
+
+def run_rules(rules: list[Rule], facts: ModuleFacts, settings: Settings) -> tuple[list[Finding], list[str]]:
+    """Every rule's findings on `facts`, and the internal errors of rules that failed."""
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for rule in rules:
+        try:
+            findings.extend(rule.check(facts, settings))
+        except Exception:  # one broken rule must not hide the others
+            errors.append(f"{facts.path}: internal error in {rule.code}:\n{traceback.format_exc()}")
+    return findings, errors
+
+
+def check_bytes(data: bytes, path: str, settings: Settings | None = None, module_name: str | None = None) -> Checked:
+    try:
+        source = decode_source(data)
+    except DecodeError as exc:
+        settings = settings or Settings()
+        finding = _syntax_finding(f"cannot decode file: {exc}", Position(0, 0), LineIndex(""), settings)
+        return Checked(FileReport(path, finding, None, syntax_error=True))
+    return check_source(source, path, settings, module_name)
+
+
+def _finish(findings: list[Finding], index: LineIndex, settings: Settings, tree: ast.AST | None = None) -> list[Finding]:
+    """Severity overrides, `# noqa` suppression, de-duplication and source order.
+
+    `tree` (the parsed source) tells which `# noqa` is a comment and which is string text."""
+    out = []
+    seen = set()
+    # Most files have no "noqa" at all: then no line is looked at.
+    comments = LineComments(index, tree) if "noqa" in index.text.lower() else None
+    for finding in findings:
+        # Keys of plain ints and strings: hashing and comparing the position dataclasses
+        # costs more than the rest of this loop on a file with hundreds of findings.
+        start, end = finding.range.start, finding.range.end
+        key = (start.line, start.column, end.line, end.column, finding.code, finding.message)
+        if key in seen or (comments is not None and suppressed(finding, comments)):
+            continue
+        seen.add(key)
+        severity = settings.severity_for(finding.code, finding.severity)
+        if severity is not finding.severity:
+            finding = replace(finding, severity=severity)
+        out.append(finding)
+    out.sort(key=lambda f: (f.range.start.line, f.range.start.column, f.code))
+    return out
+
+
+def _syntax_findings(exc: SyntaxError, index: LineIndex, settings: Settings) -> list[Finding]:
+    line = max((exc.lineno or 1) - 1, 0)
+    column = max((exc.offset or 1) - 1, 0)
+    column = min(column, len(index.line_text(line)))
+    message = f"syntax error: {exc.msg} (line {line + 1})"
+    return _syntax_finding(message, Position(line, column), index, settings)
+
+
+def _syntax_finding(message: str, start: Position, index: LineIndex, settings: Settings) -> list[Finding]:
+    if SYNTAX_CODE in settings.ignore:
+        return []
+    text = index.line_text(start.line)
+    end = Position(start.line, min(start.column + 1, len(text))) if text else start
+    return [Finding(SYNTAX_CODE, message, settings.severity_for(SYNTAX_CODE, Severity.HIGH), Range(start, end))]

@@ -1,0 +1,281 @@
+"""What a rule's fixer works with, and how its changes become text edits.
+
+A fix is a list of `TextEdit`s over the original source. A fixer builds them either as text
+(for the code it writes itself) or as libcst node replacements (`FixContext.replace`), which
+keep every byte the fix does not change: comments, quotes, blank lines, CRLF.
+
+libcst is slow to parse and render a whole module, and a fix touches one or two top-level
+statements. So the source is cut into *chunks*: runs of top-level statements that start a
+line of their own, where a tokenizer is in a clean state (not after a `\\` continuation, not
+on a line shared through `;`). A chunk is parsed on its own, only when a fix asks about a
+node in it; a top-level statement renders the same alone as in its module (it has no
+enclosing indentation), so a replacement's edit is found by rendering its chunk again and
+keeping only the span that changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import io
+import tokenize
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..ftypes import Position, Range, TextEdit
+from ..source import changed_span
+from .lazy import cst
+
+if TYPE_CHECKING:
+    from ..analysis.facts import ModuleFacts
+    from ..config import Settings
+
+
+@dataclass
+class Chunk:
+    """One parsed chunk of the source: `source[start:end]`, from 0-based line `first_line`."""
+
+    start: int
+    end: int
+    first_line: int
+    text: str
+    module: Any  # cst.Module
+    positions: dict  # node -> Range in the whole source
+    parents: dict  # node -> parent node (the chunk's module for its statements)
+
+
+class FixContext:
+    """One source text and its facts, with libcst trees of its chunks parsed on demand.
+
+    Shared by the fixes of one round: a chunk is parsed once however many fixes touch it."""
+
+    def __init__(self, source: str, facts: ModuleFacts, settings: Settings | None, path: str = "<string>") -> None:
+        self.source = source
+        self.facts = facts
+        self.settings = settings
+        self.path = path
+        self.index = facts.index
+        self._chunks: dict[int, Chunk] = {}  # by the chunk's start offset
+        self._owner: dict[Any, Chunk] = {}  # each parsed node's chunk
+
+    # --- chunks -----------------------------------------------------------------------------
+    @cached_property
+    def _starts(self) -> list[int]:
+        """The offsets where chunks start: 0, then each top-level statement that can start one."""
+        starts = [0]
+        body = self.facts.tree.body
+        index = self.index
+        previous_end = body[0].end_lineno if body else 0
+        for statement in body[1:]:
+            first = _first_line(statement)
+            line_start = index.line_starts[first]
+            lead = self.source[line_start:index.offset(index.from_ast(first + 1, statement.col_offset))]
+            continued = index.line_text(first - 1).endswith("\\")
+            if first >= (previous_end or 0) and not lead.strip("\f") and not continued:
+                starts.append(line_start)
+            previous_end = statement.end_lineno
+        return starts
+
+    def chunk(self, line: int) -> Chunk:
+        """The parsed chunk holding 0-based `line`."""
+        starts = self._starts
+        offset = self.index.line_starts[min(max(line, 0), self.index.line_count - 1)]
+        i = bisect.bisect_right(starts, offset) - 1
+        start = starts[i]
+        found = self._chunks.get(start)
+        if found is None:
+            end = starts[i + 1] if i + 1 < len(starts) else len(self.source)
+            found = self._chunks[start] = self._parse(start, end)
+            self._owner[found.module] = found
+            for node in found.positions:
+                self._owner[node] = found
+        return found
+
+    def _parse(self, start: int, end: int) -> Chunk:
+        text = self.source[start:end]
+        module = _with_defaults(cst.parse_module(text), *self.defaults)
+        first_line = self.index.position(start).line
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        code_ranges = wrapper.resolve(cst.metadata.PositionProvider)
+        parents = dict(wrapper.resolve(cst.metadata.ParentNodeProvider))
+        positions = {
+            node: Range(Position(r.start.line - 1 + first_line, r.start.column),
+                        Position(r.end.line - 1 + first_line, r.end.column))
+            for node, r in code_ranges.items() if node is not module
+        }
+        return Chunk(start, end, first_line, text, module, positions, parents)
+
+    @cached_property
+    def defaults(self) -> tuple[str, str]:
+        """The file's indentation and line break as libcst would find them for the whole
+        module (its first indented block's indent, its first line break)."""
+        return _first_indent(self.source), _first_newline(self.source)
+
+    # --- finding nodes --------------------------------------------------------------------
+    def node_at(self, where: Range | ast.AST, *types: type) -> Any:
+        """The libcst node of one of `types` at a range (a finding's, or an `ast` node's).
+
+        libcst counts enclosing parentheses into a node's range and `ast` does not, so an
+        exact match is preferred, else the smallest node that contains the range."""
+        rng = where if isinstance(where, Range) else self.facts.range(where)
+        best, best_size = None, None
+        for node, node_range in self._nodes_around(rng):
+            if types and not isinstance(node, types):
+                continue
+            if node_range == rng:
+                return node
+            if node_range.contains(rng):
+                size = (node_range.end.line - node_range.start.line, node_range.end.column - node_range.start.column)
+                if best_size is None or size < best_size:
+                    best, best_size = node, size
+        return best
+
+    def nodes_in(self, where: Range | ast.AST, *types: type) -> list:
+        """All nodes of `types` inside a range, in source order."""
+        rng = where if isinstance(where, Range) else self.facts.range(where)
+        found = [(r.start, node) for node, r in self._nodes_around(rng)
+                 if (not types or isinstance(node, types)) and rng.contains(r)]
+        found.sort(key=lambda pair: (pair[0].line, pair[0].column))
+        return [node for _, node in found]
+
+    def _nodes_around(self, rng: Range):
+        seen = set()
+        for line in (rng.start.line, rng.end.line):
+            chunk = self.chunk(line)
+            if id(chunk) not in seen:
+                seen.add(id(chunk))
+                yield from chunk.positions.items()
+
+    def range_of(self, node) -> Range:
+        return self._owner[node].positions[node]
+
+    def parent(self, node) -> Any:
+        """The node's parent (the chunk's module for a top-level statement)."""
+        return self._owner[node].parents.get(node)
+
+    def code_for(self, node) -> str:
+        """The source text of a node of the original (or the rendering of a new one)."""
+        chunk = self._owner.get(node)
+        return (chunk.module if chunk else self.empty_module).code_for_node(node)
+
+    @cached_property
+    def empty_module(self):
+        """A module with the file's indentation and line break, to render new nodes with."""
+        indent, newline = self.defaults
+        return cst.Module(body=[], default_indent=indent, default_newline=newline)
+
+    def statement(self, code: str):
+        """A statement parsed as the file would write it (its indentation, its line breaks)."""
+        indent, newline = self.defaults
+        config = cst.PartialParserConfig(default_indent=indent, default_newline=newline)
+        return cst.parse_statement(code.replace("\n", newline), config=config)
+
+    # --- edits ------------------------------------------------------------------------------
+    def replace(self, old, new) -> TextEdit | None:
+        """The edit replacing node `old` of the original (a chunk's module too) with `new` (a
+        node, `cst.RemovalSentinel.REMOVE` or a `cst.FlattenSentinel`); None if nothing changes."""
+        chunk = self._owner[old]
+        rebuilt = self._rebuilt(chunk, old, new)
+        return self.edit_of(chunk, rebuilt.code)
+
+    def edit_of(self, chunk: Chunk, new_text: str) -> TextEdit | None:
+        """The edit turning `chunk`'s text into `new_text`, covering only what changed."""
+        span = changed_span(chunk.text, new_text)
+        if span is None:
+            return None
+        start, end, text = span
+        return TextEdit(Range(self.index.position(chunk.start + start), self.index.position(chunk.start + end)), text)
+
+    def _rebuilt(self, chunk: Chunk, old, new):
+        """The chunk's module with `old` swapped for `new`, rebuilding only its ancestors."""
+        child, replacement = old, new
+        while child is not chunk.module:
+            parent = chunk.parents[child]
+            replacement = _with_child(parent, child, replacement)
+            child = parent
+        return replacement
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """The 0-based line a top-level statement starts on (its first decorator's)."""
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
+
+
+def _first_newline(source: str) -> str:
+    for i, char in enumerate(source):
+        if char == "\n":
+            return "\n"
+        if char == "\r":
+            return "\r\n" if source[i + 1:i + 2] == "\n" else "\r"
+    return "\n"
+
+
+def _first_indent(source: str) -> str:
+    """The indentation of the first indented block (the first INDENT token), as libcst
+    takes the module's default indent; four spaces when there is none. Tokenizing stops
+    there, usually within the first lines."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.INDENT:
+                return token.string
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return "    "
+
+
+def _with_defaults(module, indent: str, newline: str):
+    """A chunk's module rendering exactly as before, but writing new blocks and lines with
+    the whole file's indentation and line break (a chunk alone may infer others)."""
+    if (module.default_indent, module.default_newline) == (indent, newline):
+        return module
+    module = module.visit(_explicit_defaults()(module.default_indent, module.default_newline))
+    return module.with_changes(default_indent=indent, default_newline=newline)
+
+
+@cache
+def _explicit_defaults():
+    """The transformer class, made on first use (libcst loads only when a fix is wanted)."""
+
+    class ExplicitDefaults(cst.CSTTransformer):
+        """Writes a module's inferred indent and line break into the nodes that use them."""
+
+        def __init__(self, indent: str, newline: str) -> None:
+            super().__init__()
+            self.indent, self.newline = indent, newline
+
+        def leave_IndentedBlock(self, original, updated):
+            return updated if updated.indent is not None else updated.with_changes(indent=self.indent)
+
+        def leave_Newline(self, original, updated):
+            return updated if updated.value is not None else updated.with_changes(value=self.newline)
+
+    return ExplicitDefaults
+
+
+def _with_child(parent, old, new):
+    """`parent` with its child `old` replaced by `new` (a node, a removal or a flattened list)."""
+    import dataclasses
+
+    for field in dataclasses.fields(parent):
+        value = getattr(parent, field.name)
+        if value is old:
+            if isinstance(new, cst.FlattenSentinel):
+                raise ValueError(f"a list of nodes cannot replace {type(old).__name__} here")
+            if isinstance(new, cst.RemovalSentinel):
+                return parent.deep_remove(old)
+            return parent.with_changes(**{field.name: new})
+        if isinstance(value, (list, tuple)) and any(item is old for item in value):
+            items = []
+            for item in value:
+                if item is not old:
+                    items.append(item)
+                elif isinstance(new, cst.FlattenSentinel):
+                    items.extend(new.nodes)
+                elif not isinstance(new, cst.RemovalSentinel):
+                    items.append(new)
+            if not items and isinstance(new, cst.RemovalSentinel):
+                return parent.deep_remove(old)  # libcst knows what an emptied body becomes
+            return parent.with_changes(**{field.name: tuple(items)})
+    raise ValueError(f"{type(old).__name__} is not a child of {type(parent).__name__}")

@@ -1,0 +1,195 @@
+"""Import edits: add an import where a reader expects it, remove a name keeping its comments.
+
+`add_imports` gives the edit libcst's `AddImportsVisitor` makes (after the docstring and the
+imports at the top; a `from m import x` joins an existing `from m import ...`; a blank line
+before the code that follows), computed on the *head* of the module only: the visitor reads
+and changes just the first statement, the run of imports after it and the statement after
+those, so that is all that is parsed (a whole large module took seconds).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from functools import cached_property
+
+from ..ftypes import TextEdit
+from .comments import as_own_lines, comments_in, trailing_comment
+from .context import Chunk, FixContext, _with_defaults
+from .lazy import cst
+
+ImportSpec = tuple[str, "str | None", "str | None"]  # (module, name or None, asname or None)
+
+
+def add_import(ctx: FixContext, module: str, name: str | None = None, asname: str | None = None) -> TextEdit | None:
+    """The edit adding `import module [as asname]` or `from module import name [as asname]`,
+    or None when the module's head already has it."""
+    return add_imports(ctx, [(module, name, asname)])
+
+
+def add_imports(ctx: FixContext, specs: list[ImportSpec]) -> TextEdit | None:
+    """One edit adding several imports (see `add_import`)."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    head = _Head.of(ctx)
+    context = CodemodContext()
+    for module, name, asname in specs:
+        AddImportsVisitor.add_needed_import(context, module, name, asname)
+    return ctx.edit_of(head.chunk, head.chunk.module.visit(AddImportsVisitor(context)).code)
+
+
+class _Head:
+    """The text and libcst module of the statements `AddImportsVisitor` reads."""
+
+    def __init__(self, ctx: FixContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def of(cls, ctx: FixContext) -> _Head:
+        head = ctx.__dict__.get("_import_head")
+        if head is None:
+            head = ctx.__dict__["_import_head"] = cls(ctx)
+        return head
+
+    @cached_property
+    def chunk(self) -> Chunk:
+        ctx = self.ctx
+        end = self._end()
+        text = ctx.source[:end]
+        module = _with_defaults(cst.parse_module(text), *ctx.defaults)
+        return Chunk(0, end, 0, text, module, {}, {})
+
+    def _end(self) -> int:
+        """Where the head ends: at the start of the line after the first statement, the
+        imports right after it and one more statement (libcst's statements: those
+        sharing a line through `;` are one)."""
+        ctx = self.ctx
+        lines = _statement_lines(ctx.facts.tree.body)
+        end = 1
+        while end < len(lines) and len(lines[end]) == 1 and isinstance(lines[end][0], (ast.Import, ast.ImportFrom)):
+            end += 1
+        if end + 1 >= len(lines):
+            return len(ctx.source)
+        following = ctx.index.line_starts[_first_line(lines[end + 1][0])]
+        starts = ctx._starts  # a chunk start: a line where a tokenizer can begin afresh
+        i = bisect.bisect_left(starts, following)
+        return starts[i] if i < len(starts) else len(ctx.source)
+
+
+def _statement_lines(body: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """Top-level statements grouped as libcst groups them: those sharing a line are one."""
+    lines: list[list[ast.stmt]] = []
+    for statement in body:
+        if lines and statement.lineno == lines[-1][-1].end_lineno and not isinstance(lines[-1][-1], _COMPOUND):
+            lines[-1].append(statement)
+        else:
+            lines.append([statement])
+    return lines
+
+
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
+             ast.With, ast.AsyncWith, ast.Try) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ()) \
+    + ((ast.Match,) if hasattr(ast, "Match") else ())
+
+
+def _first_line(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
+
+
+# --- removing a name ------------------------------------------------------------------------
+def remove_name(ctx: FixContext, statement: ast.Import | ast.ImportFrom, bound: str) -> TextEdit | None:
+    """The edit removing the alias that binds `bound` from an import statement, or the whole
+    statement when it is the only one; comments inside the removed text (`sleep,  # why`)
+    stay, on lines of their own where the name was. None when that cannot be done cleanly
+    (a comment inside `sleep as nap`, a block the removal would leave empty)."""
+    small = ctx.node_at(statement, cst.Import, cst.ImportFrom)
+    line = ctx.parent(small) if small is not None else None
+    if not isinstance(line, cst.SimpleStatementLine) or isinstance(small.names, cst.ImportStar):
+        return None
+    aliases = list(small.names)
+    position = next((i for i, alias in enumerate(aliases) if _binds(alias, bound)), None)
+    if position is None:
+        return None
+    if len(aliases) > 1:
+        shorter = _without_alias(small, position)
+        return ctx.replace(small, shorter) if shorter is not None else None
+    if len(line.body) > 1:  # `import time; x = 1`
+        if comments_in(small):
+            return None
+        rest = [s for s in line.body if s is not small]
+        rest[-1] = rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return ctx.replace(line, line.with_changes(body=rest))
+    return _remove_line(ctx, line, [*line.leading_lines, *as_own_lines(comments_in(small) + trailing_comment(line))])
+
+
+def _remove_line(ctx: FixContext, line, kept: list) -> TextEdit | None:
+    """Remove a statement line from its block, putting `kept` lines where it was."""
+    block = ctx.parent(line)
+    body = list(block.body)
+    index = next(i for i, s in enumerate(body) if s is line)
+    del body[index]
+    if index < len(body):
+        body[index] = body[index].with_changes(leading_lines=[*kept, *body[index].leading_lines])
+        return ctx.replace(block, block.with_changes(body=body))
+    if isinstance(block, cst.Module):
+        return ctx.replace(block, block.with_changes(body=body, footer=[*kept, *block.footer]))
+    if not body:
+        return None  # an emptied block needs a `pass`: not this helper's call
+    return ctx.replace(block, block.with_changes(body=body, footer=[*kept, *block.footer]))
+
+
+def _binds(alias, bound: str) -> bool:
+    if alias.asname is not None:
+        return isinstance(alias.asname.name, cst.Name) and alias.asname.name.value == bound
+    name = alias.name
+    while isinstance(name, cst.Attribute):  # `import os.path` binds `os`
+        name = name.value
+    return isinstance(name, cst.Name) and name.value == bound
+
+
+def _without_alias(imp, position: int):
+    """`imp` without the alias at `position`; the comments that followed it (after its
+    comma, or before `)` when it is last) kept on lines of their own."""
+    aliases = list(imp.names)
+    removed = aliases.pop(position)
+    if comments_in(removed.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
+        return None  # a comment inside `sleep as nap` itself: rare, leave the import be
+    lpar = getattr(imp, "lpar", None)
+    if lpar is None:  # one line, no comments: only the commas need care
+        if position == len(aliases):
+            aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return imp.with_changes(names=aliases)
+    last = position == len(aliases)
+    after = removed.comma.whitespace_after if isinstance(removed.comma, cst.Comma) else imp.rpar.whitespace_before
+    changes = {}
+    if last and not isinstance(removed.comma, cst.Comma):
+        changes["rpar"] = imp.rpar.with_changes(whitespace_before=cst.SimpleWhitespace(""))
+    if position == 0:
+        changes["lpar"] = lpar.with_changes(whitespace_after=_merge_whitespace(lpar.whitespace_after, after))
+        return imp.with_changes(names=aliases, **changes)
+    previous = aliases[position - 1]
+    before = previous.comma.whitespace_after
+    if last and not any(isinstance(w, cst.ParenthesizedWhitespace) for w in (before, after)) \
+            and not isinstance(imp.rpar.whitespace_before, cst.ParenthesizedWhitespace):
+        aliases[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT)  # `(monotonic, sleep)` -> `(monotonic)`
+        return imp.with_changes(names=aliases)
+    aliases[position - 1] = previous.with_changes(
+        comma=previous.comma.with_changes(whitespace_after=_merge_whitespace(before, after)))
+    return imp.with_changes(names=aliases, **changes)
+
+
+def _merge_whitespace(before, after):
+    """The whitespace that replaces `before` + removed alias + `after`: the line breaks and
+    comments of both, the comment that followed the alias on a line of its own."""
+    if not isinstance(after, cst.ParenthesizedWhitespace):
+        return before
+    if not isinstance(before, cst.ParenthesizedWhitespace):
+        return after  # the alias followed `(` or another alias on its line: its comment stays there
+    moved = []
+    if after.first_line.comment is not None:
+        moved.append(cst.EmptyLine(indent=before.indent, whitespace=before.last_line,
+                                   comment=after.first_line.comment, newline=after.first_line.newline))
+    return before.with_changes(empty_lines=[*before.empty_lines, *moved, *after.empty_lines],
+                               indent=after.indent, last_line=after.last_line)
