@@ -245,8 +245,8 @@ def engine_time(root: Path, lines: int, runs: int = 15) -> dict:
     import gc
 
     from celery_patterns import engine
-    from celery_patterns.config import settings_for
-    from celery_patterns.incremental import BufferChecker
+    from celery_patterns.engine import settings_for
+    from celery_patterns.engine.incremental import BufferChecker
 
     path = root / "big.py"
     text = module(lines)

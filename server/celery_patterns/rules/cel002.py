@@ -49,8 +49,8 @@ from __future__ import annotations
 
 import ast
 
+from ..fixes.imports import add_import, remove_name
 from ..fixes.lazy import cst
-
 from ..ftypes import FixSafety, Severity
 from .base import Rule
 
@@ -68,6 +68,7 @@ class BlockingSleepInAsync(Rule):
     fix_title = "Replace with `await asyncio.sleep(...)`"
     triggers = ("sleep",)
     local = True
+    legacy_fix = False
 
     def check(self, facts, settings):
         for call in facts.nodes(ast.Call):
@@ -91,19 +92,11 @@ class BlockingSleepInAsync(Rule):
         """The `from time import sleep` the fixed calls used that nothing uses any more (one
         fix removes it only when its own call is the last use)."""
         facts = ctx.facts
-        left = [name for name in _sleep_imports(facts)
+        return [remove_name(ctx, _sleep_import(facts, name), name) for name in _sleep_imports(facts)
                 if _sleep_import_unused(facts, name) and _is_sleep_import(before, name)
                 and not _sleep_import_unused(before, name)]
-        if not left:
-            return None
-        module = ctx.module
-        for name in left:
-            module = _remove_from_import(module, name)
-        return module
 
     def fix(self, ctx, finding):
-        from ..fixes.legacy import add_imports
-
         facts = ctx.facts
         node = facts.node_at(finding.range, ast.Call)
         call = ctx.node_at(finding.range, cst.Call)
@@ -117,8 +110,7 @@ class BlockingSleepInAsync(Rule):
         name = plan.get("asyncio")
         if not name:
             return None
-        parents = ctx.parent_map()
-        parent = parents.get(call)
+        parent = ctx.parent(call)
         new_call = call.with_changes(func=cst.Attribute(cst.Name(name), cst.Name("sleep")))
         if isinstance(parent, cst.Await):  # `await time.sleep(1)`: only the callee was wrong
             replacement = new_call
@@ -131,13 +123,13 @@ class BlockingSleepInAsync(Rule):
             )
             if needs_parens and not call.lpar:
                 replacement = replacement.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        module = ctx.replace({call: replacement})
+        edits = [ctx.replace(call, replacement)]
         if plan["add_import"]:
-            module = add_imports(module, [("asyncio", None, None if name == "asyncio" else name)])
+            edits.append(add_import(ctx, "asyncio", asname=None if name == "asyncio" else name))
         unused = _sleep_import_left_unused(facts, node)
         if unused is not None:
-            module = _remove_from_import(module, unused)
-        return module
+            edits.append(remove_name(ctx, _sleep_import(facts, unused), unused))
+        return edits
 
 
 def _ancestors_within(facts, node, stop):
@@ -239,112 +231,7 @@ def _sleep_import_unused(facts, name: str, ignoring: ast.Name | None = None) -> 
     return True
 
 
-def _remove_from_import(module, name: str):
-    """`module` without the `sleep [as name]` of its top-level `from time import ...`,
-    keeping every comment of the removed text on its own line in its place."""
-    body = list(module.body)
-    for index, line in enumerate(body):
-        if not isinstance(line, cst.SimpleStatementLine):
-            continue
-        for small in line.body:
-            if not _imports_sleep_as(small, name):
-                continue
-            aliases = list(small.names)
-            position = next(i for i, a in enumerate(aliases) if _alias_binds(a, name))
-            if len(aliases) > 1:
-                new_small = _without_alias(small, position)
-                if new_small is None:
-                    return module
-                new_line = line.with_changes(body=[new_small if s is small else s for s in line.body])
-                body[index] = new_line
-                return module.with_changes(body=body)
-            if len(line.body) > 1:
-                if _comments(small):
-                    return module  # `from time import (sleep  # c\n); x = 1`: leave it be
-                rest = [s for s in line.body if s is not small]
-                rest[-1] = rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-                body[index] = line.with_changes(body=rest)
-                return module.with_changes(body=body)
-            kept = [*line.leading_lines, *_comment_lines(small, line.trailing_whitespace)]
-            del body[index]
-            if index < len(body):
-                body[index] = body[index].with_changes(leading_lines=[*kept, *body[index].leading_lines])
-                return module.with_changes(body=body)
-            return module.with_changes(body=body, footer=[*kept, *module.footer])
-    return module
-
-
-def _imports_sleep_as(small, name: str) -> bool:
-    return (isinstance(small, cst.ImportFrom) and not small.relative and isinstance(small.module, cst.Name)
-            and small.module.value == "time" and not isinstance(small.names, cst.ImportStar)
-            and any(_alias_binds(a, name) for a in small.names))
-
-
-def _alias_binds(alias, name: str) -> bool:
-    if not (isinstance(alias.name, cst.Name) and alias.name.value == "sleep"):
-        return False
-    bound = alias.asname.name.value if alias.asname is not None else "sleep"
-    return bound == name
-
-
-def _comments(node) -> list:
-    found = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Comment(self, comment):
-            found.append(comment)
-
-    node.visit(Collect())
-    return found
-
-
-def _comment_lines(node, trailing=None) -> list:
-    """Every comment in `node` (and on its line) as an own-line comment."""
-    comments = _comments(node) + ([trailing.comment] if trailing is not None and trailing.comment else [])
-    return [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(""), comment=c) for c in comments]
-
-
-def _without_alias(imp, position: int):
-    """`from time import a, sleep, b` without the alias at `position`; the comments that
-    followed it (after its comma, or before `)` when it is last) kept on lines of their own."""
-    aliases = list(imp.names)
-    removed = aliases.pop(position)
-    if _comments(removed.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
-        return None  # a comment inside `sleep as nap` itself: rare, leave the import be
-    if imp.lpar is None:  # one line, no comments: only the commas need care
-        if position == len(aliases):
-            aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return imp.with_changes(names=aliases)
-    last = position == len(aliases)
-    after = removed.comma.whitespace_after if isinstance(removed.comma, cst.Comma) else imp.rpar.whitespace_before
-    changes = {}
-    if last and not isinstance(removed.comma, cst.Comma):
-        changes["rpar"] = imp.rpar.with_changes(whitespace_before=cst.SimpleWhitespace(""))
-    if position == 0:
-        changes["lpar"] = imp.lpar.with_changes(whitespace_after=_merge_whitespace(imp.lpar.whitespace_after, after))
-        return imp.with_changes(names=aliases, **changes)
-    previous = aliases[position - 1]
-    before = previous.comma.whitespace_after
-    if last and not any(isinstance(w, cst.ParenthesizedWhitespace) for w in (before, after)) \
-            and not isinstance(imp.rpar.whitespace_before, cst.ParenthesizedWhitespace):
-        # `(monotonic, sleep)` -> `(monotonic)`
-        aliases[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return imp.with_changes(names=aliases)
-    aliases[position - 1] = previous.with_changes(
-        comma=previous.comma.with_changes(whitespace_after=_merge_whitespace(before, after)))
-    return imp.with_changes(names=aliases, **changes)
-
-
-def _merge_whitespace(before, after):
-    """The whitespace that replaces `before` + removed alias + `after`: the line breaks and
-    comments of both, the comment that followed the alias on a line of its own."""
-    if not isinstance(after, cst.ParenthesizedWhitespace):
-        return before
-    if not isinstance(before, cst.ParenthesizedWhitespace):
-        return after  # the alias followed `(` or another alias on its line: its comment stays there
-    moved = []
-    if after.first_line.comment is not None:
-        moved.append(cst.EmptyLine(indent=before.indent, whitespace=before.last_line,
-                                   comment=after.first_line.comment, newline=after.first_line.newline))
-    return before.with_changes(empty_lines=[*before.empty_lines, *moved, *after.empty_lines],
-                               indent=after.indent, last_line=after.last_line)
+def _sleep_import(facts, name: str) -> ast.ImportFrom:
+    """The top-level `from time import sleep [as name]` that binds `name`."""
+    (binding,) = facts.module_scope.bindings[name]
+    return binding.node
