@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from celery_patterns.analysis.facts import ModuleFacts
+from celery_patterns.analysis.strings import leading_text, literal_string
 
 
 def resolved_calls(source: str) -> dict[str, str | None]:
@@ -53,7 +54,7 @@ def test_scopes_and_async():
 def test_string_value():
     source = "name = 'rag.tasks'\nf(name)\nf(f'rag.{x}')\nf('a' + b)\n"
     facts = ModuleFacts(ast.parse(source), source)
-    values = [facts.string_value(c.args[0]) for c in facts.nodes(ast.Call)]
+    values = [leading_text(facts, c.args[0]) for c in facts.nodes(ast.Call)]
     assert values == ["rag.tasks", "rag.", "a"]
 
 
@@ -126,9 +127,9 @@ def test_lookup_without_position_prefers_other_bindings():
 def test_string_value_of_a_comprehension_variable():
     source = "name = 'rag.tasks'\nf(name)\n[f(name) for name in others]\n"
     facts = ModuleFacts(ast.parse(source), source)
-    values = [facts.string_value(c.args[0]) for c in facts.nodes(ast.Call)]
+    values = [leading_text(facts, c.args[0]) for c in facts.nodes(ast.Call)]
     assert values == ["rag.tasks", None]
-    assert [facts.literal_string(c.args[0]) for c in facts.nodes(ast.Call)] == ["rag.tasks", None]
+    assert [literal_string(facts, c.args[0]) for c in facts.nodes(ast.Call)] == ["rag.tasks", None]
 
 
 # --- star imports -----------------------------------------------------------------------------

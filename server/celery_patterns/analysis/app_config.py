@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .celery import celery_app_calls
 from .facts import ModuleFacts, Scope
+from .strings import literal_string
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,38 +225,6 @@ def blank_lines_after(source: str, offset: int) -> tuple[int, bool]:
     return count, False
 
 
-def module_name_free(facts: ModuleFacts, name: str) -> bool:
-    """`name` is neither bound at module level nor read as a global anywhere."""
-    if name in facts.module_scope.bindings:
-        return False
-    for node in facts.nodes(ast.Name):
-        if node.id == name and facts.lookup(name, facts.scope_of(node)) is None:
-            return False
-    return True
-
-
-def name_free_in(facts: ModuleFacts, name: str, scope: Scope) -> bool:
-    """`name` is not bound in `scope` (or what it sees) nor read as a global in it."""
-    if facts.lookup(name, scope) is not None:
-        return False
-    return name not in facts.memo(f"names_within:{id(scope)}", lambda: _names_within(scope))
-
-
-def _names_within(scope: Scope) -> set[str]:
-    """The names read in `scope` and read or bound in the scopes inside it."""
-    names = {node.id for node in scope.walk_own(ast.Name)}
-    for child in _descendant_scopes(scope):
-        names.update(child.bindings)
-        names.update(node.id for node in child.walk_own(ast.Name))
-    return names
-
-
-def _descendant_scopes(scope: Scope):
-    for child in scope.children:
-        yield child
-        yield from _descendant_scopes(child)
-
-
 def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -> tuple[int, str] | None:
     """Where a new top-level `from <module> import ...` line goes, and its line prefix.
 
@@ -362,7 +331,7 @@ def gather_config(facts: ModuleFacts, app: CeleryApp) -> AppConfig:
         elif keyword.arg == "config_source":
             config.add(_object_items(facts, keyword.value), "`Celery(config_source=...)`")
         elif keyword.arg == "namespace":
-            value = facts.literal_string(keyword.value)
+            value = literal_string(facts, keyword.value)
             if value is None:
                 config.hide("a namespace the module cannot see")
             config.namespace = value
@@ -503,7 +472,7 @@ def _app_use(facts: ModuleFacts, ref: ast.expr, config: AppConfig) -> None:
         config.add(_object_items(facts, source), "`config_from_object(...)` loads settings the module cannot see")
         namespace = next((k.value for k in grand.keywords if k.arg == "namespace"), None)
         if namespace is not None and config.namespace is None:
-            config.namespace = facts.literal_string(namespace)
+            config.namespace = literal_string(facts, namespace)
             if config.namespace is None:
                 config.hide("a namespace the module cannot see")
     elif attr in ("config_from_envvar", "config_from_cmdline"):
@@ -538,19 +507,19 @@ def _conf_uses(facts: ModuleFacts, conf: ast.expr, config: AppConfig, depth: int
                 else:
                     config.set(keyword.arg, keyword.value)
         elif called and parent.attr == "setdefault":
-            key = facts.literal_string(grand.args[0]) if grand.args else None
+            key = literal_string(facts, grand.args[0]) if grand.args else None
             value = grand.args[1] if len(grand.args) > 1 else None
             config.add([(key, value)] if key else None, "`conf.setdefault(...)` of a key the module cannot see")
         return
     if isinstance(parent, ast.Subscript) and parent.value is conf:
         if not isinstance(parent.ctx, ast.Load):
-            key = facts.literal_string(parent.slice)
+            key = literal_string(facts, parent.slice)
             config.add([(key, _assigned_value(facts, parent))] if key else None,
                        "`conf[...] = ...` of a key the module cannot see")
         return
     if isinstance(parent, ast.Call) and conf in parent.args:
         if facts.resolve(parent.func) == "builtins.setattr" and len(parent.args) >= 2 and parent.args[0] is conf:
-            key = facts.literal_string(parent.args[1])
+            key = literal_string(facts, parent.args[1])
             value = parent.args[2] if len(parent.args) > 2 else None
             config.add([(key, value)] if key else None, "`setattr(conf, ...)` of a key the module cannot see")
         elif not inert_call(facts, parent):
@@ -581,7 +550,7 @@ def _dict_items(facts: ModuleFacts, expr, depth: int = 0) -> list[tuple[str, ast
                     return None
                 items += sub
             else:
-                text = facts.literal_string(key)
+                text = literal_string(facts, key)
                 if text is None:
                     return None
                 items.append((text, value))
@@ -623,7 +592,7 @@ def _dict_items(facts: ModuleFacts, expr, depth: int = 0) -> list[tuple[str, ast
         for ref in name_references(facts, expr.id, scope):
             parent = facts.parent(ref)
             if isinstance(parent, ast.Subscript) and parent.value is ref and not isinstance(parent.ctx, ast.Load):
-                key = facts.literal_string(parent.slice)
+                key = literal_string(facts, parent.slice)
                 if key is None:
                     return None
                 items.append((key, _assigned_value(facts, parent)))
@@ -655,7 +624,7 @@ def _object_items(facts: ModuleFacts, expr) -> list[tuple[str, ast.expr | None]]
             # A base class may hold more settings: only a plain class is fully visible.
             return items if not cls.bases else None
     if facts.resolve(expr) == "builtins.__name__" or (
-        facts.module_name and facts.literal_string(expr) == facts.module_name
+        facts.module_name and literal_string(facts, expr) == facts.module_name
     ):
         return [(name, binding.value) for name, bindings in facts.module_scope.bindings.items()
                 for binding in bindings if binding.kind == "assign"]

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import ast
-import weakref
 from dataclasses import dataclass
 
 from ..config import parse_app_import
@@ -44,11 +43,15 @@ CANVAS = {
     "chain": frozenset({"celery.chain", "celery.canvas.chain"}),
     "signature": frozenset({"celery.signature", "celery.canvas.signature", "celery.canvas.Signature", "celery.Signature"}),
 }
+# The classes of Celery results, by name and by where they are imported from.
+RESULT_CLASS_NAMES = frozenset({"AsyncResult", "GroupResult", "ResultSet", "EagerResult", "AbortableAsyncResult"})
 RESULT_CLASSES = frozenset({
-    "celery.result.AsyncResult", "celery.result.GroupResult", "celery.result.ResultSet",
-    "celery.AsyncResult", "celery.GroupResult",
+    *(f"celery.result.{name}" for name in ("AsyncResult", "GroupResult", "ResultSet", "EagerResult")),
+    "celery.AsyncResult", "celery.GroupResult", "celery.contrib.abortable.AbortableAsyncResult",
 })
-DISPATCH_METHODS = ("apply_async", "delay")
+# Methods that send a task and return its result: on a task or signature, and on an app too.
+DISPATCH_METHODS = frozenset({"apply_async", "delay"})
+SEND_METHODS = DISPATCH_METHODS | {"send_task"}
 # Modules whose AsyncResult/apply_async/Pool are not Celery's.
 NOT_CELERY = (
     "multiprocessing", "concurrent.futures", "billiard", "gevent", "eventlet", "asyncio", "tornado", "twisted",
@@ -177,7 +180,6 @@ class CeleryContext:
     units: frozenset[int]  # ids of the top-level def/class statements using Celery in their body
 
 
-_CONTEXTS: weakref.WeakKeyDictionary[ModuleFacts, dict[str, CeleryContext]] = weakref.WeakKeyDictionary()
 
 
 def celery_context(facts: ModuleFacts, app_import: str = "") -> CeleryContext:
@@ -187,9 +189,7 @@ def celery_context(facts: ModuleFacts, app_import: str = "") -> CeleryContext:
     a dispatch or result call (`.apply_async()` not on a process pool, `.delay()`,
     `.send_task()`, `.signature()`, `.AsyncResult()`), a task decorator (`@app.task`,
     `@shared_task`)."""
-    cached = _CONTEXTS.get(facts)
-    if cached is None:
-        cached = _CONTEXTS[facts] = {}
+    cached = facts.memo("celery_context", dict)
     found = cached.get(app_import)
     if found is None:
         found = cached[app_import] = _context(facts, _app_module(app_import))
@@ -334,9 +334,6 @@ def names_pool_class(facts: ModuleFacts, annotation: ast.AST) -> bool:
     return False
 
 
-_ATTRIBUTES: weakref.WeakKeyDictionary[ModuleFacts, dict] = weakref.WeakKeyDictionary()
-
-
 def attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[tuple[ast.AST | None, ast.AST | None]]:
     """(value, annotation) of every `self.x = ...` / `self.x: T = ...` in the methods of the
     class whose method reads `self.x`, and of `x = ...` / `x: T` in that class's body."""
@@ -344,9 +341,7 @@ def attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[
     owner = scope.parent
     if owner is None or owner.kind != "class" or _self_name(scope) != attribute.value.id:
         return []
-    by_class = _ATTRIBUTES.get(facts)
-    if by_class is None:
-        by_class = _ATTRIBUTES[facts] = _collectattribute_assignments(facts)
+    by_class = facts.memo("attribute_assignments", lambda: _collectattribute_assignments(facts))
     found = list(by_class.get((id(owner.node), attribute.attr), ()))
     for binding in owner.bindings.get(attribute.attr, ()):
         parent = facts.parent(binding.node)

@@ -318,49 +318,6 @@ class ModuleFacts:
                 return None
         return names.pop() if len(names) == 1 else None
 
-    def string_value(self, expr: ast.AST, _depth: int = 0) -> str | None:
-        """The (leading) text of a string expression: a literal, the constant head of
-        an f-string, or a name bound only to such a string in its scope."""
-        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-            return expr.value
-        if isinstance(expr, ast.JoinedStr):
-            head = []
-            for part in expr.values:
-                if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                    head.append(part.value)
-                else:
-                    break
-            return "".join(head)
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            return self.string_value(expr.left, _depth + 1)
-        if isinstance(expr, ast.Name) and _depth < 4:
-            found = self.lookup(expr.id, self.scope_of(expr), expr)
-            if found:
-                values = {
-                    self.string_value(b.value, _depth + 1) if b.kind == "assign" and b.value is not None else None
-                    for b in found[1]
-                }
-                if len(values) == 1:
-                    return values.pop()
-        return None
-
-    def literal_string(self, expr: ast.AST) -> str | None:
-        """A str literal's text, or that of a name bound only to one (no f-strings)."""
-        if isinstance(expr, ast.Constant):
-            return expr.value if isinstance(expr.value, str) else None
-        if isinstance(expr, ast.Name):
-            found = self.lookup(expr.id, self.scope_of(expr), expr)
-            if found is None:
-                return None
-            values = {
-                b.value.value if b.kind == "assign" and isinstance(b.value, ast.Constant)
-                and isinstance(b.value.value, str) else None
-                for b in found[1]
-            }
-            if len(values) == 1:
-                return values.pop()
-        return None
-
     def text(self, node: ast.AST) -> str:
         """Source text of a node, whitespace-normalised (used to compare expressions)."""
         # `name` and `a.b.c`, by far the most asked, written as `ast.unparse` writes them

@@ -7,52 +7,9 @@ names, finding the module's Celery app, and where a statement sits for insertion
 from __future__ import annotations
 
 import ast
-import re
 
 from .celery import CELERY_APP_CLASSES, is_celery_app_call
-
-# snake_case and camelCase words: `handleCancel` -> handle, cancel; `HTTPCancel` -> http, cancel.
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-
-
-def words(identifier: str) -> list[str]:
-    """The lower-case word parts of an identifier or URL path."""
-    return [w.lower() for w in _WORD.findall(identifier)]
-
-
-def scope_identifiers(facts, scope) -> set[str]:
-    """Names a new local of `scope` could clash with: those bound in it or any enclosing
-    scope, and every name read anywhere inside it (a nested function may read a global)."""
-    if scope.kind == "module":
-        names = {node.id for node in facts.nodes(ast.Name)}
-    else:
-        names = {node.id for node in ast.walk(scope.node) if isinstance(node, ast.Name)}
-        names.update(scope.bindings)
-        for child in ast.walk(scope.node):
-            own = facts.own_scope(child)
-            if own is not None:
-                names.update(own.bindings)
-    current = scope
-    while current is not None:
-        names.update(current.bindings)
-        current = current.parent
-    return names
-
-
-def fresh_name(taken: set[str], base: str) -> str:
-    if base not in taken:
-        return base
-    n = 1
-    while f"{base}_{n}" in taken:
-        n += 1
-    return f"{base}_{n}"
-
-
-def visible_from_module(facts, name: str, scope) -> bool:
-    """`name` read in `scope` refers to the module-level binding (not shadowed)."""
-    found = facts.lookup(name, scope)
-    return found is not None and found[0] is facts.module_scope
-
+from .names import visible_from_module
 
 def _looks_like_app_import(name: str, qualname: str) -> bool:
     """`from core.celery import app`, `from .worker import celery_app`: a Celery app import."""

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import itertools
-import weakref
 from collections.abc import Iterator
 
 from ..fixes.lazy import cst
 
 from .celery import (
+    RESULT_CLASS_NAMES,
+    SEND_METHODS,
     NOT_CELERY,
     READY,
     STATES,
@@ -50,6 +50,7 @@ from .celery import (
     status_check,
 )
 from .facts import SCOPE_NODES, ModuleFacts, Scope, iter_children
+from .names import usable_name
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
@@ -58,8 +59,6 @@ BLOCKING_STATES = frozenset({"PENDING", "STARTED"})
 # States of a branch "taken on FAILURE" (CEL011): failure-like states only.
 FAILURE_LIKE = frozenset({"FAILURE", "REVOKED", "RETRY", "REJECTED"})
 
-RESULT_CLASS_NAMES = frozenset({"AsyncResult", "GroupResult", "ResultSet"})
-DISPATCH_METHODS = frozenset({"apply_async", "delay", "send_task"})
 CHILD_COLLECTIONS = frozenset({"results", "children"})
 # What only a Celery result is used with (`.ready()` & co. are status checks themselves).
 API_ATTRIBUTES = frozenset({"result", "traceback", "info", "task_id", "children"})
@@ -83,14 +82,9 @@ TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # The only node types `status_check` and `_alias_check` accept.
 CHECK_TYPES = frozenset({ast.Compare, ast.Call})
 
-_CACHE: weakref.WeakKeyDictionary[ModuleFacts, dict] = weakref.WeakKeyDictionary()
-
-
 def _cache(facts: ModuleFacts) -> dict:
-    found = _CACHE.get(facts)
-    if found is None:
-        found = _CACHE[facts] = {}
-    return found
+    """What this module works out once per module (several rules ask the same)."""
+    return facts.memo("results", dict)
 
 
 # --- status checks ------------------------------------------------------------------------
@@ -595,7 +589,7 @@ def _is_result(facts: ModuleFacts, expr: ast.AST, depth: int, checks: str | None
 def _is_result_call(facts: ModuleFacts, call: ast.Call, depth: int, checks: str | None) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute):
-        if func.attr in DISPATCH_METHODS:
+        if func.attr in SEND_METHODS:
             return not is_process_pool(facts, func.value)
         if func.attr == "restore" and _names_result_class(facts, func.value):
             return True
@@ -731,51 +725,6 @@ def is_sleep_call(facts: ModuleFacts, node: ast.AST) -> bool:
         return True
     qualname = facts.resolve(node.func) or ""
     return qualname.endswith(".sleep") and not qualname.startswith("builtins.")
-
-
-def usable_name(facts: ModuleFacts, name: str, at: ast.AST) -> str:
-    """Can `name` be read at `at`? "yes" (a parameter, or a variable assigned before),
-    "free" (bound nowhere visible: it may be introduced), "no" (bound otherwise or later)."""
-    scope = facts.scope_of(at)
-    found = facts.lookup(name, scope)
-    if found is None:
-        return "free"
-    where, bindings = found
-    if any(b.kind not in ("assign", "param") for b in bindings):
-        return "no"
-    if where is not scope and scope.kind in ("function", "lambda"):
-        return "yes"  # read from a closure or a module global when the function runs
-    if any(b.kind == "param" or _position(b.node) < _position(at) for b in bindings):
-        return "yes"
-    return "no"
-
-
-def names_in(scope: Scope) -> set[str]:
-    """Every name read or bound in a scope and the scopes nested in it."""
-    names: set[str] = set()
-    pending = [scope]
-    while pending:
-        current = pending.pop()
-        names.update(current.bindings)
-        names.update(node.id for node in current.nodes if type(node) is ast.Name)
-        pending.extend(current.children)
-    return names
-
-
-def free_name(facts: ModuleFacts, at: ast.AST, candidates: tuple[str, ...]) -> str:
-    """The first candidate used nowhere in the scope of `at` nor visible from it, else the
-    first one numbered (`waited_2`, ...): there is always one, so whether a fix can be
-    offered never depends on the names used elsewhere."""
-    scope = facts.scope_of(at)
-    # The same for every wait in the scope, and a walk of all of it: once per scope.
-    by_scope = _cache(facts).setdefault("names_in", {})
-    used = by_scope.get(id(scope))
-    if used is None:
-        used = by_scope[id(scope)] = names_in(scope)
-    numbered = (f"{candidates[0]}_{n}" for n in itertools.count(2))
-    for candidate in itertools.chain(candidates, numbered):  # ends: finitely many names are taken
-        if candidate not in used and facts.lookup(candidate, scope) is None:
-            return candidate
 
 
 # --- libcst helpers for the fixes ---------------------------------------------------------

@@ -81,12 +81,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..analysis.celery import CANVAS
+from ..analysis.celery import CANVAS, DISPATCH_METHODS
+from ..analysis.strings import string_values
 from ..ftypes import FixSafety, Severity
 from ..fixes.lazy import cst
 from .base import Rule
 
-DISPATCH_METHODS = ("delay", "apply_async")
 DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "importlib.__import__", "builtins.__import__"})
 SIGNATURE_NAMES = CANVAS["signature"]
 TYPE_CHECKING_FLAGS = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
@@ -310,7 +310,7 @@ def _dynamic_import(facts, call: ast.Call, packages) -> tuple[str, str] | None:
     name = _argument(call, 0, "name")
     if name is None:
         return None
-    values = _string_values(facts, name)
+    values = string_values(facts, name)
     if not values:
         return None
     modules, owners = [], []
@@ -331,7 +331,7 @@ def _dynamic_import(facts, call: ast.Call, packages) -> tuple[str, str] | None:
 def _relative_base(facts, call: ast.Call) -> str | None:
     """The one complete value of `import_module`'s `package=` argument, if it has one."""
     argument = _argument(call, 1, "package")
-    values = _string_values(facts, argument) if argument is not None else None
+    values = string_values(facts, argument) if argument is not None else None
     texts = {text for text, complete in values or () if complete}
     if values and len(texts) == 1 and all(complete for _, complete in values):
         return texts.pop()
@@ -342,85 +342,6 @@ def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
     if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         return call.args[position]
     return next((k.value for k in call.keywords if k.arg == keyword), None)
-
-
-_MAX_VALUES = 16  # beyond this many possible strings, give up rather than multiply them
-
-
-def _string_values(facts, expr: ast.AST, depth: int = 0) -> list[tuple[str, bool]] | None:
-    """Every value a string expression can have, as (text, complete): a value whose end is
-    unknown (`f"rag.{name}"`, `"rag.%s" % name`) has its known head and False. None when
-    some value is not a string known here.
-
-    A name counts by all its bindings in its scope (`mod = "rag.tasks"` in one branch,
-    `mod = "rag.search"` in the other), and `a if c else b` by both sides; an f-string's
-    `{name}` part by the strings that name is bound to."""
-    if depth > 6:
-        return None
-    values: list[tuple[str, bool]] | None
-    if isinstance(expr, ast.Constant):
-        return [(expr.value, True)] if isinstance(expr.value, str) else None
-    if isinstance(expr, ast.JoinedStr):
-        values = _fstring_values(facts, expr, depth)
-    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left = _string_values(facts, expr.left, depth + 1)
-        values = None if left is None else _concat(left, _string_values(facts, expr.right, depth + 1))
-    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):  # "rag.%s" % name
-        left = _string_values(facts, expr.left, depth + 1)
-        values = None if left is None else [_head_before(t, c, "%") for t, c in left]
-    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
-        template = _string_values(facts, expr.func.value, depth + 1)  # "rag.{}".format(name)
-        values = None if template is None else [_head_before(t, c, "{") for t, c in template]
-    elif isinstance(expr, ast.IfExp):
-        body, orelse = _string_values(facts, expr.body, depth + 1), _string_values(facts, expr.orelse, depth + 1)
-        values = body + orelse if body is not None and orelse is not None else None
-    elif isinstance(expr, ast.Name):
-        found = facts.lookup(expr.id, facts.scope_of(expr), expr)
-        if not found:
-            return None
-        values = []
-        for binding in found[1]:
-            sub = _string_values(facts, binding.value, depth + 1) \
-                if binding.kind == "assign" and binding.value is not None else None
-            if sub is None:
-                return None
-            values.extend(sub)
-    else:
-        return None
-    if values is None or len(values) > _MAX_VALUES:
-        return None
-    return list(dict.fromkeys(values))
-
-
-def _fstring_values(facts, expr: ast.JoinedStr, depth: int) -> list[tuple[str, bool]] | None:
-    values = [("", True)]
-    for part in expr.values:
-        if isinstance(part, ast.Constant) and isinstance(part.value, str):
-            values = _concat(values, [(part.value, True)])
-            continue
-        plain = isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None
-        sub = _string_values(facts, part.value, depth + 1) if plain else None
-        values = _concat(values, sub)
-        if sub is None or len(values) > _MAX_VALUES:
-            break  # the rest is unknown (or too many): the heads are what is known
-    return values
-
-
-def _concat(left: list[tuple[str, bool]], right: list[tuple[str, bool]] | None) -> list[tuple[str, bool]]:
-    """The values of `left + right`; `right` None: unknown, which leaves only the heads."""
-    out = []
-    for text, complete in left:
-        if complete and right is not None:
-            out.extend((text + more, done) for more, done in right)
-        else:
-            out.append((text, False))
-    return out
-
-
-def _head_before(text: str, complete: bool, marker: str) -> tuple[str, bool]:
-    """A template's value: known up to its first placeholder."""
-    at = text.find(marker)
-    return (text[:at], False) if at >= 0 else (text, complete)
 
 
 # --- the fix plan, shared by detection (is there a fix?) and the fixer ------------------

@@ -108,18 +108,19 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 
 from ..fixes.lazy import cst
 
 from ..analysis.facts import SCOPE_NODES, iter_children
 from ..ftypes import FixSafety, Range, Severity
 from .base import Rule
+from ..analysis.names import free_name, numbered, usable_name
 from ..analysis.results import (
     DEFAULT_TIMEOUT_NAME,
     add_timeout_constant,
     all_checks,
     checks_by_node,
-    free_name,
     holds_number,
     insert_before,
     is_clock_call,
@@ -130,7 +131,6 @@ from ..analysis.results import (
     parse_statement,
     states_at,
     timeout_plan,
-    usable_name,
 )
 
 # `collect()` iterates the result graph calling `get()` with its keywords.
@@ -469,7 +469,7 @@ def _loop_plan(facts, loop, body: _LoopBody) -> tuple[dict, str | None]:
     timeout, introduce = timeout_plan(facts, loop)
     if timeout is None:
         return {}, f"the name `{DEFAULT_TIMEOUT_NAME}` is bound to something else"
-    waited = free_name(facts, loop, WAITED_NAMES)
+    waited = free_name(facts, facts.scope_of(loop), itertools.chain(WAITED_NAMES, numbered(WAITED_NAMES[0])))
     if body.own_sleeps:
         arguments = [_sleep_argument(s) for s in body.own_sleeps]
         if None in arguments or len({facts.text(a) for a in arguments}) != 1:

@@ -93,17 +93,16 @@ clashing with an existing binding.
 from __future__ import annotations
 
 import ast
-import weakref
+import itertools
 
 from ..analysis.celery import canvas_kind
 from ..ftypes import FixSafety, Severity
 from .base import Rule
+from ..analysis.names import free_name, numbered
 from ..analysis.groups import (
     alone_on_its_lines,
     celery_app_name,
-    fresh_name,
     own_nodes,
-    scope_identifiers,
 )
 
 # Signature methods that return the same (or a copied) group, still a group when dispatched
@@ -256,16 +255,13 @@ def _is_group(facts, expr: ast.AST, depth: int = 0) -> bool:
     return False
 
 
-_CLASS_ASSIGNMENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _instance_attribute_values(facts, attribute: ast.Attribute) -> list | None:
     """What `self.<name>` is assigned in the methods of the enclosing class, or None when it
     is also bound some other way (`self.job += ...`, a tuple target, a `for` target)."""
     owner = next((a for a in facts.ancestors(attribute) if isinstance(a, ast.ClassDef)), None)
     if owner is None:
         return None
-    by_class = _CLASS_ASSIGNMENTS.setdefault(facts, {})
+    by_class = facts.memo("CEL005.self_assignments", dict)
     if owner not in by_class:
         by_class[owner] = _self_assignments(owner)
     return by_class[owner].get((attribute.value.id, attribute.attr))
@@ -517,14 +513,13 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
         return {}, "the dispatch is not in a statement of its own scope"
     if not alone_on_its_lines(facts, stmt):
         return {}, "the dispatch shares its line with another statement"
-    taken = scope_identifiers(facts, scope) | reserved
     app, extra = celery_app_name(facts, settings, scope, allow_add=True)
     if app is None:
         return {}, extra
     uuid_call, add_uuid = _uuid_call(facts, scope)
     if uuid_call is None:
         return {}, "`uuid` is bound to something else here"
-    result = target if kind == "assign" else fresh_name(taken, "group_result")
+    result = target if kind == "assign" else _fresh(facts, scope, "group_result", reserved)
     plan = {
         "kind": kind,
         "result": result,
@@ -532,12 +527,16 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
         "app_import": extra or "",
         "uuid_call": uuid_call,
         "add_uuid": add_uuid,
-        "task_id": fresh_name(taken | {result}, "group_task_id"),
+        "task_id": _fresh(facts, scope, "group_task_id", reserved | {result}),
         # a comprehension variable: it only has to differ from what the comprehension reads
-        "child": fresh_name({result, app}, "child"),
+        "child": next(n for n in itertools.chain(["child"], numbered("child", 1)) if n not in {result, app}),
     }
     reserved.update((result, plan["task_id"]))
     return plan, None
+
+
+def _fresh(facts, scope, base: str, taken: set[str]) -> str:
+    return free_name(facts, scope, itertools.chain([base], numbered(base, 1)), taken)
 
 
 # The part of a statement it evaluates exactly once, before running anything else.

@@ -82,13 +82,14 @@ import re
 import string
 import sys
 
+from ..analysis.strings import literal_string
 from ..ftypes import FixSafety, Severity
 from .base import Rule
+from ..analysis.names import free_name, is_free
 from ..analysis.app_config import (
     alone_on_lines,
     import_insertion,
     local_function,
-    name_free_in,
     statement_of,
     statement_start,
     top_level_statement,
@@ -164,12 +165,12 @@ def _file_url(facts, node):
             current = current.left
         operands.append(current)
         operands.reverse()
-        head = facts.literal_string(operands[0])
+        head = literal_string(facts, operands[0])
         if head is None:
             return None
         before = head
         for index, operand in enumerate(operands[1:], start=1):
-            text = facts.literal_string(operand)
+            text = literal_string(facts, operand)
             if text is None:
                 if isinstance(operand, ast.JoinedStr) and not any(
                         isinstance(v, ast.FormattedValue) for v in operand.values):
@@ -181,7 +182,7 @@ def _file_url(facts, node):
             before += text
         return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-        template = facts.literal_string(node.left)
+        template = literal_string(facts, node.left)
         if template is None or not isinstance(node.left, ast.Constant):
             return None
         head = template.split("%", 1)[0]
@@ -194,7 +195,7 @@ def _file_url(facts, node):
             path = None
         else:
             path = right
-        if path is not None and facts.literal_string(path) is not None:
+        if path is not None and literal_string(facts, path) is not None:
             return None
         spec = template[len(head):len(head) + 2]
         return "mod", head, path, {"simple": spec == "%s"}
@@ -208,7 +209,7 @@ def _file_url(facts, node):
                 continue
             if not _leads_to_path(head):
                 return None
-            if facts.literal_string(value.value) is not None:
+            if literal_string(facts, value.value) is not None:
                 continue  # a constant in braces is still constant text, not a path
             simple = value.conversion in (-1, ord("s")) and value.format_spec is None and position == 1
             return "fstring", head, value.value, {"simple": simple}
@@ -231,7 +232,7 @@ def _file_url(facts, node):
             path = next((k.value for k in node.keywords if k.arg == field_name), None)
         if path is None and not node.args and not node.keywords:
             return None
-        if path is not None and facts.literal_string(path) is not None:
+        if path is not None and literal_string(facts, path) is not None:
             return None
         simple = not spec and conversion in (None, "s")
         return "format", head, path, {"simple": simple, "field": field_name}
@@ -517,7 +518,7 @@ def _plan(facts, node, kind, before, path, detail, scope):
         if alias is not None and facts.lookup(alias, scope) is not None \
                 and facts.lookup(alias, scope)[0] is facts.module_scope:
             sys_name = alias
-        elif not name_free_in(facts, "sys", facts.module_scope):
+        elif not is_free(facts, "sys", facts.module_scope):
             return "the name `sys` is used for something else in this module"
         else:
             add_sys = True
@@ -595,10 +596,7 @@ def _free_name(facts, scope, base: str, taken=frozenset()) -> str | None:
     if not base.isidentifier():
         base = "result_backend_path"
     extra = "_POSIX" if base.isupper() else "_posix"
-    for candidate in (base, base + extra, *(f"{base}_{i}" for i in range(2, 10))):
-        if candidate not in taken and name_free_in(facts, candidate, scope):
-            return candidate
-    return None
+    return free_name(facts, scope, (base, base + extra, *(f"{base}_{i}" for i in range(2, 10))), taken)
 
 
 def _module_alias(facts, module: str) -> str | None:

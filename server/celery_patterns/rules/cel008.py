@@ -63,6 +63,7 @@ import ast
 
 from ..ftypes import FixSafety, Severity
 from .base import Rule
+from ..analysis.names import free_at_module_level
 from ..analysis.app_config import (
     apply_insertions,
     blank_lines_after,
@@ -70,7 +71,6 @@ from ..analysis.app_config import (
     gather_config,
     import_insertion,
     insert_after_line,
-    module_name_free,
     offset_of,
     position_key,
     top_level_statement,
@@ -211,7 +211,7 @@ def _plan(facts, call):
     anchor = top_level_statement(facts, call)
     if anchor is None:
         return "the app is not made inside a module-level statement"
-    handler = next((name for name in HANDLER_NAMES if module_name_free(facts, name)), None)
+    handler = next((name for name in HANDLER_NAMES if free_at_module_level(facts, name)), None)
     if handler is None:
         return "no free name for the `setup_logging` receiver"
     existing = _module_import_of(facts, SIGNAL, anchor)
@@ -222,7 +222,7 @@ def _plan(facts, call):
         return handler, f"{existing}.setup_logging.connect", None, anchor
     for name, line in (("signals", "from celery import signals"),
                        ("celery_signals", "from celery import signals as celery_signals")):
-        if module_name_free(facts, name):
+        if free_at_module_level(facts, name):
             if import_insertion(facts, anchor, "celery") is None:
                 return "no place for `from celery import signals` before the app"
             return handler, f"{name}.setup_logging.connect", line, anchor

@@ -100,19 +100,19 @@ point runs on every path), or ends with `raise`.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from itertools import pairwise
 
-from ..analysis.celery import DISPATCH_METHODS, canvas_kind
+from ..analysis.celery import RESULT_CLASS_NAMES, SEND_METHODS, canvas_kind
+from ..analysis.strings import constant_text
 from ..ftypes import FixSafety, Position, Range, Severity
 from .base import Rule
+from ..analysis.names import free_name, numbered, words
 from ..analysis.groups import (
     alone_on_its_lines,
     celery_app_name,
-    fresh_name,
     own_nodes,
-    scope_identifiers,
-    words,
 )
 
 # Verb and noun forms only: `cancelled`/`aborted`/`stopped` name a state (`is_cancelled`).
@@ -136,7 +136,6 @@ _HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete"})
 
 _ID_OWNERS = frozenset({"task", "tasks", "subtask", "subtasks", "child", "children", "celery"})
 _ID_WORDS = frozenset({"id", "ids", "uuid", "uuids"})
-_RESULT_CLASSES = frozenset({"AsyncResult", "GroupResult", "ResultSet", "AbortableAsyncResult", "EagerResult"})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -236,37 +235,11 @@ def _route_path(facts, decorator) -> str | None:
         return None
     paths = []
     if decorator.args:
-        paths.append(_path_text(facts, decorator.args[0]))
+        paths.append(constant_text(facts, decorator.args[0]))
     for keyword in decorator.keywords:
         if keyword.arg in _PATH_KEYWORDS:
-            paths.append(_path_text(facts, keyword.value))
+            paths.append(constant_text(facts, keyword.value))
     return " ".join(p for p in paths if p) or None
-
-
-def _path_text(facts, expr, depth: int = 0) -> str:
-    """The constant text of a string expression: literals, the literal parts of an f-string,
-    both sides of `+`, the template of `%` and `.format()`, and names bound to such strings
-    (each part separated by a space, so words of different parts do not run together)."""
-    if depth > 4:
-        return ""
-    if isinstance(expr, ast.Constant):
-        return expr.value if isinstance(expr.value, str) else ""
-    if isinstance(expr, ast.JoinedStr):
-        return " ".join(_path_text(facts, part, depth + 1) for part in expr.values)
-    if isinstance(expr, ast.FormattedValue):
-        return _path_text(facts, expr.value, depth + 1)
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        return f"{_path_text(facts, expr.left, depth + 1)} {_path_text(facts, expr.right, depth + 1)}"
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
-        return _path_text(facts, expr.left, depth + 1)
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
-        return _path_text(facts, expr.func.value, depth + 1)
-    if isinstance(expr, ast.Name):
-        found = facts.lookup(expr.id, facts.scope_of(expr))
-        if found:
-            return " ".join(_path_text(facts, b.value, depth + 1) for b in found[1]
-                            if b.kind == "assign" and b.value is not None)
-    return ""
 
 
 def _is_stub(facts, func) -> bool:
@@ -322,7 +295,7 @@ def _mentions_tasks(facts, root, own: bool = False, ignored=frozenset()) -> bool
         if node in ignored:
             continue
         identifier = _identifier(node)
-        if identifier is not None and (identifier in _RESULT_CLASSES or is_task_id_name(identifier)):
+        if identifier is not None and (identifier in RESULT_CLASS_NAMES or is_task_id_name(identifier)):
             return True
         if isinstance(node, ast.Attribute) and node.attr == "results":
             return True
@@ -334,7 +307,6 @@ def _mentions_tasks(facts, root, own: bool = False, ignored=frozenset()) -> bool
 
 
 # --- tasks the function starts itself are not tasks it cancels ---------------------------------
-_DISPATCH_METHODS = (*DISPATCH_METHODS, "send_task")  # `app.send_task(...)` starts one too
 
 
 def _is_dispatch_call(facts, node) -> bool:
@@ -343,7 +315,7 @@ def _is_dispatch_call(facts, node) -> bool:
         return False
     func = node.func
     if isinstance(func, ast.Attribute):
-        return func.attr in _DISPATCH_METHODS
+        return func.attr in SEND_METHODS
     if isinstance(func, ast.Name):
         return (facts.resolve(func) or "").endswith(".send_task")
     return isinstance(func, ast.Call) and canvas_kind(facts, func) in ("group", "chain", "chord")
@@ -639,7 +611,7 @@ def _names_child_ids(key) -> bool:
 def _annotation_holds(facts, annotation) -> str | None:
     """`list[AsyncResult]` -> results, `list[str]` / `Sequence[UUID]` -> ids."""
     names = {_last_identifier(n) for n in ast.walk(annotation) if isinstance(n, (ast.Name, ast.Attribute))}
-    if names & _RESULT_CLASSES:
+    if names & RESULT_CLASS_NAMES:
         return "results"
     if names & {"str", "UUID"}:
         return "ids"
@@ -695,8 +667,7 @@ def _plan(facts, settings, func):
     app, reason = celery_app_name(facts, settings, scope, allow_add=False)
     if app is None:
         return {}, reason
-    taken = scope_identifiers(facts, scope) | {ids, app}
-    child_id = fresh_name(taken, "child_id")
-    child_result = fresh_name(taken | {child_id}, "child_result")
+    child_id = free_name(facts, scope, itertools.chain(["child_id"], numbered("child_id", 1)), {ids, app})
+    child_result = free_name(facts, scope, itertools.chain(["child_result"], numbered("child_result", 1)), {ids, app, child_id})
     return {"insert_at": where, "ids": ids, "holds": holds, "app": app, "child_id": child_id,
             "child_result": child_result}, None

@@ -1,0 +1,91 @@
+"""Names a fix can introduce, and the words of identifiers.
+
+A fix that adds a variable (`waited`, `group_result`, `child_id`) or a module-level name
+(`setup_celery_logging`, `DEFAULT_TASK_TIMEOUT`) must pick one that changes the meaning of
+nothing: not visible where it is added, and not read or bound anywhere inside that scope
+(a nested function may read a global of that name).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+
+from .facts import ModuleFacts, Scope
+
+
+def names_used(facts: ModuleFacts, scope: Scope) -> set[str]:
+    """Every name read or bound in `scope` and the scopes nested in it (once per scope)."""
+    def collect() -> set[str]:
+        names: set[str] = set()
+        pending = [scope]
+        while pending:
+            current = pending.pop()
+            names.update(current.bindings)
+            names.update(node.id for node in current.nodes if type(node) is ast.Name)
+            pending.extend(current.children)
+        return names
+
+    return facts.memo(f"names_used:{id(scope)}", collect)
+
+
+def is_free(facts: ModuleFacts, name: str, scope: Scope) -> bool:
+    """A new binding of `name` in `scope` would shadow nothing and be read by nothing."""
+    return facts.lookup(name, scope) is None and name not in names_used(facts, scope)
+
+
+def free_name(facts: ModuleFacts, scope: Scope, candidates: Iterable[str], taken: Iterable[str] = ()) -> str | None:
+    """The first candidate free in `scope` and not among `taken` (names the same fix adds)."""
+    taken = set(taken)
+    return next((c for c in candidates if c not in taken and is_free(facts, c, scope)), None)
+
+
+def numbered(base: str, first: int = 2) -> Iterator[str]:
+    """`base_2`, `base_3`, ...: endless, so a free one is always found."""
+    return (f"{base}_{n}" for n in itertools.count(first))
+
+
+def free_at_module_level(facts: ModuleFacts, name: str) -> bool:
+    """`name` is neither bound at module level nor read as a global anywhere."""
+    if name in facts.module_scope.bindings:
+        return False
+    return not any(node.id == name and facts.lookup(name, facts.scope_of(node)) is None
+                   for node in facts.nodes(ast.Name))
+
+
+def visible_from_module(facts: ModuleFacts, name: str, scope: Scope) -> bool:
+    """`name` read in `scope` refers to the module-level binding (not shadowed)."""
+    found = facts.lookup(name, scope)
+    return found is not None and found[0] is facts.module_scope
+
+
+def usable_name(facts: ModuleFacts, name: str, at: ast.AST) -> str:
+    """Can `name` be read at `at`? "yes" (a parameter, or a variable assigned before),
+    "free" (bound nowhere visible: it may be introduced), "no" (bound otherwise or later)."""
+    scope = facts.scope_of(at)
+    found = facts.lookup(name, scope)
+    if found is None:
+        return "free"
+    where, bindings = found
+    if any(b.kind not in ("assign", "param") for b in bindings):
+        return "no"
+    if where is not scope and scope.kind in ("function", "lambda"):
+        return "yes"  # read from a closure or a module global when the function runs
+    if any(b.kind == "param" or _position(b.node) < _position(at) for b in bindings):
+        return "yes"
+    return "no"
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+# snake_case and camelCase words: `handleCancel` -> handle, cancel; `HTTPCancel` -> http, cancel.
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def words(identifier: str) -> list[str]:
+    """The lower-case word parts of an identifier or URL path."""
+    return [w.lower() for w in _WORD.findall(identifier)]
