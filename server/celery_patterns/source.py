@@ -12,7 +12,6 @@ import codecs
 import io
 import re
 import tokenize
-
 from dataclasses import replace
 from typing import Iterable, Iterator
 

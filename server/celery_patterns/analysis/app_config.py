@@ -1,11 +1,10 @@
-"""Private helpers for CEL006, CEL007 and CEL008 (not a rule: the registry skips this module).
+"""Celery apps of one module and their settings.
 
 - `celery_apps`: every `Celery(...)` call with the name (or attribute) it is bound to.
-- `app_references`: the expressions that refer to one app in the module (its name
-  through scopes and simple aliases, parameters of local functions it is passed to).
-- Text helpers for fixes that splice text into the source: these rules insert whole
-  statements and dict entries, where copying the surrounding indentation and line
-  endings by hand is simpler and more predictable than libcst whitespace nodes.
+- `gather_config`: the settings one app gets in the module (`Celery(...)` keywords,
+  `conf.update`, `conf.x = ...`, dicts and objects passed to them), and whether some are
+  loaded from elsewhere.
+- `celery_app_name`: the name that reaches the module's Celery app from a scope.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from .celery import celery_app_calls
-from .facts import ModuleFacts, Scope
+from .celery import CELERY_APP_CLASSES, celery_app_calls, is_celery_app_call
+from .facts import ModuleFacts, Scope, position_key, statement_of
+from .names import visible_from_module
 from .strings import literal_string
 
 
@@ -29,28 +29,6 @@ class CeleryApp:
     @property
     def name(self) -> str | None:
         return ast.unparse(self.targets[0]) if self.targets else None
-
-
-def position_key(node: ast.AST) -> tuple[int, int]:
-    return (node.lineno, node.col_offset)
-
-
-def statement_of(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
-    current: ast.AST | None = node
-    while current is not None and not isinstance(current, ast.stmt):
-        current = facts.parent(current)
-    return current
-
-
-def top_level_statement(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
-    """The statement of the module body that holds `node`."""
-    current: ast.AST | None = node
-    while current is not None:
-        parent = facts.parent(current)
-        if isinstance(parent, ast.Module):
-            return current if isinstance(current, ast.stmt) else None
-        current = parent
-    return None
 
 
 def celery_apps(facts: ModuleFacts) -> list[CeleryApp]:
@@ -121,152 +99,6 @@ def parameter_for(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
             names = {a.arg for a in [*positional, *function.args.kwonlyargs]}
             return keyword.arg if keyword.arg in names else None
     return None
-
-
-# --- text -------------------------------------------------------------------------------
-def offset_of(facts: ModuleFacts, node: ast.AST, end: bool = False) -> int:
-    rng = facts.range(node)
-    return facts.index.offset(rng.end if end else rng.start)
-
-
-def line_start(source: str, offset: int) -> int:
-    return max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
-
-
-def line_end(source: str, offset: int) -> int:
-    """Offset just past the line ending of the line holding `offset` (or len(source))."""
-    i = offset
-    while i < len(source) and source[i] not in "\r\n":
-        i += 1
-    if source.startswith("\r\n", i):
-        return i + 2
-    if i < len(source):
-        return i + 1
-    return i
-
-
-def indentation(source: str, offset: int) -> str:
-    """Leading whitespace of the line holding `offset`."""
-    start = line_start(source, offset)
-    i = start
-    while i < len(source) and source[i] in " \t\x0c":
-        i += 1
-    return source[start:i]
-
-
-def starts_line(source: str, offset: int) -> bool:
-    """Only whitespace before `offset` on its line."""
-    return source[line_start(source, offset):offset].strip(" \t\x0c") == ""
-
-
-def ends_line(source: str, offset: int) -> bool:
-    """Only whitespace or a comment after `offset` on its line."""
-    end = line_end(source, offset)
-    rest = source[offset:end].strip(" \t\x0c\r\n")
-    return rest == "" or rest.startswith("#")
-
-
-def alone_on_lines(facts: ModuleFacts, statement: ast.stmt) -> bool:
-    source = facts.source
-    return starts_line(source, offset_of(facts, statement)) and ends_line(source, offset_of(facts, statement, end=True))
-
-
-def indent_unit(indent: str, default: str) -> str:
-    """One level of indentation consistent with `indent` (tabs stay tabs)."""
-    if "\t" in indent:
-        return "\t"
-    return default if "\t" not in default else "    "
-
-
-def quote_of(source: str, node: ast.AST | None, facts: ModuleFacts, default: str = '"') -> str:
-    """The quote character a string literal is written with."""
-    if node is None:
-        return default
-    start = offset_of(facts, node)
-    for char in source[start:start + 4]:
-        if char in "'\"":
-            return char
-    return default
-
-
-def first_string_literal(nodes) -> ast.Constant | None:
-    for node in nodes:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and not isinstance(sub, ast.JoinedStr):
-                return sub
-    return None
-
-
-def apply_insertions(source: str, insertions: list[tuple[int, str]]) -> str:
-    """Insert texts at offsets (later offsets first so earlier ones stay valid)."""
-    for offset, text in sorted(insertions, key=lambda pair: pair[0], reverse=True):
-        source = source[:offset] + text + source[offset:]
-    return source
-
-
-def insert_after_line(source: str, offset: int, newline: str) -> tuple[int, str]:
-    """Where a new line goes after the line holding `offset`, and the prefix it needs."""
-    end = line_end(source, offset)
-    if end == len(source) and not source.endswith(("\n", "\r")):
-        return end, newline
-    return end, ""
-
-
-def blank_lines_after(source: str, offset: int) -> tuple[int, bool]:
-    """Count of blank lines starting at `offset`, and whether code follows them."""
-    count = 0
-    i = offset
-    while i < len(source):
-        end = line_end(source, i)
-        if source[i:end].strip() != "":
-            return count, True
-        count += 1
-        i = end
-    return count, False
-
-
-def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -> tuple[int, str] | None:
-    """Where a new top-level `from <module> import ...` line goes, and its line prefix.
-
-    After the first top-level `from <module> import ...` if there is one, else after the
-    last top-level import before `before`, else before the first statement that is
-    neither the docstring nor a `__future__` import.
-    """
-    body = facts.tree.body
-    source = facts.source
-    limit = position_key(before) if before is not None else None
-    same = None
-    last_import = None
-    for statement in body:
-        if limit is not None and position_key(statement) >= limit:
-            break
-        if isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module == module and same is None:
-            same = statement
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            last_import = statement
-    anchor = same or last_import
-    if anchor is not None:
-        end = offset_of(facts, anchor, end=True)
-        if not ends_line(source, end):
-            return None
-        return line_end(source, end), ""
-    for index, statement in enumerate(body):
-        is_doc = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
-            and isinstance(statement.value.value, str)
-        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
-        if is_doc or is_future:
-            continue
-        start = statement_start(facts, statement)
-        if not starts_line(source, start) or indentation(source, start):
-            return None
-        return line_start(source, start), ""
-    return None
-
-
-def statement_start(facts: ModuleFacts, statement: ast.stmt) -> int:
-    """Offset where a statement begins, decorators included."""
-    nodes = [statement, *getattr(statement, "decorator_list", ())]
-    return min(offset_of(facts, node) for node in nodes)
 
 
 # --- configuration ----------------------------------------------------------------------
@@ -629,3 +461,57 @@ def _object_items(facts: ModuleFacts, expr) -> list[tuple[str, ast.expr | None]]
         return [(name, binding.value) for name, bindings in facts.module_scope.bindings.items()
                 for binding in bindings if binding.kind == "assign"]
     return None
+
+
+def _looks_like_app_import(name: str, qualname: str) -> bool:
+    """`from core.celery import app`, `from .worker import celery_app`: a Celery app import."""
+    if qualname == "celery.current_app":
+        return True
+    parts = qualname.lstrip(".").split(".")
+    if parts[0] == "celery" or not parts[0]:
+        return False  # the celery package itself (`import celery`, `from celery import group`)
+    last = parts[-1]
+    if name.lower() in ("celery", "celery_app", "celeryapp") or last in ("celery", "celery_app", "celeryapp"):
+        return True
+    return last == "app" and any("celery" in part for part in parts[:-1])
+
+
+def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
+    """The name of the module's Celery app as seen from `scope`.
+
+    Returns (name, import_to_add) or (None, reason). In order of preference: a module-level
+    name bound to `Celery(...)`; the binding made by `settings.app_import` (any alias);
+    another import that is plainly a Celery app (`from .worker import celery_app`,
+    `celery.current_app`); with `allow_add`, the settings' app import when its name is free.
+    """
+    module = facts.module_scope
+    candidates: list[tuple[int, int, str]] = []
+    app_qual, add_spec = settings.app.qualname, settings.app.spec
+    for name, bindings in module.bindings.items():
+        for binding in bindings:
+            if binding.kind == "assign" and binding.value is not None and is_celery_app_call(facts, binding.value):
+                candidates.append((0, binding.node.lineno, name))
+            elif binding.kind == "import" and binding.qualname == app_qual:
+                candidates.append((1, binding.node.lineno, name))
+            elif binding.kind == "import" and _looks_like_app_import(name, binding.qualname or ""):
+                rank = 3 if binding.qualname == "celery.current_app" else 2
+                candidates.append((rank, binding.node.lineno, name))
+    # A parameter annotated as a Celery app (dependency injection) is the nearest app.
+    node = scope.node
+    if scope.kind == "function":
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            if arg.annotation is not None and facts.resolve(arg.annotation) in CELERY_APP_CLASSES:
+                return arg.arg, None
+    for _, _, name in sorted(candidates):
+        if len(module.bindings[name]) == 1 and visible_from_module(facts, name, scope):
+            return name, None
+    if candidates:
+        return None, "the module's Celery app is shadowed or rebound here"
+    if not allow_add:
+        return None, "the module has no Celery app binding to call"
+    name = settings.app.local
+    if add_spec is None:
+        return None, "the configured app import is relative"
+    if name in module.bindings or facts.lookup(name, scope) is not None:
+        return None, f"`{name}` is already bound to something that is not the Celery app"
+    return name, settings.app_import

@@ -335,6 +335,18 @@ class ModuleFacts:
         return self.index.node_range(node)
 
 
+def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """`root` and its descendants that run in its scope: not entering nested def, lambda
+    or class bodies (nor their decorators and defaults)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in iter_children(node):
+            if not isinstance(child, SCOPE_NODES):
+                stack.append(child)
+
+
 def iter_children(node: ast.AST) -> Iterator[ast.AST]:
     """The child nodes of `node`, like `ast.iter_child_nodes` but without its two
     generators per node (it is on every rule's hot path)."""
@@ -634,3 +646,25 @@ STAR_EXPORTS["typing_extensions"] = (STAR_EXPORTS["typing"] - {"ByteString"}) | 
     Buffer CapsuleType Doc Format IntVar NoExtraItems Reader Sentinel TypeForm Writer deprecated
     disjoint_base evaluate_forward_ref get_annotations get_original_bases runtime sentinel type_repr
 """.split())
+
+
+def position_key(node: ast.AST) -> tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def statement_of(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = facts.parent(current)
+    return current
+
+
+def top_level_statement(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
+    """The statement of the module body that holds `node`."""
+    current: ast.AST | None = node
+    while current is not None:
+        parent = facts.parent(current)
+        if isinstance(parent, ast.Module):
+            return current if isinstance(current, ast.stmt) else None
+        current = parent
+    return None

@@ -1,4 +1,4 @@
-"""Shared analysis of Celery results for CEL003, CEL004 and CEL011 (private to those rules).
+"""Celery results: status checks, the states a result can be in at a node, result expressions.
 
 - *Status checks*, as in `celery_model.status_check`, plus the alias form that real
   services use: `status = result.status` then `if status == "SUCCESS":`.
@@ -21,23 +21,18 @@
   `for child in group_result.results`), `self` attributes set to those in the methods of
   the class, parameters annotated as results, and any expression with a status check on
   a Celery result in the same scope.
-- Small helpers for the fixes (libcst): inserting statements before a statement, turning
-  a one-line suite into a block, choosing free names, the shared default timeout.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
-
-from ..fixes.lazy import cst
 
 from .celery import (
-    RESULT_CLASS_NAMES,
-    SEND_METHODS,
     NOT_CELERY,
     READY,
+    RESULT_CLASS_NAMES,
+    SEND_METHODS,
     STATES,
     STATUS_ATTRIBUTES,
     STATUS_METHODS,
@@ -49,8 +44,7 @@ from .celery import (
     state_names,
     status_check,
 )
-from .facts import SCOPE_NODES, ModuleFacts, Scope, iter_children
-from .names import usable_name
+from .facts import SCOPE_NODES, ModuleFacts, Scope
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
@@ -685,18 +679,6 @@ def _binding_is_result(facts: ModuleFacts, binding, depth: int, checks: str | No
     return False
 
 
-# --- walking one scope --------------------------------------------------------------------
-def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
-    """`root` and its descendants, not entering nested def/lambda/class bodies."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in iter_children(node):
-            if not isinstance(child, SCOPE_NODES):
-                stack.append(child)
-
-
 def is_simple_reference(expr: ast.AST) -> bool:
     """A name or a dotted attribute chain on a name (`result`, `self.result`)."""
     while isinstance(expr, ast.Attribute):
@@ -727,197 +709,3 @@ def is_sleep_call(facts: ModuleFacts, node: ast.AST) -> bool:
     return qualname.endswith(".sleep") and not qualname.startswith("builtins.")
 
 
-# --- libcst helpers for the fixes ---------------------------------------------------------
-def insert_before(statement: cst.BaseStatement, new: list[cst.BaseStatement]) -> cst.FlattenSentinel:
-    """`new` then `statement`; the comments above `statement` move above `new`."""
-    first = new[0].with_changes(leading_lines=statement.leading_lines)
-    return cst.FlattenSentinel([first, *new[1:], statement.with_changes(leading_lines=[])])
-
-
-DEFAULT_TIMEOUT_NAME = "DEFAULT_TASK_TIMEOUT"
-DEFAULT_TIMEOUT_LINE = f"{DEFAULT_TIMEOUT_NAME} = 300.0  # seconds to wait for a Celery result"
-
-
-def timeout_plan(facts: ModuleFacts, at: ast.AST) -> tuple[str | None, bool]:
-    """The timeout to use at `at`: a `timeout` parameter/variable in scope that holds a
-    number, else the module constant (added when it does not exist yet); (None, False)
-    when the constant's name is taken by something else."""
-    if usable_name(facts, "timeout", at) == "yes" and holds_number(facts, "timeout", at):
-        return "timeout", False
-    state = usable_name(facts, DEFAULT_TIMEOUT_NAME, at)
-    if state == "no":
-        found = facts.lookup(DEFAULT_TIMEOUT_NAME, facts.scope_of(at))
-        if found and all(b.kind == "import" for b in found[1]):
-            return DEFAULT_TIMEOUT_NAME, False  # `from settings import DEFAULT_TASK_TIMEOUT`
-        return None, False
-    return DEFAULT_TIMEOUT_NAME, state == "free"
-
-
-NUMERIC_TYPES = frozenset({"builtins.int", "builtins.float", "numbers.Real", "numbers.Number"})
-NUMERIC_CALLS = frozenset({"builtins.int", "builtins.float", "builtins.min", "builtins.max", "builtins.abs",
-                           "builtins.round"})
-
-
-def holds_number(facts: ModuleFacts, name: str, at: ast.AST, _depth: int = 0) -> bool:
-    """`name` read at `at` can only be a number: every binding is a parameter whose default
-    and annotation are numeric (an unannotated one without a default is taken as the
-    number its name says), or an assignment of a number, `float(...)`, arithmetic on a
-    number... `timeout=None`, `timeout: float | None`, `timeout = httpx.Timeout(10.0)` or
-    `timeout = settings.TIMEOUT` are not."""
-    found = facts.lookup(name, facts.scope_of(at))
-    if found is None or _depth > 3:
-        return False
-    for binding in found[1]:
-        if binding.kind == "param":
-            default = _parameter_default(facts, binding.node)
-            annotation = binding.node.annotation
-            if annotation is not None and not _numeric_annotation(facts, annotation):
-                return False
-            if default is not None and not _numeric_value(facts, default, _depth):
-                return False
-        elif binding.kind == "assign":
-            parent = facts.parent(binding.node)
-            if isinstance(parent, ast.AnnAssign) and not _numeric_annotation(facts, parent.annotation):
-                return False
-            if not _numeric_value(facts, binding.value, _depth):
-                return False
-        else:
-            return False
-    return True
-
-
-def _parameter_default(facts: ModuleFacts, arg: ast.arg) -> ast.expr | None:
-    arguments = facts.parent(arg)
-    if not isinstance(arguments, ast.arguments):
-        return None
-    positional = [*arguments.posonlyargs, *arguments.args]
-    if arg in positional:  # `ast` nodes compare by identity
-        offset = positional.index(arg) - (len(positional) - len(arguments.defaults))
-        return arguments.defaults[offset] if offset >= 0 else None
-    if arg in arguments.kwonlyargs:
-        return arguments.kw_defaults[arguments.kwonlyargs.index(arg)]
-    return None
-
-
-def _numeric_annotation(facts: ModuleFacts, annotation: ast.AST) -> bool:
-    """`int`, `float`, `"float"`, `int | float` (not `Optional[...]` or `X | None`)."""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        return annotation.value in ("int", "float")
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return _numeric_annotation(facts, annotation.left) and _numeric_annotation(facts, annotation.right)
-    return facts.resolve(annotation) in NUMERIC_TYPES
-
-
-def _numeric_value(facts: ModuleFacts, value: ast.AST | None, depth: int) -> bool:
-    if isinstance(value, ast.Constant):
-        return isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
-    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
-        return _numeric_value(facts, value.operand, depth)
-    if isinstance(value, ast.BinOp) and not isinstance(value.op, (ast.BitOr, ast.BitAnd, ast.BitXor)):
-        # arithmetic with a number on one side (`2 * base`); a str or list would not be a timeout
-        sides = (value.left, value.right)
-        return any(_numeric_value(facts, side, depth) for side in sides) and all(
-            _numeric_value(facts, side, depth) or isinstance(side, (ast.Name, ast.Attribute, ast.Call))
-            for side in sides
-        )
-    if isinstance(value, ast.IfExp):
-        return _numeric_value(facts, value.body, depth) and _numeric_value(facts, value.orelse, depth)
-    if isinstance(value, ast.Call):
-        return facts.resolve(value.func) in NUMERIC_CALLS
-    if isinstance(value, ast.Name):
-        return holds_number(facts, value.id, value, depth + 1)
-    return False
-
-
-def add_timeout_constant(module: cst.Module) -> cst.Module:
-    """`DEFAULT_TASK_TIMEOUT = 300.0` after the module's docstring and leading imports.
-
-    Every fix that needs the default inserts it at this one place, so when several are
-    applied together the engine takes one per round and the next round reuses it."""
-    statements = list(module.body)
-    index = 0
-    for i, statement in enumerate(statements):
-        if (i == 0 and _is_docstring(statement)) or _is_import_block(statement):
-            index = i + 1
-        else:
-            break
-    # Set off from the imports by a blank line (the engine never combines two fixes that
-    # touch neighbouring lines, so two of them cannot both add the constant).
-    constant = parse_statement(module, DEFAULT_TIMEOUT_LINE + module.default_newline)
-    if index:
-        constant = constant.with_changes(leading_lines=[cst.EmptyLine()])
-    statements.insert(index, constant)
-    return module.with_changes(body=statements)
-
-
-def _is_import_block(statement: cst.CSTNode) -> bool:
-    """An import line, or an `if TYPE_CHECKING:` / `try:` holding only imports."""
-    if isinstance(statement, cst.SimpleStatementLine):
-        return all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
-    if isinstance(statement, (cst.If, cst.Try)):
-        lines = [n for n in _walk_cst(statement) if isinstance(n, cst.SimpleStatementLine)]
-        return bool(lines) and all(
-            all(isinstance(s, (cst.Import, cst.ImportFrom, cst.Pass)) for s in line.body) for line in lines
-        )
-    return False
-
-
-def _walk_cst(node: cst.CSTNode):
-    yield node
-    for child in node.children:
-        yield from _walk_cst(child)
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def suite_to_block(suite: cst.SimpleStatementSuite) -> cst.IndentedBlock:
-    """`if x: a; b  # c` -> an indented block with `a` and `b` on their own lines."""
-    lines = [
-        cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
-        for small in suite.body
-    ]
-    return cst.IndentedBlock(body=lines, header=suite.trailing_whitespace)
-
-
-def parse_statement(module: cst.Module, code: str) -> cst.BaseStatement:
-    return cst.parse_statement(code, config=module.config_for_parsing)
-
-
-def source_segment(facts: ModuleFacts, node: ast.AST) -> str:
-    """The exact source text of a node, as `ast.get_source_segment` gives it but from the
-    line index (that function splits the whole source into lines on every call)."""
-    span = facts.range(node)
-    index = facts.index
-    return index.text[index.offset(span.start):index.offset(span.end)]
-
-
-def quote_of(facts: ModuleFacts, node: ast.AST | None) -> str:
-    """The quote character a string literal was written with (default `"`)."""
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts:
-        node = node.elts[0]
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        segment = source_segment(facts, node)
-        stripped = segment.lstrip("rRbBuUfF")
-        if stripped[:1] in ("'", '"'):
-            return stripped[0]
-    return '"'
-
-
-def failure_state_code(facts: ModuleFacts, comparator: ast.AST | None, quote: str) -> str:
-    """How to write FAILURE the way the existing check wrote its state."""
-    if isinstance(comparator, (ast.Tuple, ast.List, ast.Set)) and comparator.elts:
-        comparator = comparator.elts[0]
-    if isinstance(comparator, ast.Attribute) and (facts.resolve(comparator) or "").startswith("celery.states."):
-        return f"{facts.text(comparator.value)}.FAILURE"
-    if isinstance(comparator, ast.Name) and (facts.resolve(comparator) or "").startswith("celery.states."):
-        found = facts.lookup("FAILURE", facts.scope_of(comparator))
-        if found and all(b.kind == "import" and b.qualname == "celery.states.FAILURE" for b in found[1]):
-            return "FAILURE"
-    return f"{quote}FAILURE{quote}"

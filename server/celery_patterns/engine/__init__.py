@@ -9,7 +9,14 @@ The command line and the language server call this package; nothing else reaches
 the rules, and it knows no rule by name.
 """
 
-from .check import SYNTAX_CODE, Checked, check_bytes, check_source, enabled_rules, run_rules
+from .check import (
+    SYNTAX_CODE,
+    Checked,
+    check_bytes,
+    check_source,
+    enabled_rules,
+    run_rules,
+)
 from .fix import FixCancelled, FixOutcome, compute_fix, fix_source
 from .settings import known_codes, settings_for, validated
 

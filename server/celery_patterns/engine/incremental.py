@@ -67,7 +67,9 @@ class BufferChecker:
 
     def run(self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings):
         """`(findings, facts of the whole module or None, errors)`, as a full check would find."""
-        from .check import run_rules  # check.py imports this module's type: no cycle at import time
+        from .check import (
+            run_rules,  # check.py imports this module's type: no cycle at import time
+        )
 
         local = [r for r in rules if r.local]
         whole = [r for r in rules if not r.local]

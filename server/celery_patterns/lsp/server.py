@@ -50,12 +50,20 @@ from pygls.uris import to_fs_path
 
 from .. import __version__, config, discovery, engine
 from ..config import ConfigError, Settings
+from ..engine.incremental import BufferChecker
 from ..ftypes import Finding, Fix
 from ..source import edit_between
-from ..engine.incremental import BufferChecker
 from . import actions, workspace
 from .checking import DocumentCheck, check_document, disabled
-from .convert import SOURCE, Rendered, choose_encoding, finding_key, to_lsp_edits, to_lsp_range, workspace_edit
+from .convert import (
+    SOURCE,
+    Rendered,
+    choose_encoding,
+    finding_key,
+    to_lsp_edits,
+    to_lsp_range,
+    workspace_edit,
+)
 from .documents import KeptFindings, OpenDocument
 from .options import SECTION, EditorOptions, parse_options, unwrap
 
@@ -404,7 +412,9 @@ class CeleryPatternsServer(LanguageServer):
         base = self.fix_base
         if base is not None and base[0] is result.source and base[1:4] == (path, result.module_name, result.settings):
             return base[4], base[5]
-        from ..fixes.context import FixContext  # libcst is loaded only when a fix is wanted
+        from ..fixes.context import (
+            FixContext,  # libcst is loaded only when a fix is wanted
+        )
 
         checked = engine.check_source(result.source, path, result.settings, result.module_name)
         context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None

@@ -27,6 +27,7 @@ from ..source import LineIndex
 from .convert import Rendered
 from .options import EditorOptions
 
+
 @dataclass(frozen=True)
 class FileResult:
     uri: str

@@ -83,8 +83,8 @@ from pathlib import Path
 
 from ..analysis.celery import CANVAS, DISPATCH_METHODS
 from ..analysis.strings import string_values
-from ..ftypes import FixSafety, Severity
 from ..fixes.lazy import cst
+from ..ftypes import FixSafety, Severity
 from .base import Rule
 
 DYNAMIC_IMPORTERS = frozenset({"importlib.import_module", "importlib.__import__", "builtins.__import__"})

@@ -110,28 +110,23 @@ import ast
 import bisect
 import itertools
 
-from ..fixes.lazy import cst
-
 from ..analysis.facts import SCOPE_NODES, iter_children
-from ..ftypes import FixSafety, Range, Severity
-from .base import Rule
 from ..analysis.names import free_name, numbered, usable_name
+from ..analysis.numbers import holds_number
 from ..analysis.results import (
-    DEFAULT_TIMEOUT_NAME,
-    add_timeout_constant,
     all_checks,
     checks_by_node,
-    holds_number,
-    insert_before,
     is_clock_call,
     is_ready_only,
     is_result,
     is_simple_reference,
     is_sleep_call,
-    parse_statement,
     states_at,
-    timeout_plan,
 )
+from ..fixes.lazy import cst
+from ..fixes.statements import add_module_constant, insert_before, parse_statement
+from ..ftypes import FixSafety, Range, Severity
+from .base import Rule
 
 # `collect()` iterates the result graph calling `get()` with its keywords.
 WAIT_METHODS = frozenset({"get", "wait", "join", "join_native", "collect"})
@@ -546,7 +541,7 @@ def _fix_loop(ctx, finding) -> "cst.Module | None":
     before = [parse_statement(module, f"{waited} = 0.0{newline}")]
     new_module = ctx.replace({loop: insert_before(new_loop, before)})
     if finding.detail("introduce"):
-        new_module = add_timeout_constant(new_module)
+        new_module = add_module_constant(new_module, DEFAULT_TIMEOUT_LINE)
     return new_module
 
 
@@ -633,7 +628,7 @@ def _fix_call(ctx, finding) -> "cst.Module | None":
         return None
     new_module = ctx.replace({call: _with_timeout(call, finding.detail("timeout"))})
     if finding.detail("introduce"):
-        new_module = add_timeout_constant(new_module)
+        new_module = add_module_constant(new_module, DEFAULT_TIMEOUT_LINE)
     return new_module
 
 
@@ -707,3 +702,24 @@ def _line_break_like(whitespace):
         first_line=cst.TrailingWhitespace(), empty_lines=[],
         indent=whitespace.indent, last_line=whitespace.last_line,
     )
+
+
+DEFAULT_TIMEOUT_NAME = "DEFAULT_TASK_TIMEOUT"
+
+
+DEFAULT_TIMEOUT_LINE = f"{DEFAULT_TIMEOUT_NAME} = 300.0  # seconds to wait for a Celery result"
+
+
+def timeout_plan(facts, at: ast.AST) -> tuple[str | None, bool]:
+    """The timeout to use at `at`: a `timeout` parameter/variable in scope that holds a
+    number, else the module constant (added when it does not exist yet); (None, False)
+    when the constant's name is taken by something else."""
+    if usable_name(facts, "timeout", at) == "yes" and holds_number(facts, "timeout", at):
+        return "timeout", False
+    state = usable_name(facts, DEFAULT_TIMEOUT_NAME, at)
+    if state == "no":
+        found = facts.lookup(DEFAULT_TIMEOUT_NAME, facts.scope_of(at))
+        if found and all(b.kind == "import" for b in found[1]):
+            return DEFAULT_TIMEOUT_NAME, False  # `from settings import DEFAULT_TASK_TIMEOUT`
+        return None, False
+    return DEFAULT_TIMEOUT_NAME, state == "free"

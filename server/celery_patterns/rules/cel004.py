@@ -96,28 +96,24 @@ from __future__ import annotations
 
 import ast
 
-from ..fixes.lazy import cst
-
-from ..analysis.facts import SCOPE_NODES
-from ..ftypes import FixSafety, Range, Severity
-from .base import Rule
+from ..analysis.facts import SCOPE_NODES, own_nodes
 from ..analysis.results import (
     ALL_STATES,
     all_checks,
     always_exits,
     block_of,
     constraint,
-    failure_state_code,
     handles_failure_check,
     is_simple_reference,
     is_success_check,
-    own_nodes,
-    parse_statement,
-    quote_of,
     states_at,
     status_source,
-    suite_to_block,
 )
+from ..fixes.lazy import cst
+from ..fixes.statements import parse_statement, suite_to_block
+from ..fixes.text import failure_state_code, quote_of
+from ..ftypes import FixSafety, Range, Severity
+from .base import Rule
 
 PROPAGATING_WAITS = frozenset({"get", "wait", "join", "join_native"})
 RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})

@@ -95,15 +95,13 @@ from __future__ import annotations
 import ast
 import itertools
 
+from ..analysis.app_config import celery_app_name
 from ..analysis.celery import canvas_kind
+from ..analysis.facts import own_nodes
+from ..analysis.names import free_name, numbered
+from ..fixes.text import alone_on_lines
 from ..ftypes import FixSafety, Severity
 from .base import Rule
-from ..analysis.names import free_name, numbered
-from ..analysis.groups import (
-    alone_on_its_lines,
-    celery_app_name,
-    own_nodes,
-)
 
 # Signature methods that return the same (or a copied) group, still a group when dispatched
 # (`on_error` links the errback and returns the group itself, unlike `link_error`).
@@ -511,7 +509,7 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
         kind = "hoist"
     if facts.scope_of(stmt) is not scope:
         return {}, "the dispatch is not in a statement of its own scope"
-    if not alone_on_its_lines(facts, stmt):
+    if not alone_on_lines(facts, stmt):
         return {}, "the dispatch shares its line with another statement"
     app, extra = celery_app_name(facts, settings, scope, allow_add=True)
     if app is None:

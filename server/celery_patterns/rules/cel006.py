@@ -90,25 +90,27 @@ from __future__ import annotations
 
 import ast
 
-from ..ftypes import FixSafety, Severity
-from .base import Rule
 from ..analysis.app_config import (
     CELERY_PARAMETERS,
     AppConfig,
+    celery_apps,
+    gather_config,
+)
+from ..analysis.facts import position_key
+from ..fixes.text import (
     alone_on_lines,
     apply_insertions,
-    celery_apps,
     first_string_literal,
-    gather_config,
     indent_unit,
     indentation,
     insert_after_line,
     line_start,
     offset_of,
-    position_key,
     quote_of,
     starts_line,
 )
+from ..ftypes import FixSafety, Severity
+from .base import Rule
 
 REQUIRED = ("task_serializer", "accept_content", "result_serializer", "timezone", "enable_utc", "task_routes")
 # Celery's documented old-name mapping; ENABLE_UTC is the old key Celery 4/5 actually read.
@@ -261,7 +263,7 @@ def _fix_new(facts, call, statement, receiver, keys, names, newline, default_ind
     start = offset_of(facts, statement)
     indent = indentation(source, start)
     unit = indent_unit(indent, default_indent)
-    q = quote_of(source, first_string_literal([call]), facts)
+    q = quote_of(facts, first_string_literal([call]))
     entries = _entries(keys, names, q, False, True, indent + unit, unit, newline)
     body = "".join(f"{indent}{unit}{entry},{newline}" for entry in entries)
     text = f"{indent}{receiver}.conf.update({{{newline}{body}{indent}}}){newline}"
@@ -286,8 +288,8 @@ def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None
         ends = [offset_of(facts, v, end=True) for v in container.values]
         starts = [_element_start(source, facts, k, v) for k, v in zip(container.keys, container.values)]
         open_at = offset_of(facts, container)
-        q = quote_of(source, first_string_literal(k for k in container.keys if k is not None), facts,
-                     quote_of(source, first_string_literal([call]), facts))
+        q = quote_of(facts, first_string_literal(k for k in container.keys if k is not None),
+                     quote_of(facts, first_string_literal([call])))
     else:
         items = sorted([*call.args, *call.keywords], key=position_key)
         elements = items
@@ -295,7 +297,7 @@ def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None
                   else offset_of(facts, item) for item in items]
         ends = [offset_of(facts, item, end=True) for item in items]
         open_at = source.find("(", offset_of(facts, call.func, end=True))
-        q = quote_of(source, first_string_literal([call]), facts)
+        q = quote_of(facts, first_string_literal([call]))
     close_at = offset_of(facts, container, end=True) - 1
     if open_at < 0 or source[open_at] not in "({" or source[close_at] not in ")}":
         return None

@@ -82,18 +82,13 @@ import re
 import string
 import sys
 
+from ..analysis.app_config import local_function
+from ..analysis.facts import statement_of, top_level_statement
+from ..analysis.names import free_name, is_free
 from ..analysis.strings import literal_string
+from ..fixes.text import alone_on_lines, import_insertion, statement_start
 from ..ftypes import FixSafety, Severity
 from .base import Rule
-from ..analysis.names import free_name, is_free
-from ..analysis.app_config import (
-    alone_on_lines,
-    import_insertion,
-    local_function,
-    statement_of,
-    statement_start,
-    top_level_statement,
-)
 
 # `file://` at the start of the literal text or after a non-scheme character.
 FILE_SCHEME = re.compile(r"(?:^|[^A-Za-z0-9+.\-])file://", re.IGNORECASE)

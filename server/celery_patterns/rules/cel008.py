@@ -61,20 +61,18 @@ from __future__ import annotations
 
 import ast
 
-from ..ftypes import FixSafety, Severity
-from .base import Rule
+from ..analysis.app_config import celery_apps, gather_config
+from ..analysis.facts import position_key, top_level_statement
 from ..analysis.names import free_at_module_level
-from ..analysis.app_config import (
+from ..fixes.text import (
     apply_insertions,
     blank_lines_after,
-    celery_apps,
-    gather_config,
     import_insertion,
     insert_after_line,
     offset_of,
-    position_key,
-    top_level_statement,
 )
+from ..ftypes import FixSafety, Severity
+from .base import Rule
 
 SIGNAL = "celery.signals.setup_logging"
 # The setting, its pre-4.0 name; a namespaced one (`CELERY_WORKER_...`) is added per app.

@@ -104,16 +104,14 @@ import itertools
 import re
 from itertools import pairwise
 
+from ..analysis.app_config import celery_app_name
 from ..analysis.celery import RESULT_CLASS_NAMES, SEND_METHODS, canvas_kind
+from ..analysis.facts import own_nodes
+from ..analysis.names import free_name, numbered, words
 from ..analysis.strings import constant_text
+from ..fixes.text import alone_on_lines
 from ..ftypes import FixSafety, Position, Range, Severity
 from .base import Rule
-from ..analysis.names import free_name, numbered, words
-from ..analysis.groups import (
-    alone_on_its_lines,
-    celery_app_name,
-    own_nodes,
-)
 
 # Verb and noun forms only: `cancelled`/`aborted`/`stopped` name a state (`is_cancelled`).
 _CANCEL_WORDS = frozenset({
@@ -291,7 +289,7 @@ def _mentions_tasks(facts, root, own: bool = False, ignored=frozenset()) -> bool
     count itself (its children still do)."""
     if own and isinstance(root, _SCOPES):
         return False  # a nested def, lambda or class is its own scope
-    for node in ([root, *own_nodes(root)] if own else ast.walk(root)):
+    for node in (own_nodes(root) if own else ast.walk(root)):
         if node in ignored:
             continue
         identifier = _identifier(node)
@@ -327,7 +325,7 @@ def _new_task_parts(facts, func) -> set:
     that (`refund_task_id = r.id`), and the keys, keywords and targets that receive it
     (`{"refund_task_id": r.id}`, `Out(task_id=r.id)`, `job.refund_task_id = r.id`), and the
     `task_id=` a dispatch is given for its new task."""
-    body = [n for root in func.body if not isinstance(root, _SCOPES) for n in (root, *own_nodes(root))]
+    body = [n for root in func.body if not isinstance(root, _SCOPES) for n in own_nodes(root)]
     if not any(_is_dispatch_call(facts, n) for n in body):
         return set()
     new = _NewTaskValues(facts, facts.own_scope(func))
@@ -621,11 +619,11 @@ def _annotation_holds(facts, annotation) -> str | None:
 def _plan(facts, settings, func):
     scope = facts.own_scope(func)
     body = func.body
-    if not alone_on_its_lines(facts, body[0]):
+    if not alone_on_lines(facts, body[0]):
         return {}, "the function body is on the `def` line"
     last = body[-1]
     if isinstance(last, ast.Return):
-        if not alone_on_its_lines(facts, last):
+        if not alone_on_lines(facts, last):
             return {}, "the final `return` shares its line with another statement"
         where, index = "before_return", len(body) - 1
     elif isinstance(last, ast.Raise):

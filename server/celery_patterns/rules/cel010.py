@@ -70,7 +70,6 @@ from __future__ import annotations
 import ast
 
 from ..fixes.lazy import cst
-
 from ..ftypes import FixSafety, Severity
 from .base import Rule
 

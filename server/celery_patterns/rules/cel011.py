@@ -71,23 +71,19 @@ from __future__ import annotations
 
 import ast
 
-from ..fixes.lazy import cst
-
-from ..analysis.facts import SCOPE_NODES
-from ..ftypes import FixSafety, Severity
-from .base import Rule
+from ..analysis.facts import SCOPE_NODES, own_nodes
 from ..analysis.results import (
     block_of,
     checked_texts,
-    insert_before,
     is_failure_only,
     is_simple_reference,
-    own_nodes,
-    parse_statement,
-    source_segment,
     states_at,
-    suite_to_block,
 )
+from ..fixes.lazy import cst
+from ..fixes.statements import insert_before, parse_statement, suite_to_block
+from ..fixes.text import source_segment
+from ..ftypes import FixSafety, Severity
+from .base import Rule
 
 RERAISING_METHODS = frozenset({"get", "wait", "join", "join_native", "maybe_throw", "maybe_reraise"})
 ERROR_ATTRIBUTES = frozenset({"result", "info"})

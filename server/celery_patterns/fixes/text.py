@@ -1,0 +1,179 @@
+"""Writing code as text: lines, indentation, quotes, where a new line goes.
+
+For fixes that insert whole statements or entries they write themselves, copying the
+surrounding indentation and line endings is simpler and more predictable than building
+libcst whitespace nodes. Offsets are into the source text; lines end as Python ends them.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis.facts import ModuleFacts, position_key
+
+
+# --- text -------------------------------------------------------------------------------
+def offset_of(facts: ModuleFacts, node: ast.AST, end: bool = False) -> int:
+    rng = facts.range(node)
+    return facts.index.offset(rng.end if end else rng.start)
+
+
+def line_start(source: str, offset: int) -> int:
+    return max(source.rfind("\n", 0, offset), source.rfind("\r", 0, offset)) + 1
+
+
+def line_end(source: str, offset: int) -> int:
+    """Offset just past the line ending of the line holding `offset` (or len(source))."""
+    i = offset
+    while i < len(source) and source[i] not in "\r\n":
+        i += 1
+    if source.startswith("\r\n", i):
+        return i + 2
+    if i < len(source):
+        return i + 1
+    return i
+
+
+def indentation(source: str, offset: int) -> str:
+    """Leading whitespace of the line holding `offset`."""
+    start = line_start(source, offset)
+    i = start
+    while i < len(source) and source[i] in " \t\x0c":
+        i += 1
+    return source[start:i]
+
+
+def starts_line(source: str, offset: int) -> bool:
+    """Only whitespace before `offset` on its line."""
+    return source[line_start(source, offset):offset].strip(" \t\x0c") == ""
+
+
+def ends_line(source: str, offset: int) -> bool:
+    """Only whitespace or a comment after `offset` on its line."""
+    end = line_end(source, offset)
+    rest = source[offset:end].strip(" \t\x0c\r\n")
+    return rest == "" or rest.startswith("#")
+
+
+def alone_on_lines(facts: ModuleFacts, statement: ast.stmt) -> bool:
+    source = facts.source
+    return starts_line(source, offset_of(facts, statement)) and ends_line(source, offset_of(facts, statement, end=True))
+
+
+def indent_unit(indent: str, default: str) -> str:
+    """One level of indentation consistent with `indent` (tabs stay tabs)."""
+    if "\t" in indent:
+        return "\t"
+    return default if "\t" not in default else "    "
+
+
+def first_string_literal(nodes) -> ast.Constant | None:
+    for node in nodes:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and not isinstance(sub, ast.JoinedStr):
+                return sub
+    return None
+
+
+def apply_insertions(source: str, insertions: list[tuple[int, str]]) -> str:
+    """Insert texts at offsets (later offsets first so earlier ones stay valid)."""
+    for offset, text in sorted(insertions, key=lambda pair: pair[0], reverse=True):
+        source = source[:offset] + text + source[offset:]
+    return source
+
+
+def insert_after_line(source: str, offset: int, newline: str) -> tuple[int, str]:
+    """Where a new line goes after the line holding `offset`, and the prefix it needs."""
+    end = line_end(source, offset)
+    if end == len(source) and not source.endswith(("\n", "\r")):
+        return end, newline
+    return end, ""
+
+
+def blank_lines_after(source: str, offset: int) -> tuple[int, bool]:
+    """Count of blank lines starting at `offset`, and whether code follows them."""
+    count = 0
+    i = offset
+    while i < len(source):
+        end = line_end(source, i)
+        if source[i:end].strip() != "":
+            return count, True
+        count += 1
+        i = end
+    return count, False
+
+
+def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -> tuple[int, str] | None:
+    """Where a new top-level `from <module> import ...` line goes, and its line prefix.
+
+    After the first top-level `from <module> import ...` if there is one, else after the
+    last top-level import before `before`, else before the first statement that is
+    neither the docstring nor a `__future__` import.
+    """
+    body = facts.tree.body
+    source = facts.source
+    limit = position_key(before) if before is not None else None
+    same = None
+    last_import = None
+    for statement in body:
+        if limit is not None and position_key(statement) >= limit:
+            break
+        if isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module == module and same is None:
+            same = statement
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            last_import = statement
+    anchor = same or last_import
+    if anchor is not None:
+        end = offset_of(facts, anchor, end=True)
+        if not ends_line(source, end):
+            return None
+        return line_end(source, end), ""
+    for index, statement in enumerate(body):
+        is_doc = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+            and isinstance(statement.value.value, str)
+        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if is_doc or is_future:
+            continue
+        start = statement_start(facts, statement)
+        if not starts_line(source, start) or indentation(source, start):
+            return None
+        return line_start(source, start), ""
+    return None
+
+
+def statement_start(facts: ModuleFacts, statement: ast.stmt) -> int:
+    """Offset where a statement begins, decorators included."""
+    nodes = [statement, *getattr(statement, "decorator_list", ())]
+    return min(offset_of(facts, node) for node in nodes)
+
+
+def source_segment(facts: ModuleFacts, node: ast.AST) -> str:
+    """The exact source text of a node, as `ast.get_source_segment` gives it but from the
+    line index (that function splits the whole source into lines on every call)."""
+    span = facts.range(node)
+    index = facts.index
+    return index.text[index.offset(span.start):index.offset(span.end)]
+
+
+def quote_of(facts: ModuleFacts, node: ast.AST | None, default: str = '"') -> str:
+    """The quote character a string literal (or the first of a tuple of them) is written with."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts:
+        node = node.elts[0]
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        stripped = source_segment(facts, node).lstrip("rRbBuUfF")
+        if stripped[:1] in ("'", '"'):
+            return stripped[0]
+    return default
+
+
+def failure_state_code(facts: ModuleFacts, comparator: ast.AST | None, quote: str) -> str:
+    """How to write FAILURE the way the existing check wrote its state."""
+    if isinstance(comparator, (ast.Tuple, ast.List, ast.Set)) and comparator.elts:
+        comparator = comparator.elts[0]
+    if isinstance(comparator, ast.Attribute) and (facts.resolve(comparator) or "").startswith("celery.states."):
+        return f"{facts.text(comparator.value)}.FAILURE"
+    if isinstance(comparator, ast.Name) and (facts.resolve(comparator) or "").startswith("celery.states."):
+        found = facts.lookup("FAILURE", facts.scope_of(comparator))
+        if found and all(b.kind == "import" and b.qualname == "celery.states.FAILURE" for b in found[1]):
+            return "FAILURE"
+    return f"{quote}FAILURE{quote}"
