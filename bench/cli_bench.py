@@ -45,12 +45,15 @@ def setup() -> None:
     if not CORPUS.exists():
         site = subprocess.run(
             [python, "-c", "import celery, os; print(os.path.dirname(os.path.dirname(celery.__file__)))"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         CORPUS.mkdir(parents=True)
         for package in ("celery", "kombu"):
-            shutil.copytree(Path(site) / package, CORPUS / package,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                Path(site) / package, CORPUS / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
 
 
 def count_lines() -> tuple[int, int]:
@@ -82,10 +85,22 @@ def main() -> None:
         "floor (read + ast.parse, 1 process)": [sys.executable, "-c", FLOOR, "corpus"],
         "celery-patterns, all 11 rules": ours,
         "celery-patterns, all 11 rules, --jobs 1": ours + ["--jobs", "1"],
-        "Fixit 2.2.1, 1 rule": [str(tools / "fixit"), "--rules", "fixit.rules:UseAsyncSleepInAsyncDef",
-                                "lint", "corpus"],
-        "ruff --select ASYNC251": [str(tools / "ruff"), "check", "--no-cache", "--select", "ASYNC251",
-                                   "--exit-zero", "corpus"],
+        "Fixit 2.2.1, 1 rule": [
+            str(tools / "fixit"),
+            "--rules",
+            "fixit.rules:UseAsyncSleepInAsyncDef",
+            "lint",
+            "corpus",
+        ],
+        "ruff --select ASYNC251": [
+            str(tools / "ruff"),
+            "check",
+            "--no-cache",
+            "--select",
+            "ASYNC251",
+            "--exit-zero",
+            "corpus",
+        ],
     }
     times = {name: timed(cmd, args.repeat) for name, cmd in commands.items()}
     floor = times["floor (read + ast.parse, 1 process)"]

@@ -27,10 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from celery_patterns import engine  # noqa: E402
 from cli_bench import TOOLS, setup  # noqa: E402  (the virtualenv with the peers)
 from lsp_bench import module  # noqa: E402
-
-from celery_patterns import engine  # noqa: E402
 
 
 def peer_module(lines: int) -> str:
@@ -55,6 +54,7 @@ def process_time(command: list[str], path: Path, text: str, repeat: int) -> floa
             raise SystemExit(f"{command[0]} failed ({result.returncode}): {result.stderr.decode()[-2000:]}")
         if path.read_text() == text:
             raise SystemExit(f"{command[0]} fixed nothing")
+
     return best_of(repeat, run)
 
 
@@ -69,8 +69,10 @@ def main() -> None:
     fixit = [str(tools / "fixit"), "--rules", "fixit.rules:NoRedundantFString", "fix", "--automatic"]
     ruff = [str(tools / "ruff"), "check", "--select", "F541", "--fix", "--no-cache", "--isolated"]
     print(f"best of {args.repeat}; seconds")
-    print(f"{'lines':>6} {'fixes':>6} {'ours: check --fix':>18} {'fix_source':>11} {'one fix':>8} "
-          f"{'Fixit 2.2.1':>12} {'ruff 0.17.6':>12}")
+    print(
+        f"{'lines':>6} {'fixes':>6} {'ours: check --fix':>18} {'fix_source':>11} {'one fix':>8} "
+        f"{'Fixit 2.2.1':>12} {'ruff 0.17.6':>12}"
+    )
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         (root / "pyproject.toml").write_text("[tool.celery-patterns]\n")
@@ -81,13 +83,15 @@ def main() -> None:
             fixes, last = len(ours), ours[-1]
             engine.compute_fix(ours_text, last, checked=checked)  # libcst loaded before timing
             cli = process_time(ours_cli, root / "ours.py", ours_text, args.repeat)
-            whole = best_of(args.repeat, lambda: engine.fix_source(ours_text, codes={"CEL002"}))
-            one = best_of(args.repeat, lambda: engine.compute_fix(ours_text, last))
+            whole = best_of(args.repeat, lambda text=ours_text: engine.fix_source(text, codes={"CEL002"}))
+            one = best_of(args.repeat, lambda text=ours_text, last=last: engine.compute_fix(text, last))
             peer = root / "peer" / "peer.py"
             peer.parent.mkdir(exist_ok=True)
             fixit_time = process_time(fixit, peer, peer_text, args.repeat)
             ruff_time = process_time(ruff, peer, peer_text, args.repeat)
-            print(f"{lines:>6} {fixes:>6} {cli:>18.2f} {whole:>11.2f} {one:>8.3f} {fixit_time:>12.2f} {ruff_time:>12.3f}")
+            print(
+                f"{lines:>6} {fixes:>6} {cli:>18.2f} {whole:>11.2f} {one:>8.3f} {fixit_time:>12.2f} {ruff_time:>12.3f}"
+            )
         shutil.rmtree(root / "peer", ignore_errors=True)
 
 

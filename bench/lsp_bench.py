@@ -46,8 +46,12 @@ PEER_CONFIG = '[lint]\nselect = ["ASYNC251"]\n'
 PUSH_CLIENT = {  # what matters of VS Code 1.65's capabilities
     "textDocument": {
         "synchronization": {"dynamicRegistration": True, "didSave": True},
-        "publishDiagnostics": {"relatedInformation": True, "versionSupport": False,
-                               "codeDescriptionSupport": True, "dataSupport": True},
+        "publishDiagnostics": {
+            "relatedInformation": True,
+            "versionSupport": False,
+            "codeDescriptionSupport": True,
+            "dataSupport": True,
+        },
         "codeAction": {"dataSupport": True, "isPreferredSupport": True, "resolveSupport": {"properties": ["edit"]}},
         "hover": {"contentFormat": ["markdown", "plaintext"]},
     },
@@ -92,16 +96,22 @@ class Server:
 
     def __init__(self, root: Path, capabilities: dict, command: list[str] = SERVER) -> None:
         self.ours = command == SERVER
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, cwd=root)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root
+        )
         self.messages: queue.Queue = queue.Queue()
         self.next_id = 0
         self.lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
-        result = self.request("initialize", {
-            "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": capabilities,
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-        })
+        result = self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": root.as_uri(),
+                "capabilities": capabilities,
+                "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+            },
+        )
         self.encoding = result["capabilities"].get("positionEncoding", "utf-16")
         self.pull = "diagnosticProvider" in result["capabilities"]
         self.notify("initialized", {})
@@ -159,8 +169,9 @@ class Server:
         return self.wait(lambda m: m.get("id") == request_id)["result"]
 
     def open(self, uri: str, text: str) -> None:
-        self.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": text}})
+        self.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+        )
 
     def rss_mb(self) -> float:
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -186,13 +197,19 @@ def diagnostics_of(server: Server, uri: str, version: int) -> tuple[int, float]:
         items = message["result"]["items"]
         assert not server.ours or all(d["data"]["version"] == version for d in items)
         return len(items), message["_received"]
-    message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                          and m["params"]["uri"] == uri and m["params"].get("version", version) == version)
+    message = server.wait(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri
+            and m["params"].get("version", version) == version
+        )
+    )
     return len(message["params"]["diagnostics"]), message["_received"]
 
 
-def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5,
-            command: list[str] = SERVER) -> dict:
+def latency(
+    root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5, command: list[str] = SERVER
+) -> dict:
     text = module(lines)
     path = root / "big.py"
     path.write_text(text)
@@ -213,8 +230,9 @@ def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int 
                 line = comment_lines[(n * 11) % len(comment_lines)]
                 column = _client_length(text.splitlines()[line], server.encoding)  # its end
                 change = {"range": _range(line, column, line, column), "text": "!"}
-            sent = server.notify("textDocument/didChange", {
-                "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]})
+            sent = server.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
             count, received = diagnostics_of(server, uri, version)
             assert count == findings, (count, findings)
             if n >= warmup:
@@ -222,10 +240,14 @@ def latency(root: Path, capabilities: dict, lines: int, edits: int, warmup: int 
         return {
             "server": "celery-patterns" if server.ours else "ruff server (ASYNC251)",
             "mode": "pull (textDocument/diagnostic)" if server.pull else "push (publishDiagnostics)",
-            "encoding": server.encoding, "lines": lines, "findings": findings, "edits": len(times),
+            "encoding": server.encoding,
+            "lines": lines,
+            "findings": findings,
+            "edits": len(times),
             "median_ms": round(statistics.median(times), 1),
             "p90_ms": round(statistics.quantiles(times, n=10)[-1], 1),
-            "min_ms": round(min(times), 1), "max_ms": round(max(times), 1),
+            "min_ms": round(min(times), 1),
+            "max_ms": round(max(times), 1),
         }
     finally:
         server.close()
@@ -267,8 +289,11 @@ def engine_time(root: Path, lines: int, runs: int = 15) -> dict:
     counts: dict[str, int] = {}
     for finding in checked.report.findings:
         counts[finding.code] = counts.get(finding.code, 0) + 1
-    return {"median_ms": round(statistics.median(full[3:]), 1),
-            "incremental_median_ms": round(statistics.median(incremental[3:]), 1), "findings": counts}
+    return {
+        "median_ms": round(statistics.median(full[3:]), 1),
+        "incremental_median_ms": round(statistics.median(incremental[3:]), 1),
+        "findings": counts,
+    }
 
 
 def memory(root: Path, documents: int, lines: int) -> dict:
@@ -308,11 +333,12 @@ def main(argv: list[str] | None = None) -> int:
         select = "" if args.select is None else f"select = {json.dumps(args.select)}\n"
         (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
         (root / "ruff.toml").write_text(PEER_CONFIG)
-        runs = [latency(root, PUSH_CLIENT, args.lines, args.edits),
-                latency(root, PULL_CLIENT, args.lines, args.edits)]
+        runs = [latency(root, PUSH_CLIENT, args.lines, args.edits), latency(root, PULL_CLIENT, args.lines, args.edits)]
         if Path(PEER[0]).exists():
-            runs += [latency(root, PUSH_CLIENT, args.lines, args.edits, command=PEER),
-                     latency(root, PULL_CLIENT, args.lines, args.edits, command=PEER)]
+            runs += [
+                latency(root, PUSH_CLIENT, args.lines, args.edits, command=PEER),
+                latency(root, PULL_CLIENT, args.lines, args.edits, command=PEER),
+            ]
         else:
             print(f"peer skipped: {PEER[0]} is missing (python bench/cli_bench.py installs it)", file=sys.stderr)
         results = {
@@ -327,11 +353,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"didChange -> diagnostics of that version ({args.edits} edits, debounce included)")
     for r in results["latency"]:
-        print(f"  {r['server']:24} {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
-              f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}")
+        print(
+            f"  {r['server']:24} {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
+            f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}"
+        )
     e = results["engine"]
-    print(f"  engine.check_source alone: median {e['median_ms']} ms with a full parse, "
-          f"{e['incremental_median_ms']} ms with the incremental one (findings {e['findings']})")
+    print(
+        f"  engine.check_source alone: median {e['median_ms']} ms with a full parse, "
+        f"{e['incremental_median_ms']} ms with the incremental one (findings {e['findings']})"
+    )
     m = results["memory"]
     print("resident memory (VmRSS) of the server")
     for key, value in m.items():

@@ -14,8 +14,15 @@ def dedent(source: str) -> str:
     return textwrap.dedent(source).lstrip("\n")
 
 
-def findings(source: str, code: str | None = None, *, path: str = "server/app/module.py",
-             settings: Settings | None = None, module_name: str | None = None, raw: bool = False):
+def findings(
+    source: str,
+    code: str | None = None,
+    *,
+    path: str = "server/app/module.py",
+    settings: Settings | None = None,
+    module_name: str | None = None,
+    raw: bool = False,
+):
     """Findings for a snippet (dedented unless raw), optionally only one rule's."""
     text = source if raw else dedent(source)
     checked = check_source(text, path, settings or Settings(), module_name)
@@ -28,9 +35,16 @@ def lines(source: str, code: str, **kwargs) -> list[int]:
     return [f.range.start.line + 1 for f in findings(source, code, **kwargs)]
 
 
-def fixed(source: str, code: str, *, raw: bool = False, unsafe: bool = True,
-          settings: Settings | None = None, path: str = "server/app/module.py",
-          module_name: str | None = None) -> str:
+def fixed(
+    source: str,
+    code: str,
+    *,
+    raw: bool = False,
+    unsafe: bool = True,
+    settings: Settings | None = None,
+    path: str = "server/app/module.py",
+    module_name: str | None = None,
+) -> str:
     """Apply one rule's fixes until nothing changes, checking every guarantee on the way.
 
     - each single fix parses, removes its finding and adds no other finding;
@@ -62,6 +76,7 @@ def _assert_render_matches_libcst(text, finding, checked, settings, path) -> Non
     """`FixContext.render` (which reuses the text of untouched statements) gives exactly
     what libcst renders for the module the fixer returned."""
     import libcst as cst
+
     from celery_patterns.fixes.legacy import FixContext
     from celery_patterns.rules import rule_by_code
 
@@ -79,9 +94,18 @@ def assert_fix(before: str, after: str, code: str, **kwargs) -> None:
     expected = after if raw else dedent(after)
     result = fixed(before, code, **kwargs)
     assert result == expected, f"\n--- got ---\n{result}\n--- expected ---\n{expected}"
-    assert not [f for f in findings(result, code, raw=True, path=kwargs.get("path", "server/app/module.py"),
-                                    settings=kwargs.get("settings"), module_name=kwargs.get("module_name"))
-                if f.fixable], "a fixable finding remains after the fix"
+    assert not [
+        f
+        for f in findings(
+            result,
+            code,
+            raw=True,
+            path=kwargs.get("path", "server/app/module.py"),
+            settings=kwargs.get("settings"),
+            module_name=kwargs.get("module_name"),
+        )
+        if f.fixable
+    ], "a fixable finding remains after the fix"
 
 
 def assert_no_fix(source: str, code: str, **kwargs) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -64,11 +63,19 @@ def test_json_format_has_exactly_the_documented_keys(project, capsys):
     code, out, _ = run(capsys, "check", "--format", "json", "app")
     assert code == 1
     items = json.loads(out)
-    assert items == [{
-        "path": "app/poll.py", "code": "CEL002", "severity": "error",
-        "message": items[0]["message"], "line": 4, "column": 5, "end_line": 4, "end_column": 18,
-        "fixable": True,
-    }]
+    assert items == [
+        {
+            "path": "app/poll.py",
+            "code": "CEL002",
+            "severity": "error",
+            "message": items[0]["message"],
+            "line": 4,
+            "column": 5,
+            "end_line": 4,
+            "end_column": 18,
+            "fixable": True,
+        }
+    ]
 
 
 def test_json_columns_count_code_points(tmp_path, monkeypatch, capsys):
@@ -193,8 +200,7 @@ def test_config_polling_helpers(project, capsys):
 
 
 def test_config_app_import_and_task_name_template(project, capsys):
-    config(project, 'app-import = "from myproj.worker import celery_app"\n'
-                    'task-name-template = "tasks.{name}"\n')
+    config(project, 'app-import = "from myproj.worker import celery_app"\ntask-name-template = "tasks.{name}"\n')
     write(project, {"app/direct.py": "from rag.tasks import ingest\n\n\ndef go(p):\n    ingest.delay(p)\n"})
     code, _, _ = run(capsys, "check", "--unsafe-fixes", "app/direct.py")
     text = (project / "app" / "direct.py").read_text()
@@ -208,16 +214,19 @@ def test_unknown_key_warns(project, capsys):
     assert code == 1 and "unknown key `colour`" in err
 
 
-@pytest.mark.parametrize("body,needle", [
-    ('select = "CEL9"\n', "unknown rule code"),
-    ('select = [1, 2]\n', "must be a list of strings"),
-    ('[tool.celery-patterns.severity]\nCEL002 = "fatal"\n', "unknown severity"),
-    ('foreign-packages = ["not a package"]\n', "not a package name"),
-    ('app-import = "app = 1"\n', "must look like"),
-    ('task-name-template = "rag.tasks"\n', "{name}"),
-    ('task-name-template = "{nope}.{name}"\n', "task-name-template"),
-    ('per-file-ignores = ["x"]\n', "per-file-ignores"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ('select = "CEL9"\n', "unknown rule code"),
+        ("select = [1, 2]\n", "must be a list of strings"),
+        ('[tool.celery-patterns.severity]\nCEL002 = "fatal"\n', "unknown severity"),
+        ('foreign-packages = ["not a package"]\n', "not a package name"),
+        ('app-import = "app = 1"\n', "must look like"),
+        ('task-name-template = "rag.tasks"\n', "{name}"),
+        ('task-name-template = "{nope}.{name}"\n', "task-name-template"),
+        ('per-file-ignores = ["x"]\n', "per-file-ignores"),
+    ],
+)
 def test_invalid_config_exit_2(project, capsys, body, needle):
     config(project, body)
     code, out, err = run(capsys, "check")
@@ -343,7 +352,9 @@ def test_console_script_in_parallel_without_progress_bar(tmp_path):
     write(tmp_path, files)
     proc = subprocess.run(
         [sys.executable, "-m", "celery_patterns", "check", "--format", "json", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1
     assert len(json.loads(proc.stdout)) == 60
@@ -360,10 +371,13 @@ def test_text_output_says_why_a_finding_has_no_fix(tmp_path, monkeypatch, capsys
 def test_without_configuration_the_current_directory_is_the_project(tmp_path, monkeypatch, capsys):
     """No pyproject.toml: a loose file is named from the directory the check runs in (below a
     directory that cannot be a package), so code inside the rag service may import from it."""
-    write(tmp_path, {
-        "service-repo/rag/tests/test_core.py": "from rag.core.factories import make\n",
-        "service-repo/server/api.py": "from rag.tasks import ingest_file\n\ningest_file.delay('a')\n",
-    })
+    write(
+        tmp_path,
+        {
+            "service-repo/rag/tests/test_core.py": "from rag.core.factories import make\n",
+            "service-repo/server/api.py": "from rag.tasks import ingest_file\n\ningest_file.delay('a')\n",
+        },
+    )
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "check", "--no-progress", "--select", "CEL001", ".")
     assert code == 1

@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from celery_patterns.config import Settings
 from celery_patterns.analysis.comments import noqa_codes
+from celery_patterns.config import Settings
 from celery_patterns.discovery import module_name_for
 from celery_patterns.engine import FixCancelled, check_bytes, check_source, fix_source
 from celery_patterns.ftypes import Position
@@ -60,8 +61,10 @@ def _apply(old, new):
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40),
-       st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40))
+@given(
+    st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40),
+    st.text(alphabet=st.sampled_from(list("ab\n\r x🦙")), max_size=40),
+)
 def test_edit_between_reproduces_the_new_text(old, new):
     assert _apply(old, new) == new
 
@@ -111,13 +114,16 @@ def test_decode_bom_and_cookie():
     assert decode_source("# -*- coding: latin-1 -*-\nx = 'é'\n".encode("latin-1")).endswith("'é'\n")
 
 
-@pytest.mark.parametrize("data,needle", [
-    (b"def f(:\n", "syntax error"),
-    (b"x = '\xff'\n", "cannot decode"),
-    (b"x = 1\x00\n", "null bytes"),
-    (b"\tif x:\n  pass\n", "syntax error"),
-    (b"(" * 300 + b")" * 300 + b"\n", ""),
-])
+@pytest.mark.parametrize(
+    "data,needle",
+    [
+        (b"def f(:\n", "syntax error"),
+        (b"x = '\xff'\n", "cannot decode"),
+        (b"x = 1\x00\n", "null bytes"),
+        (b"\tif x:\n  pass\n", "syntax error"),
+        (b"(" * 300 + b")" * 300 + b"\n", ""),
+    ],
+)
 def test_bad_input_is_one_cel000_finding(data, needle):
     report = check_bytes(data, "bad.py").report
     assert [f.code for f in report.findings] == ["CEL000"]
@@ -134,14 +140,17 @@ def test_cel000_can_be_ignored():
 
 
 # --- suppression ----------------------------------------------------------------------------
-@pytest.mark.parametrize("line,expected", [
-    ("x  # noqa", set()),
-    ("x  # noqa: CEL002", {"CEL002"}),
-    ("x  # NOQA:CEL002,CEL003", {"CEL002", "CEL003"}),
-    ("x  # noqa: CEL002, cel003 because reasons", {"CEL002", "CEL003"}),
-    ("x  # no qa", None),
-    ("x", None),
-])
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        ("x  # noqa", set()),
+        ("x  # noqa: CEL002", {"CEL002"}),
+        ("x  # NOQA:CEL002,CEL003", {"CEL002", "CEL003"}),
+        ("x  # noqa: CEL002, cel003 because reasons", {"CEL002", "CEL003"}),
+        ("x  # no qa", None),
+        ("x", None),
+    ],
+)
 def test_noqa_parsing(line, expected):
     assert noqa_codes(line) == expected
 
@@ -150,25 +159,31 @@ def cel002_lines(source: str) -> list[int]:
     return [f.range.start.line + 1 for f in check_source(source).report.findings if f.code == "CEL002"]
 
 
-@pytest.mark.parametrize("source,expected", [
-    # a real comment suppresses
-    ('import time\nasync def poll():\n    time.sleep(1)  # noqa: CEL002\n', []),
-    ('import time\nasync def poll():\n    time.sleep(1)  # NoQA\n', []),
-    ('import time\nasync def poll():\n    time.sleep(1)  # noqa: CEL003\n', [3]),
-    # "# noqa" inside a string literal is text, not a comment
-    ('import time\nasync def poll(): msg = "# noqa"; time.sleep(1)\n', [2]),
-    ("import time\nasync def poll(): time.sleep(f'{1} # noqa: CEL002')\n", [2]),
-    ('import time\nasync def poll(): time.sleep(1); log("# noqa")  # a note\n', [2]),
-    # ... also on a line inside a triple-quoted string that spans lines
-    ('import time\nasync def poll():\n    msg = """\n    """; time.sleep(1); x = """  # noqa\n    """\n', [4]),
-    ('import time\nasync def poll():\n    time.sleep(1); msg = f"""{1} # noqa\n    """\n', [3]),
-    # a comment after the end of a string that spans lines counts
-    ('import time\nasync def poll():\n    msg = """a\n    b"""; time.sleep(1)  # noqa\n', []),
-    ('import time\nasync def poll():\n    msg = ("a"  # not the line\n           "b"); time.sleep(1)  # noqa\n', []),
-    # a line inside brackets, or one ending in a backslash continuation
-    ('import time\nasync def poll():\n    time.sleep(  # noqa: CEL002\n        1)\n', []),
-    ('import time\nasync def poll():\n    time.sleep(1) or \\\n        0  # noqa\n', [3]),
-])
+@pytest.mark.parametrize(
+    "source,expected",
+    [
+        # a real comment suppresses
+        ("import time\nasync def poll():\n    time.sleep(1)  # noqa: CEL002\n", []),
+        ("import time\nasync def poll():\n    time.sleep(1)  # NoQA\n", []),
+        ("import time\nasync def poll():\n    time.sleep(1)  # noqa: CEL003\n", [3]),
+        # a noqa mark inside a string literal is text, not a comment
+        ('import time\nasync def poll(): msg = "# noqa"; time.sleep(1)\n', [2]),
+        ("import time\nasync def poll(): time.sleep(f'{1} # noqa: CEL002')\n", [2]),
+        ('import time\nasync def poll(): time.sleep(1); log("# noqa")  # a note\n', [2]),
+        # ... also on a line inside a triple-quoted string that spans lines
+        ('import time\nasync def poll():\n    msg = """\n    """; time.sleep(1); x = """  # noqa\n    """\n', [4]),
+        ('import time\nasync def poll():\n    time.sleep(1); msg = f"""{1} # noqa\n    """\n', [3]),
+        # a comment after the end of a string that spans lines counts
+        ('import time\nasync def poll():\n    msg = """a\n    b"""; time.sleep(1)  # noqa\n', []),
+        (
+            'import time\nasync def poll():\n    msg = ("a"  # not the line\n           "b"); time.sleep(1)  # noqa\n',
+            [],
+        ),
+        # a line inside brackets, or one ending in a backslash continuation
+        ("import time\nasync def poll():\n    time.sleep(  # noqa: CEL002\n        1)\n", []),
+        ("import time\nasync def poll():\n    time.sleep(1) or \\\n        0  # noqa\n", [3]),
+    ],
+)
 def test_only_a_real_comment_suppresses(source, expected):
     assert cel002_lines(source) == expected
 
@@ -183,21 +198,31 @@ def test_noqa_looks_at_lines_only_in_files_that_mention_it(monkeypatch):
     assert cel002_lines(BLOCKING) == [4]
 
 
-@pytest.mark.parametrize("line,code,expected", [
-    ("    time.sleep(1)", "CEL002", "    time.sleep(1)  # noqa: CEL002"),
-    ("    time.sleep(1)  # noqa: CEL003", "CEL002", "    time.sleep(1)  # noqa: CEL003, CEL002"),
-    ("    time.sleep(1)  # slow on purpose", "CEL002", "    time.sleep(1)  # slow on purpose  # noqa: CEL002"),
-    # string text that looks like a noqa is neither extended nor taken as suppression
-    ('    log("# noqa: CEL001"); time.sleep(1)', "CEL002", '    log("# noqa: CEL001"); time.sleep(1)  # noqa: CEL002'),
-    ('    log("# noqa"); time.sleep(1)  # noqa: CEL001', "CEL002",
-     '    log("# noqa"); time.sleep(1)  # noqa: CEL001, CEL002'),
-    # already suppressed
-    ("    time.sleep(1)  # noqa", "CEL002", None),
-    ("    time.sleep(1)  # noqa: CEL002", "CEL002", None),
-    # no comment can follow a continuation, nor the opening of a string spanning lines
-    ("    time.sleep(1) or \\", "CEL002", None),
-    ('    time.sleep(1); x = """', "CEL002", None),
-])
+@pytest.mark.parametrize(
+    "line,code,expected",
+    [
+        ("    time.sleep(1)", "CEL002", "    time.sleep(1)  # noqa: CEL002"),
+        ("    time.sleep(1)  # noqa: CEL003", "CEL002", "    time.sleep(1)  # noqa: CEL003, CEL002"),
+        ("    time.sleep(1)  # slow on purpose", "CEL002", "    time.sleep(1)  # slow on purpose  # noqa: CEL002"),
+        # string text that looks like a noqa is neither extended nor taken as suppression
+        (
+            '    log("# noqa: CEL001"); time.sleep(1)',
+            "CEL002",
+            '    log("# noqa: CEL001"); time.sleep(1)  # noqa: CEL002',
+        ),
+        (
+            '    log("# noqa"); time.sleep(1)  # noqa: CEL001',
+            "CEL002",
+            '    log("# noqa"); time.sleep(1)  # noqa: CEL001, CEL002',
+        ),
+        # already suppressed
+        ("    time.sleep(1)  # noqa", "CEL002", None),
+        ("    time.sleep(1)  # noqa: CEL002", "CEL002", None),
+        # no comment can follow a continuation, nor the opening of a string spanning lines
+        ("    time.sleep(1) or \\", "CEL002", None),
+        ('    time.sleep(1); x = """', "CEL002", None),
+    ],
+)
 def test_noqa_edit(line, code, expected):
     from celery_patterns.engine.suppression import noqa_edit
 
@@ -240,8 +265,10 @@ def test_module_name_for(tmp_path):
     # A directory named so that it cannot be a package is above the source root.
     (tmp_path / "my-repo@v2" / "src" / "rag" / "tests").mkdir(parents=True)
     (tmp_path / "my-repo@v2" / "src" / "rag" / "tests" / "test_x.py").write_text("")
-    assert module_name_for(str(tmp_path / "my-repo@v2" / "src" / "rag" / "tests" / "test_x.py"),
-                           str(tmp_path)) == "rag.tests.test_x"
+    assert (
+        module_name_for(str(tmp_path / "my-repo@v2" / "src" / "rag" / "tests" / "test_x.py"), str(tmp_path))
+        == "rag.tests.test_x"
+    )
 
 
 # --- speed guard: checks never load libcst -----------------------------------------------------

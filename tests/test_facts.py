@@ -15,29 +15,35 @@ def resolved_calls(source: str) -> dict[str, str | None]:
     return {ast.unparse(c): facts.resolve(c.func) for c in facts.nodes(ast.Call)}
 
 
-@pytest.mark.parametrize("source,call,expected", [
-    ("import time as t\nt.sleep(1)", "t.sleep(1)", "time.sleep"),
-    ("from time import sleep as nap\nnap(1)", "nap(1)", "time.sleep"),
-    ("import time\nnap = time.sleep\nnap(1)", "nap(1)", "time.sleep"),
-    ("import os.path\nos.path.join('a')", "os.path.join('a')", "os.path.join"),
-    ("import celery.states as s\nprint(s.SUCCESS)", "print(s.SUCCESS)", "builtins.print"),
-    ("def f(time):\n    time.sleep(1)", "time.sleep(1)", None),
-    ("import time\ndef f():\n    time = 3\n    time.sleep(1)", "time.sleep(1)", None),
-    ("import time\ndef f():\n    time.sleep(1)\n    time = 3", "time.sleep(1)", None),
-    ("import time\nclass C:\n    time = 1\n    def m(self):\n        time.sleep(1)", "time.sleep(1)", "time.sleep"),
-    ("time = 1\ndef f():\n    global time\n    import time\n    time.sleep(1)", "time.sleep(1)", None),
-    ("def f():\n    import time as tm\n    def g():\n        tm.sleep(1)", "tm.sleep(1)", "time.sleep"),
-    ("from . import rag\nrag.go()", "rag.go()", ".rag.go"),
-    ("from .rag import go\ngo()", "go()", ".rag.go"),
-    ("try:\n    import simplejson as json\nexcept ImportError:\n    import simplejson as json\njson.dumps(1)",
-     "json.dumps(1)", "simplejson.dumps"),
-    ("for time in range(3):\n    time.sleep(1)", "time.sleep(1)", None),
-    ("import time\nwith open('x') as time:\n    time.sleep(1)", "time.sleep(1)", None),
-    ("import time\ntry:\n    pass\nexcept Exception as time:\n    time.sleep(1)", "time.sleep(1)", None),
-    ("import time\nlambda time: time.sleep(1)", "time.sleep(1)", None),
-    # `global` at module level is legal and changes nothing (a lookup once looped on it forever)
-    ("global time\nimport time\ntime.sleep(1)", "time.sleep(1)", "time.sleep"),
-])
+@pytest.mark.parametrize(
+    "source,call,expected",
+    [
+        ("import time as t\nt.sleep(1)", "t.sleep(1)", "time.sleep"),
+        ("from time import sleep as nap\nnap(1)", "nap(1)", "time.sleep"),
+        ("import time\nnap = time.sleep\nnap(1)", "nap(1)", "time.sleep"),
+        ("import os.path\nos.path.join('a')", "os.path.join('a')", "os.path.join"),
+        ("import celery.states as s\nprint(s.SUCCESS)", "print(s.SUCCESS)", "builtins.print"),
+        ("def f(time):\n    time.sleep(1)", "time.sleep(1)", None),
+        ("import time\ndef f():\n    time = 3\n    time.sleep(1)", "time.sleep(1)", None),
+        ("import time\ndef f():\n    time.sleep(1)\n    time = 3", "time.sleep(1)", None),
+        ("import time\nclass C:\n    time = 1\n    def m(self):\n        time.sleep(1)", "time.sleep(1)", "time.sleep"),
+        ("time = 1\ndef f():\n    global time\n    import time\n    time.sleep(1)", "time.sleep(1)", None),
+        ("def f():\n    import time as tm\n    def g():\n        tm.sleep(1)", "tm.sleep(1)", "time.sleep"),
+        ("from . import rag\nrag.go()", "rag.go()", ".rag.go"),
+        ("from .rag import go\ngo()", "go()", ".rag.go"),
+        (
+            "try:\n    import simplejson as json\nexcept ImportError:\n    import simplejson as json\njson.dumps(1)",
+            "json.dumps(1)",
+            "simplejson.dumps",
+        ),
+        ("for time in range(3):\n    time.sleep(1)", "time.sleep(1)", None),
+        ("import time\nwith open('x') as time:\n    time.sleep(1)", "time.sleep(1)", None),
+        ("import time\ntry:\n    pass\nexcept Exception as time:\n    time.sleep(1)", "time.sleep(1)", None),
+        ("import time\nlambda time: time.sleep(1)", "time.sleep(1)", None),
+        # `global` at module level is legal and changes nothing (a lookup once looped on it forever)
+        ("global time\nimport time\ntime.sleep(1)", "time.sleep(1)", "time.sleep"),
+    ],
+)
 def test_resolve(source, call, expected):
     assert resolved_calls(source)[call] == expected
 
@@ -59,33 +65,57 @@ def test_string_value():
 
 
 # --- comprehensions: their `for` targets exist only inside them -----------------------------
-@pytest.mark.parametrize("source,call,expected", [
-    # the adversarial case: a comprehension variable does not shadow the module elsewhere
-    ("import time\nasync def f(names):\n    labels = [time for time in names]\n    time.sleep(1)",
-     "time.sleep(1)", "time.sleep"),
-    ("import time\nlabels = {time: 1 for time in names}\ntime.sleep(1)", "time.sleep(1)", "time.sleep"),
-    ("import time\ndef f(names):\n    g = (t for (a, *time) in names)\n    time.sleep(1)",
-     "time.sleep(1)", "time.sleep"),
-    # inside the comprehension the variable is what the name means
-    ("import time\ndef f(names):\n    return [time.sleep(1) for time in names]", "time.sleep(1)", None),
-    ("import time\ndef f(names):\n    return {k: time.sleep(1) for k, time in names}", "time.sleep(1)", None),
-    ("import time\ndef f(names):\n    return [x for time in names if time.sleep(1)]", "time.sleep(1)", None),
-    ("import time\ndef f(names):\n    return [x for time in names for x in time.sleep(1)]", "time.sleep(1)", None),
-    # ... and in a nested comprehension or lambda, unless a lambda parameter hides it again
-    ("import time\ndef f(names):\n    return [[time.sleep(1) for _ in y] for time in names]", "time.sleep(1)", None),
-    ("import time\ndef f(names):\n    return [lambda: time.sleep(1) for time in names]", "time.sleep(1)", None),
-    ("import time\ndef f(names):\n    return [lambda time=time: time.sleep(1) for _ in names]",
-     "time.sleep(1)", None),
-    # the first iterable is evaluated outside the comprehension
-    ("import time\ndef f():\n    return [x for time in time.sleep(1)]", "time.sleep(1)", "time.sleep"),
-    ("import time\ndef f(names):\n    return [[x for x in time.sleep(1)] for time in names]", "time.sleep(1)", None),
-    # a walrus binds in the enclosing function, as Python does
-    ("import time\ndef f(names):\n    [(time := n) for n in names]\n    time.sleep(1)", "time.sleep(1)", None),
-    # a comprehension in a class body does not see the class's names
-    ("import time\nclass C:\n    time = 1\n    calls = [time.sleep(1) for _ in range(3)]", "time.sleep(1)", "time.sleep"),
-    ("import time\nclass C:\n    time = 1\n    time.sleep(1)", "time.sleep(1)", None),
-    ("import time\nclass C:\n    time = 1\n    calls = [x for x in time.sleep(1)]", "time.sleep(1)", None),
-])
+@pytest.mark.parametrize(
+    "source,call,expected",
+    [
+        # the adversarial case: a comprehension variable does not shadow the module elsewhere
+        (
+            "import time\nasync def f(names):\n    labels = [time for time in names]\n    time.sleep(1)",
+            "time.sleep(1)",
+            "time.sleep",
+        ),
+        ("import time\nlabels = {time: 1 for time in names}\ntime.sleep(1)", "time.sleep(1)", "time.sleep"),
+        (
+            "import time\ndef f(names):\n    g = (t for (a, *time) in names)\n    time.sleep(1)",
+            "time.sleep(1)",
+            "time.sleep",
+        ),
+        # inside the comprehension the variable is what the name means
+        ("import time\ndef f(names):\n    return [time.sleep(1) for time in names]", "time.sleep(1)", None),
+        ("import time\ndef f(names):\n    return {k: time.sleep(1) for k, time in names}", "time.sleep(1)", None),
+        ("import time\ndef f(names):\n    return [x for time in names if time.sleep(1)]", "time.sleep(1)", None),
+        ("import time\ndef f(names):\n    return [x for time in names for x in time.sleep(1)]", "time.sleep(1)", None),
+        # ... and in a nested comprehension or lambda, unless a lambda parameter hides it again
+        (
+            "import time\ndef f(names):\n    return [[time.sleep(1) for _ in y] for time in names]",
+            "time.sleep(1)",
+            None,
+        ),
+        ("import time\ndef f(names):\n    return [lambda: time.sleep(1) for time in names]", "time.sleep(1)", None),
+        (
+            "import time\ndef f(names):\n    return [lambda time=time: time.sleep(1) for _ in names]",
+            "time.sleep(1)",
+            None,
+        ),
+        # the first iterable is evaluated outside the comprehension
+        ("import time\ndef f():\n    return [x for time in time.sleep(1)]", "time.sleep(1)", "time.sleep"),
+        (
+            "import time\ndef f(names):\n    return [[x for x in time.sleep(1)] for time in names]",
+            "time.sleep(1)",
+            None,
+        ),
+        # a walrus binds in the enclosing function, as Python does
+        ("import time\ndef f(names):\n    [(time := n) for n in names]\n    time.sleep(1)", "time.sleep(1)", None),
+        # a comprehension in a class body does not see the class's names
+        (
+            "import time\nclass C:\n    time = 1\n    calls = [time.sleep(1) for _ in range(3)]",
+            "time.sleep(1)",
+            "time.sleep",
+        ),
+        ("import time\nclass C:\n    time = 1\n    time.sleep(1)", "time.sleep(1)", None),
+        ("import time\nclass C:\n    time = 1\n    calls = [x for x in time.sleep(1)]", "time.sleep(1)", None),
+    ],
+)
 def test_resolve_with_comprehensions(source, call, expected):
     assert resolved_calls(source)[call] == expected
 
@@ -133,25 +163,31 @@ def test_string_value_of_a_comprehension_variable():
 
 
 # --- star imports -----------------------------------------------------------------------------
-@pytest.mark.parametrize("source,call,expected", [
-    ("from time import *\nasync def f():\n    sleep(1)", "sleep(1)", "time.sleep"),
-    ("from asyncio import *\nasync def f():\n    await sleep(1)", "sleep(1)", "asyncio.sleep"),
-    ("from celery import *\ngroup(sigs)", "group(sigs)", "celery.group"),
-    ("from celery.states import *\nf(READY_STATES, FAILURE)", "f(READY_STATES, FAILURE)", "builtins.f"),
-    ("from celery.result import *\nAsyncResult(x)", "AsyncResult(x)", "celery.result.AsyncResult"),
-    ("from celery.signals import *\nsetup_logging.connect(h)", "setup_logging.connect(h)",
-     "celery.signals.setup_logging.connect"),
-    # the later star import of a module exporting the name wins
-    ("from asyncio import *\nfrom time import *\nsleep(1)", "sleep(1)", "time.sleep"),
-    # what the module does not export stays unbound; so does all of an unknown module
-    ("from celery import *\nAsyncResult(x)", "AsyncResult(x)", "builtins.AsyncResult"),
-    ("from mylib import *\nsleep(1)", "sleep(1)", "builtins.sleep"),
-    # a real binding hides the star import, and module-level code before it does not see it
-    ("from time import *\ndef f(sleep):\n    sleep(1)", "sleep(1)", None),
-    ("from time import *\nfrom trio import sleep\nsleep(1)", "sleep(1)", "trio.sleep"),
-    ("sleep(1)\nfrom time import *", "sleep(1)", "builtins.sleep"),
-    ("def f():\n    sleep(1)\nfrom time import *", "sleep(1)", "time.sleep"),
-])
+@pytest.mark.parametrize(
+    "source,call,expected",
+    [
+        ("from time import *\nasync def f():\n    sleep(1)", "sleep(1)", "time.sleep"),
+        ("from asyncio import *\nasync def f():\n    await sleep(1)", "sleep(1)", "asyncio.sleep"),
+        ("from celery import *\ngroup(sigs)", "group(sigs)", "celery.group"),
+        ("from celery.states import *\nf(READY_STATES, FAILURE)", "f(READY_STATES, FAILURE)", "builtins.f"),
+        ("from celery.result import *\nAsyncResult(x)", "AsyncResult(x)", "celery.result.AsyncResult"),
+        (
+            "from celery.signals import *\nsetup_logging.connect(h)",
+            "setup_logging.connect(h)",
+            "celery.signals.setup_logging.connect",
+        ),
+        # the later star import of a module exporting the name wins
+        ("from asyncio import *\nfrom time import *\nsleep(1)", "sleep(1)", "time.sleep"),
+        # what the module does not export stays unbound; so does all of an unknown module
+        ("from celery import *\nAsyncResult(x)", "AsyncResult(x)", "builtins.AsyncResult"),
+        ("from mylib import *\nsleep(1)", "sleep(1)", "builtins.sleep"),
+        # a real binding hides the star import, and module-level code before it does not see it
+        ("from time import *\ndef f(sleep):\n    sleep(1)", "sleep(1)", None),
+        ("from time import *\nfrom trio import sleep\nsleep(1)", "sleep(1)", "trio.sleep"),
+        ("sleep(1)\nfrom time import *", "sleep(1)", "builtins.sleep"),
+        ("def f():\n    sleep(1)\nfrom time import *", "sleep(1)", "time.sleep"),
+    ],
+)
 def test_resolve_after_star_imports(source, call, expected):
     assert resolved_calls(source)[call] == expected
 
@@ -161,5 +197,8 @@ def test_star_imported_states():
     facts = ModuleFacts(ast.parse(source), source)
     names = [n for n in facts.nodes(ast.Name) if isinstance(n.ctx, ast.Load)]
     assert [facts.resolve(n) for n in names] == [
-        "celery.states.READY_STATES", "celery.states.FAILURE", "builtins.PENDINGS"]
+        "celery.states.READY_STATES",
+        "celery.states.FAILURE",
+        "builtins.PENDINGS",
+    ]
     assert facts.star_imports == ["celery.states"]

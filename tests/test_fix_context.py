@@ -8,7 +8,8 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -22,7 +23,7 @@ EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").rglob("*
 
 TRICKY = [
     "x = 1",  # no trailing newline
-    "#!/usr/bin/env python\n# header comment\n\n\"\"\"doc\"\"\"\nimport os\n",
+    '#!/usr/bin/env python\n# header comment\n\n"""doc"""\nimport os\n',
     "import os\r\nif os:\r\n    x = 1\r\n\r\n# trailing comment\r\n",
     "def f():\n\tif True:\n\t\treturn 1\n\n\n# footer\n",
     "@decorator\n# between\n@other(\n    1)\ndef f(): pass\nclass C:\n    def m(self):  # c\n        ...\n",
@@ -50,6 +51,10 @@ def _after_form_feed(source: str, rng) -> bool:
     return any(lines[line].startswith("\f") for line in (rng.start.line, rng.end.line) if line < len(lines))
 
 
+def _bare(node):
+    return node.with_changes(leading_lines=()) if hasattr(node, "leading_lines") else node
+
+
 def _assert_nodes_agree(source: str) -> None:
     """Every statement and expression of the whole-module parse is found by the context at
     the same place, with the same source text."""
@@ -60,8 +65,10 @@ def _assert_nodes_agree(source: str) -> None:
             continue
         from celery_patterns.ftypes import Position, Range
 
-        rng = Range(Position(code_range.start.line - 1, code_range.start.column),
-                    Position(code_range.end.line - 1, code_range.end.column))
+        rng = Range(
+            Position(code_range.start.line - 1, code_range.start.column),
+            Position(code_range.end.line - 1, code_range.end.column),
+        )
         found = context.node_at(rng, type(node))
         if _after_form_feed(source, rng):
             assert found is None  # libcst's columns there leave the form feed out
@@ -69,8 +76,7 @@ def _assert_nodes_agree(source: str) -> None:
         assert found is not None, (type(node).__name__, rng)
         assert context.range_of(found) == rng
         # The blank lines and comments above a top-level statement end the chunk before it.
-        bare = (lambda n: n.with_changes(leading_lines=()) if hasattr(n, "leading_lines") else n)
-        assert context.code_for(bare(found)) == module.code_for_node(bare(node))
+        assert context.code_for(_bare(found)) == module.code_for_node(_bare(node))
 
 
 @pytest.mark.parametrize("source", TRICKY)
@@ -93,8 +99,10 @@ def _replaced_everywhere(source: str):
     for node, code_range in positions.items():
         if not isinstance(node, cst.Name):
             continue
-        rng = Range(Position(code_range.start.line - 1, code_range.start.column),
-                    Position(code_range.end.line - 1, code_range.end.column))
+        rng = Range(
+            Position(code_range.start.line - 1, code_range.start.column),
+            Position(code_range.end.line - 1, code_range.end.column),
+        )
         if _after_form_feed(source, rng):
             continue
         mine = context.node_at(rng, cst.Name)
@@ -122,10 +130,21 @@ def test_a_new_block_takes_the_files_indentation():
     assert apply_edits(source, [edit]).endswith("while x:\n  pass\n")
 
 
-_LINE = st.sampled_from([
-    "x = 1", "# comment", "", "import os", "def f():\n    return 1", "class C:\n    y = 2  # c",
-    "if x:\n\tpass", "@d\ndef g(): ...", "s = '''a\nb'''", "t = (1,\n     2)", "u = 1; v = 2",
-])
+_LINE = st.sampled_from(
+    [
+        "x = 1",
+        "# comment",
+        "",
+        "import os",
+        "def f():\n    return 1",
+        "class C:\n    y = 2  # c",
+        "if x:\n\tpass",
+        "@d\ndef g(): ...",
+        "s = '''a\nb'''",
+        "t = (1,\n     2)",
+        "u = 1; v = 2",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -141,15 +160,39 @@ def test_generated_modules_agree_with_libcst(lines, newline, trailing):
     _replaced_everywhere(source)
 
 
-_TOP_LINE = st.sampled_from([
-    '"""doc"""', "__strict__ = True", "import os", "import asyncio as aio", "from time import sleep",
-    "from asyncio import run", "from __future__ import annotations", "x = 1", "# comment", "",
-    "def f():\n    import asyncio", "if x:\n    import sys", "import os, sys", "import time; y = 2",
-])
-_WANTED = st.lists(st.sampled_from([
-    ("asyncio", None, None), ("asyncio", None, "aio2"), ("sys", None, None), ("celery", "signature", None),
-    ("time", "sleep", None), ("asyncio", "run", "go"), ("__future__", "annotations", None),
-]), min_size=1, max_size=3)
+_TOP_LINE = st.sampled_from(
+    [
+        '"""doc"""',
+        "__strict__ = True",
+        "import os",
+        "import asyncio as aio",
+        "from time import sleep",
+        "from asyncio import run",
+        "from __future__ import annotations",
+        "x = 1",
+        "# comment",
+        "",
+        "def f():\n    import asyncio",
+        "if x:\n    import sys",
+        "import os, sys",
+        "import time; y = 2",
+    ]
+)
+_WANTED = st.lists(
+    st.sampled_from(
+        [
+            ("asyncio", None, None),
+            ("asyncio", None, "aio2"),
+            ("sys", None, None),
+            ("celery", "signature", None),
+            ("time", "sleep", None),
+            ("asyncio", "run", "go"),
+            ("__future__", "annotations", None),
+        ]
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -164,22 +207,33 @@ def test_adding_imports_equals_libcst_on_the_whole_module(lines, wanted, newline
     assert (apply_edits(source, [edit]) if edit else source) == expected
 
 
-@pytest.mark.parametrize("before,bound,after", [
-    ("import os\nfrom time import sleep\n\nx = 1\n", "sleep", "import os\n\nx = 1\n"),
-    ("from time import monotonic, sleep\n", "sleep", "from time import monotonic\n"),
-    ("from time import sleep, monotonic\n", "sleep", "from time import monotonic\n"),
-    ("from time import sleep as nap  # why\nx = 1\n", "nap", "# why\nx = 1\n"),
-    ("from time import (\n    monotonic,\n    sleep,  # why\n)\n", "sleep", "from time import (\n    monotonic,\n    # why\n)\n"),
-    ("import time; x = 1\n", "time", "x = 1\n"),
-    ("def f():\n    import time\n    return 1\n", "time", "def f():\n    return 1\n"),
-    ("import os.path\n", "os", ""),
-])
+@pytest.mark.parametrize(
+    "before,bound,after",
+    [
+        ("import os\nfrom time import sleep\n\nx = 1\n", "sleep", "import os\n\nx = 1\n"),
+        ("from time import monotonic, sleep\n", "sleep", "from time import monotonic\n"),
+        ("from time import sleep, monotonic\n", "sleep", "from time import monotonic\n"),
+        ("from time import sleep as nap  # why\nx = 1\n", "nap", "# why\nx = 1\n"),
+        (
+            "from time import (\n    monotonic,\n    sleep,  # why\n)\n",
+            "sleep",
+            "from time import (\n    monotonic,\n    # why\n)\n",
+        ),
+        ("import time; x = 1\n", "time", "x = 1\n"),
+        ("def f():\n    import time\n    return 1\n", "time", "def f():\n    return 1\n"),
+        ("import os.path\n", "os", ""),
+    ],
+)
 def test_removing_an_imported_name_keeps_comments(before, bound, after):
     context = _context(before)
     import ast
 
-    statement = next(node for node in ast.walk(context.facts.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-                     and any((a.asname or a.name.split(".")[0]) == bound for a in node.names))
+    statement = next(
+        node
+        for node in ast.walk(context.facts.tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        and any((a.asname or a.name.split(".")[0]) == bound for a in node.names)
+    )
     edit = remove_name(context, statement, bound)
     assert apply_edits(before, [edit]) == after
 

@@ -11,16 +11,20 @@ import ast
 import textwrap
 from collections import Counter
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from celery_patterns.engine import check_source, fix_source
 
 HEADERS = {
     "time": ["import time\n", "import time as t\n", "from time import sleep as nap\n"],
-    "celery": ["from celery import Celery, group, signature\n",
-               "from celery import Celery as C, group as g, signature\n",
-               "import celery\nfrom celery import signature\n"],
+    "celery": [
+        "from celery import Celery, group, signature\n",
+        "from celery import Celery as C, group as g, signature\n",
+        "import celery\nfrom celery import signature\n",
+    ],
 }
+
 
 # Each snippet is a function taking the chosen import aliases; {n} makes names unique.
 def _sleep(a):
@@ -37,59 +41,79 @@ def _celery(a, name):
 
 
 SNIPPETS = [
-    lambda a, n: f"""
+    lambda a, n: (
+        f"""
         async def poll_{n}(result):
             while result.status == "PENDING":  # wait
                 {_sleep(a)}(1)
             return result.result
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def wait_{n}(sig):
             result = sig.apply_async()
             return result.get()
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def outcome_{n}(result):
             if result.status == "SUCCESS":
                 return result.result
             return None
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def failed_{n}(result):
             if result.status == "FAILURE":
                 raise RuntimeError("task failed")
             return result.result
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def batch_{n}(signatures):
             {_celery(a, "group")}(signatures).apply_async()
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def backend_{n}(path):
             url = "file://" + path
             return url
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def stats_{n}(task):
             return _run_sync_task_with_polling(task, timeout=30, poll_interval=1)
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def cancel_job_{n}(task_ids):
             for task_id in task_ids:
                 print(task_id)
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         async def clean_{n}(timeout: float = 10, poll_interval: float = 1.0):
             waited = 0.0
             while waited < timeout:
                 waited += poll_interval
             return waited
-        """,
-    lambda a, n: f"""
+        """
+    ),
+    lambda a, n: (
+        f"""
         def build_{n}(x):
             # a comment that must survive
             return signature("rag.ingest_file", args=[x], app=app)
-        """,
+        """
+    ),
 ]
 
 APP = [
@@ -145,8 +169,9 @@ def test_fixing_generated_programs_keeps_every_guarantee(source):
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(SNIPPETS[8:]), st.booleans())
 def test_clean_files_are_not_touched(snippet, crlf):
-    source = "from celery import signature\nimport asyncio\n" + textwrap.dedent(snippet(
-        {"time": "import time\n", "celery": "from celery import Celery, group, signature\n"}, 0))
+    source = "from celery import signature\nimport asyncio\n" + textwrap.dedent(
+        snippet({"time": "import time\n", "celery": "from celery import Celery, group, signature\n"}, 0)
+    )
     if crlf:
         source = source.replace("\n", "\r\n")
     assert check_source(source).report.findings == []

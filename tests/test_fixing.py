@@ -8,7 +8,8 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from celery_patterns.engine import check_source
@@ -21,7 +22,7 @@ TRICKY = [
     "\n\n",
     "# only a comment\n",
     "x = 1",  # no trailing newline
-    "#!/usr/bin/env python\n# header comment\n\n\"\"\"doc\"\"\"\nimport os\n",
+    '#!/usr/bin/env python\n# header comment\n\n"""doc"""\nimport os\n',
     "import os\r\nif os:\r\n    x = 1\r\n\r\n# trailing comment\r\n",
     "def f():\n\tif True:\n\t\treturn 1\n\n\n# footer\n",
     "@decorator\n# between\n@other(\n    1)\ndef f(): pass\nclass C:\n    def m(self):  # c\n        ...\n",
@@ -66,10 +67,21 @@ def test_positions_and_parents_match_libcst_on_the_examples(path):
     _assert_agrees_with_libcst(path.read_text())
 
 
-_LINE = st.sampled_from([
-    "x = 1", "# comment", "", "import os", "def f():\n    return 1", "class C:\n    y = 2  # c",
-    "if x:\n\tpass", "@d\ndef g(): ...", "s = '''a\nb'''", "t = (1,\n     2)", "u = 1; v = 2",
-])
+_LINE = st.sampled_from(
+    [
+        "x = 1",
+        "# comment",
+        "",
+        "import os",
+        "def f():\n    return 1",
+        "class C:\n    y = 2  # c",
+        "if x:\n\tpass",
+        "@d\ndef g(): ...",
+        "s = '''a\nb'''",
+        "t = (1,\n     2)",
+        "u = 1; v = 2",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -99,23 +111,48 @@ def test_render_of_an_edited_module_matches_libcst(source):
     if not module.body:
         return
     for index in range(len(module.body)):
-        changed = module.with_changes(body=[
-            *module.body[:index], cst.parse_statement("changed = True\n"), *module.body[index + 1:]])
+        changed = module.with_changes(
+            body=[*module.body[:index], cst.parse_statement("changed = True\n"), *module.body[index + 1 :]]
+        )
         assert context.render(changed) == changed.code
     assert context.render(module) == module.code
     dropped = module.with_changes(body=module.body[1:])
     assert context.render(dropped) == dropped.code
 
 
-_TOP_LINE = st.sampled_from([
-    '"""doc"""', "__strict__ = True", "import os", "import asyncio as aio", "from time import sleep",
-    "from asyncio import run", "from __future__ import annotations", "x = 1", "# comment", "",
-    "def f():\n    import asyncio", "if x:\n    import sys", "import os, sys", "import time; y = 2",
-])
-_WANTED = st.lists(st.sampled_from([
-    ("asyncio", None, None), ("asyncio", None, "aio2"), ("sys", None, None), ("celery", "signature", None),
-    ("time", "sleep", None), ("asyncio", "run", "go"), ("__future__", "annotations", None),
-]), min_size=1, max_size=3)
+_TOP_LINE = st.sampled_from(
+    [
+        '"""doc"""',
+        "__strict__ = True",
+        "import os",
+        "import asyncio as aio",
+        "from time import sleep",
+        "from asyncio import run",
+        "from __future__ import annotations",
+        "x = 1",
+        "# comment",
+        "",
+        "def f():\n    import asyncio",
+        "if x:\n    import sys",
+        "import os, sys",
+        "import time; y = 2",
+    ]
+)
+_WANTED = st.lists(
+    st.sampled_from(
+        [
+            ("asyncio", None, None),
+            ("asyncio", None, "aio2"),
+            ("sys", None, None),
+            ("celery", "signature", None),
+            ("time", "sleep", None),
+            ("asyncio", "run", "go"),
+            ("__future__", "annotations", None),
+        ]
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -13,7 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from celery_patterns.config import Settings
 from celery_patterns.engine import check_source
@@ -35,24 +36,69 @@ def _rule_cases() -> list[str]:
 CASES = _rule_cases() + [p.read_text() for p in sorted(EXAMPLES.rglob("*.py")) if p.stat().st_size]
 
 FRAGMENTS = [
-    "(", ")", "'", '"', "\n", "    ", ":", "#", "x", " ", "\\\n", "🎉",
-    "time.sleep(1)\n", "    time.sleep(1)\n", "await asyncio.sleep(1)\n", "async ",
-    "result.get()", "result.get(timeout=5)", ".status", ' == "FAILURE"', ' == "SUCCESS"', "result.ready()",
-    "waited += 1\n", "timeout", "raise Exception('Task failed')\n", "    return None\n",
-    "while result.status == 'PENDING':\n    time.sleep(1)\n", "import time\n", "from time import sleep\n",
-    "app.control.revoke(task_id)\n", "group(sigs).apply_async()\n", "_run_sync_task_with_polling(t)\n",
-    "def helper(result):\n    return result.get()\n\n", "class K:\n    def m(self, r):\n        return r.wait()\n",
-    "@app.task\n", "global timeout\n", "# noqa\n", "# noqa: CEL003\n",
+    "(",
+    ")",
+    "'",
+    '"',
+    "\n",
+    "    ",
+    ":",
+    "#",
+    "x",
+    " ",
+    "\\\n",
+    "🎉",
+    "time.sleep(1)\n",
+    "    time.sleep(1)\n",
+    "await asyncio.sleep(1)\n",
+    "async ",
+    "result.get()",
+    "result.get(timeout=5)",
+    ".status",
+    ' == "FAILURE"',
+    ' == "SUCCESS"',
+    "result.ready()",
+    "waited += 1\n",
+    "timeout",
+    "raise Exception('Task failed')\n",
+    "    return None\n",
+    "while result.status == 'PENDING':\n    time.sleep(1)\n",
+    "import time\n",
+    "from time import sleep\n",
+    "app.control.revoke(task_id)\n",
+    "group(sigs).apply_async()\n",
+    "_run_sync_task_with_polling(t)\n",
+    "def helper(result):\n    return result.get()\n\n",
+    "class K:\n    def m(self, r):\n        return r.wait()\n",
+    "@app.task\n",
+    "global timeout\n",
+    "# noqa\n",
+    "# noqa: CEL003\n",
 ]
 
 STATEMENTS = [
-    "time.sleep(1)", "await asyncio.sleep(1)", "app.control.revoke(task_id)", "print(task_id)",
-    "result = AsyncResult(task_id)", "r = group(sigs).apply_async()", "value = result.get()",
+    "time.sleep(1)",
+    "await asyncio.sleep(1)",
+    "app.control.revoke(task_id)",
+    "print(task_id)",
+    "result = AsyncResult(task_id)",
+    "r = group(sigs).apply_async()",
+    "value = result.get()",
     "app.backend.store_result(task_id, {'children': [c.id for c in r.results]}, 'PENDING')",
-    "if result.status == 'FAILURE':\n    raise Exception('Task failed')", "return result.get(timeout=5)",
-    "return _run_sync_task_with_polling(sig, timeout=30)", "waited = 0.0", "timeout = 30",
-    "sys = None", "import sys", "from rag.tasks import ingest", "ingest.delay(1)", "app.conf.update(timezone='UTC')",
-    "url = 'file://' + path", "if sys.platform == 'win32':\n    pass", "global waited", "pass",
+    "if result.status == 'FAILURE':\n    raise Exception('Task failed')",
+    "return result.get(timeout=5)",
+    "return _run_sync_task_with_polling(sig, timeout=30)",
+    "waited = 0.0",
+    "timeout = 30",
+    "sys = None",
+    "import sys",
+    "from rag.tasks import ingest",
+    "ingest.delay(1)",
+    "app.conf.update(timezone='UTC')",
+    "url = 'file://' + path",
+    "if sys.platform == 'win32':\n    pass",
+    "global waited",
+    "pass",
 ]
 
 
@@ -69,8 +115,18 @@ def edited(draw, text: str) -> str:
     if kind == "replace":
         return text[:start] + draw(st.sampled_from(FRAGMENTS)) + text[end:]
     if kind == "rename":
-        old, new = draw(st.sampled_from([("result", "res"), ("def ", "async def "), ("timeout", "limit"),
-                                          ("time", "tm"), ("status", "state"), ("SUCCESS", "FAILURE")]))
+        old, new = draw(
+            st.sampled_from(
+                [
+                    ("result", "res"),
+                    ("def ", "async def "),
+                    ("timeout", "limit"),
+                    ("time", "tm"),
+                    ("status", "state"),
+                    ("SUCCESS", "FAILURE"),
+                ]
+            )
+        )
         return text.replace(old, new, 1)
     lines = text.splitlines(keepends=True)
     at = draw(st.integers(0, len(lines)))
@@ -139,13 +195,16 @@ def test_an_edit_inside_one_function_checks_only_that_function():
     assert [f.range.start.line for f in incremental(checker, text, project, "m.py")][-1] == last_sleep
 
 
-@pytest.mark.parametrize("change", [
-    lambda t: t.replace("import time\n", "import time as tm\ntime = tm\n"),  # module-level code
-    lambda t: t.replace("handler_7(result)", "handler_7(result, timeout=5)"),  # a signature
-    lambda t: t.replace("async def handler_7", "def handler_7"),
-    lambda t: t.replace("async def handler_7", "@decorated\nasync def handler_7"),
-    lambda t: t + "async def added(result):\n    return result.get()\n",  # a new function
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.replace("import time\n", "import time as tm\ntime = tm\n"),  # module-level code
+        lambda t: t.replace("handler_7(result)", "handler_7(result, timeout=5)"),  # a signature
+        lambda t: t.replace("async def handler_7", "def handler_7"),
+        lambda t: t.replace("async def handler_7", "@decorated\nasync def handler_7"),
+        lambda t: t + "async def added(result):\n    return result.get()\n",  # a new function
+    ],
+)
 def test_a_change_to_module_level_code_or_a_signature_checks_everything(change):
     checker = BufferChecker()
     project = Settings()
@@ -167,7 +226,7 @@ def test_new_settings_check_everything():
 def test_rules_that_follow_calls_into_other_functions_see_every_edit():
     """CEL009 looks into the helpers a cancel function calls: it is not a local rule, so an
     edit in the helper changes the cancel function's finding."""
-    helper_revokes = textwrap.dedent('''
+    helper_revokes = textwrap.dedent("""
         from core.celery import app
 
 
@@ -179,7 +238,7 @@ def test_rules_that_follow_calls_into_other_functions_see_every_edit():
         def cancel_ingest(task_ids):
             _drain(task_ids)
             return {"cancelled": [str(i) for i in task_ids]}
-    ''')
+    """)
     checker = BufferChecker()
     project = Settings()
     assert not [f for f in incremental(checker, helper_revokes, project, "m.py") if f.code == "CEL009"]
@@ -193,26 +252,41 @@ def test_rules_that_follow_calls_into_other_functions_see_every_edit():
 # each, an edit of one function that changes what the rule reports somewhere else.
 ACROSS_FUNCTIONS = {
     # a module-level import is fixable only while every use of the task is a dispatch
-    "CEL001": ("from rag.tasks import ingest\n\n\ndef run(x):\n    ingest.delay(x)\n\n\n"
-               "def other(x):\n    return ingest.delay(x)\n",
-               "ingest.delay(x)\n", "ingest.s(x)\n"),
+    "CEL001": (
+        "from rag.tasks import ingest\n\n\ndef run(x):\n    ingest.delay(x)\n\n\n"
+        "def other(x):\n    return ingest.delay(x)\n",
+        "ingest.delay(x)\n",
+        "ingest.s(x)\n",
+    ),
     # a helper of this module that stores the group's children
-    "CEL005": ("from celery import group\nfrom core.celery import app\n\n\n"
-               "def remember(result):\n    app.backend.store_result('id', {'children': [c.id for c in result.results]}, 'PENDING')\n\n\n"
-               "def dispatch(sigs):\n    result = group(sigs).apply_async()\n    remember(result)\n    return result\n",
-               "    app.backend.store_result(", "    print("),
+    "CEL005": (
+        "from celery import group\nfrom core.celery import app\n\n\n"
+        "def remember(result):\n    app.backend.store_result('id', {'children': [c.id for c in result.results]}, 'PENDING')\n\n\n"
+        "def dispatch(sigs):\n    result = group(sigs).apply_async()\n    remember(result)\n    return result\n",
+        "    app.backend.store_result(",
+        "    print(",
+    ),
     # settings applied inside a function still configure the app
-    "CEL006": ("from celery import Celery\n\napp = Celery('x')\n\n\n"
-               "def configure():\n    app.conf.update(task_serializer='json', accept_content=['json'], "
-               "result_serializer='json', timezone='UTC', enable_utc=True, task_routes={})\n",
-               "timezone='UTC', ", ""),
+    "CEL006": (
+        "from celery import Celery\n\napp = Celery('x')\n\n\n"
+        "def configure():\n    app.conf.update(task_serializer='json', accept_content=['json'], "
+        "result_serializer='json', timezone='UTC', enable_utc=True, task_routes={})\n",
+        "timezone='UTC', ",
+        "",
+    ),
     # a `setup_logging` receiver connected inside a function
-    "CEL008": ("from celery import Celery, signals\n\napp = Celery('x')\n\n\n"
-               "def quiet(**kwargs):\n    pass\n\n\ndef install():\n    signals.setup_logging.connect(quiet)\n",
-               "signals.setup_logging.connect(quiet)", "print(quiet)"),
+    "CEL008": (
+        "from celery import Celery, signals\n\napp = Celery('x')\n\n\n"
+        "def quiet(**kwargs):\n    pass\n\n\ndef install():\n    signals.setup_logging.connect(quiet)\n",
+        "signals.setup_logging.connect(quiet)",
+        "print(quiet)",
+    ),
     # whether `import sys` may be added depends on every function's use of the name
-    "CEL007": ("def backend(path):\n    return 'file://' + path\n\n\ndef other():\n    return 1\n",
-               "    return 1\n", "    sys = 1\n    return sys\n"),
+    "CEL007": (
+        "def backend(path):\n    return 'file://' + path\n\n\ndef other():\n    return 1\n",
+        "    return 1\n",
+        "    sys = 1\n    return sys\n",
+    ),
 }
 
 

@@ -28,5 +28,6 @@ def test_findings_no_longer_there_are_forgotten():
     rendered = Rendered("utf-16")
     rendered.json(checked.report.findings, checked.index, 1, True)
     assert json.loads(rendered.json(checked.report.findings[:1], checked.index, 2, True)) == [
-        to_diagnostic(checked.report.findings[0], checked.index, "utf-16", 2, True)]
+        to_diagnostic(checked.report.findings[0], checked.index, "utf-16", 2, True)
+    ]
     assert len(rendered._heads) == 1

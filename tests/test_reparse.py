@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from celery_patterns.engine.reparse import IncrementalParser
 
@@ -37,8 +38,33 @@ STATEMENTS = [
     "emoji = '🎉'; after = 1\n",
     "with open(p) as fh, open(q) as gh:\n    data = fh.read()\n",
 ]
-FRAGMENTS = ["(", ")", "[", "]", "'", '"', '"""', "\\", "\n", "    ", "\t", ":", "@", "#", "else:\n",
-             "pass\n", "x", "=", " ", "def k():\n", "    return 1\n", "\\\n", "🎉", "\r\n", "\r"]
+FRAGMENTS = [
+    "(",
+    ")",
+    "[",
+    "]",
+    "'",
+    '"',
+    '"""',
+    "\\",
+    "\n",
+    "    ",
+    "\t",
+    ":",
+    "@",
+    "#",
+    "else:\n",
+    "pass\n",
+    "x",
+    "=",
+    " ",
+    "def k():\n",
+    "    return 1\n",
+    "\\\n",
+    "🎉",
+    "\r\n",
+    "\r",
+]
 
 
 def full_parse(source: str):
@@ -100,15 +126,18 @@ def test_an_edit_inside_one_function_reuses_the_others():
     assert ast.dump(tree, include_attributes=True) == ast.dump(ast.parse("".join(functions)), include_attributes=True)
 
 
-@pytest.mark.parametrize("before, after", [
-    # the edit glues the next statement onto the changed one: a full parse is needed
-    ("a = 1\nb = 2\n", "a = (1\nb = 2\n"),
-    ("a = 1\nb = 2\n", "a = 1 \\\nb = 2\n"),
-    ("a = 1\nb = 2\n", "@decorator\nb = 2\n"),
-    ("def f():\n    pass\nx = 1\n", "def f():\n    pass\n    x = 1\n"),
-    ("x = 1\ny = 2\n", 'x = """\ny = 2\n"""\n'),
-    ("if a:\n    pass\nx = 1\n", "if a:\n    pass\nelse:\n    x = 1\n"),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        # the edit glues the next statement onto the changed one: a full parse is needed
+        ("a = 1\nb = 2\n", "a = (1\nb = 2\n"),
+        ("a = 1\nb = 2\n", "a = 1 \\\nb = 2\n"),
+        ("a = 1\nb = 2\n", "@decorator\nb = 2\n"),
+        ("def f():\n    pass\nx = 1\n", "def f():\n    pass\n    x = 1\n"),
+        ("x = 1\ny = 2\n", 'x = """\ny = 2\n"""\n'),
+        ("if a:\n    pass\nx = 1\n", "if a:\n    pass\nelse:\n    x = 1\n"),
+    ],
+)
 def test_edits_that_join_statements(before, after):
     parser = IncrementalParser()
     parser.parse(before)

@@ -1,40 +1,56 @@
 """CEL001 foreign-service-import: detection and fix cases."""
 
 import pytest
-from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
 from celery_patterns.config import Settings
 from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
 CODE = "CEL001"
 
 INVALID = [
     # (source, lines flagged)
     # the checklist's anti-pattern
-    ("""
+    (
+        """
     from rag.tasks import ingest_file
 
     ingest_file.delay("p", "db", "path")
-    """, [1]),
-    ("""
+    """,
+        [1],
+    ),
+    (
+        """
     import rag
-    """, [1]),
-    ("""
+    """,
+        [1],
+    ),
+    (
+        """
     import rag.tasks as rt
-    """, [1]),
-    ("""
+    """,
+        [1],
+    ),
+    (
+        """
     from rag import tasks
-    """, [1]),
+    """,
+        [1],
+    ),
     # several names, and a module mixed with a foreign one: one finding per statement
-    ("""
+    (
+        """
     import os, rag.tasks
     from rag.tasks import (
         ingest_file,  # ingest
         search,
     )
-    """, [1, 2]),
+    """,
+        [1, 2],
+    ),
     # inside a function, and inside a try block
-    ("""
+    (
+        """
     def ingest(path):
         from rag.tasks import ingest_file
         return ingest_file.delay(path)
@@ -43,55 +59,82 @@ INVALID = [
         import rag.celery_app
     except ImportError:
         pass
-    """, [2, 6]),
+    """,
+        [2, 6],
+    ),
     # the else branch of `if TYPE_CHECKING` runs
-    ("""
+    (
+        """
     from typing import TYPE_CHECKING
 
     if TYPE_CHECKING:
         from rag.tasks import Result
     else:
         from rag.tasks import ingest_file
-    """, [6]),
-    ("""
+    """,
+        [6],
+    ),
+    (
+        """
     import importlib
 
     module = importlib.import_module("rag.tasks")
-    """, [3]),
+    """,
+        [3],
+    ),
     # importlib through an alias, an f-string whose head names the package
-    ("""
+    (
+        """
     import importlib as il
 
     def load(name):
         return il.import_module(f"rag.{name}")
-    """, [4]),
+    """,
+        [4],
+    ),
     # from-imported import_module with a name bound to the string
-    ("""
+    (
+        """
     from importlib import import_module as im
 
     TASKS = "rag.tasks"
     tasks = im(TASKS)
-    """, [4]),
-    ("""
+    """,
+        [4],
+    ),
+    (
+        """
     rag = __import__("rag")
-    """, [1]),
+    """,
+        [1],
+    ),
     # relative import_module anchored in the foreign package
-    ("""
+    (
+        """
     import importlib
 
     importlib.import_module(".tasks", package="rag")
-    """, [3]),
+    """,
+        [3],
+    ),
     # a file inside another foreign service still may not import this one
-    ("""
+    (
+        """
     from rag.tasks import ingest_file
-    """, [1]),
+    """,
+        [1],
+    ),
     # a flag named TYPE_CHECKING that is not typing's may be true at run time
-    ("""
+    (
+        """
     TYPE_CHECKING = True  # our own switch
     if TYPE_CHECKING:
         from rag.tasks import ingest_file
-    """, [3]),
-    ("""
+    """,
+        [3],
+    ),
+    (
+        """
     from mylib import TYPE_CHECKING
     from server import settings
 
@@ -99,9 +142,12 @@ INVALID = [
         import rag.models
     if settings.TYPE_CHECKING:
         import rag.schemas
-    """, [5, 7]),
+    """,
+        [5, 7],
+    ),
     # a name bound to several strings, every one of them a rag module
-    ("""
+    (
+        """
     import importlib
 
     def load(kind):
@@ -112,8 +158,11 @@ INVALID = [
         else:
             module = f"rag.plugins.{kind}"
         return importlib.import_module(module)
-    """, [10]),
-    ("""
+    """,
+        [10],
+    ),
+    (
+        """
     from importlib import import_module
 
     try:
@@ -122,9 +171,12 @@ INVALID = [
         NAME = "rag.compat.tasks"
     tasks = import_module(NAME)
     legacy = import_module("rag.tasks" if NAME else "rag.old")
-    """, [7, 8]),
+    """,
+        [7, 8],
+    ),
     # the package through a name in an f-string, `%` and `.format` templates
-    ("""
+    (
+        """
     import importlib
 
     PACKAGE = "rag"
@@ -133,7 +185,9 @@ INVALID = [
         importlib.import_module(f"{PACKAGE}.tasks")
         importlib.import_module("rag.%s" % name)
         return importlib.import_module("rag.{}".format(name))
-    """, [6, 7, 8]),
+    """,
+        [6, 7, 8],
+    ),
 ]
 
 VALID = [
@@ -308,8 +362,7 @@ def checked_at(path, root=None, source=NAMESPACE_SOURCE):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source)
     settings = Settings(root=str(root) if root else None)
-    return lines(source, CODE, path=str(path), settings=settings,
-                 module_name=module_name_for(str(path), settings.root))
+    return lines(source, CODE, path=str(path), settings=settings, module_name=module_name_for(str(path), settings.root))
 
 
 def test_inside_a_namespace_package_nothing_is_flagged(tmp_path):
@@ -389,12 +442,12 @@ def test_fix_checklist_anti_pattern():
 def test_fix_keeps_crlf_and_tabs():
     before = (
         "import os\r\nfrom rag.tasks import ingest_file\r\n\r\n"
-        "def ingest(path):\r\n\tif path:\r\n\t\tingest_file.delay(path, mode=\"fast\")\r\n"
+        'def ingest(path):\r\n\tif path:\r\n\t\tingest_file.delay(path, mode="fast")\r\n'
     )
     after = (
         "import os\r\nfrom celery import signature\r\nfrom core.celery import app\r\n\r\n"
         "def ingest(path):\r\n\tif path:\r\n"
-        "\t\tsignature(\"rag.ingest_file\", args=[path], kwargs={\"mode\": \"fast\"}, app=app).apply_async()\r\n"
+        '\t\tsignature("rag.ingest_file", args=[path], kwargs={"mode": "fast"}, app=app).apply_async()\r\n'
     )
     assert fixed(before, CODE, raw=True) == after
 
@@ -612,7 +665,7 @@ def test_fix_keeps_a_comment_on_a_moved_argument():
         """,
         CODE,
     )
-    assert '# the options' in result and '.apply_async(\n    countdown=3,\n)' in result
+    assert "# the options" in result and ".apply_async(\n    countdown=3,\n)" in result
 
 
 def test_fix_keeps_the_comment_of_the_removed_import_line():
@@ -682,12 +735,12 @@ def test_fix_keeps_comments_of_an_import_in_a_block_crlf():
         "from celery import signature\r\nfrom core.celery import app\r\n\r\n"
         "def run(path):\r\n"
         "\t# lazy: the worker is heavy\r\n"
-        "\treturn signature(\"rag.ingest_file\", args=[path], app=app).apply_async()\r\n"
+        '\treturn signature("rag.ingest_file", args=[path], app=app).apply_async()\r\n'
         "\r\n"
         "def late(path):\r\n"
         "\tif path:\r\n"
         "\t\t# only here\r\n"
-        "\t\tsignature(\"rag.search\", args=[path], app=app).apply_async()\r\n"
+        '\t\tsignature("rag.search", args=[path], app=app).apply_async()\r\n'
         "\t\t# last\r\n"
     )
     assert_fix(before, after, CODE, raw=True)
@@ -818,46 +871,48 @@ def test_fix_in_the_app_module_uses_the_local_app():
     assert_no_fix(shadowed, CODE, module_name="core.celery")
 
 
-@pytest.mark.parametrize("source", [
-    # called in-process
-    """
+@pytest.mark.parametrize(
+    "source",
+    [
+        # called in-process
+        """
     from rag.tasks import ingest_file
     ingest_file("p", "db", "path")
     """,
-    # passed around / other attributes
-    """
+        # passed around / other attributes
+        """
     from celery import group
     from rag.tasks import ingest_file
     group(ingest_file.s(p) for p in paths).apply_async()
     """,
-    # a whole module used as a value
-    """
+        # a whole module used as a value
+        """
     import rag.tasks
     registry = [rag.tasks]
     """,
-    # one name of a multi-name import is not fixable: the statement is left alone
-    """
+        # one name of a multi-name import is not fixable: the statement is left alone
+        """
     from rag.tasks import ingest_file, search
     ingest_file.delay(1)
     search(2)
     """,
-    # `app` is something else in this module
-    """
+        # `app` is something else in this module
+        """
     from fastapi import FastAPI
     from rag.tasks import ingest_file
 
     app = FastAPI()
     ingest_file.delay(1)
     """,
-    # `signature` is a parameter where the task is dispatched
-    """
+        # `signature` is a parameter where the task is dispatched
+        """
     from rag.tasks import ingest_file
 
     def run(signature):
         ingest_file.delay(signature)
     """,
-    # the name is bound a second time
-    """
+        # the name is bound a second time
+        """
     try:
         from rag.tasks import ingest_file
     except ImportError:
@@ -866,43 +921,44 @@ def test_fix_in_the_app_module_uses_the_local_app():
     def run():
         ingest_file.delay(1)
     """,
-    # re-exported
-    """
+        # re-exported
+        """
     from rag.tasks import ingest_file
     __all__ = ["ingest_file"]
     """,
-    """
+        """
     from rag.tasks import *
     ingest_file.delay(1)
     """,
-    """
+        """
     import importlib
     tasks = importlib.import_module("rag.tasks")
     """,
-    # a comment inside the callee would be lost
-    """
+        # a comment inside the callee would be lost
+        """
     from rag.tasks import ingest_file
     result = (ingest_file  # the worker's task
               .delay(1))
     """,
-    # apply_async with options by position
-    """
+        # apply_async with options by position
+        """
     from rag.tasks import ingest_file
     ingest_file.apply_async((1,), {}, "task-id")
     """,
-    # a comment inside the import would have no line of its own
-    """
+        # a comment inside the import would have no line of its own
+        """
     import sys
     if sys.argv: from rag.tasks import (ingest_file,  # the worker's
                                         search)
     ingest_file.delay(1)
     """,
-    """
+        """
     from acme import (rag,  # the worker
                       utils)
     rag.ingest.delay(utils)
     """,
-])
+    ],
+)
 def test_no_fix(source):
     assert_no_fix(source, CODE, settings=Settings(foreign_packages=("rag", "acme.rag")))
 

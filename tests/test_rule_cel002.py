@@ -1,38 +1,52 @@
 """CEL002 blocking-sleep-in-async: detection and fix cases."""
 
 import pytest
-from ruletest import assert_fix, assert_no_fix, dedent, fixed, lines
+
+from ruletest import assert_fix, assert_no_fix, fixed, lines
 
 CODE = "CEL002"
 
 INVALID = [
     # (source, lines flagged)
-    ("""
+    (
+        """
     import time
 
     async def poll():
         time.sleep(1)
-    """, [4]),
-    ("""
+    """,
+        [4],
+    ),
+    (
+        """
     import time as t
 
     async def poll():
         t.sleep(1)
-    """, [4]),
-    ("""
+    """,
+        [4],
+    ),
+    (
+        """
     from time import sleep as nap
 
     async def poll():
         nap(0.5)
-    """, [4]),
-    ("""
+    """,
+        [4],
+    ),
+    (
+        """
     import time
     nap = time.sleep
 
     async def poll():
         nap(2)
-    """, [5]),
-    ("""
+    """,
+        [5],
+    ),
+    (
+        """
     import time
 
     async def poll(result):
@@ -45,45 +59,62 @@ INVALID = [
                     time.sleep(
                         2,  # back off
                     )
-    """, [8, 10]),
-    ("""
+    """,
+        [8, 10],
+    ),
+    (
+        """
     import time
 
     class Poller:
         async def wait(self):
             while True:
                 time.sleep(self.interval)
-    """, [6]),
-    ("""
+    """,
+        [6],
+    ),
+    (
+        """
     def outer():
         import time
         async def inner():
             time.sleep(1)
         return inner
-    """, [4]),
-    ("""
+    """,
+        [4],
+    ),
+    (
+        """
     import time
 
     async def poll(items):
         return [time.sleep(i) for i in items]
-    """, [4]),
-    ("""
+    """,
+        [4],
+    ),
+    (
+        """
     import time
 
     async def poll():
         def helper():
             return 1
         time.sleep(helper())
-    """, [6]),
+    """,
+        [6],
+    ),
     # a parameter named `asyncio` changes nothing about the blocking call
-    ("""
+    (
+        """
     import time as clock
 
     async def poll(asyncio):
         (clock
             .sleep)(1)
         return asyncio
-    """, [4]),
+    """,
+        [4],
+    ),
 ]
 
 VALID = [
@@ -368,9 +399,11 @@ def test_fix_class_attribute_named_asyncio_does_not_hide_the_module():
     )
 
 
-@pytest.mark.parametrize("source", [
-    # `global` lets the coroutine rebind the module-level name
-    """
+@pytest.mark.parametrize(
+    "source",
+    [
+        # `global` lets the coroutine rebind the module-level name
+        """
     import asyncio
     import time
 
@@ -379,8 +412,8 @@ def test_fix_class_attribute_named_asyncio_does_not_hide_the_module():
         asyncio = None
         time.sleep(1)
     """,
-    # another function rebinds it through `global`
-    """
+        # another function rebinds it through `global`
+        """
     import asyncio
     import time
 
@@ -391,8 +424,8 @@ def test_fix_class_attribute_named_asyncio_does_not_hide_the_module():
     async def poll():
         time.sleep(1)
     """,
-    # `nonlocal`: the enclosing function's variable
-    """
+        # `nonlocal`: the enclosing function's variable
+        """
     import asyncio
     import time
 
@@ -403,23 +436,24 @@ def test_fix_class_attribute_named_asyncio_does_not_hide_the_module():
             time.sleep(1)
         return inner
     """,
-    # a comprehension variable around the call
-    """
+        # a comprehension variable around the call
+        """
     import asyncio
     import time
 
     async def poll(items):
         return [time.sleep(i) for asyncio in items for i in asyncio]
     """,
-    # bound to something else at module level
-    """
+        # bound to something else at module level
+        """
     import time
     asyncio = object()
 
     async def poll():
         time.sleep(1)
     """,
-])
+    ],
+)
 def test_fix_avoids_a_hidden_or_rebound_asyncio(source):
     result = fixed(source, CODE)
     assert "import asyncio as aio" in result and "await aio.sleep(" in result
@@ -470,10 +504,14 @@ def test_fix_keeps_comment_of_removed_name_in_parenthesised_import():
 
 
 def test_fix_keeps_comment_of_removed_last_name_crlf():
-    before = ("import asyncio\r\nfrom time import (\r\n    monotonic,  # clock\r\n    sleep  # nap\r\n)\r\n\r\n"
-              "async def poll():\r\n    sleep(1)\r\n    return monotonic()\r\n")
-    after = ("import asyncio\r\nfrom time import (\r\n    monotonic,  # clock\r\n    # nap\r\n)\r\n\r\n"
-             "async def poll():\r\n    await asyncio.sleep(1)\r\n    return monotonic()\r\n")
+    before = (
+        "import asyncio\r\nfrom time import (\r\n    monotonic,  # clock\r\n    sleep  # nap\r\n)\r\n\r\n"
+        "async def poll():\r\n    sleep(1)\r\n    return monotonic()\r\n"
+    )
+    after = (
+        "import asyncio\r\nfrom time import (\r\n    monotonic,  # clock\r\n    # nap\r\n)\r\n\r\n"
+        "async def poll():\r\n    await asyncio.sleep(1)\r\n    return monotonic()\r\n"
+    )
     assert fixed(before, CODE, raw=True) == after
 
 

@@ -1,6 +1,7 @@
 """CEL003 unbounded-result-wait: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, dedent, findings, fixed, lines
 
@@ -9,7 +10,8 @@ CODE = "CEL003"
 INVALID = [
     # (source, lines flagged)
     # no Celery import, but names say what they are: a polling helper handed a task's result
-    ("""
+    (
+        """
     import time
 
     def wait(result):
@@ -19,25 +21,34 @@ INVALID = [
     def wait_child(job):
         while job.task_result.state in ("PENDING", "RETRY"):
             time.sleep(1)
-    """, [4, 8]),
+    """,
+        [4, 8],
+    ),
     # the checklist's anti-pattern 3, in a module that imports the configured Celery app
-    ("""
+    (
+        """
     import time
     from core.celery import app
 
     def wait(result):
         while result.status == "PENDING":
             time.sleep(1)
-    """, [5]),
-    ("""
+    """,
+        [5],
+    ),
+    (
+        """
     import time
 
     def wait(result):
         while not result.ready():
             time.sleep(0.5)
-    """, [4]),
+    """,
+        [4],
+    ),
     # while True with a break on ready, but nothing bounds it
-    ("""
+    (
+        """
     import asyncio
 
     async def wait(result, poll_interval: float = 2.0):
@@ -45,9 +56,12 @@ INVALID = [
             if result.ready():
                 break
             await asyncio.sleep(poll_interval)
-    """, [4]),
+    """,
+        [4],
+    ),
     # the status read into a local first, states through an alias
-    ("""
+    (
+        """
     import time
     from celery import states as st
 
@@ -58,9 +72,12 @@ INVALID = [
             if status in (st.SUCCESS, st.FAILURE):
                 return status
             time.sleep(2)
-    """, [6]),
+    """,
+        [6],
+    ),
     # a counter advanced in the body but never compared
-    ("""
+    (
+        """
     import time
     from celery.result import AsyncResult as AR
 
@@ -69,9 +86,12 @@ INVALID = [
         while result.state != "SUCCESS":
             attempts += 1
             time.sleep(1)
-    """, [6]),
+    """,
+        [6],
+    ),
     # `or` does not bound: the loop goes on while either side holds
-    ("""
+    (
+        """
     import time
 
     def wait(result, timeout):
@@ -79,21 +99,30 @@ INVALID = [
         while not result.ready() or waited < timeout:
             time.sleep(1)
             waited += 1
-    """, [5]),
+    """,
+        [5],
+    ),
     # blocking calls without a timeout on results
-    ("""
+    (
+        """
     def run(task, x):
         return task.delay(x).get()
-    """, [2]),
-    ("""
+    """,
+        [2],
+    ),
+    (
+        """
     from celery import group
 
     def run(sigs):
         res = group(sigs)()
         res.join()
         return res.get(propagate=False)
-    """, [5, 6]),
-    ("""
+    """,
+        [5, 6],
+    ),
+    (
+        """
     from celery.result import AsyncResult, GroupResult
 
     def collect(task_id, group_id, app):
@@ -103,29 +132,41 @@ INVALID = [
         for child in many.results:
             child.get()
         return app.send_task("rag.search", args=[1]).get(timeout=None)
-    """, [5, 8, 9]),
+    """,
+        [5, 8, 9],
+    ),
     # a status check in the same scope makes it a result; `!= "PENDING"` still allows STARTED
-    ("""
+    (
+        """
     def fetch(job):
         if job.status != "PENDING":
             return job.get()
-    """, [3]),
+    """,
+        [3],
+    ),
     # after `if r.ready(): return`, the result is not ready: the second get blocks
-    ("""
+    (
+        """
     def fetch(r: "AsyncResult"):
         if r.ready():
             return r.get()
         return r.get()
-    """, [4]),
+    """,
+        [4],
+    ),
     # nested in a class, a comprehension over dispatched results
-    ("""
+    (
+        """
     class Client:
         def run_all(self, task, items):
             results = [task.apply_async((i,)) for i in items]
             return [r.get() for r in results]
-    """, [4]),
+    """,
+        [4],
+    ),
     # a bound on the inner loop does not bound the outer one
-    ("""
+    (
+        """
     import time
 
     def wait(result, timeout=30):
@@ -134,9 +175,12 @@ INVALID = [
             while waited < timeout:
                 time.sleep(1)
                 waited += 1
-    """, [4]),
+    """,
+        [4],
+    ),
     # an uncalled wait handed to a thread, an executor, partial or a thread target
-    ("""
+    (
+        """
     import asyncio
     import functools
     import threading
@@ -150,23 +194,32 @@ INVALID = [
         d = functools.partial(r.join, propagate=False)
         threading.Thread(target=r.wait, daemon=True).start()
         e = await sync_to_async(r.get)()
-    """, [8, 9, 10, 11, 12, 13]),
+    """,
+        [8, 9, 10, 11, 12, 13],
+    ),
     # collect() waits like get(); its positional argument is `intermediate`, not a timeout
-    ("""
+    (
+        """
     def crawl_all(url):
         result = crawl.delay(url)
         first = [v for _, v in result.collect()]
         return first, list(result.collect(True))
-    """, [3, 4]),
+    """,
+        [3, 4],
+    ),
     # a positional None timeout, and `timeout=None`
-    ("""
+    (
+        """
     def fetch(task, x):
         r = task.delay(x)
         r.wait(None, propagate=False)
         return r.get(timeout=None)
-    """, [3, 4]),
+    """,
+        [3, 4],
+    ),
     # match cases that leave the result unready
-    ("""
+    (
+        """
     from celery.result import AsyncResult
 
     def fetch(task_id, strict):
@@ -178,9 +231,12 @@ INVALID = [
                 return result.get()
             case _:
                 return result.get()
-    """, [9, 11]),
+    """,
+        [9, 11],
+    ),
     # results kept in `self` attributes by another method of the class
-    ("""
+    (
+        """
     import queue
     from celery.result import AsyncResult
 
@@ -194,18 +250,24 @@ INVALID = [
             item = self.inbox.get()
             self.previous.wait()
             return self.result.get(), item
-    """, [12, 13]),
+    """,
+        [12, 13],
+    ),
     # an attribute that is a task, not a pool
-    ("""
+    (
+        """
     class Job:
         def __init__(self, task):
             self.task = task
 
         def run(self):
             return self.task.apply_async().get()
-    """, [6]),
+    """,
+        [6],
+    ),
     # Celery used only inside this function: an import in it, a task decorator on it
-    ("""
+    (
+        """
     import time
 
     def wait(result):
@@ -217,14 +279,19 @@ INVALID = [
     def poll(self, result):
         while result.status == "PENDING":
             time.sleep(1)
-    """, [5, 10]),
+    """,
+        [5, 10],
+    ),
     # the checklist's snippet, at module level: `result` is bound nowhere
-    ("""
+    (
+        """
     import time
 
     while result.status == "PENDING":
         time.sleep(1)
-    """, [3]),
+    """,
+        [3],
+    ),
 ]
 
 VALID = [
@@ -600,10 +667,16 @@ def test_docs_examples():
 
 
 def test_noqa():
-    assert lines("""
+    assert (
+        lines(
+            """
     def run(task):
         return task.delay().get()  # noqa: CEL003
-    """, CODE) == []
+    """,
+            CODE,
+        )
+        == []
+    )
 
 
 # --- fixes: loops -------------------------------------------------------------------------------
@@ -679,10 +752,7 @@ def test_fix_while_true_with_continue_and_module_default():
 
 
 def test_fix_loop_keeps_crlf_and_tabs():
-    before = (
-        "import time\r\n\r\ndef wait(result, timeout=60):\r\n"
-        "\twhile not result.ready():\r\n\t\ttime.sleep(1)\r\n"
-    )
+    before = "import time\r\n\r\ndef wait(result, timeout=60):\r\n\twhile not result.ready():\r\n\t\ttime.sleep(1)\r\n"
     after = (
         "import time\r\n\r\ndef wait(result, timeout=60):\r\n\twaited = 0.0\r\n"
         "\twhile waited < timeout and not result.ready():\r\n\t\ttime.sleep(1)\r\n\t\twaited += 1\r\n"

@@ -1,6 +1,7 @@
 """CEL004 unhandled-task-failure: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
@@ -9,20 +10,27 @@ CODE = "CEL004"
 INVALID = [
     # (source, lines flagged)
     # no Celery import: the parameter's name says it is a task's result
-    ("""
+    (
+        """
     def fetch(async_result):
         if async_result.status == "SUCCESS":
             return async_result.result
         return None
-    """, [2]),
-    ("""
+    """,
+        [2],
+    ),
+    (
+        """
     def fetch(result):
         if result.status == "SUCCESS":
             return result.result
         return None
-    """, [2]),
+    """,
+        [2],
+    ),
     # states through an alias, `.state`, an else branch that does not raise
-    ("""
+    (
+        """
     from celery import states as st
 
     def fetch(result):
@@ -30,17 +38,23 @@ INVALID = [
             return result.result
         else:
             return {"state": result.state}
-    """, [4]),
+    """,
+        [4],
+    ),
     # `from celery.states import SUCCESS`, reversed operands
-    ("""
+    (
+        """
     from celery.states import SUCCESS
 
     def fetch(res):
         if SUCCESS == res.status:
             return res.result
-    """, [4]),
+    """,
+        [4],
+    ),
     # ready() is a terminal check: a failed task is ready too
-    ("""
+    (
+        """
     from celery.result import AsyncResult
 
     def fetch(task_id):
@@ -48,19 +62,25 @@ INVALID = [
         if r.ready():
             return r.result
         return None
-    """, [5]),
+    """,
+        [5],
+    ),
     # READY_STATES through the module, on an attribute result
-        # a `status = result.status` alias, and `str(...)` around the state
-    ("""
+    # a `status = result.status` alias, and `str(...)` around the state
+    (
+        """
     def fetch(result):
         status = result.status
         if status == "SUCCESS":
             return result.result
         if str(result.state) == "SUCCESS":
             return 1
-    """, [3]),
+    """,
+        [3],
+    ),
     # waiting for success only: a failed task spins forever (and is reported once)
-    ("""
+    (
+        """
     import time
     from celery.result import AsyncResult
 
@@ -70,24 +90,33 @@ INVALID = [
             time.sleep(1)
             waited += 1
         return result.status == "SUCCESS"
-    """, [6]),
+    """,
+        [6],
+    ),
     # successful() then get(): get() cannot propagate a failure there
-    ("""
+    (
+        """
     def fetch(a):
         if a.successful():
             return a.get(timeout=1)
-    """, [2]),
+    """,
+        [2],
+    ),
     # one finding per result and scope: two results, two scopes
-    ("""
+    (
+        """
     def one(r1, r2):
         if r1.successful() and r2.successful():
             return r1.result, r2.result
 
     def two(r1):
         return r1.ready()
-    """, [2, 2]),
+    """,
+        [2, 2],
+    ),
     # the polling loop's unready check does not count, nor does a FAILURE check elsewhere
-    ("""
+    (
+        """
     def fetch(result, other):
         while result.status in ("PENDING", "STARTED"):
             pass
@@ -95,31 +124,43 @@ INVALID = [
             raise RuntimeError(other.traceback)
         if result.status == "SUCCESS":
             return result.result
-    """, [6]),
+    """,
+        [6],
+    ),
     # `.get(propagate=False)` does not re-raise
-    ("""
+    (
+        """
     def fetch(result):
         if result.ready():
             return result.get(propagate=False)
-    """, [2]),
+    """,
+        [2],
+    ),
     # a ready result fetched without propagating and returned as is: the exception is the "data"
-    ("""
+    (
+        """
     def job(app, rid):
         res = app.AsyncResult(rid)
         if res.ready():
             return {"state": res.state, "data": res.get(propagate=False)}
         return {"state": res.state}
-    """, [3]),
+    """,
+        [3],
+    ),
     # states held by module constants
-    ("""
+    (
+        """
     DONE = "SUCCESS"
 
     def fetch(r):
         if r.status == DONE:
             return r.result
-    """, [4]),
+    """,
+        [4],
+    ),
     # odd formatting and comments
-    ("""
+    (
+        """
     def fetch(result):
         if (
             result.status  # the state
@@ -127,9 +168,12 @@ INVALID = [
             'SUCCESS'
         ):
             return result.result
-    """, [3]),
+    """,
+        [3],
+    ),
     # the outcome read after an early exit on "not ready", through an aliased AsyncResult
-    ("""
+    (
+        """
     from celery.result import AsyncResult as AR
 
     def fetch(task_id):
@@ -137,9 +181,12 @@ INVALID = [
         if not r.ready():
             return None
         return r.result
-    """, [5]),
+    """,
+        [5],
+    ),
     # the early exit nested in `with` and `if` blocks still opens the code after them
-    ("""
+    (
+        """
     from celery.result import AsyncResult
 
     def fetch(task_id, lock, cached):
@@ -149,9 +196,12 @@ INVALID = [
                 if not r.ready():  # still running
                     return None
         return r.result
-    """, [7]),
+    """,
+        [7],
+    ),
     # housekeeping first, then the outcome: the finding is on the check whose path reads it
-    ("""
+    (
+        """
     from celery.result import AsyncResult
 
     def fetch(lock, task_id):
@@ -160,9 +210,12 @@ INVALID = [
             lock.release()
         if r.status == "SUCCESS":
             return r.info
-    """, [7]),
+    """,
+        [7],
+    ),
     # after a `while not ready` loop (bounded or not) the result is read
-    ("""
+    (
+        """
     import time
     from celery import states as s
 
@@ -172,9 +225,12 @@ INVALID = [
             time.sleep(1)
             waited += 1
         print(result.result)
-    """, [6]),
+    """,
+        [6],
+    ),
     # `while True:` left by a `break` on ready, then the value fetched without propagating
-    ("""
+    (
+        """
     import time
     import celery
 
@@ -184,9 +240,12 @@ INVALID = [
                 break
             time.sleep(1)
         return r.get(propagate=False)
-    """, [6]),
+    """,
+        [6],
+    ),
     # a loop left only on SUCCESS spins on a failed task (the distributed-tasks tutorial)
-    ("""
+    (
+        """
     import time
     from celery.result import AsyncResult
 
@@ -196,9 +255,12 @@ INVALID = [
         if "SUCCESS" in status:
             break
         time.sleep(1)
-    """, [7]),
+    """,
+        [7],
+    ),
     # the outcome read in the test itself, and in a conditional expression
-    ("""
+    (
+        """
     import celery.states
 
     def a(r):
@@ -207,28 +269,40 @@ INVALID = [
 
     def b(r):
         return r.result if r.state == celery.states.SUCCESS else None
-    """, [4, 8]),
+    """,
+        [4, 8],
+    ),
     # logging or printing the result is not handing it over
-    ("""
+    (
+        """
     def fetch(r, log):
         if r.successful():
             log.info("done: %s", r)
             print(r)
             return r.get(timeout=1)
-    """, [2]),
+    """,
+        [2],
+    ),
     # a failure path that reads the outcome without reporting it as an error returns the exception as data
-    ("""
+    (
+        """
     def fetch(r):
         if r.successful():
             return r.result
         return {"value": r.result}
-    """, [2]),
+    """,
+        [2],
+    ),
     # comprehension filters decide which results are kept: the failed ones vanish
-    ("""
+    (
+        """
     def collect(group_result):
         return [r.result for r in group_result.results if r.successful()]
-    """, [2]),
-    ("""
+    """,
+        [2],
+    ),
+    (
+        """
     from celery.result import GroupResult
 
     def collect(group_id):
@@ -236,7 +310,9 @@ INVALID = [
         by_id = {c.id: c.result for c in children if c.state == "SUCCESS"}
         total = sum(c.result for c in children if c.ready())
         return by_id, total
-    """, [5]),
+    """,
+        [5],
+    ),
 ]
 
 VALID = [
@@ -602,11 +678,7 @@ def test_fix_goes_before_else_and_copies_state_spelling():
 
 
 def test_fix_keeps_crlf_tabs_and_single_quotes():
-    before = (
-        "def fetch(result):\r\n"
-        "\tif result.status == 'SUCCESS':\r\n"
-        "\t\treturn result.result\r\n"
-    )
+    before = "def fetch(result):\r\n\tif result.status == 'SUCCESS':\r\n\t\treturn result.result\r\n"
     after = (
         "def fetch(result):\r\n"
         "\tif result.status == 'SUCCESS':\r\n"

@@ -1,6 +1,7 @@
 """CEL005 group-metadata-not-stored: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.config import Settings
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, dedent, findings, fixed, lines
@@ -45,55 +46,74 @@ def dispatch_parallel_ingestion(
 INVALID = [
     # (source, lines flagged)
     # the checklist's pattern without the metadata
-    ("""
+    (
+        """
     from celery import group
 
     def dispatch(signatures):
         task_group = group(signatures)
         group_result = task_group.apply_async()
         return group_result.id
-    """, [5]),
+    """,
+        [5],
+    ),
     # aliased import, chained dispatch
-    ("""
+    (
+        """
     from celery import group as g
 
     def dispatch(sigs):
         return g(sigs).apply_async()
-    """, [4]),
+    """,
+        [4],
+    ),
     # module attribute, .delay()
-    ("""
+    (
+        """
     import celery
 
     def dispatch(sigs):
         celery.group(sigs).delay()
-    """, [4]),
+    """,
+        [4],
+    ),
     # celery.canvas, calling the group object
-    ("""
+    (
+        """
     from celery.canvas import group
 
     def dispatch(sigs):
         result = group(sigs)()
-    """, [4]),
+    """,
+        [4],
+    ),
     # aliased module, star args, options, `.set()` in between
-    ("""
+    (
+        """
     import celery as c
 
     def dispatch(sigs):
         res = c.group(*sigs).set(queue="rag").apply_async(
             countdown=1,  # later
         )
-    """, [4]),
+    """,
+        [4],
+    ),
     # store_result of unrelated data does not count
-    ("""
+    (
+        """
     from celery import group
     from core.celery import app
 
     def dispatch(task_id, sigs):
         group_result = group(sigs).apply_async()
         app.backend.store_result(task_id, {"status": "queued", "id": group_result.id}, "PENDING")
-    """, [5]),
+    """,
+        [5],
+    ),
     # two groups: only the first one's children are stored
-    ("""
+    (
+        """
     from celery import group
     from core.celery import app
 
@@ -101,9 +121,12 @@ INVALID = [
         first = group(a).apply_async()
         second = group(b).apply_async()
         app.backend.store_result(tid, {"children": [c.id for c in first.results]}, "PENDING")
-    """, [6]),
+    """,
+        [6],
+    ),
     # dispatched in a nested function: the outer store does not cover it
-    ("""
+    (
+        """
     from celery import group
     from core.celery import app
 
@@ -113,16 +136,22 @@ INVALID = [
             return task_group.apply_async()
         r = later()
         app.backend.store_result(tid, {"children": [c.id for c in r.results]}, "PENDING")
-    """, [7]),
+    """,
+        [7],
+    ),
     # module level
-    ("""
+    (
+        """
     from celery import group
 
     sigs = [add.s(i, i) for i in range(10)]
     result = group(sigs).apply_async()
-    """, [4]),
+    """,
+        [4],
+    ),
     # stored in another function does not count
-    ("""
+    (
+        """
     from celery import group
     from core.celery import app
 
@@ -132,18 +161,24 @@ INVALID = [
     def dispatch(sigs):
         r = group(sigs).apply_async()
         return r
-    """, [8]),
+    """,
+        [8],
+    ),
     # method, local import, walrus, comments
-    ("""
+    (
+        """
     class Service:
         def run(self, sigs):
             from celery import group  # local import
             # dispatch
             (tg := group(sigs)).apply_async()
             return tg
-    """, [5]),
+    """,
+        [5],
+    ),
     # inside loops and branches, dispatch through a name bound in a branch
-    ("""
+    (
+        """
     from celery import group
 
     async def dispatch(batches):
@@ -151,24 +186,33 @@ INVALID = [
             if batch:
                 job = group(s for s in batch)
                 job.delay()
-    """, [7]),
+    """,
+        [7],
+    ),
     # star import from celery
-    ("""
+    (
+        """
     from celery import *
 
     def dispatch(sigs):
         group(sigs).apply_async()
-    """, [4]),
+    """,
+        [4],
+    ),
     # group result stored only as a plain list elsewhere, no store_result
-    ("""
+    (
+        """
     from celery import group
 
     def dispatch(sigs, registry):
         r = group(sigs).apply_async()
         registry[r.id] = [c.id for c in r.results]
-    """, [4]),
+    """,
+        [4],
+    ),
     # a children key holding no ids, and a count of the children, store nothing
-    ("""
+    (
+        """
     from celery import group as g
     from core.celery import app
 
@@ -177,9 +221,12 @@ INVALID = [
         app.backend.store_result("id", {"type": "group", "children": []}, "PENDING")  # no ids
         app.backend.store_result(tid, {"child_ids": None, "count": len(res.results)}, "PENDING")
         return res
-    """, [5]),
+    """,
+        [5],
+    ),
     # the group is an attribute of self, bound in __init__
-    ("""
+    (
+        """
     import celery
 
     class Dispatcher:
@@ -188,34 +235,45 @@ INVALID = [
 
         def run(self):
             return self.job.apply_async()
-    """, [8]),
+    """,
+        [8],
+    ),
     # on_error returns the group itself
-    ("""
+    (
+        """
     from celery.canvas import group
 
     def dispatch(sigs, cleanup):
         return group(sigs).on_error(
             cleanup.s(),  # errback
         ).apply_async()
-    """, [4]),
+    """,
+        [4],
+    ),
     # waited for, but the id is handed out too
-    ("""
+    (
+        """
     from celery import group
 
     def run(sigs):
         job = group(sigs).apply_async()
         job.get(timeout=60)
         return job.id
-    """, [4]),
+    """,
+        [4],
+    ),
     # waited for, but returned (the caller may track it)
-    ("""
+    (
+        """
     from celery import group
 
     def run(sigs):
         job = group(sigs).delay()
         job.join(timeout=5)
         return job
-    """, [4]),
+    """,
+        [4],
+    ),
 ]
 
 VALID = [
@@ -394,12 +452,15 @@ def test_docs_examples():
 
 
 def test_message_names_the_function():
-    (finding,) = findings("""
+    (finding,) = findings(
+        """
     from celery import group
 
     def dispatch(sigs):
         group(sigs).delay()
-    """, CODE)
+    """,
+        CODE,
+    )
     assert "`dispatch`" in finding.message
 
 
@@ -507,8 +568,8 @@ def test_fix_keeps_crlf_and_tabs():
         "\t\t\tgroup_task_id = str(uuid.uuid4())\r\n"
         "\t\t\tapp.backend.store_result(\r\n"
         "\t\t\t\tgroup_task_id,\r\n"
-        "\t\t\t\t{\"type\": \"group\", \"children\": [child.id for child in group_result.results]},\r\n"
-        "\t\t\t\t\"PENDING\",\r\n"
+        '\t\t\t\t{"type": "group", "children": [child.id for child in group_result.results]},\r\n'
+        '\t\t\t\t"PENDING",\r\n'
         "\t\t\t)\r\n"
     )
     assert fixed(before, CODE, raw=True) == after
@@ -738,37 +799,40 @@ def test_fix_is_idempotent_and_clears_all():
     assert result.count("store_result(") == 2
 
 
-@pytest.mark.parametrize("source", [
-    # the manifest must be written before any worker can pick up a task
-    """
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the manifest must be written before any worker can pick up a task
+        """
     from celery import group
     from core.celery import app
 
     def dispatch(paths, sigs, db):
         return db.save_manifest(paths), group(sigs).apply_async().id
     """,
-    """
+        """
     from celery import group
     from core.celery import app
 
     def dispatch(sigs, log):
         log.info("queued %s", prepare(sigs), group(sigs).delay())
     """,
-    """
+        """
     from celery import group
     from core.celery import app
 
     def dispatch(sigs, db):
         return {"manifest": db.save(sigs), "id": group(sigs).apply_async().id}
     """,
-    """
+        """
     from celery import group
     from core.celery import app
 
     def dispatch(sigs, db):
         db.rows[next_key()] += len(group(sigs).apply_async().results)
     """,
-])
+    ],
+)
 def test_no_fix_when_something_runs_before_the_dispatch(source):
     assert_no_fix(source, CODE)
 

@@ -1,6 +1,7 @@
 """CEL006 incomplete-app-config: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
@@ -18,7 +19,8 @@ FULL = """{
 INVALID = [
     # (source, lines flagged)
     # the docstring's example: reported on the conf.update call
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("server", broker="filesystem://")
@@ -26,29 +28,41 @@ INVALID = [
         "task_serializer": "json",
         "timezone": "UTC",
     })
-    """, [4]),
+    """,
+        [4],
+    ),
     # no configuration at all: reported on Celery(...)
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("server")
-    """, [3]),
+    """,
+        [3],
+    ),
     # import alias
-    ("""
+    (
+        """
     from celery import Celery as C
 
     celery_app = C(__name__)
     celery_app.conf.task_serializer = "json"
-    """, [3]),
+    """,
+        [3],
+    ),
     # module import, keywords
-    ("""
+    (
+        """
     import celery
 
     app = celery.Celery("x")
     app.conf.update(task_serializer="json", accept_content=["json"])
-    """, [4]),
+    """,
+        [4],
+    ),
     # old upper-case names, one missing
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
@@ -59,33 +73,45 @@ INVALID = [
         CELERY_TIMEZONE="UTC",
         CELERY_ENABLE_UTC=True,
     )
-    """, [4]),
+    """,
+        [4],
+    ),
     # two apps checked separately: only the incomplete one
-    (f"""
+    (
+        f"""
     from celery import Celery
 
     server = Celery("server")
     server.conf.update({FULL.replace(chr(10), " ")})
     worker = Celery("worker")
     worker.conf.timezone = "UTC"
-    """, [5]),
+    """,
+        [5],
+    ),
     # factory function
-    ("""
+    (
+        """
     from celery import Celery
 
     def make_app():
         app = Celery("x")
         app.conf.update({"task_serializer": "json"})
         return app
-    """, [5]),
+    """,
+        [5],
+    ),
     # annotated assignment
-    ("""
+    (
+        """
     from celery import Celery
 
     app: Celery = Celery("x", task_serializer="json")
-    """, [3]),
+    """,
+        [3],
+    ),
     # conf attribute and item assignments, task_routes missing
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
@@ -94,26 +120,35 @@ INVALID = [
     app.conf.setdefault("result_serializer", "json")
     app.conf.timezone = "UTC"
     app.conf.enable_utc = True
-    """, [3]),
+    """,
+        [3],
+    ),
     # a module-level dict literal passed by name is read
-    ("""
+    (
+        """
     from celery import Celery
 
     SETTINGS = {"task_serializer": "json", "timezone": "UTC"}
     app = Celery("x")
     app.conf.update(SETTINGS)
-    """, [5]),
+    """,
+        [5],
+    ),
     # the app stored in an attribute
-    ("""
+    (
+        """
     from celery import Celery
 
     class Service:
         def __init__(self):
             self.app = Celery("svc")
             self.app.conf.update(timezone="UTC")
-    """, [6]),
+    """,
+        [6],
+    ),
     # an alias of conf, and of the app
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
@@ -122,16 +157,22 @@ INVALID = [
     conf.update(  # settings
         task_serializer="json",
     )
-    """, [6]),
+    """,
+        [6],
+    ),
     # `**{...}` literal
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
     app.conf.update(**{"task_serializer": "json", "result_serializer": "json"})
-    """, [4]),
+    """,
+        [4],
+    ),
     # `changes=` and Celery keywords count, but not all are there
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery(
@@ -140,17 +181,23 @@ INVALID = [
         changes={"timezone": "UTC"},
         task_serializer="json",
     )
-    """, [3]),
+    """,
+        [3],
+    ),
     # logging the app does not configure it
-    ("""
+    (
+        """
     import logging
     from celery import Celery
 
     app = Celery("server", broker="filesystem://")
     logging.getLogger(__name__).info("created %r", app)
-    """, [4]),
+    """,
+        [4],
+    ),
     # nor do print, repr, str.format, f-strings, isinstance, a logger bound to a name
-    ("""
+    (
+        """
     import logging
     import celery as c
 
@@ -158,17 +205,23 @@ INVALID = [
     app = c.Celery("x")
     print(app, repr(app), "{}".format(app), f"{app!r}", isinstance(app, c.Celery))
     log.debug("conf: %s", app.conf)  # the conf too
-    """, [5]),
+    """,
+        [5],
+    ),
     # structlog, keyword arguments, an alias of Celery
-    ("""
+    (
+        """
     import structlog
     from celery import Celery as C
 
     app = C("x")
     structlog.get_logger().bind(component="celery").info("app ready", app=app)
-    """, [4]),
+    """,
+        [4],
+    ),
     # an app kept in an attribute, logged by the instance's logger
-    ("""
+    (
+        """
     from celery import Celery
 
     class Service:
@@ -176,16 +229,21 @@ INVALID = [
             self.logger = logger
             self.app = Celery("svc")
             self.logger.warning("made %s", self.app)
-    """, [6]),
+    """,
+        [6],
+    ),
     # configured in a function through the module-level name
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
 
     def configure():
         app.conf.update({"task_serializer": "json"})
-    """, [6]),
+    """,
+        [6],
+    ),
 ]
 
 VALID = [
@@ -413,14 +471,17 @@ def test_message_lists_missing_keys():
 
 
 def test_noqa():
-    assert lines(
-        """
+    assert (
+        lines(
+            """
         from celery import Celery
 
         app = Celery("x")  # noqa: CEL006
         """,
-        CODE,
-    ) == []
+            CODE,
+        )
+        == []
+    )
 
 
 def test_docs_example_and_use_instead():
@@ -516,7 +577,7 @@ def test_fix_new_statement_crlf():
     before = 'from celery import Celery\r\n\r\napp = Celery("x")  # the app\r\napp.autodiscover_tasks()\r\n'
     after = (
         'from celery import Celery\r\n\r\napp = Celery("x")  # the app\r\n'
-        'app.conf.update({\r\n'
+        "app.conf.update({\r\n"
         '    "task_serializer": "json",\r\n'
         '    "accept_content": ["json"],\r\n'
         '    "result_serializer": "json",\r\n'
@@ -525,9 +586,9 @@ def test_fix_new_statement_crlf():
         '    "task_routes": {\r\n'
         '        "rag.*": {"queue": "rag"},\r\n'
         '        "core.celery.tasks.*": {"queue": "server"},\r\n'
-        '    },\r\n'
-        '})\r\n'
-        'app.autodiscover_tasks()\r\n'
+        "    },\r\n"
+        "})\r\n"
+        "app.autodiscover_tasks()\r\n"
     )
     assert fixed(before, CODE, raw=True) == after
 
@@ -688,8 +749,12 @@ from hypothesis import strategies as st  # noqa: E402
 from celery_patterns.rules.cel006 import REQUIRED  # noqa: E402
 
 _VALUES = {
-    "task_serializer": '"json"', "accept_content": '["json"]', "result_serializer": '"json"',
-    "timezone": '"UTC"', "enable_utc": "True", "task_routes": "{}",
+    "task_serializer": '"json"',
+    "accept_content": '["json"]',
+    "result_serializer": '"json"',
+    "timezone": '"UTC"',
+    "enable_utc": "True",
+    "task_routes": "{}",
 }
 
 
@@ -782,8 +847,9 @@ def test_no_fix_when_config_from_object_is_called_elsewhere():
 
 
 def test_namespace_of_config_from_object():
-    assert lines(
-        """
+    assert (
+        lines(
+            """
         from celery import Celery
 
         JOBS_TASK_SERIALIZER = "json"
@@ -796,6 +862,8 @@ def test_namespace_of_config_from_object():
         app = Celery("proj")
         app.config_from_object(__name__, namespace="JOBS")
         """,
-        CODE,
-        module_name="proj.celery",
-    ) == []
+            CODE,
+            module_name="proj.celery",
+        )
+        == []
+    )

@@ -1,6 +1,7 @@
 """CEL007 file-url-without-windows: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
@@ -8,38 +9,54 @@ CODE = "CEL007"
 
 INVALID = [
     # (source, lines flagged)
-    ("""
+    (
+        """
     def result_backend_url(path: str) -> str:
         return f"file://{path}"
-    """, [2]),
+    """,
+        [2],
+    ),
     # module level
-    ("""
+    (
+        """
     import os
 
     path = os.environ["RESULTS_DIR"]
     url = "file://" + path
-    """, [4]),
+    """,
+        [4],
+    ),
     # str() and os.path around the path; the whole chain is one finding
-    ("""
+    (
+        """
     import os
 
     def urls(p, base):
         a = "file://" + str(p)
         b = "file://" + os.path.abspath(base) + "/results"
         return a, b
-    """, [4, 5]),
+    """,
+        [4, 5],
+    ),
     # .format and %
-    ("""
+    (
+        """
     def urls(path):
         return "file://{}".format(path), "file://%s" % path
-    """, [2, 2]),
+    """,
+        [2, 2],
+    ),
     # a suffix after the path
-    ("""
+    (
+        """
     def url(path):
         return f"file://{path}/results"
-    """, [2]),
+    """,
+        [2],
+    ),
     # the Windows test is in another function: it does not count here
-    ("""
+    (
+        """
     import sys
 
     def is_drive(path):
@@ -47,29 +64,41 @@ INVALID = [
 
     def url(path):
         return "file://" + path
-    """, [7]),
+    """,
+        [7],
+    ),
     # a replace on another variable does not count
-    ("""
+    (
+        """
     def url(path, other):
         other = other.replace("\\\\", "/")
         return "file://" + path
-    """, [3]),
+    """,
+        [3],
+    ),
     # the prefix held in a constant
-    ("""
+    (
+        """
     FILE_PREFIX = "file://"
 
     def url(path):
         return FILE_PREFIX + path
-    """, [4]),
+    """,
+        [4],
+    ),
     # inline in the app
-    ("""
+    (
+        """
     from celery import Celery
 
     def make(path):
         return Celery("x", backend=f"file://{path}")
-    """, [4]),
+    """,
+        [4],
+    ),
     # a nested def is its own scope
-    ("""
+    (
+        """
     import os
 
     def outer(path):
@@ -78,78 +107,110 @@ INVALID = [
         def inner():
             return "file://" + path
         return inner
-    """, [7]),
+    """,
+        [7],
+    ),
     # a lambda is its own scope
-    ("""
+    (
+        """
     import sys
 
     if sys.platform == "win32":
         pass
     make_url = lambda p: "file://" + p
-    """, [5]),
+    """,
+        [5],
+    ),
     # multi-line with comments
-    ("""
+    (
+        """
     def url(path):
         return (
             "file://"  # scheme
             + path  # the directory
         )
-    """, [3]),
+    """,
+        [3],
+    ),
     # file:/// + a path variable still keeps backslashes
-    ("""
+    (
+        """
     def url(path):
         return "file:///" + path
-    """, [2]),
+    """,
+        [2],
+    ),
     # a prefix before the scheme (command-line option)
-    ("""
+    (
+        """
     def args(path):
         return ["--result-backend=file://" + path]
-    """, [2]),
+    """,
+        [2],
+    ),
     # a name that merely starts with "win" is no Windows test, even as a test
-    ("""
+    (
+        """
     def backend_url(path, games):
         win_rate = sum(g.won for g in games) / len(games)
         if win_rate > 0.5:
             pass
         return f"file://{path}", win_rate
-    """, [5]),
+    """,
+        [5],
+    ),
     # a replace on another attribute of the same object
-    ("""
+    (
+        """
     class Settings:
         def backend_url(self):
             label = self.name.replace("\\\\", "/")
             return "file://" + self.results_dir, label
-    """, [4]),
+    """,
+        [4],
+    ),
     # a platform test, but not for Windows
-    ("""
+    (
+        """
     import sys as system
 
     def url(path):
         if system.platform == "darwin" or system.platform.startswith("linux"):
             path = path.rstrip("/")
         return "file://" + path
-    """, [6]),
+    """,
+        [6],
+    ),
     # a replace on the key, not the path
-    ("""
+    (
+        """
     def url(cfg, key):
         key = key.replace("\\\\", "/")
         return "file://" + cfg[key]
-    """, [3]),
+    """,
+        [3],
+    ),
     # a local helper that does not handle Windows
-    ("""
+    (
+        """
     def clean(p):
         return p.strip()
 
     def url(path):
         return f"file://{clean(path)}"
-    """, [5]),
+    """,
+        [5],
+    ),
     # a helper from another module: flagged (no fix, see below)
-    ("""
+    (
+        """
     from .paths import to_posix_path
 
     def url(results_dir):
         return f"file://{to_posix_path(results_dir)}"
-    """, [4]),
+    """,
+        [4],
+    ),
 ]
 
 VALID = [
@@ -367,13 +428,16 @@ def test_docs_example_and_use_instead():
 
 
 def test_noqa():
-    assert lines(
-        """
+    assert (
+        lines(
+            """
         def url(path):
             return "file://" + path  # noqa: CEL007
         """,
-        CODE,
-    ) == []
+            CODE,
+        )
+        == []
+    )
 
 
 # --- fixes ------------------------------------------------------------------------------
@@ -559,53 +623,56 @@ def test_fix_annotated_assignment():
     assert "backend_path = str(path).replace(" in result
 
 
-@pytest.mark.parametrize("source", [
-    # the path does not directly follow file://
-    """
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the path does not directly follow file://
+        """
     def url(path):
         return "file://" + "/" + path
     """,
-    # conditional evaluation: cannot be computed earlier
-    """
+        # conditional evaluation: cannot be computed earlier
+        """
     def url(path):
         return f"file://{path}" if path else None
     """,
-    # shares its line with an if header
-    """
+        # shares its line with an if header
+        """
     def url(path):
         if path: return "file://" + path
     """,
-    # a conversion in the f-string
-    """
+        # a conversion in the f-string
+        """
     def url(path):
         return f"file://{path!r}"
     """,
-    # `sys` is a parameter here
-    """
+        # `sys` is a parameter here
+        """
     def url(sys, path):
         return "file://" + path
     """,
-    # inside a comprehension
-    """
+        # inside a comprehension
+        """
     def urls(paths):
         return ["file://" + p for p in paths]
     """,
-    # an inherited method may already handle Windows
-    """
+        # an inherited method may already handle Windows
+        """
     from .base import BaseStore
 
     class Store(BaseStore):
         def backend_url(self, d):
             return f"file://{self.to_posix(d)}"
     """,
-    # a helper from another module may already handle Windows
-    """
+        # a helper from another module may already handle Windows
+        """
     from ..utils import unc_path
 
     def url(result_path):
         return f"file://{unc_path(result_path)}"
     """,
-])
+    ],
+)
 def test_no_fix(source):
     assert_no_fix(source, CODE)
 
@@ -622,14 +689,17 @@ def test_finding_has_reason_when_no_fix():
 
 
 # --- the fixed code computes the right URLs on both platforms -----------------------------
-@pytest.mark.parametrize("body", [
-    'url = "file://" + path + "/results"\n    return url',
-    'return f"file://{path}/results"',
-    'return "file://{}/results".format(path)',
-    'return "file://%s/results" % path',
-    'return dict(backend="file://" + path + "/results")["backend"]',
-    'url = (\n        "file://"  # scheme\n        + path\n        + "/results"\n    )\n    return url',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        'url = "file://" + path + "/results"\n    return url',
+        'return f"file://{path}/results"',
+        'return "file://{}/results".format(path)',
+        'return "file://%s/results" % path',
+        'return dict(backend="file://" + path + "/results")["backend"]',
+        'url = (\n        "file://"  # scheme\n        + path\n        + "/results"\n    )\n    return url',
+    ],
+)
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_fixed_code_behaviour(body, newline, monkeypatch):
     import sys
@@ -741,14 +811,30 @@ def test_fix_return_without_space_keeps_its_parentheses():
 
 
 LAYOUT_URLS = [
-    '"file://" + path', '("file://"\n        + path)', '"file://" \\\n        + path',
-    '("file://"  # scheme\n        + path  # dir\n    )', 'f"file://{path}/x"', '(\n        f"file://{path}"  # c\n    )',
-    'f"file://{path:>10}"', '"file://{}".format(\n        path)', '"file://%s" % (\n        path,)',
-    '"file://" + os.path.join(\n        path, "x")', '"file://" + (path\n        + "x")', 'rf"file://{path}"',
+    '"file://" + path',
+    '("file://"\n        + path)',
+    '"file://" \\\n        + path',
+    '("file://"  # scheme\n        + path  # dir\n    )',
+    'f"file://{path}/x"',
+    '(\n        f"file://{path}"  # c\n    )',
+    'f"file://{path:>10}"',
+    '"file://{}".format(\n        path)',
+    '"file://%s" % (\n        path,)',
+    '"file://" + os.path.join(\n        path, "x")',
+    '"file://" + (path\n        + "x")',
+    'rf"file://{path}"',
 ]
 LAYOUT_CONTEXTS = [
-    '    return {u}', '    x = {u}', '    x: str = {u}', '    return({u})', '    return Celery("x",\n        backend={u})',
-    '    return {u}, 1', '    y = make(a,\n        {u})  # t', '    x += {u}', '    self.x = {u}', '    return not({u})',
+    "    return {u}",
+    "    x = {u}",
+    "    x: str = {u}",
+    "    return({u})",
+    '    return Celery("x",\n        backend={u})',
+    "    return {u}, 1",
+    "    y = make(a,\n        {u})  # t",
+    "    x += {u}",
+    "    self.x = {u}",
+    "    return not({u})",
 ]
 
 

@@ -1,6 +1,7 @@
 """CEL008 celery-logger-override: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
@@ -8,39 +9,55 @@ CODE = "CEL008"
 
 INVALID = [
     # (source, lines flagged)
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("server")
-    """, [3]),
+    """,
+        [3],
+    ),
     # import alias
-    ("""
+    (
+        """
     from celery import Celery as C
 
     app = C("server")
-    """, [3]),
+    """,
+        [3],
+    ),
     # module import
-    ("""
+    (
+        """
     import celery
 
     app = celery.Celery("server")
-    """, [3]),
+    """,
+        [3],
+    ),
     # once per module, on the first app
-    ("""
+    (
+        """
     from celery import Celery
 
     server = Celery("server")
     worker = Celery("worker")
-    """, [3]),
+    """,
+        [3],
+    ),
     # a factory function
-    ("""
+    (
+        """
     from celery import Celery
 
     def make_app():
         return Celery("x")
-    """, [4]),
+    """,
+        [4],
+    ),
     # after_setup_logger does not prevent the override
-    ("""
+    (
+        """
     from celery import Celery, signals
 
     app = Celery("x")
@@ -48,18 +65,24 @@ INVALID = [
     @signals.after_setup_logger.connect
     def tweak(logger, **kwargs):
         logger.setLevel("INFO")
-    """, [3]),
+    """,
+        [3],
+    ),
     # another signal's connect is not setup_logging's
-    ("""
+    (
+        """
     from celery import Celery
     from celery.signals import worker_ready, setup_logging
 
     app = Celery("x")
     worker_ready.connect(print)
     setup_logging.disconnect(print)
-    """, [4]),
+    """,
+        [4],
+    ),
     # a look-alike `setup_logging` that is not Celery's
-    ("""
+    (
+        """
     from celery import Celery
     from mylib.signals import setup_logging
 
@@ -68,68 +91,94 @@ INVALID = [
     @setup_logging.connect
     def handler(**kwargs):
         pass
-    """, [4]),
+    """,
+        [4],
+    ),
     # a local name shadows the signal module
-    ("""
+    (
+        """
     from celery import Celery, signals
 
     app = Celery("x")
 
     def configure(signals):
         signals.setup_logging.connect(print)
-    """, [3]),
+    """,
+        [3],
+    ),
     # the app made in a class body and a comment in the call
-    ("""
+    (
+        """
     from celery import Celery
 
     class Worker:
         app = Celery(
             "x",  # name
         )
-    """, [4]),
+    """,
+        [4],
+    ),
     # annotated assignment
-    ("""
+    (
+        """
     from celery import Celery
 
     app: Celery = Celery("x")
-    """, [3]),
+    """,
+        [3],
+    ),
     # worker_hijack_root_logger set, but to True
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
     app.conf.worker_hijack_root_logger = True
-    """, [3]),
+    """,
+        [3],
+    ),
     # only the second app keeps the root logger: the first is reported
-    ("""
+    (
+        """
     import celery as c
 
     worker = c.Celery("worker")
     client = c.Celery("client", worker_hijack_root_logger=False)
-    """, [3]),
+    """,
+        [3],
+    ),
     # the setting on something that is not the app's conf
-    ("""
+    (
+        """
     from celery import Celery
     from .settings import settings
 
     app = Celery("x")
     settings.worker_hijack_root_logger = False
-    """, [4]),
+    """,
+        [4],
+    ),
     # a loop over other signals
-    ("""
+    (
+        """
     from celery import Celery, signals
 
     app = Celery("x")
     for signal in (signals.worker_ready, signals.worker_process_init):
         signal.connect(print)
-    """, [3]),
+    """,
+        [3],
+    ),
     # a look-alike key
-    ("""
+    (
+        """
     from celery import Celery
 
     app = Celery("x")
     app.conf.update({"worker_hijack_root_logger_level": False})
-    """, [3]),
+    """,
+        [3],
+    ),
 ]
 
 VALID = [
@@ -382,11 +431,11 @@ def test_fix_adds_import_and_handler():
 def test_fix_reuses_signals_alias_and_crlf():
     before = (
         "from celery import Celery as C\r\nfrom celery import signals as sig\r\n\r\n"
-        "app = C(\r\n    \"x\",  # name\r\n)\r\n"
+        'app = C(\r\n    "x",  # name\r\n)\r\n'
     )
     after = (
         "from celery import Celery as C\r\nfrom celery import signals as sig\r\n\r\n"
-        "app = C(\r\n    \"x\",  # name\r\n)\r\n\r\n\r\n"
+        'app = C(\r\n    "x",  # name\r\n)\r\n\r\n\r\n'
         "@sig.setup_logging.connect\r\ndef setup_celery_logging(**kwargs):\r\n"
         "    pass  # Prevent Celery from overriding the root logger\r\n"
     )
@@ -516,8 +565,9 @@ def test_no_fix_when_every_name_is_taken():
 
 
 def test_star_import_counts():
-    assert lines(
-        """
+    assert (
+        lines(
+            """
         from celery import Celery
         from celery.signals import *
 
@@ -527,8 +577,10 @@ def test_star_import_counts():
         def keep(**kwargs):
             pass
         """,
-        CODE,
-    ) == []
+            CODE,
+        )
+        == []
+    )
 
 
 def test_hijack_setting_from_an_unknown_value_has_no_fix():

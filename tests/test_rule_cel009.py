@@ -1,6 +1,7 @@
 """CEL009 cancel-without-revoke: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
@@ -9,76 +10,107 @@ CODE = "CEL009"
 INVALID = [
     # (source, lines flagged)
     # the route path says cancel, the name does not
-    ("""
+    (
+        """
     @router.post("/jobs/{job_id}/cancel")
     async def handle(job_id: str, store):
         job = await store.get(job_id)
         job.status = "cancelled"
         return {"task_id": job.task_id}
-    """, [2]),
+    """,
+        [2],
+    ),
     # plain function marking the task in the database only
-    ("""
+    (
+        """
     def cancel_job(task_id):
         db.execute("update jobs set state = 'cancelled' where task = ?", (task_id,))
-    """, [1]),
+    """,
+        [1],
+    ),
     # camelCase name and parameter
-    ("""
+    (
+        """
     class Api:
         def abortIngest(self, taskIds):
             self.flags.update(taskIds)
-    """, [2]),
+    """,
+        [2],
+    ),
     # AsyncResult touched, but only inspected
-    ("""
+    (
+        """
     from celery.result import AsyncResult
 
     def stop_processing(job):
         result = AsyncResult(job.celery_task_id)
         job.status = "stopped"
         return result.state
-    """, [3]),
+    """,
+        [3],
+    ),
     # a group's results, handler named after the event
-    ("""
+    (
+        """
     def handle_cancel(group_result):
         for child in group_result.results:
             log(child)
-    """, [1]),
+    """,
+        [1],
+    ),
     # route path as keyword, DELETE
-    ("""
+    (
+        """
     @app.delete(path="/tasks/{task_id}/abort")
     async def delete_task(task_id: str):
         await jobs.remove(task_id)
-    """, [2]),
+    """,
+        [2],
+    ),
     # class-based view named after cancelling
-    ("""
+    (
+        """
     class CancelTaskView(View):
         def post(self, request, task_id):
             Job.objects.filter(task_id=task_id).update(state="CANCELLED")
-    """, [2]),
+    """,
+        [2],
+    ),
     # aliased result class import
-    ("""
+    (
+        """
     from celery.result import GroupResult as GR
 
     def terminate_batch(batch):
         group = GR.restore(batch.group)
         return group.ready()
-    """, [3]),
+    """,
+        [3],
+    ),
     # DRF action path, string key
-    ("""
+    (
+        """
     class JobViewSet(ViewSet):
         @action(detail=True, methods=["post"], url_path="cancel")
         def halt(self, request, pk=None):
             job = self.get_object()
             job.meta["task_id"] = None
-    """, [3]),
+    """,
+        [3],
+    ),
     # Flask route path with converter
-    ("""
+    (
+        """
     @bp.route("/ingest/<task_id>/stop", methods=["POST"])
     def halt_ingest(task_id):
         STOP_FLAGS.add(task_id)
         return "", 204
-    """, [2]),
+    """,
+        [2],
+    ),
     # a revoking helper exists but is never called here
-    ("""
+    (
+        """
     from core.celery import app
 
     def _revoke_all(ids):
@@ -87,39 +119,54 @@ INVALID = [
 
     def request_cancellation(child_ids):
         mark(child_ids)
-    """, [7]),
+    """,
+        [7],
+    ),
     # nested function that cancels, inside a non-cancelling one
-    ("""
+    (
+        """
     def make_routes(router):
         @router.post("/{job_id}/cancel")
         def cancel(job_id, child_task_ids):
             return len(child_task_ids)
         return cancel
-    """, [3]),
+    """,
+        [3],
+    ),
     # a cancel call that is handed no task id does not hand the revoke off
-    ("""
+    (
+        """
     def cancel_job(job_id, task_ids):
         job_store.cancel(job_id)
         audit(task_ids)
-    """, [1]),
+    """,
+        [1],
+    ),
     # a method named cancel that does touch task ids
-    ("""
+    (
+        """
     class Job:
         def cancel(self):
             self.state = "CANCELLED"
             save(self.task_ids)
-    """, [2]),
+    """,
+        [2],
+    ),
     # an OAuth token's revoke is not a task's
-    ("""
+    (
+        """
     from core.celery import app as celery_app
 
     def cancel_subscription(user, task_id):
         user.api_token.revoke()
         session.revoke()
         user.jobs.mark_cancelled(task_id)
-    """, [3]),
+    """,
+        [3],
+    ),
     # a helper named revoke... that is about keys, and one of this module that revokes nothing
-    ("""
+    (
+        """
     from accounts import revoke_api_key
 
     def revoke_tokens(user):
@@ -129,18 +176,24 @@ INVALID = [
         revoke_api_key(job_id)
         revoke_tokens(job_id)
         return child_task_ids
-    """, [6]),
+    """,
+        [6],
+    ),
     # marking the row cancelled in a database is not handing the revoke off
-    ("""
+    (
+        """
     def cancel_ingest(task_id, db):
         db.jobs.cancel(task_id)  # only marks the row
 
     class Service:
         def abort(self, task_id):
             self.job_repo.cancel(task_id)
-    """, [1, 5]),
+    """,
+        [1, 5],
+    ),
     # route paths built from parts: f-string, `+`, `.format`
-    ("""
+    (
+        """
     PREFIX = "/api"
     JOBS = f"{PREFIX}/jobs"
 
@@ -155,21 +208,29 @@ INVALID = [
     @router.put(path="{}/{{id}}/stop".format(JOBS))
     def put_job(task_id):
         return task_id
-    """, [5, 9, 13]),
+    """,
+        [5, 9, 13],
+    ),
     # a dispatch of its own does not hide the task ids it also reads
-    ("""
+    (
+        """
     from shop.tasks import refund_payment as refund
 
     def cancel_order(order):
         result = refund.delay(order.id)
         old = order.celery_task_id
         return {"refund_task_id": result.id, "old": old}
-    """, [3]),
+    """,
+        [3],
+    ),
     # nor a task id handed to the new task
-    ("""
+    (
+        """
     def cancel_job(job):
         cleanup.delay(job.task_id)
-    """, [1]),
+    """,
+        [1],
+    ),
 ]
 
 VALID = [
@@ -409,12 +470,15 @@ def test_docs_examples():
 
 
 def test_reported_on_the_name():
-    (finding,) = findings("""
+    (finding,) = findings(
+        """
     @router.post("/x/cancel")
     async def cancel_job(task_id):
         pass
         mark(task_id)
-    """, CODE)
+    """,
+        CODE,
+    )
     assert (finding.range.start.line, finding.range.start.column, finding.range.end.column) == (1, 10, 20)
 
 
@@ -464,7 +528,7 @@ def test_fix_keeps_crlf_and_tabs():
         "class Jobs:\r\n\tdef cancel(self, task_ids):\r\n\t\tself.state = 1\r\n"
         "\t\tfor child_id in task_ids:\r\n"
         "\t\t\tchild_result = app.AsyncResult(child_id)\r\n"
-        "\t\t\tif child_result.state == \"PENDING\":\r\n"
+        '\t\t\tif child_result.state == "PENDING":\r\n'
         "\t\t\t\tapp.control.revoke(child_id, terminate=False)\r\n"
         "\t\treturn task_ids\r\n"
     )

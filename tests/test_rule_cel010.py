@@ -1,38 +1,51 @@
 """CEL010 polling-result-without-default: detection and fix cases."""
 
 import pytest
-from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
 from celery_patterns.config import Settings
 from celery_patterns.rules import rule_by_code
+from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
 CODE = "CEL010"
 
 INVALID = [
     # (source, lines flagged)
     # the checklist's case: returned as is
-    ("""
+    (
+        """
     def database_stats(task) -> dict:
         return _run_sync_task_with_polling(task, timeout=30, poll_interval=0.5)
-    """, [2]),
+    """,
+        [2],
+    ),
     # bound and used without a check
-    ("""
+    (
+        """
     def stats(task):
         result = _run_sync_task_with_polling(task, timeout=30)
         return result["count"]
-    """, [2]),
+    """,
+        [2],
+    ),
     # annotated assignment, at module level
-    ("""
+    (
+        """
     STATS: dict = _run_sync_task_with_polling(task, timeout=5)
-    """, [1]),
+    """,
+        [1],
+    ),
     # a walrus passed on
-    ("""
+    (
+        """
     def stats(task):
         log(result := _run_sync_task_with_polling(task))
         return result
-    """, [2]),
+    """,
+        [2],
+    ),
     # an import alias of the helper, and a module attribute
-    ("""
+    (
+        """
     from server.core.celery.rag_client import _run_sync_task_with_polling as poll
     from server.core.celery import rag_client as rc
 
@@ -40,9 +53,12 @@ INVALID = [
         if task:
             return poll(task, timeout=30)
         return rc._run_sync_task_with_polling(task, timeout=30)
-    """, [6, 7]),
+    """,
+        [6, 7],
+    ),
     # a method, awaited, inside try/with
-    ("""
+    (
+        """
     class Client:
         async def stats(self, task):
             try:
@@ -50,18 +66,24 @@ INVALID = [
                     return await self._run_sync_task_with_polling(task)
             except KeyError:
                 raise
-    """, [5]),
+    """,
+        [5],
+    ),
     # a local alias of the helper defined in this module
-    ("""
+    (
+        """
     def _run_sync_task_with_polling(task, timeout):
         return None
 
     def stats(task):
         poll = _run_sync_task_with_polling
         return poll(task, 30)
-    """, [6]),
+    """,
+        [6],
+    ),
     # a check before the binding, on another name, or in a nested function does not count
-    ("""
+    (
+        """
     def stats(task, previous):
         if previous is None:
             pass
@@ -71,28 +93,40 @@ INVALID = [
         def later():
             return result or {}
         return result
-    """, [4]),
+    """,
+        [4],
+    ),
     # unpacked: a timeout raises TypeError far from the cause (flagged, no fix)
-    ("""
+    (
+        """
     def stats(task):
         ok, data = _run_sync_task_with_polling(task)
         return data
-    """, [2]),
+    """,
+        [2],
+    ),
     # an annotation that allows None is flagged too (no fix)
-    ("""
+    (
+        """
     from typing import Optional
 
     def stats(task) -> Optional[dict]:
         return _run_sync_task_with_polling(task)
-    """, [4]),
+    """,
+        [4],
+    ),
     # several targets
-    ("""
+    (
+        """
     def stats(self, task):
         self.cache = latest = _run_sync_task_with_polling(task)
         return latest
-    """, [2]),
+    """,
+        [2],
+    ),
     # checked, but the None branch only logs and the value is still returned
-    ("""
+    (
+        """
     def stats(task) -> dict:
         result = _run_sync_task_with_polling(task, timeout=30)
         if not result:
@@ -104,9 +138,12 @@ INVALID = [
         if result is not None:
             cache.set("stats", result)
         return result
-    """, [2, 8]),
+    """,
+        [2, 8],
+    ),
     # run on a thread: asyncio.to_thread (module alias), run_in_executor, partial
-    ("""
+    (
+        """
     import asyncio as aio
     import functools
     from core.rag import _run_sync_task_with_polling as poll
@@ -120,9 +157,12 @@ INVALID = [
 
     async def other(task):
         return await aio.get_running_loop().run_in_executor(None, lambda: poll(task, 30))
-    """, [6, 9, 13]),
+    """,
+        [6, 9, 13],
+    ),
     # a partial called at once, and one bound to a name first
-    ("""
+    (
+        """
     from functools import partial
     from core.rag import _run_sync_task_with_polling
 
@@ -132,9 +172,12 @@ INVALID = [
     def more(task):
         run = partial(_run_sync_task_with_polling, timeout=30)
         return run(task)
-    """, [5, 9]),
+    """,
+        [5, 9],
+    ),
     # through a conditional expression, `and`, and an `or None`
-    ("""
+    (
+        """
     from core.celery import rag_client as rc
 
     def stats(task, cached) -> dict:
@@ -143,9 +186,12 @@ INVALID = [
         if task.fast:
             return task.ready and rc._run_sync_task_with_polling(task)
         return rc._run_sync_task_with_polling(task) or None  # no default
-    """, [5, 7, 8]),
+    """,
+        [5, 7, 8],
+    ),
     # used directly: subscripted, an attribute, len(), iterated, unpacked
-    ("""
+    (
+        """
     def stats(task):
         count = _run_sync_task_with_polling(task, timeout=30)["document_count"]
         status = _run_sync_task_with_polling(task).get("status")
@@ -153,15 +199,20 @@ INVALID = [
         for hit in _run_sync_task_with_polling(task):
             print(hit)
         return {**_run_sync_task_with_polling(task), "count": count}
-    """, [2, 3, 4, 5, 7]),
+    """,
+        [2, 3, 4, 5, 7],
+    ),
     # a local alias bound after a placeholder
-    ("""
+    (
+        """
     poll = None
     from core.rag import _run_sync_task_with_polling as poll
 
     def stats(task):
         return poll(task, 30, 1)
-    """, [5]),
+    """,
+        [5],
+    ),
 ]
 
 VALID = [
@@ -393,7 +444,7 @@ def test_fix_keeps_crlf_and_tabs():
     after = (
         "class Client:\r\n\tdef stats(self, task):\r\n\t\tif task:\r\n"
         "\t\t\treturn self._run_sync_task_with_polling(task) or {\r\n"
-        "\t\t\t\t\"status\": \"degraded\",\r\n\t\t\t\t\"message\": \"Task timed out\",\r\n\t\t\t}\r\n"
+        '\t\t\t\t"status": "degraded",\r\n\t\t\t\t"message": "Task timed out",\r\n\t\t\t}\r\n'
     )
     assert fixed(before, CODE, raw=True) == after
 
@@ -462,13 +513,16 @@ def test_fix_await_and_string_annotation():
     )
 
 
-@pytest.mark.parametrize("annotation,default", [
-    ("Tuple[str, ...]", "()"),
-    ("set[str]", "set()"),
-    ("typing.Mapping[str, int]", None),
-    ("Any", None),
-    ("Annotated[list[int], 'ids']", "[]"),
-])
+@pytest.mark.parametrize(
+    "annotation,default",
+    [
+        ("Tuple[str, ...]", "()"),
+        ("set[str]", "set()"),
+        ("typing.Mapping[str, int]", None),
+        ("Any", None),
+        ("Annotated[list[int], 'ids']", "[]"),
+    ],
+)
 def test_fix_default_follows_annotation(annotation, default):
     source = f"def stats(task) -> {annotation}:\n    return _run_sync_task_with_polling(task)\n"
     result = fixed(source, CODE, raw=True)
@@ -497,36 +551,39 @@ def test_fix_walrus():
     )
 
 
-@pytest.mark.parametrize("source", [
-    """
+@pytest.mark.parametrize(
+    "source",
+    [
+        """
     from typing import Optional
 
     def stats(task) -> Optional[dict]:
         return _run_sync_task_with_polling(task)
     """,
-    """
+        """
     def stats(task) -> dict | None:
         return _run_sync_task_with_polling(task)
     """,
-    """
+        """
     def stats(task) -> "Union[None, dict]":
         return _run_sync_task_with_polling(task)
     """,
-    """
+        """
     def name(task) -> str:
         return _run_sync_task_with_polling(task)
     """,
-    """
+        """
     def ok(task) -> tuple[bool, dict]:
         result = _run_sync_task_with_polling(task)
         return result
     """,
-    """
+        """
     def stats(task):
         ok, data = _run_sync_task_with_polling(task)
         return data
     """,
-])
+    ],
+)
 def test_no_fix(source):
     assert_no_fix(source, CODE)
 
@@ -622,19 +679,22 @@ def test_fix_checked_but_not_handled():
     )
 
 
-@pytest.mark.parametrize("source", [
-    """
+@pytest.mark.parametrize(
+    "source",
+    [
+        """
     def count(task) -> int:
         return _run_sync_task_with_polling(task, timeout=30)["document_count"]
     """,
-    """
+        """
     def status(task):
         return _run_sync_task_with_polling(task).get("status")
     """,
-    """
+        """
     def size(task):
         return len(_run_sync_task_with_polling(task))
     """,
-])
+    ],
+)
 def test_no_fix_for_direct_use(source):
     assert_no_fix(source, CODE)

@@ -1,6 +1,7 @@
 """CEL011 failure-without-traceback: detection and fix cases."""
 
 import pytest
+
 from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
@@ -8,24 +9,31 @@ CODE = "CEL011"
 
 INVALID = [
     # the test looks at the traceback, the raise does not use it
-    ("""
+    (
+        """
     def fetch(result):
         if result.status == "FAILURE" and result.traceback:
             raise RuntimeError("Task failed")
         return result.result
-    """, [3]),
+    """,
+        [3],
+    ),
     # (source, lines flagged)
     # the checklist's anti-pattern 4, on a result of the configured app
-    ("""
+    (
+        """
     from core.celery import app
 
     def fetch(task_id):
         result = app.AsyncResult(task_id)
         if result.status == "FAILURE":
             raise Exception("Task failed")
-    """, [6]),
+    """,
+        [6],
+    ),
     # an elif, `.state`, states through an alias
-    ("""
+    (
+        """
     from celery import states as st
 
     def fetch(result):
@@ -34,9 +42,12 @@ INVALID = [
         elif result.state == st.FAILURE:
             log("failed")
             raise RuntimeError("task failed")
-    """, [8]),
+    """,
+        [8],
+    ),
     # `from celery.states import FAILURE`, exception-state sets, failed()
-    ("""
+    (
+        """
     from celery.states import FAILURE, EXCEPTION_STATES
 
     def a(res):
@@ -47,32 +58,44 @@ INVALID = [
             raise ValueError("x")
     def c(res):
         if res.failed(): raise ValueError("y")
-    """, [5, 8, 10]),
+    """,
+        [5, 8, 10],
+    ),
     # the alias form of the status
-    ("""
+    (
+        """
     def fetch(result):
         status = result.status
         if status == "SUCCESS":
             return result.result
         if status == "FAILURE":
             raise TaskError(f"task {result.id} failed")
-    """, [6]),
+    """,
+        [6],
+    ),
     # after an early exit on `!= "FAILURE"`, the rest of the block is the failure path
-    ("""
+    (
+        """
     def fetch(result):
         if result.status != "FAILURE":
             return result.result
         cleanup()
         raise RuntimeError("failed")
-    """, [5]),
+    """,
+        [5],
+    ),
     # ready and not successful
-    ("""
+    (
+        """
     def fetch(result):
         if result.ready() and not result.successful():
             raise RuntimeError("failed")
-    """, [3]),
+    """,
+        [3],
+    ),
     # nested inside the branch; one finding per branch
-    ("""
+    (
+        """
     import celery.states
 
     def fetch(result, strict):
@@ -80,24 +103,33 @@ INVALID = [
             if strict:
                 raise RuntimeError("failed")
             raise ValueError("failed")
-    """, [6]),
+    """,
+        [6],
+    ),
     # using the task id or status is not the traceback
-    ("""
+    (
+        """
     from .celery_app import app
 
     def fetch(self):
         if self.result.state == "FAILURE":
             raise HTTPException(status_code=500, detail=f"{self.result.id}: {self.result.state}")
-    """, [5]),
+    """,
+        [5],
+    ),
     # in a loop, with `raise ... from`
-    ("""
+    (
+        """
     def collect(results):
         for r in results:
             if r.failed():
                 raise RuntimeError("child failed") from None
-    """, [4]),
+    """,
+        [4],
+    ),
     # odd formatting and comments
-    ("""
+    (
+        """
     def fetch(task, x):
         result = task.apply_async(
             (x,))
@@ -106,9 +138,12 @@ INVALID = [
             raise Exception(
                 'Task failed'  # why
             )
-    """, [6]),
+    """,
+        [6],
+    ),
     # a state held by a constant
-    ("""
+    (
+        """
     from celery.result import AsyncResult as AR
 
     BAD = ("FAILURE",)
@@ -116,23 +151,32 @@ INVALID = [
     def fetch(r: AR):
         if r.state in BAD:
             raise RuntimeError("x")
-    """, [7]),
+    """,
+        [7],
+    ),
     # the module level counts as a scope
-    ("""
+    (
+        """
     res = task.delay()
     if res.status == "FAILURE":
         raise SystemExit("task failed")
-    """, [3]),
+    """,
+        [3],
+    ),
     # a traceback read only in a nested def of the branch is not the branch using it
-    ("""
+    (
+        """
     def fetch(result):
         if result.status == "FAILURE":
             def explain():
                 return result.traceback
             raise RuntimeError("Task failed")
-    """, [5]),
+    """,
+        [5],
+    ),
     # the traceback bound to a name the branch never reads
-    ("""
+    (
+        """
     from celery.result import AsyncResult as AR
 
     def fetch(task_id):
@@ -141,15 +185,20 @@ INVALID = [
         if r.failed():
             raise RuntimeError("Task failed")
         return tb
-    """, [7]),
+    """,
+        [7],
+    ),
     # a raise in a nested def is skipped when picking the branch's first raise
-    ("""
+    (
+        """
     def fetch(result):
         if result.failed():
             def later():
                 raise ValueError("later")
             raise RuntimeError("now")
-    """, [5]),
+    """,
+        [5],
+    ),
 ]
 
 VALID = [
@@ -402,11 +451,7 @@ def test_fix_keeps_class_fstring_and_cause():
 
 
 def test_fix_keeps_crlf_tabs_and_quotes():
-    before = (
-        "def fetch(result):\r\n"
-        "\tif result.failed():\r\n"
-        "\t\traise RuntimeError('boom {x}')\r\n"
-    )
+    before = "def fetch(result):\r\n\tif result.failed():\r\n\t\traise RuntimeError('boom {x}')\r\n"
     after = (
         "def fetch(result):\r\n"
         "\tif result.failed():\r\n"

@@ -6,8 +6,7 @@ import pytest
 
 from celery_patterns.docs import index_page, rule_page
 from celery_patterns.engine import check_source
-from celery_patterns.rules import DOC_SECTIONS
-from celery_patterns.rules import all_rules
+from celery_patterns.rules import DOC_SECTIONS, all_rules
 
 RULES = all_rules()
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules"

@@ -228,10 +228,14 @@ def _process_file(path: str, job: Job) -> FileResult:
         if outcome.source == source:
             return result
         if job.mode == "diff":
-            result.diff = "".join(difflib.unified_diff(
-                source.splitlines(keepends=True), outcome.source.splitlines(keepends=True),
-                fromfile=f"a/{path}", tofile=f"b/{path}",
-            ))
+            result.diff = "".join(
+                difflib.unified_diff(
+                    source.splitlines(keepends=True),
+                    outcome.source.splitlines(keepends=True),
+                    fromfile=f"a/{path}",
+                    tofile=f"b/{path}",
+                )
+            )
             return result
         with open(path, "wb") as handle:
             handle.write(encode_source(outcome.source, data))
@@ -284,11 +288,21 @@ def _rules(fmt: str) -> int:
     if fmt == "json":
         import json
 
-        print(json.dumps([
-            {"code": r.code, "name": r.name, "severity": r.severity.value,
-             "fix": r.fix_safety.value if r.fix_safety else None, "summary": r.message}
-            for r in all_rules()
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "fix": r.fix_safety.value if r.fix_safety else None,
+                        "summary": r.message,
+                    }
+                    for r in all_rules()
+                ],
+                indent=2,
+            )
+        )
         return 0
     for r in all_rules():
         fix = {None: "   ", "safe": "[*]", "unsafe": "[!]"}[r.fix_safety.value if r.fix_safety else None]

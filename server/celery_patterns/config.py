@@ -92,7 +92,7 @@ class Settings:
         """The `app-import` setting, parsed (once per text)."""
         return parse_app_import(self.app_import)
 
-    def merged(self, **overrides) -> "Settings":
+    def merged(self, **overrides) -> Settings:
         """A copy with some values replaced (used by the CLI flags and the LSP settings)."""
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(self, **clean)
@@ -105,8 +105,16 @@ def _matches_any(code: str, prefixes) -> bool:
 
 # --- loading ---------------------------------------------------------------------------
 _KNOWN_KEYS = {
-    "select", "ignore", "severity", "per-file-ignores", "exclude", "extend-exclude",
-    "foreign-packages", "polling-helpers", "app-import", "task-name-template",
+    "select",
+    "ignore",
+    "severity",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "foreign-packages",
+    "polling-helpers",
+    "app-import",
+    "task-name-template",
 }
 
 
@@ -165,8 +173,9 @@ def _load_settings(pyproject: str, _mtime: int, _size: int) -> Settings:
     return parse_settings(table, source=pyproject, root=str(Path(pyproject).parent))
 
 
-def parse_settings(table: dict, source: str = "configuration", root: str | None = None,
-                   base: Settings | None = None) -> Settings:
+def parse_settings(
+    table: dict, source: str = "configuration", root: str | None = None, base: Settings | None = None
+) -> Settings:
     """Validate a `[tool.celery-patterns]` table (or LSP settings with the same keys).
 
     Codes are checked for their form here; that each names a rule is checked where the rule
@@ -203,7 +212,7 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
     if "severity" in table:
         raw = table["severity"]
         if not isinstance(raw, dict):
-            raise ConfigError(f"{where('severity')} must be a table of CODE = \"high|medium|low\"")
+            raise ConfigError(f'{where("severity")} must be a table of CODE = "high|medium|low"')
         pairs = []
         for code, level in raw.items():
             if not CODE_FORM.fullmatch(code.upper()) or code.upper() == "ALL":
@@ -218,7 +227,7 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
-            raise ConfigError(f"{where('per-file-ignores')} must be a table of \"glob\" = [codes]")
+            raise ConfigError(f'{where("per-file-ignores")} must be a table of "glob" = [codes]')
         entries = []
         for pattern, codes in raw.items():
             if isinstance(codes, str):
@@ -249,7 +258,9 @@ def parse_settings(table: dict, source: str = "configuration", root: str | None 
         try:
             value.format(package="p", module="m", name="n")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"{where('task-name-template')}: {exc!r}; use {{package}}, {{module}}, {{name}}") from None
+            raise ConfigError(
+                f"{where('task-name-template')}: {exc!r}; use {{package}}, {{module}}, {{name}}"
+            ) from None
         values["task_name_template"] = value
     return replace(base, root=root or base.root, warnings=tuple(warnings), **values)
 
@@ -290,7 +301,6 @@ def parse_app_import(text: str) -> AppImport:
     if isinstance(node, ast.ImportFrom):
         module = "." * (node.level or 0) + (node.module or "")
         qualname = f"{module}.{alias.name}" if node.module else module + alias.name
-        return AppImport(text, module, alias.name, alias.asname, alias.asname or alias.name, qualname,
-                         bool(node.level))
+        return AppImport(text, module, alias.name, alias.asname, alias.asname or alias.name, qualname, bool(node.level))
     local = alias.asname or alias.name.split(".")[0]
     return AppImport(text, None, alias.name, alias.asname, local, alias.name if alias.asname else local, False)

@@ -4,24 +4,41 @@ and the dotted module name of each."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 import pathspec
 
 from . import config
 
 # Directories no user wants linted, as ruff skips them by default.
-DEFAULT_EXCLUDES = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-    ".ruff_cache", "__pycache__", "node_modules", "build", "dist", "site-packages", ".eggs",
-    "__pypackages__", ".direnv", ".ipynb_checkpoints",
-})
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        "site-packages",
+        ".eggs",
+        "__pypackages__",
+        ".direnv",
+        ".ipynb_checkpoints",
+    }
+)
 
 
-def python_files(paths: list[str], respect_gitignore: bool = True,
-                 settings_for=config.settings_for) -> Iterator[str]:
+def python_files(paths: list[str], respect_gitignore: bool = True, settings_for=config.settings_for) -> Iterator[str]:
     """Yield the files to check, as paths joined from what the user gave.
 
     Files named explicitly are always checked; files found by walking skip .gitignore'd
@@ -133,7 +150,7 @@ def module_name_for(path: str, root: str | None = None) -> str | None:
         return ".".join(parts) or None
     not_packages = [i for i, part in enumerate(relative[:-1]) if not part.isidentifier()]
     if not_packages:
-        relative = relative[not_packages[-1] + 1:]
+        relative = relative[not_packages[-1] + 1 :]
     if relative and relative[0] == "src":
         relative = relative[1:]
     return ".".join(relative) or None

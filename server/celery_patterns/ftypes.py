@@ -19,18 +19,21 @@ class Severity(enum.Enum):
     LOW = "information"
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         aliases = {
-            "high": cls.HIGH, "error": cls.HIGH,
-            "medium": cls.MEDIUM, "warning": cls.MEDIUM,
-            "low": cls.LOW, "information": cls.LOW, "info": cls.LOW, "hint": cls.LOW,
+            "high": cls.HIGH,
+            "error": cls.HIGH,
+            "medium": cls.MEDIUM,
+            "warning": cls.MEDIUM,
+            "low": cls.LOW,
+            "information": cls.LOW,
+            "info": cls.LOW,
+            "hint": cls.LOW,
         }
         try:
             return aliases[text.strip().lower()]
         except KeyError:
-            raise ValueError(
-                f"unknown severity {text!r}: use high/medium/low or error/warning/information"
-            ) from None
+            raise ValueError(f"unknown severity {text!r}: use high/medium/low or error/warning/information") from None
 
 
 @dataclass(frozen=True, order=True)
@@ -45,13 +48,13 @@ class Range:
     end: Position
 
     @classmethod
-    def of(cls, line: int, column: int, end_line: int, end_column: int) -> "Range":
+    def of(cls, line: int, column: int, end_line: int, end_column: int) -> Range:
         return cls(Position(line, column), Position(end_line, end_column))
 
-    def contains(self, other: "Range") -> bool:
+    def contains(self, other: Range) -> bool:
         return self.start <= other.start and other.end <= self.end
 
-    def overlaps(self, other: "Range") -> bool:
+    def overlaps(self, other: Range) -> bool:
         return self.start < other.end and other.start < self.end
 
 

@@ -41,17 +41,19 @@ def format_json(results: list[tuple[str, Finding]]) -> str:
     items = []
     for path, finding in results:
         line, column, end_line, end_column = _columns(finding)
-        items.append({
-            "path": path,
-            "code": finding.code,
-            "severity": SEVERITY_WORD[finding.severity],
-            "message": finding.message,
-            "line": line,
-            "column": column,
-            "end_line": end_line,
-            "end_column": end_column,
-            "fixable": finding.fixable,
-        })
+        items.append(
+            {
+                "path": path,
+                "code": finding.code,
+                "severity": SEVERITY_WORD[finding.severity],
+                "message": finding.message,
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "fixable": finding.fixable,
+            }
+        )
     return json.dumps(items, indent=2, ensure_ascii=False)
 
 
@@ -68,41 +70,52 @@ def format_github(results: list[tuple[str, Finding]]) -> str:
 
 
 def format_sarif(results: list[tuple[str, Finding]]) -> str:
-    rules = [_sarif_rule(r.code, r.name, r.doc_section("What it does"), r.documentation(), r.severity)
-             for r in all_rules()]
+    rules = [
+        _sarif_rule(r.code, r.name, r.doc_section("What it does"), r.documentation(), r.severity) for r in all_rules()
+    ]
     rules.append(_sarif_rule(*SYNTAX_RULE, SYNTAX_RULE[2], Severity.HIGH))
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     sarif_results = []
     for path, finding in results:
         line, column, end_line, end_column = _columns(finding)
-        sarif_results.append({
-            "ruleId": finding.code,
-            "ruleIndex": index.get(finding.code, 0),
-            "level": SARIF_LEVEL[finding.severity],
-            "message": {"text": finding.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"},
-                    "region": {
-                        "startLine": line, "startColumn": column,
-                        "endLine": end_line, "endColumn": max(end_column, column),
-                    },
-                }
-            }],
-        })
+        sarif_results.append(
+            {
+                "ruleId": finding.code,
+                "ruleIndex": index.get(finding.code, 0),
+                "level": SARIF_LEVEL[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"},
+                            "region": {
+                                "startLine": line,
+                                "startColumn": column,
+                                "endLine": end_line,
+                                "endColumn": max(end_column, column),
+                            },
+                        }
+                    }
+                ],
+            }
+        )
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "celery-patterns",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": sarif_results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "celery-patterns",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": sarif_results,
+            }
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 

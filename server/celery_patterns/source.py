@@ -12,8 +12,8 @@ import codecs
 import io
 import re
 import tokenize
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import Iterable, Iterator
 
 from .ftypes import Finding, Position, Range, TextEdit
 
@@ -185,12 +185,12 @@ def common_suffix(a, b, limit: int) -> int:
     """How many trailing items (at most `limit`) two strings (or lists) share."""
     if limit <= 0:
         return 0
-    if a[len(a) - limit:] == b[len(b) - limit:]:
+    if a[len(a) - limit :] == b[len(b) - limit :]:
         return limit
     same, differs = 0, limit
     while differs - same > 1:
         middle = (same + differs) // 2
-        if a[len(a) - middle:len(a) - same] == b[len(b) - middle:len(b) - same]:
+        if a[len(a) - middle : len(a) - same] == b[len(b) - middle : len(b) - same]:
             same = middle
         else:
             differs = middle
@@ -206,13 +206,13 @@ def changed_span(old: str, new: str) -> tuple[int, int, str] | None:
         return None
     head = common_prefix(old, new)
     tail = common_suffix(old, new, min(len(old), len(new)) - head)
-    if head and old[head - 1] == "\r" and old[head:head + 1] == "\n":
+    if head and old[head - 1] == "\r" and old[head : head + 1] == "\n":
         head -= 1
     end = len(old) - tail
-    if tail and old[end - 1:end] == "\r" and old[end:end + 1] == "\n":
+    if tail and old[end - 1 : end] == "\r" and old[end : end + 1] == "\n":
         tail -= 1
         end += 1
-    return head, end, new[head:len(new) - tail]
+    return head, end, new[head : len(new) - tail]
 
 
 def edit_between(old: str, new: str, index: LineIndex | None = None) -> TextEdit | None:

@@ -28,5 +28,3 @@ async def client(lsp_client: LanguageClient, request):
 def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     return tmp_path
-
-

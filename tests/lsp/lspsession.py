@@ -89,21 +89,26 @@ class Session:
             path.write_text(text)
         uri = path.as_uri()
         self.texts[uri], self.versions[uri] = text, 1
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
         return uri
 
     def close(self, uri: str) -> None:
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
 
     def edit(self, uri: str, start: tuple[int, int], end: tuple[int, int], new_text: str) -> int:
         """An incremental change; positions are canonical (code points) and sent in client units."""
         index = LineIndex(self.texts[uri])
         rng = Range(Position(*start), Position(*end))
         self.texts[uri] = apply_edits(self.texts[uri], [TextEdit(rng, new_text)])
-        return self._send(uri, [types.TextDocumentContentChangePartial(
-            range=self.lsp_range(index, rng), text=new_text)])
+        return self._send(
+            uri, [types.TextDocumentContentChangePartial(range=self.lsp_range(index, rng), text=new_text)]
+        )
 
     def replace_all(self, uri: str, text: str) -> int:
         self.texts[uri] = text
@@ -111,9 +116,12 @@ class Session:
 
     def _send(self, uri: str, changes) -> int:
         self.versions[uri] += 1
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
-            content_changes=changes))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+                content_changes=changes,
+            )
+        )
         return self.versions[uri]
 
     def lsp_range(self, index: LineIndex, rng: Range) -> types.Range:
@@ -125,8 +133,12 @@ class Session:
     async def diagnostics(self, uri: str) -> list[types.Diagnostic]:
         """The diagnostics of the document's current version, pulled or pushed."""
         if self.pull:
-            report = await asyncio.wait_for(self.client.text_document_diagnostic_async(
-                types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))), TIMEOUT)
+            report = await asyncio.wait_for(
+                self.client.text_document_diagnostic_async(
+                    types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+                ),
+                TIMEOUT,
+            )
             assert report.kind == "full"
             return list(report.items)
         published = await self.published(uri, self.versions[uri])
@@ -134,6 +146,7 @@ class Session:
 
     async def published(self, uri: str, version: int | None = None) -> types.PublishDiagnosticsParams:
         """The latest publishDiagnostics for `uri` (at `version`, if given)."""
+
         def found():
             for params in reversed(self.client.published):
                 if params.uri == uri and (version is None or params.version == version):
@@ -153,9 +166,16 @@ class Session:
         else:
             edits = edit.changes[uri]
         index = LineIndex(self.texts[uri])
-        canonical = [TextEdit(Range(index.from_client_column(e.range.start.line, e.range.start.character, self.encoding),
-                                    index.from_client_column(e.range.end.line, e.range.end.character, self.encoding)),
-                              e.new_text) for e in edits]
+        canonical = [
+            TextEdit(
+                Range(
+                    index.from_client_column(e.range.start.line, e.range.start.character, self.encoding),
+                    index.from_client_column(e.range.end.line, e.range.end.character, self.encoding),
+                ),
+                e.new_text,
+            )
+            for e in edits
+        ]
         self.replace_all(uri, apply_edits(self.texts[uri], canonical))
         return self.texts[uri]
 
@@ -166,12 +186,14 @@ class Session:
 
 async def start(client: LanguageClient, *folders: Path, options=None, capabilities=None) -> Session:
     roots = [types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders]
-    result = await client.initialize_session(types.InitializeParams(
-        capabilities=capabilities or client_capabilities(client.spec),
-        root_uri=roots[0].uri if roots else None,
-        workspace_folders=roots or None,
-        initialization_options=options,
-    ))
+    result = await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities or client_capabilities(client.spec),
+            root_uri=roots[0].uri if roots else None,
+            workspace_folders=roots or None,
+            initialization_options=options,
+        )
+    )
     return Session(client, result)
 
 

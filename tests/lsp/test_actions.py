@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from lspsession import SLEEPY, lines, start
 from lsprotocol import types
+from lspsession import SLEEPY, lines, start
 from pytest_lsp import client_capabilities
 
 from celery_patterns.engine import check_source
@@ -13,10 +13,16 @@ from celery_patterns.rules import all_rules
 
 
 def request(uri: str, diagnostics, only=None, rng: types.Range | None = None) -> types.CodeActionParams:
-    rng = rng or (diagnostics[0].range if diagnostics else types.Range(
-        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)))
-    return types.CodeActionParams(text_document=types.TextDocumentIdentifier(uri=uri), range=rng,
-                                  context=types.CodeActionContext(diagnostics=list(diagnostics), only=only))
+    rng = rng or (
+        diagnostics[0].range
+        if diagnostics
+        else types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    )
+    return types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=rng,
+        context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+    )
 
 
 async def test_quick_fix_is_lazy_preferred_and_resolves(client, project):
@@ -97,7 +103,9 @@ async def test_actions_without_context_diagnostics_use_the_range(client, project
     diagnostics = await session.diagnostics(uri)
     actions = await client.text_document_code_action_async(request(uri, [], rng=diagnostics[1].range))
     assert [a.title for a in actions if a.kind == "quickfix"] == [
-        "Replace with `await asyncio.sleep(...)`", "Disable CEL002 for this line"]
+        "Replace with `await asyncio.sleep(...)`",
+        "Disable CEL002 for this line",
+    ]
 
 
 @pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)
@@ -122,8 +130,9 @@ async def test_stale_resolve_is_redone_on_the_current_text(client, project):
     session.edit(uri, (0, 0), (0, 0), "# a comment line that moves nothing else on line 9\n")
     resolved = await client.code_action_resolve_async(fix)
     assert resolved.edit is None  # the finding moved: no edit rather than a wrong one
-    fix_all = types.CodeAction(title="all", kind="source.fixAll.celery-patterns",
-                               data={"kind": "fixAll", "uri": uri, "version": 1})
+    fix_all = types.CodeAction(
+        title="all", kind="source.fixAll.celery-patterns", data={"kind": "fixAll", "uri": uri, "version": 1}
+    )
     resolved = await client.code_action_resolve_async(fix_all)
     text = session.apply(uri, resolved.edit)  # made for the current version (asserted in apply)
     assert text.startswith("# a comment line") and "time.sleep" not in text
@@ -134,17 +143,29 @@ async def test_hover_shows_the_rule_documentation(client, project):
     uri = session.open(project / "hover.py", SLEEPY)
     diagnostics = await session.diagnostics(uri)
     at = diagnostics[0].range.start
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line=at.line, character=at.character + 3)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=at.line, character=at.character + 3),
+        )
+    )
     assert hover.contents.kind == types.MarkupKind.Markdown
     assert hover.contents.value.startswith("**CEL002**")
-    for section in ("# CEL002: blocking-sleep-in-async", "## What it does", "## Why is this bad?",
-                    "## Example", "## Use instead", "## Fix safety"):
+    for section in (
+        "# CEL002: blocking-sleep-in-async",
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+    ):
         assert section in hover.contents.value
     assert hover.range == diagnostics[0].range
-    nothing = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=2)))
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=2)
+        )
+    )
     assert nothing is None
 
 
@@ -152,8 +173,9 @@ def _unsafe_example():
     """A rule with an unsafe fix and its documented example, if any rule has one."""
     for rule in all_rules():
         if rule.fix_safety is FixSafety.UNSAFE and (example := rule.doc_example("Example")):
-            findings = [f for f in check_source(example, "example.py").report.findings
-                        if f.code == rule.code and f.fixable]
+            findings = [
+                f for f in check_source(example, "example.py").report.findings if f.code == rule.code and f.fixable
+            ]
             if findings:
                 return rule, example
     return None, None

@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from lspsession import SLEEPY, codes, lines, start, until
 from lsprotocol import types
+from lspsession import SLEEPY, codes, lines, start, until
 
 from celery_patterns.rules import rule_by_code
 from celery_patterns.source import LineIndex
@@ -39,8 +39,9 @@ async def test_diagnostics_on_open(client, project):
     diagnostics = await session.diagnostics(uri)
     assert lines(diagnostics) == [5, 9]
     first = diagnostics[0]
-    assert first.range == types.Range(start=types.Position(line=5, character=8),
-                                      end=types.Position(line=5, character=21))
+    assert first.range == types.Range(
+        start=types.Position(line=5, character=8), end=types.Position(line=5, character=21)
+    )
     assert first.severity == types.DiagnosticSeverity.Error  # CEL002 is High
     assert first.source == "celery-patterns"
     assert "time.sleep()" in first.message
@@ -143,8 +144,9 @@ async def test_close_clears_diagnostics(client, project):
     if session.pull:  # nothing is known of a closed document any more
         assert await session.diagnostics(uri) == []
     else:
-        await until(lambda: client.published[-1].uri == uri and not client.published[-1].diagnostics,
-                    "diagnostics cleared")
+        await until(
+            lambda: client.published[-1].uri == uri and not client.published[-1].diagnostics, "diagnostics cleared"
+        )
 
 
 async def test_pull_clients_are_never_pushed_to(client, project):
@@ -180,13 +182,17 @@ async def test_cancelled_request_is_answered_as_cancelled(client, project):
     session = await start(client, project)
     uri = session.open(project / "slow.py", _many_blocking_sleeps(3000))
     await session.diagnostics(uri)
-    (action,) = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"])))
+    (action,) = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
+        )
+    )
     # Fixing 3,000 findings takes many seconds: the request is surely still running when cancelled.
     pending = asyncio.ensure_future(
-        client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, action, msg_id="slow-fix-all"))
+        client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, action, msg_id="slow-fix-all")
+    )
     await asyncio.sleep(0.05)
     client.cancel_request(types.CancelParams(id="slow-fix-all"))
     try:
@@ -196,8 +202,14 @@ async def test_cancelled_request_is_answered_as_cancelled(client, project):
     else:
         raise AssertionError("the cancelled request was answered normally")
     # The server goes on answering at once.
-    hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=3, character=6))), 2)
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=3, character=6)
+            )
+        ),
+        2,
+    )
     assert hover is not None and "CEL002" in hover.contents.value
 
 
@@ -207,20 +219,28 @@ async def test_cancelled_fix_all_stops_working(client, project):
     session = await start(client, project)
     uri = session.open(project / "large.py", _many_blocking_sleeps(3000))
     diagnostics = await session.diagnostics(uri)
-    (fix_all,) = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"])))
+    (fix_all,) = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
+        )
+    )
     pending = asyncio.ensure_future(
-        client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, fix_all, msg_id="large-fix-all"))
+        client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, fix_all, msg_id="large-fix-all")
+    )
     await asyncio.sleep(0.3)
     client.cancel_request(types.CancelParams(id="large-fix-all"))
     with contextlib.suppress(Exception):
         await asyncio.wait_for(pending, TIMEOUT_CANCEL)
     last = diagnostics[-1]
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=last.range,
-        context=types.CodeActionContext(diagnostics=[last], only=["quickfix"])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=last.range,
+            context=types.CodeActionContext(diagnostics=[last], only=["quickfix"]),
+        )
+    )
     quick_fix = next(a for a in actions if "sleep" in a.title.lower() or a.is_preferred)
     resolved = await asyncio.wait_for(client.code_action_resolve_async(quick_fix), TIMEOUT_CANCEL)
     assert resolved.edit is not None

@@ -17,7 +17,7 @@ EXAMPLES = HERE.parents[1] / "examples"
 EXAMPLE = Path("server/core/celery/rag_client.py")
 
 # Used when the checkout has no examples/ folder: the same shape as the example.
-FALLBACK = '''\
+FALLBACK = """\
 import time
 
 from celery import signature
@@ -28,7 +28,7 @@ async def search_with_rag(project_dir: str, database_name: str, query: str) -> l
     while result.status in ("PENDING", "STARTED"):
         time.sleep(1)
     return result.result
-'''
+"""
 
 
 def test_neovim_applies_a_quick_fix(tmp_path, request):
@@ -63,7 +63,11 @@ def test_neovim_applies_a_quick_fix(tmp_path, request):
     }
     run = subprocess.run(
         [nvim, "--headless", "--clean", "-n", "-i", "NONE", "-S", str(HERE / "neovim_quickfix.lua")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=90,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert result_file.exists(), f"nvim wrote no outcome (exit {run.returncode}): {run.stdout}{run.stderr}"
     outcome = json.loads(result_file.read_text())

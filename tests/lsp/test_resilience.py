@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from lspsession import SLEEPY, codes, lines, start
 from lsprotocol import types
+from lspsession import SLEEPY, codes, lines, start
 
-THREE = SLEEPY + """
+THREE = (
+    SLEEPY
+    + """
 
 async def third(result):
     time.sleep(3)
 """
+)
 
 
 async def test_syntax_error_keeps_the_other_findings(client, project):
@@ -76,29 +79,43 @@ async def test_odd_requests_do_not_hurt(client, project):
     doc = types.TextDocumentIdentifier(uri=unknown)
     far = types.Position(line=10_000, character=10_000)
     nowhere = types.Range(start=far, end=far)
-    assert not await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc, range=nowhere, context=types.CodeActionContext(diagnostics=[])))
+    assert not await client.text_document_code_action_async(
+        types.CodeActionParams(text_document=doc, range=nowhere, context=types.CodeActionContext(diagnostics=[]))
+    )
     assert await client.text_document_hover_async(types.HoverParams(text_document=doc, position=far)) is None
-    assert await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=far)) is None
+    assert (
+        await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=far)
+        )
+        is None
+    )
     bogus = types.CodeAction(title="bogus", data={"kind": "fix", "uri": uri, "version": "x", "range": "nope"})
     assert (await client.code_action_resolve_async(bogus)).edit is None
-    not_ours = types.Diagnostic(range=nowhere, message="?", source="celery-patterns", code="CEL002",
-                                data={"code": 3, "range": [None]})
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=nowhere,
-        context=types.CodeActionContext(diagnostics=[not_ours])))
+    not_ours = types.Diagnostic(
+        range=nowhere, message="?", source="celery-patterns", code="CEL002", data={"code": 3, "range": [None]}
+    )
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=nowhere,
+            context=types.CodeActionContext(diagnostics=[not_ours]),
+        )
+    )
     assert [a.kind for a in actions] == ["source.fixAll.celery-patterns"]
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=unknown, version=3),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text="x")]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=unknown, version=3),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="x")],
+        )
+    )
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc))
     # Edits beyond the end of the document are clamped, as the protocol asks.
     session.texts[uri] += "\n# appended"
     session._send(uri, [types.TextDocumentContentChangePartial(range=nowhere, text="\n# appended")])
     assert lines(await session.diagnostics(uri)) == [5, 9]
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=[1, 2]))
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"celery-patterns": {"enable": "yes", "severity": ["x"]}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"celery-patterns": {"enable": "yes", "severity": ["x"]}})
+    )
     assert lines(await session.diagnostics(uri)) == [5, 9]
     assert not [m for m in client.log_messages if "internal error" in m.message]

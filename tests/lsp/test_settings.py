@@ -6,20 +6,23 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lspsession import PYPROJECT, SLEEPY, codes, lines, start, until
 from lsprotocol import types
+from lspsession import PYPROJECT, SLEEPY, codes, lines, start, until
 
 WARNING = types.DiagnosticSeverity.Warning
 
 
 @pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)  # the same for any client
-@pytest.mark.parametrize("options, expected", [
-    ({"severity": {"CEL002": "warning"}}, [WARNING, WARNING]),
-    ({"settings": {"severity": {"cel002": "low"}}}, [types.DiagnosticSeverity.Information] * 2),
-    ({"celery-patterns": {"ignore": ["CEL002"]}}, []),
-    ({"enable": False}, []),
-    ({"select": ["CEL002"], "severity": {"CEL002": "warning"}}, [WARNING, WARNING]),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"severity": {"CEL002": "warning"}}, [WARNING, WARNING]),
+        ({"settings": {"severity": {"cel002": "low"}}}, [types.DiagnosticSeverity.Information] * 2),
+        ({"celery-patterns": {"ignore": ["CEL002"]}}, []),
+        ({"enable": False}, []),
+        ({"select": ["CEL002"], "severity": {"CEL002": "warning"}}, [WARNING, WARNING]),
+    ],
+)
 async def test_initialization_options(client, project, options, expected):
     session = await start(client, project, options=options)
     uri = session.open(project / "opts.py", SLEEPY)
@@ -31,8 +34,9 @@ async def test_did_change_configuration_rechecks(client, project):
     uri = session.open(project / "conf.py", SLEEPY)
     assert {d.severity for d in await session.diagnostics(uri)} == {types.DiagnosticSeverity.Error}
     published = len(client.published)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"celery-patterns": {"severity": {"CEL002": "warning"}}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"celery-patterns": {"severity": {"CEL002": "warning"}}})
+    )
     if not session.pull:
         await until(lambda: len(client.published) > published, "re-published diagnostics")
     assert {d.severity for d in await session.diagnostics(uri)} == {WARNING}
@@ -43,8 +47,9 @@ async def test_invalid_settings_are_shown_and_the_previous_kept(client, project)
     session = await start(client, project, options={"severity": {"CEL002": "warning"}})
     uri = session.open(project / "bad.py", SLEEPY)
     await session.diagnostics(uri)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"celery-patterns": {"select": ["NOPE1"]}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"celery-patterns": {"select": ["NOPE1"]}})
+    )
     await until(lambda: client.messages, "an error message")
     assert client.messages[0].type == types.MessageType.Error
     assert "NOPE1" in client.messages[0].message
@@ -58,8 +63,11 @@ async def test_invalid_pyproject_is_shown_and_the_previous_kept(client, project)
     uri = session.open(project / "badproject.py", SLEEPY)
     assert len(await session.diagnostics(uri)) == 2
     (project / "pyproject.toml").write_text(PYPROJECT + 'severity = { CEL002 = "catastrophic" }\n')
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[types.FileEvent(
-        uri=(project / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=(project / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
     await until(lambda: client.messages, "an error message")
     assert "catastrophic" in client.messages[0].message
     await asyncio.sleep(0.1)
@@ -78,11 +86,16 @@ async def test_pyproject_change_rechecks_open_documents(client, project):
     assert len(await session.diagnostics(uri)) == 2
     published = len(client.published)
     (project / "pyproject.toml").write_text(PYPROJECT + 'ignore = ["CEL002"]\n')
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[types.FileEvent(
-        uri=(project / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=(project / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
     if not session.pull:
-        await until(lambda: len(client.published) > published and not client.published[-1].diagnostics,
-                    "diagnostics cleared by the new configuration")
+        await until(
+            lambda: len(client.published) > published and not client.published[-1].diagnostics,
+            "diagnostics cleared by the new configuration",
+        )
     assert await session.diagnostics(uri) == []
 
 
@@ -93,8 +106,11 @@ async def test_a_new_pyproject_is_found(client, tmp_path):
     uri = session.open(sub / "mod.py", SLEEPY)
     assert lines(await session.diagnostics(uri)) == [5, 9]  # no configuration: every rule
     (sub / "pyproject.toml").write_text('[tool.celery-patterns]\nignore = ["CEL002"]\n')
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[types.FileEvent(
-        uri=(sub / "pyproject.toml").as_uri(), type=types.FileChangeType.Created)]))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=(sub / "pyproject.toml").as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
     if not session.pull:
         await until(lambda: not lines(client.published[-1].diagnostics), "CEL002 ignored")
     await asyncio.sleep(0.1)
@@ -108,8 +124,7 @@ async def test_multi_root_folders_use_their_own_configuration(client, tmp_path):
         (folder / "pyproject.toml").write_text(PYPROJECT)
     (relaxed / "pyproject.toml").write_text(PYPROJECT + 'severity = { CEL002 = "low" }\n')
     # The editor's per-folder settings (workspace/configuration with a scope) for the third.
-    client.set_configuration({"severity": {"CEL002": "warning"}}, section="celery-patterns",
-                             scope_uri=edited.as_uri())
+    client.set_configuration({"severity": {"CEL002": "warning"}}, section="celery-patterns", scope_uri=edited.as_uri())
     session = await start(client, strict, relaxed, edited)
     await asyncio.sleep(0.2)  # the server asks for the configuration after `initialized`
     severities = {}

@@ -30,8 +30,9 @@ def _receive(stream) -> dict:
 
 def test_tcp(tmp_path):
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "celery_patterns", "lsp", "--tcp", f"127.0.0.1:{port}"],
-                              stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "celery_patterns", "lsp", "--tcp", f"127.0.0.1:{port}"], stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 15
         while True:
@@ -42,16 +43,35 @@ def test_tcp(tmp_path):
                 assert time.monotonic() < deadline, "the server did not listen"
                 time.sleep(0.05)
         with sock, sock.makefile("rb") as stream:
-            _send(sock, {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                         "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
+            _send(
+                sock,
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
+                },
+            )
             reply = _receive(stream)
             assert reply["id"] == 1 and reply["result"]["serverInfo"]["name"] == "celery-patterns"
             assert reply["result"]["capabilities"]["positionEncoding"] == "utf-16"
             _send(sock, {"jsonrpc": "2.0", "method": "initialized", "params": {}})
             uri = (tmp_path / "t.py").as_uri()
-            _send(sock, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-                "uri": uri, "languageId": "python", "version": 1,
-                "text": "import time\n\n\nasync def f():\n    time.sleep(1)\n"}}})
+            _send(
+                sock,
+                {
+                    "jsonrpc": "2.0",
+                    "method": "textDocument/didOpen",
+                    "params": {
+                        "textDocument": {
+                            "uri": uri,
+                            "languageId": "python",
+                            "version": 1,
+                            "text": "import time\n\n\nasync def f():\n    time.sleep(1)\n",
+                        }
+                    },
+                },
+            )
             while (message := _receive(stream)).get("method") != "textDocument/publishDiagnostics":
                 pass
             assert "CEL002" in [d["code"] for d in message["params"]["diagnostics"]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lspsession import PYPROJECT, SLEEPY, lines, start, until
 from lsprotocol import types
+from lspsession import PYPROJECT, SLEEPY, lines, start, until
 
 
 def make_workspace(root, files: int = 6):
@@ -32,10 +32,11 @@ async def test_check_workspace_command(client, tmp_path):
     files = make_workspace(tmp_path)
     session = await start(client, tmp_path)
     opened = session.open(files[0], SLEEPY.replace("time.sleep(2)", "pass"))  # the buffer, not the disk
-    summary = await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="celery-patterns.checkWorkspace"))
+    summary = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="celery-patterns.checkWorkspace")
+    )
     assert summary == {"files": 6, "findings": 1 + 2 + 2}
-    (token, reports), = client.progress_reports.items()
+    ((token, reports),) = client.progress_reports.items()
     assert reports[0].kind == "begin" and reports[0].title.startswith("celery-patterns")
     assert reports[-1].kind == "end"
     if not session.pull:  # closed files are published; the open one as its buffer is
@@ -47,9 +48,14 @@ async def test_check_workspace_command(client, tmp_path):
         count = len(client.published)
         files[2].write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
         files[4].unlink()
-        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-            types.FileEvent(uri=files[2].as_uri(), type=types.FileChangeType.Changed),
-            types.FileEvent(uri=files[4].as_uri(), type=types.FileChangeType.Deleted)]))
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[
+                    types.FileEvent(uri=files[2].as_uri(), type=types.FileChangeType.Changed),
+                    types.FileEvent(uri=files[4].as_uri(), type=types.FileChangeType.Deleted),
+                ]
+            )
+        )
         await until(lambda: len(client.published) >= count + 2, "re-published diagnostics")
         latest = {p.uri: p for p in client.published[count:]}
         assert lines(latest[files[2].as_uri()].diagnostics) == [4]
@@ -62,14 +68,17 @@ async def test_workspace_pull_diagnostics(client, tmp_path):
     files = make_workspace(tmp_path)
     session = await start(client, tmp_path)
     client.progress_reports["ws-token"] = []  # a token the client made for this request
-    report = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(
-        previous_result_ids=[], work_done_token="ws-token"))
+    report = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[], work_done_token="ws-token")
+    )
     by_uri = {item.uri: item for item in report.items}
     assert set(by_uri) == {f.as_uri() for f in files}
     assert all(item.kind == "full" and item.version is None for item in report.items)
     assert lines(by_uri[files[0].as_uri()].items) == [5, 9]
-    assert [r.kind for r in client.progress_reports["ws-token"]][::len(client.progress_reports["ws-token"]) - 1] \
-        == ["begin", "end"]
+    assert [r.kind for r in client.progress_reports["ws-token"]][:: len(client.progress_reports["ws-token"]) - 1] == [
+        "begin",
+        "end",
+    ]
     # Unchanged files are reported unchanged; an edited file and an open buffer are not.
     files[1].write_text(SLEEPY + "\n")
     uri = session.open(files[2])
@@ -92,8 +101,9 @@ async def test_workspace_check_does_not_block_edits(client, tmp_path):
     session = await start(client, tmp_path)
     uri = session.open(tmp_path / "editing.py", "import time\n\n\nasync def f():\n    pass\n")
     await session.diagnostics(uri)
-    running = asyncio.ensure_future(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="celery-patterns.checkWorkspace")))
+    running = asyncio.ensure_future(
+        client.workspace_execute_command_async(types.ExecuteCommandParams(command="celery-patterns.checkWorkspace"))
+    )
     await until(lambda: len(client.published) > 5, "the workspace check to be under way")
     for i in range(5):
         session.edit(uri, (4, 4), (4, 8), f"time.sleep({i})")
@@ -110,7 +120,8 @@ async def test_workspace_command_twice_shares_one_run(client, tmp_path):
     session = await start(client, tmp_path)
     assert session
     command = types.ExecuteCommandParams(command="celery-patterns.checkWorkspace")
-    first, second = await asyncio.gather(client.workspace_execute_command_async(command),
-                                         client.workspace_execute_command_async(command))
+    first, second = await asyncio.gather(
+        client.workspace_execute_command_async(command), client.workspace_execute_command_async(command)
+    )
     assert first == second == {"files": 6, "findings": 6}
     assert len(client.progress_reports) == 1

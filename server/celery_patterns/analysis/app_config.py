@@ -103,16 +103,48 @@ def parameter_for(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
 
 # --- configuration ----------------------------------------------------------------------
 # Explicit parameters of `Celery.__init__`: not settings (the rest of **kwargs are).
-CELERY_PARAMETERS = frozenset({
-    "main", "loader", "backend", "amqp", "events", "log", "control", "set_as_current", "tasks",
-    "broker", "include", "changes", "config_source", "fixups", "task_cls", "autofinalize",
-    "namespace", "strict_typing",
-})
+CELERY_PARAMETERS = frozenset(
+    {
+        "main",
+        "loader",
+        "backend",
+        "amqp",
+        "events",
+        "log",
+        "control",
+        "set_as_current",
+        "tasks",
+        "broker",
+        "include",
+        "changes",
+        "config_source",
+        "fixups",
+        "task_cls",
+        "autofinalize",
+        "namespace",
+        "strict_typing",
+    }
+)
 # Callees that take an app (or its `conf`) without configuring it.
-INERT_BUILTINS = frozenset({
-    "print", "repr", "str", "format", "ascii", "isinstance", "issubclass", "id", "type", "hash",
-    "bool", "callable", "hasattr", "dir", "len",
-})
+INERT_BUILTINS = frozenset(
+    {
+        "print",
+        "repr",
+        "str",
+        "format",
+        "ascii",
+        "isinstance",
+        "issubclass",
+        "id",
+        "type",
+        "hash",
+        "bool",
+        "callable",
+        "hasattr",
+        "dir",
+        "len",
+    }
+)
 INERT_MODULES = ("celery", "logging", "warnings", "pprint", "reprlib", "json", "structlog", "loguru")
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 LOGGER_FACTORIES = ("getLogger", "get_logger", "getlogger", "get_task_logger")
@@ -198,8 +230,12 @@ def _app_references(facts: ModuleFacts, app: CeleryApp, config: AppConfig) -> li
         for ref in name_references(facts, name, scope):
             refs.append(ref)
             parent = facts.parent(ref)
-            if isinstance(parent, ast.Assign) and parent.value is ref and len(parent.targets) == 1 \
-                    and isinstance(parent.targets[0], ast.Name):
+            if (
+                isinstance(parent, ast.Assign)
+                and parent.value is ref
+                and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)
+            ):
                 alias = parent.targets[0]
                 pending.append((alias.id, binding_scope(facts, alias)))
             elif isinstance(parent, ast.Return) and isinstance(facts.scope_of(ref).node, ast.FunctionDef):
@@ -240,14 +276,15 @@ def inert_call(facts: ModuleFacts, call: ast.Call) -> bool:
         if func.attr in LOG_METHODS and _is_logger(facts, func.value):
             return True
         if func.attr == "format" and (
-                isinstance(func.value, ast.JoinedStr)
-                or (isinstance(func.value, ast.Constant) and isinstance(func.value.value, str))):
+            isinstance(func.value, ast.JoinedStr)
+            or (isinstance(func.value, ast.Constant) and isinstance(func.value.value, str))
+        ):
             return True
     qualname = facts.resolve(func)
     if qualname is None:
         return False
     if qualname.startswith("builtins."):
-        return qualname[len("builtins."):] in INERT_BUILTINS or qualname == "builtins.str.format"
+        return qualname[len("builtins.") :] in INERT_BUILTINS or qualname == "builtins.str.format"
     return qualname.split(".", 1)[0] in INERT_MODULES
 
 
@@ -263,8 +300,7 @@ def _is_logger(facts: ModuleFacts, expr: ast.expr, depth: int = 0) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         return name in LOGGER_FACTORIES
     qualname = facts.resolve(expr)
-    if qualname is not None and not qualname.startswith("builtins.") \
-            and qualname.split(".", 1)[0] in INERT_MODULES:
+    if qualname is not None and not qualname.startswith("builtins.") and qualname.split(".", 1)[0] in INERT_MODULES:
         return True
     identifier = expr.id if isinstance(expr, ast.Name) else expr.attr if isinstance(expr, ast.Attribute) else ""
     if LOGGER_NAME.match(identifier):
@@ -310,15 +346,22 @@ def _app_use(facts: ModuleFacts, ref: ast.expr, config: AppConfig) -> None:
     elif attr in ("config_from_envvar", "config_from_cmdline"):
         config.hide(f"`{attr}(...)` loads settings the module cannot see")
     elif attr == "add_defaults" and called:
-        config.add(_dict_items(facts, grand.args[0]) if grand.args else None,
-                   "`add_defaults(...)` of settings the module cannot see")
+        config.add(
+            _dict_items(facts, grand.args[0]) if grand.args else None,
+            "`add_defaults(...)` of settings the module cannot see",
+        )
 
 
 def _conf_uses(facts: ModuleFacts, conf: ast.expr, config: AppConfig, depth: int = 0) -> None:
     """One reference to the app's `conf`: what it sets."""
     parent = facts.parent(conf)
-    if isinstance(parent, ast.Assign) and parent.value is conf and len(parent.targets) == 1 \
-            and isinstance(parent.targets[0], ast.Name) and depth < 3:
+    if (
+        isinstance(parent, ast.Assign)
+        and parent.value is conf
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+        and depth < 3
+    ):
         alias = parent.targets[0]  # `conf = app.conf`
         for ref in name_references(facts, alias.id, binding_scope(facts, alias)):
             _conf_uses(facts, ref, config, depth + 1)
@@ -346,8 +389,10 @@ def _conf_uses(facts: ModuleFacts, conf: ast.expr, config: AppConfig, depth: int
     if isinstance(parent, ast.Subscript) and parent.value is conf:
         if not isinstance(parent.ctx, ast.Load):
             key = literal_string(facts, parent.slice)
-            config.add([(key, _assigned_value(facts, parent))] if key else None,
-                       "`conf[...] = ...` of a key the module cannot see")
+            config.add(
+                [(key, _assigned_value(facts, parent))] if key else None,
+                "`conf[...] = ...` of a key the module cannot see",
+            )
         return
     if isinstance(parent, ast.Call) and conf in parent.args:
         if facts.resolve(parent.func) == "builtins.setattr" and len(parent.args) >= 2 and parent.args[0] is conf:
@@ -429,8 +474,10 @@ def _dict_items(facts: ModuleFacts, expr, depth: int = 0) -> list[tuple[str, ast
                     return None
                 items.append((key, _assigned_value(facts, parent)))
             elif isinstance(parent, ast.AugAssign) or (
-                    isinstance(parent, ast.Attribute) and parent.value is ref
-                    and parent.attr in ("update", "setdefault", "__ior__")):
+                isinstance(parent, ast.Attribute)
+                and parent.value is ref
+                and parent.attr in ("update", "setdefault", "__ior__")
+            ):
                 return None
         return items
     return None
@@ -458,8 +505,12 @@ def _object_items(facts: ModuleFacts, expr) -> list[tuple[str, ast.expr | None]]
     if facts.resolve(expr) == "builtins.__name__" or (
         facts.module_name and literal_string(facts, expr) == facts.module_name
     ):
-        return [(name, binding.value) for name, bindings in facts.module_scope.bindings.items()
-                for binding in bindings if binding.kind == "assign"]
+        return [
+            (name, binding.value)
+            for name, bindings in facts.module_scope.bindings.items()
+            for binding in bindings
+            if binding.kind == "assign"
+        ]
     return None
 
 

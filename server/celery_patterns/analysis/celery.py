@@ -41,20 +41,33 @@ CANVAS = {
     "group": frozenset({"celery.group", "celery.canvas.group"}),
     "chord": frozenset({"celery.chord", "celery.canvas.chord"}),
     "chain": frozenset({"celery.chain", "celery.canvas.chain"}),
-    "signature": frozenset({"celery.signature", "celery.canvas.signature", "celery.canvas.Signature", "celery.Signature"}),
+    "signature": frozenset(
+        {"celery.signature", "celery.canvas.signature", "celery.canvas.Signature", "celery.Signature"}
+    ),
 }
 # The classes of Celery results, by name and by where they are imported from.
 RESULT_CLASS_NAMES = frozenset({"AsyncResult", "GroupResult", "ResultSet", "EagerResult", "AbortableAsyncResult"})
-RESULT_CLASSES = frozenset({
-    *(f"celery.result.{name}" for name in ("AsyncResult", "GroupResult", "ResultSet", "EagerResult")),
-    "celery.AsyncResult", "celery.GroupResult", "celery.contrib.abortable.AbortableAsyncResult",
-})
+RESULT_CLASSES = frozenset(
+    {
+        *(f"celery.result.{name}" for name in ("AsyncResult", "GroupResult", "ResultSet", "EagerResult")),
+        "celery.AsyncResult",
+        "celery.GroupResult",
+        "celery.contrib.abortable.AbortableAsyncResult",
+    }
+)
 # Methods that send a task and return its result: on a task or signature, and on an app too.
 DISPATCH_METHODS = frozenset({"apply_async", "delay"})
 SEND_METHODS = DISPATCH_METHODS | {"send_task"}
 # Modules whose AsyncResult/apply_async/Pool are not Celery's.
 NOT_CELERY = (
-    "multiprocessing", "concurrent.futures", "billiard", "gevent", "eventlet", "asyncio", "tornado", "twisted",
+    "multiprocessing",
+    "concurrent.futures",
+    "billiard",
+    "gevent",
+    "eventlet",
+    "asyncio",
+    "tornado",
+    "twisted",
 )
 POOL_CLASSES = frozenset({"Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPoolExecutor"})
 # Calls that only Celery code makes: sending tasks and building results or signatures.
@@ -110,8 +123,14 @@ def status_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
             if _is_status_attribute(subject):
                 states = state_names(facts, other)
                 if states:
-                    return StatusCheck(node, subject.value, facts.text(subject.value), states,
-                                       isinstance(op, (ast.Eq, ast.In)), facts.scope_of(node))
+                    return StatusCheck(
+                        node,
+                        subject.value,
+                        facts.text(subject.value),
+                        states,
+                        isinstance(op, (ast.Eq, ast.In)),
+                        facts.scope_of(node),
+                    )
         return None
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args and not node.keywords:
         states = STATUS_METHODS.get(node.func.attr)
@@ -164,11 +183,7 @@ def canvas_kind(facts: ModuleFacts, node: ast.AST) -> str | None:
 
 def is_dispatch(node: ast.AST) -> bool:
     """`X.apply_async(...)` or `X.delay(...)` (calling a group/chord object is checked by callers)."""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in DISPATCH_METHODS
-    )
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DISPATCH_METHODS
 
 
 # --- Celery context -------------------------------------------------------------------------
@@ -178,8 +193,6 @@ class CeleryContext:
 
     module: bool
     units: frozenset[int]  # ids of the top-level def/class statements using Celery in their body
-
-
 
 
 def celery_context(facts: ModuleFacts, app_import: str = "") -> CeleryContext:
@@ -242,8 +255,12 @@ def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:
             return CeleryContext(True, frozenset())
     for node in facts.nodes(ast.Call):
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in CONTEXT_METHODS \
-                and not (func.attr == "apply_async" and is_process_pool(facts, func.value)) and note(node):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in CONTEXT_METHODS
+            and not (func.attr == "apply_async" and is_process_pool(facts, func.value))
+            and note(node)
+        ):
             return CeleryContext(True, frozenset())
     for node in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
         for decorator in node.decorator_list:

@@ -137,7 +137,7 @@ def _string_parts(index: LineIndex, node: ast.AST) -> list[tuple[Position, Posit
     """The string tokens of a literal spanning lines: implicit concatenation may leave
     code and comments between its parts (the literal's text tokenized on its own)."""
     rng = index.node_range(node)
-    text = index.text[index.offset(rng.start): index.offset(rng.end)]
+    text = index.text[index.offset(rng.start) : index.offset(rng.end)]
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO("(" + text + ")").readline))
     except (tokenize.TokenError, SyntaxError):

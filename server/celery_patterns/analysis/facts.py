@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ast
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from ..source import LineIndex
 
@@ -49,7 +49,7 @@ class Scope:
 
     kind: str  # "module", "function", "lambda", "class"
     node: ast.AST
-    parent_ref: "weakref.ref[Scope] | None"  # weak: no reference cycles, trees free at once
+    parent_ref: weakref.ref[Scope] | None  # weak: no reference cycles, trees free at once
     is_async: bool = False
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     global_names: set[str] = field(default_factory=set)
@@ -58,10 +58,10 @@ class Scope:
     # What the `for` targets of the comprehensions in this scope bind (not in `bindings`).
     comprehension_bindings: dict[str, list[Binding]] = field(default_factory=dict)
     class_comprehension: bool = False  # a class body holding a comprehension
-    children: list["Scope"] = field(default_factory=list)
+    children: list[Scope] = field(default_factory=list)
 
     @property
-    def parent(self) -> "Scope | None":
+    def parent(self) -> Scope | None:
         return self.parent_ref() if self.parent_ref is not None else None
 
     @property
@@ -84,8 +84,14 @@ class Scope:
 class ModuleFacts:
     """Everything the rules need to know about one parsed module."""
 
-    def __init__(self, tree: ast.Module, source: str, index: LineIndex | None = None,
-                 path: str = "<string>", module_name: str | None = None) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        source: str,
+        index: LineIndex | None = None,
+        path: str = "<string>",
+        module_name: str | None = None,
+    ) -> None:
         self.tree = tree
         self.source = source
         self.index = index or LineIndex(source)
@@ -135,12 +141,14 @@ class ModuleFacts:
         """The module-level names (in binding order) bound only by importing `qualname`
         (`import asyncio as aio`, `from time import sleep`); with `top_level`, only by an
         import statement of the module's own body (not one inside an `if` or `try`)."""
+
         def index() -> dict[str, list[tuple[str, bool]]]:
             found: dict[str, list[tuple[str, bool]]] = {}
             for name, bindings in self.module_scope.bindings.items():
                 if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname:
                     found.setdefault(bindings[0].qualname, []).append(
-                        (name, self.parent(bindings[0].node) is self.tree))
+                        (name, self.parent(bindings[0].node) is self.tree)
+                    )
             return found
 
         entries = self.memo("imported_names", index).get(qualname, ())
@@ -541,8 +549,7 @@ class _Collector:
 
 # Context and operator nodes are shared singletons in `ast`: never annotate them.
 _SHARED_LEAVES = frozenset(
-    t for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
-    for t in base.__subclasses__()
+    t for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop) for t in base.__subclasses__()
 )
 
 # Nodes without child nodes worth visiting.
@@ -642,10 +649,12 @@ STAR_EXPORTS: dict[str, frozenset[str]] = {
     module: frozenset(names.split()) for module, names in _STAR_EXPORT_TEXT.items()
 }
 # typing_extensions 4.16: typing's names but `ByteString`, and its own additions.
-STAR_EXPORTS["typing_extensions"] = (STAR_EXPORTS["typing"] - {"ByteString"}) | frozenset("""
+STAR_EXPORTS["typing_extensions"] = (STAR_EXPORTS["typing"] - {"ByteString"}) | frozenset(
+    """
     Buffer CapsuleType Doc Format IntVar NoExtraItems Reader Sentinel TypeForm Writer deprecated
     disjoint_base evaluate_forward_ref get_annotations get_original_bases runtime sentinel type_repr
-""".split())
+""".split()
+)
 
 
 def position_key(node: ast.AST) -> tuple[int, int]:

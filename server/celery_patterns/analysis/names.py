@@ -18,6 +18,7 @@ from .facts import ModuleFacts, Scope
 
 def names_used(facts: ModuleFacts, scope: Scope) -> set[str]:
     """Every name read or bound in `scope` and the scopes nested in it (once per scope)."""
+
     def collect() -> set[str]:
         names: set[str] = set()
         pending = [scope]
@@ -51,8 +52,9 @@ def free_at_module_level(facts: ModuleFacts, name: str) -> bool:
     """`name` is neither bound at module level nor read as a global anywhere."""
     if name in facts.module_scope.bindings:
         return False
-    return not any(node.id == name and facts.lookup(name, facts.scope_of(node)) is None
-                   for node in facts.nodes(ast.Name))
+    return not any(
+        node.id == name and facts.lookup(name, facts.scope_of(node)) is None for node in facts.nodes(ast.Name)
+    )
 
 
 def visible_from_module(facts: ModuleFacts, name: str, scope: Scope) -> bool:

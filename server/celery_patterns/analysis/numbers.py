@@ -9,8 +9,9 @@ from .facts import ModuleFacts
 NUMERIC_TYPES = frozenset({"builtins.int", "builtins.float", "numbers.Real", "numbers.Number"})
 
 
-NUMERIC_CALLS = frozenset({"builtins.int", "builtins.float", "builtins.min", "builtins.max", "builtins.abs",
-                           "builtins.round"})
+NUMERIC_CALLS = frozenset(
+    {"builtins.int", "builtins.float", "builtins.min", "builtins.max", "builtins.abs", "builtins.round"}
+)
 
 
 def holds_number(facts: ModuleFacts, name: str, at: ast.AST, _depth: int = 0) -> bool:

@@ -57,10 +57,21 @@ CHILD_COLLECTIONS = frozenset({"results", "children"})
 # What only a Celery result is used with (`.ready()` & co. are status checks themselves).
 API_ATTRIBUTES = frozenset({"result", "traceback", "info", "task_id", "children"})
 API_METHODS = frozenset({"revoke", "forget", "maybe_throw", "maybe_reraise", "join_native", "collect"})
-GET_KEYWORDS = frozenset({
-    "timeout", "propagate", "interval", "no_ack", "follow_parents", "callback", "on_message", "on_interval",
-    "disable_sync_subtasks", "EXCEPTION_STATES", "PROPAGATE_STATES",
-})
+GET_KEYWORDS = frozenset(
+    {
+        "timeout",
+        "propagate",
+        "interval",
+        "no_ack",
+        "follow_parents",
+        "callback",
+        "on_message",
+        "on_interval",
+        "disable_sync_subtasks",
+        "EXCEPTION_STATES",
+        "PROPAGATE_STATES",
+    }
+)
 # A `.result` read on `x.result` that is itself used as a result says `x.result` is the
 # result, not `x` (`self.result.status`, `self.result.get()`).
 _RESULT_USES = frozenset({*STATUS_ATTRIBUTES, *STATUS_METHODS, *API_ATTRIBUTES, *API_METHODS, "get", "wait", "join"})
@@ -68,13 +79,23 @@ _RESULT_USES = frozenset({*STATUS_ATTRIBUTES, *STATUS_METHODS, *API_ATTRIBUTES, 
 CELERY_ONLY_STATES = frozenset({"STARTED", "RECEIVED", "RETRY", "REVOKED"})
 # Calls whose value is a pool's or another library's result, not Celery's.
 FOREIGN_DISPATCHES = frozenset({"apply_async", "map_async", "submit", "apply"})
-CLOCK_NAMES = frozenset({
-    "time", "monotonic", "perf_counter", "time_ns", "monotonic_ns", "perf_counter_ns",
-    "now", "utcnow", "default_timer",
-})
+CLOCK_NAMES = frozenset(
+    {
+        "time",
+        "monotonic",
+        "perf_counter",
+        "time_ns",
+        "monotonic_ns",
+        "perf_counter_ns",
+        "now",
+        "utcnow",
+        "default_timer",
+    }
+)
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # The only node types `status_check` and `_alias_check` accept.
 CHECK_TYPES = frozenset({ast.Compare, ast.Call})
+
 
 def _cache(facts: ModuleFacts) -> dict:
     """What this module works out once per module (several rules ask the same)."""
@@ -113,8 +134,14 @@ def _alias_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
             continue  # a plain `E.status` against states is the shared definition's business
         states = states or _named_states(facts, other)
         if states:
-            return StatusCheck(node, source.value, facts.text(source.value), states,
-                               isinstance(op, (ast.Eq, ast.In)), facts.scope_of(node))
+            return StatusCheck(
+                node,
+                source.value,
+                facts.text(source.value),
+                states,
+                isinstance(op, (ast.Eq, ast.In)),
+                facts.scope_of(node),
+            )
     return None
 
 
@@ -147,8 +174,12 @@ def status_source(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> ast.Att
         return None
     if isinstance(expr, ast.Attribute):
         return expr if expr.attr in STATUS_ATTRIBUTES else None
-    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
-            and facts.resolve(expr.func) == "builtins.str":
+    if (
+        isinstance(expr, ast.Call)
+        and len(expr.args) == 1
+        and not expr.keywords
+        and facts.resolve(expr.func) == "builtins.str"
+    ):
         return status_source(facts, expr.args[0], _depth + 1)
     if isinstance(expr, ast.NamedExpr):  # `(status := result.status) == ...`
         return status_source(facts, expr.value, _depth + 1)
@@ -269,8 +300,12 @@ def _unbound_root(facts: ModuleFacts, expr: ast.AST) -> bool:
     """`result` or `result.child` where `result` is bound nowhere in reach (nor a builtin)."""
     while isinstance(expr, ast.Attribute):
         expr = expr.value
-    return isinstance(expr, ast.Name) and facts.lookup(expr.id, facts.scope_of(expr)) is None \
-        and not hasattr(builtins, expr.id) and not facts.star_imports
+    return (
+        isinstance(expr, ast.Name)
+        and facts.lookup(expr.id, facts.scope_of(expr)) is None
+        and not hasattr(builtins, expr.id)
+        and not facts.star_imports
+    )
 
 
 def _api_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
@@ -294,8 +329,11 @@ def _api_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
                 attr = node.func.attr
                 if attr in API_METHODS or (attr == "get" and _celery_get(node)):
                     _add_text(facts, found, node.func.value, shadowed)
-        pending.extend((child, shadowed | set(child.bindings)) for child in current.children
-                       if child.kind in ("function", "lambda"))
+        pending.extend(
+            (child, shadowed | set(child.bindings))
+            for child in current.children
+            if child.kind in ("function", "lambda")
+        )
     return found
 
 
@@ -319,8 +357,10 @@ def _celery_get(call: ast.Call) -> bool:
         return False
     if call.args:
         first = call.args[0]
-        if not (isinstance(first, ast.Constant) and (first.value is None or (
-                isinstance(first.value, (int, float)) and not isinstance(first.value, bool)))):
+        if not (
+            isinstance(first, ast.Constant)
+            and (first.value is None or (isinstance(first.value, (int, float)) and not isinstance(first.value, bool)))
+        ):
             return False
     return all(kw.arg in GET_KEYWORDS for kw in call.keywords)
 
@@ -468,8 +508,9 @@ def states_at(facts: ModuleFacts, node: ast.AST, text: str, *, temporal: bool = 
                     break
                 before.append((value, isinstance(parent.op, ast.And)))
             later_first.extend(reversed(before))
-        elif isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) \
-                and not (parent.generators and child is parent.generators[0]):
+        elif isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) and not (
+            parent.generators and child is parent.generators[0]
+        ):
             for generator in parent.generators:  # `[r.get() for r in rs if r.ready()]`
                 later_first.extend((condition, True) for condition in generator.ifs)
         elif isinstance(parent, ast.match_case) and _within(child, parent.body):
@@ -594,8 +635,9 @@ def _is_result_call(facts: ModuleFacts, call: ast.Call, depth: int, checks: str 
         return True
     if isinstance(func, ast.Name):
         found = facts.lookup(func.id, facts.scope_of(func))
-        if found and all(b.kind == "assign" and canvas_kind(facts, b.value) in ("group", "chord", "chain")
-                         for b in found[1]):
+        if found and all(
+            b.kind == "assign" and canvas_kind(facts, b.value) in ("group", "chord", "chain") for b in found[1]
+        ):
             return True
     return False
 
@@ -646,8 +688,7 @@ def _name_is_result(facts: ModuleFacts, name: ast.Name, depth: int, checks: str 
     if where is scope:
         # Flow-lite: the last binding before the use decides (`r = r.get(timeout=1)` ends
         # it being a result); `x = None` placeholders are skipped.
-        before = [b for b in bindings if _position(b.node) < _position(name)
-                  and not _is_none_assign(b)]
+        before = [b for b in bindings if _position(b.node) < _position(name) and not _is_none_assign(b)]
         if before:
             bindings = [before[-1]]
     return any(_binding_is_result(facts, b, depth, checks) for b in bindings)
@@ -707,5 +748,3 @@ def is_sleep_call(facts: ModuleFacts, node: ast.AST) -> bool:
         return True
     qualname = facts.resolve(node.func) or ""
     return qualname.endswith(".sleep") and not qualname.startswith("builtins.")
-
-

@@ -25,8 +25,9 @@ def literal_string(facts: ModuleFacts, expr: ast.AST) -> str | None:
         if found is None:
             return None
         values = {
-            b.value.value if b.kind == "assign" and isinstance(b.value, ast.Constant)
-            and isinstance(b.value.value, str) else None
+            b.value.value
+            if b.kind == "assign" and isinstance(b.value, ast.Constant) and isinstance(b.value.value, str)
+            else None
             for b in found[1]
         }
         if len(values) == 1:
@@ -97,8 +98,11 @@ def string_values(facts: ModuleFacts, expr: ast.AST, depth: int = 0) -> list[tup
             return None
         values = []
         for binding in found[1]:
-            sub = string_values(facts, binding.value, depth + 1) \
-                if binding.kind == "assign" and binding.value is not None else None
+            sub = (
+                string_values(facts, binding.value, depth + 1)
+                if binding.kind == "assign" and binding.value is not None
+                else None
+            )
             if sub is None:
                 return None
             values.extend(sub)
@@ -161,6 +165,7 @@ def constant_text(facts: ModuleFacts, expr: ast.AST, depth: int = 0) -> str:
     if isinstance(expr, ast.Name):
         found = facts.lookup(expr.id, facts.scope_of(expr))
         if found:
-            return " ".join(constant_text(facts, b.value, depth + 1) for b in found[1]
-                            if b.kind == "assign" and b.value is not None)
+            return " ".join(
+                constant_text(facts, b.value, depth + 1) for b in found[1] if b.kind == "assign" and b.value is not None
+            )
     return ""

@@ -21,6 +21,17 @@ from .fix import FixCancelled, FixOutcome, compute_fix, fix_source
 from .settings import known_codes, settings_for, validated
 
 __all__ = [
-    "SYNTAX_CODE", "Checked", "FixCancelled", "FixOutcome", "check_bytes", "check_source", "compute_fix",
-    "enabled_rules", "fix_source", "known_codes", "run_rules", "settings_for", "validated",
+    "SYNTAX_CODE",
+    "Checked",
+    "FixCancelled",
+    "FixOutcome",
+    "check_bytes",
+    "check_source",
+    "compute_fix",
+    "enabled_rules",
+    "fix_source",
+    "known_codes",
+    "run_rules",
+    "settings_for",
+    "validated",
 ]

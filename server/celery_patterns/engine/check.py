@@ -110,7 +110,9 @@ def check_bytes(data: bytes, path: str, settings: Settings | None = None, module
     return check_source(source, path, settings, module_name)
 
 
-def _finish(findings: list[Finding], index: LineIndex, settings: Settings, tree: ast.AST | None = None) -> list[Finding]:
+def _finish(
+    findings: list[Finding], index: LineIndex, settings: Settings, tree: ast.AST | None = None
+) -> list[Finding]:
     """Severity overrides, `# noqa` suppression, de-duplication and source order.
 
     `tree` (the parsed source) tells which `# noqa` is a comment and which is string text."""

@@ -53,8 +53,14 @@ def compute_fix(
         return None
     # The fixer reads what its rule stored in the finding (`details`, positions among them):
     # take it from this text's own check, not from a copy moved along with later edits.
-    finding = next((f for f in checked.report.findings
-                    if (f.code, f.range, f.message) == (finding.code, finding.range, finding.message)), None)
+    finding = next(
+        (
+            f
+            for f in checked.report.findings
+            if (f.code, f.range, f.message) == (finding.code, finding.range, finding.message)
+        ),
+        None,
+    )
     if finding is None or not finding.fixable:
         return None
     context = context or _context(source, checked, settings, path)
@@ -94,8 +100,11 @@ def fix_source(
     applied = 0
     checked = original = check_source(source, path, settings, module_name)
     for _ in range(max_rounds):
-        candidates = [f for f in checked.report.findings
-                      if f.fixable and (codes is None or f.code in codes) and _allowed(f, unsafe)]
+        candidates = [
+            f
+            for f in checked.report.findings
+            if f.fixable and (codes is None or f.code in codes) and _allowed(f, unsafe)
+        ]
         if not candidates or checked.facts is None:
             break
         result = None
@@ -148,7 +157,9 @@ def _tidy(source, checked, original, settings, path, module_name):
             continue
         context = _context(source, checked, settings, path)
         try:
-            tidied = rule.tidy(_legacy(context), original.facts) if rule.legacy_fix else rule.tidy(context, original.facts)
+            tidied = (
+                rule.tidy(_legacy(context), original.facts) if rule.legacy_fix else rule.tidy(context, original.facts)
+            )
             edits = _as_edits(context, _legacy_text(context, tidied) if rule.legacy_fix else tidied)
         except Exception:
             continue
@@ -199,7 +210,7 @@ def _as_edits(context, fixed: Iterable[TextEdit | None] | str | None) -> tuple[T
         edit = edit_between(context.source, fixed, context.index)
         return (edit,) if edit is not None else ()
     edits = sorted({e for e in fixed if e is not None}, key=lambda e: (e.range.start, e.range.end))
-    if any(_overlap(a, b) for i, a in enumerate(edits) for b in edits[i + 1:]):
+    if any(_overlap(a, b) for i, a in enumerate(edits) for b in edits[i + 1 :]):
         return ()
     return tuple(edits)
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 import ast
 import bisect
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..analysis.facts import ModuleFacts
 from ..ftypes import Finding, Position
@@ -86,8 +86,7 @@ class BufferChecker:
             stubbed = ast.Module(body=[_stub(s) if s in reusable else s for s in tree.body], type_ignores=[])
             new, local_errors = run_rules(local, ModuleFacts(stubbed, source, index, path, module_name), settings)
         else:
-            new, local_errors = run_rules(local, facts or ModuleFacts(tree, source, index, path, module_name),
-                                          settings)
+            new, local_errors = run_rules(local, facts or ModuleFacts(tree, source, index, path, module_name), settings)
         units = _Units(tree)
         found: list[Finding] = [f for f in new if units.holding(f) not in reusable]
         for statement, stored in reusable.items():
@@ -163,8 +162,11 @@ def _stub(statement: ast.stmt) -> ast.stmt:
     """The statement with its body replaced by a `pass` where the body started."""
     stub = copy.copy(statement)
     first = statement.body[0]
-    stub.body = [ast.Pass(lineno=first.lineno, col_offset=first.col_offset,
-                          end_lineno=first.lineno, end_col_offset=first.col_offset)]
+    stub.body = [
+        ast.Pass(
+            lineno=first.lineno, col_offset=first.col_offset, end_lineno=first.lineno, end_col_offset=first.col_offset
+        )
+    ]
     return stub
 
 

@@ -19,7 +19,7 @@ from ..ftypes import Finding, Position, Range, TextEdit
 from ..source import LineIndex
 
 
-def suppressed(finding: Finding, comments: "LineComments") -> bool:
+def suppressed(finding: Finding, comments: LineComments) -> bool:
     """The line a finding starts on carries a `# noqa` comment that covers its code."""
     line = finding.range.start.line
     if "noqa" not in comments.index.line_text(line).lower():
@@ -29,8 +29,9 @@ def suppressed(finding: Finding, comments: "LineComments") -> bool:
 
 
 # --- the edit ---------------------------------------------------------------------------
-def noqa_edit(source: str, line: int, code: str, tree: ast.AST | None = None,
-              index: LineIndex | None = None) -> TextEdit | None:
+def noqa_edit(
+    source: str, line: int, code: str, tree: ast.AST | None = None, index: LineIndex | None = None
+) -> TextEdit | None:
     """The edit adding `code` to the `# noqa` comment of `line` (0-based), or None.
 
     None means the line already suppresses `code`, or a comment cannot be added there.
@@ -60,7 +61,7 @@ def noqa_edit(source: str, line: int, code: str, tree: ast.AST | None = None,
         separator = ", " if (", " in listed or "," not in listed) else ","
         at = Position(line, end.column + match.end("codes"))
         edit = TextEdit(Range(at, at), f"{separator}{code}")
-        new_comment = end.comment[: match.end("codes")] + edit.new_text + end.comment[match.end("codes"):]
+        new_comment = end.comment[: match.end("codes")] + edit.new_text + end.comment[match.end("codes") :]
     else:
         if end.comment is None and text.rstrip().endswith("\\"):
             return None  # a comment after a line continuation is a syntax error

@@ -74,7 +74,7 @@ class FixContext:
         for statement in body[1:]:
             first = _first_line(statement)
             line_start = index.line_starts[first]
-            lead = self.source[line_start:index.offset(index.from_ast(first + 1, statement.col_offset))]
+            lead = self.source[line_start : index.offset(index.from_ast(first + 1, statement.col_offset))]
             continued = index.line_text(first - 1).endswith("\\")
             if first >= (previous_end or 0) and not lead.strip("\f") and not continued:
                 starts.append(line_start)
@@ -103,9 +103,12 @@ class FixContext:
         code_ranges = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst.metadata.PositionProvider)
         parents = _parents(module)
         positions = {
-            node: Range(Position(r.start.line - 1 + first_line, r.start.column),
-                        Position(r.end.line - 1 + first_line, r.end.column))
-            for node, r in code_ranges.items() if node is not module
+            node: Range(
+                Position(r.start.line - 1 + first_line, r.start.column),
+                Position(r.end.line - 1 + first_line, r.end.column),
+            )
+            for node, r in code_ranges.items()
+            if node is not module
         }
         form_feeds = frozenset(first_line + i for i, line in enumerate(split_lines(text)) if line.startswith("\f"))
         return Chunk(start, end, first_line, text, module, positions, parents, form_feeds)
@@ -140,8 +143,11 @@ class FixContext:
     def nodes_in(self, where: Range | ast.AST, *types: type) -> list:
         """All nodes of `types` inside a range, in source order."""
         rng = where if isinstance(where, Range) else self.facts.range(where)
-        found = [(r.start, node) for node, r in self._nodes_around(rng)
-                 if (not types or isinstance(node, types)) and rng.contains(r)]
+        found = [
+            (r.start, node)
+            for node, r in self._nodes_around(rng)
+            if (not types or isinstance(node, types)) and rng.contains(r)
+        ]
         found.sort(key=lambda pair: (pair[0].line, pair[0].column))
         return [node for _, node in found]
 
@@ -229,7 +235,7 @@ def _first_newline(source: str) -> str:
         if char == "\n":
             return "\n"
         if char == "\r":
-            return "\r\n" if source[i + 1:i + 2] == "\n" else "\r"
+            return "\r\n" if source[i + 1 : i + 2] == "\n" else "\r"
     return "\n"
 
 

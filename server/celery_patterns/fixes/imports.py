@@ -88,9 +88,22 @@ def _statement_lines(body: list[ast.stmt]) -> list[list[ast.stmt]]:
     return lines
 
 
-_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
-             ast.With, ast.AsyncWith, ast.Try) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ()) \
+_COMPOUND = (
+    (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.If,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+        ast.With,
+        ast.AsyncWith,
+        ast.Try,
+    )
+    + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
     + ((ast.Match,) if hasattr(ast, "Match") else ())
+)
 
 
 def _first_line(statement: ast.stmt) -> int:
@@ -171,12 +184,16 @@ def _without_alias(imp, position: int):
         return imp.with_changes(names=aliases, **changes)
     previous = aliases[position - 1]
     before = previous.comma.whitespace_after
-    if last and not any(isinstance(w, cst.ParenthesizedWhitespace) for w in (before, after)) \
-            and not isinstance(imp.rpar.whitespace_before, cst.ParenthesizedWhitespace):
+    if (
+        last
+        and not any(isinstance(w, cst.ParenthesizedWhitespace) for w in (before, after))
+        and not isinstance(imp.rpar.whitespace_before, cst.ParenthesizedWhitespace)
+    ):
         aliases[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT)  # `(monotonic, sleep)` -> `(monotonic)`
         return imp.with_changes(names=aliases)
     aliases[position - 1] = previous.with_changes(
-        comma=previous.comma.with_changes(whitespace_after=_merge_whitespace(before, after)))
+        comma=previous.comma.with_changes(whitespace_after=_merge_whitespace(before, after))
+    )
     return imp.with_changes(names=aliases, **changes)
 
 
@@ -189,7 +206,14 @@ def _merge_whitespace(before, after):
         return after  # the alias followed `(` or another alias on its line: its comment stays there
     moved = []
     if after.first_line.comment is not None:
-        moved.append(cst.EmptyLine(indent=before.indent, whitespace=before.last_line,
-                                   comment=after.first_line.comment, newline=after.first_line.newline))
-    return before.with_changes(empty_lines=[*before.empty_lines, *moved, *after.empty_lines],
-                               indent=after.indent, last_line=after.last_line)
+        moved.append(
+            cst.EmptyLine(
+                indent=before.indent,
+                whitespace=before.last_line,
+                comment=after.first_line.comment,
+                newline=after.first_line.newline,
+            )
+        )
+    return before.with_changes(
+        empty_lines=[*before.empty_lines, *moved, *after.empty_lines], indent=after.indent, last_line=after.last_line
+    )

@@ -40,7 +40,7 @@ class FixContext:
     2,000 lines).
     """
 
-    def __init__(self, source: str, facts: "ModuleFacts", settings: "Settings", path: str = "<string>") -> None:
+    def __init__(self, source: str, facts: ModuleFacts, settings: Settings, path: str = "<string>") -> None:
         self.source = source
         self.facts = facts
         self.settings = settings
@@ -75,8 +75,12 @@ class FixContext:
     def _track(self, nodes, line: int) -> list[tuple[cst.CSTNode, Range]]:
         """Render `nodes` (children of the module) from 1-based `line` on, noting positions and parents."""
         module = self.module
-        state = _TrackingState(default_indent=module.default_indent, default_newline=module.default_newline,
-                               provider=_Positions(), line=line)
+        state = _TrackingState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            provider=_Positions(),
+            line=line,
+        )
         state.parents, state.open_nodes = self._parents, []
         for node in nodes:
             node._codegen(state)
@@ -109,8 +113,11 @@ class FixContext:
             self._load(index)
         self._track(module.header, 1)
         last = len(module.body) - 1
-        after_body = (self._statement_lines[last] + _line_breaks(self._statement_texts[id(module.body[last])][1])
-                      if module.body else 1 + sum(_line_breaks(module.code_for_node(e)) for e in module.header))
+        after_body = (
+            self._statement_lines[last] + _line_breaks(self._statement_texts[id(module.body[last])][1])
+            if module.body
+            else 1 + sum(_line_breaks(module.code_for_node(e)) for e in module.header)
+        )
         self._track(module.footer, after_body)
 
     @property
@@ -167,10 +174,14 @@ class FixContext:
         original = self.module
         if module is original:
             return self.source
-        same_frame = (module.header is original.header and module.footer is original.footer
-                      and module.has_trailing_newline and original.has_trailing_newline
-                      and (module.default_indent, module.default_newline, module.encoding)
-                      == (original.default_indent, original.default_newline, original.encoding))
+        same_frame = (
+            module.header is original.header
+            and module.footer is original.footer
+            and module.has_trailing_newline
+            and original.has_trailing_newline
+            and (module.default_indent, module.default_newline, module.encoding)
+            == (original.default_indent, original.default_newline, original.encoding)
+        )
         if not same_frame:
             return module.code
         texts = self._statement_texts
@@ -195,14 +206,16 @@ class FixContext:
         module = self.module
         return {id(statement): (statement, module.code_for_node(statement)) for statement in module.body}
 
-    def parent_map(self) -> "_Parents":
+    def parent_map(self) -> _Parents:
         """Each node's parent (`.get(node)`, `[node]`), for the nodes of the original module."""
         return _Parents(self)
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
-    def replace(self, replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel]) -> cst.Module:
+    def replace(
+        self, replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel]
+    ) -> cst.Module:
         """The module with some nodes (found by identity) swapped for others.
 
         One replacement is made by rebuilding only the chain of its ancestors, which
@@ -210,7 +223,7 @@ class FixContext:
         else (several, or a removal outside a list) goes through a full transformer.
         """
         if len(replacements) == 1:
-            (old, new), = replacements.items()
+            ((old, new),) = replacements.items()
             rebuilt = self._replace_along_parents(old, new)
             if rebuilt is not None:
                 return rebuilt
@@ -258,8 +271,11 @@ def _end_of_top_imports(body) -> int:
 
 
 def _is_import_line(statement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
+    )
 
 
 def remove_unused_imports(module: cst.Module, imports: list[tuple[str, str | None, str | None]]) -> cst.Module:

@@ -62,8 +62,7 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
 def suite_to_block(suite: cst.SimpleStatementSuite) -> cst.IndentedBlock:
     """`if x: a; b  # c` -> an indented block with `a` and `b` on their own lines."""
     lines = [
-        cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
-        for small in suite.body
+        cst.SimpleStatementLine(body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)]) for small in suite.body
     ]
     return cst.IndentedBlock(body=lines, header=suite.trailing_whitespace)
 

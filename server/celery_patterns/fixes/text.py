@@ -45,7 +45,7 @@ def indentation(source: str, offset: int) -> str:
 
 def starts_line(source: str, offset: int) -> bool:
     """Only whitespace before `offset` on its line."""
-    return source[line_start(source, offset):offset].strip(" \t\x0c") == ""
+    return source[line_start(source, offset) : offset].strip(" \t\x0c") == ""
 
 
 def ends_line(source: str, offset: int) -> bool:
@@ -118,7 +118,12 @@ def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -
     for statement in body:
         if limit is not None and position_key(statement) >= limit:
             break
-        if isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module == module and same is None:
+        if (
+            isinstance(statement, ast.ImportFrom)
+            and statement.level == 0
+            and statement.module == module
+            and same is None
+        ):
             same = statement
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             last_import = statement
@@ -129,8 +134,12 @@ def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -
             return None
         return line_end(source, end), ""
     for index, statement in enumerate(body):
-        is_doc = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+        is_doc = (
+            index == 0
+            and isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant)
             and isinstance(statement.value.value, str)
+        )
         is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
         if is_doc or is_future:
             continue
@@ -152,7 +161,7 @@ def source_segment(facts: ModuleFacts, node: ast.AST) -> str:
     line index (that function splits the whole source into lines on every call)."""
     span = facts.range(node)
     index = facts.index
-    return index.text[index.offset(span.start):index.offset(span.end)]
+    return index.text[index.offset(span.start) : index.offset(span.end)]
 
 
 def quote_of(facts: ModuleFacts, node: ast.AST | None, default: str = '"') -> str:

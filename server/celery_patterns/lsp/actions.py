@@ -34,8 +34,9 @@ def wanted(only: list[str] | None, kind: str) -> bool:
     return not only or any(kind == k or kind.startswith(k + ".") for k in only)
 
 
-def findings_for(result: DocumentCheck, params: types.CodeActionParams,
-                 encoding: str) -> list[tuple[Finding, types.Diagnostic | None]]:
+def findings_for(
+    result: DocumentCheck, params: types.CodeActionParams, encoding: str
+) -> list[tuple[Finding, types.Diagnostic | None]]:
     """The findings the request is about, each with the client's diagnostic for it.
 
     The client's diagnostics carry `data` naming the finding; a client that drops `data`
@@ -47,14 +48,19 @@ def findings_for(result: DocumentCheck, params: types.CodeActionParams,
         if diagnostic.source != SOURCE:
             continue
         key = finding_key(diagnostic.data) or (
-            str(diagnostic.code), from_lsp_range(result.index, diagnostic.range, encoding))
+            str(diagnostic.code),
+            from_lsp_range(result.index, diagnostic.range, encoding),
+        )
         finding = result.finding(*key)
         if finding is not None:
             out.append((finding, diagnostic))
     if not params.context.diagnostics:
         wanted_range = from_lsp_range(result.index, params.range, encoding)
-        out = [(f, None) for f in result.findings
-               if f.range.start <= wanted_range.end and wanted_range.start <= f.range.end]
+        out = [
+            (f, None)
+            for f in result.findings
+            if f.range.start <= wanted_range.end and wanted_range.start <= f.range.end
+        ]
     return out
 
 
@@ -74,8 +80,13 @@ def fix_title(finding: Finding) -> str:
     return title if is_safe(finding) else f"{title} (unsafe)"
 
 
-def quick_fix(finding: Finding, diagnostic: types.Diagnostic | None, uri: str, version: int,
-              edit: types.WorkspaceEdit | None = None) -> types.CodeAction:
+def quick_fix(
+    finding: Finding,
+    diagnostic: types.Diagnostic | None,
+    uri: str,
+    version: int,
+    edit: types.WorkspaceEdit | None = None,
+) -> types.CodeAction:
     """The fix of one finding; without `edit` it is resolved later (`data` says which)."""
     start, end = finding.range.start, finding.range.end
     return types.CodeAction(
@@ -84,16 +95,28 @@ def quick_fix(finding: Finding, diagnostic: types.Diagnostic | None, uri: str, v
         diagnostics=[diagnostic] if diagnostic else None,
         is_preferred=is_safe(finding),
         edit=edit,
-        data=None if edit else {
-            "kind": "fix", "uri": uri, "version": version, "code": finding.code,
+        data=None
+        if edit
+        else {
+            "kind": "fix",
+            "uri": uri,
+            "version": version,
+            "code": finding.code,
             "range": [start.line, start.column, end.line, end.column],
         },
     )
 
 
-def disable_for_line(finding: Finding, diagnostic: types.Diagnostic | None, result: DocumentCheck,
-                     uri: str, version: int, encoding: str, versioned: bool,
-                     tree: ast.AST | None) -> types.CodeAction | None:
+def disable_for_line(
+    finding: Finding,
+    diagnostic: types.Diagnostic | None,
+    result: DocumentCheck,
+    uri: str,
+    version: int,
+    encoding: str,
+    versioned: bool,
+    tree: ast.AST | None,
+) -> types.CodeAction | None:
     """Add or extend the line's `# noqa`; `tree` is the parsed source (None if it does not parse)."""
     if finding.code == engine.SYNTAX_CODE:
         return None  # a syntax error cannot be silenced

@@ -44,8 +44,16 @@ class DocumentCheck:
         return None
 
 
-def check_document(text: str, path: str, settings: Settings, module_name: str | None, *,
-                   show_syntax_errors: bool = True, last_good=tuple, incremental=None) -> DocumentCheck:
+def check_document(
+    text: str,
+    path: str,
+    settings: Settings,
+    module_name: str | None,
+    *,
+    show_syntax_errors: bool = True,
+    last_good=tuple,
+    incremental=None,
+) -> DocumentCheck:
     """Check a buffer. `last_good()` gives the findings of the last text that parsed, moved
     to where they are now (asked for only when this text does not parse); `incremental` is
     the document's `BufferChecker`, if it has one."""
@@ -62,7 +70,8 @@ def check_document(text: str, path: str, settings: Settings, module_name: str | 
         findings = _sorted([*last_good, *syntax])
     else:
         recovered = [
-            f for f in engine.check_source(repaired, path, settings, module_name).report.findings
+            f
+            for f in engine.check_source(repaired, path, settings, module_name).report.findings
             if not _touches(f, touched)
         ]
         seen = {(f.code, f.range) for f in recovered}
@@ -113,6 +122,7 @@ def _replace_with_pass(lines: list[str], i: int) -> None:
 
 def _top_level_block(lines: list[str], i: int) -> tuple[int, int]:
     """Lines [start, end) of the top-level statement (with its decorators) holding line i."""
+
     def top_level(k: int) -> bool:
         return bool(lines[k][:1].strip()) and not lines[k].startswith("#")
 
@@ -128,7 +138,7 @@ def _top_level_block(lines: list[str], i: int) -> tuple[int, int]:
 
 
 def _ending(line: str) -> str:
-    return line[len(line.rstrip("\r\n")):]
+    return line[len(line.rstrip("\r\n")) :]
 
 
 def _touches(finding: Finding, lines: set[int]) -> bool:

@@ -9,7 +9,7 @@ the server sends or reads passes through `LineIndex.to_client_column` /
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 from lsprotocol import types
 
@@ -40,17 +40,19 @@ def to_lsp_position(index: LineIndex, pos: Position, encoding: str) -> types.Pos
 
 
 def to_lsp_range(index: LineIndex, rng: Range, encoding: str) -> types.Range:
-    return types.Range(start=to_lsp_position(index, rng.start, encoding),
-                       end=to_lsp_position(index, rng.end, encoding))
+    return types.Range(start=to_lsp_position(index, rng.start, encoding), end=to_lsp_position(index, rng.end, encoding))
 
 
 def from_lsp_range(index: LineIndex, rng: types.Range, encoding: str) -> Range:
-    return Range(index.from_client_column(rng.start.line, rng.start.character, encoding),
-                 index.from_client_column(rng.end.line, rng.end.character, encoding))
+    return Range(
+        index.from_client_column(rng.start.line, rng.start.character, encoding),
+        index.from_client_column(rng.end.line, rng.end.character, encoding),
+    )
 
 
-def to_diagnostic(finding: Finding, index: LineIndex, encoding: str, version: int | None,
-                  fixes_possible: bool = True) -> dict:
+def to_diagnostic(
+    finding: Finding, index: LineIndex, encoding: str, version: int | None, fixes_possible: bool = True
+) -> dict:
     """One finding as an LSP `Diagnostic`, built as the JSON object itself.
 
     `data` holds what a code action needs to find the finding again and to decide which
@@ -112,8 +114,9 @@ class Rendered:
             key = (id(finding), fixes_possible)
             kept = self._heads.get(key)
             if kept is None or kept[0] is not finding:
-                text = json.dumps(to_diagnostic(finding, index, self.encoding, None, fixes_possible),
-                                  separators=(",", ":"))
+                text = json.dumps(
+                    to_diagnostic(finding, index, self.encoding, None, fixes_possible), separators=(",", ":")
+                )
                 kept = (finding, text[: -len(self._TAIL)])
             heads[key] = kept
             parts.append(kept[1] + tail)
@@ -135,8 +138,7 @@ def to_lsp_edits(index: LineIndex, edits: tuple[TextEdit, ...], encoding: str) -
     return [types.TextEdit(range=to_lsp_range(index, e.range, encoding), new_text=e.new_text) for e in edits]
 
 
-def workspace_edit(uri: str, version: int | None, edits: list[types.TextEdit],
-                   versioned: bool) -> types.WorkspaceEdit:
+def workspace_edit(uri: str, version: int | None, edits: list[types.TextEdit], versioned: bool) -> types.WorkspaceEdit:
     """A workspace edit of one document; versioned (stale edits are refused) when the client can."""
     if versioned:
         document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
@@ -144,7 +146,7 @@ def workspace_edit(uri: str, version: int | None, edits: list[types.TextEdit],
     return types.WorkspaceEdit(changes={uri: edits})
 
 
-@lru_cache(maxsize=None)
+@cache
 def rule_doc_href(code: str) -> str | None:
     if rule_by_code(code) is None:
         return None  # CEL000 (syntax error) has no rule page

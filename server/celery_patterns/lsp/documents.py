@@ -37,7 +37,7 @@ class KeptFindings:
     findings: tuple[Finding, ...] = ()
     edits: tuple[tuple[Position, Position, str], ...] = ()
 
-    def after_edit(self, start: Position, end: Position, new_text: str) -> "KeptFindings":
+    def after_edit(self, start: Position, end: Position, new_text: str) -> KeptFindings:
         if not self.findings:
             return self
         kept = KeptFindings(self.findings, (*self.edits, (start, end, new_text)))

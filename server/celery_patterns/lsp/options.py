@@ -71,6 +71,7 @@ def unwrap(raw: Any) -> dict | None:
 
 def parse_options(raw: dict) -> EditorOptions:
     """Validate editor settings (raises `ConfigError`)."""
+
     def flag(key: str, default: bool) -> bool:
         value = raw.get(key, default)
         if not isinstance(value, bool):

@@ -125,8 +125,7 @@ class Protocol(LanguageServerProtocol):
             return
         data = body.encode(self.CHARSET)
         if self._include_headers:
-            header = (f"Content-Length: {len(data)}\r\n"
-                      f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n")
+            header = f"Content-Length: {len(data)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
             data = header.encode("ascii") + data
         try:
             written = self.writer.write(data)
@@ -151,8 +150,12 @@ def diagnostic_report(kind: str, result_id: str | None = None, items: str = "[]"
 
 class CeleryPatternsServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("celery-patterns", __version__, protocol_cls=Protocol,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "celery-patterns",
+            __version__,
+            protocol_cls=Protocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
         self.documents: dict[str, OpenDocument] = {}
         self.recent: OrderedDict[str, None] = OrderedDict()  # URIs, least recently used first
         self.typing: OrderedDict[str, None] = OrderedDict()  # URIs, least recently opened or edited first
@@ -189,8 +192,9 @@ class CeleryPatternsServer(LanguageServer):
         """Show a (settings) error once, until the settings change again."""
         if message not in self._shown:
             self._shown.add(message)
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
-                                                             message=f"celery-patterns: {message}"))
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"celery-patterns: {message}")
+            )
             self.log(message, types.MessageType.Error)
 
     def log_failure(self, where: str) -> None:
@@ -314,8 +318,18 @@ class CeleryPatternsServer(LanguageServer):
                 if doc.checker is not None and doc.rendered is None:
                     doc.rendered = Rendered(self.encoding)
                 rendered = doc.rendered if doc.checker is not None else Rendered(self.encoding)
-                job = functools.partial(_check_job, doc.text, doc.path, settings, module_name, options,
-                                        doc.last_good, doc.checker, rendered, version)
+                job = functools.partial(
+                    _check_job,
+                    doc.text,
+                    doc.path,
+                    settings,
+                    module_name,
+                    options,
+                    doc.last_good,
+                    doc.checker,
+                    rendered,
+                    version,
+                )
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
                 self.log_failure(f"checking {doc.uri}")
@@ -390,8 +404,10 @@ class CeleryPatternsServer(LanguageServer):
     def publish(self, uri: str, diagnostics: str, version: int | None = None) -> None:
         """Publish diagnostics given as a JSON array (text)."""
         version_member = f',"version":{int(version)}' if version is not None else ""
-        self.protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                  f'{{"uri":{json.dumps(uri)}{version_member},"diagnostics":{diagnostics}}}')
+        self.protocol.notify_json(
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            f'{{"uri":{json.dumps(uri)}{version_member},"diagnostics":{diagnostics}}}',
+        )
 
     # --- fixes ------------------------------------------------------------------------------
     async def fix_for(self, doc: OpenDocument, result: DocumentCheck, version: int, finding: Finding) -> Fix | None:
@@ -399,10 +415,12 @@ class CeleryPatternsServer(LanguageServer):
         cache = doc.fix_cache(version)
         key = (finding.code, finding.range)
         if key not in cache:
+
             def job() -> Fix | None:
                 checked, context = self._fix_base(result, doc.path)
-                return engine.compute_fix(result.source, finding, result.settings, doc.path, result.module_name,
-                                          checked, context)
+                return engine.compute_fix(
+                    result.source, finding, result.settings, doc.path, result.module_name, checked, context
+                )
 
             cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
         return cache[key]
@@ -430,8 +448,12 @@ class CeleryPatternsServer(LanguageServer):
 
             def job():
                 outcome = engine.fix_source(
-                    result.source, doc.path, result.settings, module_name=result.module_name,
-                    cancelled=lambda: stop.is_set() or doc.version != version or self.documents.get(doc.uri) is not doc)
+                    result.source,
+                    doc.path,
+                    result.settings,
+                    module_name=result.module_name,
+                    cancelled=lambda: stop.is_set() or doc.version != version or self.documents.get(doc.uri) is not doc,
+                )
                 edit = edit_between(result.source, outcome.source, result.index)
                 return (edit,) if edit is not None else ()
 
@@ -466,20 +488,38 @@ class CeleryPatternsServer(LanguageServer):
             self.pushed_closed.add(result.uri)
 
 
-def _check_job(text: str, path: str, settings: Settings, module_name: str | None, options: EditorOptions,
-               last_good: KeptFindings, checker: BufferChecker | None, rendered: Rendered, version: int):
+def _check_job(
+    text: str,
+    path: str,
+    settings: Settings,
+    module_name: str | None,
+    options: EditorOptions,
+    last_good: KeptFindings,
+    checker: BufferChecker | None,
+    rendered: Rendered,
+    version: int,
+):
     """Check one version of a document and build its diagnostics as JSON (in a worker thread)."""
     if not options.enable:
         return disabled(text, settings, module_name), "[]"
-    result = check_document(text, path, settings, module_name, show_syntax_errors=options.show_syntax_errors,
-                            last_good=last_good.moved, incremental=checker)
+    result = check_document(
+        text,
+        path,
+        settings,
+        module_name,
+        show_syntax_errors=options.show_syntax_errors,
+        last_good=last_good.moved,
+        incremental=checker,
+    )
     return result, rendered.json(result.findings, result.index, version, result.parsed)
 
 
 def guarded(fallback):
     """Run a handler so no exception escapes: log it to the client, answer `fallback(*params)`."""
+
     def wrap(handler):
         if asyncio.iscoroutinefunction(handler):
+
             @functools.wraps(handler)
             async def run(ls, *args):
                 try:
@@ -488,6 +528,7 @@ def guarded(fallback):
                     ls.log_failure(handler.__name__)
                     return fallback(*args)
         else:
+
             @functools.wraps(handler)
             def run(ls, *args):
                 try:
@@ -495,7 +536,9 @@ def guarded(fallback):
                 except Exception:
                     ls.log_failure(handler.__name__)
                     return fallback(*args)
+
         return run
+
     return wrap
 
 
@@ -523,11 +566,15 @@ def initialize(ls: CeleryPatternsServer, params: types.InitializeParams):
 @guarded(nothing)
 async def initialized(ls: CeleryPatternsServer, params: types.InitializedParams):
     if get_capability(ls.client_capabilities, "workspace.did_change_watched_files.dynamic_registration", False):
-        watchers = [types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
-                    types.FileSystemWatcher(glob_pattern="**/*.py")]
+        watchers = [
+            types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+            types.FileSystemWatcher(glob_pattern="**/*.py"),
+        ]
         registration = types.Registration(
-            id="celery-patterns-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))
+            id="celery-patterns-watched-files",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
         try:
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
         except Exception:
@@ -592,8 +639,10 @@ def did_close(ls: CeleryPatternsServer, params: types.DidCloseTextDocumentParams
 
 
 # --- diagnostics ----------------------------------------------------------------------------
-@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
-    identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=True))
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=True),
+)
 @guarded(lambda params: diagnostic_report("full"))
 async def document_diagnostic(ls: CeleryPatternsServer, params: types.DocumentDiagnosticParams):
     doc = ls.documents.get(params.text_document.uri)
@@ -614,8 +663,10 @@ async def workspace_diagnostic(ls: CeleryPatternsServer, params: types.Workspace
     items = []
     for result in await ls.check_workspace(params.work_done_token):
         unchanged = previous.get(result.uri) == result.result_id
-        report = (f'{{"kind":"{"unchanged" if unchanged else "full"}","uri":{json.dumps(result.uri)},'
-                  f'"version":{json.dumps(result.version)},"resultId":{json.dumps(result.result_id)}')
+        report = (
+            f'{{"kind":"{"unchanged" if unchanged else "full"}","uri":{json.dumps(result.uri)},'
+            f'"version":{json.dumps(result.version)},"resultId":{json.dumps(result.result_id)}'
+        )
         items.append(report + ("}" if unchanged else f',"items":{result.diagnostics}}}'))
     return JsonResult('{"items":[' + ",".join(items) + "]}")
 
@@ -631,8 +682,10 @@ async def check_workspace(ls: CeleryPatternsServer, *args):
 
 
 # --- code actions and hover -----------------------------------------------------------------
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-    code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL], resolve_provider=True))
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL], resolve_provider=True),
+)
 @guarded(lambda params: [])
 async def code_action(ls: CeleryPatternsServer, params: types.CodeActionParams):
     doc = ls.documents.get(params.text_document.uri)
@@ -650,9 +703,12 @@ async def code_action(ls: CeleryPatternsServer, params: types.CodeActionParams):
                     offered.append(actions.quick_fix(finding, diagnostic, doc.uri, version))
                 elif fix := await ls.fix_for(doc, result, version, finding):
                     edits = to_lsp_edits(result.index, fix.edits, ls.encoding)
-                    offered.append(actions.quick_fix(finding, diagnostic, doc.uri, version, ls.edit(doc.uri, version, edits)))
-            disable = actions.disable_for_line(finding, diagnostic, result, doc.uri, version, ls.encoding,
-                                               ls.versioned_edits, tree)
+                    offered.append(
+                        actions.quick_fix(finding, diagnostic, doc.uri, version, ls.edit(doc.uri, version, edits))
+                    )
+            disable = actions.disable_for_line(
+                finding, diagnostic, result, doc.uri, version, ls.encoding, ls.versioned_edits, tree
+            )
             if disable is not None:
                 offered.append(disable)
     options = ls.configuration(doc.path)[1]
@@ -701,7 +757,9 @@ async def hover(ls: CeleryPatternsServer, params: types.HoverParams):
     if not hits:
         return None
     formats = get_capability(ls.client_capabilities, "text_document.hover.content_format", None)
-    kind = types.MarkupKind.Markdown if not formats or types.MarkupKind.Markdown in formats else types.MarkupKind.PlainText
+    kind = (
+        types.MarkupKind.Markdown if not formats or types.MarkupKind.Markdown in formats else types.MarkupKind.PlainText
+    )
     return types.Hover(
         contents=types.MarkupContent(kind=kind, value=actions.hover_text(hits)),
         range=to_lsp_range(result.index, hits[0].range, ls.encoding),
@@ -751,8 +809,9 @@ async def did_change_workspace_folders(ls: CeleryPatternsServer, params: types.D
 # --- running --------------------------------------------------------------------------------
 def start(tcp: str | None = None) -> None:
     """Serve LSP over stdio, or over TCP (`HOST:PORT`, for debugging)."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="celery-patterns lsp: %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="celery-patterns lsp: %(levelname)s %(name)s: %(message)s"
+    )
     # Fewer, cheaper garbage collections: a check allocates many short-lived objects and
     # the default thresholds turn some checks of a large file into 3x slower ones.
     gc.freeze()

@@ -38,8 +38,9 @@ class FileResult:
     key: tuple = ()  # what the result depends on (bytes on disk, settings); equal key, same result
 
 
-def check_file(path: str, settings: Settings, module_name: str | None, options: EditorOptions,
-               encoding: str, key: tuple) -> FileResult:
+def check_file(
+    path: str, settings: Settings, module_name: str | None, options: EditorOptions, encoding: str, key: tuple
+) -> FileResult:
     """Check one file on disk (run in a worker thread)."""
     uri = from_fs_path(path)
     result_id = f"disk:{abs(hash(key)):x}"
@@ -106,15 +107,21 @@ async def check_one(ls, path: str) -> FileResult | None:
         if latest is None:
             return None
         result, version = latest
-        return FileResult(uri, version, f"doc:{ls.generation}:{version}", ls.diagnostics_of(doc, result, version),
-                          len(result.findings))
+        return FileResult(
+            uri,
+            version,
+            f"doc:{ls.generation}:{version}",
+            ls.diagnostics_of(doc, result, version),
+            len(result.findings),
+        )
     settings, options, module_name = ls.configuration(path)
     key = file_key(path, settings, options, ls.encoding)
     cached = ls.file_results.get(path)
     if cached is not None and cached.key == key:
         return cached
     result = await asyncio.get_running_loop().run_in_executor(
-        ls.background, check_file, path, settings, module_name, options, ls.encoding, key)
+        ls.background, check_file, path, settings, module_name, options, ls.encoding, key
+    )
     ls.file_results[path] = result
     return result
 
@@ -127,7 +134,7 @@ class Progress:
         self.done = 0
         self._last = 0.0
 
-    async def __aenter__(self) -> "Progress":
+    async def __aenter__(self) -> Progress:
         if self.token is None and get_capability(self.ls.client_capabilities, "window.work_done_progress", False):
             token = f"celery-patterns-{uuid.uuid4()}"
             try:
@@ -136,8 +143,12 @@ class Progress:
             except Exception:
                 self.token = None
         if self.token is not None:
-            self.ls.work_done_progress.begin(self.token, types.WorkDoneProgressBegin(
-                title=self.title, cancellable=True, message=f"0/{self.total} files", percentage=0))
+            self.ls.work_done_progress.begin(
+                self.token,
+                types.WorkDoneProgressBegin(
+                    title=self.title, cancellable=True, message=f"0/{self.total} files", percentage=0
+                ),
+            )
         return self
 
     @property
@@ -151,11 +162,16 @@ class Progress:
         if self.token is None or (now - self._last < 0.1 and self.done < self.total):
             return
         self._last = now
-        self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(
-            message=f"{self.done}/{self.total} files", percentage=self.done * 100 // max(self.total, 1)))
+        self.ls.work_done_progress.report(
+            self.token,
+            types.WorkDoneProgressReport(
+                message=f"{self.done}/{self.total} files", percentage=self.done * 100 // max(self.total, 1)
+            ),
+        )
 
     async def __aexit__(self, *exc) -> None:
         if self.token is not None:
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(
-                message=f"checked {self.done} of {self.total} files"))
+            self.ls.work_done_progress.end(
+                self.token, types.WorkDoneProgressEnd(message=f"checked {self.done} of {self.total} files")
+            )
             self.ls.work_done_progress.tokens.pop(self.token, None)

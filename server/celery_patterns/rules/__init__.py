@@ -19,9 +19,9 @@ def all_rules() -> tuple[Rule, ...]:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         found = [
-            obj for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule
-            and obj.__module__ == module.__name__
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
         ]
         if len(found) != 1:
             raise RuntimeError(f"{module.__name__} must define exactly one rule, found {len(found)}")

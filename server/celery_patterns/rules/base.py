@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from ..ftypes import Finding, FixSafety, Range, Severity, TextEdit
 
@@ -51,8 +52,16 @@ class Rule:
     def check(self, facts: ModuleFacts, settings: Settings) -> Iterable[Finding]:
         raise NotImplementedError
 
-    def finding(self, facts: ModuleFacts, where: ast.AST | Range, message: str | None = None, *,
-                fixable: bool | None = None, no_fix_reason: str | None = None, **details) -> Finding:
+    def finding(
+        self,
+        facts: ModuleFacts,
+        where: ast.AST | Range,
+        message: str | None = None,
+        *,
+        fixable: bool | None = None,
+        no_fix_reason: str | None = None,
+        **details,
+    ) -> Finding:
         """Build a finding at a node (or explicit range) with this rule's defaults."""
         rng = where if isinstance(where, Range) else facts.range(where)
         if fixable is None:
@@ -86,10 +95,7 @@ class Rule:
         module = sys.modules[cls.__module__]
         body = (module.__doc__ or "").strip()
         fix = {None: "no fix", FixSafety.SAFE: "safe fix", FixSafety.UNSAFE: "unsafe fix"}[cls.fix_safety]
-        header = (
-            f"# {cls.code}: {cls.name}\n\n"
-            f"Severity: **{_SEVERITY_WORD[cls.severity]}** · Fix: **{fix}**\n\n"
-        )
+        header = f"# {cls.code}: {cls.name}\n\nSeverity: **{_SEVERITY_WORD[cls.severity]}** · Fix: **{fix}**\n\n"
         return header + body + "\n"
 
     @classmethod

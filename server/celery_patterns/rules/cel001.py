@@ -129,9 +129,10 @@ class ForeignServiceImport(Rule):
                 else:
                     plan = f"fix the import on line {first_adding_imports} first: both add the same imports"
             yield self.finding(
-                facts, statement,
+                facts,
+                statement,
                 f"`{module}` is code of the `{package}` service; "
-                f"send its tasks with `signature(\"{package}.<task>\")` instead of importing them",
+                f'send its tasks with `signature("{package}.<task>")` instead of importing them',
                 no_fix_reason=plan if isinstance(plan, str) else None,
             )
         if "import_module" not in facts.source and "__import__" not in facts.source:
@@ -141,9 +142,10 @@ class ForeignServiceImport(Rule):
             if imported is not None:
                 module, package = imported
                 yield self.finding(
-                    facts, call,
+                    facts,
+                    call,
                     f"dynamic import of `{module}`, code of the `{package}` service; "
-                    f"send its tasks with `signature(\"{package}.<task>\")` instead",
+                    f'send its tasks with `signature("{package}.<task>")` instead',
                     no_fix_reason="a dynamic import cannot be rewritten mechanically",
                 )
 
@@ -176,7 +178,6 @@ class ForeignServiceImport(Rule):
         if plan.adds_imports:
             from ..fixes.legacy import add_imports  # late: checks never load libcst
 
-
             imports = [("celery", "signature", None)] if plan.add_signature else []
             module = add_imports(module, [*imports, *filter(None, [plan.app_import])])
         return module
@@ -207,7 +208,8 @@ def _packages_outside(facts, settings) -> tuple[str, ...]:
     name = _module_name(facts, settings)
     parts = _project_parts(facts.path, settings)
     return tuple(
-        p for p in settings.foreign_packages
+        p
+        for p in settings.foreign_packages
         if not (name is not None and _within(name, p))
         and not (parts is not None and parts[: p.count(".") + 1] == p.split("."))
     )
@@ -409,7 +411,7 @@ def _lost_comment(facts, statement, found) -> str | None:
     of its names stay, or when it is the body of a one-line `if x: ...`, there is no line
     of its own to keep it on. (Only a comment can hold `#` in an import statement.)"""
     rng = facts.range(statement)
-    if "#" not in facts.index.text[facts.index.offset(rng.start): facts.index.offset(rng.end)]:
+    if "#" not in facts.index.text[facts.index.offset(rng.start) : facts.index.offset(rng.end)]:
         return None
     if len(found) < len(statement.names):
         return "a comment inside the import would be lost with the names removed from it"
@@ -685,8 +687,9 @@ def _delay_arguments(call: cst.Call) -> list[cst.Arg]:
             elif isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
                 next_opening = comma.whitespace_after  # a line break: the next group opens on it
         if keyword == "args":
-            value = cst.List(elements, lbracket=cst.LeftSquareBracket(opening),
-                             rbracket=cst.RightSquareBracket(closing))
+            value = cst.List(
+                elements, lbracket=cst.LeftSquareBracket(opening), rbracket=cst.RightSquareBracket(closing)
+            )
         else:
             value = cst.Dict(elements, lbrace=cst.LeftCurlyBrace(opening), rbrace=cst.RightCurlyBrace(closing))
         out.append(cst.Arg(value, keyword=cst.Name(keyword), equal=_equal(), comma=separator))
@@ -697,8 +700,11 @@ def _delay_arguments(call: cst.Call) -> list[cst.Arg]:
 def _element(arg: cst.Arg):
     if arg.keyword is not None:
         return cst.DictElement(
-            cst.SimpleString(f'"{arg.keyword.value}"'), arg.value, comma=arg.comma,
-            whitespace_before_colon=_empty(), whitespace_after_colon=cst.SimpleWhitespace(" "),
+            cst.SimpleString(f'"{arg.keyword.value}"'),
+            arg.value,
+            comma=arg.comma,
+            whitespace_before_colon=_empty(),
+            whitespace_after_colon=cst.SimpleWhitespace(" "),
         )
     if arg.star == "**":
         return cst.StarredDictElement(arg.value, comma=arg.comma, whitespace_before_value=arg.whitespace_after_star)
@@ -724,8 +730,10 @@ def _apply_async_arguments(call: cst.Call) -> tuple[list[cst.Arg], list[cst.Arg]
         after = arg.whitespace_after_arg if _has_comment(arg.whitespace_after_arg) else _empty()
         moved.append(arg.with_changes(comma=comma, whitespace_after_arg=after))
     last = call.args[-1] if call.args else None
-    if options and options[-1] is not last and not (
-        isinstance(options[-1].comma, cst.Comma) and _has_comment(options[-1].comma.whitespace_after)
+    if (
+        options
+        and options[-1] is not last
+        and not (isinstance(options[-1].comma, cst.Comma) and _has_comment(options[-1].comma.whitespace_after))
     ):  # it ends the call now: give it the call's ending (a comment of its own stays)
         comma = last.comma
         if isinstance(comma, cst.Comma):  # a comment there went with the moved argument

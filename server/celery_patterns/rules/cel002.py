@@ -83,7 +83,8 @@ class BlockingSleepInAsync(Rule):
             else:
                 reason = _asyncio_plan(facts, scope, _comprehension_targets(between))[1]
             yield self.finding(
-                facts, call,
+                facts,
+                call,
                 f"`time.sleep()` blocks the event loop in `async def {scope.name}`; use `await asyncio.sleep()`",
                 no_fix_reason=reason,
             )
@@ -92,9 +93,13 @@ class BlockingSleepInAsync(Rule):
         """The `from time import sleep` the fixed calls used that nothing uses any more (one
         fix removes it only when its own call is the last use)."""
         facts = ctx.facts
-        return [remove_name(ctx, _sleep_import(facts, name), name) for name in _sleep_imports(facts)
-                if _sleep_import_unused(facts, name) and _is_sleep_import(before, name)
-                and not _sleep_import_unused(before, name)]
+        return [
+            remove_name(ctx, _sleep_import(facts, name), name)
+            for name in _sleep_imports(facts)
+            if _sleep_import_unused(facts, name)
+            and _is_sleep_import(before, name)
+            and not _sleep_import_unused(before, name)
+        ]
 
     def fix(self, ctx, finding):
         facts = ctx.facts
@@ -159,8 +164,13 @@ def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozen
         if name not in avoid and _reaches_module(facts, name, scope, hidden):
             return {"asyncio": name, "add_import": False}, None
     for name in _ASYNCIO_NAMES:
-        if name in avoid or name in module.bindings or name in hidden or facts.lookup(name, scope) is not None \
-                or _declared_in_chain(name, scope):
+        if (
+            name in avoid
+            or name in module.bindings
+            or name in hidden
+            or facts.lookup(name, scope) is not None
+            or _declared_in_chain(name, scope)
+        ):
             continue
         if name != "asyncio" and facts.star_imports:
             continue  # a star import may bind it

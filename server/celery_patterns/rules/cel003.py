@@ -166,8 +166,8 @@ class UnboundedResultWait(Rule):
             # With the check only in the body, the loop waits when it sleeps between
             # checks or spins (`while True:`) until it leaves; a `while stack:` walk or a
             # worker loop that never leaves merely looks at results.
-            waits = test_check is not None or body.sleeps_outside_inner_while or (
-                body.exits and _always_true(loop.test)
+            waits = (
+                test_check is not None or body.sleeps_outside_inner_while or (body.exits and _always_true(loop.test))
             )
             if not waits:
                 continue
@@ -177,24 +177,33 @@ class UnboundedResultWait(Rule):
             result_text = check.result_text
             header = _header_range(facts, loop)
             yield self.finding(
-                facts, header,
+                facts,
+                header,
                 f"polling loop on `{result_text}` has no timeout: it waits forever if the task never finishes",
-                no_fix_reason=reason, kind="loop", **plan,
+                no_fix_reason=reason,
+                kind="loop",
+                **plan,
             )
 
     # --- (b) blocking calls -----------------------------------------------------------------
     def _calls(self, facts, settings):
         for call in facts.nodes(ast.Call):
             func = call.func
-            if type(func) is ast.Attribute and func.attr in WAIT_METHODS \
-                    and not _passes_timeout(call.args, call.keywords, func.attr) \
-                    and self._blocks(facts, settings, func.value, call):
+            if (
+                type(func) is ast.Attribute
+                and func.attr in WAIT_METHODS
+                and not _passes_timeout(call.args, call.keywords, func.attr)
+                and self._blocks(facts, settings, func.value, call)
+            ):
                 timeout, introduce = timeout_plan(facts, call)
                 yield self.finding(
-                    facts, call,
+                    facts,
+                    call,
                     f"`{facts.text(func.value)}.{func.attr}()` without a timeout can block forever",
                     no_fix_reason=None if timeout else f"the name `{DEFAULT_TIMEOUT_NAME}` is bound to something else",
-                    kind="call", timeout=timeout or "", introduce=introduce,
+                    kind="call",
+                    timeout=timeout or "",
+                    introduce=introduce,
                 )
             if call.args or call.keywords:
                 yield from self._handed_over(facts, settings, call)
@@ -205,8 +214,11 @@ class UnboundedResultWait(Rule):
         the arguments passed along with it (the positional ones after it, the keywords, and
         those of a call of the call: `sync_to_async(r.get)()`)."""
         handed = [(i, a) for i, a in enumerate(call.args) if type(a) is ast.Attribute and a.attr in WAIT_METHODS]
-        handed += [(None, kw.value) for kw in call.keywords
-                   if type(kw.value) is ast.Attribute and kw.value.attr in WAIT_METHODS]
+        handed += [
+            (None, kw.value)
+            for kw in call.keywords
+            if type(kw.value) is ast.Attribute and kw.value.attr in WAIT_METHODS
+        ]
         if not handed:
             return
         outer = facts.parent(call)
@@ -214,16 +226,17 @@ class UnboundedResultWait(Rule):
         later_args = list(outer.args) if called else []
         later_keywords = list(outer.keywords) if called else []
         for position, wait in handed:
-            args = (list(call.args[position + 1:]) if position is not None else []) + later_args
+            args = (list(call.args[position + 1 :]) if position is not None else []) + later_args
             keywords = [kw for kw in call.keywords if kw.value is not wait] + later_keywords
             if _passes_timeout(args, keywords, wait.attr) or not self._blocks(facts, settings, wait.value, wait):
                 continue
             text = facts.text(wait.value)
             yield self.finding(
-                facts, wait,
+                facts,
+                wait,
                 f"`{text}.{wait.attr}` is handed over uncalled: it waits without a timeout and can block forever",
                 no_fix_reason=f"the wait is passed uncalled; pass a timeout with it "
-                              f"(`functools.partial({text}.{wait.attr}, timeout=...)`)",
+                f"(`functools.partial({text}.{wait.attr}, timeout=...)`)",
                 kind="uncalled",
             )
 
@@ -267,10 +280,16 @@ def _passes_timeout(args, keywords, method: str) -> bool:
 # What the walks of a loop skip: nested scopes (code of their own, not the loop's) and the
 # shared context/operator nodes of `ast` (leaves, never a check, a sleep or an exit). By
 # exact type: a set lookup is cheaper than `isinstance` against their abstract bases.
-_NOT_WALKED = frozenset({
-    *SCOPE_NODES,
-    *(t for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop) for t in base.__subclasses__()),
-})
+_NOT_WALKED = frozenset(
+    {
+        *SCOPE_NODES,
+        *(
+            t
+            for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+            for t in base.__subclasses__()
+        ),
+    }
+)
 # Nodes whose children are only such leaves: no need to look for any.
 _LEAVES = frozenset({ast.Name, ast.Constant})
 # What `_LoopBody` records (checks, sleeps, exits, assignments).
@@ -361,8 +380,9 @@ def _header_range(facts, loop) -> Range:
     """From `while` to the end of its test: `facts.range(loop).start` to
     `facts.range(loop.test).end`, without computing the two ends not needed."""
     test = loop.test
-    return Range(facts.index.from_ast(loop.lineno, loop.col_offset),
-                 facts.index.from_ast(test.end_lineno, test.end_col_offset))
+    return Range(
+        facts.index.from_ast(loop.lineno, loop.col_offset), facts.index.from_ast(test.end_lineno, test.end_col_offset)
+    )
 
 
 def _advanced(facts, assignments) -> set[str]:
@@ -470,8 +490,11 @@ def _loop_plan(facts, loop, body: _LoopBody) -> tuple[dict, str | None]:
         if None in arguments or len({facts.text(a) for a in arguments}) != 1:
             return {}, "the loop sleeps for different intervals"
         argument = arguments[0]
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, (int, float)) \
-                and not isinstance(argument.value, bool):
+        if (
+            isinstance(argument, ast.Constant)
+            and isinstance(argument.value, (int, float))
+            and not isinstance(argument.value, bool)
+        ):
             if argument.value <= 0:
                 return {}, "the loop sleeps for 0 seconds: there is no interval to count"
             increment = _number_as_written(facts, argument) or facts.text(argument)
@@ -492,7 +515,7 @@ def _number_as_written(facts, number: ast.Constant) -> str:
     """`ast.get_source_segment` of a number (`1.0`, `5e-1`), which is on one line: without
     the split of the whole source into lines that it makes on every call."""
     line = facts.index.line_text(number.lineno - 1)
-    return line.encode("utf-8")[number.col_offset:number.end_col_offset].decode("utf-8")
+    return line.encode("utf-8")[number.col_offset : number.end_col_offset].decode("utf-8")
 
 
 def _bound_inside(facts, reference, loop) -> bool:
@@ -501,13 +524,15 @@ def _bound_inside(facts, reference, loop) -> bool:
         reference = reference.value
     scope = facts.scope_of(loop)
     found = facts.lookup(reference.id, facts.scope_of(reference))
-    return bool(found) and found[0] is scope and any(
-        loop.lineno <= getattr(b.node, "lineno", 0) <= loop.end_lineno for b in found[1]
+    return (
+        bool(found)
+        and found[0] is scope
+        and any(loop.lineno <= getattr(b.node, "lineno", 0) <= loop.end_lineno for b in found[1])
     )
 
 
 # --- fix helpers --------------------------------------------------------------------------------
-def _fix_loop(ctx, finding) -> "cst.Module | None":
+def _fix_loop(ctx, finding) -> cst.Module | None:
     loop = ctx.node_at(finding.range, cst.While)
     if loop is None:
         return None
@@ -622,7 +647,7 @@ def _append_step(body, step):
     return body.with_changes(body=[*body.body, cst.SimpleStatementLine(body=[step])])
 
 
-def _fix_call(ctx, finding) -> "cst.Module | None":
+def _fix_call(ctx, finding) -> cst.Module | None:
     call = ctx.node_at(finding.range, cst.Call)
     if call is None:
         return None
@@ -647,7 +672,8 @@ def _with_timeout(call: cst.Call, timeout: str) -> cst.Call:
         args[0] = args[0].with_changes(value=value)
         return call.with_changes(args=args)
     new = cst.Arg(
-        value=value, keyword=cst.Name("timeout"),
+        value=value,
+        keyword=cst.Name("timeout"),
         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
     )
     if not args:
@@ -659,8 +685,11 @@ def _with_timeout(call: cst.Call, timeout: str) -> cst.Call:
         if isinstance(after, cst.ParenthesizedWhitespace):
             # `a,  # note` / `)`: the note stays after `a,`, the new line goes before `)`
             layout = layout or after
-            args[-1] = last.with_changes(comma=last.comma.with_changes(
-                whitespace_after=after.with_changes(indent=layout.indent, last_line=layout.last_line)))
+            args[-1] = last.with_changes(
+                comma=last.comma.with_changes(
+                    whitespace_after=after.with_changes(indent=layout.indent, last_line=layout.last_line)
+                )
+            )
             new = new.with_changes(comma=cst.Comma(whitespace_after=_line_break_like(after)))
         else:
             new = new.with_changes(comma=last.comma)
@@ -699,8 +728,10 @@ def _argument_line(call: cst.Call):
 def _line_break_like(whitespace):
     """The same line break and indentation, without the comment and blank lines."""
     return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(), empty_lines=[],
-        indent=whitespace.indent, last_line=whitespace.last_line,
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=whitespace.indent,
+        last_line=whitespace.last_line,
     )
 
 

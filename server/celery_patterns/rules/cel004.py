@@ -163,9 +163,11 @@ class UnhandledTaskFailure(Rule):
                         reason = None
                         break
             yield self.finding(
-                facts, success[0].node,
+                facts,
+                success[0].node,
                 f"`{text}` is checked for success but FAILURE is never handled in this scope",
-                no_fix_reason=reason, **(plan or {}),
+                no_fix_reason=reason,
+                **(plan or {}),
             )
 
     def fix(self, ctx, finding):
@@ -238,10 +240,16 @@ def _reach(node, check_node, value: bool) -> set[bool]:
     if isinstance(node, ast.BoolOp):
         parts = [_reach(operand, check_node, value) for operand in node.values]
         if isinstance(node.op, ast.And):  # true when every operand can be, false when any can
-            return {v for v, possible in ((True, all(True in p for p in parts)), (False, any(False in p for p in parts)))
-                    if possible}
-        return {v for v, possible in ((True, any(True in p for p in parts)), (False, all(False in p for p in parts)))
-                if possible}
+            return {
+                v
+                for v, possible in ((True, all(True in p for p in parts)), (False, any(False in p for p in parts)))
+                if possible
+            }
+        return {
+            v
+            for v, possible in ((True, any(True in p for p in parts)), (False, all(False in p for p in parts)))
+            if possible
+        }
     return {True, False}
 
 
@@ -266,7 +274,7 @@ def _opened(facts, check_node, value: bool) -> list[ast.AST]:
             goes_on = isinstance(parent.op, ast.And)
             if goes_on in _reach(child, check_node, value):
                 index = next(i for i, operand in enumerate(parent.values) if operand is child)
-                roots.extend(parent.values[index + 1:])
+                roots.extend(parent.values[index + 1 :])
         elif not isinstance(parent, (ast.UnaryOp, ast.NamedExpr)):
             break
         child = parent
@@ -293,10 +301,11 @@ def _opened(facts, check_node, value: bool) -> list[ast.AST]:
             roots.extend(_after(facts, parent))
     elif isinstance(parent, ast.comprehension) and True in outcomes:
         comprehension = facts.parent(parent)
-        roots.extend(part for part in (getattr(comprehension, f, None) for f in ("elt", "key", "value"))
-                     if part is not None)
+        roots.extend(
+            part for part in (getattr(comprehension, f, None) for f in ("elt", "key", "value")) if part is not None
+        )
         generators = comprehension.generators
-        roots.extend(generators[next(i for i, g in enumerate(generators) if g is parent) + 1:])
+        roots.extend(generators[next(i for i, g in enumerate(generators) if g is parent) + 1 :])
     return roots
 
 
@@ -313,10 +322,13 @@ def _after(facts, stmt) -> list[ast.stmt]:
             return following
         block = block_of(parent, node)
         if block is not None:
-            rest = block[next(i for i, sibling in enumerate(block) if sibling is node) + 1:]
+            rest = block[next(i for i, sibling in enumerate(block) if sibling is node) + 1 :]
             following.extend(rest)
-            if always_exits(rest) or isinstance(parent, (ast.Module, *SCOPE_NODES)) \
-                    or (isinstance(parent, LOOP_NODES) and block is parent.body):
+            if (
+                always_exits(rest)
+                or isinstance(parent, (ast.Module, *SCOPE_NODES))
+                or (isinstance(parent, LOOP_NODES) and block is parent.body)
+            ):
                 return following
         elif not isinstance(node, (ast.match_case, ast.excepthandler)):
             return following  # an expression: nothing runs "after" it here
@@ -343,12 +355,15 @@ def _spins_on_failure(facts, check) -> bool:
     failed = _directions(facts, check, "FAILURE", "SUCCESS")
     if isinstance(parent, ast.While) and parent.test is test:
         return any(True in _reach(test, check.node, value) for value in failed)
-    if not (isinstance(parent, ast.If) and parent.test is test) or not isinstance(_enclosing_loop(facts, parent), ast.While):
+    if not (isinstance(parent, ast.If) and parent.test is test) or not isinstance(
+        _enclosing_loop(facts, parent), ast.While
+    ):
         return False
     branches = {True: parent.body, False: parent.orelse}
     leaves_on_success = any(
         branches[truth] and isinstance(branches[truth][-1], (ast.Break, ast.Return))
-        for value in _directions(facts, check, "SUCCESS", "FAILURE") for truth in _reach(test, check.node, value)
+        for value in _directions(facts, check, "SUCCESS", "FAILURE")
+        for truth in _reach(test, check.node, value)
     )
     stays_on_failure = any(
         not always_exits(branches[truth]) for value in failed for truth in _reach(test, check.node, value)
@@ -386,7 +401,8 @@ class _Uses:
         if not roots:
             return False
         return any(self._within(n, roots) for n in self.outcome) and not any(
-            self._within(n, roots) for n in self.handed)
+            self._within(n, roots) for n in self.handed
+        )
 
     def _within(self, node, roots) -> bool:
         if id(node) in roots:
@@ -434,8 +450,12 @@ def _handled_otherwise(facts, scope, text) -> bool:
         elif kind is ast.Attribute:
             if node.attr == "traceback" and facts.text(node.value) == text:
                 return True
-            if node.attr in ERROR_ATTRIBUTES and facts.text(node.value) == text and _reports_error(facts, node) \
-                    and _on_failure_path(facts, node, text):
+            if (
+                node.attr in ERROR_ATTRIBUTES
+                and facts.text(node.value) == text
+                and _reports_error(facts, node)
+                and _on_failure_path(facts, node, text)
+            ):
                 return True
         elif kind is ast.Call and (_raises_failure(facts, node, text) or _inspects_failure(facts, node, text)):
             return True
@@ -498,15 +518,20 @@ def _inspects_failure(facts, call, text) -> bool:
     func = call.func
     # Only a name (maybe an alias) or an attribute of the same name (`builtins.getattr`)
     # can resolve to these builtins: no need to resolve every other call.
-    if not call.args or not (isinstance(func, ast.Name) or (
-            isinstance(func, ast.Attribute) and func.attr in INSPECTING_BUILTINS)):
+    if not call.args or not (
+        isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in INSPECTING_BUILTINS)
+    ):
         return False
     qualname = facts.resolve(func)
     if qualname not in ("builtins.getattr", "builtins.hasattr", "builtins.isinstance"):
         return False
     first = call.args[0]
-    if facts.text(first) == text and len(call.args) > 1 \
-            and isinstance(call.args[1], ast.Constant) and call.args[1].value == "traceback":
+    if (
+        facts.text(first) == text
+        and len(call.args) > 1
+        and isinstance(call.args[1], ast.Constant)
+        and call.args[1].value == "traceback"
+    ):
         return True
     return qualname == "builtins.isinstance" and _holds_outcome(facts, first, text)
 
@@ -519,10 +544,15 @@ def _holds_outcome(facts, expr, text) -> bool:
     if isinstance(expr, ast.Name):
         found = facts.lookup(expr.id, facts.scope_of(expr))
         return bool(found) and any(
-            b.kind == "assign" and (
+            b.kind == "assign"
+            and (
                 _holds_outcome(facts, b.value, text)
-                or (isinstance(b.value, ast.Call) and isinstance(b.value.func, ast.Attribute)
-                    and b.value.func.attr in PROPAGATING_WAITS and facts.text(b.value.func.value) == text)
+                or (
+                    isinstance(b.value, ast.Call)
+                    and isinstance(b.value.func, ast.Attribute)
+                    and b.value.func.attr in PROPAGATING_WAITS
+                    and facts.text(b.value.func.value) == text
+                )
             )
             for b in found[1]
         )
@@ -531,8 +561,7 @@ def _holds_outcome(facts, expr, text) -> bool:
 
 def _propagate_off(call: ast.Call) -> bool:
     return any(
-        kw.arg == "propagate" and isinstance(kw.value, ast.Constant) and kw.value.value is False
-        for kw in call.keywords
+        kw.arg == "propagate" and isinstance(kw.value, ast.Constant) and kw.value.value is False for kw in call.keywords
     )
 
 

@@ -136,10 +136,11 @@ class GroupMetadataNotStored(Rule):
             # round are applied together.
             plan, reason = _plan(facts, settings, call, scope, reserved.setdefault(scope, set()))
             yield self.finding(
-                facts, call,
-                f"`group` dispatched in {where} without storing its children ids via "
-                "`app.backend.store_result()`",
-                no_fix_reason=reason, **plan,
+                facts,
+                call,
+                f"`group` dispatched in {where} without storing its children ids via `app.backend.store_result()`",
+                no_fix_reason=reason,
+                **plan,
             )
 
     # --- fix ----------------------------------------------------------------------------
@@ -167,9 +168,13 @@ class GroupMetadataNotStored(Rule):
 
         def bind(line):  # `result = <dispatch>` on the line of `line`
             assign = cst.Assign(targets=[cst.AssignTarget(cst.Name(result))], value=call)
-            return cst.SimpleStatementLine(body=[assign], leading_lines=line.leading_lines,
-                                           trailing_whitespace=line.trailing_whitespace
-                                           if isinstance(line, cst.SimpleStatementLine) else cst.TrailingWhitespace())
+            return cst.SimpleStatementLine(
+                body=[assign],
+                leading_lines=line.leading_lines,
+                trailing_whitespace=line.trailing_whitespace
+                if isinstance(line, cst.SimpleStatementLine)
+                else cst.TrailingWhitespace(),
+            )
 
         if kind == "assign":
             if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is not call:
@@ -213,8 +218,8 @@ class GroupMetadataNotStored(Rule):
             cst.parse_statement(
                 f"{app}.backend.store_result({nl}"
                 f"{step}{task_id},{nl}"
-                f"{step}{{\"type\": \"group\", \"children\": [{child}.id for {child} in {result}.results]}},{nl}"
-                f"{step}\"PENDING\",{nl}"
+                f'{step}{{"type": "group", "children": [{child}.id for {child} in {result}.results]}},{nl}'
+                f'{step}"PENDING",{nl}'
                 f"){nl}",
                 config=config,
             ),
@@ -244,9 +249,7 @@ def _is_group(facts, expr: ast.AST, depth: int = 0) -> bool:
         if not found:
             return False
         values = [b.value for b in found[1] if b.kind == "assign" and b.value is not None]
-        return bool(values) and len(values) == len(found[1]) and all(
-            _is_group(facts, v, depth + 1) for v in values
-        )
+        return bool(values) and len(values) == len(found[1]) and all(_is_group(facts, v, depth + 1) for v in values)
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
         values = _instance_attribute_values(facts, expr)  # `self.job = group(sigs)` in `__init__`
         return bool(values) and all(_is_group(facts, v, depth + 1) for v in values)
@@ -335,8 +338,11 @@ def _stored(facts, scope, dispatch, target, keys) -> bool:
             receiver = func.value
             if receiver is dispatch or (target is not None and facts.text(receiver) == target):
                 return True
-        elif (isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")
-              and _helper_persists(facts, node, target, scope)):
+        elif (
+            isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")
+            and _helper_persists(facts, node, target, scope)
+        ):
             return True
     return False
 
@@ -351,8 +357,9 @@ def _waited_on_here(facts, scope, dispatch) -> bool:
     use is `job.<attribute>`, one of them `job.get(...)`/`job.join(...)` and none `job.id`."""
     parent = facts.parent(dispatch)
     if isinstance(parent, ast.Attribute) and parent.value is dispatch:
-        return parent.attr in _WAITS and isinstance(facts.parent(parent), ast.Call) \
-            and facts.parent(parent).func is parent
+        return (
+            parent.attr in _WAITS and isinstance(facts.parent(parent), ast.Call) and facts.parent(parent).func is parent
+        )
     if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
         return False
     name = parent.targets[0].id
@@ -382,8 +389,10 @@ def _is_backend(facts, expr: ast.AST, scope) -> bool:
     if isinstance(expr, ast.Name):
         found = facts.lookup(expr.id, scope)
         if found:
-            return any(b.kind == "assign" and isinstance(b.value, ast.Attribute) and b.value.attr == "backend"
-                       for b in found[1])
+            return any(
+                b.kind == "assign" and isinstance(b.value, ast.Attribute) and b.value.attr == "backend"
+                for b in found[1]
+            )
     return False
 
 
@@ -408,8 +417,13 @@ def _mentions_children(facts, scope, expr, depth: int = 0, seen=None) -> tuple[b
             if not _only_counted(facts, node):
                 mentions = True
         elif isinstance(node, ast.Dict):
-            if any(isinstance(k, ast.Constant) and isinstance(k.value, str) and "child" in k.value.lower()
-                   and _may_hold_ids(v) for k, v in zip(node.keys, node.values)):
+            if any(
+                isinstance(k, ast.Constant)
+                and isinstance(k.value, str)
+                and "child" in k.value.lower()
+                and _may_hold_ids(v)
+                for k, v in zip(node.keys, node.values)
+            ):
                 mentions = True
         elif isinstance(node, ast.keyword) and node.arg and "child" in node.arg.lower() and _may_hold_ids(node.value):
             mentions = True
@@ -436,8 +450,12 @@ def _may_hold_ids(value) -> bool:
 def _only_counted(facts, attribute) -> bool:
     """`len(r.results)`, `bool(r.children)`: the children are counted, not their ids stored."""
     parent = facts.parent(attribute)
-    return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) \
-        and parent.func.id in ("len", "bool") and parent.args == [attribute]
+    return (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in ("len", "bool")
+        and parent.args == [attribute]
+    )
 
 
 def _values_of(facts, scope, name: str):
@@ -453,8 +471,12 @@ def _values_of(facts, scope, name: str):
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name:
                     yield target.slice
                     yield node.value
-        elif (isinstance(node.func, ast.Attribute) and node.func.attr in ("update", "setdefault")
-              and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
+        elif (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("update", "setdefault")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
             yield node
 
 
@@ -470,7 +492,8 @@ def _helper_persists(facts, call: ast.Call, target, scope) -> bool:
         handed = any(
             (target is not None and facts.text(n) == target)
             or (isinstance(n, ast.Attribute) and n.attr in _CHILD_ATTRS)
-            for arg in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(arg)
+            for arg in [*call.args, *(k.value for k in call.keywords)]
+            for n in ast.walk(arg)
         )
         if not handed:
             return False
@@ -484,8 +507,11 @@ def _helper_persists(facts, call: ast.Call, target, scope) -> bool:
     if definition is None or definition is scope.node:
         return False
     for node in own_nodes(definition):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("store_result", "save_group")):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("store_result", "save_group")
+        ):
             return True
     return False
 
@@ -504,8 +530,10 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
         # dispatch to a name just before the statement and use the name in it.
         stmt = _hoist_statement(facts, call)
         if stmt is None:
-            return {}, ("the dispatch runs conditionally, repeatedly or after other work inside its statement; "
-                        "bind it to a name first")
+            return {}, (
+                "the dispatch runs conditionally, repeatedly or after other work inside its statement; "
+                "bind it to a name first"
+            )
         kind = "hoist"
     if facts.scope_of(stmt) is not scope:
         return {}, "the dispatch is not in a statement of its own scope"
@@ -539,8 +567,14 @@ def _fresh(facts, scope, base: str, taken: set[str]) -> str:
 
 # The part of a statement it evaluates exactly once, before running anything else.
 _ONCE_FIELDS = {
-    ast.Return: "value", ast.Assign: "value", ast.AnnAssign: "value", ast.AugAssign: "value",
-    ast.Expr: "value", ast.If: "test", ast.For: "iter", ast.AsyncFor: "iter",
+    ast.Return: "value",
+    ast.Assign: "value",
+    ast.AnnAssign: "value",
+    ast.AugAssign: "value",
+    ast.Expr: "value",
+    ast.If: "test",
+    ast.For: "iter",
+    ast.AsyncFor: "iter",
 }
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -576,7 +610,7 @@ def _hoist_statement(facts, call):
         return None  # `self.ids[key()] += ...` reads its target first
     if isinstance(node, ast.If):
         start = facts.range(node).start
-        if facts.index.line_text(start.line)[start.column:].startswith("elif"):
+        if facts.index.line_text(start.line)[start.column :].startswith("elif"):
             return None  # no place for a statement in front of an `elif` test
     return node
 
@@ -614,8 +648,11 @@ def _inert(expr) -> bool:
 def _uuid_imports(facts) -> list[str]:
     """Module-level names bound only by imports of `uuid` or `uuid.uuid4` (the candidates
     there; the other module-level names cannot reach them)."""
-    return [name for name, bindings in facts.module_scope.bindings.items()
-            if all(b.kind == "import" for b in bindings) and {b.qualname for b in bindings} <= {"uuid", "uuid.uuid4"}]
+    return [
+        name
+        for name, bindings in facts.module_scope.bindings.items()
+        if all(b.kind == "import" for b in bindings) and {b.qualname for b in bindings} <= {"uuid", "uuid.uuid4"}
+    ]
 
 
 def _uuid_call(facts, scope) -> tuple[str | None, bool]:

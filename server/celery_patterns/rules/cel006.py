@@ -152,14 +152,26 @@ class IncompleteAppConfig(Rule):
             else:
                 reason = None
                 anchor = _settings_anchor(facts, app, config)
-                if not isinstance(app.statement, (ast.Assign, ast.AnnAssign)) or not alone_on_lines(facts, app.statement):
+                if not isinstance(app.statement, (ast.Assign, ast.AnnAssign)) or not alone_on_lines(
+                    facts, app.statement
+                ):
                     reason = "the app is not made by a statement of its own, after which settings could go"
                 elif anchor is None:
-                    reason = ("`config_from_object(...)` is called away from where the app is made, and it "
-                              "resets settings made before it")
-                yield self.finding(facts, app.call, message, no_fix_reason=reason, keys=tuple(missing),
-                                   style=style, mode="new", receiver=app.name,
-                                   after=position_key(anchor) if anchor is not None else ())
+                    reason = (
+                        "`config_from_object(...)` is called away from where the app is made, and it "
+                        "resets settings made before it"
+                    )
+                yield self.finding(
+                    facts,
+                    app.call,
+                    message,
+                    no_fix_reason=reason,
+                    keys=tuple(missing),
+                    style=style,
+                    mode="new",
+                    receiver=app.name,
+                    after=position_key(anchor) if anchor is not None else (),
+                )
 
     def fix(self, ctx, finding):
         facts = ctx.facts
@@ -288,13 +300,20 @@ def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None
         ends = [offset_of(facts, v, end=True) for v in container.values]
         starts = [_element_start(source, facts, k, v) for k, v in zip(container.keys, container.values)]
         open_at = offset_of(facts, container)
-        q = quote_of(facts, first_string_literal(k for k in container.keys if k is not None),
-                     quote_of(facts, first_string_literal([call])))
+        q = quote_of(
+            facts,
+            first_string_literal(k for k in container.keys if k is not None),
+            quote_of(facts, first_string_literal([call])),
+        )
     else:
         items = sorted([*call.args, *call.keywords], key=position_key)
         elements = items
-        starts = [_element_start(source, facts, None, item) if isinstance(item, ast.keyword) and item.arg is None
-                  else offset_of(facts, item) for item in items]
+        starts = [
+            _element_start(source, facts, None, item)
+            if isinstance(item, ast.keyword) and item.arg is None
+            else offset_of(facts, item)
+            for item in items
+        ]
         ends = [offset_of(facts, item, end=True) for item in items]
         open_at = source.find("(", offset_of(facts, call.func, end=True))
         q = quote_of(facts, first_string_literal([call]))
@@ -305,7 +324,7 @@ def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None
 
     if not elements:
         # `conf.update({})` / `conf.update()`: write the checklist's multi-line block.
-        if source[open_at + 1:close_at].strip():
+        if source[open_at + 1 : close_at].strip():
             return None
         indent = indentation(source, open_at)
         unit = indent_unit(indent, default_indent)
@@ -314,7 +333,7 @@ def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None
         block = f"{newline}{body}{indent}"
         if isinstance(container, ast.Call):
             block = "{" + block + "}"
-        return source[:open_at + 1] + block + source[close_at:]
+        return source[: open_at + 1] + block + source[close_at:]
 
     tail = _scan_tail(source, ends[-1], close_at)
     if tail is None:
@@ -336,8 +355,10 @@ def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None
         # closing bracket on its own line: new lines go just above it
         if not trailing:
             insertions.append((after_value, ","))
-        lines = [f"{indent}{entry}{',' if trailing or i < len(entries) - 1 else ''}{newline}"
-                 for i, entry in enumerate(entries)]
+        lines = [
+            f"{indent}{entry}{',' if trailing or i < len(entries) - 1 else ''}{newline}"
+            for i, entry in enumerate(entries)
+        ]
         insertions.append((line_start(source, close_at), "".join(lines)))
     else:
         # closing bracket hugs the last element: continue the list before it
@@ -362,7 +383,7 @@ def _element_start(source, facts, key, value) -> int:
     i = start
     while i > 0 and source[i - 1] in " \t":
         i -= 1
-    if source[i - 2:i] == "**":
+    if source[i - 2 : i] == "**":
         i -= 2
     return i
 
@@ -388,4 +409,3 @@ def _scan_tail(source: str, start: int, stop: int) -> tuple[int, int | None] | N
             return None
         i += 1
     return after_value, comma
-

@@ -92,20 +92,41 @@ from .base import Rule
 
 # `file://` at the start of the literal text or after a non-scheme character.
 FILE_SCHEME = re.compile(r"(?:^|[^A-Za-z0-9+.\-])file://", re.IGNORECASE)
-PLATFORM_PROBES = frozenset({
-    "sys.platform", "os.name", "platform.system", "platform.platform", "platform.uname",
-    "os.sep", "os.path.sep", "os.altsep", "os.path.altsep", "sys.getwindowsversion",
-    "platform.win32_ver", "platform.win32_edition",
-})
+PLATFORM_PROBES = frozenset(
+    {
+        "sys.platform",
+        "os.name",
+        "platform.system",
+        "platform.platform",
+        "platform.uname",
+        "os.sep",
+        "os.path.sep",
+        "os.altsep",
+        "os.path.altsep",
+        "sys.getwindowsversion",
+        "platform.win32_ver",
+        "platform.win32_edition",
+    }
+)
 WINDOWS_WORDS = re.compile(r"^(?:win|win32|win64|windows|nt|cygwin|msys|posix|\\)$|^win", re.IGNORECASE)
 # A flag named for Windows: `IS_WINDOWS`, `is_windows`, `ON_WIN`, `isWindows`, `_mswindows`.
 WINDOWS_FLAG = re.compile(
     r"^_*(?:(?:is|on|running_on|use|using)_?(?:windows|win32|win64|win|nt|mswindows)|windows|win32|mswindows)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 BUILTIN_NAMES = frozenset(dir(builtins))
 STR_FUNCTIONS = frozenset({"builtins.str", "os.getcwd", "os.fspath", "tempfile.gettempdir", "tempfile.mkdtemp"})
-NO_HOIST_PARENTS = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.IfExp,
-                    ast.BoolOp, ast.FormattedValue, ast.JoinedStr)
+NO_HOIST_PARENTS = (
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.FormattedValue,
+    ast.JoinedStr,
+)
 
 
 class FileUrlWithoutWindows(Rule):
@@ -130,15 +151,20 @@ class FileUrlWithoutWindows(Rule):
             helper = _opaque_helper(facts, path) if path is not None else None
             if helper is not None:
                 # its result may already be a Windows-ready path that a second rewrite breaks
-                plan = (f"the path comes from `{helper}(...)`, defined outside this module, which may "
-                        "already handle Windows")
+                plan = (
+                    f"the path comes from `{helper}(...)`, defined outside this module, which may "
+                    "already handle Windows"
+                )
             reason = plan if isinstance(plan, str) else None
             details = plan if isinstance(plan, dict) else {}
             yield self.finding(
-                facts, node,
+                facts,
+                node,
                 "`file://` URL built from a path without Windows handling: on Windows it needs forward "
                 "slashes and `file:///C:/...`",
-                no_fix_reason=reason, kind=kind, **details,
+                no_fix_reason=reason,
+                kind=kind,
+                **details,
             )
 
     def fix(self, ctx, finding):
@@ -168,7 +194,8 @@ def _file_url(facts, node):
             text = literal_string(facts, operand)
             if text is None:
                 if isinstance(operand, ast.JoinedStr) and not any(
-                        isinstance(v, ast.FormattedValue) for v in operand.values):
+                    isinstance(v, ast.FormattedValue) for v in operand.values
+                ):
                     before += "".join(v.value for v in operand.values)
                     continue
                 if not _leads_to_path(before):
@@ -192,7 +219,7 @@ def _file_url(facts, node):
             path = right
         if path is not None and literal_string(facts, path) is not None:
             return None
-        spec = template[len(head):len(head) + 2]
+        spec = template[len(head) : len(head) + 2]
         return "mod", head, path, {"simple": spec == "%s"}
     if isinstance(node, ast.JoinedStr):
         if isinstance(facts.parent(node), ast.FormattedValue):
@@ -238,9 +265,9 @@ def _leads_to_path(text: str) -> bool:
     """The text ends in a URL that starts with `file://`: `"file://"`, `"--backend=file:///"`,
     not a message such as `"cannot parse the file:// URL: "` (a URL has no spaces)."""
     last = None
-    for last in FILE_SCHEME.finditer(text):
-        pass
-    return last is not None and not any(char.isspace() for char in text[last.end():])
+    for match in FILE_SCHEME.finditer(text):
+        last = match
+    return last is not None and not any(char.isspace() for char in text[last.end() :])
 
 
 def _windows_handled(facts, url, path, scope) -> bool:
@@ -270,8 +297,9 @@ def _windows_handled(facts, url, path, scope) -> bool:
             continue
         for binding in hit[1]:
             if binding.value is not None and any(
-                    isinstance(n, ast.Call) and (_normalises(facts, n) or _mentions_handler(facts, n))
-                    for n in ast.walk(binding.value)):
+                isinstance(n, ast.Call) and (_normalises(facts, n) or _mentions_handler(facts, n))
+                for n in ast.walk(binding.value)
+            ):
                 return True
     return False
 
@@ -283,18 +311,19 @@ def _platform_test(facts, node, depth) -> bool:
     (`IS_WINDOWS`, `is_windows()`) or a name bound to such a test."""
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
-        return any(_mentions_probe(facts, o) for o in operands) and any(
-            _mentions_windows_word(o) for o in operands)
+        return any(_mentions_probe(facts, o) for o in operands) and any(_mentions_windows_word(o) for o in operands)
     if isinstance(node, ast.Call):
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("startswith", "endswith") \
-                and _mentions_probe(facts, func.value):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("startswith", "endswith")
+            and _mentions_probe(facts, func.value)
+        ):
             return any(_mentions_windows_word(arg) for arg in node.args)
         qualname = facts.resolve(func) or ""
         return qualname in ("sys.getwindowsversion", "platform.win32_ver", "platform.win32_edition")
     if isinstance(node, ast.Match):
-        return _mentions_probe(facts, node.subject) and any(
-            _mentions_windows_word(case.pattern) for case in node.cases)
+        return _mentions_probe(facts, node.subject) and any(_mentions_windows_word(case.pattern) for case in node.cases)
     if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load) and _used_as_test(facts, node):
         identifier = node.id if isinstance(node, ast.Name) else node.attr
         if WINDOWS_FLAG.match(identifier):
@@ -304,8 +333,10 @@ def _platform_test(facts, node, depth) -> bool:
             if hit is not None:
                 for binding in hit[1]:
                     if binding.value is not None and any(
-                            _platform_test(facts, sub, depth + 1)
-                            for sub in ast.walk(binding.value) if isinstance(sub, (ast.Compare, ast.Call))):
+                        _platform_test(facts, sub, depth + 1)
+                        for sub in ast.walk(binding.value)
+                        if isinstance(sub, (ast.Compare, ast.Call))
+                    ):
                         return True
     return False
 
@@ -315,9 +346,11 @@ def _used_as_test(facts, node) -> bool:
     or a comprehension filter, alone, negated, called, or in `and`/`or`."""
     current = node
     for parent in facts.ancestors(node):
-        if isinstance(parent, (ast.BoolOp, ast.Compare)) or (
-                isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)) or (
-                isinstance(parent, ast.Call) and parent.func is current):
+        if (
+            isinstance(parent, (ast.BoolOp, ast.Compare))
+            or (isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not))
+            or (isinstance(parent, ast.Call) and parent.func is current)
+        ):
             current = parent
             continue
         if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
@@ -352,8 +385,9 @@ def _normalises(facts, call: ast.Call) -> bool:
     if func.attr != "replace" or len(call.args) < 2:
         return False
     old, new = call.args[0], call.args[1]
-    old_ok = (isinstance(old, ast.Constant) and isinstance(old.value, str) and "\\" in old.value) or \
-        facts.resolve(old) in ("os.sep", "os.path.sep")
+    old_ok = (isinstance(old, ast.Constant) and isinstance(old.value, str) and "\\" in old.value) or facts.resolve(
+        old
+    ) in ("os.sep", "os.path.sep")
     return old_ok and isinstance(new, ast.Constant) and new.value == "/"
 
 
@@ -384,8 +418,10 @@ def _local_helper_handles(facts, path, depth: int = 0) -> bool:
             if _platform_test(facts, node, 0):
                 return True
             if isinstance(node, ast.Call) and (
-                    _normalises(facts, node) or _mentions_handler(facts, node)
-                    or _local_helper_handles(facts, node, depth + 1)):
+                _normalises(facts, node)
+                or _mentions_handler(facts, node)
+                or _local_helper_handles(facts, node, depth + 1)
+            ):
                 return True
     return False
 
@@ -396,8 +432,10 @@ def _own_method(facts, func):
     if not _is_self_call(facts, func):
         return None
     owner = facts.scope_of(func).parent
-    return next((s for s in owner.node.body
-                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr), None)
+    return next(
+        (s for s in owner.node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr),
+        None,
+    )
 
 
 def _opaque_helper(facts, path) -> str | None:
@@ -414,7 +452,7 @@ def _opaque_helper(facts, path) -> str | None:
             continue
         top = qualname.split(".", 1)[0]
         if top == "builtins":
-            if qualname.count(".") == 1 and qualname[len("builtins."):] not in BUILTIN_NAMES:
+            if qualname.count(".") == 1 and qualname[len("builtins.") :] not in BUILTIN_NAMES:
                 return facts.text(sub.func)  # unbound here: from a star import
             continue
         if qualname.startswith(".") or top not in sys.stdlib_module_names:
@@ -429,8 +467,13 @@ def _is_self_call(facts, func) -> bool:
     method = facts.scope_of(func)
     arguments = getattr(method.node, "args", None)
     positional = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
-    return method.kind == "function" and bool(positional) and positional[0].arg == func.value.id \
-        and method.parent is not None and method.parent.kind == "class"
+    return (
+        method.kind == "function"
+        and bool(positional)
+        and positional[0].arg == func.value.id
+        and method.parent is not None
+        and method.parent.kind == "class"
+    )
 
 
 def _path_ref_nodes(facts, expr) -> list[ast.expr]:
@@ -491,8 +534,9 @@ def _plan(facts, node, kind, before, path, detail, scope):
     statement = statement_of(facts, node)
     if statement is None or not alone_on_lines(facts, statement):
         return "the statement shares its line with other code"
-    direct = (isinstance(statement, ast.Assign) and statement.value is node and len(statement.targets) == 1) or \
-        (isinstance(statement, ast.AnnAssign) and statement.value is node)
+    direct = (isinstance(statement, ast.Assign) and statement.value is node and len(statement.targets) == 1) or (
+        isinstance(statement, ast.AnnAssign) and statement.value is node
+    )
     if not direct:
         if not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)):
             return "the URL is part of a compound statement's header"
@@ -510,8 +554,11 @@ def _plan(facts, node, kind, before, path, detail, scope):
             return "the name `sys` is bound to something else here"
     else:
         alias = _module_alias(facts, "sys")
-        if alias is not None and facts.lookup(alias, scope) is not None \
-                and facts.lookup(alias, scope)[0] is facts.module_scope:
+        if (
+            alias is not None
+            and facts.lookup(alias, scope) is not None
+            and facts.lookup(alias, scope)[0] is facts.module_scope
+        ):
             sys_name = alias
         elif not is_free(facts, "sys", facts.module_scope):
             return "the name `sys` is used for something else in this module"
@@ -534,8 +581,13 @@ def _plan(facts, node, kind, before, path, detail, scope):
     path_name = _free_name(facts, scope, _path_name(stem), taken={url_name} if url_name else set())
     if path_name is None:
         return "no free name for the normalised path"
-    plan = {"path_name": path_name, "url_name": url_name or "", "sys_name": sys_name,
-            "add_sys": int(add_sys), "direct": int(direct)}
+    plan = {
+        "path_name": path_name,
+        "url_name": url_name or "",
+        "sys_name": sys_name,
+        "add_sys": int(add_sys),
+        "direct": int(direct),
+    }
     plan["wrap_str"] = int(kind != "add" and not _returns_str(facts, path))
     if kind == "add":
         plan["index"] = detail["index"]
@@ -546,7 +598,7 @@ def _plan(facts, node, kind, before, path, detail, scope):
 
 def _source(facts, node) -> str:
     rng = facts.range(node)
-    return facts.source[facts.index.offset(rng.start):facts.index.offset(rng.end)]
+    return facts.source[facts.index.offset(rng.start) : facts.index.offset(rng.end)]
 
 
 def _returns_str(facts, expr, depth: int = 0) -> bool:
@@ -558,12 +610,15 @@ def _returns_str(facts, expr, depth: int = 0) -> bool:
     if isinstance(expr, ast.Name) and depth < 3:
         hit = facts.lookup(expr.id, facts.scope_of(expr))
         return hit is not None and all(
-            b.kind == "assign" and b.value is not None and _returns_str(facts, b.value, depth + 1) for b in hit[1])
+            b.kind == "assign" and b.value is not None and _returns_str(facts, b.value, depth + 1) for b in hit[1]
+        )
     if not isinstance(expr, ast.Call):
         return False
     qualname = facts.resolve(expr.func) or ""
-    return qualname in STR_FUNCTIONS or (qualname.startswith("os.path.") and qualname.rsplit(".", 1)[1] in
-                                         ("abspath", "join", "realpath", "normpath", "expanduser", "dirname"))
+    return qualname in STR_FUNCTIONS or (
+        qualname.startswith("os.path.")
+        and qualname.rsplit(".", 1)[1] in ("abspath", "join", "realpath", "normpath", "expanduser", "dirname")
+    )
 
 
 def _path_name(stem: str) -> str:
@@ -604,14 +659,27 @@ def _module_alias(facts, module: str) -> str | None:
 def _url_types(kind):
     import libcst as cst
 
-    return {"add": (cst.BinaryOperation,), "mod": (cst.BinaryOperation,), "fstring": (cst.FormattedString,),
-            "format": (cst.Call,)}[kind]
+    return {
+        "add": (cst.BinaryOperation,),
+        "mod": (cst.BinaryOperation,),
+        "fstring": (cst.FormattedString,),
+        "format": (cst.Call,),
+    }[kind]
 
 
 def _atoms():
     import libcst as cst
-    return (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.FormattedString,
-            cst.ConcatenatedString, cst.Integer)
+
+    return (
+        cst.Name,
+        cst.Attribute,
+        cst.Call,
+        cst.Subscript,
+        cst.SimpleString,
+        cst.FormattedString,
+        cst.ConcatenatedString,
+        cst.Integer,
+    )
 
 
 class _Fixer:
@@ -665,10 +733,12 @@ class _Fixer:
             rest = []
         else:
             url_name = finding.detail("url_name")
-            win_statement = cst.Assign(targets=[cst.AssignTarget(cst.Name(url_name))],
-                                       value=_hoistable(windows_url, ctx))
-            posix_statement = cst.Assign(targets=[cst.AssignTarget(cst.Name(url_name))],
-                                         value=_hoistable(posix_url, ctx))
+            win_statement = cst.Assign(
+                targets=[cst.AssignTarget(cst.Name(url_name))], value=_hoistable(windows_url, ctx)
+            )
+            posix_statement = cst.Assign(
+                targets=[cst.AssignTarget(cst.Name(url_name))], value=_hoistable(posix_url, ctx)
+            )
             try:
                 kept = _swap(statement, {url: cst.Name(url_name)})
             except cst.CSTValidationError:  # `return(...)`: the parentheses held the space
@@ -681,10 +751,18 @@ class _Fixer:
         )
         branch = test.with_changes(
             body=test.body.with_changes(body=[cst.SimpleStatementLine(body=[win_statement])]),
-            orelse=test.orelse.with_changes(body=test.orelse.body.with_changes(body=[cst.SimpleStatementLine(
-                body=[posix_statement],
-                trailing_whitespace=line.trailing_whitespace if finding.detail("direct") else cst.TrailingWhitespace(),
-            )])),
+            orelse=test.orelse.with_changes(
+                body=test.orelse.body.with_changes(
+                    body=[
+                        cst.SimpleStatementLine(
+                            body=[posix_statement],
+                            trailing_whitespace=line.trailing_whitespace
+                            if finding.detail("direct")
+                            else cst.TrailingWhitespace(),
+                        )
+                    ]
+                )
+            ),
         )
         first = cst.SimpleStatementLine(body=[normalise], leading_lines=line.leading_lines)
         module = ctx.replace({line: cst.FlattenSentinel([first, branch, *rest])})
@@ -700,7 +778,7 @@ class _Fixer:
                 from ..fixes.legacy import add_imports
 
                 return add_imports(module, [("sys", None, None)])
-            code = code[:spot[0]] + spot[1] + "import sys" + newline + code[spot[0]:]
+            code = code[: spot[0]] + spot[1] + "import sys" + newline + code[spot[0] :]
         return code
 
     def _parts(self, url):
@@ -793,7 +871,7 @@ def _slash_before(literal: str, follower: str) -> str | None:
     match = re.search(r"file://(?=" + re.escape(follower) + ")", literal, re.IGNORECASE)
     if match is None:
         return None
-    return literal[:match.end()] + "/" + literal[match.end():]
+    return literal[: match.end()] + "/" + literal[match.end() :]
 
 
 def _swap(node, replacements):

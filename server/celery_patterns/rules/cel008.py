@@ -83,8 +83,10 @@ HANDLER_NAMES = ("setup_celery_logging", "_setup_celery_logging", "setup_celery_
 class CeleryLoggerOverride(Rule):
     code = "CEL008"
     name = "celery-logger-override"
-    message = ("Celery app without a `setup_logging` receiver: the worker will override the root logger; "
-               "connect an empty `setup_celery_logging` handler")
+    message = (
+        "Celery app without a `setup_logging` receiver: the worker will override the root logger; "
+        "connect an empty `setup_celery_logging` handler"
+    )
     severity = Severity.LOW
     fix_safety = FixSafety.UNSAFE
     fix_title = "Connect an empty `setup_logging` receiver"
@@ -101,8 +103,10 @@ class CeleryLoggerOverride(Rule):
             plan = _plan(facts, app.call)
             reason = plan if isinstance(plan, str) else None
             if hijack is None:
-                reason = ("`worker_hijack_root_logger` is set from a value the module cannot see; "
-                          "if it is False, no receiver is needed")
+                reason = (
+                    "`worker_hijack_root_logger` is set from a value the module cannot see; "
+                    "if it is False, no receiver is needed"
+                )
             yield self.finding(facts, app.call, no_fix_reason=reason)
             return
 
@@ -182,7 +186,8 @@ def _connects_setup_logging(facts) -> bool:
             return True
         # `from celery.signals import *` / `from celery import *` leave the name unbound
         if (qualname == "builtins.setup_logging" and "celery.signals" in star) or (
-                qualname == "builtins.signals.setup_logging" and "celery" in star):
+            qualname == "builtins.signals.setup_logging" and "celery" in star
+        ):
             return True
         if _loops_over_signal(facts, node.value):
             return True
@@ -196,9 +201,12 @@ def _loops_over_signal(facts, expr) -> bool:
     hit = facts.lookup(expr.id, facts.scope_of(expr))
     for binding in hit[1] if hit is not None else ():
         loop = facts.parent(binding.node)
-        if isinstance(loop, (ast.For, ast.AsyncFor)) and loop.target is binding.node \
-                and isinstance(loop.iter, (ast.Tuple, ast.List, ast.Set)) \
-                and any(facts.resolve(element) == SIGNAL for element in loop.iter.elts):
+        if (
+            isinstance(loop, (ast.For, ast.AsyncFor))
+            and loop.target is binding.node
+            and isinstance(loop.iter, (ast.Tuple, ast.List, ast.Set))
+            and any(facts.resolve(element) == SIGNAL for element in loop.iter.elts)
+        ):
             return True
     return False
 
@@ -218,8 +226,10 @@ def _plan(facts, call):
     existing = _module_import_of(facts, "celery.signals", anchor)
     if existing is not None:
         return handler, f"{existing}.setup_logging.connect", None, anchor
-    for name, line in (("signals", "from celery import signals"),
-                       ("celery_signals", "from celery import signals as celery_signals")):
+    for name, line in (
+        ("signals", "from celery import signals"),
+        ("celery_signals", "from celery import signals as celery_signals"),
+    ):
         if free_at_module_level(facts, name):
             if import_insertion(facts, anchor, "celery") is None:
                 return "no place for `from celery import signals` before the app"

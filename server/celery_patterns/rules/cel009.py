@@ -114,21 +114,65 @@ from ..ftypes import FixSafety, Position, Range, Severity
 from .base import Rule
 
 # Verb and noun forms only: `cancelled`/`aborted`/`stopped` name a state (`is_cancelled`).
-_CANCEL_WORDS = frozenset({
-    "cancel", "cancels", "canceling", "cancelling", "cancellation", "cancellations",
-    "abort", "aborts", "aborting",
-    "stop", "stops", "stopping",
-    "terminate", "terminates", "terminating", "termination",
-})
+_CANCEL_WORDS = frozenset(
+    {
+        "cancel",
+        "cancels",
+        "canceling",
+        "cancelling",
+        "cancellation",
+        "cancellations",
+        "abort",
+        "aborts",
+        "aborting",
+        "stop",
+        "stops",
+        "stopping",
+        "terminate",
+        "terminates",
+        "terminating",
+        "termination",
+    }
+)
 # A leading word that makes the name a question or a test, not an action.
-_QUERY_WORDS = frozenset({
-    "is", "was", "has", "have", "should", "can", "could", "will", "may", "must", "get", "check",
-    "fetch", "find", "list", "count", "validate", "test", "tests",
-})
-_ROUTE_METHODS = frozenset({
-    "get", "post", "put", "patch", "delete", "head", "options", "route", "api_route",
-    "websocket", "action",
-})
+_QUERY_WORDS = frozenset(
+    {
+        "is",
+        "was",
+        "has",
+        "have",
+        "should",
+        "can",
+        "could",
+        "will",
+        "may",
+        "must",
+        "get",
+        "check",
+        "fetch",
+        "find",
+        "list",
+        "count",
+        "validate",
+        "test",
+        "tests",
+    }
+)
+_ROUTE_METHODS = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "route",
+        "api_route",
+        "websocket",
+        "action",
+    }
+)
 _PATH_KEYWORDS = ("path", "rule", "url_path", "url", "route")
 _HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete"})
 
@@ -145,8 +189,20 @@ class CancelWithoutRevoke(Rule):
     severity = Severity.MEDIUM
     fix_safety = FixSafety.UNSAFE
     fix_title = "Revoke the PENDING children with `app.control.revoke(..., terminate=False)`"
-    triggers = ("cancel", "Cancel", "CANCEL", "abort", "Abort", "ABORT", "stop", "Stop", "STOP",
-                "terminat", "Terminat", "TERMINAT")
+    triggers = (
+        "cancel",
+        "Cancel",
+        "CANCEL",
+        "abort",
+        "Abort",
+        "ABORT",
+        "stop",
+        "Stop",
+        "STOP",
+        "terminat",
+        "Terminat",
+        "TERMINAT",
+    )
 
     # --- detection --------------------------------------------------------------------------
     def check(self, facts, settings):
@@ -157,9 +213,11 @@ class CancelWithoutRevoke(Rule):
                 continue
             plan, reason = _plan(facts, settings, func)
             yield self.finding(
-                facts, _name_range(facts, func),
+                facts,
+                _name_range(facts, func),
                 f"`{func.name}` cancels tasks but never revokes them with `app.control.revoke()`",
-                no_fix_reason=reason, **plan,
+                no_fix_reason=reason,
+                **plan,
             )
 
     # --- fix ----------------------------------------------------------------------------
@@ -177,22 +235,25 @@ class CancelWithoutRevoke(Rule):
         if finding.detail("holds") == "results":  # AsyncResult objects: revoke by their id
             text = (
                 f"for {child_result} in {ids}:{nl}"
-                f"{step}if {child_result}.state == \"PENDING\":{nl}"
+                f'{step}if {child_result}.state == "PENDING":{nl}'
                 f"{step}{step}{app}.control.revoke({child_result}.id, terminate=False){nl}"
             )
         else:
             text = (
                 f"for {child_id} in {ids}:{nl}"
                 f"{step}{child_result} = {app}.AsyncResult({child_id}){nl}"
-                f"{step}if {child_result}.state == \"PENDING\":{nl}"
+                f'{step}if {child_result}.state == "PENDING":{nl}'
                 f"{step}{step}{app}.control.revoke({child_id}, terminate=False){nl}"
             )
         loop = cst.parse_statement(text, config=module.config_for_parsing)
         body = list(func.body.body)
         if finding.detail("insert_at") == "before_return":
             last = body[-1] if body else None
-            if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1
-                    and isinstance(last.body[0], cst.Return)):
+            if not (
+                isinstance(last, cst.SimpleStatementLine)
+                and len(last.body) == 1
+                and isinstance(last.body[0], cst.Return)
+            ):
                 return None
             body.insert(len(body) - 1, loop)
         else:
@@ -247,8 +308,12 @@ def _is_stub(facts, func) -> bool:
         if qualname.endswith(("abstractmethod", "overload")):
             return True
     body = list(func.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body = body[1:]
     if not body:
         return True
@@ -289,7 +354,7 @@ def _mentions_tasks(facts, root, own: bool = False, ignored=frozenset()) -> bool
     count itself (its children still do)."""
     if own and isinstance(root, _SCOPES):
         return False  # a nested def, lambda or class is its own scope
-    for node in (own_nodes(root) if own else ast.walk(root)):
+    for node in own_nodes(root) if own else ast.walk(root):
         if node in ignored:
             continue
         identifier = _identifier(node)
@@ -342,7 +407,7 @@ def _new_task_parts(facts, func) -> set:
             if new(node.value) or (node.arg == "task_id" and _is_dispatch_call(facts, parent)):
                 ignored.add(node)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and new(node.value):
-            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 ignored.add(target)
                 if isinstance(target, ast.Subscript):
                     ignored.add(target.slice)  # `meta["task_id"] = r.id`
@@ -364,8 +429,11 @@ class _NewTaskValues:
     def __init__(self, facts, scope) -> None:
         self.facts = facts
         self.names: set[str] = set()
-        bound = {name: [b.value for b in bindings] for name, bindings in scope.bindings.items()
-                 if all(b.kind == "assign" and b.value is not None for b in bindings)}
+        bound = {
+            name: [b.value for b in bindings]
+            for name, bindings in scope.bindings.items()
+            if all(b.kind == "assign" and b.value is not None for b in bindings)
+        }
         changed = True
         while changed:  # `r = t.delay()`, then `tid = r.id`, then `out = str(tid)`
             changed = False
@@ -387,8 +455,12 @@ class _NewTaskValues:
             func = expr.func
             if isinstance(func, ast.Attribute):  # `r.get(timeout=5)`, `r.id.upper()`
                 return self(func.value, depth + 1)
-            return isinstance(func, ast.Name) and func.id in ("str", "list", "tuple") \
-                and len(expr.args) == 1 and self(expr.args[0], depth + 1)
+            return (
+                isinstance(func, ast.Name)
+                and func.id in ("str", "list", "tuple")
+                and len(expr.args) == 1
+                and self(expr.args[0], depth + 1)
+            )
         if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             return self(expr.generators[0].iter, depth + 1)  # `[c.id for c in r.results]`
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
@@ -406,8 +478,12 @@ def _identifier(node) -> str | None:
         return node.arg
     if isinstance(node, ast.keyword):
         return node.arg
-    if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 64 \
-            and _IDENTIFIER.match(node.value):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and len(node.value) < 64
+        and _IDENTIFIER.match(node.value)
+    ):
         return node.value  # `job["task_id"]`, `meta.get("child_ids")`
     return None
 
@@ -439,36 +515,139 @@ def _revokes(facts, func, seen: set) -> bool:
                 receiver_words = words(_last_identifier(callee.value)) if isinstance(callee, ast.Attribute) else []
                 # a helper of this module is judged by its body (followed above), not its name
                 unknown = helper is None or (helper not in seen and not followed)
-                if unknown and any(w.startswith(("revoke", "revocation")) for w in callee_words) \
-                        and not _says_no_task(callee_words + receiver_words):
+                if (
+                    unknown
+                    and any(w.startswith(("revoke", "revocation")) for w in callee_words)
+                    and not _says_no_task(callee_words + receiver_words)
+                ):
                     return True  # delegated: `revoke_children(ids)`, `tasks.revoke_all(ids)`
-                if any(w in _CANCEL_WORDS for w in callee_words) and not _on_a_data_store(callee) and any(
-                    _mentions_tasks(facts, arg) for arg in [*node.args, *(k.value for k in node.keywords)]
+                if (
+                    any(w in _CANCEL_WORDS for w in callee_words)
+                    and not _on_a_data_store(callee)
+                    and any(_mentions_tasks(facts, arg) for arg in [*node.args, *(k.value for k in node.keywords)])
                 ):
                     return True  # handed off with the ids: `cancel_task(task_id)`; checked where defined
     return abortable and aborts
 
 
 # Words that name something revocable that is not a Celery task, result or worker control.
-_NOT_TASK_WORDS = frozenset({
-    "token", "tokens", "key", "keys", "apikey", "apikeys", "api", "session", "sessions",
-    "certificate", "certificates", "cert", "certs", "permission", "permissions", "perm", "perms",
-    "grant", "grants", "credential", "credentials", "creds", "oauth", "jwt", "consent", "consents",
-    "license", "licence", "invite", "invites", "invitation", "invitations", "membership",
-    "memberships", "role", "roles", "privilege", "privileges", "secret", "secrets", "password",
-    "passwords", "login", "logins", "auth", "authorization", "authorisation", "access", "refresh",
-    "share", "shares", "link", "links", "subscription", "subscriptions", "user", "users",
-})
-_TASK_WORDS = frozenset({
-    "task", "tasks", "subtask", "subtasks", "taskid", "taskids", "result", "results", "celery", "control",
-    "child", "children", "group", "chord", "chain", "job", "jobs", "worker", "workers", "batch",
-})
+_NOT_TASK_WORDS = frozenset(
+    {
+        "token",
+        "tokens",
+        "key",
+        "keys",
+        "apikey",
+        "apikeys",
+        "api",
+        "session",
+        "sessions",
+        "certificate",
+        "certificates",
+        "cert",
+        "certs",
+        "permission",
+        "permissions",
+        "perm",
+        "perms",
+        "grant",
+        "grants",
+        "credential",
+        "credentials",
+        "creds",
+        "oauth",
+        "jwt",
+        "consent",
+        "consents",
+        "license",
+        "licence",
+        "invite",
+        "invites",
+        "invitation",
+        "invitations",
+        "membership",
+        "memberships",
+        "role",
+        "roles",
+        "privilege",
+        "privileges",
+        "secret",
+        "secrets",
+        "password",
+        "passwords",
+        "login",
+        "logins",
+        "auth",
+        "authorization",
+        "authorisation",
+        "access",
+        "refresh",
+        "share",
+        "shares",
+        "link",
+        "links",
+        "subscription",
+        "subscriptions",
+        "user",
+        "users",
+    }
+)
+_TASK_WORDS = frozenset(
+    {
+        "task",
+        "tasks",
+        "subtask",
+        "subtasks",
+        "taskid",
+        "taskids",
+        "result",
+        "results",
+        "celery",
+        "control",
+        "child",
+        "children",
+        "group",
+        "chord",
+        "chain",
+        "job",
+        "jobs",
+        "worker",
+        "workers",
+        "batch",
+    }
+)
 # Receivers of a `cancel(...)` call that record state rather than stop work.
-_DATA_STORE_WORDS = frozenset({
-    "db", "database", "repo", "repos", "repository", "repositories", "store", "storage", "table",
-    "tables", "model", "models", "objects", "queryset", "query", "session", "dao", "crud", "orm",
-    "cache", "redis", "collection", "sql", "mongo", "cursor", "conn", "connection",
-})
+_DATA_STORE_WORDS = frozenset(
+    {
+        "db",
+        "database",
+        "repo",
+        "repos",
+        "repository",
+        "repositories",
+        "store",
+        "storage",
+        "table",
+        "tables",
+        "model",
+        "models",
+        "objects",
+        "queryset",
+        "query",
+        "session",
+        "dao",
+        "crud",
+        "orm",
+        "cache",
+        "redis",
+        "collection",
+        "sql",
+        "mongo",
+        "cursor",
+        "conn",
+        "connection",
+    }
+)
 
 
 def _last_identifier(expr) -> str:
@@ -536,10 +715,13 @@ def _list_rank(name: str) -> int | None:
     parts = words(name)
     if not parts:
         return None
-    if name.lower() == "children" or (parts[-1] in ("ids", "results") and any(p in ("child", "children") for p in parts)):
+    if name.lower() == "children" or (
+        parts[-1] in ("ids", "results") and any(p in ("child", "children") for p in parts)
+    ):
         return 0
-    if parts[-1] == "taskids" or (parts[-1] in ("ids", "results") and any(
-            p in ("task", "tasks", "subtask", "subtasks") for p in parts)):
+    if parts[-1] == "taskids" or (
+        parts[-1] in ("ids", "results") and any(p in ("task", "tasks", "subtask", "subtasks") for p in parts)
+    ):
         return 1
     return None
 
@@ -575,20 +757,28 @@ def _holds(facts, expr, depth: int = 0) -> str | None:
         return None
     if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
         element, loop = expr.elt, expr.generators[0]
-        if isinstance(element, ast.Call) and isinstance(element.func, ast.Name) and element.func.id == "str" \
-                and len(element.args) == 1:
+        if (
+            isinstance(element, ast.Call)
+            and isinstance(element.func, ast.Name)
+            and element.func.id == "str"
+            and len(element.args) == 1
+        ):
             element = element.args[0]
         if isinstance(element, ast.Attribute) and element.attr in _ID_ATTRIBUTES:
             return "ids"  # `[c.id for c in group_result.results]`
-        if isinstance(element, ast.Subscript) and isinstance(element.slice, ast.Constant) \
-                and element.slice.value in _ID_ATTRIBUTES:
+        if (
+            isinstance(element, ast.Subscript)
+            and isinstance(element.slice, ast.Constant)
+            and element.slice.value in _ID_ATTRIBUTES
+        ):
             return "ids"  # `[c["id"] for c in meta["children"]]`
         if isinstance(element, ast.Name) and isinstance(loop.target, ast.Name) and element.id == loop.target.id:
             return _holds(facts, loop.iter, depth + 1)  # `[c for c in gr.results if ...]`
         return None
     if isinstance(expr, (ast.List, ast.Tuple)) and expr.elts:
         if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in expr.elts) or all(
-                isinstance(e, ast.Attribute) and e.attr in _ID_ATTRIBUTES for e in expr.elts):
+            isinstance(e, ast.Attribute) and e.attr in _ID_ATTRIBUTES for e in expr.elts
+        ):
             return "ids"
         return None
     if isinstance(expr, ast.Name):
@@ -666,6 +856,14 @@ def _plan(facts, settings, func):
     if app is None:
         return {}, reason
     child_id = free_name(facts, scope, itertools.chain(["child_id"], numbered("child_id", 1)), {ids, app})
-    child_result = free_name(facts, scope, itertools.chain(["child_result"], numbered("child_result", 1)), {ids, app, child_id})
-    return {"insert_at": where, "ids": ids, "holds": holds, "app": app, "child_id": child_id,
-            "child_result": child_result}, None
+    child_result = free_name(
+        facts, scope, itertools.chain(["child_result"], numbered("child_result", 1)), {ids, app, child_id}
+    )
+    return {
+        "insert_at": where,
+        "ids": ids,
+        "holds": holds,
+        "app": app,
+        "child_id": child_id,
+        "child_result": child_result,
+    }, None

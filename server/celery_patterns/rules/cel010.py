@@ -81,15 +81,34 @@ TEST_HOLDERS = (ast.If, ast.While, ast.IfExp, ast.Assert)
 # `await sync_to_async(helper)(...)`: the helper's value
 ASYNC_WRAPPERS = frozenset({"asgiref.sync.sync_to_async", "asgiref.sync.SyncToAsync"})
 # `await asyncio.to_thread(helper, ...)`: the helper's value, computed on a thread
-THREAD_RUNNERS = frozenset({
-    "asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool",
-    "fastapi.concurrency.run_in_threadpool",
-})
+THREAD_RUNNERS = frozenset(
+    {
+        "asyncio.to_thread",
+        "anyio.to_thread.run_sync",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+    }
+)
 # builtins that raise TypeError when given None
-FAILS_ON_NONE = frozenset({
-    "len", "list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "iter",
-    "enumerate", "reversed", "any", "all",
-})
+FAILS_ON_NONE = frozenset(
+    {
+        "len",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "dict",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "iter",
+        "enumerate",
+        "reversed",
+        "any",
+        "all",
+    }
+)
 DEGRADED = '{{{nl}{indent}"status": "degraded",{nl}{indent}"message": "Task timed out",{nl}}}'
 
 
@@ -122,7 +141,8 @@ class PollingResultWithoutDefault(Rule):
                 if default is None:
                     no_fix_reason = _no_default_reason(annotation)
             yield self.finding(
-                facts, call,
+                facts,
+                call,
                 f"`{helper}()` returns None when the task times out, and its value is {how} without a default; "
                 "add `or <default>`",
                 no_fix_reason=no_fix_reason,
@@ -146,8 +166,9 @@ class PollingResultWithoutDefault(Rule):
         default = cst.parse_expression(text)
         defaulted = cst.BooleanOperation(value, cst.Or(), default)
         around = parents.get(value)
-        if (isinstance(around, cst.BooleanOperation) and isinstance(around.operator, cst.And)) \
-                or isinstance(around, cst.IfExp):
+        if (isinstance(around, cst.BooleanOperation) and isinstance(around.operator, cst.And)) or isinstance(
+            around, cst.IfExp
+        ):
             # `x and helper() or {}` would also replace a falsy `x`; in `a if c else b` the
             # parentheses say what the default is for
             defaulted = defaulted.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -212,8 +233,12 @@ def _helper_called(facts, func: ast.AST, helpers, depth: int = 0) -> str | None:
         binding = found[1][0]
         if binding.kind == "assign" and isinstance(binding.value, (ast.Name, ast.Attribute)):
             return _helper_called(facts, binding.value, helpers, depth + 1)
-        if binding.kind == "assign" and isinstance(binding.value, ast.Call) \
-                and binding.value.args and facts.resolve(binding.value.func) == "functools.partial":
+        if (
+            binding.kind == "assign"
+            and isinstance(binding.value, ast.Call)
+            and binding.value.args
+            and facts.resolve(binding.value.func) == "functools.partial"
+        ):
             return _helper_called(facts, binding.value.args[0], helpers, depth + 1)
     return None
 
@@ -236,7 +261,7 @@ def _flows_to(facts, value: ast.expr):
         elif isinstance(parent, ast.IfExp) and node is not parent.test:
             node = parent
         elif isinstance(parent, ast.BoolOp):
-            later = parent.values[parent.values.index(node) + 1:]
+            later = parent.values[parent.values.index(node) + 1 :]
             if isinstance(parent.op, ast.Or) and later and not all(_is_none(v) for v in later):
                 return None  # `helper(...) or <default>`
             node = parent
@@ -295,8 +320,8 @@ def _direct_use(facts, value, parent) -> tuple[str, str | None] | None:
         return "unpacked into a dict", None
     if isinstance(parent, ast.Call) and parent.args and parent.args[0] is value:
         qualname = facts.resolve(parent.func) or ""
-        if qualname.startswith("builtins.") and qualname[len("builtins."):] in FAILS_ON_NONE:
-            return f"passed to `{qualname[len('builtins.'):]}()`", None
+        if qualname.startswith("builtins.") and qualname[len("builtins.") :] in FAILS_ON_NONE:
+            return f"passed to `{qualname[len('builtins.') :]}()`", None
     return None
 
 
@@ -348,8 +373,9 @@ def _checked_later(facts, scope, names: set[str], after: tuple[int, int]) -> boo
             ):
                 return True
         elif isinstance(node, ast.If):
-            if any(named(operand) for operand in _check_operands(facts, node.test)) \
-                    and _if_guards(facts, scope, node, named):
+            if any(named(operand) for operand in _check_operands(facts, node.test)) and _if_guards(
+                facts, scope, node, named
+            ):
                 return True
         elif isinstance(node, TEST_HOLDERS):
             if any(named(operand) for operand in _check_operands(facts, node.test)):
@@ -446,22 +472,27 @@ def _leaves(statements) -> bool:
         return _leaves(last.body)
     if isinstance(last, ast.Try):
         return (_leaves(last.orelse) if last.orelse else _leaves(last.body)) and all(
-            _leaves(h.body) for h in last.handlers)
+            _leaves(h.body) for h in last.handlers
+        )
     return False
 
 
 def _rebinds(facts, statements, named) -> bool:
     for statement in statements:
         for node in ast.walk(statement):
-            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store) \
-                    and named(node):
+            if (
+                isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
+                and isinstance(node.ctx, ast.Store)
+                and named(node)
+            ):
                 return True
     return False
 
 
 def _compared_with_none(node) -> bool:
     return (
-        isinstance(node, ast.Compare) and len(node.ops) == 1
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
         and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
         and any(isinstance(s, ast.Constant) and s.value is None for s in (node.left, node.comparators[0]))
     )
@@ -469,7 +500,9 @@ def _compared_with_none(node) -> bool:
 
 def _isinstance_of(facts, node, subject) -> bool:
     return (
-        isinstance(node, ast.Call) and bool(node.args) and node.args[0] is subject
+        isinstance(node, ast.Call)
+        and bool(node.args)
+        and node.args[0] is subject
         and facts.resolve(node.func) == "builtins.isinstance"
     )
 
@@ -498,8 +531,13 @@ def _default_for(annotation) -> str | None:
         return "list"
     if name in SET_LIKE:
         return "set"
-    if name in TUPLE_LIKE and isinstance(arguments, ast.Tuple) and len(arguments.elts) == 2 \
-            and isinstance(arguments.elts[1], ast.Constant) and arguments.elts[1].value is Ellipsis:
+    if (
+        name in TUPLE_LIKE
+        and isinstance(arguments, ast.Tuple)
+        and len(arguments.elts) == 2
+        and isinstance(arguments.elts[1], ast.Constant)
+        and arguments.elts[1].value is Ellipsis
+    ):
         return "tuple"  # only a variable-length tuple has an empty value
     return None
 

@@ -116,15 +116,20 @@ class FailureWithoutTraceback(Rule):
                 if _uses_error_details(facts, region, text) or _after_traceback_branch(facts, region, text):
                     break
                 first = min(
-                    (n for n in _region_nodes(region) if isinstance(n, ast.Raise) and n.exc is not None
-                     and not _in_handler(facts, n, region)),
+                    (
+                        n
+                        for n in _region_nodes(region)
+                        if isinstance(n, ast.Raise) and n.exc is not None and not _in_handler(facts, n, region)
+                    ),
                     key=lambda n: (n.lineno, n.col_offset),
                 )
                 yield self.finding(
-                    facts, first,
+                    facts,
+                    first,
                     f"the FAILURE branch of `{text}` raises without the task's traceback",
                     no_fix_reason=_no_fix_reason(facts, first, text),
-                    result=text, **_raise_plan(facts, first),
+                    result=text,
+                    **_raise_plan(facts, first),
                 )
                 break
 
@@ -206,8 +211,11 @@ def _uses_error_details(facts, region, text) -> bool:
             return True
         if isinstance(node, ast.Call) and (_reraises(facts, node, text) or _reads_traceback(facts, node, text)):
             return True
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
-                and "traceback" in _details_bound_to(facts, node, text):
+        if (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and "traceback" in _details_bound_to(facts, node, text)
+        ):
             return True
         if isinstance(node, ast.Raise):
             for part in (node.exc, node.cause):
@@ -243,12 +251,20 @@ def _tests_missing_traceback(facts, test, text) -> bool:
     """`not r.traceback`, `r.traceback is None`, `not getattr(r, "traceback", None)`, in an `and`."""
     parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     for part in parts:
-        if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) \
-                and _reads_traceback_of(facts, part.operand, text):
+        if (
+            isinstance(part, ast.UnaryOp)
+            and isinstance(part.op, ast.Not)
+            and _reads_traceback_of(facts, part.operand, text)
+        ):
             return True
-        if isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], (ast.Is, ast.Eq)) \
-                and isinstance(part.comparators[0], ast.Constant) and not part.comparators[0].value \
-                and _reads_traceback_of(facts, part.left, text):
+        if (
+            isinstance(part, ast.Compare)
+            and len(part.ops) == 1
+            and isinstance(part.ops[0], (ast.Is, ast.Eq))
+            and isinstance(part.comparators[0], ast.Constant)
+            and not part.comparators[0].value
+            and _reads_traceback_of(facts, part.left, text)
+        ):
             return True
     return False
 
@@ -256,9 +272,14 @@ def _tests_missing_traceback(facts, test, text) -> bool:
 def _reads_traceback_of(facts, node, text) -> bool:
     if isinstance(node, ast.Attribute):
         return node.attr == "traceback" and facts.text(node.value) == text
-    return isinstance(node, ast.Call) and len(node.args) > 1 and facts.text(node.args[0]) == text \
-        and isinstance(node.args[1], ast.Constant) and node.args[1].value == "traceback" \
+    return (
+        isinstance(node, ast.Call)
+        and len(node.args) > 1
+        and facts.text(node.args[0]) == text
+        and isinstance(node.args[1], ast.Constant)
+        and node.args[1].value == "traceback"
         and facts.resolve(node.func) in ("builtins.getattr", "builtins.hasattr")
+    )
 
 
 def _reraises(facts, call, text) -> bool:
@@ -268,9 +289,13 @@ def _reraises(facts, call, text) -> bool:
 
 def _reads_traceback(facts, call, text) -> bool:
     """`getattr(result, "traceback", ...)`."""
-    return facts.resolve(call.func) == "builtins.getattr" and len(call.args) > 1 \
-        and facts.text(call.args[0]) == text \
-        and isinstance(call.args[1], ast.Constant) and call.args[1].value == "traceback"
+    return (
+        facts.resolve(call.func) == "builtins.getattr"
+        and len(call.args) > 1
+        and facts.text(call.args[0]) == text
+        and isinstance(call.args[1], ast.Constant)
+        and call.args[1].value == "traceback"
+    )
 
 
 def _carries_error(facts, node, text) -> bool:
@@ -323,16 +348,26 @@ def _raise_plan(facts, raise_node) -> dict:
     if raise_node.cause is not None:
         plan["cause"] = facts.text(raise_node.cause)
     exc = raise_node.exc
-    if not (isinstance(exc, ast.Call) and len(exc.args) == 1 and not exc.keywords
-            and isinstance(exc.func, (ast.Name, ast.Attribute)) and is_simple_reference(exc.func)):
+    if not (
+        isinstance(exc, ast.Call)
+        and len(exc.args) == 1
+        and not exc.keywords
+        and isinstance(exc.func, (ast.Name, ast.Attribute))
+        and is_simple_reference(exc.func)
+    ):
         return plan
     argument = exc.args[0]
     segment = source_segment(facts, argument)
     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
         value = argument.value
         quote = segment[:1]
-        if quote in ("'", '"') and segment[:3] != quote * 3 and "\\" not in segment \
-                and quote not in value and "\n" not in value:
+        if (
+            quote in ("'", '"')
+            and segment[:3] != quote * 3
+            and "\\" not in segment
+            and quote not in value
+            and "\n" not in value
+        ):
             plan.update(cls=facts.text(exc.func), exc_message=value, quote=quote)
     elif isinstance(argument, ast.JoinedStr):
         prefix, rest = segment[:1], segment[1:]
@@ -355,8 +390,5 @@ def _traceback_guard(module, finding) -> cst.BaseStatement:
         message = f"f{quote}{text}: {detail}{quote}"
     cause = finding.detail("cause")
     raise_code = f"raise {finding.detail('cls')}({message})" + (f" from {cause}" if cause else "")
-    code = (
-        f"if hasattr({result}, {quote}traceback{quote}) and {result}.traceback:{nl}"
-        f"{ind}{raise_code}{nl}"
-    )
+    code = f"if hasattr({result}, {quote}traceback{quote}) and {result}.traceback:{nl}{ind}{raise_code}{nl}"
     return parse_statement(module, code)
