@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import ast
 import sys
-import traceback
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import FileReport, Finding, Position, Range, Severity
-from ..rules import Rule, all_rules
 from ..source import DecodeError, LineIndex, decode_source
+from .run import enabled_rules, run_rules
 from .suppression import LineComments, suppressed
 
 if TYPE_CHECKING:
@@ -80,24 +79,6 @@ def check_source(
             return Checked(FileReport(path, finding, source), None, index=index)
     findings = _finish(findings, index, settings, tree)
     return Checked(FileReport(path, findings, source), facts, errors, index)
-
-
-def enabled_rules(settings: Settings, path: str = "<string>") -> list[Rule]:
-    """The rules the settings enable for `path`."""
-    codes = settings.enabled_codes((r.code for r in all_rules()), path if path != "<string>" else None)
-    return [r for r in all_rules() if r.code in codes]
-
-
-def run_rules(rules: list[Rule], facts: ModuleFacts, settings: Settings) -> tuple[list[Finding], list[str]]:
-    """Every rule's findings on `facts`, and the internal errors of rules that failed."""
-    findings: list[Finding] = []
-    errors: list[str] = []
-    for rule in rules:
-        try:
-            findings.extend(rule.check(facts, settings))
-        except Exception:  # one broken rule must not hide the others
-            errors.append(f"{facts.path}: internal error in {rule.code}:\n{traceback.format_exc()}")
-    return findings, errors
 
 
 def check_bytes(data: bytes, path: str, settings: Settings | None = None, module_name: str | None = None) -> Checked:

@@ -34,6 +34,7 @@ from ..analysis.facts import ModuleFacts
 from ..ftypes import Finding, Position
 from ..source import moved
 from .reparse import IncrementalParser
+from .run import run_rules
 
 _UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -67,10 +68,6 @@ class BufferChecker:
 
     def run(self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings):
         """`(findings, facts of the whole module or None, errors)`, as a full check would find."""
-        from .check import (
-            run_rules,  # check.py imports this module's type: no cycle at import time
-        )
-
         local = [r for r in rules if r.local]
         whole = [r for r in rules if not r.local]
         key = (path, module_name, settings, tuple(r.code for r in local))
