@@ -92,7 +92,8 @@ def print_counts(findings: list[dict]) -> None:
     totals = Counter(f["code"] for f in findings)
     print(f"{'total':{width}} " + " ".join(f"{totals[c]:6d}" for c in codes) + f" {len(findings):6d}")
     if totals.get("CEL000"):
-        print(f"(CEL000: {totals['CEL000']} files not parsed; they are not judged)")
+        print(f"(CEL000: {totals['CEL000']} files not parsed; they are not judged. The tool parses with its own "
+              f"Python's grammar: weblate needs 3.12+, so run --tool from a venv at least that new)")
 
 
 def read_judgements(path: Path) -> dict[tuple, dict]:
