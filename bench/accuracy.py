@@ -54,8 +54,15 @@ def run_project(tool: Path, project_dir: Path, name: str) -> list[dict]:
         path = Path(item["path"])
         if path.is_absolute():
             path = path.relative_to(project_dir.resolve())
-        rows.append({"project": name, "path": path.as_posix(), "line": int(item["line"]),
-                     "code": item["code"], "message": item["message"]})
+        rows.append(
+            {
+                "project": name,
+                "path": path.as_posix(),
+                "line": int(item["line"]),
+                "code": item["code"],
+                "message": item["message"],
+            }
+        )
     rows.sort(key=lambda r: (r["path"], r["line"], r["code"]))
     return rows
 
@@ -92,8 +99,10 @@ def print_counts(findings: list[dict]) -> None:
     totals = Counter(f["code"] for f in findings)
     print(f"{'total':{width}} " + " ".join(f"{totals[c]:6d}" for c in codes) + f" {len(findings):6d}")
     if totals.get("CEL000"):
-        print(f"(CEL000: {totals['CEL000']} files not parsed; they are not judged. The tool parses with its own "
-              f"Python's grammar: weblate needs 3.12+, so run --tool from a venv at least that new)")
+        print(
+            f"(CEL000: {totals['CEL000']} files not parsed; they are not judged. The tool parses with its own "
+            f"Python's grammar: weblate needs 3.12+, so run --tool from a venv at least that new)"
+        )
 
 
 def read_judgements(path: Path) -> dict[tuple, dict]:
@@ -125,7 +134,9 @@ def score(findings: list[dict], judgements: dict[tuple, dict]) -> None:
         if row["verdict"] not in TRUE_ACT:
             reasons[(finding["code"], row["verdict"], row["reason"].strip())].append(finding)
     print()
-    print(f"{'rule':7} {'found':>5} {'judged':>6} {'act':>4} {'wontfix':>7} {'fp':>4} {'precision':>9} {'act-share':>9}")
+    print(
+        f"{'rule':7} {'found':>5} {'judged':>6} {'act':>4} {'wontfix':>7} {'fp':>4} {'precision':>9} {'act-share':>9}"
+    )
     total = Counter()
     for code in sorted(by_rule):
         c = by_rule[code]
@@ -165,8 +176,11 @@ def write_template(path: Path, findings: list[dict], judgements: dict, sample: i
         by_rule = defaultdict(list)
         for f in todo:
             by_rule[f["code"]].append(f)
-        todo = [f for code in sorted(by_rule)
-                for f in sorted(rng.sample(by_rule[code], min(sample, len(by_rule[code]))), key=key)]
+        todo = [
+            f
+            for code in sorted(by_rule)
+            for f in sorted(rng.sample(by_rule[code], min(sample, len(by_rule[code]))), key=key)
+        ]
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(["project", "path", "line", "code", "verdict", "reason"])

@@ -45,111 +45,203 @@ INDEX = "https://pypi.org/simple"
 
 @dataclass(frozen=True)
 class Project:
-    name: str      # PyPI name, also the folder name in the corpus
+    name: str  # PyPI name, also the folder name in the corpus
     version: str
     filename: str  # the sdist's file name on PyPI
     sha256: str
-    stack: str     # web framework + how Celery is used
-    why: str       # grep counts at this version: tasks / delay+apply_async / AsyncResult / send_task
+    stack: str  # web framework + how Celery is used
+    why: str  # grep counts at this version: tasks / delay+apply_async / AsyncResult / send_task
 
 
 PROJECTS: list[Project] = [
     # Django + Celery
-    Project("weblate", "2026.10.1", "weblate-2026.10.1.tar.gz",
-            "2da6d85241de0d26d759ead1736b0d1d0b1feac85fb4cd2462e8d2c8c851b4f4",
-            "Django; app with CELERY_ settings, beat, per-component task queues",
-            "tasks 108, dispatch 61, AsyncResult 63, send_task 0"),
-    Project("pretix", "2026.8.0", "pretix-2026.8.0.tar.gz",
-            "97c46dab676f8c29461c81dce90c6fb7812b29fe9181f8d1288a32f36e11cc64",
-            "Django; async views that dispatch then poll AsyncResult; plugins' tasks",
-            "tasks 42, dispatch 86, AsyncResult 13, send_task 2"),
-    Project("mayan-edms", "4.12.2", "mayan_edms-4.12.2.tar.gz",
-            "92c4cc44420742ed2caa1145dbfa68e8153d91d767bee6289cf6cba8208334a0",
-            "Django; app built from settings, dozens of queues declared per app",
-            "tasks 72, dispatch 92, AsyncResult 0, send_task 0"),
-    Project("nautobot", "3.2.7", "nautobot-3.2.7.tar.gz",
-            "d8d90b807c4cf647ed630fc86ec75e5e7fe039d952531a125a29a0aa90d83581",
-            "Django; Celery subclass, Jobs run as tasks, results stored in the DB",
-            "tasks 3, dispatch 10, AsyncResult 3, send_task 1 (@nautobot_task; Jobs run through a job-runner task)"),
-    Project("misago", "0.39.6", "misago-0.39.6.tar.gz",
-            "67265caa84e0c1a448547b04a123b2ae9e5fb5ae5f53d9343ec2d9dd14e91074",
-            "Django; shared_task for notifications and cleanup",
-            "tasks 7, dispatch 11, AsyncResult 0, send_task 0"),
-    Project("openwisp-controller", "1.3.2", "openwisp_controller-1.3.2.tar.gz",
-            "a8dbee7f41b3d046f1a04b9af0a1d9d2996f846d8e8a0ff56185952d3dce9310",
-            "Django; device config push and connection tasks",
-            "tasks 27, dispatch 42, AsyncResult 0, send_task 1"),
-    Project("openwisp-monitoring", "1.3", "openwisp_monitoring-1.3.tar.gz",
-            "fd61c2d24b4f82c4ff45a71744148efa3a9750a16af5bd47fb492813260a8faa",
-            "Django; periodic checks and metric writes as tasks",
-            "tasks 13, dispatch 33, AsyncResult 0, send_task 0"),
-    Project("edx-enterprise", "8.18.0", "edx_enterprise-8.18.0.tar.gz",
-            "b5a30d743f2b1fcbbac78a5a1f0dceddd6f64f557ca73c576cd06a0bec90c1e4",
-            "Django (Open edX plugin); shared_task, runs in the LMS's worker",
-            "tasks 18, dispatch 16, AsyncResult 0, send_task 0"),
-    Project("ora2", "7.1.2", "ora2-7.1.2.tar.gz",
-            "d9082095adc6d6f19f2866fbe9fdc05b469d20298eff01dd5f0e0a1f8979e8e9",
-            "Django (Open edX XBlock); shared_task for grading/report jobs",
-            "tasks 5, dispatch 8, AsyncResult 0, send_task 0"),
-    Project("arches", "8.1.5", "arches-8.1.5.tar.gz",
-            "2060be779e09310907a8d0c524850d4f19aeba753e9ee5d901eac0b0e6ff06b5",
-            "Django; Celery app from Django settings, export/import tasks, a worker check",
-            "tasks 24, dispatch 15, AsyncResult 0, send_task 0"),
-    Project("saleor", "2.10.1", "saleor-2.10.1.tar.gz",
-            "252931a2e9ac7115de347165812819528fde9e55598994cb4dff341f1fec496b",
-            "Django + GraphQL; emails, webhooks, exports as tasks",
-            "tasks 24, dispatch 44, AsyncResult 0, send_task 0"),
-    Project("doccano", "1.8.4", "doccano-1.8.4.tar.gz",
-            "ac50f8f182bc97b97a7590f9d279ffffa6dd5eda183675eb51377ed139bbbb27",
-            "Django REST; import/export tasks whose status the UI polls by task id",
-            "tasks 2, dispatch 2, AsyncResult 4, send_task 0"),
+    Project(
+        "weblate",
+        "2026.10.1",
+        "weblate-2026.10.1.tar.gz",
+        "2da6d85241de0d26d759ead1736b0d1d0b1feac85fb4cd2462e8d2c8c851b4f4",
+        "Django; app with CELERY_ settings, beat, per-component task queues",
+        "tasks 108, dispatch 61, AsyncResult 63, send_task 0",
+    ),
+    Project(
+        "pretix",
+        "2026.8.0",
+        "pretix-2026.8.0.tar.gz",
+        "97c46dab676f8c29461c81dce90c6fb7812b29fe9181f8d1288a32f36e11cc64",
+        "Django; async views that dispatch then poll AsyncResult; plugins' tasks",
+        "tasks 42, dispatch 86, AsyncResult 13, send_task 2",
+    ),
+    Project(
+        "mayan-edms",
+        "4.12.2",
+        "mayan_edms-4.12.2.tar.gz",
+        "92c4cc44420742ed2caa1145dbfa68e8153d91d767bee6289cf6cba8208334a0",
+        "Django; app built from settings, dozens of queues declared per app",
+        "tasks 72, dispatch 92, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "nautobot",
+        "3.2.7",
+        "nautobot-3.2.7.tar.gz",
+        "d8d90b807c4cf647ed630fc86ec75e5e7fe039d952531a125a29a0aa90d83581",
+        "Django; Celery subclass, Jobs run as tasks, results stored in the DB",
+        "tasks 3, dispatch 10, AsyncResult 3, send_task 1 (@nautobot_task; Jobs run through a job-runner task)",
+    ),
+    Project(
+        "misago",
+        "0.39.6",
+        "misago-0.39.6.tar.gz",
+        "67265caa84e0c1a448547b04a123b2ae9e5fb5ae5f53d9343ec2d9dd14e91074",
+        "Django; shared_task for notifications and cleanup",
+        "tasks 7, dispatch 11, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "openwisp-controller",
+        "1.3.2",
+        "openwisp_controller-1.3.2.tar.gz",
+        "a8dbee7f41b3d046f1a04b9af0a1d9d2996f846d8e8a0ff56185952d3dce9310",
+        "Django; device config push and connection tasks",
+        "tasks 27, dispatch 42, AsyncResult 0, send_task 1",
+    ),
+    Project(
+        "openwisp-monitoring",
+        "1.3",
+        "openwisp_monitoring-1.3.tar.gz",
+        "fd61c2d24b4f82c4ff45a71744148efa3a9750a16af5bd47fb492813260a8faa",
+        "Django; periodic checks and metric writes as tasks",
+        "tasks 13, dispatch 33, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "edx-enterprise",
+        "8.18.0",
+        "edx_enterprise-8.18.0.tar.gz",
+        "b5a30d743f2b1fcbbac78a5a1f0dceddd6f64f557ca73c576cd06a0bec90c1e4",
+        "Django (Open edX plugin); shared_task, runs in the LMS's worker",
+        "tasks 18, dispatch 16, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "ora2",
+        "7.1.2",
+        "ora2-7.1.2.tar.gz",
+        "d9082095adc6d6f19f2866fbe9fdc05b469d20298eff01dd5f0e0a1f8979e8e9",
+        "Django (Open edX XBlock); shared_task for grading/report jobs",
+        "tasks 5, dispatch 8, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "arches",
+        "8.1.5",
+        "arches-8.1.5.tar.gz",
+        "2060be779e09310907a8d0c524850d4f19aeba753e9ee5d901eac0b0e6ff06b5",
+        "Django; Celery app from Django settings, export/import tasks, a worker check",
+        "tasks 24, dispatch 15, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "saleor",
+        "2.10.1",
+        "saleor-2.10.1.tar.gz",
+        "252931a2e9ac7115de347165812819528fde9e55598994cb4dff341f1fec496b",
+        "Django + GraphQL; emails, webhooks, exports as tasks",
+        "tasks 24, dispatch 44, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "doccano",
+        "1.8.4",
+        "doccano-1.8.4.tar.gz",
+        "ac50f8f182bc97b97a7590f9d279ffffa6dd5eda183675eb51377ed139bbbb27",
+        "Django REST; import/export tasks whose status the UI polls by task id",
+        "tasks 2, dispatch 2, AsyncResult 4, send_task 0",
+    ),
     # Flask (and Eve) + Celery
-    Project("lemur", "1.9.3", "lemur-1.9.3.tar.gz",
-            "a02df46a166338a0b5b00a8ce01fd9078b03f37cfc26523cec6d0c0d216d6183",
-            "Flask; Celery app bound to the Flask app, beat schedule of maintenance tasks",
-            "tasks 24, dispatch 5, AsyncResult 0, send_task 0"),
-    Project("apache-superset", "6.1.0", "apache_superset-6.1.0.tar.gz",
-            "56976e5773864f906e30a689dec2641e554286e8be860ecc1e3d4ff5ff6b2e32",
-            "Flask; async queries, reports, thumbnails and cache warm-up as tasks",
-            "tasks 18, dispatch 14, AsyncResult 0, send_task 0"),
-    Project("celery-director", "0.10.0", "celery-director-0.10.0.tar.gz",
-            "51cc097db4700a19b7aba0f102606590971b493c26b06db42c689c82a7839d44",
-            "Flask; builds workflows (chains/groups) of user tasks and tracks them",
-            "tasks 7, dispatch 3, AsyncResult 0, send_task 0"),
-    Project("superdesk-core", "2.5.3", "Superdesk-Core-2.5.3.tar.gz",
-            "489887fb8aae018806bf012567e26ccdf7227b286e7ba92e7cdf657b5c6d9eb9",
-            "Eve/Flask; ingest, publish and housekeeping tasks with locks",
-            "tasks 18, dispatch 19, AsyncResult 0, send_task 0"),
-    Project("opencve", "1.5.0", "opencve-1.5.0.tar.gz",
-            "c14027be26544583b90f7e207596825a0961d232379b1b45aa62c652b08a9ba8",
-            "Flask; periodic CVE import and alert chains",
-            "tasks 6, dispatch 1, AsyncResult 0, send_task 0"),
+    Project(
+        "lemur",
+        "1.9.3",
+        "lemur-1.9.3.tar.gz",
+        "a02df46a166338a0b5b00a8ce01fd9078b03f37cfc26523cec6d0c0d216d6183",
+        "Flask; Celery app bound to the Flask app, beat schedule of maintenance tasks",
+        "tasks 24, dispatch 5, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "apache-superset",
+        "6.1.0",
+        "apache_superset-6.1.0.tar.gz",
+        "56976e5773864f906e30a689dec2641e554286e8be860ecc1e3d4ff5ff6b2e32",
+        "Flask; async queries, reports, thumbnails and cache warm-up as tasks",
+        "tasks 18, dispatch 14, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "celery-director",
+        "0.10.0",
+        "celery-director-0.10.0.tar.gz",
+        "51cc097db4700a19b7aba0f102606590971b493c26b06db42c689c82a7839d44",
+        "Flask; builds workflows (chains/groups) of user tasks and tracks them",
+        "tasks 7, dispatch 3, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "superdesk-core",
+        "2.5.3",
+        "Superdesk-Core-2.5.3.tar.gz",
+        "489887fb8aae018806bf012567e26ccdf7227b286e7ba92e7cdf657b5c6d9eb9",
+        "Eve/Flask; ingest, publish and housekeeping tasks with locks",
+        "tasks 18, dispatch 19, AsyncResult 0, send_task 0",
+    ),
+    Project(
+        "opencve",
+        "1.5.0",
+        "opencve-1.5.0.tar.gz",
+        "c14027be26544583b90f7e207596825a0961d232379b1b45aa62c652b08a9ba8",
+        "Flask; periodic CVE import and alert chains",
+        "tasks 6, dispatch 1, AsyncResult 0, send_task 0",
+    ),
     # FastAPI + Celery
-    Project("fidesops", "1.8.2", "fidesops-1.8.2.tar.gz",
-            "61d7b2abe8f50902c89e3a834da27af5ff38e69bfdb910b571d8dac571515b3d",
-            "FastAPI; privacy-request execution as tasks, results polled",
-            "tasks 2, dispatch 3, AsyncResult 4, send_task 0"),
-    Project("ethyca-fides", "2.86.2", "ethyca_fides-2.86.2.tar.gz",
-            "8c641119ad65f9b2fe09cd5a12cd414e2b15435af6f7774ffc5426c80adbe302",
-            "FastAPI; privacy-request pipeline and scheduled jobs as tasks",
-            "tasks 16, dispatch 106, AsyncResult 4, send_task 0"),
-    Project("galaxy-app", "26.1.2", "galaxy_app-26.1.2.tar.gz",
-            "8b22b7302bf3100eaf9239ee9abdc76b1889bf2569696430dfaf1c2a8aa0ffb8",
-            "FastAPI (+ legacy WSGI); Celery subclass, @galaxy_task, results awaited by the API",
-            "tasks 43, dispatch 11, AsyncResult 6, send_task 7 (mostly @galaxy_task)"),
-    Project("langflow-base", "0.0.96", "langflow_base-0.0.96.tar.gz",
-            "e11d94134836ce030f53345895cfbdba2b6b015dacaa789095022a54a07ee42a",
-            "FastAPI; optional Celery backend for flow builds, results polled",
-            "tasks 3, dispatch 2, AsyncResult 6, send_task 0"),
+    Project(
+        "fidesops",
+        "1.8.2",
+        "fidesops-1.8.2.tar.gz",
+        "61d7b2abe8f50902c89e3a834da27af5ff38e69bfdb910b571d8dac571515b3d",
+        "FastAPI; privacy-request execution as tasks, results polled",
+        "tasks 2, dispatch 3, AsyncResult 4, send_task 0",
+    ),
+    Project(
+        "ethyca-fides",
+        "2.86.2",
+        "ethyca_fides-2.86.2.tar.gz",
+        "8c641119ad65f9b2fe09cd5a12cd414e2b15435af6f7774ffc5426c80adbe302",
+        "FastAPI; privacy-request pipeline and scheduled jobs as tasks",
+        "tasks 16, dispatch 106, AsyncResult 4, send_task 0",
+    ),
+    Project(
+        "galaxy-app",
+        "26.1.2",
+        "galaxy_app-26.1.2.tar.gz",
+        "8b22b7302bf3100eaf9239ee9abdc76b1889bf2569696430dfaf1c2a8aa0ffb8",
+        "FastAPI (+ legacy WSGI); Celery subclass, @galaxy_task, results awaited by the API",
+        "tasks 43, dispatch 11, AsyncResult 6, send_task 7 (mostly @galaxy_task)",
+    ),
+    Project(
+        "langflow-base",
+        "0.0.96",
+        "langflow_base-0.0.96.tar.gz",
+        "e11d94134836ce030f53345895cfbdba2b6b015dacaa789095022a54a07ee42a",
+        "FastAPI; optional Celery backend for flow builds, results polled",
+        "tasks 3, dispatch 2, AsyncResult 6, send_task 0",
+    ),
     # Other stacks
-    Project("flower", "2.2.0", "flower-2.2.0.tar.gz",
-            "c4f4751942ff8b5069e6604a136e073b860971b7658859bdc61da1dc17a4bb32",
-            "Tornado; monitoring UI/API: applies tasks by name, reads and revokes results",
-            "tasks 2, dispatch 3, AsyncResult 20, send_task 1"),
-    Project("apache-airflow-providers-celery", "3.26.0", "apache_airflow_providers_celery-3.26.0.tar.gz",
-            "eff3e4474f28efc101ebcb4fadb4536ef579514273c8ce753fef816bf1196890",
-            "Airflow's CeleryExecutor: dispatches workloads, polls and revokes results",
-            "tasks 3, dispatch 1, AsyncResult 28, send_task 0"),
+    Project(
+        "flower",
+        "2.2.0",
+        "flower-2.2.0.tar.gz",
+        "c4f4751942ff8b5069e6604a136e073b860971b7658859bdc61da1dc17a4bb32",
+        "Tornado; monitoring UI/API: applies tasks by name, reads and revokes results",
+        "tasks 2, dispatch 3, AsyncResult 20, send_task 1",
+    ),
+    Project(
+        "apache-airflow-providers-celery",
+        "3.26.0",
+        "apache_airflow_providers_celery-3.26.0.tar.gz",
+        "eff3e4474f28efc101ebcb4fadb4536ef579514273c8ce753fef816bf1196890",
+        "Airflow's CeleryExecutor: dispatches workloads, polls and revokes results",
+        "tasks 3, dispatch 1, AsyncResult 28, send_task 0",
+    ),
 ]
 
 TASK_RE = re.compile(r"@shared_task|@[A-Za-z_][\w.]*\.task\b|@[a-z_]*_task\b")
@@ -167,9 +259,21 @@ def sha256(path: Path) -> str:
 
 
 def pip_download(project: Project, dest: Path) -> bool:
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-               "--ignore-requires-python", "--disable-pip-version-check", "-d", str(dest),
-               f"{project.name}=={project.version}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "--ignore-requires-python",
+        "--disable-pip-version-check",
+        "-d",
+        str(dest),
+        f"{project.name}=={project.version}",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
@@ -178,8 +282,9 @@ def pip_download(project: Project, dest: Path) -> bool:
 
 
 def index_download(project: Project, dest: Path) -> None:
-    request = urllib.request.Request(f"{INDEX}/{project.name}/",
-                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    request = urllib.request.Request(
+        f"{INDEX}/{project.name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         files = json.load(response)["files"]
     url = next(f["url"] for f in files if f["filename"] == project.filename)
@@ -265,8 +370,16 @@ def build(directory: Path, only: set[str] | None = None, force: bool = False, co
             print(f"- {project.name}=={project.version}: fetching", file=sys.stderr)
             unpack(fetch(project, sdists), target)
             marker.write_text(project.version + "\n")
-        rows.append({"name": project.name, "version": project.version, "path": str(target),
-                     "stack": project.stack, "why": project.why, **measure(target, counts)})
+        rows.append(
+            {
+                "name": project.name,
+                "version": project.version,
+                "path": str(target),
+                "stack": project.stack,
+                "why": project.why,
+                **measure(target, counts),
+            }
+        )
     return rows
 
 
@@ -286,8 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {args.dir.expanduser()}")
     print(f"{'project':34} {'version':>10} {'files':>6} {'lines':>8}  why")
     for row in rows:
-        print(f"{row['name']:34} {row['version']:>10} {row['files']:6d} {row['lines']:8d}  "
-              f"{row.get('counts', row['why'])}")
+        print(
+            f"{row['name']:34} {row['version']:>10} {row['files']:6d} {row['lines']:8d}  "
+            f"{row.get('counts', row['why'])}"
+        )
     print(f"{'total':34} {'':>10} {sum(r['files'] for r in rows):6d} {sum(r['lines'] for r in rows):8d}")
     return 0
 
