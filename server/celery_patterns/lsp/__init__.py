@@ -1,6 +1,8 @@
 """The language server (`celery-patterns lsp`), built on pygls 2 and lsprotocol.
 
 - `server.py`: the LSP methods, one thin handler each, and `start()`.
+- `session.py`: the state handlers share (documents, settings, checks, fixes).
+- `protocol.py`: pygls' protocol at the edge (encoding, capabilities, JSON sent as is).
 - `documents.py`: open documents, incremental sync, per-document results.
 - `checking.py`: checking a buffer, including one with a syntax error.
 - `convert.py`: findings and edits to LSP types, in the negotiated position encoding.

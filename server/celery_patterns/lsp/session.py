@@ -1,0 +1,405 @@
+"""The server's state across requests: open documents and their results, settings, the
+check pipeline (a worker thread; edits coalesce), fixes (one worker thread; a fix-all stops
+when cancelled) and the whole-workspace check. Handlers in `server.py` call into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import threading
+import traceback
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from .. import __version__, config, discovery, engine
+from ..config import ConfigError, Settings
+from ..engine.incremental import BufferChecker
+from ..ftypes import Finding, Fix
+from ..source import edit_between
+from . import workspace
+from .checking import DocumentCheck, check_document, disabled
+from .convert import (
+    Rendered,
+    to_lsp_edits,
+    workspace_edit,
+)
+from .documents import KeptFindings, OpenDocument
+from .options import SECTION, EditorOptions, parse_options, unwrap
+from .protocol import Protocol
+
+KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
+KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
+
+
+class CeleryPatternsServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "celery-patterns",
+            __version__,
+            protocol_cls=Protocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.documents: dict[str, OpenDocument] = {}
+        self.recent: OrderedDict[str, None] = OrderedDict()  # URIs, least recently used first
+        self.typing: OrderedDict[str, None] = OrderedDict()  # URIs, least recently opened or edited first
+        # Negotiated in `initialize`.
+        self.encoding = "utf-16"
+        self.pull = False  # the client pulls diagnostics: never publish
+        self.lazy_edits = False  # the client resolves code-action edits
+        self.versioned_edits = False
+        # Editor settings: global, and per workspace folder (by folder URI).
+        self.options = EditorOptions()
+        self.folder_options: dict[str, EditorOptions] = {}
+        self.generation = 0  # bumped when settings change (part of every result id)
+        self._valid: dict[str, Settings] = {}  # last valid settings of each pyproject.toml
+        self._shown: set[str] = set()  # error messages shown since the last settings change
+        # Work off the event loop, each kind in its own threads so none queues behind another:
+        # document checks, fixes (a fix-all can take seconds), the workspace check.
+        self.checks = ThreadPoolExecutor(2, thread_name_prefix="celery-patterns-check")
+        self.fixes = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-fix")
+        # The check and libcst tree the last quick fix was computed from, as (source, path,
+        # module name, settings, checked, FixContext): the next one on the same text reuses them.
+        # One only, used only in the fix thread: a tree is much larger than its text.
+        self.fix_base: tuple | None = None
+        self.background = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-workspace")
+        self.workspace_run: asyncio.Future | None = None
+        self.file_results: dict[str, workspace.FileResult] = {}  # closed files, by path
+        self.pushed_closed: set[str] = set()  # closed files whose diagnostics were published
+        self.shut_down = False
+
+    # --- messages to the user ---------------------------------------------------------------
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def show_error(self, message: str) -> None:
+        """Show a (settings) error once, until the settings change again."""
+        if message not in self._shown:
+            self._shown.add(message)
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"celery-patterns: {message}")
+            )
+            self.log(message, types.MessageType.Error)
+
+    def log_failure(self, where: str) -> None:
+        self.log(f"internal error in {where}:\n{traceback.format_exc()}", types.MessageType.Error)
+
+    # --- settings ---------------------------------------------------------------------------
+    def set_options(self, raw, folder_uri: str | None = None) -> bool:
+        """Take editor settings as sent by the client; False when there were none or invalid."""
+        settings = unwrap(raw)
+        if not settings:
+            if folder_uri is not None:  # nothing for this folder (any more): the global settings apply
+                return self.folder_options.pop(folder_uri, None) is not None
+            return False
+        try:
+            options = parse_options(settings)
+        except ConfigError as exc:
+            self.show_error(str(exc))
+            return False
+        for warning in options.warnings:
+            self.log(warning, types.MessageType.Warning)
+        if folder_uri is None:
+            self.options = options
+        else:
+            self.folder_options[folder_uri] = options
+        return True
+
+    async def pull_configuration(self) -> bool:
+        """Ask the client for the settings, globally and per folder (`workspace/configuration`)."""
+        if not get_capability(self.client_capabilities, "workspace.configuration", False):
+            return False
+        folders = [f.uri for f in self.workspace.folders.values()]
+        items = [types.ConfigurationItem(section=SECTION)]
+        items += [types.ConfigurationItem(scope_uri=uri, section=SECTION) for uri in folders]
+        try:
+            values = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+        except Exception:
+            self.log_failure("workspace/configuration")
+            return False
+        changed = self.set_options(values[0]) if values else False
+        for uri, value in zip(folders, values[1:], strict=False):
+            changed = self.set_options(value, uri) or changed
+        return changed
+
+    def folder_of(self, path: str) -> tuple[str, str] | None:
+        """(URI, path) of the innermost workspace folder holding `path`."""
+        best = None
+        for folder in self.workspace.folders.values():
+            root = to_fs_path(folder.uri)
+            if root and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
+                if best is None or len(root) > len(best[1]):
+                    best = (folder.uri, root)
+        return best
+
+    def workspace_roots(self) -> list[str]:
+        roots = [to_fs_path(f.uri) for f in self.workspace.folders.values()]
+        return [r for r in roots if r] or ([self.workspace.root_path] if self.workspace.root_path else [])
+
+    def project_settings(self, path: str) -> Settings:
+        """Settings of the nearest pyproject.toml; on an invalid one, its last valid settings."""
+        pyproject = config.find_config_file(path)
+        if pyproject is None:
+            return Settings()
+        try:
+            settings = engine.validated(config.load_settings(pyproject))
+        except (ConfigError, OSError) as exc:
+            self.show_error(str(exc))
+            return self._valid.get(str(pyproject), Settings(root=str(pyproject.parent)))
+        self._valid[str(pyproject)] = settings
+        for warning in settings.warnings:
+            if warning not in self._shown:
+                self._shown.add(warning)
+                self.log(warning, types.MessageType.Warning)
+        return settings
+
+    def configuration(self, path: str) -> tuple[Settings, EditorOptions, str | None]:
+        """Settings (pyproject.toml with the editor's over it), editor options, module name."""
+        folder = self.folder_of(path)
+        options = (self.folder_options.get(folder[0]) if folder else None) or self.options
+        base = self.project_settings(path)
+        try:
+            settings = options.apply(base)
+        except ConfigError as exc:
+            self.show_error(str(exc))
+            settings = base
+        root = settings.root or (folder[1] if folder else self.workspace.root_path)
+        return settings, options, discovery.module_name_for(path, root)
+
+    def settings_changed(self) -> None:
+        """Re-read every setting and re-check everything open."""
+        self.generation += 1
+        self._shown.clear()
+        self.file_results.clear()
+        config.forget_cached_files()  # a new pyproject.toml may exist now
+        for doc in self.documents.values():
+            self.schedule(doc)
+        if self.pull and get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
+            self.workspace_diagnostic_refresh(None)
+
+    # --- checking ---------------------------------------------------------------------------
+    def schedule(self, doc: OpenDocument) -> None:
+        """Have the document checked as it is now, with the settings as they are now.
+
+        No fixed debounce: a check starts at once when none is running for the document,
+        and the edits made while one runs are checked together as soon as it ends (its
+        result, for an older text, is dropped). An edit after a pause waits for nothing;
+        a burst of edits costs one check more than the one running when it began.
+        """
+        doc.wanted += 1
+        doc.checked.clear()  # until then, the latest result is not the truth
+        if doc.task is None or doc.task.done():
+            doc.task = asyncio.get_running_loop().create_task(self._check(doc))
+
+    async def _check(self, doc: OpenDocument) -> None:
+        await asyncio.sleep(0)  # let the rest of a burst of notifications in first
+        while self.documents.get(doc.uri) is doc and not doc.checked.is_set():
+            wanted, version = doc.wanted, doc.version
+            try:
+                settings, options, module_name = self.configuration(doc.path)
+                # Diagnostics made JSON are kept only where findings are: with an incremental
+                # checker (a full check makes every finding anew).
+                if doc.checker is not None and doc.rendered is None:
+                    doc.rendered = Rendered(self.encoding)
+                rendered = doc.rendered if doc.checker is not None else Rendered(self.encoding)
+                job = functools.partial(
+                    _check_job,
+                    doc.text,
+                    doc.path,
+                    settings,
+                    module_name,
+                    options,
+                    doc.last_good,
+                    doc.checker,
+                    rendered,
+                    version,
+                )
+                result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
+            except Exception:
+                self.log_failure(f"checking {doc.uri}")
+                result = diagnostics = None
+            if self.documents.get(doc.uri) is not doc or doc.wanted != wanted:
+                continue  # the text or the settings changed meanwhile: dropped, checked again
+            if result is not None:
+                doc.result, doc.result_version = result, version
+                doc.diagnostics = diagnostics if self.pull else None
+                if result.parsed:
+                    doc.last_good = KeptFindings(tuple(f for f in result.findings if f.code != engine.SYNTAX_CODE))
+                if not self.pull:
+                    self.publish(doc.uri, diagnostics, version)
+                self.touch(doc)  # only the recently used documents hold results
+            doc.checked.set()
+
+    async def settled(self, doc: OpenDocument) -> bool:
+        """Wait until the document's current version is checked; False if it was closed."""
+        while self.documents.get(doc.uri) is doc:
+            await doc.checked.wait()
+            if doc.checked.is_set():
+                return True
+        return False
+
+    async def edits_settled(self) -> None:
+        """Wait until no open document has a check pending (edits go before background work)."""
+        while pending := [d.task for d in self.documents.values() if d.task is not None and not d.task.done()]:
+            await asyncio.wait(pending)
+
+    def touch(self, doc: OpenDocument) -> None:
+        """Mark the document used; the results of the least recently used beyond
+        `KEEP_RESULTS` are forgotten (200 open files full of findings would otherwise
+        hold hundreds of MB) and computed again when next needed."""
+        self.recent[doc.uri] = None
+        self.recent.move_to_end(doc.uri)
+        while len(self.recent) > KEEP_RESULTS:
+            uri, _ = self.recent.popitem(last=False)
+            if (old := self.documents.get(uri)) is not None:
+                old.forget()
+
+    def typed_in(self, doc: OpenDocument) -> None:
+        """Give the document an incremental checker (on open, so the first keystroke is
+        already incremental, and on every edit); the least recently used beyond
+        `KEEP_CHECKERS` lose theirs (a kept tree is several times the size of its text)."""
+        if doc.checker is None:
+            doc.checker = BufferChecker()
+        self.typing[doc.uri] = None
+        self.typing.move_to_end(doc.uri)
+        while len(self.typing) > KEEP_CHECKERS:
+            uri, _ = self.typing.popitem(last=False)
+            if (old := self.documents.get(uri)) is not None:
+                old.checker = old.rendered = None
+
+    async def latest(self, doc: OpenDocument) -> tuple[DocumentCheck, int] | None:
+        """The result of the document's current version and that version (waiting for its
+        check, redoing a forgotten one); None if the document was closed meanwhile."""
+        self.touch(doc)
+        for _attempt in range(2):  # a check that fails leaves no result: do not insist
+            if not await self.settled(doc):
+                return None
+            if doc.result is not None:
+                return doc.result, doc.result_version
+            self.schedule(doc)
+        return None
+
+    def diagnostics_of(self, doc: OpenDocument, result: DocumentCheck, version: int) -> str:
+        """The JSON array of a result's diagnostics."""
+        if doc.diagnostics is not None and doc.result is result:
+            return doc.diagnostics
+        return Rendered(self.encoding).json(result.findings, result.index, version, result.parsed)
+
+    def publish(self, uri: str, diagnostics: str, version: int | None = None) -> None:
+        """Publish diagnostics given as a JSON array (text)."""
+        version_member = f',"version":{int(version)}' if version is not None else ""
+        self.protocol.notify_json(
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            f'{{"uri":{json.dumps(uri)}{version_member},"diagnostics":{diagnostics}}}',
+        )
+
+    # --- fixes ------------------------------------------------------------------------------
+    async def fix_for(self, doc: OpenDocument, result: DocumentCheck, version: int, finding: Finding) -> Fix | None:
+        """The fix of one finding (computed in a worker, cached for the version)."""
+        cache = doc.fix_cache(version)
+        key = (finding.code, finding.range)
+        if key not in cache:
+
+            def job() -> Fix | None:
+                checked, context = self._fix_base(result, doc.path)
+                return engine.compute_fix(
+                    result.source, finding, result.settings, doc.path, result.module_name, checked, context
+                )
+
+            cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
+        return cache[key]
+
+    def _fix_base(self, result: DocumentCheck, path: str):
+        """The full check and the fix context of a result's text (in the fix thread)."""
+        base = self.fix_base
+        if base is not None and base[0] is result.source and base[1:4] == (path, result.module_name, result.settings):
+            return base[4], base[5]
+        from ..fixes.context import (
+            FixContext,  # libcst is loaded only when a fix is wanted
+        )
+
+        checked = engine.check_source(result.source, path, result.settings, result.module_name)
+        context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None
+        self.fix_base = (result.source, path, result.module_name, result.settings, checked, context)
+        return checked, context
+
+    async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
+        """Every safe fix of the document at once, as edits of that version. The work stops
+        when the request is cancelled or the document changes (no edits are then returned)."""
+        cache = doc.fix_cache(version)
+        if ("fixAll", None) not in cache:
+            stop = threading.Event()
+
+            def job():
+                outcome = engine.fix_source(
+                    result.source,
+                    doc.path,
+                    result.settings,
+                    module_name=result.module_name,
+                    cancelled=lambda: stop.is_set() or doc.version != version or self.documents.get(doc.uri) is not doc,
+                )
+                edit = edit_between(result.source, outcome.source, result.index)
+                return (edit,) if edit is not None else ()
+
+            try:
+                cache[("fixAll", None)] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
+            except engine.FixCancelled:
+                return []
+            except asyncio.CancelledError:
+                stop.set()  # the thread stops at its next fix instead of finishing the file
+                raise
+        return to_lsp_edits(result.index, cache[("fixAll", None)], self.encoding)
+
+    def edit(self, uri: str, version: int, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
+        return workspace_edit(uri, version, edits, self.versioned_edits)
+
+    # --- the whole workspace ----------------------------------------------------------------
+    async def check_workspace(self, token: types.ProgressToken | None = None) -> list[workspace.FileResult]:
+        """Run the workspace check, or join the one running (it goes on if a requester cancels)."""
+        if self.workspace_run is None or self.workspace_run.done():
+            self.workspace_run = asyncio.ensure_future(workspace.run(self, token, self._file_checked))
+        return await asyncio.shield(self.workspace_run)
+
+    async def recheck_closed(self, path: str) -> None:
+        """Check again a closed file whose diagnostics the workspace check published."""
+        result = await workspace.check_one(self, path)
+        if result is not None:
+            self._file_checked(result)
+
+    def _file_checked(self, result: workspace.FileResult) -> None:
+        if not self.pull and result.version is None and result.uri not in self.documents:
+            self.publish(result.uri, result.diagnostics)
+            self.pushed_closed.add(result.uri)
+
+
+def _check_job(
+    text: str,
+    path: str,
+    settings: Settings,
+    module_name: str | None,
+    options: EditorOptions,
+    last_good: KeptFindings,
+    checker: BufferChecker | None,
+    rendered: Rendered,
+    version: int,
+):
+    """Check one version of a document and build its diagnostics as JSON (in a worker thread)."""
+    if not options.enable:
+        return disabled(text, settings, module_name), "[]"
+    result = check_document(
+        text,
+        path,
+        settings,
+        module_name,
+        show_syntax_errors=options.show_syntax_errors,
+        last_good=last_good.moved,
+        incremental=checker,
+    )
+    return result, rendered.json(result.findings, result.index, version, result.parsed)
