@@ -12,24 +12,30 @@ from dataclasses import dataclass, field
 
 
 class Severity(enum.Enum):
-    """Rule severity, named as in the checklist; mapped to LSP at the edge."""
+    """Rule severity, named as in the checklist; mapped to LSP at the edge.
+
+    No rule is HINT by default: it exists for overrides (`severity = {CEL002 = "hint"}`),
+    so that an editor can show a finding as a hint rather than an information.
+    """
 
     HIGH = "error"
     MEDIUM = "warning"
     LOW = "information"
+    HINT = "hint"
 
     @classmethod
     def parse(cls, text: str) -> "Severity":
         aliases = {
             "high": cls.HIGH, "error": cls.HIGH,
             "medium": cls.MEDIUM, "warning": cls.MEDIUM,
-            "low": cls.LOW, "information": cls.LOW, "info": cls.LOW, "hint": cls.LOW,
+            "low": cls.LOW, "information": cls.LOW, "info": cls.LOW,
+            "hint": cls.HINT,
         }
         try:
             return aliases[text.strip().lower()]
         except KeyError:
             raise ValueError(
-                f"unknown severity {text!r}: use high/medium/low or error/warning/information"
+                f"unknown severity {text!r}: use high/medium/low/hint or error/warning/information/hint"
             ) from None
 
 

@@ -19,6 +19,7 @@ WARNING = types.DiagnosticSeverity.Warning
     ({"celery-patterns": {"ignore": ["CEL002"]}}, []),
     ({"enable": False}, []),
     ({"select": ["CEL002"], "severity": {"CEL002": "warning"}}, [WARNING, WARNING]),
+    ({"severity": {"CEL002": "hint"}}, [types.DiagnosticSeverity.Hint] * 2),
 ])
 async def test_initialization_options(client, project, options, expected):
     session = await start(client, project, options=options)
@@ -121,6 +122,14 @@ async def test_multi_root_folders_use_their_own_configuration(client, tmp_path):
         "relaxed": {types.DiagnosticSeverity.Information},
         "edited": {WARNING},
     }
+
+
+@pytest.mark.parametrize("client", ["neovim"], indirect=True)
+async def test_hint_severity_from_pyproject(client, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + 'severity = { CEL002 = "hint" }\n')
+    session = await start(client, tmp_path)
+    uri = session.open(tmp_path / "hinted.py", SLEEPY)
+    assert [d.severity for d in await session.diagnostics(uri)] == [types.DiagnosticSeverity.Hint] * 2
 
 
 @pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)
