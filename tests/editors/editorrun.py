@@ -23,17 +23,21 @@ SLEEP_LINE = 66  # 1-based line of `time.sleep(1)` in the example
 SLEEP_COLUMN = 9
 
 
+def skip(request, reason: str):
+    """Skip the test, printing why even under `-q` and output capture."""
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nSKIPPED {request.node.name}: {reason}")
+    pytest.skip(reason)
+
+
 def require(executable: str, request, install: str) -> str:
-    """The editor's path; else skip, printing why even under `-q` and output capture."""
+    """The editor's path; else skip, saying which Debian packages to install."""
     path = shutil.which(executable)
     if path is None:
-        reason = f"{executable} not found: install Debian's {install} (`make test` does when it can)"
-        plugins = request.config.pluginmanager
-        reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-        if reporter is not None and capture is not None:
-            with capture.global_and_fixture_disabled():
-                reporter.write_line(f"\nSKIPPED {request.node.name}: {reason}")
-        pytest.skip(reason)
+        skip(request, f"{executable} not found: install Debian's {install} (`make test` does when it can)")
     return path
 
 
