@@ -44,7 +44,7 @@ def require(executable: str, request, install: str) -> str:
 def snippet(page: str, name: str) -> str:
     """The code block that follows `<!-- snippet: NAME ... -->` in docs/editors/PAGE."""
     text = (DOCS / page).read_text()
-    match = re.search(r"<!-- snippet: " + re.escape(name) + r"\b[^>]*-->\s*```[\w-]*\n(.*?)\n```", text, re.S)
+    match = re.search(r"<!-- snippet: " + re.escape(name) + r"(?:\s[^>]*)?-->\s*```[\w-]*\n(.*?)\n```", text, re.S)
     assert match, f"no snippet {name!r} in docs/editors/{page}"
     return match.group(1) + "\n"
 
