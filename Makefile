@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 NPM_ENV := npm_config_yes=true
 
-.PHONY: run test test-python test-extension install install-test neovim bench docs clean
+.PHONY: run test test-python test-extension install install-test editors neovim bench docs clean
 
 run: install
 	@echo "== celery-patterns check examples"
 	@$(BIN)/celery-patterns check examples; status=$$?; [ $$status -le 1 ] || exit $$status
 
-test: install-test neovim test-python test-extension
+test: install-test editors test-python test-extension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(VENV)/.installed $@
 
-# The Neovim end-to-end test needs Debian's neovim; install it when we can, else that test skips.
-neovim:
-	@command -v nvim >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null) ; } \
-	  || echo "note: neovim could not be installed; its end-to-end test will be skipped"
+# The real-editor tests (tests/lsp/test_neovim.py, tests/editors/) need Debian's neovim, emacs-nox
+# + elpa-eglot, vim + vim-ale and tmux. Install what is missing when we can (root, apt-get), else
+# those tests skip, saying why. Each check is "the test's need:the package that meets it".
+EDITOR_NEEDS := nvim:neovim emacs:emacs-nox eglot:elpa-eglot vim:vim /usr/share/vim-ale:vim-ale tmux:tmux
+editors:
+	@missing=""; for need in $(EDITOR_NEEDS); do what=$${need%%:*}; package=$${need#*:}; \
+	  case $$what in \
+	    /*) [ -e "$$what" ] ;; \
+	    eglot) command -v emacs >/dev/null 2>&1 \
+	           && emacs --batch --eval "(progn (package-initialize) (require 'eglot))" >/dev/null 2>&1 ;; \
+	    *) command -v $$what >/dev/null 2>&1 ;; \
+	  esac || missing="$$missing $$package"; done; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      -o DPkg::Lock::Timeout=300 $$missing >/dev/null) ; } \
+	  || echo "note: could not install$$missing; the tests that need them will be skipped"
+
+neovim: editors
 
 test-python: install-test
 	$(BIN)/python -m pytest

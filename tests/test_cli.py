@@ -150,6 +150,15 @@ def test_config_severity_override(project, capsys):
     assert json.loads(out)[0]["severity"] == "information"
 
 
+def test_config_hint_severity_in_every_format(project, capsys):
+    config(project, 'severity = { CEL002 = "hint" }\n')
+    assert "app/poll.py:4:5: CEL002 [hint] " in run(capsys, "check")[1]
+    assert json.loads(run(capsys, "check", "--format", "json")[1])[0]["severity"] == "hint"
+    (result,) = json.loads(run(capsys, "check", "--format", "sarif")[1])["runs"][0]["results"]
+    assert result["level"] == "note"  # SARIF has nothing below note
+    assert run(capsys, "check", "--format", "github")[1].startswith("::notice title=celery-patterns (CEL002),")
+
+
 def test_config_per_file_ignores(project, capsys):
     config(project, '[tool.celery-patterns.per-file-ignores]\n"app/poll.py" = ["CEL002"]\n')
     assert run(capsys, "check")[0] == 0

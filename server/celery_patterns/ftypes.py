@@ -12,11 +12,16 @@ from dataclasses import dataclass, field
 
 
 class Severity(enum.Enum):
-    """Rule severity, named as in the checklist; mapped to LSP at the edge."""
+    """Rule severity, named as in the checklist; mapped to LSP at the edge.
+
+    No rule is HINT by default: it exists for overrides (`severity = {CEL002 = "hint"}`),
+    so that an editor can show a finding as a hint rather than an information.
+    """
 
     HIGH = "error"
     MEDIUM = "warning"
     LOW = "information"
+    HINT = "hint"
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -28,12 +33,14 @@ class Severity(enum.Enum):
             "low": cls.LOW,
             "information": cls.LOW,
             "info": cls.LOW,
-            "hint": cls.LOW,
+            "hint": cls.HINT,
         }
         try:
             return aliases[text.strip().lower()]
         except KeyError:
-            raise ValueError(f"unknown severity {text!r}: use high/medium/low or error/warning/information") from None
+            raise ValueError(
+                f"unknown severity {text!r}: use high/medium/low/hint or error/warning/information/hint"
+            ) from None
 
 
 @dataclass(frozen=True, order=True)

@@ -13,9 +13,10 @@ from . import __version__
 from .ftypes import Finding, Severity
 from .rules import all_rules, rule_by_code
 
-SEVERITY_WORD = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "information"}
-SARIF_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
-GITHUB_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
+SEVERITY_WORD = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "information", Severity.HINT: "hint"}
+# SARIF and GitHub have no level below note / notice.
+SARIF_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note", Severity.HINT: "note"}
+GITHUB_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice", Severity.HINT: "notice"}
 SYNTAX_RULE = ("CEL000", "syntax-error", "The file could not be parsed or decoded.")
 
 

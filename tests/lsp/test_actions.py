@@ -197,3 +197,22 @@ async def test_unsafe_fixes_are_offered_but_not_preferred_nor_in_fix_all(client,
     assert "source.fixAll.celery-patterns" not in [a.kind for a in actions]  # safe fixes only
     resolved = await client.code_action_resolve_async(fix)
     assert resolved.edit is not None
+
+
+@pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)
+async def test_diagnostics_echoed_without_source_or_data_get_actions(client, project):
+    # ALE sends our diagnostics back in the context with neither `source` nor `data`.
+    session = await start(client, project)
+    uri = session.open(project / "echoed.py", SLEEPY)
+    diagnostics = await session.diagnostics(uri)
+    echoed = [
+        types.Diagnostic(range=d.range, message=d.message, code=d.code, severity=d.severity) for d in diagnostics[1:]
+    ]
+    actions = await client.text_document_code_action_async(request(uri, echoed, only=["quickfix"]))
+    assert [a.title for a in actions] == ["Replace with `await asyncio.sleep(...)`", "Disable CEL002 for this line"]
+    assert list(actions[0].diagnostics) == echoed  # the client's own diagnostic, as it sent it
+    text = session.apply(uri, (await client.code_action_resolve_async(actions[0])).edit)
+    assert "    await asyncio.sleep(2)\n" in text and "        time.sleep(1)\n" in text
+    # Another tool's diagnostic at the same place names none of our findings.
+    other = types.Diagnostic(range=diagnostics[0].range, message="line too long", code="E501", source="ruff")
+    assert not await client.text_document_code_action_async(request(uri, [other], only=["quickfix"]))

@@ -10,6 +10,7 @@ from lsprotocol import types
 from lspsession import PYPROJECT, SLEEPY, codes, lines, start, until
 
 WARNING = types.DiagnosticSeverity.Warning
+ERROR = types.DiagnosticSeverity.Error
 
 
 @pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)  # the same for any client
@@ -21,12 +22,17 @@ WARNING = types.DiagnosticSeverity.Warning
         ({"celery-patterns": {"ignore": ["CEL002"]}}, []),
         ({"enable": False}, []),
         ({"select": ["CEL002"], "severity": {"CEL002": "warning"}}, [WARNING, WARNING]),
+        ({"severity": {"CEL002": "hint"}}, [types.DiagnosticSeverity.Hint] * 2),
+        ({"select": []}, [ERROR, ERROR]),  # an empty list is as if absent: pyproject's select, not no rule
+        ({"celery-patterns": {"select": [], "ignore": []}}, [ERROR, ERROR]),
+        ({"pylsp": {"plugins": {}}}, [ERROR, ERROR]),  # another server's settings
     ],
 )
 async def test_initialization_options(client, project, options, expected):
     session = await start(client, project, options=options)
     uri = session.open(project / "opts.py", SLEEPY)
     assert [d.severity for d in await session.diagnostics(uri)] == expected
+    assert not [m.message for m in client.log_messages if "unknown key" in m.message]
 
 
 async def test_did_change_configuration_rechecks(client, project):
@@ -40,6 +46,51 @@ async def test_did_change_configuration_rechecks(client, project):
     if not session.pull:
         await until(lambda: len(client.published) > published, "re-published diagnostics")
     assert {d.severity for d in await session.diagnostics(uri)} == {WARNING}
+
+
+@pytest.mark.parametrize(
+    "removed",
+    [None, {}, {"settings": {}}, {"pylsp": {"plugins": {}}}, {"celery-patterns": {}}],
+    ids=["null", "empty", "empty-settings", "other-server", "empty-section"],
+)
+async def test_removed_settings_give_way_to_pyproject(client, tmp_path, removed):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + 'severity = { CEL002 = "low" }\n')
+    session = await start(client, tmp_path)
+    uri = session.open(tmp_path / "removed.py", SLEEPY)
+    assert {d.severity for d in await session.diagnostics(uri)} == {types.DiagnosticSeverity.Information}
+
+    async def after_change(settings) -> set:
+        published = len(client.published)
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
+        if not session.pull:
+            await until(lambda: len(client.published) > published, "re-published diagnostics")
+        else:
+            await asyncio.sleep(0.2)
+        return {d.severity for d in await session.diagnostics(uri)}
+
+    assert await after_change({"celery-patterns": {"severity": {"CEL002": "warning"}, "select": ["CEL001"]}}) == set()
+    assert await after_change({"celery-patterns": {"severity": {"CEL002": "warning"}}}) == {WARNING}
+    assert await after_change(removed) == {types.DiagnosticSeverity.Information}
+
+
+@pytest.mark.parametrize("client", ["neovim"], indirect=True)
+async def test_initialization_options_outlive_an_empty_change(client, project):
+    # eglot sends `{"settings": {}}` right after connecting, whatever initializationOptions held.
+    session = await start(client, project, options={"severity": {"CEL002": "warning"}})
+    uri = session.open(project / "eglot.py", SLEEPY)
+    assert {d.severity for d in await session.diagnostics(uri)} == {WARNING}
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
+    await asyncio.sleep(0.2)
+    assert {d.severity for d in await session.diagnostics(uri)} == {WARNING}
+    # Settings that then arrive, and go, leave the defaults: the initial ones were replaced.
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"celery-patterns": {"fixAll": False}})
+    )
+    await asyncio.sleep(0.2)
+    assert {d.severity for d in await session.diagnostics(uri)} == {ERROR}
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.2)
+    assert {d.severity for d in await session.diagnostics(uri)} == {ERROR}
 
 
 @pytest.mark.parametrize("client", ["neovim"], indirect=True)
@@ -136,6 +187,14 @@ async def test_multi_root_folders_use_their_own_configuration(client, tmp_path):
         "relaxed": {types.DiagnosticSeverity.Information},
         "edited": {WARNING},
     }
+
+
+@pytest.mark.parametrize("client", ["neovim"], indirect=True)
+async def test_hint_severity_from_pyproject(client, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + 'severity = { CEL002 = "hint" }\n')
+    session = await start(client, tmp_path)
+    uri = session.open(tmp_path / "hinted.py", SLEEPY)
+    assert [d.severity for d in await session.diagnostics(uri)] == [types.DiagnosticSeverity.Hint] * 2
 
 
 @pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)

@@ -23,7 +23,7 @@ from ..engine import suppression
 from ..ftypes import Finding, FixSafety
 from ..rules import rule_by_code
 from .checking import DocumentCheck
-from .convert import SOURCE, finding_key, from_lsp_range, to_lsp_edits, workspace_edit
+from .convert import finding_key, from_lsp_range, to_lsp_edits, workspace_edit
 
 FIX_ALL = "source.fixAll.celery-patterns"
 QUICK_FIX = types.CodeActionKind.QuickFix
@@ -40,13 +40,14 @@ def findings_for(
     """The findings the request is about, each with the client's diagnostic for it.
 
     The client's diagnostics carry `data` naming the finding; a client that drops `data`
-    still sends code and range. Without diagnostics in the context, the findings that
-    overlap the requested range are meant.
+    still sends code and range. A diagnostic is ours when it names one of our findings
+    that way, whatever its `source`: some clients drop or rename that (ALE echoes our
+    diagnostics back without it), and another tool's diagnostic names none of ours.
+    Without diagnostics in the context, the findings that overlap the requested range
+    are meant.
     """
     out = []
     for diagnostic in params.context.diagnostics:
-        if diagnostic.source != SOURCE:
-            continue
         key = finding_key(diagnostic.data) or (
             str(diagnostic.code),
             from_lsp_range(result.index, diagnostic.range, encoding),

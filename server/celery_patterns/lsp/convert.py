@@ -24,6 +24,7 @@ SEVERITY = {
     Severity.HIGH: types.DiagnosticSeverity.Error,
     Severity.MEDIUM: types.DiagnosticSeverity.Warning,
     Severity.LOW: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
 }
 
 

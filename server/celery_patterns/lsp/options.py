@@ -8,18 +8,23 @@ shapes: the settings object itself, or wrapped as `{"settings": {...}}` or
 | key | type | default | meaning |
 |---|---|---|---|
 | `enable` | bool | true | no diagnostics at all when false |
-| `select` | list of codes | pyproject's | replaces pyproject's `select` |
-| `ignore` | list of codes | pyproject's | replaces pyproject's `ignore` |
+| `select` | list of codes | pyproject's | replaces pyproject's `select`; `[]` is as if absent |
+| `ignore` | list of codes | pyproject's | replaces pyproject's `ignore`; `[]` is as if absent |
 | `severity` | {code: level} | {} | per-rule overrides, over pyproject's |
 | `showSyntaxErrors` | bool | true | show CEL000 while the buffer does not parse |
 | `fixAll` | bool | true | offer `source.fixAll.celery-patterns` |
 
 Invalid values raise `ConfigError`; the server shows it and keeps the previous settings.
+
+Settings the client removes (a `workspace/didChangeConfiguration` that no longer holds
+ours, or null) give way to the defaults, i.e. pyproject.toml's. Those of
+`initializationOptions` stay until other settings arrive: eglot sends `{}` right after
+connecting, and that must not undo them. The user-facing page is docs/editors/settings.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..config import ConfigError, Settings, parse_settings
@@ -38,6 +43,10 @@ class EditorOptions:
     ignore: tuple[str, ...] | None = None
     severity: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    from_initialization: bool = field(default=False, compare=False)  # see the module docstring
+
+    def as_initialization(self) -> EditorOptions:
+        return replace(self, from_initialization=True)
 
     def apply(self, base: Settings) -> Settings:
         """`base` (from pyproject.toml) with these settings over it."""
@@ -56,17 +65,26 @@ class EditorOptions:
 
 
 def unwrap(raw: Any) -> dict | None:
-    """The settings object inside whatever the client sent, or None if it sent none."""
+    """The settings object inside whatever the client sent, or None if it holds none of ours.
+
+    Found under our section name, it is ours whatever it holds; otherwise an object is
+    ours only if it has one of our keys: `{"pylsp": {...}}` is another server's settings
+    (eglot and Sublime send every server the same object) and `{}` is nobody's.
+    """
+    in_our_section = False
     for _ in range(3):
         if not isinstance(raw, dict):
             return None
         for key in ("settings", SECTION, "celeryPatterns"):
             if isinstance(raw.get(key), dict):
                 raw = raw[key]
+                in_our_section = in_our_section or key != "settings"
                 break
         else:
-            return raw
-    return raw if isinstance(raw, dict) else None
+            break
+    if not isinstance(raw, dict) or not (in_our_section or _KNOWN & raw.keys()):
+        return None
+    return raw
 
 
 def parse_options(raw: dict) -> EditorOptions:
@@ -80,8 +98,8 @@ def parse_options(raw: dict) -> EditorOptions:
 
     def codes(key: str) -> tuple[str, ...] | None:
         value = raw.get(key)
-        if value is None:
-            return None
+        if value is None or value == []:
+            return None  # not "no rule at all": editors send [] for a list left empty
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -49,6 +49,7 @@ from .convert import (
     to_lsp_range,
 )
 from .documents import OpenDocument
+from .options import EditorOptions, unwrap
 from .protocol import JsonResult, diagnostic_report
 from .session import CeleryPatternsServer
 
@@ -101,7 +102,8 @@ def initialize(ls: CeleryPatternsServer, params: types.InitializeParams):
     resolvable = get_capability(capabilities, "text_document.code_action.resolve_support.properties", None) or []
     ls.lazy_edits = "edit" in resolvable
     ls.versioned_edits = bool(get_capability(capabilities, "workspace.workspace_edit.document_changes", False))
-    ls.set_options(params.initialization_options)
+    if ls.set_options(params.initialization_options):
+        ls.options = ls.options.as_initialization()
 
 
 @server.feature(types.INITIALIZED)
@@ -312,7 +314,10 @@ async def hover(ls: CeleryPatternsServer, params: types.HoverParams):
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 @guarded(nothing)
 async def did_change_configuration(ls: CeleryPatternsServer, params: types.DidChangeConfigurationParams):
-    ls.set_options(params.settings)
+    if unwrap(params.settings):
+        ls.set_options(params.settings)
+    elif not ls.options.from_initialization:  # the client removed ours: the defaults (pyproject's) again
+        ls.options = EditorOptions()
     ls.settings_changed()
     if await ls.pull_configuration():
         ls.settings_changed()
