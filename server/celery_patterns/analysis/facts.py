@@ -17,6 +17,7 @@ import ast
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..source import LineIndex
 
@@ -97,6 +98,10 @@ class ModuleFacts:
         self.index = index or LineIndex(source)
         self.path = path
         self.module_name = module_name  # dotted name relative to its source root, if known
+        # The workspace's project model and this module's summary in it (`model/`), set by the
+        # engine for the rules that read them; None when the check has no workspace.
+        self.project: Any = None
+        self.summary: Any = None
         self.scopes: list[Scope] = []
         self.by_type: dict[type, list[ast.AST]] = {}
         # Kept here rather than as attributes on the nodes: no per-node __dict__ and no

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import FileReport, Finding, Position, Range, Severity
+from ..model.project import Project
 from ..source import DecodeError, LineIndex, decode_source
 from .run import enabled_rules, run_rules
 from .suppression import LineComments, suppressed
@@ -47,12 +48,16 @@ def check_source(
     settings: Settings | None = None,
     module_name: str | None = None,
     incremental: BufferChecker | None = None,
+    project: Project | None = None,
 ) -> Checked:
     """Check one decoded source text.
 
     `incremental` is an editor buffer's `BufferChecker`: it parses the text and runs the
-    rules reusing what the last version's check found where nothing changed."""
+    rules reusing what the last version's check found where nothing changed. `project` is
+    the model of the workspace the file is in (the module is named as the model names it)."""
     settings = settings or Settings()
+    if project is not None:
+        module_name = project.layout.module_name(path)
     index = LineIndex(source)
     try:
         tree = incremental.parse(source, path) if incremental is not None else ast.parse(source, path)
@@ -70,10 +75,12 @@ def check_source(
     if rules:
         try:
             if incremental is not None:
-                findings, facts, errors = incremental.run(rules, tree, source, index, path, module_name, settings)
+                findings, facts, errors = incremental.run(
+                    rules, tree, source, index, path, module_name, settings, project
+                )
             else:
                 facts = ModuleFacts(tree, source, index, path, module_name)
-                findings, errors = run_rules(rules, facts, settings)
+                findings, errors = run_rules(rules, facts, settings, project)
         except RecursionError:
             finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings)
             return Checked(FileReport(path, finding, source), None, index=index)
@@ -81,14 +88,20 @@ def check_source(
     return Checked(FileReport(path, findings, source), facts, errors, index)
 
 
-def check_bytes(data: bytes, path: str, settings: Settings | None = None, module_name: str | None = None) -> Checked:
+def check_bytes(
+    data: bytes,
+    path: str,
+    settings: Settings | None = None,
+    module_name: str | None = None,
+    project: Project | None = None,
+) -> Checked:
     try:
         source = decode_source(data)
     except DecodeError as exc:
         settings = settings or Settings()
         finding = _syntax_finding(f"cannot decode file: {exc}", Position(0, 0), LineIndex(""), settings)
         return Checked(FileReport(path, finding, None, syntax_error=True))
-    return check_source(source, path, settings, module_name)
+    return check_source(source, path, settings, module_name, project=project)
 
 
 def _finish(

@@ -66,13 +66,15 @@ class BufferChecker:
         self.parser.forget()
         self._statements, self._stored, self._key = [], {}, None
 
-    def run(self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings):
+    def run(
+        self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings, project=None
+    ):
         """`(findings, facts of the whole module or None, errors)`, as a full check would find."""
         local = [r for r in rules if r.local]
         whole = [r for r in rules if not r.local]
         key = (path, module_name, settings, tuple(r.code for r in local))
         facts = ModuleFacts(tree, source, index, path, module_name) if whole else None
-        findings, errors = run_rules(whole, facts, settings) if whole else ([], [])
+        findings, errors = run_rules(whole, facts, settings, project) if whole else ([], [])
         if not local:
             self._remember(tree, key, {}, [])
             return findings, facts, errors

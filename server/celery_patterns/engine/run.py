@@ -7,6 +7,8 @@ import traceback
 from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import Finding
+from ..model.project import Project
+from ..model.summary import summarise
 from ..rules import Rule, all_rules
 
 
@@ -16,10 +18,21 @@ def enabled_rules(settings: Settings, path: str = "<string>") -> list[Rule]:
     return [r for r in all_rules() if r.code in codes]
 
 
-def run_rules(rules: list[Rule], facts: ModuleFacts, settings: Settings) -> tuple[list[Finding], list[str]]:
-    """Every rule's findings on `facts`, and the internal errors of rules that failed."""
+def run_rules(
+    rules: list[Rule], facts: ModuleFacts, settings: Settings, project: Project | None = None
+) -> tuple[list[Finding], list[str]]:
+    """Every rule's findings on `facts`, and the internal errors of rules that failed.
+
+    With the workspace's `project`, the rules that read it see it with this module as its
+    text is now (an editor buffer may differ from the file the model was built from)."""
     findings: list[Finding] = []
     errors: list[str] = []
+    if project is not None and any(rule.uses_project for rule in rules):
+        try:
+            facts.summary = summarise(facts, settings)
+            facts.project = project.with_summary(facts.summary)
+        except Exception:
+            errors.append(f"{facts.path}: internal error summarising the module:\n{traceback.format_exc()}")
     for rule in rules:
         try:
             findings.extend(rule.check(facts, settings))

@@ -40,6 +40,9 @@ class Rule:
     # def's or class's body. The editor then re-runs it only on what an edit touched.
     # A rule that follows calls into the bodies of other functions must leave it False.
     local: ClassVar[bool] = False
+    # True when the rule reads the project model (`facts.project`, `facts.summary`): the
+    # engine then summarises the module and gives the rule the workspace's model with it.
+    uses_project: ClassVar[bool] = False
     # TRANSITION: True while the rule's `fix` still returns a whole module (see engine/fix.py).
     legacy_fix: ClassVar[bool] = True
 

@@ -1,0 +1,284 @@
+"""The project model: the module summaries of a workspace, combined.
+
+It answers the questions no single file can: which tasks the workspace registers and under
+which names, what a dotted name imported in one module is in another (re-exports through
+`__init__.py` followed), which services there are, what routes each app has, and which
+functions run in a task or block through the helpers they call. Rules read it; nothing
+here reports anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from .layout import Layout, Service
+from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
+
+CALL_DEPTH = 3  # how far "runs in a task" and "blocks through a helper" follow direct calls
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task of the workspace: its definition, the module holding it, its registered name."""
+
+    definition: TaskDef
+    summary: ModuleSummary
+    service: Service
+    name: str
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.summary.module}.{self.definition.function}" if self.summary.module else self.definition.function
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    summary: ModuleSummary
+    function: Function
+    service: Service
+
+    @property
+    def qualname(self) -> str:
+        module = self.summary.module
+        return f"{module}.{self.function.name}" if module else self.function.name
+
+
+class Project:
+    """The summaries of a workspace's modules (by path), and what they say together."""
+
+    def __init__(self, layout: Layout, summaries: dict[str, ModuleSummary]) -> None:
+        self.layout = layout
+        self.summaries = summaries
+
+    @property
+    def root(self) -> str:
+        return self.layout.root
+
+    def with_summary(self, summary: ModuleSummary) -> Project:
+        """The same workspace with one module as `summary` says (an edited buffer)."""
+        if self.summaries.get(summary.path) is summary:
+            return self
+        return Project(self.layout, {**self.summaries, summary.path: summary})
+
+    def service_of(self, path: str) -> Service:
+        return self.layout.service_of(path)
+
+    # --- modules ----------------------------------------------------------------------------
+    @cached_property
+    def _modules(self) -> dict[tuple[str, str], ModuleSummary]:
+        """(service root, module name) -> summary."""
+        found = {}
+        for path, summary in sorted(self.summaries.items()):
+            if summary.module:
+                found.setdefault((self.service_of(path).root, summary.module), summary)
+        return found
+
+    @cached_property
+    def services(self) -> list[Service]:
+        return sorted({self.service_of(p) for p in self.summaries}, key=lambda s: s.root)
+
+    def module(self, name: str, service: Service) -> ModuleSummary | None:
+        return self._modules.get((service.root, name))
+
+    def resolve(self, qualname: str, service: Service, _depth: int = 0) -> tuple[ModuleSummary, str] | None:
+        """What an absolute dotted name refers to in the workspace, seen from `service`:
+        (the module defining it, the name in that module: `poll`, `Client.poll`, `` for the
+        module itself), following re-exports; None when it is outside the workspace."""
+        if _depth > 8:
+            return None
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = self.module(".".join(parts[:cut]), service)
+            if module is None:
+                continue
+            rest = parts[cut:]
+            if not rest:
+                return module, ""
+            target = module.aliases.get(rest[0])
+            if target is not None and rest[0] not in module.functions:
+                return self.resolve(".".join([target, *rest[1:]]), service, _depth + 1)
+            return module, ".".join(rest)
+        return None
+
+    def resolve_anywhere(self, qualname: str, service: Service) -> tuple[ModuleSummary, str] | None:
+        """`resolve` in `service`, else in the service whose modules the name starts with."""
+        found = self.resolve(qualname, service)
+        if found is not None:
+            return found
+        for other in self.services:
+            if other != service:
+                found = self.resolve(qualname, other)
+                if found is not None:
+                    return found
+        return None
+
+    # --- tasks ------------------------------------------------------------------------------
+    @cached_property
+    def tasks(self) -> list[Task]:
+        found = []
+        for path, summary in sorted(self.summaries.items()):
+            service = self.service_of(path)
+            for definition in summary.tasks:
+                found.append(Task(definition, summary, service, self._registered_name(definition, summary, service)))
+        return found
+
+    def _registered_name(self, definition: TaskDef, summary: ModuleSummary, service: Service) -> str:
+        if definition.name is not None:
+            return definition.name
+        if definition.name_ref is not None:
+            value = self.constant(definition.name_ref, service)
+            if value is not None:
+                return value
+        return f"{summary.module}.{definition.function}" if summary.module else definition.function
+
+    def constant(self, qualname: str, service: Service) -> str | None:
+        """The string a module constant holds."""
+        found = self.resolve(qualname, service)
+        if found is None:
+            return None
+        module, name = found
+        return module.constants.get(name)
+
+    @cached_property
+    def tasks_by_name(self) -> dict[str, list[Task]]:
+        found: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            found.setdefault(task.name, []).append(task)
+        return found
+
+    def task_at(self, qualname: str, service: Service) -> Task | None:
+        """The task a dotted name (`rag.tasks.ingest_file`) refers to."""
+        found = self.resolve_anywhere(qualname, service)
+        if found is None:
+            return None
+        module, name = found
+        return next((t for t in self.tasks if t.summary is module and t.definition.function == name), None)
+
+    def dispatched_task_name(self, dispatch: Dispatch, service: Service) -> str | None:
+        """The name a dispatch by name sends, when known whole."""
+        if dispatch.name is not None:
+            return dispatch.name
+        return self.constant(dispatch.name_ref, service) if dispatch.name_ref else None
+
+    def tasks_of(self, dispatch: Dispatch, service: Service) -> list[Task]:
+        """The tasks a dispatch reaches (none when unknown)."""
+        if dispatch.by_name:
+            name = self.dispatched_task_name(dispatch, service)
+            return list(self.tasks_by_name.get(name, ())) if name else []
+        task = self.task_at(dispatch.target, service)
+        return [task] if task is not None else []
+
+    # --- services and apps ------------------------------------------------------------------
+    @cached_property
+    def apps(self) -> list[tuple[AppDef, ModuleSummary, Service]]:
+        return [(app, s, self.service_of(p)) for p, s in sorted(self.summaries.items()) for app in s.apps]
+
+    def service_names(self, service: Service) -> set[str]:
+        """What a task name's first segment can be to mean this service: its directory, its
+        top-level packages, its apps' main names."""
+        names = {service.directory_name}
+        for path, summary in self.summaries.items():
+            if self.service_of(path) == service and summary.module:
+                names.add(summary.module.split(".", 1)[0])
+        names.update(app.main for app, _, s in self.apps if s == service and app.main)
+        return names
+
+    def services_named(self, segment: str) -> list[Service]:
+        return [s for s in self.services if segment in self.service_names(s) and self.defines_celery(s)]
+
+    def defines_celery(self, service: Service) -> bool:
+        """The service makes a Celery app or defines a task (else it is a library)."""
+        return any(s == service for _, _, s in self.apps) or any(t.service == service for t in self.tasks)
+
+    # --- functions and calls ----------------------------------------------------------------
+    def function(self, qualname: str, service: Service) -> FunctionRef | None:
+        found = self.resolve_anywhere(qualname, service)
+        if found is None:
+            return None
+        module, name = found
+        function = module.functions.get(name)
+        if function is None or name == MODULE_CODE:
+            return None
+        return FunctionRef(module, function, self.service_of(module.path))
+
+    def functions_of(self, summary: ModuleSummary) -> Iterator[FunctionRef]:
+        service = self.service_of(summary.path)
+        for function in summary.functions.values():
+            yield FunctionRef(summary, function, service)
+
+    def blocking_path(self, start: FunctionRef, depth: int = CALL_DEPTH) -> list[str] | None:
+        """The shortest chain of direct calls (up to `depth` deep) from a sync function to
+        a blocking call: the qualnames called, ending with the blocking call's text; None."""
+        frontier = [(start, [start.qualname])]
+        seen = {(start.service.root, start.qualname)}
+        for level in range(depth + 1):
+            following = []
+            for ref, path in frontier:
+                if ref.function.is_async:
+                    continue
+                if ref.function.blocks:  # a wait Celery allows in a task blocks the event loop all the same
+                    return [*path, ref.function.blocks[0].text]
+                if level == depth:
+                    continue
+                for call in ref.function.calls:
+                    if call.awaited or call.in_thread:
+                        continue
+                    callee = self.function(call.target, ref.service)
+                    if callee is not None and (callee.service.root, callee.qualname) not in seen:
+                        seen.add((callee.service.root, callee.qualname))
+                        following.append((callee, [*path, callee.qualname]))
+            frontier = following
+        return None
+
+    @cached_property
+    def in_tasks(self) -> dict[tuple[str, str], list[str]]:
+        """(service root, function qualname) -> the chain from a task to it, for every
+        workspace function a task runs (itself, or up to CALL_DEPTH direct calls away)."""
+        reach: dict[tuple[str, str], list[str]] = {}
+        frontier = []
+        for task in self.tasks:
+            function = task.summary.functions.get(task.definition.function) or task.summary.functions.get(
+                f"{task.definition.function}.run"
+            )
+            if function is not None:
+                ref = FunctionRef(task.summary, function, task.service)
+                reach.setdefault((ref.service.root, ref.qualname), [task.name])
+                frontier.append((ref, [task.name]))
+        for _ in range(CALL_DEPTH):
+            following = []
+            for ref, path in frontier:
+                for call in ref.function.calls:
+                    if call.in_thread:
+                        continue
+                    callee = self.function(call.target, ref.service)
+                    if callee is None:
+                        continue
+                    key = (callee.service.root, callee.qualname)
+                    if key not in reach:
+                        reach[key] = [*path, callee.qualname]
+                        following.append((callee, reach[key]))
+            frontier = following
+        return reach
+
+    def runs_in_task(self, summary: ModuleSummary, function: str) -> list[str] | None:
+        """The chain from a task to `function` of `summary`'s module, when a task runs it."""
+        qualname = f"{summary.module}.{function}" if summary.module else function
+        return self.in_tasks.get((self.service_of(summary.path).root, qualname))
+
+    # --- everything -------------------------------------------------------------------------
+    def dispatches(self) -> Iterable[tuple[Dispatch, ModuleSummary, Service]]:
+        for path, summary in sorted(self.summaries.items()):
+            service = self.service_of(path)
+            for dispatch in summary.dispatches:
+                yield dispatch, summary, service
+
+
+def relative(project: Project, path: str) -> str:
+    """`path` as the user reads it: relative to the workspace."""
+    try:
+        return os.path.relpath(path, project.root)
+    except ValueError:
+        return path

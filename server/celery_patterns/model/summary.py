@@ -1,0 +1,805 @@
+"""What one module tells the rest of the workspace: its module summary.
+
+A summary is small plain data computed from the module's facts (the parse the check makes
+anyway): the tasks it defines, the tasks it dispatches, its Celery apps and the settings it
+gives them, the names it imports and the string constants it defines, and for each of its
+functions the workspace calls it makes, the blocking calls and the result waits in it. The
+project model (`project.py`) combines the summaries of every module of the workspace;
+nothing in a summary refers to another module except by dotted name.
+
+Names are absolute where the module can tell (`rag.tasks.ingest_file` for a name imported
+from there, `server.jobs.poll` for the `poll` defined here); what it cannot tell stays
+unresolved (None). Positions are this module's, 0-based.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..analysis.app_config import celery_apps, gather_config
+from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_process_pool
+from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes
+from ..analysis.results import is_result
+from ..config import Settings
+from ..ftypes import Range
+
+SIGNATURE_NAMES = CANVAS["signature"] | {"celery.subtask", "celery.canvas.subtask"}
+CHAIN_NAMES = CANVAS["chain"]
+CHORD_NAMES = CANVAS["chord"]
+SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task"})
+TASK_CLASSES = frozenset({"celery.Task", "celery.app.task.Task", "celery.app.Task"})
+CURRENT_APP = frozenset({"celery.current_app", "celery._state.current_app"})
+CURRENT_TASK = frozenset({"celery.current_task", "celery._state.current_task"})
+ALLOW_JOIN_RESULT = frozenset({"celery.result.allow_join_result"})
+DIRECT_METHODS = frozenset({"delay", "apply_async", "s", "si"})
+SENT_METHODS = frozenset({"delay", "apply_async"})
+WAIT_METHODS = frozenset({"get", "wait", "join", "join_native"})
+THREAD_RUNNERS = frozenset({"asyncio.to_thread", "asyncio.loop.run_in_executor"})
+# `Task.__init__`/decorator options shown on hover (a task's behaviour, not its identity).
+TASK_OPTIONS = (
+    "queue",
+    "max_retries",
+    "default_retry_delay",
+    "autoretry_for",
+    "retry_backoff",
+    "retry_kwargs",
+    "acks_late",
+    "time_limit",
+    "soft_time_limit",
+    "rate_limit",
+    "ignore_result",
+    "priority",
+    "base",
+)
+MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: str  # "positional_only", "positional", "var_positional", "keyword_only", "var_keyword"
+    has_default: bool
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """A task this module defines."""
+
+    function: str  # the function (or class) name in the module
+    span: Range  # its name in the `def`/`class` line
+    parameters: tuple[Parameter, ...]  # as a dispatcher passes them (`self` left out when bound)
+    name: str | None = None  # the `name=` string, when written as a literal
+    name_ref: str | None = None  # ... or the absolute name of the constant it is written as
+    app: str | None = None  # absolute name of the app whose `.task` made it; None for `shared_task`
+    doc: str = ""  # the first paragraph of its docstring
+    options: tuple[tuple[str, str], ...] = ()  # (option, source text) from TASK_OPTIONS
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A task sent from this module, by name (`signature("rag.x")`) or directly (`x.delay()`)."""
+
+    method: str  # signature, Signature, subtask, send_task, beat, delay, apply_async, s, si
+    span: Range  # the name string (by name) or the callee (direct)
+    call: Range  # the whole call (the beat entry's dict)
+    function: str  # the function it sits in (MODULE_CODE for module-level code)
+    name: str | None = None  # by name: the string, when known whole
+    name_ref: str | None = None  # by name: the absolute name of the constant holding it
+    target: str | None = None  # direct: absolute name of what `.delay()` is called on
+    positional: int | None = None  # how many positional arguments, when all are known
+    keywords: tuple[str, ...] | None = None  # keyword argument names, when all are known
+    sent: bool = False  # sent as it is (`delay`, `apply_async`, `send_task`, `signature(...).delay()`)
+    callback: bool = False  # a chain/chord callback or `link=`: receives the previous result first
+    app: str | None = None  # absolute name of the app it is sent through, when it says
+
+    @property
+    def by_name(self) -> bool:
+        return self.target is None
+
+
+@dataclass(frozen=True)
+class AppDef:
+    """A Celery app this module makes, and what this module sets on it."""
+
+    variable: str | None  # the module-level name it is bound to
+    span: Range  # the `Celery(...)` call
+    main: str | None  # `Celery("rag")`
+    settings: tuple[tuple[str, object], ...] = ()  # key -> literal value (JSON-able) or UNKNOWN
+    loads: tuple[str, ...] = ()  # what `config_from_object` loads: absolute module or object names
+    hidden: str | None = None  # why some settings cannot be seen here
+    namespace: str | None = None
+    includes: tuple[str, ...] = ()  # task modules named by `include=`/`imports`/`autodiscover_tasks`
+    starts_worker: bool = False  # `app.worker_main()`, `app.Worker(...)`, `app.start()` in this module
+
+
+@dataclass(frozen=True)
+class RouteKey:
+    """A `task_routes` key: the name or glob it routes and where it is written."""
+
+    pattern: str
+    queue: str | None
+    span: Range
+    app: str | None  # the app whose settings it is in (absolute name), when known
+
+
+@dataclass(frozen=True)
+class CallSite:
+    target: str  # absolute name of the callee
+    span: Range  # the callee expression
+    call: Range  # the whole call
+    awaited: bool = False
+    in_thread: bool = False  # handed to `asyncio.to_thread` / `run_in_executor` rather than called
+
+
+@dataclass(frozen=True)
+class Block:
+    """A call that blocks the thread: `time.sleep`, a wait on a Celery result, a polling helper."""
+
+    kind: str  # "sleep", "wait", "polling"
+    text: str  # the call as written (`time.sleep(1)`, `result.get()`)
+    span: Range
+    exempt: bool = False  # a wait that Celery allows in a task (`disable_sync_subtasks=False`, `allow_join_result`)
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # in the module: `poll`, `Client.poll`, MODULE_CODE
+    span: Range  # the name in its `def` line
+    is_async: bool
+    calls: tuple[CallSite, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    current_task_only: tuple[Range, ...] = ()  # branches taken only inside a task (`if current_task:`)
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    module: str | None
+    is_package: bool = False  # an `__init__.py`
+    aliases: dict[str, str] = field(default_factory=dict)  # module-level name -> absolute name it refers to
+    constants: dict[str, str] = field(default_factory=dict)  # module-level NAME -> its string value
+    tasks: list[TaskDef] = field(default_factory=list)
+    dispatches: list[Dispatch] = field(default_factory=list)
+    apps: list[AppDef] = field(default_factory=list)
+    routes: list[RouteKey] = field(default_factory=list)
+    functions: dict[str, Function] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)  # module-level UPPER_CASE literals (Django)
+
+
+UNKNOWN = "<unknown>"  # a setting whose value the module does not show
+
+
+def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSummary:
+    """The summary of the module `facts` describes."""
+    return _Summariser(facts, settings or Settings()).run()
+
+
+class _Summariser:
+    def __init__(self, facts: ModuleFacts, settings: Settings) -> None:
+        self.facts = facts
+        self.settings = settings
+        path = facts.path or ""
+        self.summary = ModuleSummary(
+            path, facts.module_name, path.endswith("__init__.py") or path.endswith("__init__.pyi")
+        )
+
+    def run(self) -> ModuleSummary:
+        self._module_names()
+        self._apps()
+        self._tasks()
+        self._functions()
+        self._dispatches()
+        return self.summary
+
+    # --- names ------------------------------------------------------------------------------
+    def absolute(self, expr: ast.AST) -> str | None:
+        """The absolute dotted name an expression refers to, or None."""
+        facts = self.facts
+        if isinstance(expr, ast.Attribute):
+            base = self.absolute(expr.value)
+            if base is None and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
+                owner = self._class_of(expr)
+                return f"{self.prefix}{owner}.{expr.attr}" if owner else None
+            return f"{base}.{expr.attr}" if base else None
+        if not isinstance(expr, ast.Name):
+            return None
+        found = facts.lookup(expr.id, facts.scope_of(expr), expr)
+        if found is not None:
+            scope, bindings = found
+            if scope is facts.module_scope and all(b.kind in ("def", "class") for b in bindings):
+                return f"{self.prefix}{expr.id}"
+        qualname = facts.resolve(expr)
+        if qualname is None or qualname.startswith("builtins."):
+            return None
+        return self.made_absolute(qualname)
+
+    def made_absolute(self, qualname: str) -> str | None:
+        """`.tasks.x` (relative to this module's package) as an absolute name."""
+        if not qualname.startswith("."):
+            return qualname
+        module = self.summary.module
+        if not module:
+            return None
+        dots = len(qualname) - len(qualname.lstrip("."))
+        package = module.split(".") if self.summary.is_package else module.split(".")[:-1]
+        if dots - 1 > len(package):
+            return None
+        base = package[: len(package) - (dots - 1)]
+        rest = qualname[dots:]
+        return ".".join([*base, rest] if rest else base) or None
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.summary.module}." if self.summary.module else ""
+
+    def _class_of(self, node: ast.AST) -> str | None:
+        """The top-level class whose method holds `node`."""
+        for ancestor in self.facts.ancestors(node):
+            if isinstance(ancestor, ast.ClassDef) and self.facts.parent(ancestor) is self.facts.tree:
+                return ancestor.name
+        return None
+
+    def _module_names(self) -> None:
+        facts, summary = self.facts, self.summary
+        for name, bindings in facts.module_scope.bindings.items():
+            if len(bindings) != 1:
+                continue
+            binding = bindings[0]
+            if binding.kind == "import" and binding.qualname:
+                target = self.made_absolute(binding.qualname)
+                if target:
+                    summary.aliases[name] = target
+            elif binding.kind == "assign" and isinstance(binding.value, ast.Constant):
+                value = binding.value.value
+                if isinstance(value, str):
+                    summary.constants[name] = value
+                if name.isupper() and _plain(value):
+                    summary.settings[name] = value
+            elif binding.kind == "assign" and name.isupper() and binding.value is not None:
+                literal = _literal(binding.value)
+                if literal is not UNKNOWN:
+                    summary.settings[name] = literal
+
+    # --- apps -------------------------------------------------------------------------------
+    def _apps(self) -> None:
+        facts = self.facts
+        for app in celery_apps(facts):
+            variable = app.name if app.targets and facts.parent(app.statement) is facts.tree else None
+            config = gather_config(facts, app)
+            settings = tuple((key, _last_literal(values)) for key, values in sorted(config.settings.items()))
+            loads = tuple(filter(None, (self._loaded(call) for call in config.loads)))
+            main = _argument(app.call, 0, "main")
+            includes = [_literal(v) for k, v in ((k.arg, k.value) for k in app.call.keywords) if k == "include"]
+            self.summary.apps.append(
+                AppDef(
+                    variable=variable,
+                    span=facts.range(app.call),
+                    main=main.value if isinstance(main, ast.Constant) and isinstance(main.value, str) else None,
+                    settings=settings,
+                    loads=loads,
+                    hidden=config.unknown,
+                    namespace=config.namespace,
+                    includes=tuple(
+                        i for value in includes if isinstance(value, list) for i in value if isinstance(i, str)
+                    ),
+                    starts_worker=self._starts_worker(variable),
+                )
+            )
+            for key, values in config.settings.items():
+                if key in ("task_routes", "CELERY_TASK_ROUTES") or key.endswith("TASK_ROUTES"):
+                    for value in values:
+                        self._routes(value, self.prefix + variable if variable else None)
+        for name, bindings in facts.module_scope.bindings.items():  # Django: CELERY_TASK_ROUTES = {...}
+            if name.endswith("TASK_ROUTES") and len(bindings) == 1 and bindings[0].kind == "assign":
+                self._routes(bindings[0].value, None)
+
+    def _loaded(self, call: ast.Call) -> str | None:
+        """What `app.config_from_object(x)` loads, as an absolute name: a module named by a
+        string, or an object (class, module) named in code."""
+        source = _argument(call, 0, "obj")
+        if isinstance(source, ast.Constant) and isinstance(source.value, str):
+            return source.value.split(":", 1)[0]
+        return self.absolute(source) if source is not None else None
+
+    def _starts_worker(self, variable: str | None) -> bool:
+        if variable is None:
+            return False
+        for call in self.facts.nodes(ast.Call):
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("worker_main", "Worker", "start")
+                and isinstance(func.value, ast.Name)
+                and func.value.id == variable
+            ):
+                return True
+        return False
+
+    def _routes(self, value: ast.AST | None, app: str | None) -> None:
+        entries = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        for entry in entries:
+            if not isinstance(entry, ast.Dict):
+                continue
+            for key, route in zip(entry.keys, entry.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self.summary.routes.append(RouteKey(key.value, _queue(route), self.facts.range(key), app))
+
+    # --- tasks ------------------------------------------------------------------------------
+    def _tasks(self) -> None:
+        facts = self.facts
+        for function in facts.nodes(*FUNCTION_NODES):
+            for decorator in function.decorator_list:
+                task = self._task_decorator(decorator)
+                if task is not None:
+                    self._add_task(
+                        function, function.args, decorator if isinstance(decorator, ast.Call) else None, task
+                    )
+        for call in facts.nodes(ast.Call):  # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and call.args):
+                continue
+            if func.attr == "task" and self._is_app(func.value):
+                definition = self._local_definition(call.args[0])
+                if isinstance(definition, FUNCTION_NODES):
+                    self._add_task(definition, definition.args, call, self.absolute(func.value) or "")
+            elif func.attr == "register_task" and self._is_app(func.value):
+                registered = call.args[0]
+                cls = self._local_definition(registered.func if isinstance(registered, ast.Call) else registered)
+                if isinstance(cls, ast.ClassDef):
+                    self._add_task_class(cls, self.absolute(func.value))
+
+    def _task_decorator(self, decorator: ast.AST) -> str | None:
+        """The app of a task decorator (`""` for `shared_task`), else None."""
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if self.absolute(target) in SHARED_TASK:
+            return ""
+        if isinstance(target, ast.Attribute) and target.attr == "task" and self._is_app(target.value):
+            return self.absolute(target.value) or ""
+        return None
+
+    def _is_app(self, expr: ast.AST) -> bool:
+        """`expr` may be a Celery app: made here, `current_app`, or imported (the model tells
+        whether the import is one; here, a name that says so or comes from a Celery module)."""
+        facts = self.facts
+        name = self.absolute(expr)
+        if name in CURRENT_APP:
+            return True
+        if isinstance(expr, ast.Name):
+            found = facts.lookup(expr.id, facts.scope_of(expr), expr)
+            if found is not None:
+                for binding in found[1]:
+                    if (
+                        binding.kind == "assign"
+                        and binding.value is not None
+                        and facts.resolve(getattr(binding.value, "func", None) or binding.value) in CELERY_APP_CLASSES
+                    ):
+                        return True
+                    if (
+                        binding.kind == "param"
+                        and binding.node.annotation is not None
+                        and facts.resolve(binding.node.annotation) in CELERY_APP_CLASSES
+                    ):
+                        return True
+        if name is None:
+            return False
+        last = name.rsplit(".", 1)[-1].lower()
+        return "celery" in name.lower() or last in ("app", "celery_app", "celeryapp", "worker", "application")
+
+    def _local_definition(self, expr: ast.AST) -> ast.AST | None:
+        facts = self.facts
+        if not isinstance(expr, ast.Name):
+            return None
+        found = facts.lookup(expr.id, facts.scope_of(expr), expr)
+        if found is None or len(found[1]) != 1 or found[1][0].kind not in ("def", "class"):
+            return None
+        return found[1][0].node
+
+    def _add_task(self, function: ast.AST, arguments: ast.arguments, options: ast.Call | None, app: str) -> None:
+        facts = self.facts
+        keywords = {k.arg: k.value for k in options.keywords if k.arg} if options is not None else {}
+        name, name_ref = self._string_or_constant(keywords.get("name"))
+        bind = isinstance(keywords.get("bind"), ast.Constant) and keywords["bind"].value is True
+        parameters = _parameters(arguments)
+        if bind and parameters and parameters[0].kind in ("positional_only", "positional"):
+            parameters = parameters[1:]
+        self.summary.tasks.append(
+            TaskDef(
+                function=function.name,
+                span=self._name_span(function),
+                parameters=tuple(parameters),
+                name=name,
+                name_ref=name_ref,
+                app=app or None,
+                doc=_first_paragraph(ast.get_docstring(function)),
+                options=tuple((key, facts.text(keywords[key])) for key in TASK_OPTIONS if key in keywords),
+            )
+        )
+
+    def _add_task_class(self, cls: ast.ClassDef, app: str | None) -> None:
+        run = next((s for s in cls.body if isinstance(s, FUNCTION_NODES) and s.name == "run"), None)
+        name = None
+        name_ref = None
+        for statement in cls.body:
+            if isinstance(statement, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "name" for t in statement.targets
+            ):
+                name, name_ref = self._string_or_constant(statement.value)
+        parameters = _parameters(run.args)[1:] if run is not None else []
+        self.summary.tasks.append(
+            TaskDef(
+                function=cls.name,
+                span=self._name_span(cls),
+                parameters=tuple(parameters),
+                name=name,
+                name_ref=name_ref,
+                app=app,
+                doc=_first_paragraph(ast.get_docstring(cls) or (ast.get_docstring(run) if run else None)),
+            )
+        )
+
+    def _string_or_constant(self, expr: ast.AST | None) -> tuple[str | None, str | None]:
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value, None
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            return None, self.absolute(expr) or self.made_absolute(self.facts.resolve(expr) or "")
+        return None, None
+
+    def _name_span(self, node: ast.AST) -> Range:
+        """The name in a `def`/`class` line."""
+        index = self.facts.index
+        line = node.lineno - 1
+        text = index.line_text(line)
+        keyword = "class " if isinstance(node, ast.ClassDef) else "def "
+        at = text.find(keyword + node.name, index.from_ast(node.lineno, node.col_offset).column)
+        column = at + len(keyword) if at >= 0 else index.from_ast(node.lineno, node.col_offset).column
+        return Range.of(line, column, line, column + len(node.name))
+
+    # --- functions: calls, blocking calls, waits --------------------------------------------
+    def _functions(self) -> None:
+        facts = self.facts
+        units: list[tuple[str, ast.AST, Scope]] = [(MODULE_CODE, facts.tree, facts.module_scope)]
+        for node in facts.nodes(*FUNCTION_NODES):
+            owner = facts.parent(node)
+            if owner is facts.tree:
+                units.append((node.name, node, facts.own_scope(node)))
+            elif isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
+                units.append((f"{owner.name}.{node.name}", node, facts.own_scope(node)))
+        for name, node, _scope in units:
+            calls, blocks, guarded = [], [], []
+            roots = (
+                node.body
+                if node is not facts.tree
+                else [s for s in node.body if not isinstance(s, (*FUNCTION_NODES, ast.ClassDef))]
+            )
+            for root in roots:
+                for inner in own_nodes(root):
+                    if isinstance(inner, ast.Call):
+                        self._call(inner, calls, blocks)
+                    elif isinstance(inner, ast.If) and self._current_task_test(inner.test):
+                        guarded.append(Range(facts.range(inner.body[0]).start, facts.range(inner.body[-1]).end))
+            span = self._name_span(node) if node is not facts.tree else Range.of(0, 0, 0, 0)
+            self.summary.functions[name] = Function(
+                name, span, isinstance(node, ast.AsyncFunctionDef), tuple(calls), tuple(blocks), tuple(guarded)
+            )
+
+    def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
+        facts = self.facts
+        func = call.func
+        qualname = facts.resolve(func)
+        if qualname == "time.sleep":
+            blocks.append(Block("sleep", _short(facts.text(call)), facts.range(call)))
+            return
+        if qualname in THREAD_RUNNERS or (
+            isinstance(func, ast.Attribute) and func.attr in ("to_thread", "run_in_executor")
+        ):
+            handed = (
+                call.args[1]
+                if func_attr(func) == "run_in_executor" and len(call.args) > 1
+                else (call.args[0] if call.args else None)
+            )
+            target = self.absolute(handed) if handed is not None else None
+            if target:
+                calls.append(CallSite(target, facts.range(handed), facts.range(call), in_thread=True))
+            return
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in WAIT_METHODS
+            and is_result(facts, func.value, self.settings)
+            and not is_process_pool(facts, func.value)
+        ):
+            blocks.append(Block("wait", _short(facts.text(call)), facts.range(call), self._wait_allowed(call)))
+            return
+        target = self.absolute(func)
+        if target is None:
+            return
+        if target.rsplit(".", 1)[-1] in self.settings.polling_helpers:
+            blocks.append(Block("polling", _short(facts.text(call)), facts.range(call)))
+        awaited = isinstance(facts.parent(call), ast.Await)
+        calls.append(CallSite(target, facts.range(func), facts.range(call), awaited=awaited))
+
+    def _wait_allowed(self, call: ast.Call) -> bool:
+        """Celery lets a task wait here: `disable_sync_subtasks=False`, or in `allow_join_result()`."""
+        for keyword in call.keywords:
+            if (
+                keyword.arg == "disable_sync_subtasks"
+                and isinstance(keyword.value, ast.Constant)
+                and keyword.value.value is False
+            ):
+                return True
+        for ancestor in self.facts.ancestors(call):
+            if isinstance(ancestor, (ast.With, ast.AsyncWith)):
+                for item in ancestor.items:
+                    expr = item.context_expr
+                    if self.absolute(expr.func if isinstance(expr, ast.Call) else expr) in ALLOW_JOIN_RESULT:
+                        return True
+            if isinstance(ancestor, (*FUNCTION_NODES, ast.Lambda, ast.ClassDef)):
+                break
+        return False
+
+    def _current_task_test(self, test: ast.AST) -> bool:
+        """`if current_task`, `if current_task.request.id`, `if getattr(current_task.request, "id", None)`."""
+        for node in ast.walk(test):
+            if isinstance(node, (ast.Name, ast.Attribute)) and self.absolute(node) in CURRENT_TASK:
+                return not isinstance(test, ast.UnaryOp)
+        return False
+
+    # --- dispatches -------------------------------------------------------------------------
+    def _dispatches(self) -> None:
+        facts = self.facts
+        for call in facts.nodes(ast.Call):
+            dispatch = self._by_name(call) or self._direct(call)
+            if dispatch is not None:
+                self.summary.dispatches.append(dispatch)
+        for node in facts.nodes(ast.Dict):  # beat_schedule entries: {"task": "rag.x", "args": (...)}
+            entry = dict(_string_items(node))
+            task = entry.get("task")
+            if isinstance(task, ast.Constant) and isinstance(task.value, str) and "schedule" in entry:
+                positional = _count(entry.get("args")) if "args" in entry else 0
+                keywords = _keys(entry.get("kwargs")) if "kwargs" in entry else ()
+                self.summary.dispatches.append(
+                    Dispatch(
+                        "beat",
+                        facts.range(task),
+                        facts.range(node),
+                        self._function_of(node),
+                        name=task.value,
+                        positional=positional,
+                        keywords=keywords,
+                        sent=True,
+                    )
+                )
+
+    def _by_name(self, call: ast.Call) -> Dispatch | None:
+        facts = self.facts
+        func = call.func
+        qualname = self.absolute(func)
+        app = None
+        if qualname in SIGNATURE_NAMES:
+            method = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else (func.id if isinstance(func, ast.Name) else "signature")
+            )
+            method = {"Signature": "Signature", "subtask": "subtask"}.get(qualname.rsplit(".", 1)[-1], "signature")
+            app_arg = _keyword(call, "app")
+            app = self.absolute(app_arg) if app_arg is not None else None
+        elif isinstance(func, ast.Attribute) and func.attr in ("send_task", "signature") and self._is_app(func.value):
+            method = func.attr
+            app = self.absolute(func.value)
+        else:
+            return None
+        name_node = _argument(call, 0, "name" if method == "send_task" else "varies")
+        if name_node is None:
+            return None
+        name, name_ref = self._string_or_constant(name_node)
+        if name is None and name_ref is None:
+            return None  # a name built at run time: not judged
+        positional = _count(_argument(call, 1, "args")) if _argument(call, 1, "args") is not None else 0
+        kwargs = _argument(call, 2, "kwargs")
+        keywords = _keys(kwargs) if kwargs is not None else ()
+        sent = method == "send_task" or self._sent_right_away(call)
+        return Dispatch(
+            method,
+            facts.range(name_node),
+            facts.range(call),
+            self._function_of(call),
+            name=name,
+            name_ref=name_ref,
+            positional=positional,
+            keywords=keywords,
+            sent=sent,
+            callback=self._in_callback(call),
+            app=app,
+        )
+
+    def _direct(self, call: ast.Call) -> Dispatch | None:
+        facts = self.facts
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in DIRECT_METHODS):
+            return None
+        target = self.absolute(func.value)
+        if target is None or is_process_pool(facts, func.value):
+            return None
+        if func.attr == "apply_async":
+            positional = _count(_argument(call, 0, "args")) if _argument(call, 0, "args") is not None else 0
+            kwargs = _argument(call, 1, "kwargs")
+            keywords = _keys(kwargs) if kwargs is not None else ()
+        else:
+            positional = None if any(isinstance(a, ast.Starred) for a in call.args) else len(call.args)
+            keywords = None if any(k.arg is None for k in call.keywords) else tuple(k.arg for k in call.keywords)
+        sent = func.attr in SENT_METHODS or self._sent_right_away(call)
+        return Dispatch(
+            func.attr,
+            facts.range(func.value),
+            facts.range(call),
+            self._function_of(call),
+            target=target,
+            positional=positional,
+            keywords=keywords,
+            sent=sent,
+            callback=self._in_callback(call),
+        )
+
+    def _sent_right_away(self, call: ast.Call) -> bool:
+        """`signature(...).apply_async()` / `.delay()`: the signature itself is sent."""
+        parent = self.facts.parent(call)
+        return (
+            isinstance(parent, ast.Attribute)
+            and parent.value is call
+            and parent.attr in SENT_METHODS
+            and isinstance(self.facts.parent(parent), ast.Call)
+        )
+
+    def _in_callback(self, call: ast.Call) -> bool:
+        """A signature that is not first in a chain (`chain(a, b)`, `a | b`), a chord's body,
+        or a `link=`: Celery passes it the previous task's result as its first argument."""
+        facts = self.facts
+        child, parent = call, facts.parent(call)
+        if isinstance(parent, ast.keyword) and parent.arg in ("link", "body"):
+            return True
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.BitOr):
+            return parent.right is child or not _leftmost(parent, child)
+        if isinstance(parent, ast.Call):
+            qualname = self.absolute(parent.func)
+            if qualname in CHAIN_NAMES:
+                return parent.args.index(child) > 0 if child in parent.args else False
+            if qualname in CHORD_NAMES:
+                return len(parent.args) > 1 and parent.args[1] is child
+            if isinstance(parent.func, ast.Call) and self.absolute(parent.func.func) in CHORD_NAMES:
+                return child in parent.args  # `chord(header)(callback)`
+        return False
+
+    def _function_of(self, node: ast.AST) -> str:
+        facts = self.facts
+        scope = facts.scope_of(node)
+        while scope.parent is not None and scope.parent is not facts.module_scope and scope.parent.kind != "class":
+            scope = scope.parent
+        if scope is facts.module_scope or scope.kind != "function":
+            return MODULE_CODE
+        owner = scope.parent
+        if owner is not None and owner.kind == "class":
+            return f"{owner.name}.{scope.name}"
+        return scope.name
+
+
+# --- small helpers ------------------------------------------------------------------------------
+def func_attr(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return call.args[position]
+    return None
+
+
+def _keyword(call: ast.Call, keyword: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
+def _count(expr: ast.AST | None) -> int | None:
+    """How many positional arguments a literal `args=` holds; None when not known."""
+    if isinstance(expr, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in expr.elts):
+        return len(expr.elts)
+    if isinstance(expr, ast.Constant) and expr.value is None:
+        return 0
+    return None
+
+
+def _keys(expr: ast.AST | None) -> tuple[str, ...] | None:
+    """The keyword names a literal `kwargs=` holds (`{"a": 1}`, `dict(a=1)`); None when not known."""
+    if isinstance(expr, ast.Dict):
+        if all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys):
+            return tuple(k.value for k in expr.keys)
+        return None
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict" and not expr.args:
+        if all(k.arg for k in expr.keywords):
+            return tuple(k.arg for k in expr.keywords)
+    if isinstance(expr, ast.Constant) and expr.value is None:
+        return ()
+    return None
+
+
+def _string_items(node: ast.Dict):
+    for key, value in zip(node.keys, node.values):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            yield key.value, value
+
+
+def _queue(route: ast.AST) -> str | None:
+    if isinstance(route, ast.Constant) and isinstance(route.value, str):
+        return route.value
+    if isinstance(route, ast.Dict):
+        for key, value in _string_items(route):
+            if key == "queue" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+    return None
+
+
+def _leftmost(binop: ast.BinOp, child: ast.AST) -> bool:
+    """`child` is the leftmost operand of a chain of `|`."""
+    node = binop
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        node = node.left
+    return node is child
+
+
+def _parameters(arguments: ast.arguments) -> list[Parameter]:
+    out = []
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = len(arguments.defaults)
+    for index, arg in enumerate(positional):
+        kind = "positional_only" if index < len(arguments.posonlyargs) else "positional"
+        out.append(Parameter(arg.arg, kind, index >= len(positional) - defaults))
+    if arguments.vararg is not None:
+        out.append(Parameter(arguments.vararg.arg, "var_positional", True))
+    for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        out.append(Parameter(arg.arg, "keyword_only", default is not None))
+    if arguments.kwarg is not None:
+        out.append(Parameter(arguments.kwarg.arg, "var_keyword", True))
+    return out
+
+
+def _first_paragraph(doc: str | None) -> str:
+    if not doc:
+        return ""
+    return " ".join(doc.strip().split("\n\n", 1)[0].split())
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain(value: object) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
+
+
+def _literal(expr: ast.AST | None) -> object:
+    """The JSON-able value of a literal expression, else UNKNOWN."""
+    if expr is None:
+        return UNKNOWN
+    try:
+        value = ast.literal_eval(expr)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+    return _jsonable(value)
+
+
+def _jsonable(value: object) -> object:
+    if _plain(value):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_jsonable(v) for v in value]
+        return UNKNOWN if UNKNOWN in items else items
+    if isinstance(value, dict):
+        items = {str(k): _jsonable(v) for k, v in value.items()}
+        return UNKNOWN if UNKNOWN in items.values() else items
+    return UNKNOWN
+
+
+def _last_literal(values: list[ast.expr | None]) -> object:
+    return _literal(values[-1]) if values else UNKNOWN
