@@ -27,12 +27,13 @@ import {
   Interpreter,
   parseProbe,
   planLaunch,
-  PROBE_SCRIPT,
+  PROBE_ARGS,
   ProbeResult,
 } from './interpreter';
 import { RestartBudget } from './restarts';
 import { isServerSection, reactionToChange, readLaunchSettings, readServerSettings, SECTION } from './settings';
 import { activeInterpreter, onDidChangeInterpreter } from './pythonExtension';
+import { StaticFileWatching, WATCHED_FILES } from './watching';
 
 const NAME = 'Celery Patterns';
 /** The server's code action kind for "fix everything in this file". */
@@ -51,6 +52,7 @@ class Client extends LanguageClient {
   ) {
     // The id makes the client honour `celeryPatterns.trace.server`.
     super(SECTION, NAME, serverOptions, clientOptions);
+    this.registerFeature(new StaticFileWatching());
   }
 
   override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
@@ -164,16 +166,26 @@ class Controller implements vscode.Disposable {
     this.everRunning = false;
     const folder = vscode.workspace.workspaceFolders?.[0];
     const config = this.configuration();
-    const launch = readLaunchSettings(config);
+    const launch = readLaunchSettings(config, vscode.workspace.isTrusted);
+    if (launch.restricted) {
+      this.log('Info', 'Restricted Mode: the workspace is not trusted; running the bundled server with a Python not taken from the workspace.');
+    }
+    launch.ignored.forEach((key) => this.log('Warn', `Restricted Mode: ignoring ${key} from the workspace settings.`));
     const interpreter = chooseInterpreter({
       configured: launch.interpreter,
       pythonExtension:
         launch.interpreter.length > 0 ? undefined : await activeInterpreter(folder?.uri, (message) => this.log('Warn', message)),
       platform: process.platform,
       vars: { workspaceFolder: folder?.uri.fsPath, userHome: os.homedir(), env: process.env },
+      untrustedFolders: launch.restricted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
     });
+    interpreter.skipped?.forEach((skipped) =>
+      this.log('Warn', `Restricted Mode: not running ${skipped}, which is inside the workspace.`),
+    );
     this.log('Info', `Python: ${interpreter.path} (${describeSource(interpreter)}); import strategy: ${launch.importStrategy}.`);
-    const cwd = folder?.uri.fsPath ?? os.homedir();
+    // Never the workspace: Python must not find the repository's modules by its working
+    // directory (-I keeps it off sys.path too). The server learns its folders through LSP.
+    const cwd = this.context.extensionPath;
 
     let probe: ProbeResult;
     try {
@@ -184,15 +196,15 @@ class Controller implements vscode.Disposable {
     }
     this.log('Info', `Python ${probe.version.join('.')} at ${probe.executable}.`);
 
-    const bundledLibs = path.join(this.context.extensionPath, 'bundled', 'libs');
+    const bundleDir = path.join(this.context.extensionPath, 'bundled');
+    const bundle = readBundleInfo(path.join(bundleDir, 'bundle.json'));
     const plan = planLaunch({
       interpreter,
       strategy: launch.importStrategy,
       probe,
-      bundledLibs: fs.existsSync(bundledLibs) ? bundledLibs : undefined,
-      bundle: readBundleInfo(path.join(this.context.extensionPath, 'bundled', 'bundle.json')),
-      baseEnv: process.env,
-      delimiter: path.delimiter,
+      bundleDir: bundle ? bundleDir : undefined,
+      bundle,
+      restricted: launch.restricted,
     });
     if (!plan.ok) {
       this.fail(plan.problem);
@@ -204,8 +216,10 @@ class Controller implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: plan.command,
       args: plan.args, // no `transport`: stdio without the `--stdio` argument the client would add
-      options: { cwd, env: plan.env },
+      options: { cwd, env: process.env },
     };
+    const watchers = WATCHED_FILES.map((glob) => vscode.workspace.createFileSystemWatcher(glob));
+    this.disposables.push(...watchers); // the client unhooks its listeners but leaves these open
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: 'file', language: 'python' },
@@ -215,8 +229,7 @@ class Controller implements vscode.Disposable {
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: readServerSettings(config),
-      // No `synchronize.fileEvents`: the server registers its own watchers (pyproject.toml
-      // and *.py) dynamically; watching here too would send every pyproject.toml change twice.
+      synchronize: { fileEvents: watchers },
       initializationFailedHandler: () => false,
       middleware: {
         workspace: {
@@ -272,7 +285,8 @@ class Controller implements vscode.Disposable {
         if (event.newState === State.Running) {
           this.everRunning = true;
           this.notified = false;
-          this.setState('running', `${interpreter.path}, ${plan.serverFrom === 'bundled' ? 'bundled server' : 'server from the environment'}`);
+          const from = plan.serverFrom === 'bundled' ? 'bundled server' : 'server from the environment';
+          this.setState('running', `${interpreter.path}, ${from}${launch.restricted ? ' (Restricted Mode)' : ''}`);
         } else if (event.newState === State.Starting) {
           this.setState('starting');
         } else if (this.state !== 'failed') {
@@ -326,7 +340,7 @@ class Controller implements vscode.Disposable {
 
 function runProbe(interpreter: Interpreter, cwd: string): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    execFile(interpreter.path, ['-c', PROBE_SCRIPT], { cwd, timeout: 20000, env: process.env }, (error, stdout, stderr) => {
+    execFile(interpreter.path, PROBE_ARGS, { cwd, timeout: 20000, env: process.env }, (error, stdout, stderr) => {
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
@@ -378,9 +392,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('celeryPatterns.checkWorkspace', () => checkWorkspace(ctl)),
     vscode.commands.registerCommand('celeryPatterns.fixAll', () => fixAll()),
     vscode.workspace.onDidChangeConfiguration((event) => ctl.configurationChanged(event)),
+    // Trust lifts Restricted Mode: start again with the workspace's own settings.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ctl.restart('the workspace is now trusted', true)),
   );
   const interpreterWatch = await onDidChangeInterpreter(() => {
-    if (readLaunchSettings(vscode.workspace.getConfiguration(SECTION)).interpreter.length === 0) {
+    if (readLaunchSettings(vscode.workspace.getConfiguration(SECTION), vscode.workspace.isTrusted).interpreter.length === 0) {
       void ctl.restart('the Python extension changed interpreter', true);
     }
   });
