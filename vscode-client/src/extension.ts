@@ -31,7 +31,15 @@ import {
   ProbeResult,
 } from './interpreter';
 import { RestartBudget } from './restarts';
-import { isServerSection, reactionToChange, readLaunchSettings, readServerSettings, SECTION } from './settings';
+import {
+  isServerSection,
+  LaunchSettings,
+  reactionToChange,
+  readLaunchSettings,
+  readServerSettings,
+  sameLaunch,
+  SECTION,
+} from './settings';
 import { activeInterpreter, onDidChangeInterpreter } from './pythonExtension';
 import { StaticFileWatching, WATCHED_FILES } from './watching';
 
@@ -72,6 +80,8 @@ class Controller implements vscode.Disposable {
   /** While client.start() is pending its failure is reported once, by startClient. */
   private launching = false;
   private readonly budget = new RestartBudget();
+  /** The launch settings of the last start. */
+  private launched: LaunchSettings | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -112,7 +122,10 @@ class Controller implements vscode.Disposable {
 
   /** The settings changed: tell the server, or restart it when the launch settings changed. */
   configurationChanged(event: vscode.ConfigurationChangeEvent): void {
-    const reaction = reactionToChange((key) => event.affectsConfiguration(key));
+    const reaction = reactionToChange(
+      (key) => event.affectsConfiguration(key),
+      () => !sameLaunch(readLaunchSettings(this.configuration(), vscode.workspace.isTrusted), this.launched),
+    );
     if (reaction === 'restart') {
       void this.restart('settings changed', true);
     } else if (reaction === 'notify') {
@@ -167,6 +180,7 @@ class Controller implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const config = this.configuration();
     const launch = readLaunchSettings(config, vscode.workspace.isTrusted);
+    this.launched = launch;
     if (launch.restricted) {
       this.log('Info', 'Restricted Mode: the workspace is not trusted; running the bundled server with a Python not taken from the workspace.');
     }
@@ -420,7 +434,8 @@ async function checkWorkspace(ctl: Controller): Promise<void> {
     { location: vscode.ProgressLocation.Notification, title: `${NAME}: checking the workspace` },
     () => client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_CHECK_WORKSPACE, arguments: [] }),
   );
-  await vscode.commands.executeCommand('workbench.actions.view.problems');
+  // Focus the Problems view; workbench.actions.view.problems would toggle it closed when open.
+  await vscode.commands.executeCommand('workbench.panel.markers.view.focus');
   const { files, findings } = (summary ?? {}) as { files?: unknown; findings?: unknown };
   if (typeof files === 'number' && typeof findings === 'number') {
     void vscode.window.showInformationMessage(`${NAME}: ${findings} finding(s) in ${files} file(s).`);

@@ -161,9 +161,26 @@ export function isServerSection(section: string | undefined): boolean {
   return section !== undefined && SERVER_SECTIONS.includes(section);
 }
 
-/** What to do after a configuration change: nothing, tell the server, or restart it. */
-export function reactionToChange(affects: (key: string) => boolean): 'none' | 'notify' | 'restart' {
-  if (LAUNCH_SETTING_KEYS.some((key) => affects(`${SECTION}.${key}`))) {
+/** True when both start the server the same way. */
+export function sameLaunch(a: LaunchSettings, b: LaunchSettings | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.restricted === b.restricted &&
+    a.importStrategy === b.importStrategy &&
+    JSON.stringify(a.interpreter) === JSON.stringify(b.interpreter)
+  );
+}
+
+/**
+ * What to do after a configuration change: nothing, tell the server, or restart it.
+ * `launchChanged` says whether the launch settings now differ from those the server was
+ * started with: granting trust restarts the server and then also changes the settings.
+ */
+export function reactionToChange(
+  affects: (key: string) => boolean,
+  launchChanged: () => boolean = () => true,
+): 'none' | 'notify' | 'restart' {
+  if (LAUNCH_SETTING_KEYS.some((key) => affects(`${SECTION}.${key}`)) && launchChanged()) {
     return 'restart';
   }
   if (SERVER_SETTING_KEYS.some((key) => affects(`${SECTION}.${key}`))) {

@@ -9,6 +9,7 @@ import {
   readLaunchSettings,
   readServerSettings,
   RESTRICTED_SETTING_KEYS,
+  sameLaunch,
   SERVER_SETTING_KEYS,
 } from '../src/settings';
 import { StaticFileWatching, WATCHED_FILES } from '../src/watching';
@@ -171,6 +172,22 @@ describe('reactionToChange', () => {
     for (const key of SERVER_SETTING_KEYS) {
       assert.equal(reactionToChange(changed(`celeryPatterns.${key}`)), 'notify', key);
     }
+  });
+
+  it('does not restart when the launch settings come out the same (trust granted: restarted already)', () => {
+    assert.equal(reactionToChange(changed('celeryPatterns.interpreter'), () => false), 'none');
+    assert.equal(reactionToChange(changed('celeryPatterns.interpreter', 'celeryPatterns.select'), () => false), 'notify');
+    assert.equal(reactionToChange(changed('celeryPatterns.interpreter'), () => true), 'restart');
+  });
+
+  it('compares launch settings by what starts the server', () => {
+    const launch = readLaunchSettings(config({ interpreter: ['/v/bin/python'] }));
+    assert.equal(sameLaunch(launch, readLaunchSettings(config({ interpreter: ['/v/bin/python'] }))), true);
+    assert.equal(sameLaunch(launch, undefined), false);
+    assert.equal(sameLaunch(launch, readLaunchSettings(config({ interpreter: ['/w/bin/python'] }))), false);
+    assert.equal(sameLaunch(launch, { ...launch, importStrategy: 'useBundled' }), false);
+    assert.equal(sameLaunch(launch, { ...launch, restricted: true, ignored: ['x'] }), false);
+    assert.equal(sameLaunch(launch, { ...launch, ignored: ['celeryPatterns.interpreter'] }), true);
   });
 
   it('ignores other changes (trace is handled by the language client)', () => {
