@@ -2,7 +2,8 @@
 
     python scripts/check-vsix.py [--quiet] X.vsix TARGET VERSION...
 
-Reads the archive: the target platform in its manifest, bundled/bundle.json, and for each
+Reads the archive: the target platform in its manifest, bundled/bundle.json (and that the
+server's version is the extension's), and for each
 CPython version a bundled/libs/cpXY folder with the server and its dependencies, whose compiled
 modules are for that version (by file name) and for the target's OS and CPU (by the binary's
 own header: ELF, Mach-O or PE). Exits 1 and says what is wrong otherwise.
@@ -64,6 +65,10 @@ def check(vsix: str, target: str, versions: list[str]) -> tuple[list[str], str]:
             problems.append(f"bundle.json says target {bundle.get('target')!r}, not {target!r}")
         if bundle.get("pythons") != versions:
             problems.append(f"bundle.json lists CPython {bundle.get('pythons')}, not {versions}")
+        # One version for both (docs/release.md): the tag vX.Y.Z names the extension and the server.
+        extension_version = json.loads(archive.read("extension/package.json")).get("version")
+        if bundle.get("server") != extension_version:
+            problems.append(f"the bundled server is {bundle.get('server')}, the extension {extension_version}")
 
         folders = {f"cp{v.replace('.', '')}": v for v in versions}
         present = {n.split("/")[3] for n in names if n.startswith("extension/bundled/libs/") and n.count("/") > 3}
