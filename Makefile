@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 NPM_ENV := npm_config_yes=true
 
-.PHONY: run test test-python test-extension install install-test editors neovim bench docs clean
+.PHONY: run test test-python test-extension install install-test editors neovim bench docs dist clean
 
 run: install
 	@echo "== celery-patterns check examples"
@@ -57,6 +57,19 @@ docs: install
 bench: install
 	$(BIN)/python bench/cli_bench.py
 	$(BIN)/python bench/lsp_bench.py
+
+# Release artefacts (docs/release.md): the wheel and sdist, checked with twine, and one .vsix per
+# VS Code target bundling that wheel, each checked against its target. Downloads are cached in
+# DIST_CACHE (the wheels of every target, uv, which picks them).
+DIST_CACHE ?= $(CURDIR)/.dist-cache
+dist: install
+	$(BIN)/python -m pip install --quiet build twine
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+	$(MAKE) -C vscode-client vsix PYTHON=$(BIN)/python VSIX_DIR=$(CURDIR)/dist E2E_CACHE=$(DIST_CACHE) \
+	  SERVER_SOURCE="$$(ls $(CURDIR)/dist/celery_patterns-*.whl)"
+	@ls -l dist
 
 clean:
 	rm -rf $(VENV) .bench vscode-client/node_modules vscode-client/dist

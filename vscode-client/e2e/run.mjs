@@ -1,7 +1,10 @@
 // End-to-end test in a real VS Code: code-server (from npm) driven by Playwright with Debian's
 // Chromium. Installs the packaged .vsix, opens a copy of examples/, waits for a CEL002 squiggle,
 // reads the Problems panel, applies the quick fix with Ctrl+. and Enter, saves and checks the
-// file on disk. Screenshots of every step go to the artifacts folder.
+// file on disk. Then a second, short run in Restricted Mode (workspace trust denied): the
+// bundled server still checks, and the interpreter the repository's .vscode/settings.json names
+// runs only once trust is granted. The copies of examples/ hold a json.py and a celery_patterns/
+// that must never be imported. Screenshots of every step go to the artifacts folder.
 //
 //   node e2e/run.mjs --vsix X.vsix --python /abs/python --examples ../examples \
 //        --code-server .e2e-cache/cs/node_modules/.bin/code-server --node-bin .e2e-cache/.../bin \
@@ -55,6 +58,10 @@ let serverProcess;
 let context;
 let step = 0;
 let page;
+/** The user-data folders of the code-server runs, for their extension logs. */
+const userDataDirs = [];
+/** Where the repository code planted in the workspaces writes when it runs. */
+const markers = path.join(tmp, 'markers');
 
 /** Stops code-server and everything it started (extension host, language server). */
 function killServerGroup() {
@@ -226,61 +233,79 @@ function scanForSleepInAsync(folder) {
   throw new Error(`no time.sleep() inside an async def found under ${folder}`);
 }
 
-async function main() {
-  const workspace = path.join(tmp, 'examples');
-  copyExamples(path.resolve(opts.examples), workspace);
-  const target = findTarget(workspace);
-  const relative = path.relative(workspace, target.file);
-  log(`target: ${relative}:${target.line}:${target.column} (${target.how}): ${target.lineText.trim()}`);
-  const original = fs.readFileSync(target.file, 'utf8');
+/**
+ * What a cloned repository can carry to run code when its folder is opened: modules that
+ * shadow what the extension's Python imports from the working directory.
+ */
+function plantRepositoryCode(workspace) {
+  fs.mkdirSync(markers, { recursive: true });
+  const trap = (name) => `open(${JSON.stringify(path.join(markers, name))}, "a").write("imported\\n")\n`;
+  fs.writeFileSync(path.join(workspace, 'json.py'), trap('json.py'));
+  fs.mkdirSync(path.join(workspace, 'celery_patterns'));
+  fs.writeFileSync(path.join(workspace, 'celery_patterns', '__init__.py'), trap('celery_patterns'));
+  fs.writeFileSync(path.join(workspace, 'celery_patterns', '__main__.py'), trap('celery_patterns.__main__'));
+}
 
-  const userData = path.join(tmp, 'user-data');
-  const extensions = path.join(tmp, 'extensions');
+function repositoryCodeThatRan() {
+  return fs.existsSync(markers) ? fs.readdirSync(markers).sort() : [];
+}
+
+function assertNoRepositoryCodeRan(when) {
+  const ran = repositoryCodeThatRan();
+  if (ran.length > 0) {
+    throw new Error(`code from the opened repository ran ${when}: ${ran.join(', ')}`);
+  }
+  log(`no repository code ran ${when}`);
+}
+
+const BASE_SETTINGS = {
+  'celeryPatterns.interpreter': [python],
+  'celeryPatterns.trace.server': 'messages',
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'chat.disableAIFeatures': true,
+  'chat.commandCenter.enabled': false,
+  'git.enabled': false,
+  'files.autoSave': 'off',
+  'editor.minimap.enabled': false,
+  'editor.stickyScroll.enabled': false,
+  'editor.hover.enabled': false,
+  'editor.lightbulb.enabled': 'off',
+  'window.zoomLevel': 0,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.layoutControl.enabled': false,
+};
+
+const extensions = path.join(tmp, 'extensions');
+
+/** Starts code-server on `workspace` with its own user data; workspace trust only if `trust`. */
+async function startCodeServer(name, workspace, settings, { trust }) {
+  const userData = path.join(tmp, `user-data${name ? `-${name}` : ''}`);
+  userDataDirs.push(userData);
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(
-    path.join(userData, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'celeryPatterns.interpreter': [python],
-        'celeryPatterns.trace.server': 'messages',
-        'security.workspace.trust.enabled': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'workbench.welcomePage.walkthroughs.openOnInstall': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'extensions.ignoreRecommendations': true,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'chat.disableAIFeatures': true,
-        'chat.commandCenter.enabled': false,
-        'git.enabled': false,
-        'files.autoSave': 'off',
-        'editor.minimap.enabled': false,
-        'editor.stickyScroll.enabled': false,
-        'editor.hover.enabled': false,
-        'editor.lightbulb.enabled': 'off',
-        'window.zoomLevel': 0,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'workbench.layoutControl.enabled': false,
-      },
-      null,
-      2,
-    ),
-  );
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const configFile = path.join(tmp, 'code-server.yaml');
   const port = await freePort();
   fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
-  log(`installing ${path.basename(opts.vsix)}`);
-  execFileSync(
-    codeServer,
-    ['--config', configFile, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.resolve(opts.vsix)],
-    { env, stdio: 'inherit', timeout: 120000 },
-  );
+  if (!fs.existsSync(extensions)) {
+    log(`installing ${path.basename(opts.vsix)}`);
+    execFileSync(
+      codeServer,
+      ['--config', configFile, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.resolve(opts.vsix)],
+      { env, stdio: 'inherit', timeout: 120000 },
+    );
+  }
 
-  const serverLog = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
+  const serverLog = fs.openSync(path.join(artifacts, `code-server${name ? `-${name}` : ''}.log`), 'w');
   serverProcess = spawn(
     codeServer,
     [
@@ -289,7 +314,7 @@ async function main() {
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(trust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--user-data-dir', userData,
       '--extensions-dir', extensions,
@@ -297,7 +322,7 @@ async function main() {
     ],
     { env, detached: true, stdio: ['ignore', serverLog, serverLog] },
   );
-  log(`code-server pid ${serverProcess.pid} on port ${port}`);
+  log(`code-server pid ${serverProcess.pid} on port ${port}${trust ? ' (workspace trust on)' : ''}`);
   await waitFor('code-server to answer', 60000, async () => {
     if (serverProcess.exitCode !== null) {
       throw new Error(`code-server exited with ${serverProcess.exitCode}`);
@@ -305,32 +330,66 @@ async function main() {
     const response = await fetch(`http://127.0.0.1:${port}/healthz`);
     return response.ok;
   });
+  return { port, userData };
+}
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-    executablePath: opts.chromium,
-    headless: true,
-    env, // XDG_* in the temporary folder: Chromium writes nothing under the home directory
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context.setDefaultTimeout(30000);
+async function openBrowser(port, workspace) {
+  if (!context) {
+    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
+      executablePath: opts.chromium,
+      headless: true,
+      env, // XDG_* in the temporary folder: Chromium writes nothing under the home directory
+      viewport: { width: 1280, height: 800 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context.setDefaultTimeout(30000);
+  }
   page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+}
 
-  // 1. The workbench is up and shows the folder.
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
-  await shot('workbench');
+// Right after a window (re)loads, the workbench may drop a key press: press again until the
+// quick input shows, rather than failing on the first one (a flaky failure seen in CI).
+async function openQuickInput(beforeKeys, keys) {
+  for (let attempt = 1; ; attempt += 1) {
+    for (const key of beforeKeys) await page.keyboard.press(key);
+    await page.keyboard.press(keys);
+    try {
+      await page.locator('.quick-input-widget input').waitFor({ timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      log(`${keys} not taken yet (attempt ${attempt}), pressing it again`);
+    }
+  }
+}
 
-  // 2. Open the file: expand its folders in the explorer, then double-click it.
+async function runCommand(title) {
+  await openQuickInput([], 'Control+Shift+P');
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
+async function goToTarget(target) {
+  // Control+1 focuses the editor (no click: overlays take clicks).
+  await openQuickInput(['Control+1'], 'Control+G');
+  await page.keyboard.type(`${target.line}:${target.column}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 });
+}
+
+/** Opens a file of the workspace from the explorer: expand its folders, double-click it. */
+async function openFile(relative) {
   const parts = relative.split(path.sep);
   for (const [index, name] of parts.entries()) {
     const row = page.locator('.explorer-folders-view .monaco-list-row', {
@@ -345,49 +404,45 @@ async function main() {
       await row.first().dblclick();
     }
   }
-  const editor = page.locator('.editor-instance .monaco-editor').first();
-  // Right after a window (re)loads, the workbench may drop a key press: press again until the
-  // quick input shows, rather than failing on the first one (a flaky failure seen in CI).
-  const openQuickInput = async (beforeKeys, keys) => {
-    for (let attempt = 1; ; attempt += 1) {
-      for (const key of beforeKeys) await page.keyboard.press(key);
-      await page.keyboard.press(keys);
-      try {
-        await page.locator('.quick-input-widget input').waitFor({ timeout: 5000 });
-        return;
-      } catch (error) {
-        if (attempt >= 4) throw error;
-        log(`${keys} not taken yet (attempt ${attempt}), pressing it again`);
-      }
-    }
-  };
-  const runCommand = async (title) => {
-    await openQuickInput([], 'Control+Shift+P');
-    await page.keyboard.type(title);
-    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 10000 });
-    await page.keyboard.press('Enter');
-  };
-  const goToTarget = async () => {
-    // Control+1 focuses the editor (no click: overlays take clicks).
-    await openQuickInput(['Control+1'], 'Control+G');
-    await page.keyboard.type(`${target.line}:${target.column}`);
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 });
-  };
   await page.locator('.tab.active', { hasText: parts[parts.length - 1] }).waitFor({ timeout: 15000 });
+  const editor = page.locator('.editor-instance .monaco-editor').first();
   await editor.waitFor({ timeout: 15000 });
+  return editor;
+}
+
+async function main() {
+  const workspace = path.join(tmp, 'examples');
+  copyExamples(path.resolve(opts.examples), workspace);
+  const target = findTarget(workspace);
+  const relative = path.relative(workspace, target.file);
+  log(`target: ${relative}:${target.line}:${target.column} (${target.how}): ${target.lineText.trim()}`);
+  const original = fs.readFileSync(target.file, 'utf8');
+  plantRepositoryCode(workspace);
+
+  const { port, userData } = await startCodeServer('', workspace, BASE_SETTINGS, { trust: false });
+  await openBrowser(port, workspace);
+
+  // 1. The workbench is up and shows the folder.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+  await shot('workbench');
+
+  // 2. Open the file: expand its folders in the explorer, then double-click it.
+  const editor = await openFile(relative);
+  const parts = relative.split(path.sep);
   await shot('file-open');
 
   // 3. Go to the flagged call (only visible lines are drawn) and wait for its squiggle (High = Error).
-  await goToTarget();
+  await goToTarget(target);
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60000 });
   await waitFor('a squiggle on the flagged line', 15000, () => squiggleOnCursorLine(editor));
   log('squiggle shown');
   await shot('squiggle');
+  // The probe and the server ran, from the extension's folder and isolated (-I).
+  assertNoRepositoryCodeRan('with the server from the environment');
 
-  // 3b. Editing pyproject.toml on disk re-checks the open file (the server's own file
-  // watcher, registered dynamically): ignoring CEL002 removes the squiggle, undoing it
-  // brings it back.
+  // 3b. Editing pyproject.toml on disk re-checks the open file (the client's file watcher:
+  // it declares no dynamic registration, so the server registers none): ignoring CEL002
+  // removes the squiggle, undoing it brings it back.
   const pyproject = path.join(workspace, 'pyproject.toml');
   const projectConfig = fs.readFileSync(pyproject, 'utf8');
   fs.writeFileSync(pyproject, projectConfig.replace('[tool.celery-patterns]\n', '[tool.celery-patterns]\nignore = ["CEL002"]\n'));
@@ -419,16 +474,34 @@ async function main() {
 
   // 4b. "Check Whole Workspace" adds the findings of files that are not open (CEL009 is
   // only in server/api/routers/projects.py).
-  await runCommand('Celery Patterns: Check Whole Workspace');
-  await waitFor('a CEL009 row in Problems after checking the workspace', 60000, async () => {
+  // Only what an open Problems panel lists counts: no rows at all is no answer.
+  const hasCel009 = async () => {
     const all = await rows.evaluateAll((elements) => elements.map((e) => `${e.getAttribute('aria-label') ?? ''} | ${e.textContent ?? ''}`));
+    if (!all.some((label) => label.includes('CEL002'))) {
+      throw new Error(`the Problems panel does not list the open file's findings: ${JSON.stringify(all)}`);
+    }
     return all.some((label) => label.includes('CEL009'));
-  });
-  log('workspace check: findings of closed files listed');
+  };
+  await runCommand('Celery Patterns: Check Whole Workspace');
+  await page.locator('.notifications-toasts', { hasText: /finding\(s\) in \d+ file\(s\)/ }).first().waitFor({ timeout: 60000 });
+  await waitFor('a CEL009 row in Problems after checking the workspace', 15000, hasCel009);
+  log('workspace check: findings of closed files listed, Problems panel open');
   await shot('workspace-check');
 
+  // 4c. A closed Python file changed on disk is checked again: the client's **/*.py watcher
+  // tells the server (workspace/didChangeWatchedFiles).
+  const router = path.join(workspace, 'server', 'api', 'routers', 'projects.py');
+  const routerText = fs.readFileSync(router, 'utf8');
+  fs.writeFileSync(router, '"""Emptied on disk by the end-to-end test."""\n');
+  await waitFor('the CEL009 row to go after projects.py was emptied on disk', 30000, async () => !(await hasCel009()));
+  log('closed file changed on disk: its findings went');
+  await shot('closed-file-changed');
+  fs.writeFileSync(router, routerText);
+  await waitFor('the CEL009 row to come back after projects.py was restored', 30000, hasCel009);
+  log('closed file restored: its findings are back');
+
   // 5. Cursor on the flagged call, Ctrl+. and pick the asyncio.sleep fix with the keyboard.
-  await goToTarget();
+  await goToTarget(target);
   await page.keyboard.press('Control+.');
   const actions = page.locator('.action-widget .monaco-list-row');
   await actions.first().waitFor({ timeout: 15000 });
@@ -492,7 +565,7 @@ async function main() {
   await waitFor('the original text back in the editor', 15000, async () =>
     !(await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes(expectedLine.trim()),
   );
-  await goToTarget();
+  await goToTarget(target);
   await waitFor('a squiggle from the bundled server on the flagged line', 60000, () => squiggleOnCursorLine(editor));
   const bundledLog = await waitFor('the log line about the bundled server', 15000, () => {
     const text = readExtensionLog();
@@ -516,6 +589,7 @@ async function main() {
   await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10000 });
   log('fix-all on save applied the safe fix');
   await shot('fix-all-on-save');
+  assertNoRepositoryCodeRan('with the bundled server');
 
   // 8. A broken interpreter (set, then the window reloaded): one clear notification with "Show logs", and the logs say why.
   settings['celeryPatterns.interpreter'] = [path.join(tmp, 'no-such-venv', 'bin', 'python')];
@@ -544,15 +618,95 @@ async function main() {
     throw new Error('the status bar item does not show the failure');
   }
   await shot('logs');
+
+  await restrictedMode(target);
+}
+
+/**
+ * 9. The same kind of folder opened without trusting it. Its .vscode/settings.json names an
+ * interpreter inside the repository (a script that notes each run, then runs Python). In
+ * Restricted Mode the extension runs the bundled server with the Python of the user settings,
+ * so the findings still show and the script never runs; once trust is granted the extension
+ * restarts with the workspace's settings, and the script runs.
+ */
+async function restrictedMode(firstTarget) {
+  await context.close();
+  context = undefined;
+  killServerGroup();
+
+  const workspace = path.join(tmp, 'restricted', 'examples');
+  copyExamples(path.resolve(opts.examples), workspace);
+  plantRepositoryCode(workspace);
+  const target = { ...firstTarget, file: path.join(workspace, path.relative(path.join(tmp, 'examples'), firstTarget.file)) };
+  const script = path.join(workspace, 'tools', 'python');
+  fs.mkdirSync(path.dirname(script));
+  fs.writeFileSync(script, `#!/bin/sh\necho "$*" >> ${JSON.stringify(path.join(markers, 'workspace-interpreter'))}\nexec ${JSON.stringify(python)} "$@"\n`, { mode: 0o755 });
+  fs.mkdirSync(path.join(workspace, '.vscode'));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'celeryPatterns.interpreter': ['${workspaceFolder}/tools/python'], 'celeryPatterns.importStrategy': 'fromEnvironment' }, null, 2),
+  );
+  const settings = { ...BASE_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' };
+  const { port, userData } = await startCodeServer('restricted', workspace, settings, { trust: true });
+  await openBrowser(port, workspace);
+
+  // Deny trust when asked.
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 60000 });
+  await shot('restricted-trust-prompt');
+  await dialog.locator('.monaco-button', { hasText: /No, I don.t trust/ }).first().click();
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 15000 });
+  log('restricted: trust denied, the window is in Restricted Mode');
+
+  const editor = await openFile(path.relative(workspace, target.file));
+  await goToTarget(target);
+  await waitFor('a squiggle from the bundled server in Restricted Mode', 60000, () => squiggleOnCursorLine(editor));
+  const restrictedLog = await waitFor('the log line about the bundled server in Restricted Mode', 15000, () => {
+    const text = readExtensionLog(userData);
+    return /Using the bundled celery-patterns/.test(text) ? text : undefined;
+  });
+  if (!/Restricted Mode/.test(restrictedLog) || !restrictedLog.includes(`Python: ${python} (from the celeryPatterns.interpreter setting)`)) {
+    throw new Error('in Restricted Mode the server did not run with the interpreter of the user settings');
+  }
+  await shot('restricted-squiggle');
+  assertNoRepositoryCodeRan('in Restricted Mode');
+  log('restricted: squiggle from the bundled server, the workspace interpreter did not run');
+
+  // Trusting the folder restarts the server with the workspace's settings.
+  await runCommand('Workspaces: Manage Workspace Trust');
+  const trustButton = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
+  await trustButton.waitFor({ timeout: 15000 });
+  await shot('restricted-trust-editor');
+  // The editor's own shortcut for its Trust button (a mouse click is taken by an overlay).
+  await page.keyboard.press('Control+Enter');
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'detached', timeout: 15000 });
+  log('trust granted');
+  await waitFor('the workspace interpreter to run once the folder is trusted', 60000, () =>
+    repositoryCodeThatRan().includes('workspace-interpreter'),
+  );
+  await waitFor('the server from the environment after trust', 30000, () =>
+    /the workspace is now trusted[\s\S]*Using celery-patterns installed in that environment/.test(readExtensionLog(userData)),
+  );
+  const ran = repositoryCodeThatRan().filter((name) => name !== 'workspace-interpreter');
+  if (ran.length > 0) {
+    throw new Error(`code from the opened repository ran after trust: ${ran.join(', ')}`);
+  }
+  // The trust editor opened as a modal one: close it, back to the Python file.
+  await page.keyboard.press('Escape');
+  await page.locator('.workspace-trust-editor').first().waitFor({ state: 'hidden', timeout: 10000 });
+  await goToTarget(target);
+  await waitFor('the squiggle with the workspace interpreter', 60000, () => squiggleOnCursorLine(editor));
+  await shot('trusted-workspace-interpreter');
+  log('trusted: the server restarted with the workspace interpreter');
 }
 
 /** The extension's output channel, as VS Code logged it (all windows so far). */
-function readExtensionLog() {
-  return extensionLogFiles().map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+function readExtensionLog(userData = userDataDirs[0]) {
+  return extensionLogFiles([userData]).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
 }
 
-function extensionLogFiles() {
-  const logs = path.join(tmp, 'user-data', 'logs');
+function extensionLogFiles(dirs = userDataDirs) {
   const found = [];
   const walk = (dir) => {
     for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
@@ -564,8 +718,12 @@ function extensionLogFiles() {
       }
     }
   };
-  walk(logs);
-  return found.sort();
+  for (const dir of dirs) {
+    const before = found.length;
+    walk(path.join(dir, 'logs'));
+    found.splice(before, found.length - before, ...found.slice(before).sort());
+  }
+  return found;
 }
 
 /** The extension's output channel next to the screenshots. */

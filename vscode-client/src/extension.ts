@@ -27,12 +27,21 @@ import {
   Interpreter,
   parseProbe,
   planLaunch,
-  PROBE_SCRIPT,
+  PROBE_ARGS,
   ProbeResult,
 } from './interpreter';
 import { RestartBudget } from './restarts';
-import { isServerSection, reactionToChange, readLaunchSettings, readServerSettings, SECTION } from './settings';
+import {
+  isServerSection,
+  LaunchSettings,
+  reactionToChange,
+  readLaunchSettings,
+  readServerSettings,
+  sameLaunch,
+  SECTION,
+} from './settings';
 import { activeInterpreter, onDidChangeInterpreter } from './pythonExtension';
+import { StaticFileWatching, WATCHED_FILES } from './watching';
 
 const NAME = 'Celery Patterns';
 /** The server's code action kind for "fix everything in this file". */
@@ -51,6 +60,7 @@ class Client extends LanguageClient {
   ) {
     // The id makes the client honour `celeryPatterns.trace.server`.
     super(SECTION, NAME, serverOptions, clientOptions);
+    this.registerFeature(new StaticFileWatching());
   }
 
   override error(message: string, data?: unknown, showNotification: boolean | 'force' = true): void {
@@ -70,6 +80,8 @@ class Controller implements vscode.Disposable {
   /** While client.start() is pending its failure is reported once, by startClient. */
   private launching = false;
   private readonly budget = new RestartBudget();
+  /** The launch settings of the last start. */
+  private launched: LaunchSettings | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -110,7 +122,10 @@ class Controller implements vscode.Disposable {
 
   /** The settings changed: tell the server, or restart it when the launch settings changed. */
   configurationChanged(event: vscode.ConfigurationChangeEvent): void {
-    const reaction = reactionToChange((key) => event.affectsConfiguration(key));
+    const reaction = reactionToChange(
+      (key) => event.affectsConfiguration(key),
+      () => !sameLaunch(readLaunchSettings(this.configuration(), vscode.workspace.isTrusted), this.launched),
+    );
     if (reaction === 'restart') {
       void this.restart('settings changed', true);
     } else if (reaction === 'notify') {
@@ -164,16 +179,27 @@ class Controller implements vscode.Disposable {
     this.everRunning = false;
     const folder = vscode.workspace.workspaceFolders?.[0];
     const config = this.configuration();
-    const launch = readLaunchSettings(config);
+    const launch = readLaunchSettings(config, vscode.workspace.isTrusted);
+    this.launched = launch;
+    if (launch.restricted) {
+      this.log('Info', 'Restricted Mode: the workspace is not trusted; running the bundled server with a Python not taken from the workspace.');
+    }
+    launch.ignored.forEach((key) => this.log('Warn', `Restricted Mode: ignoring ${key} from the workspace settings.`));
     const interpreter = chooseInterpreter({
       configured: launch.interpreter,
       pythonExtension:
         launch.interpreter.length > 0 ? undefined : await activeInterpreter(folder?.uri, (message) => this.log('Warn', message)),
       platform: process.platform,
       vars: { workspaceFolder: folder?.uri.fsPath, userHome: os.homedir(), env: process.env },
+      untrustedFolders: launch.restricted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
     });
+    interpreter.skipped?.forEach((skipped) =>
+      this.log('Warn', `Restricted Mode: not running ${skipped}, which is inside the workspace.`),
+    );
     this.log('Info', `Python: ${interpreter.path} (${describeSource(interpreter)}); import strategy: ${launch.importStrategy}.`);
-    const cwd = folder?.uri.fsPath ?? os.homedir();
+    // Never the workspace: Python must not find the repository's modules by its working
+    // directory (-I keeps it off sys.path too). The server learns its folders through LSP.
+    const cwd = this.context.extensionPath;
 
     let probe: ProbeResult;
     try {
@@ -184,15 +210,15 @@ class Controller implements vscode.Disposable {
     }
     this.log('Info', `Python ${probe.version.join('.')} at ${probe.executable}.`);
 
-    const bundledLibs = path.join(this.context.extensionPath, 'bundled', 'libs');
+    const bundleDir = path.join(this.context.extensionPath, 'bundled');
+    const bundle = readBundleInfo(path.join(bundleDir, 'bundle.json'));
     const plan = planLaunch({
       interpreter,
       strategy: launch.importStrategy,
       probe,
-      bundledLibs: fs.existsSync(bundledLibs) ? bundledLibs : undefined,
-      bundle: readBundleInfo(path.join(this.context.extensionPath, 'bundled', 'bundle.json')),
-      baseEnv: process.env,
-      delimiter: path.delimiter,
+      bundleDir: bundle ? bundleDir : undefined,
+      bundle,
+      restricted: launch.restricted,
     });
     if (!plan.ok) {
       this.fail(plan.problem);
@@ -204,8 +230,10 @@ class Controller implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: plan.command,
       args: plan.args, // no `transport`: stdio without the `--stdio` argument the client would add
-      options: { cwd, env: plan.env },
+      options: { cwd, env: process.env },
     };
+    const watchers = WATCHED_FILES.map((glob) => vscode.workspace.createFileSystemWatcher(glob));
+    this.disposables.push(...watchers); // the client unhooks its listeners but leaves these open
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: 'file', language: 'python' },
@@ -215,8 +243,7 @@ class Controller implements vscode.Disposable {
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: readServerSettings(config),
-      // No `synchronize.fileEvents`: the server registers its own watchers (pyproject.toml
-      // and *.py) dynamically; watching here too would send every pyproject.toml change twice.
+      synchronize: { fileEvents: watchers },
       initializationFailedHandler: () => false,
       middleware: {
         workspace: {
@@ -272,7 +299,8 @@ class Controller implements vscode.Disposable {
         if (event.newState === State.Running) {
           this.everRunning = true;
           this.notified = false;
-          this.setState('running', `${interpreter.path}, ${plan.serverFrom === 'bundled' ? 'bundled server' : 'server from the environment'}`);
+          const from = plan.serverFrom === 'bundled' ? 'bundled server' : 'server from the environment';
+          this.setState('running', `${interpreter.path}, ${from}${launch.restricted ? ' (Restricted Mode)' : ''}`);
         } else if (event.newState === State.Starting) {
           this.setState('starting');
         } else if (this.state !== 'failed') {
@@ -326,7 +354,7 @@ class Controller implements vscode.Disposable {
 
 function runProbe(interpreter: Interpreter, cwd: string): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    execFile(interpreter.path, ['-c', PROBE_SCRIPT], { cwd, timeout: 20000, env: process.env }, (error, stdout, stderr) => {
+    execFile(interpreter.path, PROBE_ARGS, { cwd, timeout: 20000, env: process.env }, (error, stdout, stderr) => {
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
@@ -378,9 +406,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('celeryPatterns.checkWorkspace', () => checkWorkspace(ctl)),
     vscode.commands.registerCommand('celeryPatterns.fixAll', () => fixAll()),
     vscode.workspace.onDidChangeConfiguration((event) => ctl.configurationChanged(event)),
+    // Trust lifts Restricted Mode: start again with the workspace's own settings.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ctl.restart('the workspace is now trusted', true)),
   );
   const interpreterWatch = await onDidChangeInterpreter(() => {
-    if (readLaunchSettings(vscode.workspace.getConfiguration(SECTION)).interpreter.length === 0) {
+    if (readLaunchSettings(vscode.workspace.getConfiguration(SECTION), vscode.workspace.isTrusted).interpreter.length === 0) {
       void ctl.restart('the Python extension changed interpreter', true);
     }
   });
@@ -404,7 +434,8 @@ async function checkWorkspace(ctl: Controller): Promise<void> {
     { location: vscode.ProgressLocation.Notification, title: `${NAME}: checking the workspace` },
     () => client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_CHECK_WORKSPACE, arguments: [] }),
   );
-  await vscode.commands.executeCommand('workbench.actions.view.problems');
+  // Focus the Problems view; workbench.actions.view.problems would toggle it closed when open.
+  await vscode.commands.executeCommand('workbench.panel.markers.view.focus');
   const { files, findings } = (summary ?? {}) as { files?: unknown; findings?: unknown };
   if (typeof files === 'number' && typeof findings === 'number') {
     void vscode.window.showInformationMessage(`${NAME}: ${findings} finding(s) in ${files} file(s).`);

@@ -34,6 +34,13 @@ export const SERVER_SETTING_KEYS = [
 /** Keys that decide how the server process is started: a change needs a restart. */
 export const LAUNCH_SETTING_KEYS = ['interpreter', 'importStrategy'] as const;
 
+/**
+ * Keys a repository must not set for a workspace that is not trusted: they name a program to
+ * run or which copy of the server's code runs. package.json lists them as the
+ * `restrictedConfigurations` of `capabilities.untrustedWorkspaces`.
+ */
+export const RESTRICTED_SETTING_KEYS = ['interpreter', 'importStrategy'] as const;
+
 export const DEFAULTS: ServerSettings = {
   enable: true,
   select: null,
@@ -43,9 +50,18 @@ export const DEFAULTS: ServerSettings = {
   fixAll: true,
 };
 
+/** What `vscode.WorkspaceConfiguration.inspect` tells about one key (the part used here). */
+export interface ConfigValues<T> {
+  defaultValue?: T;
+  globalValue?: T;
+  workspaceValue?: T;
+  workspaceFolderValue?: T;
+}
+
 /** The part of `vscode.WorkspaceConfiguration` used here. */
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
+  inspect?<T>(key: string): ConfigValues<T> | undefined;
 }
 
 function asBoolean(value: unknown, fallback: boolean): boolean {
@@ -104,14 +120,38 @@ export type ImportStrategy = 'fromEnvironment' | 'useBundled';
 export interface LaunchSettings {
   interpreter: string[];
   importStrategy: ImportStrategy;
+  /** The workspace is not trusted: only the bundled server, no interpreter from it. */
+  restricted: boolean;
+  /** Restricted settings the workspace sets and that were not used (for the log). */
+  ignored: string[];
 }
 
-export function readLaunchSettings(config: ConfigReader): LaunchSettings {
-  const strategy = config.get<string>('importStrategy');
-  return {
-    interpreter: asStringList(config.get('interpreter')),
-    importStrategy: strategy === 'useBundled' ? 'useBundled' : 'fromEnvironment',
+/**
+ * In a trusted workspace, the settings as VS Code merges them. In one that is not trusted,
+ * the restricted keys come from the user settings only (whatever VS Code itself does with
+ * `restrictedConfigurations`), and the server is the bundled one.
+ */
+export function readLaunchSettings(config: ConfigReader, trusted = true): LaunchSettings {
+  if (trusted) {
+    const strategy = config.get<string>('importStrategy');
+    return {
+      interpreter: asStringList(config.get('interpreter')),
+      importStrategy: strategy === 'useBundled' ? 'useBundled' : 'fromEnvironment',
+      restricted: false,
+      ignored: [],
+    };
+  }
+  const ignored: string[] = [];
+  const userValue = (key: (typeof RESTRICTED_SETTING_KEYS)[number]): unknown => {
+    const values = config.inspect?.(key);
+    if (values?.workspaceValue !== undefined || values?.workspaceFolderValue !== undefined) {
+      ignored.push(`${SECTION}.${key}`);
+    }
+    return values?.globalValue ?? values?.defaultValue;
   };
+  const interpreter = asStringList(userValue('interpreter'));
+  userValue('importStrategy'); // noted when the workspace sets it; the bundled server runs anyway
+  return { interpreter, importStrategy: 'useBundled', restricted: true, ignored };
 }
 
 /** Sections under which the server asks for its settings with workspace/configuration. */
@@ -121,9 +161,26 @@ export function isServerSection(section: string | undefined): boolean {
   return section !== undefined && SERVER_SECTIONS.includes(section);
 }
 
-/** What to do after a configuration change: nothing, tell the server, or restart it. */
-export function reactionToChange(affects: (key: string) => boolean): 'none' | 'notify' | 'restart' {
-  if (LAUNCH_SETTING_KEYS.some((key) => affects(`${SECTION}.${key}`))) {
+/** True when both start the server the same way. */
+export function sameLaunch(a: LaunchSettings, b: LaunchSettings | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.restricted === b.restricted &&
+    a.importStrategy === b.importStrategy &&
+    JSON.stringify(a.interpreter) === JSON.stringify(b.interpreter)
+  );
+}
+
+/**
+ * What to do after a configuration change: nothing, tell the server, or restart it.
+ * `launchChanged` says whether the launch settings now differ from those the server was
+ * started with: granting trust restarts the server and then also changes the settings.
+ */
+export function reactionToChange(
+  affects: (key: string) => boolean,
+  launchChanged: () => boolean = () => true,
+): 'none' | 'notify' | 'restart' {
+  if (LAUNCH_SETTING_KEYS.some((key) => affects(`${SECTION}.${key}`)) && launchChanged()) {
     return 'restart';
   }
   if (SERVER_SETTING_KEYS.some((key) => affects(`${SECTION}.${key}`))) {

@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ConfigReader,
+  ConfigValues,
   DEFAULTS,
   isServerSection,
   reactionToChange,
   readLaunchSettings,
   readServerSettings,
+  RESTRICTED_SETTING_KEYS,
+  sameLaunch,
   SERVER_SETTING_KEYS,
 } from '../src/settings';
+import { StaticFileWatching, WATCHED_FILES } from '../src/watching';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -91,18 +95,59 @@ describe('readServerSettings (initialization options)', () => {
 
 describe('readLaunchSettings', () => {
   it('defaults to fromEnvironment and no interpreter', () => {
-    assert.deepEqual(readLaunchSettings(config({})), { interpreter: [], importStrategy: 'fromEnvironment' });
+    assert.deepEqual(readLaunchSettings(config({})), { interpreter: [], importStrategy: 'fromEnvironment', restricted: false, ignored: [] });
   });
 
   it('reads useBundled and the interpreter list', () => {
     assert.deepEqual(readLaunchSettings(config({ interpreter: ['/venv/bin/python', '-X'], importStrategy: 'useBundled' })), {
       interpreter: ['/venv/bin/python', '-X'],
       importStrategy: 'useBundled',
+      restricted: false,
+      ignored: [],
     });
   });
 
   it('treats an unknown strategy as fromEnvironment', () => {
     assert.equal(readLaunchSettings(config({ importStrategy: 'bogus' })).importStrategy, 'fromEnvironment');
+  });
+});
+
+describe('readLaunchSettings in an untrusted workspace', () => {
+  /** What WorkspaceConfiguration.inspect returns: each layer separately; get() merges them. */
+  function layered(layers: Record<string, ConfigValues<unknown>>): ConfigReader {
+    return {
+      get: <T>(key: string) => {
+        const l = layers[key] ?? {};
+        return (l.workspaceFolderValue ?? l.workspaceValue ?? l.globalValue ?? l.defaultValue) as T | undefined;
+      },
+      inspect: <T>(key: string) => layers[key] as ConfigValues<T> | undefined,
+    };
+  }
+  const repositorySets = layered({
+    interpreter: { defaultValue: [], globalValue: ['/home/me/py/bin/python'], workspaceValue: ['./evil.sh'] },
+    importStrategy: { defaultValue: 'fromEnvironment', workspaceFolderValue: 'fromEnvironment' },
+  });
+
+  it('trusted: the workspace settings apply', () => {
+    assert.deepEqual(readLaunchSettings(repositorySets, true).interpreter, ['./evil.sh']);
+  });
+
+  it('untrusted: the interpreter comes from the user settings only, the server is the bundled one', () => {
+    assert.deepEqual(readLaunchSettings(repositorySets, false), {
+      interpreter: ['/home/me/py/bin/python'],
+      importStrategy: 'useBundled',
+      restricted: true,
+      ignored: ['celeryPatterns.interpreter', 'celeryPatterns.importStrategy'],
+    });
+  });
+
+  it('untrusted: the default when the user set nothing, whatever the workspace says', () => {
+    const onlyWorkspace = layered({ interpreter: { defaultValue: [], workspaceFolderValue: ['/tmp/x/python'] } });
+    assert.deepEqual(readLaunchSettings(onlyWorkspace, false).interpreter, []);
+  });
+
+  it('untrusted: nothing from get() when inspect is not available', () => {
+    assert.deepEqual(readLaunchSettings(config({ interpreter: ['./evil.sh'] }), false).interpreter, []);
   });
 });
 
@@ -127,6 +172,22 @@ describe('reactionToChange', () => {
     for (const key of SERVER_SETTING_KEYS) {
       assert.equal(reactionToChange(changed(`celeryPatterns.${key}`)), 'notify', key);
     }
+  });
+
+  it('does not restart when the launch settings come out the same (trust granted: restarted already)', () => {
+    assert.equal(reactionToChange(changed('celeryPatterns.interpreter'), () => false), 'none');
+    assert.equal(reactionToChange(changed('celeryPatterns.interpreter', 'celeryPatterns.select'), () => false), 'notify');
+    assert.equal(reactionToChange(changed('celeryPatterns.interpreter'), () => true), 'restart');
+  });
+
+  it('compares launch settings by what starts the server', () => {
+    const launch = readLaunchSettings(config({ interpreter: ['/v/bin/python'] }));
+    assert.equal(sameLaunch(launch, readLaunchSettings(config({ interpreter: ['/v/bin/python'] }))), true);
+    assert.equal(sameLaunch(launch, undefined), false);
+    assert.equal(sameLaunch(launch, readLaunchSettings(config({ interpreter: ['/w/bin/python'] }))), false);
+    assert.equal(sameLaunch(launch, { ...launch, importStrategy: 'useBundled' }), false);
+    assert.equal(sameLaunch(launch, { ...launch, restricted: true, ignored: ['x'] }), false);
+    assert.equal(sameLaunch(launch, { ...launch, ignored: ['celeryPatterns.interpreter'] }), true);
   });
 
   it('ignores other changes (trace is handled by the language client)', () => {
@@ -161,5 +222,31 @@ describe('package.json contributes every setting the client reads', () => {
   it('contributes the four commands', () => {
     const commands = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual(commands, ['celeryPatterns.checkWorkspace', 'celeryPatterns.fixAll', 'celeryPatterns.restart', 'celeryPatterns.showLogs']);
+  });
+
+  it('is limited in untrusted workspaces, restricting the settings that name what runs', () => {
+    const untrusted = manifest.capabilities?.untrustedWorkspaces;
+    assert.equal(untrusted?.supported, 'limited');
+    assert.deepEqual([...untrusted.restrictedConfigurations].sort(), RESTRICTED_SETTING_KEYS.map((key) => `celeryPatterns.${key}`).sort());
+    // Every setting that can name a program or a path is among them.
+    for (const [key, schema] of Object.entries(properties) as [string, { markdownDescription?: string; description?: string }][]) {
+      if (/interpreter|path|executable|command/i.test(`${key} ${schema.markdownDescription ?? schema.description ?? ''}`)) {
+        assert.ok(untrusted.restrictedConfigurations.includes(key), key);
+      }
+    }
+  });
+});
+
+describe('file watching', () => {
+  it('watches Python files and pyproject.toml', () => {
+    assert.ok(WATCHED_FILES.includes('**/*.py'));
+    assert.ok(WATCHED_FILES.includes('**/pyproject.toml'));
+  });
+
+  it('tells the server not to register watchers of its own (each change is sent once)', () => {
+    // As vscode-languageclient's FileSystemWatcherFeature fills them in.
+    const capabilities = { workspace: { didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true } } };
+    new StaticFileWatching().fillClientCapabilities(capabilities);
+    assert.deepEqual(capabilities.workspace.didChangeWatchedFiles, { dynamicRegistration: false, relativePatternSupport: true });
   });
 });
