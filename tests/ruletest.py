@@ -118,3 +118,66 @@ def assert_no_fix(source: str, code: str, **kwargs) -> None:
     path = kwargs.get("path", "server/app/module.py")
     for finding in found:
         assert compute_fix(text, finding, settings, path, kwargs.get("module_name")) is None
+
+
+# --- rules on the project model: a workspace of several files on disk ---------------------------
+def workspace(root, files: dict[str, str]):
+    """Write `files` (relative path -> dedented source) under `root`; empty text: an empty file."""
+    from pathlib import Path
+
+    root = Path(root)
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text) if text.strip() else text, encoding="utf-8")
+    return root
+
+
+def project_of(root, **kwargs):
+    from celery_patterns.discovery import python_files
+    from celery_patterns.engine import settings_for
+    from celery_patterns.model.build import build_project
+
+    root = str(root)
+    return build_project(root, list(python_files([root])), settings_for, use_cache=False, **kwargs)
+
+
+def workspace_findings(root, code: str | None = None, settings: Settings | None = None):
+    """(relative path, 1-based line, message) of every finding of `code` in the workspace."""
+    import os
+
+    project = project_of(root)
+    found = []
+    for path in sorted(project.summaries):
+        text = open(path, encoding="utf-8").read()
+        checked = check_source(text, path, settings or Settings(), project=project)
+        assert not checked.errors, checked.errors
+        for finding in checked.report.findings:
+            if code is None or finding.code == code:
+                found.append((os.path.relpath(path, root).replace(os.sep, "/"), finding.range.start.line + 1,
+                              finding.message))
+    return found
+
+
+def workspace_lines(root, code: str) -> list[tuple[str, int]]:
+    return [(path, line) for path, line, _ in workspace_findings(root, code)]
+
+
+def workspace_fixed(root, relative: str, code: str, *, unsafe: bool = True) -> str:
+    """Fix `code` in one file of the workspace (with its model), checking the guarantees."""
+    import os
+
+    project = project_of(root)
+    path = os.path.join(str(root), relative)
+    text = open(path, encoding="utf-8").read()
+    before = check_source(text, path, Settings(), project=project)
+    for finding in before.report.findings:
+        if finding.code == code and finding.fixable:
+            fix = compute_fix(text, finding, Settings(), path, project=project)
+            if fix is not None:
+                ast.parse(apply_edits(text, fix.edits))
+    outcome = fix_source(text, path, Settings(), unsafe=unsafe, codes={code}, project=project)
+    ast.parse(outcome.source)
+    again = fix_source(outcome.source, path, Settings(), unsafe=unsafe, codes={code}, project=project)
+    assert again.source == outcome.source, "fix is not idempotent"
+    return outcome.source

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from . import __version__
 from .config import ConfigError, Settings
 from .discovery import module_name_for, python_files
-from .engine import check_bytes, fix_source, settings_for
+from .engine import check_bytes, fix_source, project_for, settings_for, workspace_of
+from .engine.workspace import settings_or_default
 from .ftypes import Finding
+from .model.project import Project
 from .output import FORMATTERS, format_statistics
 from .rules import all_codes, all_rules, rule_by_code
 from .source import encode_source
@@ -86,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: CPU count)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument(
+        "--workspace", metavar="DIR", help="the workspace whose tasks the project model knows (default: found)"
+    )
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
@@ -119,7 +125,9 @@ def _check(args) -> int:
     show_progress = (
         not args.no_progress and args.format == "text" and sys.stderr.isatty() and len(files) >= PROGRESS_THRESHOLD
     )
-    results = _run(files, job, args.jobs, show_progress)
+    root = os.path.abspath(args.workspace) if args.workspace else workspace_of(args.paths)
+    project = project_for(root, settings_or_default, use_cache=not args.no_cache, jobs=args.jobs)
+    results = _run(files, job, args.jobs, show_progress, project)
 
     for result in results:
         for error in result.errors:
@@ -169,20 +177,21 @@ def _validate_settings(files: list[str]) -> None:
             print(f"celery-patterns: warning: {warning}", file=sys.stderr)
 
 
-def _run(files: list[str], job: Job, jobs: int, show_progress: bool) -> list[FileResult]:
+def _run(files: list[str], job: Job, jobs: int, show_progress: bool, project: Project | None) -> list[FileResult]:
     workers = jobs or os.cpu_count() or 1
     tasks = [(path, job) for path in files]
     progress = _Progress(len(files)) if show_progress else None
     _quiet_gc()
     if workers > 1 and len(files) >= PARALLEL_THRESHOLD:
         chunk = max(1, min(32, len(files) // (workers * 4)))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_gc) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(project,)) as pool:
             results = []
             for result in pool.map(_process, tasks, chunksize=chunk):
                 results.append(result)
                 if progress:
                     progress.advance()
     else:
+        _start_worker(project)
         results = []
         for task in tasks:
             results.append(_process(task))
@@ -191,6 +200,15 @@ def _run(files: list[str], job: Job, jobs: int, show_progress: bool) -> list[Fil
     if progress:
         progress.done()
     return results
+
+
+_PROJECT: Project | None = None  # the workspace's model, in each process that checks files
+
+
+def _start_worker(project: Project | None) -> None:
+    global _PROJECT
+    _PROJECT = project
+    _quiet_gc()
 
 
 def _quiet_gc() -> None:
@@ -217,13 +235,13 @@ def _process_file(path: str, job: Job) -> FileResult:
         # Without a pyproject.toml the directory the check runs from is the project (as the
         # editor takes the workspace folder).
         module_name = module_name_for(path, settings.root or os.getcwd())
-        checked = check_bytes(data, path, settings, module_name)
+        checked = check_bytes(data, path, settings, module_name, project=_PROJECT)
         result.errors.extend(checked.errors)
         result.findings = checked.report.findings
         source = checked.report.source
         if job.mode == "check" or source is None or not any(f.fixable for f in result.findings):
             return result
-        outcome = fix_source(source, path, settings, unsafe=job.unsafe, module_name=module_name)
+        outcome = fix_source(source, path, settings, unsafe=job.unsafe, module_name=module_name, project=_PROJECT)
         result.fixed = outcome.applied
         if outcome.source == source:
             return result

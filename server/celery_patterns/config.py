@@ -43,6 +43,7 @@ class Settings:
     polling_helpers: tuple[str, ...] = ("_run_sync_task_with_polling",)
     app_import: str = "from core.celery import app"
     task_name_template: str = "{package}.{name}"
+    services: tuple[str, ...] = ()  # service directories, relative to `root` (else found by markers)
     root: str | None = None  # directory of the pyproject.toml the settings came from
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -115,6 +116,7 @@ _KNOWN_KEYS = {
     "polling-helpers",
     "app-import",
     "task-name-template",
+    "services",
 }
 
 
@@ -236,7 +238,7 @@ def parse_settings(
                 raise ConfigError(f"{where('per-file-ignores')}: value for {pattern!r} must be a list of codes")
             entries.append((pattern, tuple(c.upper() for c in codes)))
         values["per_file_ignores"] = tuple(entries)
-    for key in ("exclude", "extend-exclude", "foreign-packages", "polling-helpers"):
+    for key in ("exclude", "extend-exclude", "foreign-packages", "polling-helpers", "services"):
         if key in table:
             values[key.replace("-", "_")] = str_list(key)
     for package in values.get("foreign_packages", ()):

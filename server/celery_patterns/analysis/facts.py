@@ -348,6 +348,17 @@ class ModuleFacts:
         return self.index.node_range(node)
 
 
+def in_generator_expression(facts: ModuleFacts, node: ast.AST) -> bool:
+    """`node` is evaluated inside a generator expression of its own function."""
+    scope = facts.scope_of(node).node
+    for ancestor in facts.ancestors(node):
+        if ancestor is scope:
+            return False
+        if isinstance(ancestor, ast.GeneratorExp):
+            return True
+    return False
+
+
 def own_nodes(root: ast.AST) -> Iterator[ast.AST]:
     """`root` and its descendants that run in its scope: not entering nested def, lambda
     or class bodies (nor their decorators and defaults)."""

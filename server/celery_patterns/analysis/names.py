@@ -91,3 +91,78 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 def words(identifier: str) -> list[str]:
     """The lower-case word parts of an identifier or URL path."""
     return [w.lower() for w in _WORD.findall(identifier)]
+
+
+# --- a module's name at a point in the code -------------------------------------------------
+# Names tried, in order, for a new `import asyncio [as name]` when no existing one can be used.
+ASYNCIO_NAMES = ("asyncio", "aio", "asyncio_module")
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def module_name_at(
+    facts: ModuleFacts, node: ast.AST, module: str, candidates: tuple[str, ...], *, whole_module: bool = False
+) -> tuple[str | None, bool, str | None]:
+    """How code at `node` can name `module`: `(name, import needed, None)` with an existing
+    module-level `import module [as name]` that reaches `node`, else the first of
+    `candidates` free there for a new one; `(None, False, why)` when all are taken.
+
+    With `whole_module`, a name some function rebinds through `global` is never used (a
+    check of one function looks at it and the module-level code only; a fix looks wider)."""
+    scope = facts.scope_of(node)
+    hidden = _comprehension_targets(facts, node, scope.node)
+    avoid = _rebound_through_global(facts) if whole_module else frozenset()
+    for name in sorted(facts.imported_names(module, top_level=True)):
+        if name not in avoid and _reaches_module_binding(facts, name, scope, hidden):
+            return name, False, None
+    for name in candidates:
+        if (
+            name in avoid
+            or name in facts.module_scope.bindings
+            or name in hidden
+            or facts.lookup(name, scope) is not None
+            or _declared_in_chain(name, scope)
+        ):
+            continue
+        if name != module and facts.star_imports:
+            continue  # a star import may bind it
+        return name, True, None
+    taken = ", ".join(f"`{c}`" for c in candidates)
+    return None, False, f"no name for the `{module}` module is free here ({taken} are taken)"
+
+
+def _comprehension_targets(facts: ModuleFacts, node: ast.AST, stop: ast.AST) -> set[str]:
+    """Names bound by the comprehensions around `node`: they hide the module's names there."""
+    names: set[str] = set()
+    for ancestor in facts.ancestors(node):
+        if ancestor is stop:
+            break
+        if isinstance(ancestor, COMPREHENSIONS):
+            for generator in ancestor.generators:
+                names.update(n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name))
+    return names
+
+
+def _reaches_module_binding(facts: ModuleFacts, name: str, scope: Scope, hidden: set[str]) -> bool:
+    """`name` read in `scope` is the module-level binding (not a local, parameter,
+    comprehension variable or a name a `global` statement lets the function rebind)."""
+    if name in hidden:
+        return False
+    found = facts.lookup(name, scope)
+    if found is None or found[0] is not facts.module_scope:
+        return False
+    return not _declared_in_chain(name, scope)
+
+
+def _declared_in_chain(name: str, scope: Scope) -> bool:
+    """A `global`/`nonlocal` statement for `name` in the scopes the code sits in."""
+    current: Scope | None = scope
+    while current is not None and current.kind != "module":
+        if name in current.global_names or name in current.nonlocal_names:
+            return True
+        current = current.parent
+    return False
+
+
+def _rebound_through_global(facts: ModuleFacts) -> frozenset[str]:
+    """Module-level names some function assigns (`global name; name = ...`)."""
+    return frozenset(n for s in facts.scopes for n in s.global_names if n in s.bindings)

@@ -19,6 +19,7 @@ from .check import (
 )
 from .fix import FixCancelled, FixOutcome, compute_fix, fix_source
 from .settings import known_codes, settings_for, validated
+from .workspace import project_for, workspace_of
 
 __all__ = [
     "SYNTAX_CODE",
@@ -34,4 +35,6 @@ __all__ = [
     "run_rules",
     "settings_for",
     "validated",
+    "project_for",
+    "workspace_of",
 ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..ftypes import Finding, Fix, FixSafety, TextEdit
+from ..model.project import Project
 from ..rules import rule_by_code
 from ..source import apply_edits, edit_between
 from .check import Checked, check_source
@@ -41,14 +42,16 @@ def compute_fix(
     module_name: str | None = None,
     checked: Checked | None = None,
     context=None,
+    project: Project | None = None,
 ) -> Fix | None:
-    """The fix for one finding as text edits over `source`, or None when none is safe to offer."""
+    """The fix for one finding as text edits over `source`, or None when none is safe to offer.
+    `project`: the workspace's model, for the rules that read it."""
     rule = rule_by_code(finding.code)
     if rule is None or rule.fix_safety is None or not finding.fixable:
         return None
     settings = settings or Settings()
     if checked is None or checked.facts is None:
-        checked = check_source(source, path, settings, module_name)
+        checked = check_source(source, path, settings, module_name, project=project)
     if checked.facts is None:
         return None
     # The fixer reads what its rule stored in the finding (`details`, positions among them):
@@ -67,7 +70,7 @@ def compute_fix(
     edits = _edits(context, finding)
     if not edits:
         return None
-    after = check_source(apply_edits(source, edits), path, settings, module_name)
+    after = check_source(apply_edits(source, edits), path, settings, module_name, project=project)
     if after.report.syntax_error:
         return None
     before, now = _codes(checked), _codes(after)
@@ -86,6 +89,7 @@ def fix_source(
     module_name: str | None = None,
     max_rounds: int = 100,
     cancelled: Callable[[], bool] | None = None,
+    project: Project | None = None,
 ) -> FixOutcome:
     """Apply fixes until nothing changes (bounded), several per round when they don't overlap.
 
@@ -98,7 +102,7 @@ def fix_source(
     """
     settings = settings or Settings()
     applied = 0
-    checked = original = check_source(source, path, settings, module_name)
+    checked = original = check_source(source, path, settings, module_name, project=project)
     for _ in range(max_rounds):
         candidates = [
             f
@@ -109,7 +113,9 @@ def fix_source(
             break
         result = None
         for verify_each in (False, True):
-            result = _fix_round(source, candidates, checked, settings, path, module_name, cancelled, verify_each)
+            result = _fix_round(
+                source, candidates, checked, settings, path, module_name, cancelled, verify_each, project
+            )
             if result is not None:
                 break
         if result is None:
@@ -117,11 +123,11 @@ def fix_source(
         source, checked, count = result
         applied += count
     if applied:
-        source, checked = _tidy(source, checked, original, settings, path, module_name)
+        source, checked = _tidy(source, checked, original, settings, path, module_name, project)
     return FixOutcome(source, applied, checked.report.findings, checked)
 
 
-def _fix_round(source, candidates, checked, settings, path, module_name, cancelled, verify_each):
+def _fix_round(source, candidates, checked, settings, path, module_name, cancelled, verify_each, project):
     context = _context(source, checked, settings, path)
     taken: list[TextEdit] = []
     count = 0
@@ -129,7 +135,7 @@ def _fix_round(source, candidates, checked, settings, path, module_name, cancell
         if cancelled is not None and cancelled():
             raise FixCancelled
         if verify_each:
-            fix = compute_fix(source, finding, settings, path, module_name, checked, context)
+            fix = compute_fix(source, finding, settings, path, module_name, checked, context, project)
             edits = fix.edits if fix is not None else ()
         else:
             edits = _edits(context, finding)
@@ -141,14 +147,14 @@ def _fix_round(source, candidates, checked, settings, path, module_name, cancell
     if not count:
         return None
     new_source = apply_edits(source, taken)
-    after = check_source(new_source, path, settings, module_name)
+    after = check_source(new_source, path, settings, module_name, project=project)
     before, now = _codes(checked), _codes(after)
     if after.report.syntax_error or sum(now.values()) >= sum(before.values()) or not _no_new_findings(before, now):
         return None
     return new_source, after, count
 
 
-def _tidy(source, checked, original, settings, path, module_name):
+def _tidy(source, checked, original, settings, path, module_name, project):
     """Let each rule whose findings the fixes removed take away what they left unused (an
     import); a tidy-up is kept when the text parses and has no finding more of any kind."""
     for code in sorted(_codes(original) - _codes(checked)):
@@ -165,7 +171,7 @@ def _tidy(source, checked, original, settings, path, module_name):
             continue
         if not edits:
             continue
-        after = check_source(apply_edits(source, edits), path, settings, module_name)
+        after = check_source(apply_edits(source, edits), path, settings, module_name, project=project)
         if after.report.syntax_error or not _no_new_findings(_codes(checked), _codes(after)):
             continue
         source, checked = after.report.source, after

@@ -49,14 +49,13 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.facts import in_generator_expression
+from ..analysis.names import ASYNCIO_NAMES, module_name_at
+from ..fixes.expressions import awaited
 from ..fixes.imports import add_import, remove_name
 from ..fixes.lazy import cst
 from ..ftypes import FixSafety, Severity
 from .base import Rule
-
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-# Names tried, in order, for a new `import asyncio [as name]` when no existing one can be used.
-_ASYNCIO_NAMES = ("asyncio", "aio", "asyncio_module")
 
 
 class BlockingSleepInAsync(Rule):
@@ -77,11 +76,10 @@ class BlockingSleepInAsync(Rule):
                 continue
             if facts.resolve(call.func) != "time.sleep":
                 continue
-            between = list(_ancestors_within(facts, call, scope.node))
-            if any(isinstance(a, ast.GeneratorExp) for a in between):
+            if in_generator_expression(facts, call):
                 reason = "an `await` here would turn the generator expression into an async generator"
             else:
-                reason = _asyncio_plan(facts, scope, _comprehension_targets(between))[1]
+                reason = module_name_at(facts, call, "asyncio", ASYNCIO_NAMES)[2]
             yield self.finding(
                 facts,
                 call,
@@ -109,99 +107,17 @@ class BlockingSleepInAsync(Rule):
             return None
         # Planned again on the whole module: another function may rebind a module-level
         # name through `global` (the check only looks at this function and module code).
-        scope = facts.scope_of(node)
-        hidden = _comprehension_targets(_ancestors_within(facts, node, scope.node))
-        plan, _ = _asyncio_plan(facts, scope, hidden, _rebound_through_global(facts))
-        name = plan.get("asyncio")
+        name, add, _ = module_name_at(facts, node, "asyncio", ASYNCIO_NAMES, whole_module=True)
         if not name:
             return None
-        parent = ctx.parent(call)
         new_call = call.with_changes(func=cst.Attribute(cst.Name(name), cst.Name("sleep")))
-        if isinstance(parent, cst.Await):  # `await time.sleep(1)`: only the callee was wrong
-            replacement = new_call
-        else:
-            replacement = cst.Await(new_call.with_changes(lpar=[], rpar=[]), lpar=call.lpar, rpar=call.rpar)
-            needs_parens = (
-                (isinstance(parent, cst.Attribute) and parent.value is call)
-                or (isinstance(parent, cst.Subscript) and parent.value is call)
-                or (isinstance(parent, cst.Call) and parent.func is call)
-            )
-            if needs_parens and not call.lpar:
-                replacement = replacement.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        edits = [ctx.replace(call, replacement)]
-        if plan["add_import"]:
+        edits = [ctx.replace(call, awaited(ctx, call, new_call))]
+        if add:
             edits.append(add_import(ctx, "asyncio", asname=None if name == "asyncio" else name))
         unused = _sleep_import_left_unused(facts, node)
         if unused is not None:
             edits.append(remove_name(ctx, _sleep_import(facts, unused), unused))
         return edits
-
-
-def _ancestors_within(facts, node, stop):
-    for ancestor in facts.ancestors(node):
-        if ancestor is stop:
-            return
-        yield ancestor
-
-
-# --- which name reaches the asyncio module at the call --------------------------------------
-def _comprehension_targets(ancestors) -> set[str]:
-    """Names bound by the comprehensions around the call: they hide the module's names there."""
-    names: set[str] = set()
-    for node in ancestors:
-        if isinstance(node, _COMPREHENSIONS):
-            for generator in node.generators:
-                names.update(n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name))
-    return names
-
-
-def _asyncio_plan(facts, scope, hidden: set[str], avoid: frozenset[str] = frozenset()):
-    """How the fix names the asyncio module at the call: an existing module-level import
-    that reaches it, else a new `import asyncio [as name]` under a name free there.
-    `avoid`: names not to use at all."""
-    module = facts.module_scope
-    for name in sorted(facts.imported_names("asyncio", top_level=True)):
-        if name not in avoid and _reaches_module(facts, name, scope, hidden):
-            return {"asyncio": name, "add_import": False}, None
-    for name in _ASYNCIO_NAMES:
-        if (
-            name in avoid
-            or name in module.bindings
-            or name in hidden
-            or facts.lookup(name, scope) is not None
-            or _declared_in_chain(name, scope)
-        ):
-            continue
-        if name != "asyncio" and facts.star_imports:
-            continue  # a star import may bind it
-        return {"asyncio": name, "add_import": True}, None
-    return {}, "no name for the `asyncio` module is free here (`asyncio`, `aio` and `asyncio_module` are taken)"
-
-
-def _reaches_module(facts, name: str, scope, hidden: set[str]) -> bool:
-    """`name` read at the call is the module-level binding (not a local, parameter,
-    comprehension variable or a name a `global` statement lets the function rebind)."""
-    if name in hidden:
-        return False
-    found = facts.lookup(name, scope)
-    if found is None or found[0] is not facts.module_scope:
-        return False
-    return not _declared_in_chain(name, scope)
-
-
-def _declared_in_chain(name: str, scope) -> bool:
-    """A `global`/`nonlocal` statement for `name` in the scopes the call sits in."""
-    current = scope
-    while current is not None and current.kind != "module":
-        if name in current.global_names or name in current.nonlocal_names:
-            return True
-        current = current.parent
-    return False
-
-
-def _rebound_through_global(facts) -> frozenset[str]:
-    """Module-level names some function assigns (`global name; name = ...`)."""
-    return frozenset(n for s in facts.scopes for n in s.global_names if n in s.bindings)
 
 
 # --- the `from time import sleep` the fix leaves unused -----------------------------------

@@ -1,0 +1,138 @@
+"""## What it does
+Flags a task sent by name (`signature("rag.ingest_file")`, `app.send_task(...)`,
+`subtask(...)`, `Signature(...)`, a `beat_schedule` entry's `"task"`) when no task of the
+workspace registers that name, although the workspace does define tasks whose names start
+like it (`rag.`) or the service that first segment names. A task's registered name is its
+`name=` (a literal or a module constant) or Celery's default, `<module>.<function>`, with
+the module named from its service's source root.
+
+A name the workspace cannot know is left alone: one built at run time, or one whose first
+segment names neither a service nor any task of the workspace (the worker lives elsewhere).
+
+## Why is this bad?
+Celery sends any name: the message waits in the queue, the worker logs "Received
+unregistered task" and drops it, and the caller polls a result that stays PENDING forever.
+Item 1 of the checklist trades a checked import for such a string; this rule checks it.
+
+## Example
+```python
+from celery import Celery, signature
+
+app = Celery("rag")
+
+
+@app.task(name="rag.ingest_file")
+def ingest_file(project_dir, database, path):
+    ...
+
+
+def ingest(project_dir, database, path):
+    return signature("rag.ingest_fle", args=[project_dir, database, path], app=app).apply_async()
+```
+
+## Use instead
+```python
+from celery import Celery, signature
+
+app = Celery("rag")
+
+
+@app.task(name="rag.ingest_file")
+def ingest_file(project_dir, database, path):
+    ...
+
+
+def ingest(project_dir, database, path):
+    return signature("rag.ingest_file", args=[project_dir, database, path], app=app).apply_async()
+```
+
+## Fix safety
+Unsafe: the name is replaced with the one registered name closest to it (a `difflib`
+ratio of at least 0.8, and no other name as close), which is a guess at what was meant.
+No fix is offered for a name held by a constant, or when two names are equally close.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+
+from ..ftypes import FixSafety, Range, Severity, TextEdit
+from .base import Rule
+
+_CLOSE_ENOUGH = 0.8
+
+
+class UnknownTaskName(Rule):
+    code = "CEL012"
+    name = "unknown-task-name"
+    message = "no task of the workspace registers this name"
+    severity = Severity.HIGH
+    fix_safety = FixSafety.UNSAFE
+    fix_title = "Use the registered task name"
+    triggers = ("signature", "send_task", "subtask", "Signature", "task")
+    uses_project = True
+    legacy_fix = False
+
+    def check(self, facts, settings):
+        project, summary = facts.project, facts.summary
+        if project is None:
+            return
+        service = project.service_of(facts.path)
+        registered = sorted(project.tasks_by_name)
+        for dispatch in summary.dispatches:
+            if not dispatch.by_name:
+                continue
+            name = project.dispatched_task_name(dispatch, service)
+            if name is None or name in project.tasks_by_name:
+                continue
+            segment = name.split(".", 1)[0]
+            siblings = [n for n in registered if n.split(".", 1)[0] == segment]
+            if not siblings and not project.services_named(segment):
+                continue  # nothing here says the workspace holds that task's worker
+            suggestion = closest(name, registered)
+            hint = (
+                f"; did you mean {suggestion!r}?" if suggestion else f" (tasks named {segment}.*: {_listed(siblings)})"
+            )
+            yield self.finding(
+                facts,
+                dispatch.span,
+                f"no task of the workspace is registered as {name!r}: the worker drops it and the result stays "
+                f"PENDING{hint}",
+                no_fix_reason=None if suggestion and dispatch.name is not None else _why_no_fix(suggestion),
+                suggestion=suggestion,
+            )
+
+    def fix(self, ctx, finding):
+        suggestion = finding.detail("suggestion")
+        literal = ctx.facts.node_at(finding.range, ast.Constant)
+        if not suggestion or literal is None:
+            return None
+        text = ctx.index.text[ctx.index.offset(finding.range.start) : ctx.index.offset(finding.range.end)]
+        body = text.lstrip("uU")
+        quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+        if quote not in ('"', "'", '"""', "'''") or not body.endswith(quote) or "\\" in body:
+            return None  # a raw, byte or escaped string: leave it to the user
+        start = ctx.index.offset(finding.range.start) + (len(text) - len(body)) + len(quote)
+        end = ctx.index.offset(finding.range.end) - len(quote)
+        return [TextEdit(Range(ctx.index.position(start), ctx.index.position(end)), suggestion)]
+
+
+def closest(name: str, names: list[str]) -> str | None:
+    """The one name at least 0.8 similar to `name` with none other as close, else None."""
+    scored = sorted(((difflib.SequenceMatcher(None, name, n).ratio(), n) for n in names), reverse=True)
+    if not scored or scored[0][0] < _CLOSE_ENOUGH:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+
+
+def _why_no_fix(suggestion: str | None) -> str:
+    if suggestion is None:
+        return "no registered name is close enough to be the one meant"
+    return "the name is held by a constant; change it where it is defined"

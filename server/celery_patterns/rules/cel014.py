@@ -1,0 +1,158 @@
+"""## What it does
+Flags routes that cannot do what they say:
+
+- a `task_routes` key, an exact name or a glob (`"rag.*"`), that matches no task registered
+  in the workspace although the workspace holds the service those names belong to: a typo,
+  and the route never applies;
+- a task sent by name from a service whose app has `task_routes`, to a task that another
+  service of the workspace registers, when the name matches none of the sending app's routes
+  (and the app has no router function): it goes to the sending app's default queue
+  (`task_default_queue`, else `celery`), which no route of the task's own service names
+  (its default queue, when it has no routes), so no worker of that service is known to
+  consume it.
+
+Routes are gathered across modules: `Celery(...)` keywords, `conf.update(...)`,
+`conf.task_routes = ...`, and `CELERY_TASK_ROUTES` in Django settings. A route given by a
+function or built at run time makes the rule say nothing about that app's dispatches.
+
+## Why is this bad?
+A message on a queue nobody consumes waits forever, like a task nobody registers; a route
+with a typo silently sends tasks to the default queue instead of the one meant.
+
+## Example
+```python
+from celery import Celery
+
+app = Celery("rag")
+app.conf.task_routes = {"rag.ingst_*": {"queue": "rag"}}
+
+
+@app.task(name="rag.ingest_file")
+def ingest_file(path):
+    ...
+```
+
+## Use instead
+```python
+from celery import Celery
+
+app = Celery("rag")
+app.conf.task_routes = {"rag.ingest_*": {"queue": "rag"}}
+
+
+@app.task(name="rag.ingest_file")
+def ingest_file(path):
+    ...
+```
+
+## Fix safety
+No fix: which queue a task belongs on is the deployment's decision.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+
+from ..ftypes import Severity
+from ..model.summary import UNKNOWN
+from .base import Rule
+
+
+class TaskRouteMismatch(Rule):
+    code = "CEL014"
+    name = "task-route-mismatch"
+    message = "this route or dispatch sends work to a queue no worker of the workspace consumes"
+    severity = Severity.MEDIUM
+    triggers = ("ROUTES", "routes", "signature", "send_task")
+    uses_project = True
+    legacy_fix = False
+
+    def check(self, facts, settings):
+        project, summary = facts.project, facts.summary
+        if project is None:
+            return
+        names = sorted(project.tasks_by_name)
+        for route in summary.routes:
+            segment = route.pattern.split(".", 1)[0]
+            if not segment or any(c in segment for c in "*?["):
+                continue  # `*` routes everything: nothing to say about one service
+            if any(fnmatch.fnmatchcase(name, route.pattern) for name in names):
+                continue
+            if not project.services_named(segment) and not any(n.split(".", 1)[0] == segment for n in names):
+                continue  # the tasks it routes are another workspace's
+            yield self.finding(
+                facts,
+                route.span,
+                f"route {route.pattern!r} matches no task registered in the workspace (tasks named {segment}.*: "
+                f"{_listed([n for n in names if n.split('.', 1)[0] == segment])}): it never applies",
+            )
+        yield from self._unrouted(facts, project, summary)
+
+    def _unrouted(self, facts, project, summary):
+        service = project.service_of(facts.path)
+        routing = Routing.of(project, service)
+        if not routing.patterns or routing.opaque:
+            return  # no routes, or a router the model cannot read: the default queue is meant
+        for dispatch in summary.dispatches:
+            name = project.dispatched_task_name(dispatch, service) if dispatch.by_name else None
+            if name is None or routing.queue_for(name) is not None:
+                continue
+            owners = {t.service for t in project.tasks_by_name.get(name, ())}
+            if not owners or service in owners:
+                continue
+            queue = routing.default_queue
+            consumed = set().union(*(Routing.of(project, owner).consumed for owner in owners))
+            if queue in consumed:
+                continue
+            owner = sorted(owners, key=lambda s: s.root)[0]
+            yield self.finding(
+                facts,
+                dispatch.span,
+                f"{name!r} matches no route of this service's app, so it goes to queue {queue!r}, which the "
+                f"`{owner.directory_name}` service that registers it never names ({_listed(sorted(consumed))}); "
+                f"add a route for it",
+            )
+
+
+class Routing:
+    """What the apps of one service say about queues: their routes, their default queue."""
+
+    def __init__(self) -> None:
+        self.patterns: list[tuple[str, str | None]] = []
+        self.opaque = False  # a router function or routes built at run time
+        self.default_queue = "celery"
+
+    @classmethod
+    def of(cls, project, service) -> Routing:
+        routing = cls()
+        for path, summary in project.summaries.items():
+            if project.service_of(path) != service:
+                continue
+            routing.patterns.extend((r.pattern, r.queue) for r in summary.routes)
+            settings = [dict(app.settings) for app in summary.apps] + [summary.settings]
+            for values in settings:
+                for key, value in values.items():
+                    if key.lower().endswith("task_routes") and not isinstance(value, dict):
+                        routing.opaque = routing.opaque or value == UNKNOWN or not _dict_list(value)
+                    if key.lower().endswith("task_default_queue") and isinstance(value, str):
+                        routing.default_queue = value
+        return routing
+
+    def queue_for(self, name: str) -> str | None:
+        for pattern, queue in self.patterns:
+            if fnmatch.fnmatchcase(name, pattern):
+                return queue or self.default_queue
+        return None
+
+    @property
+    def consumed(self) -> set[str]:
+        """The queues the service's routes name; its default queue when it routes nothing."""
+        return {q for _, q in self.patterns if q} or {self.default_queue}
+
+
+def _dict_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") if names else "none"
