@@ -16,3 +16,13 @@ def search(project_dir: str, database_name: str, query: str) -> list[dict]:
 @app.task(name="rag.health")
 def health() -> dict:
     return {"status": "ok"}
+
+
+@app.task(name="rag.database_stats")
+def database_stats(project_dir: str, database_name: str) -> dict:
+    return {"project_dir": project_dir, "database": database_name, "documents": 0}
+
+
+@app.task(name="rag.reindex")
+def reindex(project_dir: str, database_name: str) -> int:
+    return 0

@@ -286,13 +286,39 @@ class _Summariser:
                     starts_worker=self._starts_worker(variable),
                 )
             )
-            for key, values in config.settings.items():
-                if key in ("task_routes", "CELERY_TASK_ROUTES") or key.endswith("TASK_ROUTES"):
-                    for value in values:
-                        self._routes(value, self.prefix + variable if variable else None)
-        for name, bindings in facts.module_scope.bindings.items():  # Django: CELERY_TASK_ROUTES = {...}
-            if name.endswith("TASK_ROUTES") and len(bindings) == 1 and bindings[0].kind == "assign":
-                self._routes(bindings[0].value, None)
+        self._route_settings()
+
+    def _route_settings(self) -> None:
+        """Route keys wherever routes are set: `Celery(task_routes=...)`, `X.conf.task_routes =
+        ...`, `X.conf.update(task_routes=...)` or `({"task_routes": ...})` on any app (one made
+        here or imported), and Django's `CELERY_TASK_ROUTES = {...}`."""
+        facts = self.facts
+        for node in facts.nodes(ast.Call, ast.Assign):
+            if isinstance(node, ast.Assign):
+                target = node.targets[0] if len(node.targets) == 1 else None
+                if isinstance(target, ast.Attribute) and target.attr.lower().endswith("task_routes") \
+                        and _conf_of_app(self, target.value):
+                    self._routes(node.value, self.absolute(target.value.value))
+                elif isinstance(target, ast.Name) and target.id.endswith("TASK_ROUTES") \
+                        and facts.scope_of(node) is facts.module_scope:
+                    self._routes(node.value, None)
+                continue
+            func = node.func
+            app = None
+            if isinstance(func, ast.Attribute) and func.attr == "update" and _conf_of_app(self, func.value):
+                app = func.value.value
+            elif self.absolute(func) in CELERY_APP_CLASSES:
+                app = None
+            else:
+                continue
+            for keyword in node.keywords:
+                if keyword.arg and keyword.arg.lower().endswith("task_routes"):
+                    self._routes(keyword.value, self.absolute(app) if app is not None else None)
+            for argument in node.args[:1]:
+                if isinstance(argument, ast.Dict):
+                    for key, value in _string_items(argument):
+                        if key.lower().endswith("task_routes"):
+                            self._routes(value, self.absolute(app) if app is not None else None)
 
     def _loaded(self, call: ast.Call) -> str | None:
         """What `app.config_from_object(x)` loads, as an absolute name: a module named by a
@@ -684,6 +710,11 @@ class _Summariser:
 
 
 # --- small helpers ------------------------------------------------------------------------------
+def _conf_of_app(summariser: _Summariser, expr: ast.AST) -> bool:
+    """`expr` is `X.conf` for an app `X`."""
+    return isinstance(expr, ast.Attribute) and expr.attr == "conf" and summariser._is_app(expr.value)
+
+
 def func_attr(func: ast.AST) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
