@@ -14,7 +14,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from . import __version__
+from . import __version__, inventory
 from .config import ConfigError, Settings
 from .discovery import module_name_for, python_files
 from .engine import check_bytes, fix_source, project_for, settings_for, workspace_of
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rule(args.code)
         if args.command == "rules":
             return _rules(args.format)
+        if args.command == "tasks":
+            return _tasks(args)
         if args.command == "lsp":
             from .lsp.server import start
 
@@ -97,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
     rule.add_argument("code")
     rules = sub.add_parser("rules", help="list all rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    tasks = sub.add_parser("tasks", help="list the workspace's tasks, their queues and who sends them")
+    tasks.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    tasks.add_argument("--format", choices=sorted(inventory.FORMATS), default="text")
+    tasks.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    tasks.add_argument("--workspace", metavar="DIR", help="the workspace to read (default: found from PATH)")
 
     lsp = sub.add_parser("lsp", help="run the language server over stdio")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead (for debugging)")
@@ -290,6 +298,26 @@ class _Progress:
     def done(self) -> None:
         sys.stderr.write("\r" + " " * 60 + "\r")
         sys.stderr.flush()
+
+
+# --- tasks -------------------------------------------------------------------------------
+def _tasks(args) -> int:
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        print(f"celery-patterns: no such file or directory: {missing[0]}", file=sys.stderr)
+        return 2
+    root = os.path.abspath(args.workspace) if args.workspace else workspace_of(args.paths)
+    project = project_for(root, settings_or_default, use_cache=not args.no_cache)
+    wanted = [os.path.abspath(p) for p in args.paths]
+    table = [
+        row
+        for row in inventory.rows(project)
+        if any(
+            row.task.summary.path == w or row.task.summary.path.startswith(w.rstrip(os.sep) + os.sep) for w in wanted
+        )
+    ]
+    print(inventory.FORMATS[args.format](table))
+    return 0
 
 
 # --- documentation -----------------------------------------------------------------------

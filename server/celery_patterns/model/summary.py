@@ -296,11 +296,17 @@ class _Summariser:
         for node in facts.nodes(ast.Call, ast.Assign):
             if isinstance(node, ast.Assign):
                 target = node.targets[0] if len(node.targets) == 1 else None
-                if isinstance(target, ast.Attribute) and target.attr.lower().endswith("task_routes") \
-                        and _conf_of_app(self, target.value):
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr.lower().endswith("task_routes")
+                    and _conf_of_app(self, target.value)
+                ):
                     self._routes(node.value, self.absolute(target.value.value))
-                elif isinstance(target, ast.Name) and target.id.endswith("TASK_ROUTES") \
-                        and facts.scope_of(node) is facts.module_scope:
+                elif (
+                    isinstance(target, ast.Name)
+                    and target.id.endswith("TASK_ROUTES")
+                    and facts.scope_of(node) is facts.module_scope
+                ):
                     self._routes(node.value, None)
                 continue
             func = node.func
