@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from .interface import interface
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
 
@@ -57,11 +58,22 @@ class Project:
     def root(self) -> str:
         return self.layout.root
 
+    # What a project works out from all its summaries; kept by `with_summary` when the new
+    # summary's interface is the old one's (without it, every check of a file, in the editor
+    # and on the command line, would work the whole call graph out again).
+    _INDEXES = ("_modules", "services", "tasks", "tasks_by_name", "apps", "in_tasks")
+
     def with_summary(self, summary: ModuleSummary) -> Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
-        if self.summaries.get(summary.path) is summary:
+        old = self.summaries.get(summary.path)
+        if old is summary:
             return self
-        return Project(self.layout, {**self.summaries, summary.path: summary})
+        project = Project(self.layout, {**self.summaries, summary.path: summary})
+        if old is not None and interface(old) == interface(summary):
+            for name in self._INDEXES:
+                if name in self.__dict__:
+                    project.__dict__[name] = self.__dict__[name]
+        return project
 
     def service_of(self, path: str) -> Service:
         return self.layout.service_of(path)

@@ -1,0 +1,36 @@
+"""A module summary's interface: what other modules can observe of it (positions left out).
+
+Two versions of a module with the same interface leave every other module's findings as
+they were: an edit inside a function body that changes no task, dispatch, route, setting,
+call or blocking call. The editor re-checks other open documents only when it changes, the
+model keeps what it worked out, and the command line's cache keys results by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .cache import encode
+from .summary import ModuleSummary
+
+_POSITIONS = frozenset({"span", "call", "current_task_only"})
+
+
+def interface(summary: ModuleSummary) -> str:
+    """A digest of everything in the summary but positions (worked out once per summary)."""
+    found = summary.__dict__.get("_interface")
+    if found is None:
+        data = _without_positions(encode(summary))
+        found = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        summary.__dict__["_interface"] = found
+    return found
+
+
+def _without_positions(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_positions(v) for k, v in data.items() if k not in _POSITIONS}
+    if isinstance(data, list):
+        return [_without_positions(v) for v in data]
+    return data
