@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from .. import engine
 from ..config import Settings
 from ..ftypes import Finding, Range
+from ..model.project import Project
+from ..model.summary import ModuleSummary
 from ..source import LineIndex, split_lines
 
 _MAX_REPAIRS = 8
@@ -36,6 +38,7 @@ class DocumentCheck:
     parsed: bool  # False: the text has a syntax error and `findings` are recovered
     settings: Settings  # what it was checked with (a fix must use the same)
     module_name: str | None
+    summary: ModuleSummary | None = None  # its module summary, when checked with the project model
 
     def finding(self, code: str, rng: Range) -> Finding | None:
         for finding in self.findings:
@@ -53,16 +56,18 @@ def check_document(
     show_syntax_errors: bool = True,
     last_good=tuple,
     incremental=None,
+    project: Project | None = None,
 ) -> DocumentCheck:
     """Check a buffer. `last_good()` gives the findings of the last text that parsed, moved
     to where they are now (asked for only when this text does not parse); `incremental` is
-    the document's `BufferChecker`, if it has one."""
-    checked = engine.check_source(text, path, settings, module_name, incremental)
+    the document's `BufferChecker`, if it has one; `project` the workspace's model."""
+    checked = engine.check_source(text, path, settings, module_name, incremental, project)
     index = checked.index or LineIndex(text)
     if not checked.report.syntax_error:
         # The engine's facts (the `ast` tree and its indexes) are not kept: they are several
         # times the size of the text, and a fix re-checks in a fraction of its own cost.
-        return DocumentCheck(text, index, tuple(checked.report.findings), True, settings, module_name)
+        summary = checked.facts.summary if checked.facts is not None else None
+        return DocumentCheck(text, index, tuple(checked.report.findings), True, settings, module_name, summary)
     syntax = [f for f in checked.report.findings if f.code == engine.SYNTAX_CODE] if show_syntax_errors else []
     last_good = last_good()
     repaired, touched = _repair(text)
@@ -71,7 +76,7 @@ def check_document(
     else:
         recovered = [
             f
-            for f in engine.check_source(repaired, path, settings, module_name).report.findings
+            for f in engine.check_source(repaired, path, settings, module_name, project=project).report.findings
             if not _touches(f, touched)
         ]
         seen = {(f.code, f.range) for f in recovered}

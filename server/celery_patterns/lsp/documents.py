@@ -62,6 +62,7 @@ class OpenDocument:
     result: DocumentCheck | None = None
     result_version: int | None = None
     diagnostics: str | None = None  # of `result`, as JSON, kept only for clients that pull them
+    published: tuple[int, bytes] | None = None  # (version, digest of the diagnostics) last pushed
     rendered: Rendered | None = None  # its findings' diagnostics as JSON, kept for the next result
     # Rule findings of the last check that parsed, with every edit since.
     last_good: KeptFindings = KeptFindings()

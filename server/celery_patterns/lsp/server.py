@@ -125,6 +125,7 @@ async def initialized(ls: CeleryPatternsServer, params: types.InitializedParams)
             ls.log("the client did not accept watching pyproject.toml", types.MessageType.Warning)
     if await ls.pull_configuration():
         ls.settings_changed()
+    ls.index_folders()
 
 
 @server.feature(types.SHUTDOWN)
@@ -136,7 +137,7 @@ def shutdown(ls: CeleryPatternsServer, params: None):
             doc.task.cancel()
     if ls.workspace_run is not None:
         ls.workspace_run.cancel()
-    for executor in (ls.checks, ls.fixes, ls.background):
+    for executor in (ls.checks, ls.fixes, ls.background, ls.indexing):
         executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -333,6 +334,7 @@ def did_change_watched_files(ls: CeleryPatternsServer, params: types.DidChangeWa
             config_changed = True
         elif path.endswith(".py"):
             ls.file_results.pop(path, None)
+            asyncio.ensure_future(ls.file_changed(path, change.type == types.FileChangeType.Deleted))
             if change.uri in ls.pushed_closed and change.uri not in ls.documents:  # keep them true
                 if change.type == types.FileChangeType.Deleted:
                     ls.pushed_closed.discard(change.uri)
@@ -348,6 +350,7 @@ def did_change_watched_files(ls: CeleryPatternsServer, params: types.DidChangeWa
 async def did_change_workspace_folders(ls: CeleryPatternsServer, params: types.DidChangeWorkspaceFoldersParams):
     for folder in params.event.removed:
         ls.folder_options.pop(folder.uri, None)
+    ls.index_folders()
     ls.settings_changed()
     if await ls.pull_configuration():
         ls.settings_changed()

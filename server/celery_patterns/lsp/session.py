@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import json
+import logging
 import os
 import threading
 import traceback
@@ -23,6 +25,7 @@ from .. import __version__, config, discovery, engine
 from ..config import ConfigError, Settings
 from ..engine.incremental import BufferChecker
 from ..ftypes import Finding, Fix
+from ..model.project import Project
 from ..source import edit_between
 from . import workspace
 from .checking import DocumentCheck, check_document, disabled
@@ -32,8 +35,10 @@ from .convert import (
     workspace_edit,
 )
 from .documents import KeptFindings, OpenDocument
+from .models import FolderModel, Models
 from .options import SECTION, EditorOptions, parse_options, unwrap
 from .protocol import Protocol
+from .workspace import Progress
 
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
 KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
@@ -70,12 +75,29 @@ class CeleryPatternsServer(LanguageServer):
         # One only, used only in the fix thread: a tree is much larger than its text.
         self.fix_base: tuple | None = None
         self.background = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-workspace")
+        # The project model of each workspace folder, built and kept fresh in its own thread.
+        self.models = Models()
+        self.indexing = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-index")
         self.workspace_run: asyncio.Future | None = None
         self.file_results: dict[str, workspace.FileResult] = {}  # closed files, by path
         self.pushed_closed: set[str] = set()  # closed files whose diagnostics were published
         self.shut_down = False
+        self._reporting = False  # reporting an error to the client (see `report_server_error`)
 
     # --- messages to the user ---------------------------------------------------------------
+    def report_server_error(self, error: Exception, source) -> None:
+        """pygls reports a failure to send a message by sending one, which fails again when
+        the client is gone (after `exit`, a closed pipe): once, never from within itself."""
+        if self._reporting:
+            return
+        self._reporting = True
+        try:
+            super().report_server_error(error, source)
+        except Exception:
+            logging.getLogger(__name__).exception("could not report an error to the client")
+        finally:
+            self._reporting = False
+
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
@@ -220,6 +242,7 @@ class CeleryPatternsServer(LanguageServer):
                     doc.checker,
                     rendered,
                     version,
+                    self.models.project_for(doc.path),
                 )
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
@@ -232,10 +255,56 @@ class CeleryPatternsServer(LanguageServer):
                 doc.diagnostics = diagnostics if self.pull else None
                 if result.parsed:
                     doc.last_good = KeptFindings(tuple(f for f in result.findings if f.code != engine.SYNTAX_CODE))
-                if not self.pull:
+                said = (version, hashlib.blake2b(diagnostics.encode(), digest_size=16).digest())
+                if not self.pull and doc.published != said:
+                    # (checked again with nothing new, e.g. after the model changed: said already)
                     self.publish(doc.uri, diagnostics, version)
+                    doc.published = said
                 self.touch(doc)  # only the recently used documents hold results
+                model = self.models.folder_of(doc.path)
+                if result.summary is not None and model is not None and model.take(result.summary):
+                    self.model_changed(model, but=doc)
             doc.checked.set()
+
+    # --- the project model --------------------------------------------------------------------
+    def index_folders(self) -> None:
+        """Start building the model of each workspace folder that has none yet."""
+        for model in self.models.set_roots(self.workspace_roots()):
+            asyncio.ensure_future(self._index(model))
+
+    async def _index(self, model: FolderModel) -> None:
+        loop = asyncio.get_running_loop()
+        overlays = {d.path: d.text for d in self.documents.values() if model.contains(d.path)}
+        try:
+            async with Progress(self, None, "Indexing Celery tasks", 0, done_word="indexed") as progress:
+
+                def report(done: int, total: int) -> None:
+                    loop.call_soon_threadsafe(progress.report, done, total)
+
+                await loop.run_in_executor(self.indexing, model.index, overlays, report)
+        except Exception:
+            self.log_failure(f"indexing {model.root}")
+            return
+        self.model_changed(model)
+
+    def model_changed(self, model: FolderModel, but: OpenDocument | None = None) -> None:
+        """The folder's model says something new: check its other open documents again."""
+        if self.shut_down:
+            return
+        for doc in list(self.documents.values()):
+            if doc is not but and model.contains(doc.path):
+                self.schedule(doc)
+        if self.pull and get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
+            self.workspace_diagnostic_refresh(None)
+
+    async def file_changed(self, path: str, deleted: bool) -> None:
+        """A Python file changed on disk (or went): the model reads it again, unless it is open."""
+        model = self.models.folder_of(path)
+        if model is None or any(d.path == path for d in self.documents.values()):
+            return
+        changed = await asyncio.get_running_loop().run_in_executor(self.indexing, model.reread, path, deleted)
+        if changed:
+            self.model_changed(model)
 
     async def settled(self, doc: OpenDocument) -> bool:
         """Wait until the document's current version is checked; False if it was closed."""
@@ -306,28 +375,33 @@ class CeleryPatternsServer(LanguageServer):
         cache = doc.fix_cache(version)
         key = (finding.code, finding.range)
         if key not in cache:
+            project = self.models.project_for(doc.path)
 
             def job() -> Fix | None:
-                checked, context = self._fix_base(result, doc.path)
+                checked, context = self._fix_base(result, doc.path, project)
                 return engine.compute_fix(
-                    result.source, finding, result.settings, doc.path, result.module_name, checked, context
+                    result.source, finding, result.settings, doc.path, result.module_name, checked, context, project
                 )
 
             cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
         return cache[key]
 
-    def _fix_base(self, result: DocumentCheck, path: str):
+    def _fix_base(self, result: DocumentCheck, path: str, project: Project | None):
         """The full check and the fix context of a result's text (in the fix thread)."""
         base = self.fix_base
-        if base is not None and base[0] is result.source and base[1:4] == (path, result.module_name, result.settings):
-            return base[4], base[5]
+        if (
+            base is not None
+            and base[0] is result.source
+            and base[1:5] == (path, result.module_name, result.settings, project)
+        ):
+            return base[5], base[6]
         from ..fixes.context import (
             FixContext,  # libcst is loaded only when a fix is wanted
         )
 
-        checked = engine.check_source(result.source, path, result.settings, result.module_name)
+        checked = engine.check_source(result.source, path, result.settings, result.module_name, project=project)
         context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None
-        self.fix_base = (result.source, path, result.module_name, result.settings, checked, context)
+        self.fix_base = (result.source, path, result.module_name, result.settings, project, checked, context)
         return checked, context
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
@@ -336,6 +410,7 @@ class CeleryPatternsServer(LanguageServer):
         cache = doc.fix_cache(version)
         if ("fixAll", None) not in cache:
             stop = threading.Event()
+            project = self.models.project_for(doc.path)
 
             def job():
                 outcome = engine.fix_source(
@@ -343,6 +418,7 @@ class CeleryPatternsServer(LanguageServer):
                     doc.path,
                     result.settings,
                     module_name=result.module_name,
+                    project=project,
                     cancelled=lambda: stop.is_set() or doc.version != version or self.documents.get(doc.uri) is not doc,
                 )
                 edit = edit_between(result.source, outcome.source, result.index)
@@ -389,6 +465,7 @@ def _check_job(
     checker: BufferChecker | None,
     rendered: Rendered,
     version: int,
+    project: Project | None,
 ):
     """Check one version of a document and build its diagnostics as JSON (in a worker thread)."""
     if not options.enable:
@@ -401,5 +478,6 @@ def _check_job(
         show_syntax_errors=options.show_syntax_errors,
         last_good=last_good.moved,
         incremental=checker,
+        project=project,
     )
     return result, rendered.json(result.findings, result.index, version, result.parsed)

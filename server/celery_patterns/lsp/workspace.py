@@ -129,9 +129,10 @@ async def check_one(ls, path: str) -> FileResult | None:
 class Progress:
     """`$/progress` for one run: the client's token if it gave one, else one we create."""
 
-    def __init__(self, ls, token, title: str, total: int) -> None:
+    def __init__(self, ls, token, title: str, total: int, done_word: str = "checked") -> None:
         self.ls, self.token, self.title, self.total = ls, token, title, total
         self.done = 0
+        self.done_word = done_word  # the end says "<done_word> 12 of 12 files"
         self._last = 0.0
 
     async def __aenter__(self) -> Progress:
@@ -157,7 +158,10 @@ class Progress:
         return future is not None and future.cancelled()
 
     def advance(self) -> None:
-        self.done += 1
+        self.report(self.done + 1, self.total)
+
+    def report(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
         now = time.monotonic()
         if self.token is None or (now - self._last < 0.1 and self.done < self.total):
             return
@@ -172,6 +176,6 @@ class Progress:
     async def __aexit__(self, *exc) -> None:
         if self.token is not None:
             self.ls.work_done_progress.end(
-                self.token, types.WorkDoneProgressEnd(message=f"checked {self.done} of {self.total} files")
+                self.token, types.WorkDoneProgressEnd(message=f"{self.done_word} {self.done} of {self.total} files")
             )
             self.ls.work_done_progress.tokens.pop(self.token, None)

@@ -47,9 +47,10 @@ def build_project(
     overlays: dict[str, str] | None = None,
     jobs: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    on_summary: Callable[[ModuleSummary], None] | None = None,
 ) -> Project:
     """The model of the workspace at `root` from its Python files; `overlays` are texts that
-    stand for files (open editor buffers)."""
+    stand for files (open editor buffers). `on_summary` sees each summary as it is made."""
     layout = Layout(root, services)
     cache = Cache(root if use_cache else None, "summaries")
     overlays = overlays or {}
@@ -70,6 +71,8 @@ def build_project(
         if cached is not None:
             try:
                 summaries[path] = decode(cached)
+                if on_summary is not None:
+                    on_summary(summaries[path])
                 continue
             except (KeyError, TypeError, ValueError, IndexError):
                 pass  # an entry this version cannot read: summarise again
@@ -82,6 +85,8 @@ def build_project(
         if summary is None:
             continue
         summaries[path] = summary
+        if on_summary is not None:
+            on_summary(summary)
         if key is not None:
             cache.put(key, encode(summary))
     cache.save()
