@@ -3,21 +3,12 @@
 import pytest
 
 from celery_patterns.config import Settings
-from celery_patterns.rules import rule_by_code
 from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 
 CODE = "CEL010"
 
 INVALID = [
-    # (source, lines flagged)
-    # the checklist's case: returned as is
-    (
-        """
-    def database_stats(task) -> dict:
-        return _run_sync_task_with_polling(task, timeout=30, poll_interval=0.5)
-    """,
-        [2],
-    ),
+    # (source, lines flagged); the documentation's examples are checked by test_rule_docs.py
     # bound and used without a check
     (
         """
@@ -216,14 +207,6 @@ INVALID = [
 ]
 
 VALID = [
-    # the checklist's recommended code
-    """
-    def health_check(task):
-        return _run_sync_task_with_polling(task, timeout=30) or {
-            "status": "degraded",
-            "message": "Task timed out",
-        }
-    """,
     # the checklist's helper itself
     """
     import time
@@ -412,12 +395,6 @@ def test_configured_helpers():
     assert lines(source, CODE, settings=settings) == [2]
 
 
-def test_documentation_examples():
-    rule = rule_by_code(CODE)
-    assert lines(rule.doc_example("Example"), CODE)
-    assert lines(rule.doc_example("Use instead"), CODE) == []
-
-
 # --- fixes ---------------------------------------------------------------------------------
 def test_fix_checklist_default_keeps_trailing_comment():
     assert_fix(
@@ -582,6 +559,19 @@ def test_fix_walrus():
         ok, data = _run_sync_task_with_polling(task)
         return data
     """,
+        # used directly: the right default depends on what the code reads from it
+        """
+    def count(task) -> int:
+        return _run_sync_task_with_polling(task, timeout=30)["document_count"]
+    """,
+        """
+    def status(task):
+        return _run_sync_task_with_polling(task).get("status")
+    """,
+        """
+    def size(task):
+        return len(_run_sync_task_with_polling(task))
+    """,
     ],
 )
 def test_no_fix(source):
@@ -679,22 +669,56 @@ def test_fix_checked_but_not_handled():
     )
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
+def test_fix_goes_after_the_parentheses_that_group_the_value():
+    assert_fix(
         """
-    def count(task) -> int:
-        return _run_sync_task_with_polling(task, timeout=30)["document_count"]
-    """,
+        def stats(task) -> dict:
+            return (  # why
+                _run_sync_task_with_polling(task)  # slow
+            )
+
+        async def ids(task, cached) -> list:
+            if cached:
+                return cached and (_run_sync_task_with_polling(task))
+            return (await _run_sync_task_with_polling(task))
+        """,
         """
-    def status(task):
-        return _run_sync_task_with_polling(task).get("status")
-    """,
+        def stats(task) -> dict:
+            return (  # why
+                _run_sync_task_with_polling(task)  # slow
+            ) or {
+                "status": "degraded",
+                "message": "Task timed out",
+            }
+
+        async def ids(task, cached) -> list:
+            if cached:
+                return cached and ((_run_sync_task_with_polling(task)) or [])
+            return (await _run_sync_task_with_polling(task)) or []
+        """,
+        CODE,
+    )
+
+
+def test_fix_indents_the_default_as_the_statement():
+    assert_fix(
         """
-    def size(task):
-        return len(_run_sync_task_with_polling(task))
-    """,
-    ],
-)
-def test_no_fix_for_direct_use(source):
-    assert_no_fix(source, CODE)
+        class Client:
+          def stats(self, task):
+            if task: return self._run_sync_task_with_polling(task)
+            x = 1; return self._run_sync_task_with_polling("a#b(", task)  # ( c
+        """,
+        """
+        class Client:
+          def stats(self, task):
+            if task: return self._run_sync_task_with_polling(task) or {
+              "status": "degraded",
+              "message": "Task timed out",
+            }
+            x = 1; return self._run_sync_task_with_polling("a#b(", task) or {
+              "status": "degraded",
+              "message": "Task timed out",
+            }  # ( c
+        """,
+        CODE,
+    )
