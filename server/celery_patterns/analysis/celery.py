@@ -390,3 +390,16 @@ def _self_name(scope: Scope) -> str | None:
     args = scope.node.args
     first = [*args.posonlyargs, *args.args]
     return first[0].arg if first else None
+
+
+def sends_task(facts: ModuleFacts, node: ast.AST) -> bool:
+    """A call that sends a task: `t.delay(...)`, `sig.apply_async()`, `app.send_task(...)`, an
+    imported `send_task(...)`, or calling a group, chain or chord (`group(sigs)()`)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in SEND_METHODS
+    if isinstance(func, ast.Name):
+        return (facts.resolve(func) or "").endswith(".send_task")
+    return isinstance(func, ast.Call) and canvas_kind(facts, func) in ("group", "chain", "chord")

@@ -91,3 +91,20 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 def words(identifier: str) -> list[str]:
     """The lower-case word parts of an identifier or URL path."""
     return [w.lower() for w in _WORD.findall(identifier)]
+
+
+def fresh_name(facts: ModuleFacts, scope: Scope, base: str, taken: Iterable[str] = ()) -> str:
+    """`base` when it is free in `scope` and not `taken`, else `base_1`, `base_2`, ..."""
+    name = free_name(facts, scope, itertools.chain([base], numbered(base, 1)), taken)
+    assert name is not None  # `numbered` never ends
+    return name
+
+
+def last_identifier(expr: ast.AST) -> str:
+    """The identifier an expression ends with, through calls, subscripts and awaits:
+    `user.api_token` -> api_token, `AsyncResult(x)` -> AsyncResult, `jobs[0].stop` -> stop."""
+    while isinstance(expr, (ast.Call, ast.Subscript, ast.Await)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else ""
