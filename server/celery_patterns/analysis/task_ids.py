@@ -5,6 +5,7 @@
 - `new_task_parts`: what in a function stands for a task it dispatches itself (its result,
   what is read off it, the names and keys that receive it), not for one made elsewhere.
 - `holds` / `annotation_holds`: whether a list holds task ids or result objects.
+- `only_waited_on`: a dispatch whose result the scope waits for and hands out nowhere.
 """
 
 from __future__ import annotations
@@ -77,8 +78,11 @@ def new_task_parts(facts: ModuleFacts, func: ast.FunctionDef | ast.AsyncFunction
     body = [n for root in func.body if not isinstance(root, SCOPE_NODES) for n in own_nodes(root)]
     if not any(sends_task(facts, n) for n in body):
         return set()
-    new = _NewTaskValues(facts, facts.own_scope(func))
-    ignored = set()
+    scope = facts.own_scope(func)
+    if scope is None:
+        return set()
+    new = _NewTaskValues(facts, scope)
+    ignored: set[ast.AST] = set()
     for node in body:
         if isinstance(node, ast.expr) and new(node):
             ignored.add(node)
@@ -219,3 +223,35 @@ def annotation_holds(annotation: ast.AST) -> str | None:
     if names & RESULT_CLASS_NAMES:
         return "results"
     return "ids" if names & {"str", "UUID"} else None
+
+
+# --- results that never leave their scope --------------------------------------------------
+_WAITS = ("get", "join", "join_native")
+
+
+def only_waited_on(facts: ModuleFacts, scope: Scope, dispatch: ast.Call) -> bool:
+    """The dispatch's result is waited for in `scope` and goes nowhere else (nobody can ask
+    about it later): `group(sigs).apply_async().get(timeout=60)`, or `job = t.delay()` whose
+    every use is `job.<attribute>`, one of them `job.get(...)`/`job.join(...)` and none `job.id`."""
+    parent = facts.parent(dispatch)
+    if isinstance(parent, ast.Attribute) and parent.value is dispatch:
+        call = facts.parent(parent)
+        return parent.attr in _WAITS and isinstance(call, ast.Call) and call.func is parent
+    target = parent.targets[0] if isinstance(parent, ast.Assign) and len(parent.targets) == 1 else None
+    if not isinstance(target, ast.Name):
+        return False
+    name = target.id
+    if len(scope.bindings.get(name, ())) != 1:
+        return False
+    waited = False
+    for node in scope.walk_own(ast.Name):
+        if node.id != name or node is target:
+            continue
+        use = facts.parent(node)
+        if not (isinstance(use, ast.Attribute) and use.value is node) or use.attr in ("id", "save"):
+            return False  # returned, stored, handed on, or its id read: it outlives this call
+        call = facts.parent(use)
+        waited |= use.attr in _WAITS and isinstance(call, ast.Call) and call.func is use
+    # a nested function reading the name keeps the result alive after this scope returns
+    nested = (n for child in scope.children for n in ast.walk(child.node))
+    return waited and not any(isinstance(n, ast.Name) and n.id == name for n in nested)
