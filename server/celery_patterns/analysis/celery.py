@@ -460,3 +460,22 @@ def dispatches_canvas(facts: ModuleFacts, call: ast.Call, kind: str) -> bool:
         return is_canvas(facts, func.value, kind)
     # `group(sigs)` itself calls the constructor (a Name bound by import), not a group object.
     return isinstance(func, (ast.Call, ast.Name, ast.NamedExpr)) and is_canvas(facts, func, kind)
+
+
+# --- result backends --------------------------------------------------------------------------
+def is_backend(facts: ModuleFacts, expr: ast.AST, scope: Scope) -> bool:
+    """`<anything>.backend`, or a name bound to one (`backend = app.backend`)."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr == "backend"
+    found = facts.lookup(expr.id, scope) if isinstance(expr, ast.Name) else None
+    return found is not None and any(
+        b.kind == "assign" and isinstance(b.value, ast.Attribute) and b.value.attr == "backend" for b in found[1]
+    )
+
+
+def store_result_value(call: ast.Call) -> ast.expr | None:
+    """The result argument of `Backend.store_result(task_id, result, state, traceback=None,
+    request=None, **kwargs)` (also `meta=` / `metadata=`, as wrappers name it)."""
+    if len(call.args) >= 2 and not any(isinstance(a, ast.Starred) for a in call.args[:2]):
+        return call.args[1]
+    return next((k.value for k in call.keywords if k.arg in ("result", "meta", "metadata")), None)

@@ -4,7 +4,8 @@
   task ids (`task_id`, `child_task_ids`, `job["celery_task_id"]`), result classes, `.results`.
 - `new_task_parts`: what in a function stands for a task it dispatches itself (its result,
   what is read off it, the names and keys that receive it), not for one made elsewhere.
-- `holds` / `annotation_holds`: whether a list holds task ids or result objects.
+- `holds` / `annotation_holds`: whether a list holds task ids or result objects;
+  `child_task_list`: the parameter or local holding a function's child tasks.
 - `only_waited_on`: a dispatch whose result the scope waits for and hands out nowhere.
 """
 
@@ -223,6 +224,59 @@ def annotation_holds(annotation: ast.AST) -> str | None:
     if names & RESULT_CLASS_NAMES:
         return "results"
     return "ids" if names & {"str", "UUID"} else None
+
+
+def child_task_list(facts: ModuleFacts, func: ast.FunctionDef | ast.AsyncFunctionDef, end: int):
+    """The name holding the function's child tasks where its statement `end` starts, and
+    what it holds ("ids" or "results"), or None: a parameter (always bound), else a local
+    bound once, by a top-level statement before that point, named like `children`,
+    `child_ids`, `child_results` (first) or `task_ids`, `subtask_results`, when what it holds
+    is known (by its value, its annotation, or an `_ids` name)."""
+    scope = facts.own_scope(func)
+    candidates = []
+    args = func.args
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs, *([args.vararg] if args.vararg else [])]
+    for position, arg in enumerate(params):
+        rank = _list_rank(arg.arg)
+        held = (annotation_holds(arg.annotation) if arg.annotation is not None else None) or _ids_by_name(arg.arg)
+        if rank is not None and held:
+            candidates.append((rank, 0, position, arg.arg, held))
+    for position, stmt in enumerate(func.body[:end]):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target = stmt.target
+        else:
+            continue
+        rank = _list_rank(target.id) if isinstance(target, ast.Name) else None
+        if rank is None or scope is None or len(scope.bindings.get(target.id, ())) != 1:
+            continue  # rebound elsewhere: what it holds at that point is not known
+        held = holds(facts, stmt.value) or _ids_by_name(target.id)
+        if held:
+            candidates.append((rank, 1, position, target.id, held))
+    return min(candidates)[3:] if candidates else None
+
+
+def _list_rank(name: str) -> int | None:
+    """How well a name suggests a list of child tasks (lower is better), or None:
+    `children`, `child_ids`, `child_results` before `task_ids`, `subtask_results`."""
+    parts = words(name)
+    if not parts:
+        return None
+    if name.lower() == "children" or (
+        parts[-1] in ("ids", "results") and any(p in ("child", "children") for p in parts)
+    ):
+        return 0
+    if parts[-1] == "taskids" or (
+        parts[-1] in ("ids", "results") and any(p in ("task", "tasks", "subtask", "subtasks") for p in parts)
+    ):
+        return 1
+    return None
+
+
+def _ids_by_name(name: str) -> str | None:
+    parts = words(name)
+    return "ids" if parts and parts[-1] in ("ids", "taskids") else None
 
 
 # --- results that never leave their scope --------------------------------------------------

@@ -96,7 +96,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.app_config import celery_app_name
-from ..analysis.celery import dispatches_canvas
+from ..analysis.celery import dispatches_canvas, is_backend, store_result_value
 from ..analysis.defs import local_definition
 from ..analysis.evaluation import hoist_statement
 from ..analysis.facts import own_nodes
@@ -208,15 +208,15 @@ def _stored(facts, scope, dispatch, target, keys) -> bool:
             if isinstance(func, ast.Name) and _helper_persists(facts, node, target, scope):
                 return True
             continue
-        if func.attr == "store_result" and _is_backend(facts, func.value, scope):
-            metadata = _metadata_argument(node)
+        if func.attr == "store_result" and is_backend(facts, func.value, scope):
+            metadata = store_result_value(node)
             if metadata is None:
                 continue
             mentions, refs = _mentions_children(facts, scope, metadata)
             # a store that reads another dispatch's result (`r1.results`) does not cover this one
             if mentions and ((target is not None and target in refs) or not (refs & keys)):
                 return True
-        elif func.attr == "save_group" and _is_backend(facts, func.value, scope):
+        elif func.attr == "save_group" and is_backend(facts, func.value, scope):
             return True
         elif func.attr == "save" and not node.args and not node.keywords:
             receiver = func.value
@@ -229,23 +229,6 @@ def _stored(facts, scope, dispatch, target, keys) -> bool:
         ):
             return True
     return False
-
-
-def _is_backend(facts, expr: ast.AST, scope) -> bool:
-    """`<anything>.backend`, or a name bound to one (`backend = app.backend`)."""
-    if isinstance(expr, ast.Attribute):
-        return expr.attr == "backend"
-    found = facts.lookup(expr.id, scope) if isinstance(expr, ast.Name) else None
-    return found is not None and any(
-        b.kind == "assign" and isinstance(b.value, ast.Attribute) and b.value.attr == "backend" for b in found[1]
-    )
-
-
-def _metadata_argument(call: ast.Call) -> ast.AST | None:
-    # Backend.store_result(task_id, result, state, traceback=None, request=None, **kwargs)
-    if len(call.args) >= 2 and not any(isinstance(a, ast.Starred) for a in call.args[:2]):
-        return call.args[1]
-    return next((k.value for k in call.keywords if k.arg in ("result", "meta", "metadata")), None)
 
 
 def _mentions_children(facts, scope, expr, depth: int = 0, seen=None) -> tuple[bool, set[str]]:

@@ -105,7 +105,7 @@ from ..analysis.app_config import celery_app_name
 from ..analysis.defs import is_stub, local_definition, name_range
 from ..analysis.facts import own_nodes
 from ..analysis.names import fresh_name, last_identifier, words
-from ..analysis.task_ids import annotation_holds, holds, mentions_tasks, new_task_parts
+from ..analysis.task_ids import child_task_list, mentions_tasks, new_task_parts
 from ..analysis.web import HTTP_HANDLERS, route_path
 from ..fixes.lazy import cst
 from ..fixes.text import alone_on_lines
@@ -281,28 +281,6 @@ def _on_a_data_store(receiver) -> bool:
 
 
 # --- planning the fix ------------------------------------------------------------------------
-def _list_rank(name: str) -> int | None:
-    """How well a name suggests the function's list of child tasks (lower is better), or None:
-    `children`, `child_ids`, `child_results` before `task_ids`, `subtask_results`."""
-    parts = words(name)
-    if not parts:
-        return None
-    if name.lower() == "children" or (
-        parts[-1] in ("ids", "results") and any(p in ("child", "children") for p in parts)
-    ):
-        return 0
-    if parts[-1] == "taskids" or (
-        parts[-1] in ("ids", "results") and any(p in ("task", "tasks", "subtask", "subtasks") for p in parts)
-    ):
-        return 1
-    return None
-
-
-def _says_ids(name: str) -> str | None:
-    parts = words(name)
-    return "ids" if parts and parts[-1] in ("ids", "taskids") else None
-
-
 def _plan(facts, settings, func):
     """Where the loop goes, the list it walks and what that holds, the app and fresh names;
     or the reason there is no fix."""
@@ -321,33 +299,10 @@ def _plan(facts, settings, func):
         return {}, "the function ends in a block that may return; no single point runs on every path"
     else:
         where, index = "end", len(body)
-    # Parameters (always bound), then locals bound by a top-level statement before the loop,
-    # when what they hold is known: ids (by their value, annotation or an `_ids` name) or
-    # AsyncResult objects (`children = group_result.children`).
-    candidates = []
-    args = func.args
-    params = [*args.posonlyargs, *args.args, *args.kwonlyargs, *([args.vararg] if args.vararg else [])]
-    for position, arg in enumerate(params):
-        rank = _list_rank(arg.arg)
-        held = (annotation_holds(arg.annotation) if arg.annotation is not None else None) or _says_ids(arg.arg)
-        if rank is not None and held:
-            candidates.append((rank, 0, position, arg.arg, held))
-    for position, stmt in enumerate(body[:index]):
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target = stmt.target
-        else:
-            continue
-        rank = _list_rank(target.id) if isinstance(target, ast.Name) else None
-        if rank is None or len(scope.bindings.get(target.id, ())) != 1:
-            continue  # rebound elsewhere: what it holds at the loop is not known
-        held = holds(facts, stmt.value) or _says_ids(target.id)
-        if held:
-            candidates.append((rank, 1, position, target.id, held))
-    if not candidates:
+    found = child_task_list(facts, func, index)
+    if found is None:
         return {}, "no list of child task ids (e.g. `child_task_ids`) or results is in scope"
-    _, _, _, ids, held = min(candidates)
+    ids, held = found
     app, reason = celery_app_name(facts, settings, scope, allow_add=False)
     if app is None:
         return {}, reason
