@@ -238,6 +238,28 @@ INVALID = [
     """,
         [8],
     ),
+    # a class attribute read through self, and self read from a function nested in a method
+    (
+        """
+    from celery import group
+
+    class Dispatcher:
+        job = group([])
+
+        def run(self):
+            self.job.delay()
+
+    class Later:
+        def __init__(self, sigs):
+            self.job = group(sigs)
+
+        def run(self):
+            def go():
+                return self.job.apply_async()
+            return go
+    """,
+        [7, 15],
+    ),
     # on_error returns the group itself
     (
         """
@@ -428,6 +450,18 @@ VALID = [
     class Dispatcher:
         def __init__(self, task):
             self.job = task
+
+        def run(self):
+            return self.job.apply_async()
+    """,
+    # an attribute of self that is also bound some other way
+    """
+    from celery import group
+
+    class Dispatcher:
+        def __init__(self, sigs, extra):
+            self.job = group(sigs)
+            self.job |= extra
 
         def run(self):
             return self.job.apply_async()

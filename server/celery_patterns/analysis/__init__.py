@@ -7,4 +7,10 @@
 - `app_config`: Celery apps and the settings a module gives them.
 - `comments`: real comments and what a `# noqa` says.
 - `strings`, `numbers`, `names`: what text or number an expression holds; free names.
+- `task_ids`: where code holds task ids and results (names that say so, what a dispatch
+  made here returns, what a list holds, results only waited on).
+- `defs`: the `def` a call reaches, where a `def`'s name is, stubs.
+- `web`: the path a route decorator gives its function.
+- `evaluation`: where an expression can be evaluated on a line of its own.
+- `imports`: the name through which a scope reaches an imported module's function.
 """

@@ -530,10 +530,11 @@ def _looks_like_app_import(name: str, qualname: str) -> bool:
 def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
     """The name of the module's Celery app as seen from `scope`.
 
-    Returns (name, import_to_add) or (None, reason). In order of preference: a module-level
-    name bound to `Celery(...)`; the binding made by `settings.app_import` (any alias);
-    another import that is plainly a Celery app (`from .worker import celery_app`,
-    `celery.current_app`); with `allow_add`, the settings' app import when its name is free.
+    Returns (name, None), (name, the (module, name, asname) import to add) or (None, reason).
+    In order of preference: a module-level name bound to `Celery(...)`; the binding made by
+    `settings.app_import` (any alias); another import that is plainly a Celery app (`from
+    .worker import celery_app`, `celery.current_app`); with `allow_add`, the settings' app
+    import when its name is free.
     """
     module = facts.module_scope
     candidates: list[tuple[int, int, str]] = []
@@ -565,4 +566,4 @@ def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
         return None, "the configured app import is relative"
     if name in module.bindings or facts.lookup(name, scope) is not None:
         return None, f"`{name}` is already bound to something that is not the Celery app"
-    return name, settings.app_import
+    return name, add_spec

@@ -353,9 +353,12 @@ def names_pool_class(facts: ModuleFacts, annotation: ast.AST) -> bool:
 
 def attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[tuple[ast.AST | None, ast.AST | None]]:
     """(value, annotation) of every `self.x = ...` / `self.x: T = ...` in the methods of the
-    class whose method reads `self.x`, and of `x = ...` / `x: T` in that class's body."""
-    scope = facts.scope_of(attribute)
-    owner = scope.parent
+    class whose method's `self` is read (also from a function nested in the method), and of
+    `x = ...` / `x: T` in that class's body; (None, None) for every other store of `self.x`
+    there (`self.x += ...`, a tuple or `for` target, `del self.x`): its value is not known."""
+    hit = facts.lookup(attribute.value.id, facts.scope_of(attribute))
+    scope = hit[0] if hit is not None else None
+    owner = scope.parent if scope is not None else None
     if owner is None or owner.kind != "class" or _self_name(scope) != attribute.value.id:
         return []
     by_class = facts.memo("attribute_assignments", lambda: _collectattribute_assignments(facts))
@@ -368,18 +371,25 @@ def attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[
 
 
 def _collectattribute_assignments(facts: ModuleFacts) -> dict:
-    """`self.x = value` in methods, by (class node id, "x"), from one pass over the assignments."""
+    """`self.x = value` in methods, by (class node id, "x"), from one pass over the stores;
+    (None, None) for a store that is no plain assignment."""
     out: dict[tuple[int, str], list] = {}
-    for node in facts.nodes(ast.Assign, ast.AnnAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
-        for target in targets:
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
-                continue
-            scope = facts.scope_of(node)
-            owner = scope.parent
-            if owner is not None and owner.kind == "class" and _self_name(scope) == target.value.id:
-                out.setdefault((id(owner.node), target.attr), []).append((node.value, annotation))
+    for target in facts.nodes(ast.Attribute):
+        if isinstance(target.ctx, ast.Load) or not isinstance(target.value, ast.Name):
+            continue
+        scope = facts.scope_of(target)
+        owner = scope.parent
+        if owner is None or owner.kind != "class" or _self_name(scope) != target.value.id:
+            continue
+        node = facts.parent(target)
+        stored: tuple[ast.expr | None, ast.expr | None]
+        if isinstance(node, ast.Assign) and target in node.targets:
+            stored = (node.value, None)
+        elif isinstance(node, ast.AnnAssign) and node.target is target:
+            stored = (node.value, node.annotation)
+        else:
+            stored = (None, None)
+        out.setdefault((id(owner.node), target.attr), []).append(stored)
     return out
 
 
@@ -390,3 +400,82 @@ def _self_name(scope: Scope) -> str | None:
     args = scope.node.args
     first = [*args.posonlyargs, *args.args]
     return first[0].arg if first else None
+
+
+def sends_task(facts: ModuleFacts, node: ast.AST | None) -> bool:
+    """A call that sends a task: `t.delay(...)`, `sig.apply_async()`, `app.send_task(...)`, an
+    imported `send_task(...)`, or calling a group, chain or chord (`group(sigs)()`)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in SEND_METHODS
+    if isinstance(func, ast.Name):
+        return (facts.resolve(func) or "").endswith(".send_task")
+    return isinstance(func, ast.Call) and canvas_kind(facts, func) in ("group", "chain", "chord")
+
+
+# Signature methods that return the same (or a copied) signature (`on_error` links the
+# errback and returns the signature itself, unlike `link_error`).
+SAME_SIGNATURE_METHODS = ("set", "clone", "skew", "on_error")
+
+
+def is_canvas(facts: ModuleFacts, expr: ast.AST | None, kind: str, depth: int = 0) -> bool:
+    """`expr` evaluates to a Celery `kind` ("group", "chain", "chord") built in this module:
+    the constructor called through any alias or a star import of `celery`, `.set(...)`,
+    `.clone()`... of one, a name bound only to one, `self.x` bound only to one in the class."""
+    if depth > 4:
+        return False
+    if isinstance(expr, ast.NamedExpr):
+        return is_canvas(facts, expr.value, kind, depth + 1)
+    if isinstance(expr, ast.Call):
+        if canvas_kind(facts, expr) == kind:
+            return True
+        if facts.resolve(expr.func) == f"builtins.{kind}" and any(
+            m in ("celery", "celery.canvas") for m in facts.star_imports
+        ):
+            return True
+        func = expr.func  # `group(sigs).set(queue="rag")` is still the group
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr in SAME_SIGNATURE_METHODS
+            and is_canvas(facts, func.value, kind, depth + 1)
+        )
+    if isinstance(expr, ast.Name):
+        bindings = (facts.lookup(expr.id, facts.scope_of(expr)) or (None, []))[1]
+        values = [b.value for b in bindings if b.kind == "assign" and b.value is not None]
+        return (
+            bool(values) and len(values) == len(bindings) and all(is_canvas(facts, v, kind, depth + 1) for v in values)
+        )
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
+        stored = attribute_assignments(facts, expr)  # `self.job = group(sigs)` in `__init__`
+        return bool(stored) and all(is_canvas(facts, value, kind, depth + 1) for value, _ in stored)
+    return False
+
+
+def dispatches_canvas(facts: ModuleFacts, call: ast.Call, kind: str) -> bool:
+    """`call` dispatches a `kind` signature (see `is_canvas`): `G.apply_async()`, `G.delay()`, `G()`."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in DISPATCH_METHODS:
+        return is_canvas(facts, func.value, kind)
+    # `group(sigs)` itself calls the constructor (a Name bound by import), not a group object.
+    return isinstance(func, (ast.Call, ast.Name, ast.NamedExpr)) and is_canvas(facts, func, kind)
+
+
+# --- result backends --------------------------------------------------------------------------
+def is_backend(facts: ModuleFacts, expr: ast.AST, scope: Scope) -> bool:
+    """`<anything>.backend`, or a name bound to one (`backend = app.backend`)."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr == "backend"
+    found = facts.lookup(expr.id, scope) if isinstance(expr, ast.Name) else None
+    return found is not None and any(
+        b.kind == "assign" and isinstance(b.value, ast.Attribute) and b.value.attr == "backend" for b in found[1]
+    )
+
+
+def store_result_value(call: ast.Call) -> ast.expr | None:
+    """The result argument of `Backend.store_result(task_id, result, state, traceback=None,
+    request=None, **kwargs)` (also `meta=` / `metadata=`, as wrappers name it)."""
+    if len(call.args) >= 2 and not any(isinstance(a, ast.Starred) for a in call.args[:2]):
+        return call.args[1]
+    return next((k.value for k in call.keywords if k.arg in ("result", "meta", "metadata")), None)

@@ -166,3 +166,20 @@ def _declared_in_chain(name: str, scope: Scope) -> bool:
 def _rebound_through_global(facts: ModuleFacts) -> frozenset[str]:
     """Module-level names some function assigns (`global name; name = ...`)."""
     return frozenset(n for s in facts.scopes for n in s.global_names if n in s.bindings)
+
+
+def fresh_name(facts: ModuleFacts, scope: Scope, base: str, taken: Iterable[str] = ()) -> str:
+    """`base` when it is free in `scope` and not `taken`, else `base_1`, `base_2`, ..."""
+    name = free_name(facts, scope, itertools.chain([base], numbered(base, 1)), taken)
+    assert name is not None  # `numbered` never ends
+    return name
+
+
+def last_identifier(expr: ast.AST) -> str:
+    """The identifier an expression ends with, through calls, subscripts and awaits:
+    `user.api_token` -> api_token, `AsyncResult(x)` -> AsyncResult, `jobs[0].stop` -> stop."""
+    while isinstance(expr, (ast.Call, ast.Subscript, ast.Await)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return expr.id if isinstance(expr, ast.Name) else ""

@@ -69,3 +69,16 @@ def suite_to_block(suite: cst.SimpleStatementSuite) -> cst.IndentedBlock:
 
 def parse_statement(module: cst.Module, code: str) -> cst.BaseStatement:
     return cst.parse_statement(code, config=module.config_for_parsing)
+
+
+def assignment(name: str, value: cst.BaseExpression) -> cst.Assign:
+    """`name = value`, a small statement (the body of a `SimpleStatementLine`)."""
+    return cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=value)
+
+
+def bind_before(statement: cst.BaseStatement, expr: cst.BaseExpression, name: str, then=()) -> cst.FlattenSentinel:
+    """`name = expr`, the statements `then`, and `statement` reading `name` where it had
+    `expr` (`analysis.evaluation.hoist_statement` says where that keeps the meaning); the
+    comments above `statement` move above the binding."""
+    rest = statement.deep_replace(expr, cst.Name(name))
+    return insert_before(rest, [cst.SimpleStatementLine(body=[assignment(name, expr)]), *then])
