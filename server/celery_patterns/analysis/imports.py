@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from typing import Any
 
 from .facts import ModuleFacts, Scope
 from .strings import string_values
@@ -116,6 +117,7 @@ def reads_import(facts: ModuleFacts, name: str, scopes: Iterable[Scope], qualnam
 def dunder_all(facts: ModuleFacts) -> set[str]:
     """The string literals of the module's `__all__` assignments (`=`, `+=`, annotated)."""
     names = set()
+    node: Any
     for node in facts.module_scope.walk_own(ast.Assign, ast.AugAssign, ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value is not None:

@@ -87,7 +87,8 @@ def apply_async_arguments(call) -> tuple[list, list]:
         moved.append(arg.with_changes(comma=comma, whitespace_after_arg=after))
     last = call.args[-1] if call.args else None
     if (
-        options
+        last is not None
+        and options
         and options[-1] is not last
         and not (isinstance(options[-1].comma, cst.Comma) and has_comment(options[-1].comma.whitespace_after))
     ):  # it ends the call now: give it the call's ending (a comment of its own stays)
