@@ -203,8 +203,8 @@ def test_adding_imports_equals_libcst_on_the_whole_module(lines, wanted, newline
     for name, obj, asname in wanted:
         AddImportsVisitor.add_needed_import(context, name, obj, asname)
     expected = cst.parse_module(source).visit(AddImportsVisitor(context)).code
-    edit = add_imports(_context(source), wanted)
-    assert (apply_edits(source, [edit]) if edit else source) == expected
+    edits = add_imports(_context(source), wanted)
+    assert apply_edits(source, edits) == expected
 
 
 @pytest.mark.parametrize(

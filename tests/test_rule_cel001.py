@@ -3,8 +3,9 @@
 import pytest
 
 from celery_patterns.config import Settings
+from celery_patterns.engine import compute_fix, fix_source
 from celery_patterns.rules import rule_by_code
-from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
+from ruletest import assert_fix, assert_no_fix, dedent, findings, fixed, lines
 
 CODE = "CEL001"
 
@@ -495,10 +496,10 @@ def test_fix_keeps_comments_inside_the_call_and_above_the_import():
         """,
         """
         import os
-        from celery import signature
-        from core.celery import app
 
         # the worker's tasks
+        from celery import signature
+        from core.celery import app
 
         CHUNK = 10
 
@@ -643,10 +644,10 @@ def test_fix_removes_an_import_from_a_line_of_several_statements():
         """,
         """
         import sys
-        import os
         from celery import signature
         from core.celery import app
 
+        import os
         if sys.argv: pass
         signature("rag.ingest", args=[os.sep], app=app).apply_async()
         """,
@@ -680,10 +681,9 @@ def test_fix_keeps_the_comment_of_the_removed_import_line():
         """,
         """
         import os
+        # the worker's task
         from celery import signature
         from core.celery import app
-
-        # the worker's task
 
 
         def run(path):
@@ -754,10 +754,10 @@ def test_fix_keeps_the_comment_of_a_line_that_stays():
         ingest_file.delay(1)
         """,
         """
-        import os  # both
         from celery import signature
         from core.celery import app
 
+        import os  # both
         if os.sep: pass  # one-line block
         signature("rag.ingest_file", args=[1], app=app).apply_async()
         """,
@@ -792,19 +792,76 @@ def test_fix_keeps_the_other_names_of_a_from_import():
     )
 
 
-def test_second_import_waits_for_the_first_one_adding_imports():
-    first, second = findings(
+def test_two_imports_adding_the_same_imports_are_both_fixed_in_one_round():
+    # Both fixes add `from celery import signature` and the app import: the engine makes
+    # that identical edit once (they used to wait for each other, a round each).
+    source = dedent(
         """
         from rag.tasks import ingest_file
         from rag.tasks import search
 
         ingest_file.delay(1)
         search.delay(2)
+        """
+    )
+    first, second = findings(source, CODE, raw=True)
+    assert first.fixable and second.fixable
+    for finding in (first, second):
+        assert compute_fix(source, finding, Settings(), "server/app/module.py") is not None
+    outcome = fix_source(source, "server/app/module.py", unsafe=True, codes={CODE}, max_rounds=1)
+    assert outcome.applied == 2 and not outcome.remaining
+    assert outcome.source.count("from celery import signature") == 1
+
+
+def test_fix_nested_dispatches():
+    assert_fix(
+        """
+        from rag.tasks import ingest, search
+        ingest.delay(search.delay(1), k=search.delay(2))
+        """,
+        """
+        from celery import signature
+        from core.celery import app
+
+        signature("rag.ingest", args=[signature("rag.search", args=[1], app=app).apply_async()], kwargs={"k": signature("rag.search", args=[2], app=app).apply_async()}, app=app).apply_async()
         """,
         CODE,
     )
-    assert first.fixable and not second.fixable
-    assert "line 1" in second.no_fix_reason
+
+
+def test_fix_joins_the_celery_import_next_to_the_removed_one():
+    # The added name and the removed import are separate edits: one span over both overlaps.
+    assert_fix(
+        """
+        from celery import group
+        from rag.tasks import a
+        group([a.delay()])
+        """,
+        """
+        from celery import signature, group
+        from core.celery import app
+
+        group([signature("rag.a", app=app).apply_async()])
+        """,
+        CODE,
+    )
+
+
+def test_fix_removes_the_first_statement_of_a_line():
+    assert_fix(
+        """
+        from rag.tasks import ingest; x = 1;
+        ingest.delay(1)
+        """,
+        """
+        from celery import signature
+        from core.celery import app
+
+        x = 1;
+        signature("rag.ingest", args=[1], app=app).apply_async()
+        """,
+        CODE,
+    )
 
 
 def test_suppressed_import_does_not_hold_back_the_next():

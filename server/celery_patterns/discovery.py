@@ -154,3 +154,51 @@ def module_name_for(path: str, root: str | None = None) -> str | None:
     if relative and relative[0] == "src":
         relative = relative[1:]
     return ".".join(relative) or None
+
+
+def is_within(dotted: str, package: str) -> bool:
+    """`dotted` is the package `package` or a module inside it (`rag.tasks` in `rag`, not `ragas`)."""
+    return dotted == package or dotted.startswith(package + ".")
+
+
+def packages_holding(packages, path: str, module_name: str | None = None, root: str | None = None) -> list[str]:
+    """The packages among `packages` that the file at `path` (dotted name `module_name`,
+    when known) belongs to.
+
+    A file belongs to a package when its dotted name is inside it, or when its path in the
+    project starts with the package's directories: `rag/tasks/ingest.py` belongs to `rag`
+    even when `rag/` has no `__init__.py` (a namespace package), which the dotted name
+    derived from `__init__.py` files cannot tell."""
+    module = module_name or (module_name_for(path, root) if _on_disk(path) else None)
+    parts = project_parts(path, root)
+    return [
+        p
+        for p in packages
+        if (module is not None and is_within(module, p))
+        or (parts is not None and parts[: p.count(".") + 1] == p.split("."))
+    ]
+
+
+def project_parts(path: str, root: str | None = None) -> list[str] | None:
+    """The file's path in the project, without its suffix and a leading `src/`: relative to
+    `root` (the configuration's directory), else to the working directory; None outside
+    both. Only directories inside the project count: an ancestor of it named `rag` says nothing."""
+    if not _on_disk(path):
+        return None
+    file = Path(os.path.abspath(path))
+    try:
+        bases = [root, os.getcwd()]
+    except OSError:  # the working directory is gone
+        bases = [root]
+    for base in filter(None, bases):
+        try:
+            parts = list(file.with_suffix("").relative_to(os.path.abspath(base)).parts)
+        except ValueError:
+            continue
+        return parts[1:] if parts[:1] == ["src"] else parts
+    return None
+
+
+def _on_disk(path: str) -> bool:
+    """A path names a file, not a buffer such as `<string>`."""
+    return bool(path) and not path.startswith("<")

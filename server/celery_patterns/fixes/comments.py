@@ -29,3 +29,19 @@ def trailing_comment(line: Any) -> list:
     """The comment at the end of a simple statement's line, if any (as a list)."""
     comment = line.trailing_whitespace.comment
     return [comment] if comment is not None else []
+
+
+def has_comment(whitespace) -> bool:
+    """Whitespace (between brackets) that holds a comment."""
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return whitespace.first_line.comment is not None or any(e.comment for e in whitespace.empty_lines)
+    return False
+
+
+def without_comments(whitespace):
+    """The whitespace with its comments (and the lines that held only them) taken out."""
+    if not has_comment(whitespace):
+        return whitespace
+    return whitespace.with_changes(
+        first_line=cst.TrailingWhitespace(), empty_lines=[e for e in whitespace.empty_lines if not e.comment]
+    )

@@ -306,3 +306,27 @@ def _with_child(parent, old, new):
                 return parent.deep_remove(old)  # libcst knows what an emptied body becomes
             return parent.with_changes(**{field.name: tuple(items)})
     raise ValueError(f"{type(old).__name__} is not a child of {type(parent).__name__}")
+
+
+def rewritten(node, rewrite):
+    """`node` with the nodes inside it (itself too) rewritten bottom-up: `rewrite(original,
+    updated)` gets each original node and the node with its children already rewritten, and
+    gives its replacement or None to keep it. For several replacements in one node (nested
+    ones too), where `FixContext.replace` takes one."""
+    return node.visit(_rewriter()(rewrite))
+
+
+@cache
+def _rewriter():
+    """The transformer class, made on first use (libcst loads only when a fix is wanted)."""
+
+    class Rewriter(cst.CSTTransformer):
+        def __init__(self, rewrite) -> None:
+            super().__init__()
+            self.rewrite = rewrite
+
+        def on_leave(self, original, updated):
+            new = self.rewrite(original, updated)
+            return updated if new is None else new
+
+    return Rewriter

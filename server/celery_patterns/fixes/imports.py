@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import bisect
+import difflib
+import itertools
 from functools import cached_property
 
-from ..ftypes import TextEdit
+from ..ftypes import Range, TextEdit
+from ..source import changed_span, split_lines
 from .comments import as_own_lines, comments_in, trailing_comment
 from .context import Chunk, FixContext, _with_defaults
 from .lazy import cst
@@ -21,22 +24,31 @@ from .lazy import cst
 ImportSpec = tuple[str, "str | None", "str | None"]  # (module, name or None, asname or None)
 
 
-def add_import(ctx: FixContext, module: str, name: str | None = None, asname: str | None = None) -> TextEdit | None:
-    """The edit adding `import module [as asname]` or `from module import name [as asname]`,
-    or None when the module's head already has it."""
+def add_import(ctx: FixContext, module: str, name: str | None = None, asname: str | None = None) -> list[TextEdit]:
+    """The edits adding `import module [as asname]` or `from module import name [as asname]`;
+    none when the module's head already has it."""
     return add_imports(ctx, [(module, name, asname)])
 
 
-def add_imports(ctx: FixContext, specs: list[ImportSpec]) -> TextEdit | None:
-    """One edit adding several imports (see `add_import`)."""
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
+def add_imports(ctx: FixContext, specs: list[ImportSpec]) -> list[TextEdit]:
+    """The edits adding several imports (see `add_import`), one per run of changed lines, so
+    that a fix that also removes an import at the top does not overlap them. Worked out once
+    per context for the same imports (the visitor takes ~0.1 s a call): the fixes of a round
+    that add the same import make the same edits, which the engine makes once."""
+    cache = ctx.__dict__.setdefault("_added_imports", {})
+    key = tuple(specs)
+    if key not in cache:
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
 
-    head = _Head.of(ctx)
-    context = CodemodContext()
-    for module, name, asname in specs:
-        AddImportsVisitor.add_needed_import(context, module, name, asname)
-    return ctx.edit_of(head.chunk, head.chunk.module.visit(AddImportsVisitor(context)).code)
+        head = _Head.of(ctx)
+        context = CodemodContext()
+        for module, name, asname in specs:
+            AddImportsVisitor.add_needed_import(context, module, name, asname)
+        cache[key] = tuple(
+            _hunks(ctx, ctx.edit_of(head.chunk, head.chunk.module.visit(AddImportsVisitor(context)).code))
+        )
+    return list(cache[key])
 
 
 class _Head:
@@ -219,11 +231,55 @@ def _merge_whitespace(before, after):
     )
 
 
-def add_imports_once(ctx: FixContext, specs: list[ImportSpec]) -> TextEdit | None:
-    """`add_imports`, worked out once per context for the same imports: the fixes of one
-    round that add the same import share the edit (AddImportsVisitor takes ~0.1 s a call)."""
-    edits = _Head.of(ctx).__dict__.setdefault("edits", {})
-    key = tuple(specs)
-    if key not in edits:
-        edits[key] = add_imports(ctx, specs)
-    return edits[key]
+def remove_aliases(ctx: FixContext, statement: ast.Import | ast.ImportFrom, positions) -> TextEdit | None:
+    """The edit removing the aliases at `positions` (indexes in `statement.names`) from an
+    import statement, or the whole statement when they are all its names. Its comments stay
+    on lines of their own where it was, as with `remove_name`; unlike `remove_name`, a
+    statement alone in its block leaves `pass`, one in a one-line suite (`if x: import a`)
+    leaves the rest of the suite or `pass`, and the comments inside one that shares its line
+    (`import os; from a import (b,  # why`) go above the line. None when a comment would be
+    lost (inside a removed alias, or inside a statement of a one-line suite)."""
+    small = ctx.node_at(statement, cst.Import, cst.ImportFrom)
+    if small is None or isinstance(small.names, cst.ImportStar):
+        return None
+    drop = sorted(set(positions), reverse=True)
+    if len(drop) < len(small.names):
+        shorter = small
+        for position in drop:
+            shorter = _without_alias(shorter, position) if shorter is not None else None
+        return ctx.replace(small, shorter) if shorter is not None else None
+    line = ctx.parent(small)
+    kept = as_own_lines(comments_in(small))
+    rest = [s for s in line.body if s is not small]
+    if rest and line.body[-1] is small:  # the last one goes: its `;` too
+        rest[-1] = rest[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    if isinstance(line, cst.SimpleStatementSuite):
+        return None if kept else ctx.replace(line, line.with_changes(body=rest or [cst.Pass()]))
+    if rest:  # `import os; import a  # note`: the line and its comment stay
+        return ctx.replace(line, line.with_changes(body=rest, leading_lines=[*line.leading_lines, *kept]))
+    kept = [*line.leading_lines, *kept, *as_own_lines(trailing_comment(line))]
+    block = ctx.parent(line)
+    if len(block.body) == 1 and not isinstance(block, cst.Module):
+        return ctx.replace(line, cst.SimpleStatementLine([cst.Pass()], leading_lines=kept))
+    return _remove_line(ctx, line, kept)
+
+
+def _hunks(ctx: FixContext, edit: TextEdit | None) -> list[TextEdit]:
+    """`edit` of the module's head as one edit per run of changed lines (difflib, on the few
+    lines of the head only)."""
+    if edit is None:
+        return []
+    old = _Head.of(ctx).chunk.text  # the head starts the source: its offsets are the source's
+    start, end = ctx.index.offset(edit.range.start), ctx.index.offset(edit.range.end)
+    old_lines, new_lines = split_lines(old), split_lines(old[:start] + edit.new_text + old[end:])
+    starts = list(itertools.accumulate(map(len, old_lines), initial=0))
+    edits = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        span = changed_span(old[starts[i1] : starts[i2]], "".join(new_lines[j1:j2])) if tag != "equal" else None
+        if span is not None:
+            first, last, text = span
+            edits.append(
+                TextEdit(Range(ctx.index.position(starts[i1] + first), ctx.index.position(starts[i1] + last)), text)
+            )
+    return edits

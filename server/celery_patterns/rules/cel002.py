@@ -113,7 +113,7 @@ class BlockingSleepInAsync(Rule):
         new_call = call.with_changes(func=cst.Attribute(cst.Name(name), cst.Name("sleep")))
         edits = [ctx.replace(call, awaited(ctx, call, new_call))]
         if add:
-            edits.append(add_import(ctx, "asyncio", asname=None if name == "asyncio" else name))
+            edits.extend(add_import(ctx, "asyncio", asname=None if name == "asyncio" else name))
         unused = _sleep_import_left_unused(facts, node)
         if unused is not None:
             edits.append(remove_name(ctx, _sleep_import(facts, unused), unused))

@@ -103,7 +103,7 @@ from ..analysis.facts import own_nodes
 from ..analysis.imports import function_path
 from ..analysis.names import fresh_name
 from ..analysis.task_ids import only_waited_on
-from ..fixes.imports import add_imports_once
+from ..fixes.imports import add_imports
 from ..fixes.lazy import cst
 from ..fixes.statements import assignment, bind_before
 from ..fixes.text import alone_on_lines
@@ -166,7 +166,7 @@ class GroupMetadataNotStored(Rule):
             return None
         imports = [("uuid", None, None)] if finding.detail("add_uuid") else []
         imports += [finding.detail("app_import")] if finding.detail("app_import") else []
-        return [ctx.replace(stmt, new), add_imports_once(ctx, imports) if imports else None]
+        return [ctx.replace(stmt, new), *(add_imports(ctx, imports) if imports else [])]
 
 
 def _store_statements(ctx, finding) -> list:

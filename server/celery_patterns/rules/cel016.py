@@ -129,7 +129,7 @@ class BlockingHelperInAsync(Rule):
         )
         edits = [ctx.replace(call, awaited(ctx, call, to_thread))]
         if add:
-            edits.append(add_import(ctx, "asyncio", asname=None if name == "asyncio" else name))
+            edits.extend(add_import(ctx, "asyncio", asname=None if name == "asyncio" else name))
         return edits
 
 
