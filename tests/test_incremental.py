@@ -9,6 +9,7 @@ version's findings through one `BufferChecker` are compared with a fresh full ch
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -19,15 +20,18 @@ from hypothesis import strategies as st
 from celery_patterns.config import Settings
 from celery_patterns.engine import check_source
 from celery_patterns.engine.incremental import BufferChecker
+from celery_patterns.rules import all_codes
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _rule_cases() -> list[str]:
     cases = []
-    for number in range(1, 12):
-        module = importlib.import_module(f"test_rule_cel{number:03d}")
-        for case in [*module.INVALID, *module.VALID]:
+    for code in all_codes():  # the single-file cases of every rule's tests
+        if importlib.util.find_spec(f"test_rule_{code.lower()}") is None:
+            continue
+        module = importlib.import_module(f"test_rule_{code.lower()}")
+        for case in [*getattr(module, "INVALID", ()), *getattr(module, "VALID", ())]:
             source = case[0] if isinstance(case, tuple) else case
             cases.append(textwrap.dedent(source).lstrip("\n"))
     return cases
