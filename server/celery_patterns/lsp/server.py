@@ -40,7 +40,7 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.uris import to_fs_path
 
-from . import actions
+from . import actions, navigation
 from .convert import (
     SOURCE,
     choose_encoding,
@@ -292,6 +292,7 @@ async def resolve_code_action(ls: CeleryPatternsServer, action: types.CodeAction
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded(nothing)
 async def hover(ls: CeleryPatternsServer, params: types.HoverParams):
+    """A finding's documentation where one is; else, on a task name, the task."""
     doc = ls.documents.get(params.text_document.uri)
     latest = await ls.latest(doc) if doc is not None else None
     if latest is None:
@@ -299,16 +300,97 @@ async def hover(ls: CeleryPatternsServer, params: types.HoverParams):
     result, _ = latest
     at = result.index.from_client_column(params.position.line, params.position.character, ls.encoding)
     hits = [f for f in result.findings if f.range.start <= at <= f.range.end]
-    if not hits:
-        return None
     formats = get_capability(ls.client_capabilities, "text_document.hover.content_format", None)
     kind = (
         types.MarkupKind.Markdown if not formats or types.MarkupKind.Markdown in formats else types.MarkupKind.PlainText
     )
+    if hits:
+        return types.Hover(
+            contents=types.MarkupContent(kind=kind, value=actions.hover_text(hits)),
+            range=to_lsp_range(result.index, hits[0].range, ls.encoding),
+        )
+    found = await ls.navigation(params.text_document.uri, params.position)
+    if found is None or found[0] is None or not found[0].tasks:
+        return None
+    reference, project, result = found
+    text = "\n\n---\n\n".join(navigation.hover_markdown(project, task) for task in reference.tasks)
     return types.Hover(
-        contents=types.MarkupContent(kind=kind, value=actions.hover_text(hits)),
-        range=to_lsp_range(result.index, hits[0].range, ls.encoding),
+        contents=types.MarkupContent(kind=kind, value=text),
+        range=to_lsp_range(result.index, reference.range, ls.encoding),
     )
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+@guarded(nothing)
+async def definition(ls: CeleryPatternsServer, params: types.DefinitionParams):
+    """On a task name: the task's `def` (or class), in whatever service defines it."""
+    found = await ls.navigation(params.text_document.uri, params.position)
+    if found is None or found[0] is None:
+        return None
+    reference, project, _ = found
+    locator = ls.locator()
+    tasks = [navigation.current(project, task) for task in reference.tasks]
+    return [locator.location(task.summary.path, task.definition.span) for task in tasks] or None
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+@guarded(lambda params: [])
+async def references(ls: CeleryPatternsServer, params: types.ReferenceParams):
+    """On a task's `def` or one of its names: every dispatch of it, by name or direct."""
+    found = await ls.navigation(params.text_document.uri, params.position)
+    if found is None or found[0] is None:
+        return []
+    reference, project, _ = found
+    locator = ls.locator()
+    locations = []
+    for task in reference.tasks:
+        if params.context.include_declaration:
+            task = navigation.current(project, task)
+            locations.append(locator.location(task.summary.path, task.definition.span))
+        locations.extend(locator.location(s.path, span) for s, span in navigation.dispatches_of(project, task))
+    return locations
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=False)
+)
+@guarded(lambda params: None)
+async def completion(ls: CeleryPatternsServer, params: types.CompletionParams):
+    """Inside the name string of a dispatch by name: the workspace's registered task names."""
+    doc = ls.documents.get(params.text_document.uri)
+    project = ls.models.known_for(doc.path) if doc is not None else None
+    if project is None:
+        return None
+    index = doc.index()
+    at = index.from_client_column(params.position.line, params.position.character, ls.encoding)
+    typed = navigation.typed_name(index.line_text(at.line), at.column)
+    if typed is None:
+        return None
+    start, _ = typed
+    items = navigation.completion_items(project, at.line, start, at.column, index, ls.encoding)
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+@server.feature(types.WORKSPACE_SYMBOL)
+@guarded(lambda params: [])
+def workspace_symbol(ls: CeleryPatternsServer, params: types.WorkspaceSymbolParams):
+    """The workspace's tasks, by registered name."""
+    query = params.query.lower()
+    locator = ls.locator()
+    symbols = []
+    for model in ls.models.folders.values():
+        project = model.known()
+        for task in project.tasks:
+            if query in task.name.lower():
+                symbols.append(
+                    types.WorkspaceSymbol(
+                        name=task.name,
+                        kind=types.SymbolKind.Function,
+                        location=locator.location(task.summary.path, task.definition.span),
+                        container_name=os.path.relpath(task.service.root, project.root),
+                    )
+                )
+    return symbols
 
 
 # --- settings -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .. import __version__, config, discovery, engine
 from ..config import ConfigError, Settings
 from ..engine.incremental import BufferChecker
 from ..ftypes import Finding, Fix
+from ..model.build import summarise_source
 from ..model.project import Project
 from ..source import edit_between
 from . import workspace
@@ -36,6 +37,7 @@ from .convert import (
 )
 from .documents import KeptFindings, OpenDocument
 from .models import FolderModel, Models
+from .navigation import Locator, reference_at
 from .options import SECTION, EditorOptions, parse_options, unwrap
 from .protocol import Protocol
 from .workspace import Progress
@@ -305,6 +307,35 @@ class CeleryPatternsServer(LanguageServer):
         changed = await asyncio.get_running_loop().run_in_executor(self.indexing, model.reread, path, deleted)
         if changed:
             self.model_changed(model)
+
+    async def navigation(self, uri: str, position: types.Position):
+        """(what the cursor is on or None, the model with the document as it is now, the
+        document's check) for a navigation request; None when there is nothing to go on.
+        Before the model is indexed, what is indexed so far answers."""
+        doc = self.documents.get(uri)
+        latest = await self.latest(doc) if doc is not None else None
+        project = self.models.known_for(doc.path) if doc is not None else None
+        if latest is None or project is None:
+            return None
+        result, _ = latest
+        summary = result.summary
+        if summary is None and result.parsed:  # checked before the model was ready
+            summary = await asyncio.get_running_loop().run_in_executor(
+                self.checks,
+                summarise_source,
+                result.source,
+                doc.path,
+                project.layout.module_name(doc.path),
+                result.settings,
+            )
+        if summary is None:
+            return None
+        project = project.with_summary(summary)
+        at = result.index.from_client_column(position.line, position.character, self.encoding)
+        return reference_at(project, summary, at), project, result
+
+    def locator(self) -> Locator:
+        return Locator(self.encoding, {d.path: d.text for d in self.documents.values()})
 
     async def settled(self, doc: OpenDocument) -> bool:
         """Wait until the document's current version is checked; False if it was closed."""

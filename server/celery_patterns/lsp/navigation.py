@@ -1,0 +1,174 @@
+"""Task names as references: go to a task, hover it, complete its name, find who sends it.
+
+A task-name string in a dispatch by name (`signature("rag.ingest_file")`, `send_task`,
+`subtask`, a `beat_schedule` entry's `"task"`, an exact `task_routes` key) refers to the
+task the project model registers under that name, in whatever service defines it; so does
+the callee of a direct dispatch (`ingest_file.delay(...)`). Everything here reads the
+model; positions inside are code-point columns, converted to the client's encoding by
+`Locator`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from ..ftypes import Position, Range
+from ..inventory import parameters_text
+from ..model.project import Project, Task
+from ..model.routing import Routing
+from ..model.summary import ModuleSummary
+from ..source import DecodeError, LineIndex, decode_source
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the cursor is on: a task name (or a task's own `def`), and its range."""
+
+    range: Range
+    tasks: tuple[Task, ...]
+    name: str | None  # the name as written (None on a `def` or a direct dispatch)
+
+
+def reference_at(project: Project, summary: ModuleSummary, at: Position) -> Reference | None:
+    service = project.service_of(summary.path)
+    for dispatch in summary.dispatches:
+        if dispatch.span.start <= at <= dispatch.span.end:
+            name = project.dispatched_task_name(dispatch, service) if dispatch.by_name else None
+            return Reference(dispatch.span, tuple(project.tasks_of(dispatch, service)), name)
+    for route in summary.routes:
+        if route.span.start <= at <= route.span.end and not any(c in route.pattern for c in "*?["):
+            return Reference(route.span, tuple(project.tasks_by_name.get(route.pattern, ())), route.pattern)
+    for definition in summary.tasks:
+        if definition.span.start <= at <= definition.span.end:
+            task = next(
+                (
+                    t
+                    for t in project.tasks
+                    if t.summary.path == summary.path and t.definition.function == definition.function
+                ),
+                None,
+            )
+            return Reference(definition.span, (task,) if task else (), None)
+    return None
+
+
+def current(project: Project, task: Task) -> Task:
+    """The task as the project's current summary of its module has it (an open buffer may
+    have moved it since the model's indexes were made)."""
+    summary = project.summaries.get(task.summary.path)
+    if summary is None or summary is task.summary:
+        return task
+    definition = next((d for d in summary.tasks if d.function == task.definition.function), task.definition)
+    return Task(definition, summary, task.service, task.name)
+
+
+def dispatches_of(project: Project, task: Task) -> list[tuple[ModuleSummary, Range]]:
+    """Where the task is sent from, by name or directly, across the workspace."""
+    found = []
+    for dispatch, summary, service in project.dispatches():
+        if any(
+            t.name == task.name and t.summary.path == task.summary.path for t in project.tasks_of(dispatch, service)
+        ):
+            found.append((summary, dispatch.span))
+    return found
+
+
+def hover_markdown(project: Project, task: Task) -> str:
+    """The task as a dispatcher needs it: name and parameters, docstring, where it lives,
+    its queue and its options."""
+    routing = Routing.of(project, task.service)
+    queue = routing.queue_for(task.name) or routing.default_queue
+    relative = os.path.relpath(task.summary.path, project.root)
+    service = os.path.relpath(task.service.root, project.root)
+    lines = [f"```python\n{task.name}{parameters_text(task)}\n```"]
+    if task.definition.doc:
+        lines.append(task.definition.doc)
+    lines.append(f"Service `{service}` · module `{task.summary.module or relative}` · queue `{queue}`")
+    if task.definition.options:
+        lines.append("Options: " + ", ".join(f"`{key}={value}`" for key, value in task.definition.options))
+    return "\n\n".join(lines)
+
+
+# --- completion -----------------------------------------------------------------------------
+# The start of a task-name string being typed, up to the cursor: the first argument of
+# `signature(`, `Signature(`, `subtask(`, `.signature(`, `.send_task(` (or its `name=`), or a
+# beat entry's `"task": `.
+_OPENING = re.compile(
+    r"""(?:\b(?:signature|Signature|subtask|send_task)\s*\(\s*(?:name\s*=\s*)?|["']task["']\s*:\s*)"""
+    r"""(?P<quote>["'])(?P<typed>[\w.:\-]*)$"""
+)
+
+
+def typed_name(line: str, column: int) -> tuple[int, str] | None:
+    """(column where the name starts, what is typed of it) when the cursor is inside the
+    task-name string of a dispatch by name, else None."""
+    match = _OPENING.search(line[:column])
+    if match is None:
+        return None
+    return match.start("typed"), match.group("typed")
+
+
+def completion_items(
+    project: Project, line: int, start: int, column: int, index: LineIndex, encoding: str
+) -> list[types.CompletionItem]:
+    text_range = types.Range(
+        start=types.Position(line=line, character=index.to_client_column(Position(line, start), encoding)),
+        end=types.Position(line=line, character=index.to_client_column(Position(line, column), encoding)),
+    )
+    items = []
+    for name, tasks in sorted(project.tasks_by_name.items()):
+        task = tasks[0]
+        items.append(
+            types.CompletionItem(
+                label=name,
+                kind=types.CompletionItemKind.Function,
+                detail=f"{parameters_text(task)} · {os.path.relpath(task.service.root, project.root)}",
+                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(project, task)),
+                text_edit=types.TextEdit(range=text_range, new_text=name),
+                filter_text=name,
+            )
+        )
+    return items
+
+
+# --- positions in other files -----------------------------------------------------------------
+class Locator:
+    """LSP locations of ranges in any file of the workspace, in the client's encoding (a
+    file's text is read only when a line holds non-ASCII text)."""
+
+    def __init__(self, encoding: str, texts: dict[str, str]) -> None:
+        self.encoding = encoding
+        self.texts = texts  # open buffers by path
+        self._indexes: dict[str, LineIndex | None] = {}
+
+    def location(self, path: str, rng: Range) -> types.Location:
+        return types.Location(uri=from_fs_path(path) or path, range=self.range(path, rng))
+
+    def range(self, path: str, rng: Range) -> types.Range:
+        index = self._index(path)
+        if index is None:
+            return types.Range(
+                start=types.Position(line=rng.start.line, character=rng.start.column),
+                end=types.Position(line=rng.end.line, character=rng.end.column),
+            )
+        return types.Range(
+            start=types.Position(line=rng.start.line, character=index.to_client_column(rng.start, self.encoding)),
+            end=types.Position(line=rng.end.line, character=index.to_client_column(rng.end, self.encoding)),
+        )
+
+    def _index(self, path: str) -> LineIndex | None:
+        if path not in self._indexes:
+            text = self.texts.get(path)
+            if text is None:
+                try:
+                    with open(path, "rb") as handle:
+                        text = decode_source(handle.read())
+                except (OSError, DecodeError):
+                    text = None
+            self._indexes[path] = LineIndex(text) if text is not None and not text.isascii() else None
+        return self._indexes[path]
