@@ -1,0 +1,171 @@
+"""Task names across services in the editor: definition, hover, completion, references,
+workspace symbols, and the diagnostics of one service following edits of the other."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+
+from lsprotocol import types
+from lspsession import start, until
+
+WORKER = textwrap.dedent('''\
+    from celery import Celery
+
+    app = Celery("rag")
+    app.conf.task_routes = {"rag.*": {"queue": "rag"}}
+
+
+    @app.task(name="rag.ingest_file", max_retries=3)
+    def ingest_file(project_dir, database_name, source_path):
+        """Split a file into chunks and embed them.
+
+        More about it.
+        """
+        return 0
+
+
+    @app.task(name="rag.search")
+    def search(project_dir, database_name, query):
+        return []
+''')
+
+CLIENT = textwrap.dedent("""\
+    from celery import signature
+
+    from core.app import app
+
+
+    def ingest(project_dir, database_name, path):
+        return signature("rag.ingest_file", args=[project_dir, database_name, path], app=app).apply_async()
+
+
+    def find(project_dir, database_name, query):
+        return app.send_task("rag.search", args=[project_dir, database_name, query])
+""")
+
+APP = 'from celery import Celery\n\napp = Celery("server")\n'
+
+
+def two_services(root):
+    (root / "rag").mkdir()
+    (root / "rag" / "requirements.txt").write_text("celery\n")
+    (root / "rag" / "worker.py").write_text(WORKER)
+    (root / "server" / "core").mkdir(parents=True)
+    (root / "server" / "requirements.txt").write_text("celery\nfastapi\n")
+    (root / "server" / "core" / "__init__.py").write_text("")
+    (root / "server" / "core" / "app.py").write_text(APP)
+    (root / "server" / "core" / "client.py").write_text(CLIENT)
+    return root
+
+
+def position(text: str, needle: str, offset: int = 1) -> types.Position:
+    """The position `offset` characters into the first `needle` of `text` (ASCII)."""
+    at = text.index(needle) + offset
+    line = text.count("\n", 0, at)
+    return types.Position(line=line, character=at - (text.rfind("\n", 0, at) + 1))
+
+
+async def indexed(client) -> None:
+    """Wait until the model is indexed (the progress that says so ended)."""
+
+    def done() -> bool:
+        return any(
+            r and r[0].title == "Indexing Celery tasks" and r[-1].kind == "end"
+            for r in client.progress_reports.values()
+        )
+
+    if client.capabilities.window and client.capabilities.window.work_done_progress:
+        await until(done, "the indexing to end")
+    else:
+        await asyncio.sleep(1)
+
+
+async def test_definition_hover_references_symbols(client, tmp_path):
+    root = two_services(tmp_path)
+    session = await start(client, root)
+    uri = session.open(root / "server" / "core" / "client.py", CLIENT)
+    await session.diagnostics(uri)
+    await indexed(client)
+    document = types.TextDocumentIdentifier(uri=uri)
+
+    on_name = position(CLIENT, '"rag.ingest_file"', 3)
+    locations = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=document, position=on_name)
+    )
+    (location,) = locations
+    assert location.uri == (root / "rag" / "worker.py").as_uri()
+    assert location.range.start == position(WORKER, "def ingest_file", 4)
+
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=document, position=on_name))
+    text = hover.contents.value
+    assert "rag.ingest_file(project_dir, database_name, source_path)" in text
+    assert "Split a file into chunks and embed them." in text and "More about it" not in text
+    assert "queue `rag`" in text and "`max_retries=3`" in text and "rag" in text
+
+    worker = session.open(root / "rag" / "worker.py", WORKER)
+    await session.diagnostics(worker)
+    references = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(uri=worker),
+            position=position(WORKER, "def search", 5),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    assert [(r.uri, r.range.start.line) for r in references] == [
+        (uri, CLIENT[: CLIENT.index('"rag.search"')].count("\n"))
+    ]
+
+    symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="rag."))
+    assert sorted(s.name for s in symbols) == ["rag.ingest_file", "rag.search"]
+
+
+async def test_completion_of_task_names(client, tmp_path):
+    root = two_services(tmp_path)
+    session = await start(client, root)
+    text = CLIENT + '\n\ndef more(p):\n    return signature("rag.", args=[p])\n'
+    uri = session.open(root / "server" / "core" / "client.py", text)
+    await session.diagnostics(uri)
+    await indexed(client)
+    completions = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position(text, '"rag."', 5)
+        )
+    )
+    labels = {item.label: item for item in completions.items}
+    assert set(labels) == {"rag.ingest_file", "rag.search"}
+    assert labels["rag.search"].detail.startswith("(project_dir, database_name, query)")
+    assert labels["rag.search"].text_edit.new_text == "rag.search"
+    outside = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position(text, "return signature", 2)
+        )
+    )
+    assert outside is None or not outside.items
+
+
+async def test_renaming_a_task_in_the_worker_flags_the_server_without_touching_it(client, tmp_path):
+    root = two_services(tmp_path)
+    session = await start(client, root)
+    server_uri = session.open(root / "server" / "core" / "client.py", CLIENT)
+    assert not await session.diagnostics(server_uri)
+    await indexed(client)
+    worker_uri = session.open(root / "rag" / "worker.py", WORKER)
+    await session.diagnostics(worker_uri)
+
+    async def server_codes(expected: set[str]) -> None:
+        async def matches() -> bool:
+            return {d.code for d in await session.diagnostics(server_uri)} == expected
+
+        for _ in range(100):
+            if await matches():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"server diagnostics never became {expected}")
+
+    session.replace_all(worker_uri, WORKER.replace('name="rag.search"', 'name="rag.find"'))
+    await server_codes({"CEL012"})
+    session.replace_all(worker_uri, WORKER)
+    await server_codes(set())
+    session.replace_all(worker_uri, WORKER.replace("database_name, query)", "query)"))
+    await server_codes({"CEL013"})
