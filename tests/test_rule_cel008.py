@@ -411,8 +411,7 @@ def test_fix_adds_import_and_handler():
         """
         \"\"\"The Celery app.\"\"\"
         import os
-        from celery import Celery
-        from celery import signals
+        from celery import signals, Celery
 
         app = Celery("server", broker=os.environ["BROKER"])
 
@@ -468,8 +467,7 @@ def test_fix_other_names_when_taken():
         app = Celery("x")
         """,
         """
-        from celery import Celery
-        from celery import signals as celery_signals
+        from celery import signals as celery_signals, Celery
         from django.dispatch import signals
 
         def setup_celery_logging():
@@ -618,12 +616,60 @@ def test_fix_on_the_app_that_hijacks():
         worker = Celery("worker")
         """,
         """
-        from celery import Celery
-        from celery import signals
+        from celery import signals, Celery
 
         client = Celery("client")
         client.conf.worker_hijack_root_logger = False
         worker = Celery("worker")
+
+
+        @signals.setup_logging.connect
+        def setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+        """,
+        CODE,
+    )
+
+
+def test_fix_import_goes_before_the_app_made_above_other_imports():
+    # the decorator runs at import time: `signals` must be bound before the receiver
+    assert_fix(
+        """
+        from celery import Celery
+        app = Celery("x")
+        import os
+        """,
+        """
+        from celery import signals, Celery
+        app = Celery("x")
+
+
+        @signals.setup_logging.connect
+        def setup_celery_logging(**kwargs):
+            pass  # Prevent Celery from overriding the root logger
+
+
+        import os
+        """,
+        CODE,
+    )
+
+
+def test_fix_import_when_the_first_imports_share_a_line():
+    assert_fix(
+        """
+        import os; import sys
+        from celery import Celery
+
+        app = Celery("x")
+        """,
+        """
+        from celery import signals
+
+        import os; import sys
+        from celery import Celery
+
+        app = Celery("x")
 
 
         @signals.setup_logging.connect

@@ -10,9 +10,17 @@ from __future__ import annotations
 import ast
 
 from ..analysis.facts import ModuleFacts, position_key
+from ..ftypes import Range, TextEdit
+from ..source import LineIndex
 
 
 # --- text -------------------------------------------------------------------------------
+def edit_at(index: LineIndex, start: int, text: str, end: int | None = None) -> TextEdit:
+    """The edit writing `text` over the source's `[start:end]` (offsets; an insertion at
+    `start` when there is no `end`)."""
+    return TextEdit(Range(index.position(start), index.position(start if end is None else end)), text)
+
+
 def offset_of(facts: ModuleFacts, node: ast.AST, end: bool = False) -> int:
     rng = facts.range(node)
     return facts.index.offset(rng.end if end else rng.start)
