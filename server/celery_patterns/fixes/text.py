@@ -194,3 +194,66 @@ def failure_state_code(facts: ModuleFacts, comparator: ast.AST | None, quote: st
         if found and all(b.kind == "import" and b.qualname == "celery.states.FAILURE" for b in found[1]):
             return "FAILURE"
     return f"{quote}FAILURE{quote}"
+
+
+# --- items between brackets ---------------------------------------------------------------
+def item_lines(items: list[str], indent: str, newline: str) -> str:
+    """Items one per line, each with `indent` and a trailing comma."""
+    return "".join(f"{indent}{item},{newline}" for item in items)
+
+
+def appended_items(
+    source: str, brackets: tuple[int, int], starts: list[int], last_end: int, unit: str, newline: str, render
+) -> list[tuple[int, str]] | None:
+    """Insertions (offset, text) adding items after the last one of a comma-separated
+    sequence between brackets (call arguments, a dict or list display), written as the
+    others are: inline after `, `, or one per line with their indentation and trailing
+    comma habit, above a closing bracket on a line of its own or before one that hugs the
+    last item.
+
+    `brackets`: the offsets of the opening and closing bracket; `starts`: where the items
+    begin; `last_end`: where the last one ends; `unit`: the file's indentation step;
+    `render(multiline, indent, unit)`: the new items' code. None when anything but the last
+    item's closing parentheses, a comma and comments stands between it and the bracket."""
+    open_at, close_at = brackets
+    tail = _after_last_item(source, last_end, close_at)
+    if tail is None:
+        return None
+    after, comma = tail
+    if "\n" not in source[open_at:close_at] and "\r" not in source[open_at:close_at]:
+        return [(after, "".join(f", {item}" for item in render(False, "", "")))]
+    indent = next((indentation(source, s) for s in starts if starts_line(source, s)), None)
+    if indent is None:
+        indent = indentation(source, close_at) + indent_unit(indentation(source, open_at), unit)
+    items = render(True, indent, indent_unit(indent, unit))
+    if starts_line(source, close_at):  # the closing bracket on a line of its own: new lines above it
+        lines = [
+            f"{indent}{item}{',' if comma is not None or i < len(items) - 1 else ''}{newline}"
+            for i, item in enumerate(items)
+        ]
+        return [*([] if comma is not None else [(after, ",")]), (line_start(source, close_at), "".join(lines))]
+    # the closing bracket hugs the last item: the list goes on before it
+    text = "".join(f"{',' if i or comma is None else ''}{newline}{indent}{item}" for i, item in enumerate(items))
+    return [(comma + 1, text + ",")] if comma is not None else [(after, text)]
+
+
+def _after_last_item(source: str, start: int, stop: int) -> tuple[int, int | None] | None:
+    """Between the last item and the closing bracket there are only the item's closing
+    parentheses, a comma, comments and whitespace: (the offset after the item with its
+    parentheses, the offset of the comma or None), else None."""
+    after, comma = start, None
+    i = start
+    while i < stop:
+        char = source[i]
+        if char == "#":
+            while i < stop and source[i] not in "\r\n":
+                i += 1
+            continue
+        if char == "," and comma is None:
+            comma = i
+        elif char == ")" and comma is None:
+            after = i + 1
+        elif char not in " \t\r\n\\\x0c":
+            return None
+        i += 1
+    return after, comma
