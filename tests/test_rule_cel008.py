@@ -631,50 +631,27 @@ def test_fix_on_the_app_that_hijacks():
     )
 
 
-def test_fix_import_goes_before_the_app_made_above_other_imports():
-    # the decorator runs at import time: `signals` must be bound before the receiver
-    assert_fix(
-        """
-        from celery import Celery
-        app = Celery("x")
-        import os
-        """,
-        """
-        from celery import signals, Celery
-        app = Celery("x")
+RECEIVER = (
+    "\n\n@signals.setup_logging.connect\ndef setup_celery_logging(**kwargs):\n"
+    "    pass  # Prevent Celery from overriding the root logger\n"
+)
 
 
-        @signals.setup_logging.connect
-        def setup_celery_logging(**kwargs):
-            pass  # Prevent Celery from overriding the root logger
-
-
-        import os
-        """,
-        CODE,
-    )
-
-
-def test_fix_import_when_the_first_imports_share_a_line():
-    assert_fix(
-        """
-        import os; import sys
-        from celery import Celery
-
-        app = Celery("x")
-        """,
-        """
-        from celery import signals
-
-        import os; import sys
-        from celery import Celery
-
-        app = Celery("x")
-
-
-        @signals.setup_logging.connect
-        def setup_celery_logging(**kwargs):
-            pass  # Prevent Celery from overriding the root logger
-        """,
-        CODE,
-    )
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        # the decorator runs at import time: `signals` is bound at the top, above the app
+        (
+            'from celery import Celery\napp = Celery("x")\nimport os\n',
+            'from celery import signals, Celery\napp = Celery("x")\n' + RECEIVER + "\n\nimport os\n",
+        ),
+        # the first imports share a line: a line of its own above them
+        (
+            'import os; import sys\nfrom celery import Celery\n\napp = Celery("x")\n',
+            'from celery import signals\n\nimport os; import sys\nfrom celery import Celery\n\napp = Celery("x")\n'
+            + RECEIVER,
+        ),
+    ],
+)
+def test_fix_import_placement(before, after):
+    assert fixed(before, CODE, raw=True) == after

@@ -1,15 +1,17 @@
-"""Writing code as text: lines, indentation, quotes, where a new line goes.
+"""Writing code as text: edits at offsets, lines, indentation, quotes, where a new line or
+a new item between brackets goes.
 
 For fixes that insert whole statements or entries they write themselves, copying the
 surrounding indentation and line endings is simpler and more predictable than building
-libcst whitespace nodes. Offsets are into the source text; lines end as Python ends them.
+libcst whitespace nodes. Offsets are into the source text (`edit_at` makes them an edit);
+lines end as Python ends them.
 """
 
 from __future__ import annotations
 
 import ast
 
-from ..analysis.facts import ModuleFacts, position_key
+from ..analysis.facts import ModuleFacts
 from ..ftypes import Range, TextEdit
 from ..source import LineIndex
 
@@ -83,13 +85,6 @@ def first_string_literal(nodes) -> ast.Constant | None:
     return None
 
 
-def apply_insertions(source: str, insertions: list[tuple[int, str]]) -> str:
-    """Insert texts at offsets (later offsets first so earlier ones stay valid)."""
-    for offset, text in sorted(insertions, key=lambda pair: pair[0], reverse=True):
-        source = source[:offset] + text + source[offset:]
-    return source
-
-
 def insert_after_line(source: str, offset: int, newline: str) -> tuple[int, str]:
     """Where a new line goes after the line holding `offset`, and the prefix it needs."""
     end = line_end(source, offset)
@@ -109,59 +104,6 @@ def blank_lines_after(source: str, offset: int) -> tuple[int, bool]:
         count += 1
         i = end
     return count, False
-
-
-def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -> tuple[int, str] | None:
-    """Where a new top-level `from <module> import ...` line goes, and its line prefix.
-
-    After the first top-level `from <module> import ...` if there is one, else after the
-    last top-level import before `before`, else before the first statement that is
-    neither the docstring nor a `__future__` import.
-    """
-    body = facts.tree.body
-    source = facts.source
-    limit = position_key(before) if before is not None else None
-    same = None
-    last_import = None
-    for statement in body:
-        if limit is not None and position_key(statement) >= limit:
-            break
-        if (
-            isinstance(statement, ast.ImportFrom)
-            and statement.level == 0
-            and statement.module == module
-            and same is None
-        ):
-            same = statement
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            last_import = statement
-    anchor = same or last_import
-    if anchor is not None:
-        end = offset_of(facts, anchor, end=True)
-        if not ends_line(source, end):
-            return None
-        return line_end(source, end), ""
-    for index, statement in enumerate(body):
-        is_doc = (
-            index == 0
-            and isinstance(statement, ast.Expr)
-            and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)
-        )
-        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
-        if is_doc or is_future:
-            continue
-        start = statement_start(facts, statement)
-        if not starts_line(source, start) or indentation(source, start):
-            return None
-        return line_start(source, start), ""
-    return None
-
-
-def statement_start(facts: ModuleFacts, statement: ast.stmt) -> int:
-    """Offset where a statement begins, decorators included."""
-    nodes = [statement, *getattr(statement, "decorator_list", ())]
-    return min(offset_of(facts, node) for node in nodes)
 
 
 def source_segment(facts: ModuleFacts, node: ast.AST) -> str:
