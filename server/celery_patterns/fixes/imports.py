@@ -28,15 +28,19 @@ def add_import(ctx: FixContext, module: str, name: str | None = None, asname: st
 
 
 def add_imports(ctx: FixContext, specs: list[ImportSpec]) -> TextEdit | None:
-    """One edit adding several imports (see `add_import`)."""
+    """One edit adding several imports (see `add_import`), worked out once per context: the
+    fixes of a round often add the same import, and making the visitor costs about 50 ms."""
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
     head = _Head.of(ctx)
+    if tuple(specs) in head.edits:
+        return head.edits[tuple(specs)]
     context = CodemodContext()
     for module, name, asname in specs:
         AddImportsVisitor.add_needed_import(context, module, name, asname)
-    return ctx.edit_of(head.chunk, head.chunk.module.visit(AddImportsVisitor(context)).code)
+    edit = head.edits[tuple(specs)] = ctx.edit_of(head.chunk, head.chunk.module.visit(AddImportsVisitor(context)).code)
+    return edit
 
 
 class _Head:
@@ -44,6 +48,7 @@ class _Head:
 
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
+        self.edits: dict[tuple, TextEdit | None] = {}  # by the imports added
 
     @classmethod
     def of(cls, ctx: FixContext) -> _Head:

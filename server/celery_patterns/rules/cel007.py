@@ -212,7 +212,7 @@ def _windows_handled(facts, url, path, scope) -> bool:
             continue
         if (
             _encloses(facts, call, url)
-            or (path and _encloses(facts, path, call))
+            or (path is not None and _encloses(facts, path, call))
             or facts.text(call.func.value) in texts
         ):
             return True  # the URL, or the path inside it, normalised; or `path = path.replace(...)`
