@@ -34,11 +34,12 @@ def local_function(facts: ModuleFacts, func: ast.expr) -> FunctionDef | None:
 def own_method(facts: ModuleFacts, func: ast.expr) -> FunctionDef | None:
     """The method `self.name` (`cls.name`) refers to inside a method, when the class
     around it defines one of that name."""
-    if not is_self_attribute(facts, func):
-        return None
     owner = facts.scope_of(func).parent
+    if not is_self_attribute(facts, func) or owner is None or not isinstance(owner.node, ast.ClassDef):
+        return None
+    name = func.attr if isinstance(func, ast.Attribute) else None
     return next(
-        (s for s in owner.node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr),
+        (s for s in owner.node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name),
         None,
     )
 

@@ -27,7 +27,7 @@ def path_references(facts: ModuleFacts, expr: ast.AST | None) -> list[ast.expr]:
     (`self.results_dir`, not `self`; `cfg["dir"]`, not `cfg`), not callees or modules."""
     if expr is None:
         return []
-    out = []
+    out: list[ast.expr] = []
     for sub in ast.walk(expr):
         if not isinstance(sub, (ast.Name, ast.Attribute, ast.Subscript)) or not isinstance(sub.ctx, ast.Load):
             continue
@@ -36,7 +36,7 @@ def path_references(facts: ModuleFacts, expr: ast.AST | None) -> list[ast.expr]:
             continue  # part of a longer reference, or an index
         if isinstance(parent, ast.Call) and parent.func is sub:
             continue
-        root = sub
+        root: ast.expr = sub
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
         if isinstance(root, ast.Name):
@@ -83,9 +83,10 @@ def helper_handles_windows(facts: ModuleFacts, path: ast.AST, _depth: int = 0) -
         if not isinstance(sub, ast.Call) or _depth > 2:
             continue
         function = local_function(facts, sub.func) or own_method(facts, sub.func)
-        if function is None:
+        scope = facts.own_scope(function) if function is not None else None
+        if scope is None:
             continue
-        for node in facts.own_scope(function).walk_own(ast.Compare, ast.Call, ast.Name, ast.Attribute, ast.Match):
+        for node in scope.walk_own(ast.Compare, ast.Call, ast.Name, ast.Attribute, ast.Match):
             if tests_windows(facts, node):
                 return True
             if isinstance(node, ast.Call) and (

@@ -210,8 +210,8 @@ def first_interpolation(facts: ModuleFacts, node: ast.AST) -> Interpolation | No
         for index, operand in enumerate(operands[1:], start=1):
             text = literal_string(facts, operand)
             if text is None and isinstance(operand, ast.JoinedStr):
-                if not any(isinstance(v, ast.FormattedValue) for v in operand.values):
-                    text = "".join(v.value for v in operand.values)
+                if all(isinstance(v, ast.Constant) for v in operand.values):
+                    text = "".join(str(v.value) for v in operand.values if isinstance(v, ast.Constant))
             if text is None:
                 return Interpolation("add", head, operand, True, index, operands[index - 1])
             head += text
@@ -233,7 +233,11 @@ def first_interpolation(facts: ModuleFacts, node: ast.AST) -> Interpolation | No
             return None  # a format spec
         head = ""
         for index, part in enumerate(node.values):
-            text = part.value if isinstance(part, ast.Constant) else literal_string(facts, part.value)
+            if isinstance(part, ast.Constant):
+                head += str(part.value)
+                continue
+            assert isinstance(part, ast.FormattedValue)
+            text = literal_string(facts, part.value)
             if text is None:  # (a constant's conversion or format spec is not applied to `head`)
                 plain = part.conversion in (-1, ord("s")) and part.format_spec is None
                 return Interpolation("fstring", head, part.value, plain, index, node)

@@ -326,7 +326,7 @@ def _stem(target) -> str:
     return name
 
 
-def _free_name(facts, scope, base: str, taken=frozenset()) -> str:
+def _free_name(facts, scope, base: str, taken=frozenset()) -> str | None:  # (never None: endless candidates)
     if not base.isidentifier():
         base = "result_backend_path"
     extra = "_POSIX" if base.isupper() else "_posix"
