@@ -850,3 +850,17 @@ def test_an_advertised_fix_is_produced(url, context):
     if finding.fixable:
         assert compute_fix(source, finding, Settings(), "server/m.py", None, checked) is not None
         fixed(source, CODE, raw=True)
+
+
+@pytest.mark.parametrize(
+    "source,reason",
+    [
+        # the scheme held in a constant: the path and `file://` are not in one literal
+        ('SCHEME = "file://"\n\ndef url(path):\n    return f"{SCHEME}{path}"\n', "one literal"),
+        # a constant in braces before the path is part of the prefix
+        ('BASE = "/srv"\n\ndef url(path):\n    return f"file://{BASE}{path}"\n', "does not directly follow"),
+    ],
+)
+def test_constants_inside_an_fstring(source, reason):
+    [finding] = findings(source, CODE, raw=True)
+    assert not finding.fixable and reason in finding.no_fix_reason

@@ -411,8 +411,7 @@ def test_fix_adds_import_and_handler():
         """
         \"\"\"The Celery app.\"\"\"
         import os
-        from celery import Celery
-        from celery import signals
+        from celery import signals, Celery
 
         app = Celery("server", broker=os.environ["BROKER"])
 
@@ -468,8 +467,7 @@ def test_fix_other_names_when_taken():
         app = Celery("x")
         """,
         """
-        from celery import Celery
-        from celery import signals as celery_signals
+        from celery import signals as celery_signals, Celery
         from django.dispatch import signals
 
         def setup_celery_logging():
@@ -618,8 +616,7 @@ def test_fix_on_the_app_that_hijacks():
         worker = Celery("worker")
         """,
         """
-        from celery import Celery
-        from celery import signals
+        from celery import signals, Celery
 
         client = Celery("client")
         client.conf.worker_hijack_root_logger = False
@@ -632,3 +629,29 @@ def test_fix_on_the_app_that_hijacks():
         """,
         CODE,
     )
+
+
+RECEIVER = (
+    "\n\n@signals.setup_logging.connect\ndef setup_celery_logging(**kwargs):\n"
+    "    pass  # Prevent Celery from overriding the root logger\n"
+)
+
+
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        # the decorator runs at import time: `signals` is bound at the top, above the app
+        (
+            'from celery import Celery\napp = Celery("x")\nimport os\n',
+            'from celery import signals, Celery\napp = Celery("x")\n' + RECEIVER + "\n\nimport os\n",
+        ),
+        # the first imports share a line: a line of its own above them
+        (
+            'import os; import sys\nfrom celery import Celery\n\napp = Celery("x")\n',
+            'from celery import signals\n\nimport os; import sys\nfrom celery import Celery\n\napp = Celery("x")\n'
+            + RECEIVER,
+        ),
+    ],
+)
+def test_fix_import_placement(before, after):
+    assert fixed(before, CODE, raw=True) == after

@@ -13,6 +13,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from .calls import local_function, parameter_for
 from .celery import CELERY_APP_CLASSES, celery_app_calls, is_celery_app_call
 from .facts import ModuleFacts, Scope, position_key, statement_of
 from .names import visible_from_module
@@ -71,34 +72,6 @@ def binding_scope(facts: ModuleFacts, target: ast.Name) -> Scope:
     if target.id in scope.global_names:
         return facts.module_scope
     return scope
-
-
-def local_function(facts: ModuleFacts, func: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The `def` a called name refers to, when it is defined in this module."""
-    if not isinstance(func, ast.Name):
-        return None
-    hit = facts.lookup(func.id, facts.scope_of(func))
-    if hit is None or len(hit[1]) != 1 or hit[1][0].kind != "def":
-        return None
-    node = hit[1][0].node
-    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
-
-
-def parameter_for(function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, arg: ast.expr) -> str | None:
-    """The parameter of `function` that `arg` (an argument of `call`) is passed to."""
-    positional = [*function.args.posonlyargs, *function.args.args]
-    for index, value in enumerate(call.args):
-        if value is arg:
-            if isinstance(value, ast.Starred):
-                return None
-            if index < len(positional):
-                return positional[index].arg
-            return None
-    for keyword in call.keywords:
-        if keyword.value is arg and keyword.arg:
-            names = {a.arg for a in [*positional, *function.args.kwonlyargs]}
-            return keyword.arg if keyword.arg in names else None
-    return None
 
 
 # --- configuration ----------------------------------------------------------------------

@@ -7,11 +7,16 @@
   a point (`f"rag.{name}"` with `name` bound to two literals has two values).
 - `constant_text`: all the constant text of an expression, its parts separated by spaces
   (for reading words in a URL path built from parts).
+- `first_interpolation`: where a string built from a literal start (`"file://" + path`,
+  `f"file://{path}"`, `"file://{}".format(path)`, `"file://%s" % path`) first puts in a value
+  that is not constant text, and the constant text before it.
 """
 
 from __future__ import annotations
 
 import ast
+import string
+from dataclasses import dataclass
 
 from .facts import ModuleFacts
 
@@ -169,3 +174,94 @@ def constant_text(facts: ModuleFacts, expr: ast.AST, depth: int = 0) -> str:
                 constant_text(facts, b.value, depth + 1) for b in found[1] if b.kind == "assign" and b.value is not None
             )
     return ""
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """Where a string expression first puts in a value that is not constant text."""
+
+    kind: str  # "add" (`+`), "fstring", "format" (`"...".format()`) or "mod" (`%`)
+    head: str  # the constant text before it
+    value: ast.expr | None  # None where the expression does not say which (`% {...}`, `.format(*args)`)
+    plain: bool  # written as `str(value)` writes it: no conversion, format spec or `%r`
+    index: int  # its place among the operands of `+` or the values of an f-string (0 otherwise)
+    literal: ast.expr  # what holds the text right before it: the operand before, the f-string, the template
+
+
+def first_interpolation(facts: ModuleFacts, node: ast.AST) -> Interpolation | None:
+    """The first value a whole string expression puts in that is not constant text
+    (literals, names bound only to one, `{"literal"}` in an f-string), or None when `node`
+    is not built from a literal start by `+`, an f-string, `.format()` or `%`, is part of
+    a longer one, or is all constant."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        parent = facts.parent(node)
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add) and parent.left is node:
+            return None  # only the whole `a + b + c`
+        operands: list[ast.expr] = []
+        current: ast.expr = node
+        while isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            operands.append(current.right)
+            current = current.left
+        operands.append(current)
+        operands.reverse()
+        head = literal_string(facts, operands[0])
+        if head is None:
+            return None
+        for index, operand in enumerate(operands[1:], start=1):
+            text = literal_string(facts, operand)
+            if text is None and isinstance(operand, ast.JoinedStr):
+                if all(isinstance(v, ast.Constant) for v in operand.values):
+                    text = "".join(str(v.value) for v in operand.values if isinstance(v, ast.Constant))
+            if text is None:
+                return Interpolation("add", head, operand, True, index, operands[index - 1])
+            head += text
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        template = node.left
+        if not (isinstance(template, ast.Constant) and isinstance(template.value, str)) or "%" not in template.value:
+            return None
+        head = template.value.split("%", 1)[0]
+        right = node.right
+        value = right if not isinstance(right, (ast.Tuple, ast.Dict)) else None
+        if isinstance(right, ast.Tuple) and right.elts:
+            value = right.elts[0]
+        if value is not None and literal_string(facts, value) is not None:
+            return None
+        return Interpolation("mod", head, value, template.value[len(head) : len(head) + 2] == "%s", 0, template)
+    if isinstance(node, ast.JoinedStr):
+        if isinstance(facts.parent(node), ast.FormattedValue):
+            return None  # a format spec
+        head = ""
+        for index, part in enumerate(node.values):
+            if isinstance(part, ast.Constant):
+                head += str(part.value)
+                continue
+            assert isinstance(part, ast.FormattedValue)
+            text = literal_string(facts, part.value)
+            if text is None:  # (a constant's conversion or format spec is not applied to `head`)
+                plain = part.conversion in (-1, ord("s")) and part.format_spec is None
+                return Interpolation("fstring", head, part.value, plain, index, node)
+            head += text
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        template = node.func.value
+        if not (isinstance(template, ast.Constant) and isinstance(template.value, str)):
+            return None
+        try:
+            fields = list(string.Formatter().parse(template.value))
+        except ValueError:
+            return None
+        if not fields or fields[0][1] is None:
+            return None
+        head, field, spec, conversion = fields[0]
+        value = None
+        if field in ("", "0") and node.args and not isinstance(node.args[0], ast.Starred):
+            value = node.args[0]
+        elif field and field.isidentifier():
+            value = next((k.value for k in node.keywords if k.arg == field), None)
+        if (value is None and not node.args and not node.keywords) or (
+            value is not None and literal_string(facts, value) is not None
+        ):
+            return None
+        return Interpolation("format", head, value, not spec and conversion in (None, "s"), 0, template)
+    return None

@@ -1,18 +1,28 @@
-"""Writing code as text: lines, indentation, quotes, where a new line goes.
+"""Writing code as text: edits at offsets, lines, indentation, quotes, where a new line or
+a new item between brackets goes.
 
 For fixes that insert whole statements or entries they write themselves, copying the
 surrounding indentation and line endings is simpler and more predictable than building
-libcst whitespace nodes. Offsets are into the source text; lines end as Python ends them.
+libcst whitespace nodes. Offsets are into the source text (`edit_at` makes them an edit);
+lines end as Python ends them.
 """
 
 from __future__ import annotations
 
 import ast
 
-from ..analysis.facts import ModuleFacts, position_key
+from ..analysis.facts import ModuleFacts
+from ..ftypes import Range, TextEdit
+from ..source import LineIndex
 
 
 # --- text -------------------------------------------------------------------------------
+def edit_at(index: LineIndex, start: int, text: str, end: int | None = None) -> TextEdit:
+    """The edit writing `text` over the source's `[start:end]` (offsets; an insertion at
+    `start` when there is no `end`)."""
+    return TextEdit(Range(index.position(start), index.position(start if end is None else end)), text)
+
+
 def offset_of(facts: ModuleFacts, node: ast.AST, end: bool = False) -> int:
     rng = facts.range(node)
     return facts.index.offset(rng.end if end else rng.start)
@@ -75,13 +85,6 @@ def first_string_literal(nodes) -> ast.Constant | None:
     return None
 
 
-def apply_insertions(source: str, insertions: list[tuple[int, str]]) -> str:
-    """Insert texts at offsets (later offsets first so earlier ones stay valid)."""
-    for offset, text in sorted(insertions, key=lambda pair: pair[0], reverse=True):
-        source = source[:offset] + text + source[offset:]
-    return source
-
-
 def insert_after_line(source: str, offset: int, newline: str) -> tuple[int, str]:
     """Where a new line goes after the line holding `offset`, and the prefix it needs."""
     end = line_end(source, offset)
@@ -101,59 +104,6 @@ def blank_lines_after(source: str, offset: int) -> tuple[int, bool]:
         count += 1
         i = end
     return count, False
-
-
-def import_insertion(facts: ModuleFacts, before: ast.stmt | None, module: str) -> tuple[int, str] | None:
-    """Where a new top-level `from <module> import ...` line goes, and its line prefix.
-
-    After the first top-level `from <module> import ...` if there is one, else after the
-    last top-level import before `before`, else before the first statement that is
-    neither the docstring nor a `__future__` import.
-    """
-    body = facts.tree.body
-    source = facts.source
-    limit = position_key(before) if before is not None else None
-    same = None
-    last_import = None
-    for statement in body:
-        if limit is not None and position_key(statement) >= limit:
-            break
-        if (
-            isinstance(statement, ast.ImportFrom)
-            and statement.level == 0
-            and statement.module == module
-            and same is None
-        ):
-            same = statement
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            last_import = statement
-    anchor = same or last_import
-    if anchor is not None:
-        end = offset_of(facts, anchor, end=True)
-        if not ends_line(source, end):
-            return None
-        return line_end(source, end), ""
-    for index, statement in enumerate(body):
-        is_doc = (
-            index == 0
-            and isinstance(statement, ast.Expr)
-            and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)
-        )
-        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
-        if is_doc or is_future:
-            continue
-        start = statement_start(facts, statement)
-        if not starts_line(source, start) or indentation(source, start):
-            return None
-        return line_start(source, start), ""
-    return None
-
-
-def statement_start(facts: ModuleFacts, statement: ast.stmt) -> int:
-    """Offset where a statement begins, decorators included."""
-    nodes = [statement, *getattr(statement, "decorator_list", ())]
-    return min(offset_of(facts, node) for node in nodes)
 
 
 def source_segment(facts: ModuleFacts, node: ast.AST) -> str:
@@ -186,3 +136,66 @@ def failure_state_code(facts: ModuleFacts, comparator: ast.AST | None, quote: st
         if found and all(b.kind == "import" and b.qualname == "celery.states.FAILURE" for b in found[1]):
             return "FAILURE"
     return f"{quote}FAILURE{quote}"
+
+
+# --- items between brackets ---------------------------------------------------------------
+def item_lines(items: list[str], indent: str, newline: str) -> str:
+    """Items one per line, each with `indent` and a trailing comma."""
+    return "".join(f"{indent}{item},{newline}" for item in items)
+
+
+def appended_items(
+    source: str, brackets: tuple[int, int], starts: list[int], last_end: int, unit: str, newline: str, render
+) -> list[tuple[int, str]] | None:
+    """Insertions (offset, text) adding items after the last one of a comma-separated
+    sequence between brackets (call arguments, a dict or list display), written as the
+    others are: inline after `, `, or one per line with their indentation and trailing
+    comma habit, above a closing bracket on a line of its own or before one that hugs the
+    last item.
+
+    `brackets`: the offsets of the opening and closing bracket; `starts`: where the items
+    begin; `last_end`: where the last one ends; `unit`: the file's indentation step;
+    `render(multiline, indent, unit)`: the new items' code. None when anything but the last
+    item's closing parentheses, a comma and comments stands between it and the bracket."""
+    open_at, close_at = brackets
+    tail = _after_last_item(source, last_end, close_at)
+    if tail is None:
+        return None
+    after, comma = tail
+    if "\n" not in source[open_at:close_at] and "\r" not in source[open_at:close_at]:
+        return [(after, "".join(f", {item}" for item in render(False, "", "")))]
+    indent = next((indentation(source, s) for s in starts if starts_line(source, s)), None)
+    if indent is None:
+        indent = indentation(source, close_at) + indent_unit(indentation(source, open_at), unit)
+    items = render(True, indent, indent_unit(indent, unit))
+    if starts_line(source, close_at):  # the closing bracket on a line of its own: new lines above it
+        lines = [
+            f"{indent}{item}{',' if comma is not None or i < len(items) - 1 else ''}{newline}"
+            for i, item in enumerate(items)
+        ]
+        return [*([] if comma is not None else [(after, ",")]), (line_start(source, close_at), "".join(lines))]
+    # the closing bracket hugs the last item: the list goes on before it
+    text = "".join(f"{',' if i or comma is None else ''}{newline}{indent}{item}" for i, item in enumerate(items))
+    return [(comma + 1, text + ",")] if comma is not None else [(after, text)]
+
+
+def _after_last_item(source: str, start: int, stop: int) -> tuple[int, int | None] | None:
+    """Between the last item and the closing bracket there are only the item's closing
+    parentheses, a comma, comments and whitespace: (the offset after the item with its
+    parentheses, the offset of the comma or None), else None."""
+    after, comma = start, None
+    i = start
+    while i < stop:
+        char = source[i]
+        if char == "#":
+            while i < stop and source[i] not in "\r\n":
+                i += 1
+            continue
+        if char == "," and comma is None:
+            comma = i
+        elif char == ")" and comma is None:
+            after = i + 1
+        elif char not in " \t\r\n\\\x0c":
+            return None
+        i += 1
+    return after, comma

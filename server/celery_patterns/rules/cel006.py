@@ -97,17 +97,18 @@ from ..analysis.app_config import (
     gather_config,
 )
 from ..analysis.facts import position_key
+from ..analysis.results import block_of
 from ..fixes.text import (
     alone_on_lines,
-    apply_insertions,
+    appended_items,
+    edit_at,
     first_string_literal,
     indent_unit,
     indentation,
     insert_after_line,
-    line_start,
+    item_lines,
     offset_of,
     quote_of,
-    starts_line,
 )
 from ..ftypes import FixSafety, Severity
 from .base import Rule
@@ -133,6 +134,7 @@ class IncompleteAppConfig(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Add the missing Celery settings"
     triggers = ("Celery",)
+    legacy_fix = False
 
     def check(self, facts, settings):
         for app in celery_apps(facts):
@@ -180,28 +182,21 @@ class IncompleteAppConfig(Rule):
             return None
         keys = finding.detail("keys") or ()
         names = [_emitted_name(key, finding.detail("style")) for key in keys]
-        newline = ctx.module.default_newline
-        default_indent = ctx.module.default_indent
         if finding.detail("mode") == "update":
-            return _fix_update(facts, call, keys, names, newline, default_indent)
-        statement = facts.parent(call)
-        if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
-            return None
-        after = tuple(finding.detail("after") or ())
-        anchor = next((s for s in _siblings(facts, statement) if position_key(s) == after), None)
-        if anchor is None:
-            return None
-        return _fix_new(facts, call, anchor, finding.detail("receiver"), keys, names, newline, default_indent)
+            edits = _fix_update(ctx, call, keys, names)
+        else:
+            statement = facts.parent(call)
+            after = tuple(finding.detail("after") or ())
+            anchor = next((s for s in _siblings(facts, statement) if position_key(s) == after), None)
+            if anchor is None or not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                return None
+            edits = _fix_new(ctx, call, anchor, finding.detail("receiver"), keys, names)
+        return [edit_at(ctx.index, *edit) for edit in edits or ()]
 
 
 def _siblings(facts, statement: ast.stmt) -> list[ast.stmt]:
     """The statements of the block that holds `statement`."""
-    parent = facts.parent(statement)
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(parent, name, None)
-        if isinstance(block, list) and any(s is statement for s in block):
-            return block
-    return [statement]
+    return block_of(facts.parent(statement), statement) or [statement]
 
 
 def _settings_anchor(facts, app, config: AppConfig) -> ast.stmt | None:
@@ -243,7 +238,7 @@ def _emitted_name(key: str, style) -> str:
     return key
 
 
-# --- fixing -----------------------------------------------------------------------------
+# --- fixing: (offset, text[, end offset]) edits ---------------------------------------------
 def _value(key: str, q: str, multiline: bool, indent: str, unit: str, newline: str) -> str:
     if key in ("task_serializer", "result_serializer"):
         return f"{q}json{q}"
@@ -256,156 +251,75 @@ def _value(key: str, q: str, multiline: bool, indent: str, unit: str, newline: s
     routes = [f"{q}{pattern}{q}: {{{q}queue{q}: {q}{queue}{q}}}" for pattern, queue in ROUTES]
     if not multiline:
         return "{" + ", ".join(routes) + "}"
-    inner = "".join(f"{indent}{unit}{route},{newline}" for route in routes)
-    return "{" + newline + inner + indent + "}"
+    return "{" + newline + item_lines(routes, indent + unit, newline) + indent + "}"
 
 
-def _entries(keys, names, q, keyword_style, multiline, indent, unit, newline) -> list[str]:
-    out = []
-    for key, name in zip(keys, names):
-        value = _value(key, q, multiline, indent, unit, newline)
-        out.append(f"{name}={value}" if keyword_style else f"{q}{name}{q}: {value}")
-    return out
+def _entries(keys, names, q, keyword_style, newline):
+    """A `render(multiline, indent, unit)` of the missing settings as keywords or dict entries."""
+
+    def render(multiline: bool, indent: str, unit: str) -> list[str]:
+        values = [_value(key, q, multiline, indent, unit, newline) for key in keys]
+        return [f"{name}={value}" if keyword_style else f"{q}{name}{q}: {value}" for name, value in zip(names, values)]
+
+    return render
 
 
-def _fix_new(facts, call, statement, receiver, keys, names, newline, default_indent) -> str | None:
-    source = facts.source
+def _fix_new(ctx, call, statement, receiver, keys, names):
+    """A new `app.conf.update({...})` statement after `statement`."""
+    facts, source = ctx.facts, ctx.source
     if not receiver or not alone_on_lines(facts, statement):
         return None
-    start = offset_of(facts, statement)
-    indent = indentation(source, start)
-    unit = indent_unit(indent, default_indent)
-    q = quote_of(facts, first_string_literal([call]))
-    entries = _entries(keys, names, q, False, True, indent + unit, unit, newline)
-    body = "".join(f"{indent}{unit}{entry},{newline}" for entry in entries)
-    text = f"{indent}{receiver}.conf.update({{{newline}{body}{indent}}}){newline}"
+    default_unit, newline = ctx.defaults
+    indent = indentation(source, offset_of(facts, statement))
+    unit = indent_unit(indent, default_unit)
+    entries = _entries(keys, names, quote_of(facts, first_string_literal([call])), False, newline)
+    body = item_lines(entries(True, indent + unit, unit), indent + unit, newline)
     where, prefix = insert_after_line(source, offset_of(facts, statement, end=True), newline)
-    return apply_insertions(source, [(where, prefix + text)])
+    return [(where, f"{prefix}{indent}{receiver}.conf.update({{{newline}{body}{indent}}}){newline}")]
 
 
-def _fix_update(facts, call, keys, names, newline, default_indent) -> str | None:
-    source = facts.source
-    container: ast.expr = call
-    keyword_style = True
-    if call.args and isinstance(call.args[0], ast.Dict):
-        container, keyword_style = call.args[0], False
-    else:
-        spread = next((k.value for k in call.keywords if k.arg is None and isinstance(k.value, ast.Dict)), None)
-        if spread is not None:
-            container, keyword_style = spread, False
-    if keyword_style and any(not name.isidentifier() for name in names):
-        return None
-    if isinstance(container, ast.Dict):
-        elements = [(k if k is not None else v) for k, v in zip(container.keys, container.values)]
+def _fix_update(ctx, call, keys, names):
+    """The missing settings added to `conf.update(...)`: to its dict (literal or `**{...}`),
+    else as keywords."""
+    facts, source = ctx.facts, ctx.source
+    default_unit, newline = ctx.defaults
+    container = call.args[0] if call.args and isinstance(call.args[0], ast.Dict) else None
+    container = container or next((k.value for k in call.keywords if not k.arg and isinstance(k.value, ast.Dict)), None)
+    quote = quote_of(facts, first_string_literal([call]))
+    if container is not None:
+        starts = [_entry_start(facts, k, v) for k, v in zip(container.keys, container.values)]
         ends = [offset_of(facts, v, end=True) for v in container.values]
-        starts = [_element_start(source, facts, k, v) for k, v in zip(container.keys, container.values)]
         open_at = offset_of(facts, container)
-        q = quote_of(
-            facts,
-            first_string_literal(k for k in container.keys if k is not None),
-            quote_of(facts, first_string_literal([call])),
-        )
+        quote = quote_of(facts, first_string_literal(k for k in container.keys if k is not None), quote)
+    elif any(not name.isidentifier() for name in names):
+        return None
     else:
         items = sorted([*call.args, *call.keywords], key=position_key)
-        elements = items
-        starts = [
-            _element_start(source, facts, None, item)
-            if isinstance(item, ast.keyword) and item.arg is None
-            else offset_of(facts, item)
-            for item in items
-        ]
+        starts = [offset_of(facts, item) for item in items]
         ends = [offset_of(facts, item, end=True) for item in items]
         open_at = source.find("(", offset_of(facts, call.func, end=True))
-        q = quote_of(facts, first_string_literal([call]))
-    close_at = offset_of(facts, container, end=True) - 1
+    close_at = offset_of(facts, container or call, end=True) - 1
     if open_at < 0 or source[open_at] not in "({" or source[close_at] not in ")}":
         return None
-    statement_indent = indentation(source, offset_of(facts, call))
-
-    if not elements:
-        # `conf.update({})` / `conf.update()`: write the checklist's multi-line block.
-        if source[open_at + 1 : close_at].strip():
-            return None
-        indent = indentation(source, open_at)
-        unit = indent_unit(indent, default_indent)
-        entries = _entries(keys, names, q, False, True, indent + unit, unit, newline)
-        body = "".join(f"{indent}{unit}{entry},{newline}" for entry in entries)
-        block = f"{newline}{body}{indent}"
-        if isinstance(container, ast.Call):
-            block = "{" + block + "}"
-        return source[: open_at + 1] + block + source[close_at:]
-
-    tail = _scan_tail(source, ends[-1], close_at)
-    if tail is None:
+    entries = _entries(keys, names, quote, container is None, newline)
+    if starts:
+        return appended_items(source, (open_at, close_at), starts, ends[-1], default_unit, newline, entries)
+    if source[open_at + 1 : close_at].strip():
         return None
-    after_value, comma = tail
-    multiline = source.count("\n", open_at, close_at) + source.count("\r", open_at, close_at) > 0
-    if not multiline:
-        entries = _entries(keys, names, q, keyword_style, False, "", "", newline)
-        return apply_insertions(source, [(after_value, "".join(f", {e}" for e in entries))])
-
-    indent = next((indentation(source, s) for s in starts if starts_line(source, s)), None)
-    if indent is None:
-        indent = indentation(source, close_at) + indent_unit(statement_indent, default_indent)
-    unit = indent_unit(indent, default_indent)
-    entries = _entries(keys, names, q, keyword_style, True, indent, unit, newline)
-    trailing = comma is not None
-    insertions = []
-    if starts_line(source, close_at):
-        # closing bracket on its own line: new lines go just above it
-        if not trailing:
-            insertions.append((after_value, ","))
-        lines = [
-            f"{indent}{entry}{',' if trailing or i < len(entries) - 1 else ''}{newline}"
-            for i, entry in enumerate(entries)
-        ]
-        insertions.append((line_start(source, close_at), "".join(lines)))
-    else:
-        # closing bracket hugs the last element: continue the list before it
-        where = comma + 1 if trailing else after_value
-        text = "".join(
-            f"{',' if (i > 0 or not trailing) else ''}{newline}{indent}{entry}" for i, entry in enumerate(entries)
-        )
-        if trailing:
-            text += ","
-        insertions.append((where, text))
-    return apply_insertions(source, insertions)
+    # `conf.update({})` / `conf.update()`: the checklist's block, one setting a line
+    indent = indentation(source, open_at)
+    unit = indent_unit(indent, default_unit)
+    entries = _entries(keys, names, quote, False, newline)
+    block = f"{newline}{item_lines(entries(True, indent + unit, unit), indent + unit, newline)}{indent}"
+    return [(open_at + 1, block if container is not None else "{" + block + "}", close_at)]
 
 
-def _element_start(source, facts, key, value) -> int:
+def _entry_start(facts, key, value) -> int:
+    """Where a dict display's entry starts: its key, or the `**` before its value."""
     if key is not None:
         return offset_of(facts, key)
-    node = value.value if isinstance(value, ast.keyword) else value
-    start = offset_of(facts, node) if not isinstance(value, ast.keyword) else offset_of(facts, value)
-    if isinstance(value, ast.keyword):
-        return start
-    # `**spread` inside a dict: step back over whitespace and the two stars
-    i = start
+    source = facts.source
+    start = i = offset_of(facts, value)
     while i > 0 and source[i - 1] in " \t":
         i -= 1
-    if source[i - 2 : i] == "**":
-        i -= 2
-    return i
-
-
-def _scan_tail(source: str, start: int, stop: int) -> tuple[int, int | None] | None:
-    """Between the last element and the closing bracket there are only the element's
-    closing parentheses, a comma, comments and whitespace. Returns (offset after the
-    element with its parentheses, offset of the comma or None)."""
-    after_value = start
-    comma = None
-    i = start
-    while i < stop:
-        char = source[i]
-        if char == "#":
-            while i < stop and source[i] not in "\r\n":
-                i += 1
-            continue
-        if char == "," and comma is None:
-            comma = i
-        elif char == ")" and comma is None:
-            after_value = i + 1
-        elif char not in " \t\r\n\\\x0c":
-            return None
-        i += 1
-    return after_value, comma
+    return i - 2 if source[i - 2 : i] == "**" else start

@@ -49,10 +49,11 @@ def setup_celery_logging(**kwargs):
 ## Fix safety
 Unsafe. An empty `setup_celery_logging(**kwargs)` receiver is added at module level right
 after the statement that makes the app (after the whole factory function when the app is
-made inside one: a signal connection is process-global), with `from celery import signals`
-added next to the existing `from celery import ...` (an existing `signals` or
-`setup_logging` import is reused; if `signals` is taken, `celery_signals` is used; if
-`setup_celery_logging` is taken, `_setup_celery_logging`). Once connected, Celery no longer
+made inside one: a signal connection is process-global). `signals` joins the
+`from celery import ...` among the imports at the top of the module, else a `from celery
+import signals` line is added after them (an existing `signals` or `setup_logging` import
+is reused; if `signals` is taken, `celery_signals` is used; if `setup_celery_logging` is
+taken, `_setup_celery_logging`). Once connected, Celery no longer
 configures logging in the worker: a project that relied on Celery's default log output and
 has no logging setup of its own would lose worker logs, so review before applying.
 """
@@ -64,13 +65,8 @@ import ast
 from ..analysis.app_config import celery_apps, gather_config
 from ..analysis.facts import position_key, top_level_statement
 from ..analysis.names import free_at_module_level
-from ..fixes.text import (
-    apply_insertions,
-    blank_lines_after,
-    import_insertion,
-    insert_after_line,
-    offset_of,
-)
+from ..fixes.imports import add_import
+from ..fixes.text import blank_lines_after, edit_at, insert_after_line, offset_of
 from ..ftypes import FixSafety, Severity
 from .base import Rule
 
@@ -91,6 +87,7 @@ class CeleryLoggerOverride(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Connect an empty `setup_logging` receiver"
     triggers = ("Celery",)
+    legacy_fix = False
 
     def check(self, facts, settings):
         apps = celery_apps(facts)
@@ -113,15 +110,12 @@ class CeleryLoggerOverride(Rule):
     def fix(self, ctx, finding):
         facts = ctx.facts
         call = facts.node_at(finding.range, ast.Call)
-        if call is None:
+        plan = _plan(facts, call) if call is not None else None
+        if plan is None or isinstance(plan, str):
             return None
-        plan = _plan(facts, call)
-        if isinstance(plan, str):
-            return None
-        handler, decorator, import_line, anchor = plan
-        source = facts.source
-        newline = ctx.module.default_newline
-        unit = ctx.module.default_indent
+        handler, decorator, signals_name, anchor = plan
+        source = ctx.source
+        unit, newline = ctx.defaults
         where, prefix = insert_after_line(source, offset_of(facts, anchor, end=True), newline)
         blank, code_follows = blank_lines_after(source, where)
         text = (
@@ -131,13 +125,12 @@ class CeleryLoggerOverride(Rule):
         )
         if code_follows:
             text += newline * max(0, 2 - blank)
-        insertions = [(where, text)]
-        if import_line is not None:
-            spot = import_insertion(facts, anchor, "celery")
-            if spot is None:
+        edits = [edit_at(ctx.index, where, text)]
+        if signals_name is not None:  # at the head of the module: before the app, as the decorator needs
+            edits.extend(add_import(ctx, "celery", "signals", None if signals_name == "signals" else signals_name))
+            if edits[-1] is None:
                 return None
-            insertions.append((spot[0], spot[1] + import_line + newline))
-        return apply_insertions(source, insertions)
+        return edits
 
 
 def _hijacks_root_logger(facts, app) -> bool | None:
@@ -212,8 +205,8 @@ def _loops_over_signal(facts, expr) -> bool:
 
 
 def _plan(facts, call):
-    """(handler name, decorator text, import line or None, statement to insert after),
-    or the reason there is no fix."""
+    """(handler name, decorator text, the name of a `from celery import signals` to add or
+    None, statement to insert after), or the reason there is no fix."""
     anchor = top_level_statement(facts, call)
     if anchor is None:
         return "the app is not made inside a module-level statement"
@@ -226,14 +219,9 @@ def _plan(facts, call):
     existing = _module_import_of(facts, "celery.signals", anchor)
     if existing is not None:
         return handler, f"{existing}.setup_logging.connect", None, anchor
-    for name, line in (
-        ("signals", "from celery import signals"),
-        ("celery_signals", "from celery import signals as celery_signals"),
-    ):
+    for name in ("signals", "celery_signals"):
         if free_at_module_level(facts, name):
-            if import_insertion(facts, anchor, "celery") is None:
-                return "no place for `from celery import signals` before the app"
-            return handler, f"{name}.setup_logging.connect", line, anchor
+            return handler, f"{name}.setup_logging.connect", name, anchor
     return "the names `signals` and `celery_signals` are both taken"
 
 
