@@ -45,6 +45,7 @@ from .celery import (
     status_check,
 )
 from .facts import SCOPE_NODES, ModuleFacts, Scope
+from .flow import always_exits, block_of
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
@@ -79,20 +80,6 @@ _RESULT_USES = frozenset({*STATUS_ATTRIBUTES, *STATUS_METHODS, *API_ATTRIBUTES, 
 CELERY_ONLY_STATES = frozenset({"STARTED", "RECEIVED", "RETRY", "REVOKED"})
 # Calls whose value is a pool's or another library's result, not Celery's.
 FOREIGN_DISPATCHES = frozenset({"apply_async", "map_async", "submit", "apply"})
-CLOCK_NAMES = frozenset(
-    {
-        "time",
-        "monotonic",
-        "perf_counter",
-        "time_ns",
-        "monotonic_ns",
-        "perf_counter_ns",
-        "now",
-        "utcnow",
-        "default_timer",
-    }
-)
-TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # The only node types `status_check` and `_alias_check` accept.
 CHECK_TYPES = frozenset({ast.Compare, ast.Call})
 
@@ -558,28 +545,6 @@ def _guards_before(parent: ast.AST, stmt: ast.stmt) -> list[tuple[ast.AST, bool]
     return found
 
 
-def block_of(parent: ast.AST, stmt: ast.stmt) -> list[ast.stmt] | None:
-    """The statement list of `parent` that holds `stmt`."""
-    for field in ("body", "orelse", "finalbody"):
-        block = getattr(parent, field, None)
-        if isinstance(block, list) and stmt in block:  # `ast` nodes compare by identity
-            return block
-    return None
-
-
-def always_exits(block: list[ast.stmt]) -> bool:
-    """The block never falls through (ends in return/raise/continue/break, or an
-    if/else whose branches all do)."""
-    if not block:
-        return False
-    last = block[-1]
-    if isinstance(last, TERMINATORS):
-        return True
-    if isinstance(last, ast.If) and last.orelse:
-        return always_exits(last.body) and always_exits(last.orelse)
-    return False
-
-
 def is_ready_only(states: frozenset[str]) -> bool:
     """A branch where a wait cannot block: no PENDING/STARTED, some ready state."""
     return bool(states & READY) and not states & BLOCKING_STATES
@@ -725,26 +690,3 @@ def is_simple_reference(expr: ast.AST) -> bool:
     while isinstance(expr, ast.Attribute):
         expr = expr.value
     return isinstance(expr, ast.Name)
-
-
-def is_clock_call(facts: ModuleFacts, node: ast.AST) -> bool:
-    """`time.monotonic()`, `loop.time()`, `datetime.now()`, `perf_counter()`..."""
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr in CLOCK_NAMES
-    if isinstance(func, ast.Name):
-        qualname = facts.resolve(func) or ""
-        return qualname.rsplit(".", 1)[-1] in CLOCK_NAMES and not qualname.startswith("builtins.")
-    return False
-
-
-def is_sleep_call(facts: ModuleFacts, node: ast.AST) -> bool:
-    """`time.sleep(...)`, `await asyncio.sleep(...)`, `nap(...)` for any alias."""
-    if not isinstance(node, ast.Call):
-        return False
-    if isinstance(node.func, ast.Attribute) and node.func.attr == "sleep":
-        return True
-    qualname = facts.resolve(node.func) or ""
-    return qualname.endswith(".sleep") and not qualname.startswith("builtins.")
