@@ -1,4 +1,5 @@
-"""Celery results: status checks, the states a result can be in at a node, result expressions.
+"""Celery results: status checks, the states a result can be in at a node, result expressions,
+a result's error details.
 
 - *Status checks*, as in `celery_model.status_check`, plus the alias form that real
   services use: `status = result.status` then `if status == "SUCCESS":`.
@@ -21,6 +22,8 @@
   `for child in group_result.results`), `self` attributes set to those in the methods of
   the class, parameters annotated as results, and any expression with a status check on
   a Celery result in the same scope.
+- *Error details*: after a failure `.result`/`.info` hold the task's exception and
+  `.traceback` the worker's traceback; `.get()` and `.maybe_throw()` re-raise it.
 """
 
 from __future__ import annotations
@@ -422,6 +425,16 @@ def constraint(facts: ModuleFacts, test: ast.AST, truth: bool, text: str) -> fro
     return states if truth else ALL_STATES - states
 
 
+def check_values(facts: ModuleFacts, check: StatusCheck, want: str, avoid: str) -> list[bool]:
+    """The values of the check that leave state `want` possible and rule `avoid` out (as told
+    by the check itself: `r.ready()` True, `r.status != "SUCCESS"` False for SUCCESS)."""
+    return [
+        value
+        for value in (True, False)
+        if want in (states := constraint(facts, check.node, value, check.result_text)) and avoid not in states
+    ]
+
+
 def case_states(facts: ModuleFacts, case: ast.match_case, text: str) -> frozenset[str]:
     """States of result `text` in which a `case` of `match text.status:` (or of an alias
     of it) runs: its states (`case "SUCCESS":`, `case states.FAILURE | states.REVOKED:`),
@@ -690,3 +703,55 @@ def is_simple_reference(expr: ast.AST) -> bool:
     while isinstance(expr, ast.Attribute):
         expr = expr.value
     return isinstance(expr, ast.Name)
+
+
+# --- a result's error details ---------------------------------------------------------------
+# After a failure `.result`/`.info` hold the task's exception and `.traceback` the worker's
+# traceback; the waits re-raise the exception (unless `propagate=False`), so do these methods.
+ERROR_ATTRIBUTES = frozenset({"result", "info"})
+PROPAGATING_WAITS = frozenset({"get", "wait", "join", "join_native"})
+RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})
+RERAISING_METHODS = PROPAGATING_WAITS | RAISING_METHODS
+
+
+def calls_method(facts: ModuleFacts, node: ast.AST, text: str, methods: frozenset[str]) -> bool:
+    """`node` is `text.method(...)` for one of `methods`."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in methods
+        and facts.text(node.func.value) == text
+    )
+
+
+def reads_error(facts: ModuleFacts, node: ast.AST, text: str) -> bool:
+    """`text.result` or `text.info`: the task's exception, after a failure."""
+    return isinstance(node, ast.Attribute) and node.attr in ERROR_ATTRIBUTES and facts.text(node.value) == text
+
+
+def reads_traceback(facts: ModuleFacts, node: ast.AST, text: str, *, asking: bool = False) -> bool:
+    """`text.traceback` or `getattr(text, "traceback"...)`; with `asking`, also
+    `hasattr(text, "traceback")`, which asks whether there is one."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "traceback" and facts.text(node.value) == text
+    if not (isinstance(node, ast.Call) and len(node.args) > 1):
+        return False
+    name = node.args[1]
+    if not (isinstance(name, ast.Constant) and name.value == "traceback" and facts.text(node.args[0]) == text):
+        return False
+    return facts.resolve(node.func) in (("builtins.getattr", "builtins.hasattr") if asking else ("builtins.getattr",))
+
+
+def holds_error(facts: ModuleFacts, expr: ast.AST | None, text: str) -> bool:
+    """`text.result`/`text.info`, or a name bound to them or to `text.get(...)`: what holds
+    the task's exception after a failure (what `isinstance(..., Exception)` inspects)."""
+    if isinstance(expr, ast.Attribute):
+        return reads_error(facts, expr, text)
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        return bool(found) and any(
+            b.kind == "assign"
+            and (holds_error(facts, b.value, text) or calls_method(facts, b.value, text, PROPAGATING_WAITS))
+            for b in found[1]
+        )
+    return False
