@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .facts import SCOPE_NODES, ModuleFacts
+from .facts import SCOPE_NODES, ModuleFacts, own_nodes
 
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -90,6 +90,22 @@ def within(facts: ModuleFacts, node: ast.AST, roots: set[int], stop: ast.AST) ->
         if ancestor is stop:
             return False
     return False
+
+
+def nodes_run(statements: list[ast.stmt]):
+    """The nodes that run when `statements` do: a def or class among them is code of its own,
+    run later if ever (only its decorators, defaults and bases run then)."""
+    for stmt in statements:
+        if isinstance(stmt, SCOPE_NODES):
+            parts = [*stmt.decorator_list]
+            if isinstance(stmt, ast.ClassDef):
+                parts += [*stmt.bases, *(kw.value for kw in stmt.keywords)]
+            else:
+                parts += [*stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
+            for part in parts:
+                yield from own_nodes(part)
+        else:
+            yield from own_nodes(stmt)
 
 
 # --- tests --------------------------------------------------------------------------------
