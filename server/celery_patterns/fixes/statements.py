@@ -1,15 +1,16 @@
 """Statements as libcst nodes: parse one as the file writes them, insert some before another or
-at the end of a block, open a one-line suite into a block, add a module-level constant where
-readers look for one."""
+at the end of a block (or above one, as text), open a one-line suite into a block, add a
+module-level constant where readers look for one."""
 
 from __future__ import annotations
 
 import ast
 
-from ..ftypes import TextEdit
+from ..ftypes import Range, TextEdit
 from .context import FixContext
 from .imports import _Head
 from .lazy import cst
+from .text import statement_start
 
 
 # --- libcst helpers for the fixes ---------------------------------------------------------
@@ -83,6 +84,23 @@ def loop_continues(node: cst.CSTNode, nested: bool = False, out: set[int] | None
     for child in node.children:
         loop_continues(child, nested, out)
     return out
+
+
+def insert_above(ctx: FixContext, statement: ast.stmt, code: str) -> TextEdit | None:
+    """The edit putting `code` (lines ending in "\\n", nested ones indented with the file's
+    unit) on lines of their own just above `statement`, at its indentation and with the
+    file's line break: what libcst writes for `insert_before`, made as text (no parse).
+    None when `statement` does not start its line."""
+    source, index = ctx.source, ctx.index
+    start = statement_start(ctx.facts, statement)  # its first decorator's, if any
+    line_start = index.line_starts[index.position(start).line]
+    indent = source[line_start:start]
+    if indent.strip(" \t"):  # after other code (`x = 1; raise`), or a form feed
+        return None
+    newline = ctx.defaults[1]
+    text = "".join(indent + line + newline for line in code.split("\n")[:-1])
+    at = index.position(line_start)
+    return TextEdit(Range(at, at), text)
 
 
 def _semicolon():

@@ -84,7 +84,7 @@ from ..analysis.results import (
     states_at,
 )
 from ..fixes.lazy import cst
-from ..fixes.statements import insert_before, suite_to_block
+from ..fixes.statements import insert_above, suite_to_block
 from ..fixes.text import source_segment
 from ..ftypes import FixSafety, Severity
 from .base import Rule
@@ -136,17 +136,19 @@ class FailureWithoutTraceback(Rule):
                 break
 
     def fix(self, ctx, finding):
-        raise_node = ctx.node_at(finding.range, cst.Raise)
-        holder = ctx.parent(raise_node) if raise_node is not None else None
-        guard = ctx.statement(_traceback_guard(finding, ctx.defaults[0]))
-        if isinstance(holder, cst.SimpleStatementLine) and len(holder.body) == 1:
-            return [ctx.replace(holder, insert_before(holder, [guard]))]
-        if isinstance(holder, cst.SimpleStatementSuite):  # `if failed: raise X`: one line
-            block = suite_to_block(holder)
-            lines = list(block.body)
-            lines.insert(next(i for i, small in enumerate(holder.body) if small is raise_node), guard)
-            return [ctx.replace(holder, block.with_changes(body=lines))]
-        return None
+        guard = _traceback_guard(finding, ctx.defaults[0])
+        raise_stmt = ctx.facts.node_at(finding.range, ast.Raise)
+        edit = insert_above(ctx, raise_stmt, guard) if raise_stmt is not None else None
+        if edit is not None:  # the `raise` starts its line: the guard goes on lines above it
+            return [edit]
+        raise_node = ctx.node_at(finding.range, cst.Raise)  # `if failed: raise X`: one line
+        suite = ctx.parent(raise_node) if raise_node is not None else None
+        if not isinstance(suite, cst.SimpleStatementSuite):
+            return None
+        block = suite_to_block(suite)
+        lines = list(block.body)
+        lines.insert(next(i for i, small in enumerate(suite.body) if small is raise_node), ctx.statement(guard))
+        return [ctx.replace(suite, block.with_changes(body=lines))]
 
 
 def _failure_region(facts, raise_node, text) -> list[ast.stmt] | None:
