@@ -1222,3 +1222,44 @@ def test_no_fix_for_a_wait_handed_over_uncalled():
         """,
         CODE,
     )
+
+
+def test_fix_puts_the_module_default_after_every_import_block():
+    # the constant is added on the module's head only: the head reaches past every import block
+    assert_fix(
+        '''
+        """Client."""
+        import time
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            from celery.result import AsyncResult
+        import os
+        try:
+            import ujson as json
+        except ImportError:
+            import json
+        # about the code
+
+        def run(task):
+            return task.delay().get()
+        ''',
+        '''
+        """Client."""
+        import time
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            from celery.result import AsyncResult
+        import os
+        try:
+            import ujson as json
+        except ImportError:
+            import json
+
+        DEFAULT_TASK_TIMEOUT = 300.0  # seconds to wait for a Celery result
+        # about the code
+
+        def run(task):
+            return task.delay().get(timeout=DEFAULT_TASK_TIMEOUT)
+        ''',
+        CODE,
+    )

@@ -1,4 +1,5 @@
-"""Celery results: status checks, the states a result can be in at a node, result expressions.
+"""Celery results: status checks, the states a result can be in at a node, result expressions,
+a result's error details.
 
 - *Status checks*, as in `celery_model.status_check`, plus the alias form that real
   services use: `status = result.status` then `if status == "SUCCESS":`.
@@ -21,6 +22,8 @@
   `for child in group_result.results`), `self` attributes set to those in the methods of
   the class, parameters annotated as results, and any expression with a status check on
   a Celery result in the same scope.
+- *Error details*: after a failure `.result`/`.info` hold the task's exception and
+  `.traceback` the worker's traceback; `.get()` and `.maybe_throw()` re-raise it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from .celery import (
     state_names,
     status_check,
 )
+from .control import always_exits, block_of
 from .facts import SCOPE_NODES, ModuleFacts, Scope
 
 ALL_STATES = STATES
@@ -79,20 +83,6 @@ _RESULT_USES = frozenset({*STATUS_ATTRIBUTES, *STATUS_METHODS, *API_ATTRIBUTES, 
 CELERY_ONLY_STATES = frozenset({"STARTED", "RECEIVED", "RETRY", "REVOKED"})
 # Calls whose value is a pool's or another library's result, not Celery's.
 FOREIGN_DISPATCHES = frozenset({"apply_async", "map_async", "submit", "apply"})
-CLOCK_NAMES = frozenset(
-    {
-        "time",
-        "monotonic",
-        "perf_counter",
-        "time_ns",
-        "monotonic_ns",
-        "perf_counter_ns",
-        "now",
-        "utcnow",
-        "default_timer",
-    }
-)
-TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # The only node types `status_check` and `_alias_check` accept.
 CHECK_TYPES = frozenset({ast.Compare, ast.Call})
 
@@ -435,6 +425,16 @@ def constraint(facts: ModuleFacts, test: ast.AST, truth: bool, text: str) -> fro
     return states if truth else ALL_STATES - states
 
 
+def check_values(facts: ModuleFacts, check: StatusCheck, want: str, avoid: str) -> list[bool]:
+    """The values of the check that leave state `want` possible and rule `avoid` out (as told
+    by the check itself: `r.ready()` True, `r.status != "SUCCESS"` False for SUCCESS)."""
+    return [
+        value
+        for value in (True, False)
+        if want in (states := constraint(facts, check.node, value, check.result_text)) and avoid not in states
+    ]
+
+
 def case_states(facts: ModuleFacts, case: ast.match_case, text: str) -> frozenset[str]:
     """States of result `text` in which a `case` of `match text.status:` (or of an alias
     of it) runs: its states (`case "SUCCESS":`, `case states.FAILURE | states.REVOKED:`),
@@ -556,28 +556,6 @@ def _guards_before(parent: ast.AST, stmt: ast.stmt) -> list[tuple[ast.AST, bool]
         elif isinstance(sibling, ast.Assert):
             found.append((sibling.test, True))
     return found
-
-
-def block_of(parent: ast.AST, stmt: ast.stmt) -> list[ast.stmt] | None:
-    """The statement list of `parent` that holds `stmt`."""
-    for field in ("body", "orelse", "finalbody"):
-        block = getattr(parent, field, None)
-        if isinstance(block, list) and stmt in block:  # `ast` nodes compare by identity
-            return block
-    return None
-
-
-def always_exits(block: list[ast.stmt]) -> bool:
-    """The block never falls through (ends in return/raise/continue/break, or an
-    if/else whose branches all do)."""
-    if not block:
-        return False
-    last = block[-1]
-    if isinstance(last, TERMINATORS):
-        return True
-    if isinstance(last, ast.If) and last.orelse:
-        return always_exits(last.body) and always_exits(last.orelse)
-    return False
 
 
 def is_ready_only(states: frozenset[str]) -> bool:
@@ -727,24 +705,53 @@ def is_simple_reference(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Name)
 
 
-def is_clock_call(facts: ModuleFacts, node: ast.AST) -> bool:
-    """`time.monotonic()`, `loop.time()`, `datetime.now()`, `perf_counter()`..."""
-    if not isinstance(node, ast.Call):
+# --- a result's error details ---------------------------------------------------------------
+# After a failure `.result`/`.info` hold the task's exception and `.traceback` the worker's
+# traceback; the waits re-raise the exception (unless `propagate=False`), so do these methods.
+ERROR_ATTRIBUTES = frozenset({"result", "info"})
+PROPAGATING_WAITS = frozenset({"get", "wait", "join", "join_native"})
+RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})
+RERAISING_METHODS = PROPAGATING_WAITS | RAISING_METHODS
+
+
+def calls_method(facts: ModuleFacts, node: ast.AST, text: str, methods: frozenset[str]) -> bool:
+    """`node` is `text.method(...)` for one of `methods`."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in methods
+        and facts.text(node.func.value) == text
+    )
+
+
+def reads_error(facts: ModuleFacts, node: ast.AST, text: str) -> bool:
+    """`text.result` or `text.info`: the task's exception, after a failure."""
+    return isinstance(node, ast.Attribute) and node.attr in ERROR_ATTRIBUTES and facts.text(node.value) == text
+
+
+def reads_traceback(facts: ModuleFacts, node: ast.AST, text: str, *, asking: bool = False) -> bool:
+    """`text.traceback` or `getattr(text, "traceback"...)`; with `asking`, also
+    `hasattr(text, "traceback")`, which asks whether there is one."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "traceback" and facts.text(node.value) == text
+    if not (isinstance(node, ast.Call) and len(node.args) > 1):
         return False
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr in CLOCK_NAMES
-    if isinstance(func, ast.Name):
-        qualname = facts.resolve(func) or ""
-        return qualname.rsplit(".", 1)[-1] in CLOCK_NAMES and not qualname.startswith("builtins.")
+    name = node.args[1]
+    if not (isinstance(name, ast.Constant) and name.value == "traceback" and facts.text(node.args[0]) == text):
+        return False
+    return facts.resolve(node.func) in (("builtins.getattr", "builtins.hasattr") if asking else ("builtins.getattr",))
+
+
+def holds_error(facts: ModuleFacts, expr: ast.AST | None, text: str) -> bool:
+    """`text.result`/`text.info`, or a name bound to them or to `text.get(...)`: what holds
+    the task's exception after a failure (what `isinstance(..., Exception)` inspects)."""
+    if isinstance(expr, ast.Attribute):
+        return reads_error(facts, expr, text)
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        return bool(found) and any(
+            b.kind == "assign"
+            and (holds_error(facts, b.value, text) or calls_method(facts, b.value, text, PROPAGATING_WAITS))
+            for b in found[1]
+        )
     return False
-
-
-def is_sleep_call(facts: ModuleFacts, node: ast.AST) -> bool:
-    """`time.sleep(...)`, `await asyncio.sleep(...)`, `nap(...)` for any alias."""
-    if not isinstance(node, ast.Call):
-        return False
-    if isinstance(node.func, ast.Attribute) and node.func.attr == "sleep":
-        return True
-    qualname = facts.resolve(node.func) or ""
-    return qualname.endswith(".sleep") and not qualname.startswith("builtins.")

@@ -52,16 +52,19 @@ def add_imports(ctx: FixContext, specs: list[ImportSpec]) -> list[TextEdit]:
 
 
 class _Head:
-    """The text and libcst module of the statements `AddImportsVisitor` reads."""
+    """The text and libcst module of the statements `AddImportsVisitor` reads (a subclass
+    reads as far as its `_leading` says)."""
+
+    key = "_import_head"  # where `of` keeps it on the context
 
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
 
     @classmethod
     def of(cls, ctx: FixContext) -> _Head:
-        head = ctx.__dict__.get("_import_head")
+        head = ctx.__dict__.get(cls.key)
         if head is None:
-            head = ctx.__dict__["_import_head"] = cls(ctx)
+            head = ctx.__dict__[cls.key] = cls(ctx)
         return head
 
     @cached_property
@@ -73,20 +76,26 @@ class _Head:
         return Chunk(0, end, 0, text, module, {}, {})
 
     def _end(self) -> int:
-        """Where the head ends: at the start of the line after the first statement, the
-        imports right after it and one more statement (libcst's statements: those
-        sharing a line through `;` are one)."""
+        """Where the head ends: at the start of the line after the `_leading` statements
+        and one more (libcst's statements: those sharing a line through `;` are one)."""
         ctx = self.ctx
         lines = _statement_lines(ctx.facts.tree.body)
-        end = 1
-        while end < len(lines) and len(lines[end]) == 1 and isinstance(lines[end][0], (ast.Import, ast.ImportFrom)):
-            end += 1
+        end = self._leading(lines)
         if end + 1 >= len(lines):
             return len(ctx.source)
         following = ctx.index.line_starts[_first_line(lines[end + 1][0])]
         starts = ctx._starts  # a chunk start: a line where a tokenizer can begin afresh
         i = bisect.bisect_left(starts, following)
         return starts[i] if i < len(starts) else len(ctx.source)
+
+    @staticmethod
+    def _leading(lines: list[list[ast.stmt]]) -> int:
+        """How many statement lines come before the one more the head holds: the first
+        statement and the imports right after it."""
+        end = 1
+        while end < len(lines) and len(lines[end]) == 1 and isinstance(lines[end][0], (ast.Import, ast.ImportFrom)):
+            end += 1
+        return end
 
 
 def _statement_lines(body: list[ast.stmt]) -> list[list[ast.stmt]]:

@@ -96,8 +96,8 @@ from ..analysis.app_config import (
     celery_apps,
     gather_config,
 )
+from ..analysis.control import block_of
 from ..analysis.facts import position_key
-from ..analysis.results import block_of
 from ..fixes.text import (
     alone_on_lines,
     appended_items,

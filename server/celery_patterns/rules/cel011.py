@@ -71,22 +71,23 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.facts import SCOPE_NODES, own_nodes
+from ..analysis.control import block_of, nodes_run
+from ..analysis.facts import own_nodes
 from ..analysis.results import (
-    block_of,
+    RERAISING_METHODS,
+    calls_method,
     checked_texts,
     is_failure_only,
     is_simple_reference,
+    reads_error,
+    reads_traceback,
     states_at,
 )
 from ..fixes.lazy import cst
-from ..fixes.statements import insert_before, parse_statement, suite_to_block
+from ..fixes.statements import insert_above, suite_to_block
 from ..fixes.text import source_segment
 from ..ftypes import FixSafety, Severity
 from .base import Rule
-
-RERAISING_METHODS = frozenset({"get", "wait", "join", "join_native", "maybe_throw", "maybe_reraise"})
-ERROR_ATTRIBUTES = frozenset({"result", "info"})
 
 
 class FailureWithoutTraceback(Rule):
@@ -98,6 +99,7 @@ class FailureWithoutTraceback(Rule):
     fix_title = "Raise with the task's traceback when present"
     triggers = ("raise",)
     local = True
+    legacy_fix = False
 
     def check(self, facts, settings):
         reported = set()
@@ -118,7 +120,7 @@ class FailureWithoutTraceback(Rule):
                 first = min(
                     (
                         n
-                        for n in _region_nodes(region)
+                        for n in nodes_run(region)
                         if isinstance(n, ast.Raise) and n.exc is not None and not _in_handler(facts, n, region)
                     ),
                     key=lambda n: (n.lineno, n.col_offset),
@@ -134,24 +136,19 @@ class FailureWithoutTraceback(Rule):
                 break
 
     def fix(self, ctx, finding):
-        raise_node = ctx.node_at(finding.range, cst.Raise)
-        if raise_node is None:
+        guard = _traceback_guard(finding, ctx.defaults[0])
+        raise_stmt = ctx.facts.node_at(finding.range, ast.Raise)
+        edit = insert_above(ctx, raise_stmt, guard) if raise_stmt is not None else None
+        if edit is not None:  # the `raise` starts its line: the guard goes on lines above it
+            return [edit]
+        raise_node = ctx.node_at(finding.range, cst.Raise)  # `if failed: raise X`: one line
+        suite = ctx.parent(raise_node) if raise_node is not None else None
+        if not isinstance(suite, cst.SimpleStatementSuite):
             return None
-        parents = ctx.parent_map()
-        holder = parents.get(raise_node)
-        module = ctx.module
-        guard = _traceback_guard(module, finding)
-        if isinstance(holder, cst.SimpleStatementLine):
-            if len(holder.body) != 1:
-                return None
-            return ctx.replace({holder: insert_before(holder, [guard])})
-        if isinstance(holder, cst.SimpleStatementSuite):  # `if failed: raise X`: one line
-            block = suite_to_block(holder)
-            index = next(i for i, small in enumerate(holder.body) if small is raise_node)
-            lines = list(block.body)
-            lines.insert(index, guard)
-            return ctx.replace({holder: block.with_changes(body=lines)})
-        return None
+        block = suite_to_block(suite)
+        lines = list(block.body)
+        lines.insert(next(i for i, small in enumerate(suite.body) if small is raise_node), ctx.statement(guard))
+        return [ctx.replace(suite, block.with_changes(body=lines))]
 
 
 def _failure_region(facts, raise_node, text) -> list[ast.stmt] | None:
@@ -167,8 +164,7 @@ def _failure_region(facts, raise_node, text) -> list[ast.stmt] | None:
             if not is_failure_only(states_at(facts, ancestor, text, temporal=True)):
                 break
             top = ancestor
-    parent = facts.parent(top)
-    block = block_of(parent, top) or [top]
+    block = block_of(facts.parent(top), top) or [top]
     region = [s for s in block if is_failure_only(states_at(facts, s, text, temporal=True))]
     if _in_handler(facts, raise_node, region):
         return None
@@ -186,30 +182,12 @@ def _in_handler(facts, node, region) -> bool:
     return False
 
 
-def _region_nodes(region):
-    """The nodes of the region's own code: a def or class in it is code of its own, run
-    later if ever (only its decorators, defaults and bases run in the branch)."""
-    for stmt in region:
-        if isinstance(stmt, SCOPE_NODES):
-            parts = [*stmt.decorator_list]
-            if isinstance(stmt, ast.ClassDef):
-                parts += [*stmt.bases, *(kw.value for kw in stmt.keywords)]
-            else:
-                parts += [*stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)]
-            for part in parts:
-                yield from own_nodes(part)
-        else:
-            yield from own_nodes(stmt)
-
-
 def _uses_error_details(facts, region, text) -> bool:
     """The region reads the traceback (directly or through a name bound to it, also before
     the branch: `tb = result.traceback`), re-raises the task's exception, or raises with
     the exception (`result.result`/`.info`, or a name bound to it) in the message or cause."""
-    for node in _region_nodes(region):
-        if isinstance(node, ast.Attribute) and node.attr == "traceback" and facts.text(node.value) == text:
-            return True
-        if isinstance(node, ast.Call) and (_reraises(facts, node, text) or _reads_traceback(facts, node, text)):
+    for node in nodes_run(region):
+        if reads_traceback(facts, node, text) or calls_method(facts, node, text, RERAISING_METHODS):
             return True
         if (
             isinstance(node, ast.Name)
@@ -237,14 +215,18 @@ def _after_traceback_branch(facts, region, text) -> bool:
     if any(s is child for s in branch.body):
         if _tests_missing_traceback(facts, branch.test, text):
             return True
-    elif any(_reads_traceback_of(facts, n, text) for n in ast.walk(branch.test)):
+    elif _test_reads_traceback(facts, branch.test, text):
         return True  # the `else:` of a test that looked at the traceback
     while True:  # the earlier tests of the chain
         child, branch = branch, facts.parent(branch)
         if not (isinstance(branch, ast.If) and any(s is child for s in branch.orelse)):
             return False
-        if any(_reads_traceback_of(facts, n, text) for n in ast.walk(branch.test)):
+        if _test_reads_traceback(facts, branch.test, text):
             return True
+
+
+def _test_reads_traceback(facts, test, text) -> bool:
+    return any(reads_traceback(facts, n, text, asking=True) for n in ast.walk(test))
 
 
 def _tests_missing_traceback(facts, test, text) -> bool:
@@ -254,7 +236,7 @@ def _tests_missing_traceback(facts, test, text) -> bool:
         if (
             isinstance(part, ast.UnaryOp)
             and isinstance(part.op, ast.Not)
-            and _reads_traceback_of(facts, part.operand, text)
+            and reads_traceback(facts, part.operand, text, asking=True)
         ):
             return True
         if (
@@ -263,45 +245,16 @@ def _tests_missing_traceback(facts, test, text) -> bool:
             and isinstance(part.ops[0], (ast.Is, ast.Eq))
             and isinstance(part.comparators[0], ast.Constant)
             and not part.comparators[0].value
-            and _reads_traceback_of(facts, part.left, text)
+            and reads_traceback(facts, part.left, text, asking=True)
         ):
             return True
     return False
 
 
-def _reads_traceback_of(facts, node, text) -> bool:
-    if isinstance(node, ast.Attribute):
-        return node.attr == "traceback" and facts.text(node.value) == text
-    return (
-        isinstance(node, ast.Call)
-        and len(node.args) > 1
-        and facts.text(node.args[0]) == text
-        and isinstance(node.args[1], ast.Constant)
-        and node.args[1].value == "traceback"
-        and facts.resolve(node.func) in ("builtins.getattr", "builtins.hasattr")
-    )
-
-
-def _reraises(facts, call, text) -> bool:
-    func = call.func
-    return isinstance(func, ast.Attribute) and func.attr in RERAISING_METHODS and facts.text(func.value) == text
-
-
-def _reads_traceback(facts, call, text) -> bool:
-    """`getattr(result, "traceback", ...)`."""
-    return (
-        facts.resolve(call.func) == "builtins.getattr"
-        and len(call.args) > 1
-        and facts.text(call.args[0]) == text
-        and isinstance(call.args[1], ast.Constant)
-        and call.args[1].value == "traceback"
-    )
-
-
 def _carries_error(facts, node, text) -> bool:
     """`result.result`/`result.info`, or a name bound to the traceback or the exception."""
     if isinstance(node, ast.Attribute):
-        return node.attr in ERROR_ATTRIBUTES and facts.text(node.value) == text
+        return reads_error(facts, node, text)
     return isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and bool(_details_bound_to(facts, node, text))
 
 
@@ -311,22 +264,14 @@ def _details_bound_to(facts, name, text) -> set[str]:
     `result.get(propagate=False)`)."""
     found = facts.lookup(name.id, facts.scope_of(name))
     kinds: set[str] = set()
-    if not found:
-        return kinds
-    for binding in found[1]:
+    for binding in found[1] if found else ():
         if binding.kind != "assign":
             continue
         for node in own_nodes(binding.value):
-            if isinstance(node, ast.Attribute) and facts.text(node.value) == text:
-                if node.attr == "traceback":
-                    kinds.add("traceback")
-                elif node.attr in ERROR_ATTRIBUTES:
-                    kinds.add("error")
-            elif isinstance(node, ast.Call):
-                if _reads_traceback(facts, node, text):
-                    kinds.add("traceback")
-                elif _reraises(facts, node, text):
-                    kinds.add("error")
+            if reads_traceback(facts, node, text):
+                kinds.add("traceback")
+            elif reads_error(facts, node, text) or calls_method(facts, node, text, RERAISING_METHODS):
+                kinds.add("error")
     return kinds
 
 
@@ -377,10 +322,9 @@ def _raise_plan(facts, raise_node) -> dict:
     return plan
 
 
-def _traceback_guard(module, finding) -> cst.BaseStatement:
-    nl, ind = module.default_newline, module.default_indent
-    result = finding.detail("result")
-    quote = finding.detail("quote")
+def _traceback_guard(finding, indent: str) -> str:
+    """`if hasattr(result, "traceback") and result.traceback: raise ...(...: {result.traceback})`."""
+    result, quote = finding.detail("result"), finding.detail("quote")
     detail = f"{{{result}.traceback}}"
     fstring = finding.detail("fstring")
     if fstring:  # f"Task {tid} failed" -> f"Task {tid} failed: {result.traceback}"
@@ -390,5 +334,4 @@ def _traceback_guard(module, finding) -> cst.BaseStatement:
         message = f"f{quote}{text}: {detail}{quote}"
     cause = finding.detail("cause")
     raise_code = f"raise {finding.detail('cls')}({message})" + (f" from {cause}" if cause else "")
-    code = f"if hasattr({result}, {quote}traceback{quote}) and {result}.traceback:{nl}{ind}{raise_code}{nl}"
-    return parse_statement(module, code)
+    return f"if hasattr({result}, {quote}traceback{quote}) and {result}.traceback:\n{indent}{raise_code}\n"
