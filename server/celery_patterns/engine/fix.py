@@ -163,10 +163,7 @@ def _tidy(source, checked, original, settings, path, module_name, project):
             continue
         context = _context(source, checked, settings, path)
         try:
-            tidied = (
-                rule.tidy(_legacy(context), original.facts) if rule.legacy_fix else rule.tidy(context, original.facts)
-            )
-            edits = _as_edits(context, _legacy_text(context, tidied) if rule.legacy_fix else tidied)
+            edits = _as_edits(context, rule.tidy(context, original.facts))
         except Exception:
             continue
         if not edits:
@@ -188,24 +185,9 @@ def _edits(context, finding: Finding) -> tuple[TextEdit, ...]:
     """The fixer's edits for a finding; none when it offers no fix or fails."""
     rule = rule_by_code(finding.code)
     try:
-        if rule.legacy_fix:  # TRANSITION: a fixer still returning a whole module
-            return _as_edits(context, _legacy_text(context, rule.fix(_legacy(context), finding)))
         return _as_edits(context, rule.fix(context, finding))
     except Exception:  # a fixer that fails offers no fix; the others go on
         return ()
-
-
-def _legacy(context):  # TRANSITION
-    legacy = context.__dict__.get("_legacy")
-    if legacy is None:
-        from ..fixes.legacy import FixContext as Legacy
-
-        legacy = context.__dict__["_legacy"] = Legacy(context.source, context.facts, context.settings, context.path)
-    return legacy
-
-
-def _legacy_text(context, fixed):  # TRANSITION
-    return fixed if fixed is None or isinstance(fixed, str) else _legacy(context).render(fixed)
 
 
 def _as_edits(context, fixed: Iterable[TextEdit | None] | str | None) -> tuple[TextEdit, ...]:

@@ -43,8 +43,6 @@ class Rule:
     # True when the rule reads the project model (`facts.project`, `facts.summary`): the
     # engine then summarises the module and gives the rule the workspace's model with it.
     uses_project: ClassVar[bool] = False
-    # TRANSITION: True while the rule's `fix` still returns a whole module (see engine/fix.py).
-    legacy_fix: ClassVar[bool] = True
 
     # --- detection ------------------------------------------------------------------------
     def applies_to(self, source: str, settings: Settings) -> bool:

@@ -101,7 +101,6 @@ class ForeignServiceImport(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Dispatch with `signature(...)` and remove the import"
     triggers = ("import",)  # import statements, import_module() and __import__() all contain it
-    legacy_fix = False
 
     def applies_to(self, source, settings):
         # An import of a package spells its last name as a word (`import rag`, `from rag.x

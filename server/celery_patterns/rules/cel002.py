@@ -67,7 +67,6 @@ class BlockingSleepInAsync(Rule):
     fix_title = "Replace with `await asyncio.sleep(...)`"
     triggers = ("sleep",)
     local = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         for call in facts.nodes(ast.Call):

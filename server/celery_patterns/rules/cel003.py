@@ -144,7 +144,6 @@ class UnboundedResultWait(Rule):
     fix_title = "Bound the wait with a timeout"
     triggers = ("while", "get", "wait", "join", "collect")
     local = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         yield from self._loops(facts, settings)

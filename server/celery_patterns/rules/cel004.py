@@ -129,7 +129,6 @@ class UnhandledTaskFailure(Rule):
     fix_title = "Add a FAILURE branch that raises with the task's traceback"
     triggers = ("status", "state", "ready", "successful")
     local = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         groups: dict[tuple[int, str], list] = {}

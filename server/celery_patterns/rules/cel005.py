@@ -121,7 +121,6 @@ class GroupMetadataNotStored(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Store the group's children ids with `app.backend.store_result(...)`"
     triggers = ("group",)
-    legacy_fix = False
 
     def check(self, facts, settings):
         dispatches = [call for call in facts.nodes(ast.Call) if dispatches_canvas(facts, call, "group")]

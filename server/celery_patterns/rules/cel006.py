@@ -134,7 +134,6 @@ class IncompleteAppConfig(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Add the missing Celery settings"
     triggers = ("Celery",)
-    legacy_fix = False
 
     def check(self, facts, settings):
         for app in celery_apps(facts):

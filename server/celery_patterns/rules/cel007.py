@@ -109,7 +109,6 @@ class FileUrlWithoutWindows(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Build the file URL the Windows-aware way"
     triggers = ("file:", "FILE:", "File:")
-    legacy_fix = False
 
     def check(self, facts, settings):
         for node in facts.nodes(ast.BinOp, ast.JoinedStr, ast.Call):

@@ -87,7 +87,6 @@ class CeleryLoggerOverride(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Connect an empty `setup_logging` receiver"
     triggers = ("Celery",)
-    legacy_fix = False
 
     def check(self, facts, settings):
         apps = celery_apps(facts)

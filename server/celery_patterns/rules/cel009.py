@@ -148,7 +148,6 @@ class CancelWithoutRevoke(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Revoke the PENDING children with `app.control.revoke(..., terminate=False)`"
     triggers = tuple(w for stem in ("cancel", "abort", "stop", "terminat") for w in (stem, stem.title(), stem.upper()))
-    legacy_fix = False
 
     def check(self, facts, settings):
         for func in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):

@@ -94,7 +94,6 @@ class PollingResultWithoutDefault(Rule):
     # returns at once when none of the configured names occurs in the source.
     triggers = ()
     local = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         helpers = frozenset(settings.polling_helpers)

@@ -99,7 +99,6 @@ class FailureWithoutTraceback(Rule):
     fix_title = "Raise with the task's traceback when present"
     triggers = ("raise",)
     local = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         reported = set()

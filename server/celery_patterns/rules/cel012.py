@@ -72,7 +72,6 @@ class UnknownTaskName(Rule):
     fix_title = "Use the registered task name"
     triggers = ("signature", "send_task", "subtask", "Signature", "task")
     uses_project = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         project, summary = facts.project, facts.summary

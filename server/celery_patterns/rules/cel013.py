@@ -72,7 +72,6 @@ class TaskArgumentsMismatch(Rule):
     severity = Severity.HIGH
     triggers = ("signature", "send_task", "subtask", "Signature", "task", "delay", "apply_async", ".s(", ".si(")
     uses_project = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         project, summary = facts.project, facts.summary

@@ -65,7 +65,6 @@ class TaskRouteMismatch(Rule):
     severity = Severity.MEDIUM
     triggers = ("ROUTES", "routes", "signature", "send_task")
     uses_project = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         project, summary = facts.project, facts.summary

@@ -64,7 +64,6 @@ class ResultWaitInTask(Rule):
     severity = Severity.HIGH
     triggers = (".get(", ".wait(", ".join(", ".join_native(")
     uses_project = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         project, summary = facts.project, facts.summary

@@ -72,7 +72,6 @@ class BlockingHelperInAsync(Rule):
     fix_title = "Run it with `await asyncio.to_thread(...)`"
     triggers = ("async def",)
     uses_project = True
-    legacy_fix = False
 
     def check(self, facts, settings):
         project, summary = facts.project, facts.summary
