@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 class LazyModule:
@@ -27,4 +28,7 @@ class LazyModule:
         return f"<lazy module {self._name!r}>"
 
 
-cst = LazyModule("libcst")
+if TYPE_CHECKING:  # type checkers see libcst itself, so `cst.Call` annotations are checked
+    import libcst as cst
+else:
+    cst = LazyModule("libcst")

@@ -199,3 +199,9 @@ def _after_last_item(source: str, start: int, stop: int) -> tuple[int, int | Non
             return None
         i += 1
     return after, comma
+
+
+def statement_start(facts: ModuleFacts, statement: ast.stmt) -> int:
+    """Offset where a statement begins, its decorators included."""
+    nodes = [statement, *getattr(statement, "decorator_list", ())]
+    return min(offset_of(facts, node) for node in nodes)
