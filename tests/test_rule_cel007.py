@@ -858,9 +858,26 @@ def test_an_advertised_fix_is_produced(url, context):
         # the scheme held in a constant: the path and `file://` are not in one literal
         ('SCHEME = "file://"\n\ndef url(path):\n    return f"{SCHEME}{path}"\n', "one literal"),
         # a constant in braces before the path is part of the prefix
-        ('BASE = "/srv"\n\ndef url(path):\n    return f"file://{BASE}{path}"\n', "does not directly follow"),
+        ('BASE = "C:"\n\ndef url(path):\n    return f"file://{BASE}{path}"\n', "does not directly follow"),
     ],
 )
 def test_constants_inside_an_fstring(source, reason):
     [finding] = findings(source, CODE, raw=True)
     assert not finding.fixable and reason in finding.no_fix_reason
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a path under an absolute POSIX root cannot start with a drive letter
+        'def url(id):\n    return f"file:///tmp/app-{id}"\n',
+        'def url(x):\n    return "file://" + f"/var/lib/{x}"\n',
+        'BASE = "/srv"\n\ndef url(path):\n    return f"file://{BASE}{path}"\n',
+    ],
+)
+def test_posix_root_paths_are_not_flagged(source):
+    assert findings(source, CODE, raw=True) == []
+
+
+def test_a_bare_root_slash_still_needs_windows_handling():
+    assert lines('def url(path):\n    return f"file:///{path}"\n', CODE, raw=True) == [2]

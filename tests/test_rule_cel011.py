@@ -8,6 +8,18 @@ from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
 CODE = "CEL011"
 
 INVALID = [
+    # the exception's message is not where it happened: the worker's traceback is lost
+    (
+        """
+    def fetch(result):
+        if result.state == "FAILURE":
+            raise RuntimeError(str(result.info))
+        if result.status == "FAILURE":
+            raise Exception(f"Task failed: {result.result}")
+        return result.result
+    """,
+        [3, 5],
+    ),
     # the test looks at the traceback, the raise does not use it
     (
         """
@@ -256,9 +268,6 @@ VALID = [
     def b(result):
         if result.failed():
             raise RuntimeError("failed") from result.result
-    def c(result):
-        if result.state == "FAILURE":
-            raise RuntimeError(str(result.info))
     def d(result):
         if result.failed():
             result.get()

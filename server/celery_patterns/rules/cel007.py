@@ -84,7 +84,7 @@ from ..analysis.facts import statement_of
 from ..analysis.names import free_name, is_free, numbered
 from ..analysis.paths import helper_handles_windows, makes_url, normalises_separators, path_references, returns_str
 from ..analysis.platforms import scope_tests_windows
-from ..analysis.strings import first_interpolation
+from ..analysis.strings import first_interpolation, leading_text
 from ..fixes.imports import add_import
 from ..fixes.lazy import cst
 from ..fixes.nodes import attribute_base, parenthesized, replaced, standalone
@@ -193,7 +193,19 @@ def _file_url(facts, node):
     # the text ends in a URL that starts with `file://`: `"file://"`, `"--backend=file:///"`, not a
     # message such as `"cannot parse the file:// URL: "` (a URL has no spaces)
     schemes = list(FILE_SCHEME.finditer(part.head))
-    return part if schemes and not any(c.isspace() for c in part.head[schemes[-1].end() :]) else None
+    if not schemes or any(c.isspace() for c in part.head[schemes[-1].end() :]):
+        return None
+    rest = part.head[schemes[-1].end() :] or (leading_text(facts, part.value) or "" if part.value is not None else "")
+    if _posix_root(rest):
+        return None  # `file:///tmp/app-{id}`: a path under a POSIX root cannot start with a drive letter
+    return part
+
+
+def _posix_root(text: str) -> bool:
+    """`text` starts with an absolute POSIX directory (`/tmp/`, `/var/data`), not just `/`."""
+    stripped = text.lstrip("/")
+    return text.startswith("/") and bool(stripped) and stripped[0] not in "{" and not (
+        len(stripped) >= 2 and stripped[1] == ":")
 
 
 def _windows_handled(facts, url, path, scope) -> bool:

@@ -20,9 +20,10 @@ Celery is not a task's failure.
 The branch uses the error details when it reads `result.traceback` (or
 `getattr(result, "traceback")`), or a name bound to it (also before the branch:
 `tb = result.traceback`), anywhere in its own code, re-raises the task's own exception
-(`result.get()`, `result.maybe_throw()`), or puts `result.result`/`result.info` (the
-exception instance), or a name bound to it, into the raised exception or its cause
-(`raise ... from result.result`). The plain raise that is the fallback of a branch taken
+(`result.get()`, `result.maybe_throw()`, `raise result.result`), or chains the task's
+exception as the cause (`raise ... from result.result`). Putting `result.result`/`result.info` into the message
+(`raise Exception(f"failed: {result.result}")`) does not count: that is the exception's
+message, and where it happened, the worker's traceback, is lost. The plain raise that is the fallback of a branch taken
 when the traceback is there (an `elif`/`else` after `if result.status == "FAILURE" and
 result.traceback:`, the checklist's pattern in one chain), or of a branch taken when it
 is missing (`and not result.traceback`), is what the checklist recommends: not flagged.
@@ -183,8 +184,8 @@ def _in_handler(facts, node, region) -> bool:
 
 def _uses_error_details(facts, region, text) -> bool:
     """The region reads the traceback (directly or through a name bound to it, also before
-    the branch: `tb = result.traceback`), re-raises the task's exception, or raises with
-    the exception (`result.result`/`.info`, or a name bound to it) in the message or cause."""
+    the branch: `tb = result.traceback`), re-raises the task's exception, or raises it as
+    the cause (`from result.result`, or a name bound to it): its message alone is not enough."""
     for node in nodes_run(region):
         if reads_traceback(facts, node, text) or calls_method(facts, node, text, RERAISING_METHODS):
             return True
@@ -194,10 +195,11 @@ def _uses_error_details(facts, region, text) -> bool:
             and "traceback" in _details_bound_to(facts, node, text)
         ):
             return True
-        if isinstance(node, ast.Raise):
-            for part in (node.exc, node.cause):
-                if part is not None and any(_carries_error(facts, n, text) for n in ast.walk(part)):
-                    return True
+        if isinstance(node, ast.Raise):  # `raise result.result`, `raise X(...) from result.result`
+            if node.exc is not None and _carries_error(facts, node.exc, text):
+                return True
+            if node.cause is not None and any(_carries_error(facts, n, text) for n in ast.walk(node.cause)):
+                return True
     return False
 
 
