@@ -1263,3 +1263,15 @@ def test_fix_puts_the_module_default_after_every_import_block():
         ''',
         CODE,
     )
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["job.get(propagate=False)", "job.get(interval=0.5)", "job.join(no_ack=True)", "job.get(disable_sync_subtasks=False)"],
+)
+def test_a_keyword_only_celery_takes_makes_it_a_wait_on_a_result(call):
+    assert lines(f"def fetch(job):\n    return {call}\n", CODE, raw=True) == [2]
+
+
+def test_a_dict_get_is_not_a_wait():
+    assert lines('def fetch(d):\n    return d.get("key", None)\n', CODE, raw=True) == []

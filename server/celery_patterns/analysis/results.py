@@ -61,6 +61,9 @@ CHILD_COLLECTIONS = frozenset({"results", "children"})
 # What only a Celery result is used with (`.ready()` & co. are status checks themselves).
 API_ATTRIBUTES = frozenset({"result", "traceback", "info", "task_id", "children"})
 API_METHODS = frozenset({"revoke", "forget", "maybe_throw", "maybe_reraise", "join_native", "collect"})
+# Keywords only Celery's `AsyncResult.get()`/`.wait()`/`.join()` take: a call with one is a
+# wait on a Celery result whatever the receiver is known to be.
+CELERY_WAIT_KEYWORDS = frozenset({"propagate", "disable_sync_subtasks", "interval", "no_ack", "follow_parents"})
 GET_KEYWORDS = frozenset(
     {
         "timeout",

@@ -113,7 +113,15 @@ import itertools
 from ..analysis.loops import LoopBody, first_marked, is_bounded, rebound_in, sleep_argument
 from ..analysis.names import free_name, numbered, usable_name
 from ..analysis.numbers import holds_number
-from ..analysis.results import all_checks, checks_by_node, is_ready_only, is_result, is_simple_reference, states_at
+from ..analysis.results import (
+    CELERY_WAIT_KEYWORDS,
+    all_checks,
+    checks_by_node,
+    is_ready_only,
+    is_result,
+    is_simple_reference,
+    states_at,
+)
 from ..fixes.arguments import append_argument, keyword_argument
 from ..fixes.lazy import cst
 from ..fixes.statements import (
@@ -242,8 +250,10 @@ class UnboundedResultWait(Rule):
 
     @staticmethod
     def _blocks(facts, settings, target, at) -> bool:
-        """`target` is a Celery result that may not be ready where `at` waits on it."""
-        if not is_result(facts, target, settings):
+        """`target` is a Celery result that may not be ready where `at` waits on it (a wait
+        with a keyword only Celery takes, `.get(propagate=False)`, is on one whatever `target` is)."""
+        celery_only = isinstance(at, ast.Call) and any(k.arg in CELERY_WAIT_KEYWORDS for k in at.keywords)
+        if not celery_only and not is_result(facts, target, settings):
             return False
         return not is_ready_only(states_at(facts, at, facts.text(target), temporal=True))
 
