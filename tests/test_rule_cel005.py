@@ -933,3 +933,33 @@ def test_fix_group_bound_to_self_attribute():
         """,
         CODE,
     )
+
+
+def test_fix_uses_the_app_a_function_receives_and_passes_on_as_app():
+    """The parameter passed as `app=app` to `signature(...)` is the Celery app."""
+    assert_fix(
+        """
+        from celery import group, signature
+
+        def ingest_all(app, paths):
+            signatures = [signature("rag.ingest_file", args=[p], app=app) for p in paths]
+            result = group(signatures).apply_async()
+            return result.id
+        """,
+        """
+        from celery import group, signature
+        import uuid
+
+        def ingest_all(app, paths):
+            signatures = [signature("rag.ingest_file", args=[p], app=app) for p in paths]
+            result = group(signatures).apply_async()
+            group_task_id = str(uuid.uuid4())
+            app.backend.store_result(
+                group_task_id,
+                {"type": "group", "children": [child.id for child in result.results]},
+                "PENDING",
+            )
+            return result.id
+        """,
+        CODE,
+    )

@@ -521,11 +521,18 @@ def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
             elif binding.kind == "import" and _looks_like_app_import(name, binding.qualname or ""):
                 rank = 3 if binding.qualname == "celery.current_app" else 2
                 candidates.append((rank, binding.node.lineno, name))
-    # A parameter annotated as a Celery app (dependency injection) is the nearest app.
+    # A parameter annotated as a Celery app (dependency injection), or one the function
+    # passes on as `app=` (`signature("rag.x", app=app)`), is the nearest app.
     node = scope.node
     if scope.kind == "function":
+        passed_as_app = {
+            k.value.id for call in scope.walk_own(ast.Call) for k in call.keywords
+            if k.arg == "app" and isinstance(k.value, ast.Name)
+        }
         for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
             if arg.annotation is not None and facts.resolve(arg.annotation) in CELERY_APP_CLASSES:
+                return arg.arg, None
+            if arg.arg in passed_as_app:
                 return arg.arg, None
     for _, _, name in sorted(candidates):
         if len(module.bindings[name]) == 1 and visible_from_module(facts, name, scope):
