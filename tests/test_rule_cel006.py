@@ -867,3 +867,8 @@ def test_namespace_of_config_from_object():
         )
         == []
     )
+
+
+def test_an_app_replaced_before_any_use_is_reported_once():
+    source = 'from celery import Celery\n\napp = Celery("proj")\napp = Celery("proj", broker="redis://")\n'
+    assert lines(source, CODE, raw=True) == [4]

@@ -655,3 +655,8 @@ RECEIVER = (
 )
 def test_fix_import_placement(before, after):
     assert fixed(before, CODE, raw=True) == after
+
+
+def test_an_app_replaced_before_any_use_is_reported_once():
+    source = 'from celery import Celery\n\napp = Celery("proj")\napp = Celery("proj", broker="redis://")\n'
+    assert lines(source, CODE, raw=True) == [4]

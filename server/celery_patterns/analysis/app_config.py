@@ -51,7 +51,23 @@ def celery_apps(facts: ModuleFacts) -> list[CeleryApp]:
         if statement is None:  # pragma: no cover - every expression sits in a statement
             continue
         apps.append(CeleryApp(call, statement, targets, facts.scope_of(call)))
-    return apps
+    return [app for i, app in enumerate(apps) if not _replaced_unused(facts, app, apps[i + 1 :])]
+
+
+def _replaced_unused(facts: ModuleFacts, app: CeleryApp, later: list[CeleryApp]) -> bool:
+    """`app = Celery(...)` bound again to another `Celery(...)` in the same scope before any
+    read of it: only the live app matters (the first is never configured or run)."""
+    names = {t.id for t in app.targets if isinstance(t, ast.Name)}
+    if not names or len(names) != len(app.targets):
+        return False
+    for other in later:
+        if other.scope is app.scope and names <= {t.id for t in other.targets if isinstance(t, ast.Name)}:
+            start, end = position_key(app.statement), position_key(other.statement)
+            return not any(
+                n.id in names and isinstance(n.ctx, ast.Load) and start < position_key(n) < end
+                for n in facts.nodes(ast.Name)
+            )
+    return False
 
 
 # --- references -----------------------------------------------------------------------
