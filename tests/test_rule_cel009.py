@@ -3,7 +3,7 @@
 import pytest
 
 from celery_patterns.rules import rule_by_code
-from ruletest import assert_fix, assert_no_fix, findings, fixed, lines
+from ruletest import assert_fix, assert_no_fix, dedent, findings, fixed, lines
 
 CODE = "CEL009"
 
@@ -455,7 +455,17 @@ VALID = [
 
 @pytest.mark.parametrize("source,expected", INVALID)
 def test_invalid(source, expected):
-    assert lines(source, CODE) == expected
+    assert lines(celery_module(source), CODE, raw=True) == expected
+
+
+# Ids of a job of another system (a row of the project's own task table, a Redis flag) in a
+# module that has nothing to do with Celery are not this rule's concern: the cases above are
+# flagged in a module of a Celery service.
+IN_CELERY_CODE = "\n\nfrom celery import Celery  # a module of a Celery service\n"
+
+
+def celery_module(source: str) -> str:
+    return dedent(source) + IN_CELERY_CODE
 
 
 @pytest.mark.parametrize("source", VALID)
@@ -471,13 +481,14 @@ def test_docs_examples():
 
 def test_reported_on_the_name():
     (finding,) = findings(
-        """
+        celery_module("""
     @router.post("/x/cancel")
     async def cancel_job(task_id):
         pass
         mark(task_id)
-    """,
+    """),
         CODE,
+        raw=True,
     )
     assert (finding.range.start.line, finding.range.start.column, finding.range.end.column) == (1, 10, 20)
 
@@ -613,13 +624,42 @@ def test_no_fix_without_ids_list():
 
 
 def test_no_fix_without_celery_app():
-    assert_no_fix(
-        """
+    assert_no_fix(celery_module("""
         def cancel_job(child_task_ids):
             mark(child_task_ids)
-        """,
-        CODE,
-    )
+        """), CODE, raw=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the project's own task records, in a module that does not use Celery
+        """
+    class TaskDAO:
+        @classmethod
+        def abort_task(cls, task_uuid):
+            task = cls.find(uuid=task_uuid)
+            task.status = "ABORTING"
+            return task
+    """,
+        # a cooperative abort flag in Redis
+        """
+    def cancel_job(job_id, task_id):
+        redis.set(f"abort:{task_id}", 1)
+    """,
+        # a test patched with a target that says cancel: `mock.patch` routes nothing
+        """
+    from unittest import mock
+    from celery import Celery
+
+    @mock.patch("service.cancel_interrupted_tasks")
+    def test_pending_task_is_not_cancelled(mock_cancel, task_id):
+        assert not mock_cancel.called
+    """,
+    ],
+)
+def test_cancelling_what_is_not_a_celery_task_is_not_flagged(source):
+    assert lines(source, CODE) == []
 
 
 def test_no_fix_when_body_ends_in_returning_block():

@@ -11,7 +11,8 @@ from .strings import constant_text
 
 ROUTE_METHODS = frozenset("get post put patch delete head options route api_route websocket action".split())
 PATH_KEYWORDS = ("path", "rule", "url_path", "url", "route")
-HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete"})  # `class CancelJobView: def post(...)`
+HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete"})
+NOT_ROUTES = ("unittest.mock.", "mock.", "pytest.", "pytest_mock.")  # decorators named like HTTP methods  # `class CancelJobView: def post(...)`
 
 
 def route_path(facts: ModuleFacts, decorator: ast.expr) -> str | None:
@@ -24,6 +25,8 @@ def route_path(facts: ModuleFacts, decorator: ast.expr) -> str | None:
     method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if method not in ROUTE_METHODS:
         return None
+    if (facts.resolve(func) or "").startswith(NOT_ROUTES):
+        return None  # `@mock.patch("...cancel...")` patches, it routes nothing
     paths = [constant_text(facts, decorator.args[0])] if decorator.args else []
     paths += [constant_text(facts, k.value) for k in decorator.keywords if k.arg in PATH_KEYWORDS]
     return " ".join(p for p in paths if p) or None

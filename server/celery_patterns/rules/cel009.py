@@ -10,13 +10,16 @@ Flags a function that cancels tasks, touches task ids or results, but never revo
 `@bp.route(...)`, DRF `@action(url_path="cancel")`) has such a word in its path, or it
 is a `post`/`delete`/... method of a class so named (`CancelJobView.post`). A path built
 from parts is read by its constant parts: `f"{PREFIX}/jobs/{{id}}/cancel"`,
-`PREFIX + "/tasks/{id}/abort"`, `"/{}/stop".format(...)`, and names bound to strings. Words
+`PREFIX + "/tasks/{id}/abort"`, `"/{}/stop".format(...)`, and names bound to strings
+(`@mock.patch("...cancel...")` is no route). Words
 that merely contain one (`unstoppable`, `stopwatch`), state adjectives (`is_cancelled`,
 `mark_aborted`), queries (`is_…`, `should_stop`, `can_cancel`, `get_cancel_url`) and
 tests (`test_cancel_job`) do not count.
 
-*Touches task ids or results*, in the function's own scope (parameters included; a
-nested `def`, `lambda` or `class` is its own scope): an identifier, attribute or string
+*Touches Celery task ids or results*, in Celery code (the module imports Celery or its
+app, or the function uses Celery: ids of a job of another system, a row of the project's
+own task table or a flag in Redis, are not this rule's concern), in the function's own
+scope (parameters included; a nested `def`, `lambda` or `class` is its own scope): an identifier, attribute or string
 key with a `task`/`child`/`celery` word followed by `id`/`ids`/`uuid` (`task_id`,
 `child_task_ids`, `job.celery_task_id`, `taskIds`, `job["task_id"]`), the result
 classes (`AsyncResult`, `GroupResult`, `ResultSet`, `AbortableAsyncResult`, or anything
@@ -102,6 +105,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.app_config import celery_app_name
+from ..analysis.celery import in_celery_context
 from ..analysis.defs import is_stub, local_definition, name_range
 from ..analysis.facts import own_nodes
 from ..analysis.names import fresh_name, last_identifier, words
@@ -153,7 +157,7 @@ class CancelWithoutRevoke(Rule):
         for func in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
             if not _cancels(facts, func) or is_stub(facts, func):
                 continue
-            if not _touches_tasks(facts, func) or _revokes(facts, func, set()):
+            if not _touches_tasks(facts, settings, func) or _revokes(facts, func, set()):
                 continue
             plan, reason = _plan(facts, settings, func)
             yield self.finding(
@@ -217,10 +221,14 @@ def _cancels(facts, func) -> bool:
     return func.name in HTTP_HANDLERS and isinstance(owner, ast.ClassDef) and _says_cancel(owner.name)
 
 
-def _touches_tasks(facts, func) -> bool:
-    """Task ids or results appear in its parameters or own body, other than tasks it starts."""
+def _touches_tasks(facts, settings, func) -> bool:
+    """Celery task ids or results appear in its parameters or own body, other than tasks it
+    starts: ids of a job of another system (a row of the project's own task table, a flag
+    in Redis) in code that has nothing to do with Celery are not this rule's concern."""
     ignored = new_task_parts(facts, func)
-    return any(mentions_tasks(facts, root, own=True, ignored=ignored) for root in [func.args, *func.body])
+    if not any(mentions_tasks(facts, root, own=True, ignored=ignored) for root in [func.args, *func.body]):
+        return False
+    return in_celery_context(facts, func, settings.app_import)
 
 
 # --- does it revoke? ---------------------------------------------------------------------------
