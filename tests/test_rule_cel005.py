@@ -73,7 +73,7 @@ INVALID = [
     import celery
 
     def dispatch(sigs):
-        celery.group(sigs).delay()
+        return celery.group(sigs).delay()
     """,
         [4],
     ),
@@ -171,8 +171,8 @@ INVALID = [
         def run(self, sigs):
             from celery import group  # local import
             # dispatch
-            (tg := group(sigs)).apply_async()
-            return tg
+            result = (tg := group(sigs)).apply_async()
+            return tg, result
     """,
         [5],
     ),
@@ -185,7 +185,7 @@ INVALID = [
         for batch in batches:
             if batch:
                 job = group(s for s in batch)
-                job.delay()
+                yield job.delay()
     """,
         [7],
     ),
@@ -195,7 +195,7 @@ INVALID = [
     from celery import *
 
     def dispatch(sigs):
-        group(sigs).apply_async()
+        return group(sigs).apply_async()
     """,
         [4],
     ),
@@ -247,7 +247,7 @@ INVALID = [
         job = group([])
 
         def run(self):
-            self.job.delay()
+            return self.job.delay()
 
     class Later:
         def __init__(self, sigs):
@@ -491,7 +491,7 @@ def test_message_names_the_function():
     from celery import group
 
     def dispatch(sigs):
-        group(sigs).delay()
+        return group(sigs).delay()
     """,
         CODE,
     )
@@ -530,7 +530,7 @@ def test_fix_assigned_dispatch():
     )
 
 
-def test_fix_expression_statement_with_comment_and_aliases():
+def test_fix_keeps_the_comments_and_aliases_of_the_dispatch():
     assert_fix(
         """
         import uuid as u
@@ -538,9 +538,10 @@ def test_fix_expression_statement_with_comment_and_aliases():
         from core.celery import app as celery_app
 
         def dispatch(sigs):
-            g(
+            job = g(
                 sigs,  # the batch
             ).delay()  # go
+            return job.id
         """,
         """
         import uuid as u
@@ -548,15 +549,16 @@ def test_fix_expression_statement_with_comment_and_aliases():
         from core.celery import app as celery_app
 
         def dispatch(sigs):
-            group_result = g(
+            job = g(
                 sigs,  # the batch
             ).delay()  # go
             group_task_id = str(u.uuid4())
             celery_app.backend.store_result(
                 group_task_id,
-                {"type": "group", "children": [child.id for child in group_result.results]},
+                {"type": "group", "children": [child.id for child in job.results]},
                 "PENDING",
             )
+            return job.id
         """,
         CODE,
     )
@@ -594,7 +596,7 @@ def test_fix_return_statement_binds_then_returns():
 def test_fix_keeps_crlf_and_tabs():
     before = (
         "from celery import group\r\nfrom core.celery import app\r\n\r\n"
-        "class A:\r\n\tdef f(self, sigs):\r\n\t\tif sigs:\r\n\t\t\tgroup(sigs).delay()\r\n"
+        "class A:\r\n\tdef f(self, sigs):\r\n\t\tif sigs:\r\n\t\t\tgroup_result = group(sigs).delay()\r\n"
     )
     after = (
         "from celery import group\r\nfrom core.celery import app\r\nimport uuid\r\n\r\n"
@@ -772,7 +774,7 @@ def test_no_fix_on_one_line_block():
         from core.celery import app
 
         def dispatch(sigs):
-            if sigs: group(sigs).delay()
+            if sigs: r = group(sigs).delay()
         """,
         CODE,
     )
@@ -788,7 +790,7 @@ def test_no_fix_when_app_name_is_taken():
 
         @app.post("/run")
         def dispatch(sigs):
-            group(sigs).delay()
+            return group(sigs).delay()
         """,
         CODE,
     )
@@ -826,7 +828,7 @@ def test_fix_is_idempotent_and_clears_all():
 
         def dispatch(a, b):
             first = group(a).apply_async()
-            group(b).delay()
+            second = group(b).delay()
         """)
     result = fixed(source, CODE)
     assert lines(result, CODE, raw=True) == []
@@ -963,3 +965,12 @@ def test_fix_uses_the_app_a_function_receives_and_passes_on_as_app():
         """,
         CODE,
     )
+
+
+@pytest.mark.parametrize(
+    "dispatch",
+    ["group(sigs).apply_async()", "group(sigs).delay()", "group(sigs)()", "group(sigs).set(queue='q').apply_async()"],
+)
+def test_fire_and_forget_groups_are_not_flagged(dispatch):
+    """A group whose result is thrown away: nobody can ask about the batch later."""
+    assert lines(f"from celery import group\n\ndef dispatch(sigs):\n    {dispatch}\n", CODE, raw=True) == []

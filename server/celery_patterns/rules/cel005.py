@@ -29,7 +29,8 @@ for `GroupResult.restore()`), `<anything>.backend.save_group(...)`, and a call, 
 same scope, of a `self` method or a function of this module (handed the result or its
 children) whose body calls `store_result(...)` or `save_group(...)`.
 
-Not flagged: a group whose results the same scope waits for and hands out nowhere
+Not flagged: a group dispatched and forgotten (`group(sigs).apply_async()` as a statement
+of its own: its result is thrown away, so nobody asks about the batch later); a group whose results the same scope waits for and hands out nowhere
 (`group(sigs).apply_async().get(timeout=60)`, or `job = group(sigs).delay()` used only as
 `job.get(...)` / `job.join(...)` and other attributes, never returned, stored, passed on or
 read for its `job.id`): the metadata is for tracking a batch that outlives the call, and
@@ -105,7 +106,7 @@ from ..analysis.names import fresh_name
 from ..analysis.task_ids import only_waited_on
 from ..fixes.imports import add_imports
 from ..fixes.lazy import cst
-from ..fixes.statements import assignment, bind_before
+from ..fixes.statements import bind_before
 from ..fixes.text import alone_on_lines
 from ..ftypes import FixSafety, Severity
 from .base import Rule
@@ -132,6 +133,8 @@ class GroupMetadataNotStored(Rule):
             scope = facts.scope_of(call)
             target = _result_target(facts, call)
             keys = {k for c in by_scope[scope] for k in [_result_target(facts, c)] if k}
+            if isinstance(facts.parent(call), ast.Expr):
+                continue  # fire and forget: its result is thrown away, nobody tracks this batch
             if _stored(facts, scope, call, target, keys) or only_waited_on(facts, scope, call):
                 continue
             where = f"`{scope.name}`" if scope.kind != "module" else "module scope"
@@ -157,8 +160,6 @@ class GroupMetadataNotStored(Rule):
         store = _store_statements(ctx, finding)
         if kind == "assign" and isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is call:
             new = cst.FlattenSentinel([stmt, *store])
-        elif kind == "expr" and isinstance(small, cst.Expr) and small.value is call:
-            new = cst.FlattenSentinel([stmt.with_changes(body=[assignment(result, call)]), *store])
         elif kind == "hoist" and (small is not None or isinstance(stmt, cst.BaseCompoundStatement)):
             new = bind_before(stmt, call, result, store)
         else:
@@ -327,8 +328,6 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
     stmt: ast.stmt | None
     if isinstance(parent, (ast.Assign, ast.AnnAssign)) and target is not None and parent.value is call:
         kind, stmt = "assign", parent
-    elif isinstance(parent, ast.Expr):
-        kind, stmt = "expr", parent
     else:
         # `return group(s).apply_async().id`, `for c in group(s)().results:`: bind the
         # dispatch to a name just before the statement and use the name in it.
