@@ -6,10 +6,15 @@ Flags `import rag...` and `from rag... import ...` (any alias, also inside funct
 the `rag` package (a literal, an f-string, `"rag.%s" % x` or `"rag.{}".format(x)` whose
 constant head names it, or a name every value of which does) in every module outside the
 `rag` package itself. The foreign service packages are configurable (`foreign-packages`,
-default `["rag"]`). A module is inside a package when its dotted name is (from the
-`__init__.py` files), or when its path in the project (relative to the directory of the
-configuration, else to the working directory) starts with the package's directories, as
-for a namespace package; a directory named `rag` above the project says nothing.
+default `["rag"]`).
+
+With the project model of the workspace (as the command line and the editor check), a
+package is foreign when it is a configured one or the top-level package of another
+service that makes a Celery app or defines tasks (a shared library is no other service),
+and the import does not resolve to a module of the importing file's own service: a
+repository whose own package is named `rag` imports it freely. Without it, a module is
+inside a package when its dotted name is (from the `__init__.py` files), or when its path
+in the project starts with the package's directories, as for a namespace package.
 
 Look-alikes stay clean: `import ragas`, `from ragtime import x`, `import myrag`, relative
 imports (`from .rag import x`), strings such as `"ragas.x"` or `f"rag{suffix}"`, and an
@@ -66,9 +71,7 @@ the import has no line to stay on (`if x: from rag.tasks import (a,  # why`).
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..analysis.celery import CANVAS, DISPATCH_METHODS
 from ..analysis.facts import position_key
@@ -101,20 +104,14 @@ class ForeignServiceImport(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Dispatch with `signature(...)` and remove the import"
     triggers = ("import",)  # import statements, import_module() and __import__() all contain it
-
-    def applies_to(self, source, settings):
-        # An import of a package spells its last name as a word (`import rag`, `from rag.x
-        # import y`, `from acme import rag`); a dynamic one spells `import_module` or `__import__`.
-        if "import_module" in source or "__import__" in source:
-            return True
-        return "import" in source and _package_words(settings.foreign_packages).search(source) is not None
+    uses_project = True  # other services' packages, and what this file's own service holds
 
     def check(self, facts, settings):
         packages = _packages_outside(facts, settings)
         if not packages:
             return
         for statement in sorted(facts.nodes(ast.Import, ast.ImportFrom), key=position_key):
-            found = foreign_aliases(statement, packages)
+            found = [(a, p) for a, p in foreign_aliases(statement, packages) if not _own(facts, statement, a)]
             if not found or type_checking_only(facts, statement):
                 continue
             module = statement.module if isinstance(statement, ast.ImportFrom) else found[0][0].name
@@ -159,17 +156,31 @@ class ForeignServiceImport(Rule):
 
 
 # --- detection ------------------------------------------------------------------------
-@lru_cache(maxsize=8)
-def _package_words(packages: tuple[str, ...]) -> re.Pattern:
-    names = sorted({p.rsplit(".", 1)[-1] for p in packages if p}) or ["(?!)"]
-    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
-
-
 def _packages_outside(facts, settings) -> tuple[str, ...]:
-    """The foreign packages this module is not part of (its own package may import itself)."""
+    """The foreign packages this module is not part of (its own package may import itself):
+    the configured ones, and with the project model the top-level packages of the other
+    services that make a Celery app or define tasks (a shared library is no other service)."""
     packages = settings.foreign_packages
+    project = facts.project
+    if project is not None:
+        own = project.service_of(facts.path)
+        packages = tuple(sorted({*packages, *(
+            summary.module.split(".", 1)[0] for path, summary in project.summaries.items()
+            if summary.module and project.service_of(path) != own and project.defines_celery(project.service_of(path))
+        )}))
+        return packages
     inside = packages_holding(packages, facts.path, facts.module_name, settings.root)
     return tuple(p for p in packages if p not in inside)
+
+
+def _own(facts, statement, alias) -> bool:
+    """The import resolves to a module of the importing file's own service (a repository
+    whose own package is named like another service's imports itself freely)."""
+    project = facts.project
+    if project is None:
+        return False
+    module = statement.module if isinstance(statement, ast.ImportFrom) else alias.name
+    return project.resolve(module, project.service_of(facts.path)) is not None
 
 
 def _foreign(dotted: str, packages) -> str | None:
