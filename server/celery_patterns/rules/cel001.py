@@ -87,7 +87,7 @@ from ..discovery import is_within, packages_holding
 from ..fixes.comments import comments_in, has_comment
 from ..fixes.context import rewritten
 from ..fixes.dispatch import apply_async_arguments, delay_arguments, keyword, unconvertible_arguments
-from ..fixes.imports import add_imports, remove_aliases
+from ..fixes.imports import ImportSpec, add_imports, remove_aliases
 from ..fixes.lazy import cst
 from ..fixes.text import source_segment
 from ..ftypes import FixSafety, Severity
@@ -141,16 +141,18 @@ class ForeignServiceImport(Rule):
     def fix(self, ctx, finding):
         facts = ctx.facts
         statement = facts.node_at(finding.range, ast.Import, ast.ImportFrom)
-        found = foreign_aliases(statement, _packages_outside(facts, ctx.settings)) if statement else None
+        if statement is None:
+            return None
+        found = foreign_aliases(statement, _packages_outside(facts, ctx.settings))
         plan = make_plan(facts, ctx.settings, statement, found) if found else None
-        if not isinstance(plan, Plan):
+        if found is None or not isinstance(plan, Plan):
             return None
         foreign = {id(alias) for alias, _ in found}
         edits = [remove_aliases(ctx, statement, [i for i, a in enumerate(statement.names) if id(a) in foreign])]
         edits += _dispatch_edits(ctx, plan)
         if None in edits:
             return None  # a comment would be lost
-        specs = [("celery", "signature", None)] if plan.add_signature else []
+        specs: list[ImportSpec] = [("celery", "signature", None)] if plan.add_signature else []
         specs += [plan.app_import] if plan.app_import else []
         return [*edits, *add_imports(ctx, specs)]
 
@@ -164,11 +166,20 @@ def _packages_outside(facts, settings) -> tuple[str, ...]:
     project = facts.project
     if project is not None:
         own = project.service_of(facts.path)
-        packages = tuple(sorted({*packages, *(
-            summary.module.split(".", 1)[0] for path, summary in project.summaries.items()
-            if summary.module and project.service_of(path) != own and project.defines_celery(project.service_of(path))
-        )}))
-        return packages
+        packages = tuple(
+            sorted(
+                {
+                    *packages,
+                    *(
+                        summary.module.split(".", 1)[0]
+                        for path, summary in project.summaries.items()
+                        if summary.module
+                        and project.service_of(path) != own
+                        and project.defines_celery(project.service_of(path))
+                    ),
+                }
+            )
+        )
     inside = packages_holding(packages, facts.path, facts.module_name, settings.root)
     return tuple(p for p in packages if p not in inside)
 
