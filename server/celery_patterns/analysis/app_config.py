@@ -277,10 +277,10 @@ def inert_call(facts: ModuleFacts, call: ast.Call) -> bool:
     return qualname.split(".", 1)[0] in INERT_MODULES
 
 
-def _is_logger(facts: ModuleFacts, expr: ast.expr, depth: int = 0) -> bool:
+def _is_logger(facts: ModuleFacts, expr: ast.expr | None, depth: int = 0) -> bool:
     """`logging`, `logger`, `self.log`, `logging.getLogger(...)`, `structlog.get_logger().bind(...)`,
     or a name bound to one of those."""
-    if depth > 3:
+    if depth > 3 or expr is None:
         return False
     if isinstance(expr, ast.Call):
         func = expr.func
@@ -458,10 +458,10 @@ def _dict_items(facts: ModuleFacts, expr, depth: int = 0) -> list[tuple[str, ast
         for ref in name_references(facts, expr.id, scope):
             parent = facts.parent(ref)
             if isinstance(parent, ast.Subscript) and parent.value is ref and not isinstance(parent.ctx, ast.Load):
-                key = literal_string(facts, parent.slice)
-                if key is None:
+                added = literal_string(facts, parent.slice)
+                if added is None:
                     return None
-                items.append((key, _assigned_value(facts, parent)))
+                items.append((added, _assigned_value(facts, parent)))
             elif isinstance(parent, ast.AugAssign) or (
                 isinstance(parent, ast.Attribute)
                 and parent.value is ref
@@ -481,8 +481,7 @@ def _object_items(facts: ModuleFacts, expr) -> list[tuple[str, ast.expr | None]]
         return items
     if isinstance(expr, ast.Name):
         hit = facts.lookup(expr.id, facts.scope_of(expr))
-        if hit is not None and len(hit[1]) == 1 and hit[1][0].kind == "class":
-            cls = hit[1][0].node
+        if hit is not None and len(hit[1]) == 1 and isinstance(cls := hit[1][0].node, ast.ClassDef):
             items = []
             for statement in cls.body:
                 if isinstance(statement, ast.Assign):
@@ -542,7 +541,9 @@ def celery_app_name(facts, settings, scope, *, allow_add: bool = False):
     node = scope.node
     if scope.kind == "function":
         passed_as_app = {
-            k.value.id for call in scope.walk_own(ast.Call) for k in call.keywords
+            k.value.id
+            for call in scope.walk_own(ast.Call)
+            for k in call.keywords
             if k.arg == "app" and isinstance(k.value, ast.Name)
         }
         for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:

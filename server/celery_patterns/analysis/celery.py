@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from ..config import parse_app_import
-from .facts import ModuleFacts, Scope
+from .facts import ModuleFacts, Scope, position_key
 
 STATES = frozenset({"PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"})
 STATE_SETS = {
@@ -75,7 +76,7 @@ CONTEXT_METHODS = frozenset({"apply_async", "delay", "send_task", "signature", "
 TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
 
 
-def state_names(facts: ModuleFacts, expr: ast.AST) -> frozenset[str] | None:
+def state_names(facts: ModuleFacts, expr: ast.AST | None) -> frozenset[str] | None:
     """The Celery states an expression stands for, or None if it is not made of them."""
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
         return frozenset({expr.value}) if expr.value in STATES else None
@@ -146,11 +147,11 @@ def status_checks(facts: ModuleFacts) -> list[StatusCheck]:
         check = status_check(facts, node)
         if check is not None:
             found.append(check)
-    found.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
+    found.sort(key=lambda c: position_key(c.node))
     return found
 
 
-def _is_status_attribute(expr: ast.AST) -> bool:
+def _is_status_attribute(expr: ast.AST) -> TypeGuard[ast.Attribute]:
     return isinstance(expr, ast.Attribute) and expr.attr in STATUS_ATTRIBUTES
 
 
@@ -168,7 +169,7 @@ def celery_app_calls(facts: ModuleFacts) -> list[ast.Call]:
     return [c for c in facts.nodes(ast.Call) if is_celery_app_call(facts, c)]
 
 
-def canvas_kind(facts: ModuleFacts, node: ast.AST) -> str | None:
+def canvas_kind(facts: ModuleFacts, node: ast.AST | None) -> str | None:
     """'group', 'chord', 'chain' or 'signature' when `node` calls that Celery constructor."""
     if not isinstance(node, ast.Call):
         return None
@@ -226,7 +227,7 @@ def top_level_unit(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:
     module = facts.module_scope
     while scope.parent is not None and scope.parent is not module:
         scope = scope.parent
-    if scope is module or facts.parent(scope.node) is not facts.tree:
+    if scope is module or facts.parent(scope.node) is not facts.tree or not isinstance(scope.node, ast.stmt):
         return None
     return scope.node
 
@@ -250,20 +251,20 @@ def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:
             units.add(id(unit))
         return module
 
-    for node in facts.nodes(ast.Import, ast.ImportFrom):
-        if _imports_celery(node, app_module) and note(node):
+    for statement in facts.nodes(ast.Import, ast.ImportFrom):
+        if _imports_celery(statement, app_module) and note(statement):
             return CeleryContext(True, frozenset())
-    for node in facts.nodes(ast.Call):
-        func = node.func
+    for call in facts.nodes(ast.Call):
+        func = call.func
         if (
             isinstance(func, ast.Attribute)
             and func.attr in CONTEXT_METHODS
             and not (func.attr == "apply_async" and is_process_pool(facts, func.value))
-            and note(node)
+            and note(call)
         ):
             return CeleryContext(True, frozenset())
-    for node in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
-        for decorator in node.decorator_list:
+    for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        for decorator in function.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if _last_name(target) in TASK_DECORATORS and note(decorator):
                 return CeleryContext(True, frozenset())
@@ -308,7 +309,7 @@ def is_process_pool(facts: ModuleFacts, receiver: ast.AST) -> bool:
     if not found:
         return False
     for binding in found[1]:
-        if binding.kind == "param":
+        if binding.kind == "param" and isinstance(binding.node, ast.arg):
             if binding.node.annotation is not None and names_pool_class(facts, binding.node.annotation):
                 return True
             continue
@@ -356,9 +357,13 @@ def attribute_assignments(facts: ModuleFacts, attribute: ast.Attribute) -> list[
     class whose method's `self` is read (also from a function nested in the method), and of
     `x = ...` / `x: T` in that class's body; (None, None) for every other store of `self.x`
     there (`self.x += ...`, a tuple or `for` target, `del self.x`): its value is not known."""
+    if not isinstance(attribute.value, ast.Name):
+        return []
     hit = facts.lookup(attribute.value.id, facts.scope_of(attribute))
-    scope = hit[0] if hit is not None else None
-    owner = scope.parent if scope is not None else None
+    if hit is None:
+        return []
+    scope = hit[0]
+    owner = scope.parent
     if owner is None or owner.kind != "class" or _self_name(scope) != attribute.value.id:
         return []
     by_class = facts.memo("attribute_assignments", lambda: _collectattribute_assignments(facts))
@@ -395,7 +400,7 @@ def _collectattribute_assignments(facts: ModuleFacts) -> dict:
 
 def _self_name(scope: Scope) -> str | None:
     """The first parameter of a method (`self`), else None."""
-    if scope.kind != "function":
+    if not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     args = scope.node.args
     first = [*args.posonlyargs, *args.args]

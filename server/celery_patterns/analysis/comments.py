@@ -88,6 +88,7 @@ class LineComments:
         """(column where the line leaves the strings it starts in, or None when it never
         does; whether it ends inside a string), from the literals that span lines."""
         start, in_string = 0, False
+        assert self.tree is not None  # (callers ask only with a tree)
         for node in _strings_spanning(self.tree, line + 1):
             for first, last in _string_parts(self.index, node):
                 if first.line < line < last.line:

@@ -17,7 +17,7 @@ import ast
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from ..source import LineIndex
 
@@ -25,6 +25,8 @@ FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _STATEMENT_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # never inside a comprehension
+N = TypeVar("N", bound=ast.AST)
+M = TypeVar("M", bound=ast.AST)
 
 
 @dataclass
@@ -72,7 +74,11 @@ class Scope:
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
 
-    def walk_own(self, *types: type) -> Iterator[ast.AST]:
+    @overload
+    def walk_own(self, kind: type[N], /) -> Iterator[N]: ...
+    @overload
+    def walk_own(self, *types: type[ast.AST]) -> Iterator[ast.AST]: ...
+    def walk_own(self, *types: type[ast.AST]) -> Iterator[ast.AST]:
         """Nodes of the given types that belong to this scope, not to nested ones."""
         if not types:
             yield from self.nodes
@@ -129,7 +135,13 @@ class ModuleFacts:
         return scope
 
     # --- queries ----------------------------------------------------------------------
-    def nodes(self, *types: type) -> list[ast.AST]:
+    @overload
+    def nodes(self, kind: type[N], /) -> list[N]: ...
+    @overload
+    def nodes(self, kind: type[N], other: type[M], /) -> list[N | M]: ...
+    @overload
+    def nodes(self, *types: type[ast.AST]) -> list[ast.AST]: ...
+    def nodes(self, *types: type[ast.AST]) -> list[Any]:
         out: list[ast.AST] = []
         for t in types:
             out.extend(self.by_type.get(t, ()))
@@ -159,7 +171,11 @@ class ModuleFacts:
         entries = self.memo("imported_names", index).get(qualname, ())
         return [name for name, at_top in entries if at_top or not top_level]
 
-    def node_at(self, where, *types: type) -> ast.AST | None:
+    @overload
+    def node_at(self, where, kind: type[N], /) -> N | None: ...
+    @overload
+    def node_at(self, where, *types: type[ast.AST]) -> ast.AST | None: ...
+    def node_at(self, where, *types: type[ast.AST]) -> ast.AST | None:
         """The first node of `types` (in the order `nodes` gives) whose range is `where`:
         how a fixer finds the node its finding was made at."""
         for t in types:
@@ -168,8 +184,8 @@ class ModuleFacts:
                 by_range = self._by_range[t] = {}
                 for node in self.by_type.get(t, ()):
                     by_range.setdefault(self.range(node), node)
-            if (node := by_range.get(where)) is not None:
-                return node
+            if (found := by_range.get(where)) is not None:
+                return found
         return None
 
     def scope_of(self, node: ast.AST) -> Scope:
@@ -179,14 +195,15 @@ class ModuleFacts:
         """The scope a def, lambda or class (or the module) opens, else None."""
         return self._own_scopes.get(node)
 
-    def parent(self, node: ast.AST) -> ast.AST | None:
+    def parent(self, node: ast.AST) -> Any:
+        # Any, not `ast.AST | None`: callers test the parent's type before they touch it.
         return self._parents.get(node)
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
-        node = self.parent(node)
-        while node is not None:
-            yield node
-            node = self.parent(node)
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
 
     def function_scope(self, node: ast.AST) -> Scope:
         """The innermost def/async def/lambda/class/module scope holding `node`."""
@@ -206,9 +223,9 @@ class ModuleFacts:
         first = True
         if at is not None and (name in self._comprehension_names or scope.class_comprehension):
             if name in self._comprehension_names and self._comprehension_in_reach(name, scope):
-                found = self._comprehension_lookup(name, scope, at)
-                if found is not None:
-                    return found
+                in_comprehension = self._comprehension_lookup(name, scope, at)
+                if in_comprehension is not None:
+                    return in_comprehension
             if scope.class_comprehension and next(self._comprehensions_around(at), None) is not None:
                 first = False  # a comprehension is a function scope: the class body is not visible
         current: Scope | None = scope
@@ -255,7 +272,7 @@ class ModuleFacts:
         parents = self._parents
         grandchild, child, current = None, node, parents.get(node)
         while current is not None and type(current) not in _STATEMENT_SCOPES:
-            if type(current) in COMPREHENSION_NODES:
+            if isinstance(current, COMPREHENSION_NODES):
                 first = current.generators[0]
                 if not (child is first and grandchild is first.iter):
                     yield current
@@ -674,7 +691,7 @@ STAR_EXPORTS["typing_extensions"] = (STAR_EXPORTS["typing"] - {"ByteString"}) | 
 
 
 def position_key(node: ast.AST) -> tuple[int, int]:
-    return (node.lineno, node.col_offset)
+    return (node.lineno, node.col_offset)  # type: ignore[attr-defined]  # any node with a position
 
 
 def statement_of(facts: ModuleFacts, node: ast.AST) -> ast.stmt | None:

@@ -24,7 +24,7 @@ def holds_number(facts: ModuleFacts, name: str, at: ast.AST, _depth: int = 0) ->
     if found is None or _depth > 3:
         return False
     for binding in found[1]:
-        if binding.kind == "param":
+        if binding.kind == "param" and isinstance(binding.node, ast.arg):
             default = _parameter_default(facts, binding.node)
             annotation = binding.node.annotation
             if annotation is not None and not _numeric_annotation(facts, annotation):

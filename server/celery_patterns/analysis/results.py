@@ -48,7 +48,7 @@ from .celery import (
     status_check,
 )
 from .control import always_exits, block_of
-from .facts import SCOPE_NODES, ModuleFacts, Scope
+from .facts import SCOPE_NODES, ModuleFacts, Scope, position_key
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
@@ -138,7 +138,7 @@ def _alias_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
     return None
 
 
-def _named_states(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> frozenset[str] | None:
+def _named_states(facts: ModuleFacts, expr: ast.AST | None, _depth: int = 0) -> frozenset[str] | None:
     """States held by constants: `DONE = "SUCCESS"` or `FINISHED = ("SUCCESS", st.FAILURE)`,
     then `r.status == DONE` / `r.status in FINISHED`."""
     if _depth > 3:
@@ -160,7 +160,7 @@ def _named_states(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> frozens
     return None
 
 
-def status_source(facts: ModuleFacts, expr: ast.AST, _depth: int = 0) -> ast.Attribute | None:
+def status_source(facts: ModuleFacts, expr: ast.AST | None, _depth: int = 0) -> ast.Attribute | None:
     """The `E.status`/`E.state` an expression reads: itself, `str(...)` of it, or a name
     only ever bound to one of those (with one `E`)."""
     if _depth > 3:
@@ -205,7 +205,7 @@ def _textual_checks(facts: ModuleFacts) -> list[StatusCheck]:
     if "textual" not in cache:
         at = cache.setdefault("check_at", {})  # fetched once: this asks of every Compare and Call
         found = [c for n in facts.nodes(ast.Compare, ast.Call) if (c := _cached_check(facts, at, n)) is not None]
-        found.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
+        found.sort(key=lambda c: position_key(c.node))
         cache["textual"] = found
     return cache["textual"]
 
@@ -310,15 +310,14 @@ def _api_texts(facts: ModuleFacts, scope: Scope) -> set[str]:
     if found is not None:
         return found
     found = by_scope[id(scope)] = set()
-    pending = [(scope, frozenset())]
+    pending: list[tuple[Scope, frozenset[str]]] = [(scope, frozenset())]
     while pending:
         current, shadowed = pending.pop()
         for node in current.nodes:
-            kind = type(node)
-            if kind is ast.Attribute:
+            if isinstance(node, ast.Attribute):
                 if node.attr in API_ATTRIBUTES and not _used_as_result(facts, node):
                     _add_text(facts, found, node.value, shadowed)
-            elif kind is ast.Call and type(node.func) is ast.Attribute:
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 attr = node.func.attr
                 if attr in API_METHODS or (attr == "get" and _celery_get(node)):
                     _add_text(facts, found, node.func.value, shadowed)
@@ -379,7 +378,7 @@ def _foreign_call(facts: ModuleFacts, value: ast.AST | None) -> bool:
     if isinstance(func, ast.Attribute) and func.attr in FOREIGN_DISPATCHES and is_process_pool(facts, func.value):
         return True
     qualname = facts.resolve(func)
-    return bool(qualname) and qualname.startswith(NOT_CELERY)
+    return qualname is not None and qualname.startswith(NOT_CELERY)
 
 
 def is_success_check(check: StatusCheck) -> bool:
@@ -545,7 +544,7 @@ def _guards_before(parent: ast.AST, stmt: ast.stmt) -> list[tuple[ast.AST, bool]
     block = block_of(parent, stmt)
     if block is None:
         return []
-    found = []
+    found: list[tuple[ast.AST, bool]] = []
     for sibling in block:
         if sibling is stmt:
             break
@@ -642,7 +641,7 @@ def _names_result_class(facts: ModuleFacts, expr: ast.AST) -> bool:
     return False
 
 
-def _is_result_collection(facts: ModuleFacts, expr: ast.AST, depth: int, checks: str | None) -> bool:
+def _is_result_collection(facts: ModuleFacts, expr: ast.AST | None, depth: int, checks: str | None) -> bool:
     """A list of results: `group_result.results`, `[t.delay(x) for x in xs]`, a name bound to one."""
     if depth > 6:
         return False
@@ -654,7 +653,7 @@ def _is_result_collection(facts: ModuleFacts, expr: ast.AST, depth: int, checks:
         return _is_result(facts, expr.elt, depth + 1, checks)
     if isinstance(expr, ast.Name):
         found = facts.lookup(expr.id, facts.scope_of(expr))
-        return bool(found) and any(
+        return found is not None and any(
             b.kind == "assign" and _is_result_collection(facts, b.value, depth + 1, checks) for b in found[1]
         )
     return False
@@ -717,7 +716,7 @@ RAISING_METHODS = frozenset({"maybe_throw", "maybe_reraise"})
 RERAISING_METHODS = PROPAGATING_WAITS | RAISING_METHODS
 
 
-def calls_method(facts: ModuleFacts, node: ast.AST, text: str, methods: frozenset[str]) -> bool:
+def calls_method(facts: ModuleFacts, node: ast.AST | None, text: str, methods: frozenset[str]) -> bool:
     """`node` is `text.method(...)` for one of `methods`."""
     return (
         isinstance(node, ast.Call)
@@ -752,7 +751,7 @@ def holds_error(facts: ModuleFacts, expr: ast.AST | None, text: str) -> bool:
         return reads_error(facts, expr, text)
     if isinstance(expr, ast.Name):
         found = facts.lookup(expr.id, facts.scope_of(expr))
-        return bool(found) and any(
+        return found is not None and any(
             b.kind == "assign"
             and (holds_error(facts, b.value, text) or calls_method(facts, b.value, text, PROPAGATING_WAITS))
             for b in found[1]

@@ -124,8 +124,9 @@ def _fstring_values(facts, expr: ast.JoinedStr, depth: int) -> list[tuple[str, b
         if isinstance(part, ast.Constant) and isinstance(part.value, str):
             values = _concat(values, [(part.value, True)])
             continue
-        plain = isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None
-        sub = string_values(facts, part.value, depth + 1) if plain else None
+        sub = None
+        if isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None:
+            sub = string_values(facts, part.value, depth + 1)
         values = _concat(values, sub)
         if sub is None or len(values) > _MAX_VALUES:
             break  # the rest is unknown (or too many): the heads are what is known
@@ -134,7 +135,7 @@ def _fstring_values(facts, expr: ast.JoinedStr, depth: int) -> list[tuple[str, b
 
 def _concat(left: list[tuple[str, bool]], right: list[tuple[str, bool]] | None) -> list[tuple[str, bool]]:
     """The values of `left + right`; `right` None: unknown, which leaves only the heads."""
-    out = []
+    out: list[tuple[str, bool]] = []
     for text, complete in left:
         if complete and right is not None:
             out.extend((text + more, done) for more, done in right)

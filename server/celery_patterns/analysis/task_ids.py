@@ -248,7 +248,9 @@ def child_task_list(facts: ModuleFacts, func: ast.FunctionDef | ast.AsyncFunctio
             target = stmt.target
         else:
             continue
-        rank = _list_rank(target.id) if isinstance(target, ast.Name) else None
+        if not isinstance(target, ast.Name) or stmt.value is None:
+            continue
+        rank = _list_rank(target.id)
         if rank is None or scope is None or len(scope.bindings.get(target.id, ())) != 1:
             continue  # rebound elsewhere: what it holds at that point is not known
         held = holds(facts, stmt.value) or _ids_by_name(target.id)

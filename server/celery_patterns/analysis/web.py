@@ -12,7 +12,12 @@ from .strings import constant_text
 ROUTE_METHODS = frozenset("get post put patch delete head options route api_route websocket action".split())
 PATH_KEYWORDS = ("path", "rule", "url_path", "url", "route")
 HTTP_HANDLERS = frozenset({"get", "post", "put", "patch", "delete"})
-NOT_ROUTES = ("unittest.mock.", "mock.", "pytest.", "pytest_mock.")  # decorators named like HTTP methods  # `class CancelJobView: def post(...)`
+NOT_ROUTES = (
+    "unittest.mock.",
+    "mock.",
+    "pytest.",
+    "pytest_mock.",
+)  # decorators named like HTTP methods  # `class CancelJobView: def post(...)`
 
 
 def route_path(facts: ModuleFacts, decorator: ast.expr) -> str | None:

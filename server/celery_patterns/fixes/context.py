@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ftypes import Position, Range, TextEdit
 from ..source import changed_span, split_lines
-from .lazy import cst
+from .lazy import cst, cst_metadata
 
 if TYPE_CHECKING:
     from ..analysis.facts import ModuleFacts
@@ -100,7 +100,7 @@ class FixContext:
         text = self.source[start:end]
         module = _with_defaults(cst.parse_module(text), *self.defaults)
         first_line = self.index.position(start).line
-        code_ranges = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst.metadata.PositionProvider)
+        code_ranges = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst_metadata.PositionProvider)
         parents = _parents(module)
         positions = {
             node: Range(

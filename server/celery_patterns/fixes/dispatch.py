@@ -32,7 +32,8 @@ def delay_arguments(call) -> list:
     for index, (name, items) in enumerate(groups):
         elements = [_element(a) for a in items]
         closing = items[-1].whitespace_after_arg
-        separator, next_opening = _comma(), cst.SimpleWhitespace("")
+        separator = _comma()
+        next_opening: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace("")
         if index < len(groups) - 1:  # the comma between the groups leaves the bracket
             comma = items[-1].comma
             elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -41,6 +42,7 @@ def delay_arguments(call) -> list:
                 separator = comma.with_changes(whitespace_before=cst.SimpleWhitespace(""))
             elif isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
                 next_opening = comma.whitespace_after  # a line break: the next group opens on it
+        value: cst.BaseExpression
         if name == "args":
             value = cst.List(
                 elements, lbracket=cst.LeftSquareBracket(opening), rbracket=cst.RightSquareBracket(closing)

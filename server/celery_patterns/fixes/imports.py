@@ -13,6 +13,7 @@ import ast
 import bisect
 import difflib
 import itertools
+from collections.abc import Sequence
 from functools import cached_property
 
 from ..ftypes import Range, TextEdit
@@ -30,7 +31,7 @@ def add_import(ctx: FixContext, module: str, name: str | None = None, asname: st
     return add_imports(ctx, [(module, name, asname)])
 
 
-def add_imports(ctx: FixContext, specs: list[ImportSpec]) -> list[TextEdit]:
+def add_imports(ctx: FixContext, specs: Sequence[ImportSpec]) -> list[TextEdit]:
     """The edits adding several imports (see `add_import`), one per run of changed lines, so
     that a fix that also removes an import at the top does not overlap them. Worked out once
     per context for the same imports (the visitor takes ~0.1 s a call): the fixes of a round

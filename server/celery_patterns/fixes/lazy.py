@@ -30,5 +30,7 @@ class LazyModule:
 
 if TYPE_CHECKING:  # type checkers see libcst itself, so `cst.Call` annotations are checked
     import libcst as cst
+    import libcst.metadata as cst_metadata
 else:
     cst = LazyModule("libcst")
+    cst_metadata = LazyModule("libcst.metadata")

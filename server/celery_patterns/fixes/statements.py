@@ -5,6 +5,7 @@ module-level constant where readers look for one."""
 from __future__ import annotations
 
 import ast
+from typing import TypeVar
 
 from ..ftypes import Range, TextEdit
 from .context import FixContext
@@ -12,15 +13,19 @@ from .imports import _Head
 from .lazy import cst
 from .text import statement_start
 
+NodeT = TypeVar("NodeT", bound="cst.CSTNode")
+
 
 # --- libcst helpers for the fixes ---------------------------------------------------------
-def insert_before(statement: cst.BaseStatement, new: list[cst.BaseStatement]) -> cst.FlattenSentinel:
+def insert_before(
+    statement: cst.SimpleStatementLine | cst.BaseCompoundStatement, new: list[cst.BaseStatement]
+) -> cst.FlattenSentinel:
     """`new` then `statement`; the comments above `statement` move above `new`."""
     first = new[0].with_changes(leading_lines=statement.leading_lines)
     return cst.FlattenSentinel([first, *new[1:], statement.with_changes(leading_lines=[])])
 
 
-def insert_before_each(node: cst.CSTNode, targets: set[int], small: cst.BaseSmallStatement) -> cst.CSTNode:
+def insert_before_each(node: NodeT, targets: set[int], small: cst.BaseSmallStatement) -> NodeT:
     """`node` with the simple statement `small` put before each small statement whose `id` is
     in `targets`: on a line of its own before one alone on its line, else before it on its
     line (`a; small; continue`)."""
@@ -46,7 +51,9 @@ def insert_before_each(node: cst.CSTNode, targets: set[int], small: cst.BaseSmal
                 return updated_node
             return updated_node.with_changes(body=insert(updated_node.body, positions))
 
-    return node.visit(InsertBefore())
+    changed = node.visit(InsertBefore())
+    assert isinstance(changed, type(node))  # the transformer changes what is inside `node` only
+    return changed
 
 
 def append_statement(body: cst.BaseSuite, small: cst.BaseSmallStatement) -> cst.BaseSuite:
@@ -124,11 +131,14 @@ def assignment(name: str, value: cst.BaseExpression) -> cst.Assign:
     return cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=value)
 
 
-def bind_before(statement: cst.BaseStatement, expr: cst.BaseExpression, name: str, then=()) -> cst.FlattenSentinel:
+def bind_before(
+    statement: cst.SimpleStatementLine | cst.BaseCompoundStatement, expr: cst.BaseExpression, name: str, then=()
+) -> cst.FlattenSentinel:
     """`name = expr`, the statements `then`, and `statement` reading `name` where it had
     `expr` (`analysis.evaluation.hoist_statement` says where that keeps the meaning); the
     comments above `statement` move above the binding."""
     rest = statement.deep_replace(expr, cst.Name(name))
+    assert isinstance(rest, (cst.SimpleStatementLine, cst.BaseCompoundStatement))  # `expr` is inside it
     return insert_before(rest, [cst.SimpleStatementLine(body=[assignment(name, expr)]), *then])
 
 

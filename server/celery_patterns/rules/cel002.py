@@ -75,6 +75,7 @@ class BlockingSleepInAsync(Rule):
                 continue
             if facts.resolve(call.func) != "time.sleep":
                 continue
+            reason: str | None
             if in_generator_expression(facts, call):
                 reason = "an `await` here would turn the generator expression into an async generator"
             else:

@@ -110,6 +110,7 @@ import ast
 import bisect
 import itertools
 
+from ..analysis.facts import position_key
 from ..analysis.loops import LoopBody, first_marked, is_bounded, rebound_in, sleep_argument
 from ..analysis.names import free_name, numbered, usable_name
 from ..analysis.numbers import holds_number
@@ -159,7 +160,7 @@ class UnboundedResultWait(Rule):
 
     # --- (a) polling loops ----------------------------------------------------------------
     def _loops(self, facts, settings):
-        check_lines = sorted({c.node.lineno for c in all_checks(facts, settings)})
+        check_lines = sorted({position_key(c.node)[0] for c in all_checks(facts, settings)})
         checks_at = checks_by_node(facts, settings)
         for loop in facts.nodes(ast.While):
             index = bisect.bisect_left(check_lines, loop.lineno)
@@ -221,11 +222,13 @@ class UnboundedResultWait(Rule):
         `functools.partial(r.get)`, `Thread(target=r.join)`: the wait runs elsewhere, with
         the arguments passed along with it (the positional ones after it, the keywords, and
         those of a call of the call: `sync_to_async(r.get)()`)."""
-        handed = [(i, a) for i, a in enumerate(call.args) if type(a) is ast.Attribute and a.attr in WAIT_METHODS]
+        handed: list[tuple[int | None, ast.Attribute]] = [
+            (i, a) for i, a in enumerate(call.args) if isinstance(a, ast.Attribute) and a.attr in WAIT_METHODS
+        ]
         handed += [
             (None, kw.value)
             for kw in call.keywords
-            if type(kw.value) is ast.Attribute and kw.value.attr in WAIT_METHODS
+            if isinstance(kw.value, ast.Attribute) and kw.value.attr in WAIT_METHODS
         ]
         if not handed:
             return
@@ -314,8 +317,8 @@ def _loop_plan(facts, loop, body: LoopBody) -> tuple[dict, str | None]:
         return {}, f"the name `{DEFAULT_TIMEOUT_NAME}` is bound to something else"
     waited = free_name(facts, scope, itertools.chain(WAITED_NAMES, numbered(WAITED_NAMES[0])))
     if body.own_sleeps:
-        arguments = [sleep_argument(s) for s in body.own_sleeps]
-        if None in arguments or len({facts.text(a) for a in arguments}) != 1:
+        arguments = [a for s in body.own_sleeps if (a := sleep_argument(s)) is not None]
+        if len(arguments) != len(body.own_sleeps) or len({facts.text(a) for a in arguments}) != 1:
             return {}, "the loop sleeps for different intervals"
         argument = arguments[0]
         value = argument.value if isinstance(argument, ast.Constant) else None

@@ -147,6 +147,7 @@ class UnhandledTaskFailure(Rule):
             success = [c for c in success if _spins_on_failure(facts, c) or uses.opened_by(c)]
             if not success:
                 continue  # housekeeping (`if r.ready(): lock.release()`) or handed to a helper
+            reason: str | None
             plan, reason = None, _no_plan_reason(facts, success[0])
             if not is_simple_reference(checks[0].result):
                 reason = "the result is not a plain name or attribute"

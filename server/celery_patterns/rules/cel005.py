@@ -347,7 +347,7 @@ def _plan(facts, settings, call, scope, reserved: set[str]):
     uuid, add_uuid = function_path(facts, scope, "uuid", "uuid4")
     if uuid is None:
         return {}, "`uuid` is bound to something else here"
-    result = target if kind == "assign" else fresh_name(facts, scope, "group_result", reserved)
+    result = target if kind == "assign" and target is not None else fresh_name(facts, scope, "group_result", reserved)
     task_id = fresh_name(facts, scope, "group_task_id", reserved | {result})
     reserved.update((result, task_id))
     # a comprehension variable: it only has to differ from what the comprehension reads

@@ -204,8 +204,12 @@ def _file_url(facts, node):
 def _posix_root(text: str) -> bool:
     """`text` starts with an absolute POSIX directory (`/tmp/`, `/var/data`), not just `/`."""
     stripped = text.lstrip("/")
-    return text.startswith("/") and bool(stripped) and stripped[0] not in "{" and not (
-        len(stripped) >= 2 and stripped[1] == ":")
+    return (
+        text.startswith("/")
+        and bool(stripped)
+        and stripped[0] not in "{"
+        and not (len(stripped) >= 2 and stripped[1] == ":")
+    )
 
 
 def _windows_handled(facts, url, path, scope) -> bool:
@@ -283,7 +287,7 @@ def _plan(facts, node, part, scope):
     sys_name, add_sys = _sys_name(facts, scope)
     if sys_name is None:
         return add_sys
-    if direct:
+    if direct and isinstance(statement, (ast.Assign, ast.AnnAssign)):
         target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
         stem, url_name = _stem(target), None
     else:
@@ -337,11 +341,13 @@ def _stem(target) -> str:
     return name
 
 
-def _free_name(facts, scope, base: str, taken=frozenset()) -> str | None:  # (never None: endless candidates)
+def _free_name(facts, scope, base: str, taken=frozenset()) -> str:
     if not base.isidentifier():
         base = "result_backend_path"
     extra = "_POSIX" if base.isupper() else "_posix"
-    return free_name(facts, scope, itertools.chain((base, base + extra), numbered(base)), taken)
+    name = free_name(facts, scope, itertools.chain((base, base + extra), numbered(base)), taken)
+    assert name is not None  # `numbered` never ends
+    return name
 
 
 # --- fixing (libcst) ------------------------------------------------------------------------

@@ -124,8 +124,11 @@ class PollingResultWithoutDefault(Rule):
         value = facts.parent(call) if isinstance(facts.parent(call), ast.Await) else call
         start, end = grouped_span(facts, value)
         unit, newline = ctx.defaults
+        statement = statement_of(facts, value)
+        if statement is None:
+            return None
         if kind == "dict":  # its lines indented one step more than the statement's
-            indent = indentation(ctx.source, offset_of(facts, statement_of(facts, value)))
+            indent = indentation(ctx.source, offset_of(facts, statement))
             default = DEGRADED.format(nl=newline, indent=indent + unit, end=indent)
         else:
             default = EMPTY[kind]
