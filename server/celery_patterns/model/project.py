@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..analysis.celery import BUILTIN_TASKS
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
 
@@ -27,7 +28,12 @@ class Task:
     definition: TaskDef
     summary: ModuleSummary
     service: Service
-    name: str
+    name: str | None  # None when the model cannot know it (`name=` built at run time)
+
+    @property
+    def label(self) -> str:
+        """How messages call it: its registered name, else where it is defined."""
+        return self.name or self.qualname
 
     @property
     def qualname(self) -> str:
@@ -125,13 +131,13 @@ class Project:
                 found.append(Task(definition, summary, service, self._registered_name(definition, summary, service)))
         return found
 
-    def _registered_name(self, definition: TaskDef, summary: ModuleSummary, service: Service) -> str:
+    def _registered_name(self, definition: TaskDef, summary: ModuleSummary, service: Service) -> str | None:
         if definition.name is not None:
             return definition.name
         if definition.name_ref is not None:
-            value = self.constant(definition.name_ref, service)
-            if value is not None:
-                return value
+            return self.constant(definition.name_ref, service)
+        if definition.named:
+            return None
         return f"{summary.module}.{definition.function}" if summary.module else definition.function
 
     def constant(self, qualname: str, service: Service) -> str | None:
@@ -146,8 +152,18 @@ class Project:
     def tasks_by_name(self) -> dict[str, list[Task]]:
         found: dict[str, list[Task]] = {}
         for task in self.tasks:
-            found.setdefault(task.name, []).append(task)
+            if task.name is not None:
+                found.setdefault(task.name, []).append(task)
         return found
+
+    def unnamed_tasks(self, services: Iterable[Service]) -> list[Task]:
+        """The tasks of `services` whose registered name the model cannot know."""
+        wanted = set(services)
+        return [t for t in self.tasks if t.name is None and t.service in wanted]
+
+    def registers(self, name: str) -> bool:
+        """Some worker of the workspace knows a task by this name (Celery's own included)."""
+        return name in self.tasks_by_name or name in BUILTIN_TASKS
 
     def task_at(self, qualname: str, service: Service) -> Task | None:
         """The task a dotted name (`rag.tasks.ingest_file`) refers to."""
@@ -245,8 +261,8 @@ class Project:
             )
             if function is not None:
                 ref = FunctionRef(task.summary, function, task.service)
-                reach.setdefault((ref.service.root, ref.qualname), [task.name])
-                frontier.append((ref, [task.name]))
+                reach.setdefault((ref.service.root, ref.qualname), [task.label])
+                frontier.append((ref, [task.label]))
         for _ in range(CALL_DEPTH):
             following = []
             for ref, path in frontier:

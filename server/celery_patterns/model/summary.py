@@ -71,6 +71,7 @@ class TaskDef:
     parameters: tuple[Parameter, ...]  # as a dispatcher passes them (`self` left out when bound)
     name: str | None = None  # the `name=` string, when written as a literal
     name_ref: str | None = None  # ... or the absolute name of the constant it is written as
+    named: bool = False  # `name=` is given (when neither of the above: built at run time)
     app: str | None = None  # absolute name of the app whose `.task` made it; None for `shared_task`
     doc: str = ""  # the first paragraph of its docstring
     options: tuple[tuple[str, str], ...] = ()  # (option, source text) from TASK_OPTIONS
@@ -436,6 +437,7 @@ class _Summariser:
                 parameters=tuple(parameters),
                 name=name,
                 name_ref=name_ref,
+                named="name" in keywords,
                 app=app or None,
                 doc=_first_paragraph(ast.get_docstring(function)),
                 options=tuple((key, facts.text(keywords[key])) for key in TASK_OPTIONS if key in keywords),
@@ -446,11 +448,13 @@ class _Summariser:
         run = next((s for s in cls.body if isinstance(s, FUNCTION_NODES) and s.name == "run"), None)
         name = None
         name_ref = None
+        named = False
         for statement in cls.body:
             if isinstance(statement, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "name" for t in statement.targets
             ):
                 name, name_ref = self._string_or_constant(statement.value)
+                named = True
         parameters = _parameters(run.args)[1:] if run is not None else []
         self.summary.tasks.append(
             TaskDef(
@@ -459,6 +463,7 @@ class _Summariser:
                 parameters=tuple(parameters),
                 name=name,
                 name_ref=name_ref,
+                named=named,
                 app=app,
                 doc=_first_paragraph(ast.get_docstring(cls) or (ast.get_docstring(run) if run else None)),
             )

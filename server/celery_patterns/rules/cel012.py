@@ -84,16 +84,24 @@ class UnknownTaskName(Rule):
             if not dispatch.by_name:
                 continue
             name = project.dispatched_task_name(dispatch, service)
-            if name is None or name in project.tasks_by_name:
+            if name is None or project.registers(name):
                 continue
             segment = name.split(".", 1)[0]
             siblings = [n for n in registered if n.split(".", 1)[0] == segment]
-            if not siblings and not project.services_named(segment):
+            services = project.services_named(segment)
+            if not siblings and not services:
                 continue  # nothing here says the workspace holds that task's worker
+            owners = {t.service for n in siblings for t in project.tasks_by_name[n]} | set(services)
+            if project.unnamed_tasks(owners):
+                continue  # a task there whose name is built at run time may be this one
             suggestion = closest(name, registered)
-            hint = (
-                f"; did you mean {suggestion!r}?" if suggestion else f" (tasks named {segment}.*: {_listed(siblings)})"
-            )
+            if suggestion:
+                hint = f"; did you mean {suggestion!r}?"
+            elif siblings:
+                hint = f" (tasks named {segment}.*: {_listed(siblings)})"
+            else:
+                owned = sorted(t.name for t in project.tasks if t.service in services and t.name)
+                hint = f" (the `{services[0].directory_name}` service registers: {_listed(owned) or 'no task'})"
             yield self.finding(
                 facts,
                 dispatch.span,

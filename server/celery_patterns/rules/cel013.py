@@ -83,7 +83,7 @@ class TaskArgumentsMismatch(Rule):
             tasks = project.tasks_of(dispatch, service)
             problems = [binding_problem(task, dispatch) for task in tasks]
             if problems and all(problems):
-                yield self.finding(facts, dispatch.span, f"task `{tasks[0].name}` {problems[0]}")
+                yield self.finding(facts, dispatch.span, f"task `{tasks[0].label}` {problems[0]}")
 
 
 def binding_problem(task: Task, dispatch: Dispatch) -> str | None:
