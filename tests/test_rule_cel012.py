@@ -167,6 +167,30 @@ INVALID = [
         },
         [("server/main.py", 4)],
     ),
+    (  # an app made by a `Celery` subclass names its service too
+        {
+            "server/requirements.txt": "",
+            "server/main.py": """
+            from celery import current_app
+
+            current_app.send_task("billing.charge")
+            """,
+            "payments/requirements.txt": "",
+            "payments/worker.py": """
+            from celery import Celery
+
+            class BillingCelery(Celery):
+                task_cls = "worker:BaseTask"
+
+            app = BillingCelery("billing")
+
+            @app.task
+            def charge_card(amount):
+                return amount
+            """,
+        },
+        [("server/main.py", 3)],
+    ),
     (  # two names equally close: flagged, no suggestion
         two_services(
             """
@@ -371,6 +395,50 @@ VALID = [
             """,
         },
     ),
+    two_services(  # tasks made by a decorator factory with `functools.wraps`: named after the function wrapped
+        """
+        from app.celery_app import app
+
+        app.send_task("rag.jobs.reindex_all")
+        """,
+        {
+            "rag/decorators.py": """
+            import functools
+
+            from celery import shared_task
+
+            def rag_task(func):
+                @shared_task
+                @functools.wraps(func)
+                def wrapper(*args, **kwargs):
+                    return func(*args, **kwargs)
+                return wrapper
+            """,
+        },
+    ),
+    {  # an app class that makes its own default names (`gen_task_name`)
+        "server/requirements.txt": "",
+        "server/main.py": """
+        from celery import Celery
+
+        app = Celery("server")
+        app.send_task("billing.charge_card", args=[1])
+        """,
+        "payments/requirements.txt": "",
+        "payments/worker.py": """
+        from celery import Celery
+
+        class BillingCelery(Celery):
+            def gen_task_name(self, name, module):
+                return "billing." + name
+
+        app = BillingCelery("billing")
+
+        @app.task
+        def charge_card(amount):
+            return amount
+        """,
+    },
     two_services(  # a dict with "task" but no "schedule" is not a beat entry; `.s()`/`.delay()` are direct
         """
         from app.celery_app import app
@@ -419,7 +487,7 @@ def test_message_lists_the_service_tasks_when_nothing_is_close(tmp_path):
 
 
 def test_message_for_a_service_named_by_its_app(tmp_path):
-    (message,) = messages(tmp_path, INVALID[6][0])
+    (message,) = messages(tmp_path, INVALID[6][0])  # the service named by its app
     assert "'billing.charge'" in message
     assert "payments" in message  # the service it names, and what it registers
     assert "worker.charge_card" in message
@@ -458,7 +526,7 @@ def test_fix_in_a_beat_entry(tmp_path):
     assert '{"task": "rag.search", "schedule": 60.0' in workspace_fixed(root, "server/app/jobs.py", CODE)
 
 
-@pytest.mark.parametrize("case", [3, 7])  # a constant (change it where it is defined), two names as close
+@pytest.mark.parametrize("case", [3, 8])  # a constant (change it where it is defined), two names as close
 def test_no_fix(tmp_path, case):
     files = INVALID[case][0]
     root = workspace(tmp_path, files)

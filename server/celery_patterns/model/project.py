@@ -80,6 +80,10 @@ class Project:
         for path, summary in sorted(self.summaries.items()):
             if summary.module:
                 found.setdefault((self.service_of(path).root, summary.module), summary)
+        for path, summary in sorted(self.summaries.items()):  # other names an import may use
+            for name in self.layout.module_names(path)[1:]:
+                if name:
+                    found.setdefault((self.service_of(path).root, name), summary)
         return found
 
     @cached_property
@@ -136,9 +140,14 @@ class Project:
             return definition.name
         if definition.name_ref is not None:
             return self.constant(definition.name_ref, service)
-        if definition.named:
+        if definition.named or service.root in self._services_naming_tasks:
             return None
         return f"{summary.module}.{definition.function}" if summary.module else definition.function
+
+    @cached_property
+    def _services_naming_tasks(self) -> set[str]:
+        """The services with an app class that makes its own default task names (`gen_task_name`)."""
+        return {self.service_of(p).root for p, s in self.summaries.items() if s.names_tasks}
 
     def constant(self, qualname: str, service: Service) -> str | None:
         """The string a module constant holds."""

@@ -17,9 +17,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..analysis.app_config import celery_apps, gather_config
+from ..analysis.app_config import CeleryApp, celery_apps, gather_config
 from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_process_pool
-from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes
+from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes, statement_of
 from ..analysis.results import is_result
 from ..config import Settings
 from ..ftypes import Range
@@ -166,6 +166,7 @@ class ModuleSummary:
     routes: list[RouteKey] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)  # module-level UPPER_CASE literals (Django)
+    names_tasks: bool = False  # a class here overrides `gen_task_name`: default task names are its own
 
 
 UNKNOWN = "<unknown>"  # a setting whose value the module does not show
@@ -184,6 +185,7 @@ class _Summariser:
         self.summary = ModuleSummary(
             path, facts.module_name, path.endswith("__init__.py") or path.endswith("__init__.pyi")
         )
+        self._app_calls: set[int] = set()  # the `Celery(...)` calls (subclasses included) of this module
 
     def run(self) -> ModuleSummary:
         self._module_names()
@@ -265,7 +267,9 @@ class _Summariser:
     # --- apps -------------------------------------------------------------------------------
     def _apps(self) -> None:
         facts = self.facts
-        for app in celery_apps(facts):
+        apps = [*celery_apps(facts), *self._subclass_apps()]
+        self._app_calls = {id(app.call) for app in apps}
+        for app in apps:
             variable = app.name if app.targets and facts.parent(app.statement) is facts.tree else None
             config = gather_config(facts, app)
             settings = tuple((key, _last_literal(values)) for key, values in sorted(config.settings.items()))
@@ -288,6 +292,29 @@ class _Summariser:
                 )
             )
         self._route_settings()
+
+    def _subclass_apps(self) -> list[CeleryApp]:
+        """Apps made by a subclass of `Celery`: one defined here, or one named `...Celery`."""
+        facts = self.facts
+        local = {
+            node.name
+            for node in facts.tree.body
+            if isinstance(node, ast.ClassDef) and any(facts.resolve(b) in CELERY_APP_CLASSES for b in node.bases)
+        }
+        apps = []
+        for call in facts.nodes(ast.Call):
+            qualname = self.absolute(call.func) or ""
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname in CELERY_APP_CLASSES or not (
+                last in local or (last.endswith("Celery") and last != "Celery")
+            ):
+                continue
+            parent = facts.parent(call)
+            targets = tuple(parent.targets) if isinstance(parent, ast.Assign) and parent.value is call else ()
+            statement = statement_of(facts, call)
+            if statement is not None and all(isinstance(t, (ast.Name, ast.Attribute)) for t in targets):
+                apps.append(CeleryApp(call, statement, targets, facts.scope_of(call)))
+        return apps
 
     def _route_settings(self) -> None:
         """Route keys wherever routes are set: `Celery(task_routes=...)`, `X.conf.task_routes =
@@ -356,6 +383,8 @@ class _Summariser:
     def _tasks(self) -> None:
         facts = self.facts
         for function in facts.nodes(*FUNCTION_NODES):
+            if function.name == "gen_task_name" and isinstance(facts.parent(function), ast.ClassDef):
+                self.summary.names_tasks = True
             for decorator in function.decorator_list:
                 task = self._task_decorator(decorator)
                 if task is not None:
@@ -396,10 +425,9 @@ class _Summariser:
             found = facts.lookup(expr.id, facts.scope_of(expr), expr)
             if found is not None:
                 for binding in found[1]:
-                    if (
-                        binding.kind == "assign"
-                        and binding.value is not None
-                        and facts.resolve(getattr(binding.value, "func", None) or binding.value) in CELERY_APP_CLASSES
+                    if binding.kind == "assign" and binding.value is not None and (
+                        id(binding.value) in self._app_calls
+                        or facts.resolve(getattr(binding.value, "func", None) or binding.value) in CELERY_APP_CLASSES
                     ):
                         return True
                     if (
@@ -437,11 +465,18 @@ class _Summariser:
                 parameters=tuple(parameters),
                 name=name,
                 name_ref=name_ref,
-                named="name" in keywords,
+                named="name" in keywords or self._wrapped(function),
                 app=app or None,
                 doc=_first_paragraph(ast.get_docstring(function)),
                 options=tuple((key, facts.text(keywords[key])) for key in TASK_OPTIONS if key in keywords),
             )
+        )
+
+    def _wrapped(self, function: ast.AST) -> bool:
+        """`@functools.wraps(f)` makes the task's default name `f`'s, which this module cannot know."""
+        return any(
+            isinstance(d, ast.Call) and self.absolute(d.func) == "functools.wraps"
+            for d in getattr(function, "decorator_list", ())
         )
 
     def _add_task_class(self, cls: ast.ClassDef, app: str | None) -> None:
