@@ -68,7 +68,7 @@ class TaskDef:
 
     function: str  # the function (or class) name in the module
     span: Range  # its name in the `def`/`class` line
-    parameters: tuple[Parameter, ...]  # as a dispatcher passes them (`self` left out when bound)
+    parameters: tuple[Parameter, ...] | None  # as a dispatcher passes them (no `self` when bound); None: unknown
     name: str | None = None  # the `name=` string, when written as a literal
     name_ref: str | None = None  # ... or the absolute name of the constant it is written as
     named: bool = False  # `name=` is given (when neither of the above: built at run time)
@@ -388,8 +388,13 @@ class _Summariser:
             for decorator in function.decorator_list:
                 task = self._task_decorator(decorator)
                 if task is not None:
+                    # a decorator applied before the task's may take or add parameters
+                    inner = function.decorator_list.index(decorator) < len(function.decorator_list) - 1
                     self._add_task(
-                        function, function.args, decorator if isinstance(decorator, ast.Call) else None, task
+                        function,
+                        None if inner else function.args,
+                        decorator if isinstance(decorator, ast.Call) else None,
+                        task,
                     )
         for call in facts.nodes(ast.Call):  # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
             func = call.func
@@ -450,19 +455,23 @@ class _Summariser:
             return None
         return found[1][0].node
 
-    def _add_task(self, function: ast.AST, arguments: ast.arguments, options: ast.Call | None, app: str) -> None:
+    def _add_task(
+        self, function: ast.AST, arguments: ast.arguments | None, options: ast.Call | None, app: str
+    ) -> None:
         facts = self.facts
         keywords = {k.arg: k.value for k in options.keywords if k.arg} if options is not None else {}
         name, name_ref = self._string_or_constant(keywords.get("name"))
         bind = isinstance(keywords.get("bind"), ast.Constant) and keywords["bind"].value is True
-        parameters = _parameters(arguments)
+        parameters = _parameters(arguments) if arguments is not None else None
         if bind and parameters and parameters[0].kind in ("positional_only", "positional"):
             parameters = parameters[1:]
+        elif bind and parameters is not None:
+            parameters = None  # `bind=True` on `def f(*args)`: the task fills the first one
         self.summary.tasks.append(
             TaskDef(
                 function=function.name,
                 span=self._name_span(function),
-                parameters=tuple(parameters),
+                parameters=tuple(parameters) if parameters is not None else None,
                 name=name,
                 name_ref=name_ref,
                 named="name" in keywords or self._wrapped(function),
@@ -490,12 +499,12 @@ class _Summariser:
             ):
                 name, name_ref = self._string_or_constant(statement.value)
                 named = True
-        parameters = _parameters(run.args)[1:] if run is not None else []
+        parameters = tuple(_parameters(run.args)[1:]) if run is not None else None  # inherited: unknown
         self.summary.tasks.append(
             TaskDef(
                 function=cls.name,
                 span=self._name_span(cls),
-                parameters=tuple(parameters),
+                parameters=parameters,
                 name=name,
                 name_ref=name_ref,
                 named=named,

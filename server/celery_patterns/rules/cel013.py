@@ -89,6 +89,8 @@ class TaskArgumentsMismatch(Rule):
 def binding_problem(task: Task, dispatch: Dispatch) -> str | None:
     """Why the dispatch's known arguments cannot bind to the task's parameters, or None."""
     parameters = task.definition.parameters
+    if parameters is None:
+        return None  # a decorator or a base class the model cannot read decides them
     positional = [p for p in parameters if p.kind in _POSITIONAL]
     given = dispatch.positional
     if given is not None and dispatch.callback and dispatch.method != "si":
