@@ -165,6 +165,14 @@ class Project:
                 found.setdefault(task.name, []).append(task)
         return found
 
+    def prefix_services(self, segment: str) -> set[Service]:
+        """The services that names starting `segment.` belong to: those it names, and those
+        registering tasks named so."""
+        found = set(self.services_named(segment))
+        found.update(t.service for name, tasks in self.tasks_by_name.items() if name.split(".", 1)[0] == segment
+                     for t in tasks)
+        return found
+
     def unnamed_tasks(self, services: Iterable[Service]) -> list[Task]:
         """The tasks of `services` whose registered name the model cannot know."""
         wanted = set(services)

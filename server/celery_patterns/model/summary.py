@@ -93,6 +93,7 @@ class Dispatch:
     sent: bool = False  # sent as it is (`delay`, `apply_async`, `send_task`, `signature(...).delay()`)
     callback: bool = False  # a chain/chord callback or `link=`: receives the previous result first
     app: str | None = None  # absolute name of the app it is sent through, when it says
+    routed: bool = False  # the call (or the send of its signature) says its queue, or may (`**options`)
 
     @property
     def by_name(self) -> bool:
@@ -167,6 +168,7 @@ class ModuleSummary:
     functions: dict[str, Function] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)  # module-level UPPER_CASE literals (Django)
     names_tasks: bool = False  # a class here overrides `gen_task_name`: default task names are its own
+    opaque_routes: bool = False  # routes set here that the model cannot read (a router function, a call)
 
 
 UNKNOWN = "<unknown>"  # a setting whose value the module does not show
@@ -257,12 +259,10 @@ class _Summariser:
                 value = binding.value.value
                 if isinstance(value, str):
                     summary.constants[name] = value
-                if name.isupper() and _plain(value):
+                if _setting_name(name) and _plain(value):
                     summary.settings[name] = value
-            elif binding.kind == "assign" and name.isupper() and binding.value is not None:
-                literal = _literal(binding.value)
-                if literal is not UNKNOWN:
-                    summary.settings[name] = literal
+            elif binding.kind == "assign" and _setting_name(name) and binding.value is not None:
+                summary.settings[name] = _literal(binding.value)
 
     # --- apps -------------------------------------------------------------------------------
     def _apps(self) -> None:
@@ -324,12 +324,12 @@ class _Summariser:
         for node in facts.nodes(ast.Call, ast.Assign):
             if isinstance(node, ast.Assign):
                 target = node.targets[0] if len(node.targets) == 1 else None
-                if isinstance(target, ast.Attribute) and target.attr.lower().endswith("task_routes") \
+                if isinstance(target, ast.Attribute) and is_routes_key(target.attr) \
                         and _conf_of_app(self, target.value):
                     self._routes(node.value, self.absolute(target.value.value))
-                elif isinstance(target, ast.Name) and target.id.endswith("TASK_ROUTES") \
+                elif isinstance(target, ast.Name) and is_routes_key(target.id) \
                         and facts.scope_of(node) is facts.module_scope:
-                    self._routes(node.value, None)
+                    self._routes(node.value, None)  # a settings module (Django's, `config_from_object`'s)
                 continue
             func = node.func
             app = None
@@ -340,12 +340,12 @@ class _Summariser:
             else:
                 continue
             for keyword in node.keywords:
-                if keyword.arg and keyword.arg.lower().endswith("task_routes"):
+                if keyword.arg and is_routes_key(keyword.arg):
                     self._routes(keyword.value, self.absolute(app) if app is not None else None)
             for argument in node.args[:1]:
                 if isinstance(argument, ast.Dict):
                     for key, value in _string_items(argument):
-                        if key.lower().endswith("task_routes"):
+                        if is_routes_key(key):
                             self._routes(value, self.absolute(app) if app is not None else None)
 
     def _loaded(self, call: ast.Call) -> str | None:
@@ -371,13 +371,20 @@ class _Summariser:
         return False
 
     def _routes(self, value: ast.AST | None, app: str | None) -> None:
+        if isinstance(value, ast.Name):  # `task_routes = ROUTES`, a dict bound once in the module
+            found = self.facts.lookup(value.id, self.facts.scope_of(value), value)
+            if found is not None and len(found[1]) == 1 and found[1][0].kind == "assign" and found[1][0].value is not None:
+                value = found[1][0].value
         entries = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
         for entry in entries:
             if not isinstance(entry, ast.Dict):
+                self.summary.opaque_routes = True  # a router function, or routes built elsewhere
                 continue
             for key, route in zip(entry.keys, entry.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     self.summary.routes.append(RouteKey(key.value, _queue(route), self.facts.range(key), app))
+                else:
+                    self.summary.opaque_routes = True  # `**more`, a compiled pattern
 
     # --- tasks ------------------------------------------------------------------------------
     def _tasks(self) -> None:
@@ -632,6 +639,7 @@ class _Summariser:
             if isinstance(task, ast.Constant) and isinstance(task.value, str) and "schedule" in entry:
                 positional = _count(entry.get("args")) if "args" in entry else 0
                 keywords = _keys(entry.get("kwargs")) if "kwargs" in entry else ()
+                options = entry.get("options")
                 self.summary.dispatches.append(
                     Dispatch(
                         "beat",
@@ -642,6 +650,7 @@ class _Summariser:
                         positional=positional,
                         keywords=keywords,
                         sent=True,
+                        routed=options is not None and _routing_options(options),
                     )
                 )
 
@@ -674,6 +683,7 @@ class _Summariser:
         kwargs = _argument(call, 2, "kwargs")
         keywords = _keys(kwargs) if kwargs is not None else ()
         sent = method == "send_task" or self._sent_right_away(call)
+        routed = any(_routing_options(c) for c in [call, *self._chained(call)])
         return Dispatch(
             method,
             facts.range(name_node),
@@ -686,6 +696,7 @@ class _Summariser:
             sent=sent,
             callback=self._in_callback(call),
             app=app,
+            routed=routed,
         )
 
     def _direct(self, call: ast.Call) -> Dispatch | None:
@@ -704,6 +715,7 @@ class _Summariser:
             positional = None if any(isinstance(a, ast.Starred) for a in call.args) else len(call.args)
             keywords = None if any(k.arg is None for k in call.keywords) else tuple(k.arg for k in call.keywords)
         sent = func.attr in SENT_METHODS or self._sent_right_away(call)
+        routed = any(_routing_options(c) for c in [call, *self._chained(call)])
         return Dispatch(
             func.attr,
             facts.range(func.value),
@@ -714,17 +726,27 @@ class _Summariser:
             keywords=keywords,
             sent=sent,
             callback=self._in_callback(call),
+            routed=routed,
         )
 
     def _sent_right_away(self, call: ast.Call) -> bool:
-        """`signature(...).apply_async()` / `.delay()`: the signature itself is sent."""
-        parent = self.facts.parent(call)
-        return (
-            isinstance(parent, ast.Attribute)
-            and parent.value is call
-            and parent.attr in SENT_METHODS
-            and isinstance(self.facts.parent(parent), ast.Call)
-        )
+        """`signature(...).apply_async()` / `.delay()`, also after `.set(...)`: the signature is sent."""
+        chained = self._chained(call)
+        return bool(chained) and chained[-1].func.attr in SENT_METHODS
+
+    def _chained(self, call: ast.Call) -> list[ast.Call]:
+        """The calls of `.set(...)` on the signature `call` makes, up to its `.apply_async(...)`/`.delay(...)`."""
+        facts, out = self.facts, []
+        while True:
+            parent = facts.parent(call)
+            if not (isinstance(parent, ast.Attribute) and parent.value is call and isinstance(facts.parent(parent), ast.Call)):
+                return out
+            call = facts.parent(parent)
+            if parent.attr in SENT_METHODS:
+                return [*out, call]
+            if parent.attr != "set":
+                return out
+            out.append(call)
 
     def _in_callback(self, call: ast.Call) -> bool:
         """A signature that is not first in a chain (`chain(a, b)`, `a | b`), a chord's body,
@@ -808,6 +830,36 @@ def _string_items(node: ast.Dict):
     for key, value in zip(node.keys, node.values):
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             yield key.value, value
+
+
+ROUTING_OPTIONS = frozenset({"queue", "routing_key", "exchange"})
+_ROUTES_KEYS = ("task_routes", "celery_routes")  # as a keyword, a `conf` attribute, a settings name (any case)
+
+
+def is_routes_key(name: str) -> bool:
+    """`task_routes`, Django's `CELERY_TASK_ROUTES`, the old `CELERY_ROUTES`."""
+    return name.lower().endswith(_ROUTES_KEYS)
+
+
+def _setting_name(name: str) -> bool:
+    """A module-level name a settings module gives Celery: UPPER_CASE (Django, old
+    names), or a lower-case `task_...` of a `config_from_object` module."""
+    return name.isupper() or name.startswith("task_")
+
+
+def _routing_options(node: ast.AST) -> bool:
+    """A call's keywords (or a beat entry's `options` dict) say where the task goes, or may:
+    `queue=`, `routing_key=`, `exchange=`, in `options={...}`, or `**options` unknown."""
+    if isinstance(node, ast.Dict):
+        return any(k is None or not isinstance(k, ast.Constant) or k.value in ROUTING_OPTIONS for k in node.keys)
+    if not isinstance(node, ast.Call):
+        return True  # options built elsewhere
+    for keyword in node.keywords:
+        if keyword.arg is None or keyword.arg in ROUTING_OPTIONS:
+            return True
+        if keyword.arg == "options" and _routing_options(keyword.value):
+            return True
+    return False
 
 
 def _queue(route: ast.AST) -> str | None:

@@ -88,12 +88,10 @@ class UnknownTaskName(Rule):
                 continue
             segment = name.split(".", 1)[0]
             siblings = [n for n in registered if n.split(".", 1)[0] == segment]
+            owners = project.prefix_services(segment)
+            if not owners or project.unnamed_tasks(owners):
+                continue  # the worker lives elsewhere, or has a task whose name is built at run time
             services = project.services_named(segment)
-            if not siblings and not services:
-                continue  # nothing here says the workspace holds that task's worker
-            owners = {t.service for n in siblings for t in project.tasks_by_name[n]} | set(services)
-            if project.unnamed_tasks(owners):
-                continue  # a task there whose name is built at run time may be this one
             suggestion = closest(name, registered)
             if suggestion:
                 hint = f"; did you mean {suggestion!r}?"

@@ -63,7 +63,7 @@ class TaskRouteMismatch(Rule):
     name = "task-route-mismatch"
     message = "this route or dispatch sends work to a queue no worker of the workspace consumes"
     severity = Severity.MEDIUM
-    triggers = ("ROUTES", "routes", "signature", "send_task")
+    triggers = ("ROUTES", "routes", "signature", "Signature", "subtask", "send_task", "task")
     uses_project = True
     legacy_fix = False
 
@@ -76,10 +76,11 @@ class TaskRouteMismatch(Rule):
             segment = route.pattern.split(".", 1)[0]
             if not segment or any(c in segment for c in "*?["):
                 continue  # `*` routes everything: nothing to say about one service
-            if any(fnmatch.fnmatchcase(name, route.pattern) for name in names):
+            if project.registers(route.pattern) or any(fnmatch.fnmatchcase(name, route.pattern) for name in names):
                 continue
-            if not project.services_named(segment) and not any(n.split(".", 1)[0] == segment for n in names):
-                continue  # the tasks it routes are another workspace's
+            owners = project.prefix_services(segment)
+            if not owners or project.unnamed_tasks(owners):
+                continue  # the tasks it routes are another workspace's, or may have a name built at run time
             yield self.finding(
                 facts,
                 route.span,
@@ -94,14 +95,19 @@ class TaskRouteMismatch(Rule):
         if not routing.patterns or routing.opaque:
             return  # no routes, or a router the model cannot read: the default queue is meant
         for dispatch in summary.dispatches:
-            name = project.dispatched_task_name(dispatch, service) if dispatch.by_name else None
+            if not dispatch.by_name or not dispatch.sent or dispatch.routed:
+                continue  # a signature sent elsewhere, or a dispatch that names its queue
+            name = project.dispatched_task_name(dispatch, service)
             if name is None or routing.queue_for(name) is not None:
                 continue
             owners = {t.service for t in project.tasks_by_name.get(name, ())}
             if not owners or service in owners:
                 continue
             queue = routing.default_queue
-            consumed = set().union(*(Routing.of(project, owner).consumed for owner in owners))
+            consumers = [Routing.of(project, owner) for owner in owners]
+            if any(c.consumed is None for c in consumers):
+                continue  # a worker that declares its queues (`task_queues`) or routes opaquely
+            consumed = set().union(*(c.consumed for c in consumers))
             if queue in consumed:
                 continue
             owner = sorted(owners, key=lambda s: s.root)[0]
@@ -121,6 +127,8 @@ class Routing:
         self.patterns: list[tuple[str, str | None]] = []
         self.opaque = False  # a router function or routes built at run time
         self.default_queue = "celery"
+        self.explicit_default = False  # `task_default_queue` is set
+        self.declares_queues = False  # `task_queues` is set: a worker consumes those
 
     @classmethod
     def of(cls, project, service) -> Routing:
@@ -129,13 +137,16 @@ class Routing:
             if project.service_of(path) != service:
                 continue
             routing.patterns.extend((r.pattern, r.queue) for r in summary.routes)
+            routing.opaque = routing.opaque or summary.opaque_routes
             settings = [dict(app.settings) for app in summary.apps] + [summary.settings]
             for values in settings:
                 for key, value in values.items():
-                    if key.lower().endswith("task_routes") and not isinstance(value, dict):
-                        routing.opaque = routing.opaque or value == UNKNOWN or not _dict_list(value)
-                    if key.lower().endswith("task_default_queue") and isinstance(value, str):
+                    key = key.lower()
+                    if key.endswith(("task_default_queue", "celery_default_queue")) and isinstance(value, str):
                         routing.default_queue = value
+                        routing.explicit_default = value != UNKNOWN
+                    elif key.endswith(("task_queues", "celery_queues")):
+                        routing.declares_queues = True
         return routing
 
     def queue_for(self, name: str) -> str | None:
@@ -145,13 +156,13 @@ class Routing:
         return None
 
     @property
-    def consumed(self) -> set[str]:
-        """The queues the service's routes name; its default queue when it routes nothing."""
-        return {q for _, q in self.patterns if q} or {self.default_queue}
-
-
-def _dict_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    def consumed(self) -> set[str] | None:
+        """The queues a worker of the service is known to consume: those its routes name,
+        and its default queue when it sets one or routes nothing; None when not known."""
+        if self.opaque or self.declares_queues:
+            return None
+        named = {q for _, q in self.patterns if q}
+        return named | {self.default_queue} if self.explicit_default or not named else named
 
 
 def _listed(names: list[str]) -> str:
