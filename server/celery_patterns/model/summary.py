@@ -152,6 +152,7 @@ class Function:
     calls: tuple[CallSite, ...] = ()
     blocks: tuple[Block, ...] = ()
     current_task_only: tuple[Range, ...] = ()  # branches taken only inside a task (`if current_task:`)
+    outside_task_only: tuple[Range, ...] = ()  # ... only outside one (`if not current_task:`, the else)
 
 
 @dataclass
@@ -548,21 +549,24 @@ class _Summariser:
             elif isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
                 units.append((f"{owner.name}.{node.name}", node, facts.own_scope(node)))
         for name, node, _scope in units:
-            calls, blocks, guarded = [], [], []
-            roots = (
-                node.body
-                if node is not facts.tree
-                else [s for s in node.body if not isinstance(s, (*FUNCTION_NODES, ast.ClassDef))]
-            )
+            calls, blocks, inside, outside = [], [], [], []
+            # a nested def or class runs when called, not here (own_nodes would enter its body)
+            roots = [s for s in node.body if not isinstance(s, (*FUNCTION_NODES, ast.ClassDef))]
             for root in roots:
                 for inner in own_nodes(root):
                     if isinstance(inner, ast.Call):
                         self._call(inner, calls, blocks)
-                    elif isinstance(inner, ast.If) and self._current_task_test(inner.test):
-                        guarded.append(Range(facts.range(inner.body[0]).start, facts.range(inner.body[-1]).end))
+                    elif isinstance(inner, ast.If):
+                        self._task_branches(inner, inside, outside)
             span = self._name_span(node) if node is not facts.tree else Range.of(0, 0, 0, 0)
             self.summary.functions[name] = Function(
-                name, span, isinstance(node, ast.AsyncFunctionDef), tuple(calls), tuple(blocks), tuple(guarded)
+                name,
+                span,
+                isinstance(node, ast.AsyncFunctionDef),
+                tuple(calls),
+                tuple(blocks),
+                tuple(inside),
+                tuple(outside),
             )
 
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
@@ -619,12 +623,50 @@ class _Summariser:
                 break
         return False
 
-    def _current_task_test(self, test: ast.AST) -> bool:
-        """`if current_task`, `if current_task.request.id`, `if getattr(current_task.request, "id", None)`."""
+    def _task_branches(self, node: ast.If, inside: list, outside: list) -> None:
+        """The code an `if` on `current_task` runs only inside a task, and only outside one:
+        its branches, and what follows a branch that always leaves the block."""
+        polarity = self._current_task_test(node.test)
+        if polarity is None:
+            return
+        taken, other = (inside, outside) if polarity > 0 else (outside, inside)
+        taken.append(self._span(node.body))
+        if abs(polarity) == 2:
+            return  # `if current_task and x:`: its else runs in and out of tasks
+        if node.orelse:
+            other.append(self._span(node.orelse))
+        elif isinstance(node.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+            following = _following(self.facts.parent(node), node)
+            if following:
+                other.append(self._span(following))
+
+    def _span(self, statements: list[ast.stmt]) -> Range:
+        return Range(self.facts.range(statements[0]).start, self.facts.range(statements[-1]).end)
+
+    def _current_task_test(self, test: ast.AST) -> int | None:
+        """1 for a test true only inside a task (`current_task`, `current_task.request.id`,
+        `getattr(current_task.request, "id", None)`, `... is not None`), -1 for its negation,
+        2 (-2) for an `and` (`or`) holding one; None for a test that says nothing of it."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self._current_task_test(test.operand)
+            return -inner if inner is not None else None
+        if isinstance(test, ast.BoolOp):
+            found = [self._current_task_test(v) for v in test.values]
+            if isinstance(test.op, ast.And) and any(p is not None and p > 0 for p in found):
+                return 2
+            if isinstance(test.op, ast.Or) and any(p is not None and p < 0 for p in found):
+                return -2
+            return None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
+            if isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+                inner = self._current_task_test(test.left)
+                if inner is not None and abs(inner) == 1:
+                    return inner if isinstance(test.ops[0], ast.IsNot) else -inner
+            return None
         for node in ast.walk(test):
             if isinstance(node, (ast.Name, ast.Attribute)) and self.absolute(node) in CURRENT_TASK:
-                return not isinstance(test, ast.UnaryOp)
-        return False
+                return 1
+        return None
 
     # --- dispatches -------------------------------------------------------------------------
     def _dispatches(self) -> None:
@@ -870,6 +912,15 @@ def _queue(route: ast.AST) -> str | None:
             if key == "queue" and isinstance(value, ast.Constant) and isinstance(value.value, str):
                 return value.value
     return None
+
+
+def _following(parent: ast.AST, statement: ast.stmt) -> list[ast.stmt]:
+    """The statements after `statement` in the block of `parent` that holds it."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and statement in block:
+            return block[block.index(statement) + 1 :]
+    return []
 
 
 def _leftmost(binop: ast.BinOp, child: ast.AST) -> bool:

@@ -75,11 +75,14 @@ class ResultWaitInTask(Rule):
             for block in function.blocks:
                 if block.kind != "wait" or block.exempt:
                     continue
+                guard = _innermost_guard(function, block.span)
+                if guard == "outside":
+                    continue  # `if not current_task:`, or after `if current_task: return`
                 if chain is not None:
                     where = f"task `{chain[0]}`" + (
                         f" (through {' -> '.join(f'`{c}`' for c in chain[1:])})" if len(chain) > 1 else ""
                     )
-                elif any(r.contains(block.span) for r in function.current_task_only):
+                elif guard == "inside":
                     where = "a branch that runs only inside a task (`current_task`)"
                 else:
                     continue
@@ -89,3 +92,12 @@ class ResultWaitInTask(Rule):
                     f'`{block.text}` waits on a task result in {where}: Celery raises RuntimeError("Never call '
                     f'result.get() within a task!"); chain the tasks or use a chord instead',
                 )
+
+
+def _innermost_guard(function, span) -> str | None:
+    """Whether the innermost `current_task` branch holding `span` runs inside or outside a task."""
+    holding = [(r, "inside") for r in function.current_task_only if r.contains(span)]
+    holding += [(r, "outside") for r in function.outside_task_only if r.contains(span)]
+    if not holding:
+        return None
+    return max(holding, key=lambda item: (item[0].start.line, item[0].start.column))[1]
