@@ -439,6 +439,23 @@ VALID = [
             return amount
         """,
     },
+    two_services(  # a module of the worker that does not parse (newer syntax) may register it
+        """
+        from app.celery_app import app
+
+        app.send_task("rag.memory.import_memory")
+        """,
+        {
+            "rag/memory.py": """
+            from celery_app import app
+
+            @app.task(name="rag.memory.import_memory")
+            def import_memory(project_id) -> None:
+                match project_id:
+                    case int(
+            """,
+        },
+    ),
     two_services(  # a dict with "task" but no "schedule" is not a beat entry; `.s()`/`.delay()` are direct
         """
         from app.celery_app import app

@@ -54,6 +54,7 @@ def build_project(
     cache = Cache(root if use_cache else None, "summaries")
     overlays = overlays or {}
     summaries: dict[str, ModuleSummary] = {}
+    unreadable: set[str] = set()
     todo: list[tuple[str, str, str | None, Settings, str | None]] = []
     paths = sorted({os.path.abspath(p) for p in files} | set(overlays))
     for path in paths:
@@ -76,16 +77,18 @@ def build_project(
         try:
             text = decode_source(data)
         except DecodeError:
+            unreadable.add(path)
             continue
         todo.append((path, text, module, settings, key))
     for (path, _, _, _, key), summary in zip(todo, _summarise_all(todo, jobs, progress, len(paths) - len(todo))):
         if summary is None:
+            unreadable.add(path)
             continue
         summaries[path] = summary
         if key is not None:
             cache.put(key, encode(summary))
     cache.save()
-    return Project(layout, summaries)
+    return Project(layout, summaries, frozenset(unreadable))
 
 
 def _summarise_all(todo, jobs: int, progress, done: int) -> list[ModuleSummary | None]:

@@ -61,6 +61,7 @@ class Layout:
         self.root = os.path.abspath(root)
         self._configured = tuple(os.path.abspath(os.path.join(self.root, s)) for s in services)
         self._by_directory: dict[str, Service] = {}
+        self._names: dict[str, list[str | None]] = {}
 
     @cached_property
     def workspace_service(self) -> Service:
@@ -93,6 +94,12 @@ class Layout:
     def module_names(self, path: str) -> list[str | None]:
         """The names an import may give a file: its module name first, then its dotted path
         from the service directory when packages without `__init__.py` lie between."""
+        found = self._names.get(path)
+        if found is None:
+            found = self._names[path] = self._module_names(path)
+        return found
+
+    def _module_names(self, path: str) -> list[str | None]:
         root = self.service_of(path).root
         chained = module_name_for(path, root)
         names = [chained]

@@ -55,9 +55,12 @@ class FunctionRef:
 class Project:
     """The summaries of a workspace's modules (by path), and what they say together."""
 
-    def __init__(self, layout: Layout, summaries: dict[str, ModuleSummary]) -> None:
+    def __init__(
+        self, layout: Layout, summaries: dict[str, ModuleSummary], unreadable: frozenset[str] = frozenset()
+    ) -> None:
         self.layout = layout
         self.summaries = summaries
+        self.unreadable = unreadable  # workspace files that do not parse (with this Python): unknown
 
     @property
     def root(self) -> str:
@@ -65,9 +68,10 @@ class Project:
 
     def with_summary(self, summary: ModuleSummary) -> Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
-        if self.summaries.get(summary.path) is summary:
+        known = self.summaries.get(summary.path)
+        if known is summary or known == summary:  # the file as the model read it: reuse what it computed
             return self
-        return Project(self.layout, {**self.summaries, summary.path: summary})
+        return Project(self.layout, {**self.summaries, summary.path: summary}, self.unreadable - {summary.path})
 
     def service_of(self, path: str) -> Service:
         return self.layout.service_of(path)
@@ -177,6 +181,12 @@ class Project:
         """The tasks of `services` whose registered name the model cannot know."""
         wanted = set(services)
         return [t for t in self.tasks if t.name is None and t.service in wanted]
+
+    def knows_all_names(self, services: Iterable[Service]) -> bool:
+        """Every task these services register has a name the model knows: none is named at
+        run time, and no module of theirs failed to parse."""
+        wanted = set(services)
+        return not self.unnamed_tasks(wanted) and not any(self.service_of(p) in wanted for p in self.unreadable)
 
     def registers(self, name: str) -> bool:
         """Some worker of the workspace knows a task by this name (Celery's own included)."""

@@ -89,7 +89,7 @@ class UnknownTaskName(Rule):
             segment = name.split(".", 1)[0]
             siblings = [n for n in registered if n.split(".", 1)[0] == segment]
             owners = project.prefix_services(segment)
-            if not owners or project.unnamed_tasks(owners):
+            if not owners or not project.knows_all_names(owners):
                 continue  # the worker lives elsewhere, or has a task whose name is built at run time
             services = project.services_named(segment)
             suggestion = closest(name, registered)

@@ -79,7 +79,7 @@ class TaskRouteMismatch(Rule):
             if project.registers(route.pattern) or any(fnmatch.fnmatchcase(name, route.pattern) for name in names):
                 continue
             owners = project.prefix_services(segment)
-            if not owners or project.unnamed_tasks(owners):
+            if not owners or not project.knows_all_names(owners):
                 continue  # the tasks it routes are another workspace's, or may have a name built at run time
             yield self.finding(
                 facts,
