@@ -154,8 +154,9 @@ def workspace_findings(root, code: str | None = None, settings: Settings | None 
         assert not checked.errors, checked.errors
         for finding in checked.report.findings:
             if code is None or finding.code == code:
-                found.append((os.path.relpath(path, root).replace(os.sep, "/"), finding.range.start.line + 1,
-                              finding.message))
+                found.append(
+                    (os.path.relpath(path, root).replace(os.sep, "/"), finding.range.start.line + 1, finding.message)
+                )
     return found
 
 

@@ -45,8 +45,9 @@ def _findings(rule, source: str):
     path = os.path.abspath("server/app/module.py")
     project = None
     if rule.uses_project:
-        project = build_project(os.path.dirname(path), [], lambda _: Settings(), use_cache=False,
-                                overlays={path: source})
+        project = build_project(
+            os.path.dirname(path), [], lambda _: Settings(), use_cache=False, overlays={path: source}
+        )
     return check_source(source, path, project=project).report.findings
 
 

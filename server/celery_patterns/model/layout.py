@@ -106,7 +106,9 @@ class Layout:
         relative = _dotted(os.path.relpath(os.path.abspath(path), root))
         if relative is not None:
             parts = relative.split(".")
-            in_src = parts[0] == "src" and len(parts) > 1 and not os.path.isfile(os.path.join(root, "src", "__init__.py"))
+            in_src = (
+                parts[0] == "src" and len(parts) > 1 and not os.path.isfile(os.path.join(root, "src", "__init__.py"))
+            )
             if in_src:
                 names.insert(0, ".".join(parts[1:]))
             names.append(relative)

@@ -173,8 +173,9 @@ class Project:
         """The services that names starting `segment.` belong to: those it names, and those
         registering tasks named so."""
         found = set(self.services_named(segment))
-        found.update(t.service for name, tasks in self.tasks_by_name.items() if name.split(".", 1)[0] == segment
-                     for t in tasks)
+        found.update(
+            t.service for name, tasks in self.tasks_by_name.items() if name.split(".", 1)[0] == segment for t in tasks
+        )
         return found
 
     def unnamed_tasks(self, services: Iterable[Service]) -> list[Task]:

@@ -306,9 +306,7 @@ class _Summariser:
         for call in facts.nodes(ast.Call):
             qualname = self.absolute(call.func) or ""
             last = qualname.rsplit(".", 1)[-1]
-            if qualname in CELERY_APP_CLASSES or not (
-                last in local or (last.endswith("Celery") and last != "Celery")
-            ):
+            if qualname in CELERY_APP_CLASSES or not (last in local or (last.endswith("Celery") and last != "Celery")):
                 continue
             parent = facts.parent(call)
             targets = tuple(parent.targets) if isinstance(parent, ast.Assign) and parent.value is call else ()
@@ -325,11 +323,17 @@ class _Summariser:
         for node in facts.nodes(ast.Call, ast.Assign):
             if isinstance(node, ast.Assign):
                 target = node.targets[0] if len(node.targets) == 1 else None
-                if isinstance(target, ast.Attribute) and is_routes_key(target.attr) \
-                        and _conf_of_app(self, target.value):
+                if (
+                    isinstance(target, ast.Attribute)
+                    and is_routes_key(target.attr)
+                    and _conf_of_app(self, target.value)
+                ):
                     self._routes(node.value, self.absolute(target.value.value))
-                elif isinstance(target, ast.Name) and is_routes_key(target.id) \
-                        and facts.scope_of(node) is facts.module_scope:
+                elif (
+                    isinstance(target, ast.Name)
+                    and is_routes_key(target.id)
+                    and facts.scope_of(node) is facts.module_scope
+                ):
                     self._routes(node.value, None)  # a settings module (Django's, `config_from_object`'s)
                 continue
             func = node.func
@@ -374,7 +378,12 @@ class _Summariser:
     def _routes(self, value: ast.AST | None, app: str | None) -> None:
         if isinstance(value, ast.Name):  # `task_routes = ROUTES`, a dict bound once in the module
             found = self.facts.lookup(value.id, self.facts.scope_of(value), value)
-            if found is not None and len(found[1]) == 1 and found[1][0].kind == "assign" and found[1][0].value is not None:
+            if (
+                found is not None
+                and len(found[1]) == 1
+                and found[1][0].kind == "assign"
+                and found[1][0].value is not None
+            ):
                 value = found[1][0].value
         entries = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
         for entry in entries:
@@ -438,9 +447,14 @@ class _Summariser:
             found = facts.lookup(expr.id, facts.scope_of(expr), expr)
             if found is not None:
                 for binding in found[1]:
-                    if binding.kind == "assign" and binding.value is not None and (
-                        id(binding.value) in self._app_calls
-                        or facts.resolve(getattr(binding.value, "func", None) or binding.value) in CELERY_APP_CLASSES
+                    if (
+                        binding.kind == "assign"
+                        and binding.value is not None
+                        and (
+                            id(binding.value) in self._app_calls
+                            or facts.resolve(getattr(binding.value, "func", None) or binding.value)
+                            in CELERY_APP_CLASSES
+                        )
                     ):
                         return True
                     if (
@@ -463,9 +477,7 @@ class _Summariser:
             return None
         return found[1][0].node
 
-    def _add_task(
-        self, function: ast.AST, arguments: ast.arguments | None, options: ast.Call | None, app: str
-    ) -> None:
+    def _add_task(self, function: ast.AST, arguments: ast.arguments | None, options: ast.Call | None, app: str) -> None:
         facts = self.facts
         keywords = {k.arg: k.value for k in options.keywords if k.arg} if options is not None else {}
         name, name_ref = self._string_or_constant(keywords.get("name"))
@@ -781,7 +793,11 @@ class _Summariser:
         facts, out = self.facts, []
         while True:
             parent = facts.parent(call)
-            if not (isinstance(parent, ast.Attribute) and parent.value is call and isinstance(facts.parent(parent), ast.Call)):
+            if not (
+                isinstance(parent, ast.Attribute)
+                and parent.value is call
+                and isinstance(facts.parent(parent), ast.Call)
+            ):
                 return out
             call = facts.parent(parent)
             if parent.attr in SENT_METHODS:
