@@ -180,6 +180,34 @@ INVALID = [
         },
         [("proj/proj/utils.py", 7)],
     ),
+    (  # an app made by a Celery subclass, imported under a name that does not say it is one
+        worker(
+            {
+                "rag/extensions.py": """
+                from celery import Celery
+
+                class FlaskCelery(Celery):
+                    pass
+
+                cel = FlaskCelery()
+                """,
+                "rag/workflows.py": """
+                from celery import chain
+
+                from extensions import cel
+
+                @cel.task()
+                def hooks(signatures):
+                    result = chain(*signatures).apply_async()
+                    try:
+                        result.get()
+                    except Exception:
+                        pass
+                """,
+            }
+        ),
+        [("rag/workflows.py", 9)],
+    ),
     (  # a helper reached from two tasks is reported once per call
         worker(
             {
@@ -366,6 +394,26 @@ VALID = [
             }
         ),
     },
+    worker(  # `@x.task` on an imported object that is no Celery app (another scheduler)
+        {
+            "rag/scheduler.py": """
+            class Scheduler:
+                def task(self, fn):
+                    return fn
+
+            jobs = Scheduler()
+            """,
+            "rag/periodic.py": """
+            from celery.result import AsyncResult
+
+            from scheduler import jobs
+
+            @jobs.task
+            def refresh(task_id):
+                return AsyncResult(task_id).get(timeout=5)
+            """,
+        }
+    ),
     worker(  # a nested function the task only defines; a lambda it passes on
         {
             "rag/tasks.py": """

@@ -136,6 +136,8 @@ class Project:
         for path, summary in sorted(self.summaries.items()):
             service = self.service_of(path)
             for definition in summary.tasks:
+                if definition.app_unsure and not self.is_app(definition.app, service):
+                    continue  # `@x.task` on an imported `x` that is no Celery app of the workspace
                 found.append(Task(definition, summary, service, self._registered_name(definition, summary, service)))
         return found
 
@@ -219,6 +221,11 @@ class Project:
     @cached_property
     def apps(self) -> list[tuple[AppDef, ModuleSummary, Service]]:
         return [(app, s, self.service_of(p)) for p, s in sorted(self.summaries.items()) for app in s.apps]
+
+    def is_app(self, qualname: str | None, service: Service) -> bool:
+        """The dotted name refers to a Celery app made in the workspace."""
+        found = self.resolve_anywhere(qualname, service) if qualname else None
+        return found is not None and any(app.variable == found[1] for app in found[0].apps)
 
     def service_names(self, service: Service) -> set[str]:
         """What a task name's first segment can be to mean this service: its directory, its

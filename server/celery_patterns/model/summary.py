@@ -73,6 +73,7 @@ class TaskDef:
     name_ref: str | None = None  # ... or the absolute name of the constant it is written as
     named: bool = False  # `name=` is given (when neither of the above: built at run time)
     app: str | None = None  # absolute name of the app whose `.task` made it; None for `shared_task`
+    app_unsure: bool = False  # `app` is imported under a name that does not say it is an app: the model decides
     doc: str = ""  # the first paragraph of its docstring
     options: tuple[tuple[str, str], ...] = ()  # (option, source text) from TASK_OPTIONS
 
@@ -405,6 +406,7 @@ class _Summariser:
             for decorator in function.decorator_list:
                 task = self._task_decorator(decorator)
                 if task is not None:
+                    task, unsure = task
                     # a decorator applied before the task's may take or add parameters
                     inner = function.decorator_list.index(decorator) < len(function.decorator_list) - 1
                     self._add_task(
@@ -412,6 +414,7 @@ class _Summariser:
                         None if inner else function.args,
                         decorator if isinstance(decorator, ast.Call) else None,
                         task,
+                        unsure,
                     )
         for call in facts.nodes(ast.Call):  # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
             func = call.func
@@ -427,14 +430,25 @@ class _Summariser:
                 if isinstance(cls, ast.ClassDef):
                     self._add_task_class(cls, self.absolute(func.value))
 
-    def _task_decorator(self, decorator: ast.AST) -> str | None:
-        """The app of a task decorator (`""` for `shared_task`), else None."""
+    def _task_decorator(self, decorator: ast.AST) -> tuple[str, bool] | None:
+        """The app of a task decorator (`""` for `shared_task`) and whether the model must
+        confirm it is one (an imported name that does not say so), else None."""
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         if self.absolute(target) in SHARED_TASK:
-            return ""
-        if isinstance(target, ast.Attribute) and target.attr == "task" and self._is_app(target.value):
-            return self.absolute(target.value) or ""
+            return "", False
+        if isinstance(target, ast.Attribute) and target.attr == "task":
+            if self._is_app(target.value):
+                return self.absolute(target.value) or "", False
+            if self._imported(target.value):
+                return self.absolute(target.value) or "", True
         return None
+
+    def _imported(self, expr: ast.AST) -> bool:
+        """`expr` is a name this module imports (from the workspace or elsewhere)."""
+        if not isinstance(expr, ast.Name):
+            return False
+        found = self.facts.lookup(expr.id, self.facts.scope_of(expr), expr)
+        return found is not None and all(b.kind == "import" for b in found[1]) and self.absolute(expr) is not None
 
     def _is_app(self, expr: ast.AST) -> bool:
         """`expr` may be a Celery app: made here, `current_app`, or imported (the model tells
@@ -477,7 +491,14 @@ class _Summariser:
             return None
         return found[1][0].node
 
-    def _add_task(self, function: ast.AST, arguments: ast.arguments | None, options: ast.Call | None, app: str) -> None:
+    def _add_task(
+        self,
+        function: ast.AST,
+        arguments: ast.arguments | None,
+        options: ast.Call | None,
+        app: str,
+        unsure: bool = False,
+    ) -> None:
         facts = self.facts
         keywords = {k.arg: k.value for k in options.keywords if k.arg} if options is not None else {}
         name, name_ref = self._string_or_constant(keywords.get("name"))
@@ -496,6 +517,7 @@ class _Summariser:
                 name_ref=name_ref,
                 named="name" in keywords or self._wrapped(function),
                 app=app or None,
+                app_unsure=unsure,
                 doc=_first_paragraph(ast.get_docstring(function)),
                 options=tuple((key, facts.text(keywords[key])) for key in TASK_OPTIONS if key in keywords),
             )
