@@ -76,6 +76,33 @@ INVALID = [
         ),
         [("server/app/jobs.py", 5), ("server/app/jobs.py", 6), ("server/app/jobs.py", 7), ("server/app/jobs.py", 8)],
     ),
+    (  # an f-string without fields, a local name bound to a literal, a constant of the module,
+        # `send_task` on any receiver, `Signature(task=...)`
+        two_services(
+            """
+            from celery import Signature
+
+            SEARCH = "rag.serch"
+
+            class Client:
+                def __init__(self, app):
+                    self.app = app
+
+                def run(self, a, b, q):
+                    name = "rag.ingest_fle"
+                    self.app.send_task(f"rag.serch", args=[a, b, q])
+                    self.app.send_task(name, args=[a, b, q])
+                    self.app.send_task(SEARCH, args=[a, b, q])
+                    Signature(task="rag.serch", args=[a, b, q]).delay()
+            """
+        ),
+        [
+            ("server/app/jobs.py", 11),
+            ("server/app/jobs.py", 12),
+            ("server/app/jobs.py", 13),
+            ("server/app/jobs.py", 14),
+        ],
+    ),
     (  # a beat_schedule entry
         two_services(
             """
@@ -504,7 +531,7 @@ def test_message_lists_the_service_tasks_when_nothing_is_close(tmp_path):
 
 
 def test_message_for_a_service_named_by_its_app(tmp_path):
-    (message,) = messages(tmp_path, INVALID[6][0])  # the service named by its app
+    (message,) = messages(tmp_path, INVALID[7][0])  # the service named by its app
     assert "'billing.charge'" in message
     assert "payments" in message  # the service it names, and what it registers
     assert "worker.charge_card" in message
@@ -539,11 +566,11 @@ def test_fix_replaces_the_string_and_keeps_its_quotes(tmp_path):
 
 
 def test_fix_in_a_beat_entry(tmp_path):
-    root = workspace(tmp_path, INVALID[2][0])
+    root = workspace(tmp_path, INVALID[3][0])
     assert '{"task": "rag.search", "schedule": 60.0' in workspace_fixed(root, "server/app/jobs.py", CODE)
 
 
-@pytest.mark.parametrize("case", [3, 8])  # a constant (change it where it is defined), two names as close
+@pytest.mark.parametrize("case", [4, 9])  # a constant (change it where it is defined), two names as close
 def test_no_fix(tmp_path, case):
     files = INVALID[case][0]
     root = workspace(tmp_path, files)
@@ -564,3 +591,11 @@ def test_no_fix_for_an_escaped_or_raw_string(tmp_path):
     assert workspace_lines(root, CODE) == [("server/app/jobs.py", 3), ("server/app/jobs.py", 4)]
     before = (root / "server/app/jobs.py").read_text()
     assert workspace_fixed(root, "server/app/jobs.py", CODE) == before
+
+
+def test_fix_in_an_f_string_and_not_for_a_variable(tmp_path):
+    root = workspace(tmp_path, INVALID[2][0])
+    fixed = workspace_fixed(root, "server/app/jobs.py", CODE)
+    assert 'self.app.send_task(f"rag.search", args=[a, b, q])' in fixed
+    assert 'Signature(task="rag.search", args=[a, b, q])' in fixed
+    assert 'name = "rag.ingest_fle"' in fixed and 'SEARCH = "rag.serch"' in fixed

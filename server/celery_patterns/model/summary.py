@@ -21,6 +21,7 @@ from ..analysis.app_config import CeleryApp, celery_apps, gather_config
 from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_process_pool
 from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes, statement_of
 from ..analysis.results import is_result
+from ..analysis.strings import literal_string
 from ..config import Settings
 from ..ftypes import Range
 
@@ -88,6 +89,7 @@ class Dispatch:
     function: str  # the function it sits in (MODULE_CODE for module-level code)
     name: str | None = None  # by name: the string, when known whole
     name_ref: str | None = None  # by name: the absolute name of the constant holding it
+    literal: bool = False  # by name: `span` is the string itself (a literal the fix may edit)
     target: str | None = None  # direct: absolute name of what `.delay()` is called on
     positional: int | None = None  # how many positional arguments, when all are known
     keywords: tuple[str, ...] | None = None  # keyword argument names, when all are known
@@ -556,10 +558,21 @@ class _Summariser:
         )
 
     def _string_or_constant(self, expr: ast.AST | None) -> tuple[str | None, str | None]:
+        """A name given as a string (a literal, an f-string without fields, a local name bound
+        only to a literal) or as a module constant (its absolute name, for the model)."""
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return expr.value, None
+        if isinstance(expr, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in expr.values):
+            return "".join(v.value for v in expr.values), None
         if isinstance(expr, (ast.Name, ast.Attribute)):
-            return None, self.absolute(expr) or self.made_absolute(self.facts.resolve(expr) or "")
+            reference = self.absolute(expr)
+            if reference is None and isinstance(expr, ast.Name):
+                found = self.facts.lookup(expr.id, self.facts.scope_of(expr), expr)
+                if found is not None and found[0] is self.facts.module_scope:
+                    reference = f"{self.prefix}{expr.id}"  # a constant of this module
+                elif found is not None:
+                    return literal_string(self.facts, expr), None  # a local name
+            return None, reference
         return None, None
 
     def _name_span(self, node: ast.AST) -> Range:
@@ -723,6 +736,7 @@ class _Summariser:
                         facts.range(node),
                         self._function_of(node),
                         name=task.value,
+                        literal=True,
                         positional=positional,
                         keywords=keywords,
                         sent=True,
@@ -736,20 +750,17 @@ class _Summariser:
         qualname = self.absolute(func)
         app = None
         if qualname in SIGNATURE_NAMES:
-            method = (
-                func.attr
-                if isinstance(func, ast.Attribute)
-                else (func.id if isinstance(func, ast.Name) else "signature")
-            )
             method = {"Signature": "Signature", "subtask": "subtask"}.get(qualname.rsplit(".", 1)[-1], "signature")
             app_arg = _keyword(call, "app")
             app = self.absolute(app_arg) if app_arg is not None else None
-        elif isinstance(func, ast.Attribute) and func.attr in ("send_task", "signature") and self._is_app(func.value):
+        elif isinstance(func, ast.Attribute) and (
+            func.attr == "send_task" or (func.attr == "signature" and self._is_app(func.value))
+        ):  # `send_task` says what it is on any receiver (`self.app`, an imported `cel`)
             method = func.attr
             app = self.absolute(func.value)
         else:
             return None
-        name_node = _argument(call, 0, "name" if method == "send_task" else "varies")
+        name_node = _argument(call, 0, {"send_task": "name", "Signature": "task"}.get(method, "varies"))
         if name_node is None:
             return None
         name, name_ref = self._string_or_constant(name_node)
@@ -767,6 +778,7 @@ class _Summariser:
             self._function_of(call),
             name=name,
             name_ref=name_ref,
+            literal=isinstance(name_node, (ast.Constant, ast.JoinedStr)),
             positional=positional,
             keywords=keywords,
             sent=sent,

@@ -105,17 +105,17 @@ class UnknownTaskName(Rule):
                 dispatch.span,
                 f"no task of the workspace is registered as {name!r}: the worker drops it and the result stays "
                 f"PENDING{hint}",
-                no_fix_reason=None if suggestion and dispatch.name is not None else _why_no_fix(suggestion),
+                no_fix_reason=None if suggestion and dispatch.literal else _why_no_fix(suggestion),
                 suggestion=suggestion,
             )
 
     def fix(self, ctx, finding):
         suggestion = finding.detail("suggestion")
-        literal = ctx.facts.node_at(finding.range, ast.Constant)
-        if not suggestion or literal is None:
+        literal = ctx.facts.node_at(finding.range, ast.Constant, ast.JoinedStr)
+        if not suggestion or literal is None or "{" in suggestion or "}" in suggestion:
             return None
         text = ctx.index.text[ctx.index.offset(finding.range.start) : ctx.index.offset(finding.range.end)]
-        body = text.lstrip("uU")
+        body = text.lstrip("uUfF")
         quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
         if quote not in ('"', "'", '"""', "'''") or not body.endswith(quote) or "\\" in body:
             return None  # a raw, byte or escaped string: leave it to the user
@@ -141,4 +141,4 @@ def _listed(names: list[str]) -> str:
 def _why_no_fix(suggestion: str | None) -> str:
     if suggestion is None:
         return "no registered name is close enough to be the one meant"
-    return "the name is held by a constant; change it where it is defined"
+    return "the name is held by a variable or a constant; change it where it is defined"
