@@ -132,9 +132,16 @@ INVALID = [
                 (ingest_file.s(p, db, q) | stats.s(db, True)).delay()
                 chord([ingest_file.s(p, db, q)], signature("rag.stats", args=[db, True]))()
                 ingest_file.apply_async(args=[p, db, q], link=notify.s("sms"))
+                (ingest_file.s(p, db, q) | search.s(p, db, q).set(queue="rag")).delay()
             """
         ),
-        [("rag/pipeline.py", 6), ("rag/pipeline.py", 7), ("rag/pipeline.py", 8), ("rag/pipeline.py", 9)],
+        [
+            ("rag/pipeline.py", 6),
+            ("rag/pipeline.py", 7),
+            ("rag/pipeline.py", 8),
+            ("rag/pipeline.py", 9),
+            ("rag/pipeline.py", 10),
+        ],
     ),
     (  # a beat entry's args / kwargs
         two_services(
@@ -259,6 +266,8 @@ VALID = [
             chord([ingest_file.s(p, db, q)])(stats.s())
             ingest_file.apply_async(args=[p, db, q], link=notify.s(), link_error=notify.si("failed"))
             chain(signature("rag.stats", args=["db"]), notify.s()).delay()
+            chain(ingest_file.s(p, db, q), search.s(p, db, q).set(immutable=True)).delay()
+            chain(ingest_file.s(p, db, q), signature("rag.search", args=[p, db, q], immutable=True)).delay()
         """
     ),
     two_services(  # a signature not sent as it is may be completed later (partial arguments)

@@ -844,7 +844,14 @@ class _Summariser:
         """A signature that is not first in a chain (`chain(a, b)`, `a | b`), a chord's body,
         or a `link=`: Celery passes it the previous task's result as its first argument."""
         facts = self.facts
-        child, parent = call, facts.parent(call)
+        child = call
+        for chained in self._chained(call):  # `sig.set(...)`: the signature as the canvas holds it
+            if chained.func.attr != "set":
+                return False
+            child = chained
+        if any(_immutable(c) for c in (call, *self._chained(call))):
+            return False  # `immutable=True`: like `.si()`, the previous result is not passed
+        parent = facts.parent(child)
         if isinstance(parent, ast.keyword) and parent.arg in ("link", "body"):
             return True
         if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.BitOr):
@@ -962,6 +969,15 @@ def _queue(route: ast.AST) -> str | None:
             if key == "queue" and isinstance(value, ast.Constant) and isinstance(value.value, str):
                 return value.value
     return None
+
+
+def _immutable(call: ast.Call) -> bool:
+    """`signature(..., immutable=True)`, `sig.set(immutable=True)` (not `.s()`: its keywords are the task's)."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "s":
+        return False
+    return any(
+        k.arg == "immutable" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
+    )
 
 
 def _following(parent: ast.AST, statement: ast.stmt) -> list[ast.stmt]:
