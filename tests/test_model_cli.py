@@ -148,3 +148,18 @@ def test_a_cache_entry_of_another_shape_is_summarised_again(repo, capsys, summar
         ("server/app/jobs.py", 7, "CEL013"),
     ]
     assert len(summarised) == len([p for p in FILES if p.endswith(".py")])
+
+
+def test_the_check_reuses_the_summaries_the_model_holds(repo, capsys, monkeypatch):
+    from celery_patterns.engine import run as engine_run
+
+    again: list[str] = []
+    original = engine_run.summarise
+
+    def recording(facts, settings=None):
+        again.append(facts.path)
+        return original(facts, settings)
+
+    monkeypatch.setattr(engine_run, "summarise", recording)
+    assert check(capsys, ".") == [("server/app/jobs.py", 4, "CEL012"), ("server/app/jobs.py", 7, "CEL013")]
+    assert again == []  # every file's text is the one the model summarised

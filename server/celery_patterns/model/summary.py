@@ -15,6 +15,7 @@ unresolved (None). Positions are this module's, 0-based.
 from __future__ import annotations
 
 import ast
+import hashlib
 from dataclasses import dataclass, field
 
 from ..analysis.app_config import CeleryApp, celery_apps, gather_config
@@ -173,6 +174,7 @@ class ModuleSummary:
     settings: dict[str, object] = field(default_factory=dict)  # module-level UPPER_CASE literals (Django)
     names_tasks: bool = False  # a class here overrides `gen_task_name`: default task names are its own
     opaque_routes: bool = False  # routes set here that the model cannot read (a router function, a call)
+    digest: str = ""  # of what it was made from (`source_digest`): a check of the same text reuses it
 
 
 UNKNOWN = "<unknown>"  # a setting whose value the module does not show
@@ -180,7 +182,17 @@ UNKNOWN = "<unknown>"  # a setting whose value the module does not show
 
 def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSummary:
     """The summary of the module `facts` describes."""
-    return _Summariser(facts, settings or Settings()).run()
+    settings = settings or Settings()
+    summary = _Summariser(facts, settings).run()
+    summary.digest = source_digest(facts.source, facts.module_name, settings)
+    return summary
+
+
+def source_digest(source: str, module: str | None, settings: Settings) -> str:
+    """What a summary is made from: the text, the module's name, the settings that shape it."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass"))
+    digest.update(f"\0{module}\0{sorted(settings.polling_helpers)}".encode())
+    return digest.hexdigest()
 
 
 class _Summariser:
