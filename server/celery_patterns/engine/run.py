@@ -29,11 +29,9 @@ def run_rules(
     errors: list[str] = []
     if project is not None and any(rule.uses_project for rule in rules):
         try:
-            known = project.summaries.get(facts.path)
-            if known is not None and known.digest == source_digest(facts.source, facts.module_name, settings):
-                facts.summary = known  # the text the model was built from: its summary as it is
-            else:
-                facts.summary = summarise(facts, settings)
+            # the text the model was built from: its summary as it is
+            digest = source_digest(facts.source, facts.module_name, settings)
+            facts.summary = project.summary_of(facts.path, digest) or summarise(facts, settings)
             facts.project = project.with_summary(facts.summary)
         except Exception:
             errors.append(f"{facts.path}: internal error summarising the module:\n{traceback.format_exc()}")

@@ -9,6 +9,7 @@ here reports anything.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,10 +69,18 @@ class Project:
 
     def with_summary(self, summary: ModuleSummary) -> Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
-        known = self.summaries.get(summary.path)
-        if known is summary or known == summary:  # the file as the model read it: reuse what it computed
-            return self
-        return Project(self.layout, {**self.summaries, summary.path: summary}, self.unreadable - {summary.path})
+        path = os.path.abspath(summary.path)  # the model's paths are absolute, a check's may not be
+        known = self.summaries.get(path)
+        if known is summary or known == dataclasses.replace(summary, path=path):
+            return self  # the file as the model read it: reuse what it computed
+        if path != summary.path:
+            summary = dataclasses.replace(summary, path=path)
+        return Project(self.layout, {**self.summaries, path: summary}, self.unreadable - {path})
+
+    def summary_of(self, path: str, digest: str) -> ModuleSummary | None:
+        """The model's summary of a file, when it was made from what `digest` says."""
+        known = self.summaries.get(os.path.abspath(path))
+        return known if known is not None and known.digest == digest else None
 
     def service_of(self, path: str) -> Service:
         return self.layout.service_of(path)
