@@ -6,8 +6,13 @@ like it (`rag.`) or the service that first segment names. A task's registered na
 `name=` (a literal or a module constant) or Celery's default, `<module>.<function>`, with
 the module named from its service's source root.
 
-A name the workspace cannot know is left alone: one built at run time, or one whose first
-segment names neither a service nor any task of the workspace (the worker lives elsewhere).
+A name may be a literal, an f-string without fields, a name bound to a literal or a module
+constant (imported or not). Celery's own tasks (`celery.backend_cleanup`, ...) count as
+registered. A name the workspace cannot know is left alone: one built at run time, or one
+whose first segment names neither a service nor any task of the workspace (the worker lives
+elsewhere). So is a service whose task names the model cannot all know: a `name=` built at
+run time, a task wrapped with `functools.wraps`, an app class that overrides
+`gen_task_name`, a module that does not parse.
 
 ## Why is this bad?
 Celery sends any name: the message waits in the queue, the worker logs "Received

@@ -2,18 +2,22 @@
 Flags routes that cannot do what they say:
 
 - a `task_routes` key, an exact name or a glob (`"rag.*"`), that matches no task registered
-  in the workspace although the workspace holds the service those names belong to: a typo,
-  and the route never applies;
-- a task sent by name from a service whose app has `task_routes`, to a task that another
-  service of the workspace registers, when the name matches none of the sending app's routes
-  (and the app has no router function): it goes to the sending app's default queue
-  (`task_default_queue`, else `celery`), which no route of the task's own service names
-  (its default queue, when it has no routes), so no worker of that service is known to
-  consume it.
+  in the workspace (Celery's own `celery.*` tasks included) although the workspace holds the
+  service those names belong to: a typo, and the route never applies;
+- a task sent by name as it is (`send_task`, a beat entry, `signature(...).delay()`) from a
+  service whose app has `task_routes`, to a task that another service of the workspace
+  registers, when the name matches none of the sending app's routes and the dispatch names
+  no queue itself (`queue=`, `routing_key=`, `exchange=`, `options`): it goes to the sending
+  app's default queue (`task_default_queue`, else `celery`), which the task's own service
+  never names (its routes' queues, and its default queue when it sets one or routes nothing),
+  so no worker of that service is known to consume it.
 
 Routes are gathered across modules: `Celery(...)` keywords, `conf.update(...)`,
-`conf.task_routes = ...`, and `CELERY_TASK_ROUTES` in Django settings. A route given by a
-function or built at run time makes the rule say nothing about that app's dispatches.
+`conf.task_routes = ...`, a `config_from_object` module's `task_routes`, and
+`CELERY_TASK_ROUTES` (or the old `CELERY_ROUTES`) in Django settings. Nothing is said where
+the model cannot see everything: a router function or routes built at run time, a worker
+that declares `task_queues`, a service with a task whose name is built at run time or a
+module that does not parse.
 
 ## Why is this bad?
 A message on a queue nobody consumes waits forever, like a task nobody registers; a route

@@ -4,7 +4,9 @@ or `.join_native()` on a result (a dispatch's, an `AsyncResult(...)`, one whose 
 checked, as CEL003 decides). Code runs in a task when it is in a task's body, in a function
 of the workspace that a task calls (up to three direct calls deep, across modules and
 services), or in a branch taken only inside a task (`if current_task:`). A wait Celery
-allows is not flagged: `disable_sync_subtasks=False`, or inside `with allow_join_result():`.
+allows is not flagged: `disable_sync_subtasks=False`, or inside `with allow_join_result():`;
+nor is one in code that runs only outside a task (`if not current_task:`, the `else` of
+`if current_task:`, the code after `if current_task: return`).
 
 ## Why is this bad?
 Celery refuses it: `result.get()` inside a task raises `RuntimeError("Never call
