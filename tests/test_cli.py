@@ -349,10 +349,10 @@ def test_rule_command_unknown(capsys):
 def test_rules_command_lists_all(capsys):
     code, out, _ = run(capsys, "rules")
     assert code == 0
-    for n in range(1, 12):
+    for n in range(1, 17):
         assert f"CEL{n:03d}" in out
     code, out, _ = run(capsys, "rules", "--format", "json")
-    assert len(json.loads(out)) == 11
+    assert len(json.loads(out)) == 16
 
 
 # --- as a user runs it ------------------------------------------------------------------------
