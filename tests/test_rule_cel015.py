@@ -208,6 +208,26 @@ INVALID = [
         ),
         [("rag/workflows.py", 9)],
     ),
+    (  # an app made by a factory function, named like an app
+        worker(
+            {
+                "rag/common.py": """
+                from celery import Celery
+                from celery.result import AsyncResult
+
+                def make_celery(name):
+                    return Celery(name)
+
+                celery_app = make_celery("rag")
+
+                @celery_app.task()
+                def report(task_id):
+                    return AsyncResult(task_id).wait(timeout=3)
+                """
+            }
+        ),
+        [("rag/common.py", 11)],
+    ),
     (  # a helper reached from two tasks is reported once per call
         worker(
             {

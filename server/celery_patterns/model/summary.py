@@ -491,6 +491,8 @@ class _Summariser:
                         and facts.resolve(binding.node.annotation) in CELERY_APP_CLASSES
                     ):
                         return True
+                if name is None and found[0] is facts.module_scope:
+                    name = expr.id  # `celery_app = make_celery(flask_app)`: what its name says
         if name is None:
             return False
         last = name.rsplit(".", 1)[-1].lower()
