@@ -15,14 +15,14 @@ from ..source import DecodeError, decode_source
 from .cache import Cache, content_key, decode, encode
 from .layout import Layout
 from .project import Project
-from .summary import ModuleSummary, summarise
+from .summary import SCHEMA, ModuleSummary, summarise
 
 PARALLEL_THRESHOLD = 64  # cold summaries below this are made in the process itself
 
 
 def summary_settings_key(settings: Settings) -> str:
     """What in the settings shapes a summary (the polling helpers it marks as blocking)."""
-    return json.dumps(sorted(settings.polling_helpers))
+    return json.dumps([SCHEMA, sorted(settings.polling_helpers)])
 
 
 def summarise_source(source: str, path: str, module: str | None, settings: Settings) -> ModuleSummary | None:

@@ -55,6 +55,9 @@ TASK_OPTIONS = (
     "base",
 )
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
+# What a summary holds and how it is read: part of every cache key, so that a summariser
+# that reads code differently never meets the summaries an older one wrote.
+SCHEMA = "2"
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSum
 def source_digest(source: str, module: str | None, settings: Settings) -> str:
     """What a summary is made from: the text, the module's name, the settings that shape it."""
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass"))
-    digest.update(f"\0{module}\0{sorted(settings.polling_helpers)}".encode())
+    digest.update(f"\0{SCHEMA}\0{module}\0{sorted(settings.polling_helpers)}".encode())
     return digest.hexdigest()
 
 
