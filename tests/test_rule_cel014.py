@@ -1,8 +1,6 @@
 """CEL014 task-route-mismatch: routes that match no task, dispatches to a queue nobody consumes."""
 
-import pytest
-
-from ruletest import workspace, workspace_findings, workspace_lines
+from ruletest import workspace_cases, workspace_messages
 
 CODE = "CEL014"
 
@@ -327,18 +325,11 @@ VALID = [
 ]
 
 
-@pytest.mark.parametrize(("files", "expected"), INVALID)
-def test_invalid(tmp_path, files, expected):
-    assert workspace_lines(workspace(tmp_path, files), CODE) == expected
-
-
-@pytest.mark.parametrize("files", VALID)
-def test_valid(tmp_path, files):
-    assert workspace_findings(workspace(tmp_path, files), CODE) == []
+test_invalid, test_valid = workspace_cases(CODE, INVALID, VALID)
 
 
 def messages(tmp_path, files):
-    return [message for _, _, message in workspace_findings(workspace(tmp_path, files), CODE)]
+    return workspace_messages(tmp_path, files, CODE)
 
 
 def test_message_for_a_route_lists_the_tasks_it_could_mean(tmp_path):

@@ -1,8 +1,6 @@
 """CEL016 blocking-helper-in-async: an async def calls a synchronous workspace helper that blocks."""
 
-import pytest
-
-from ruletest import dedent, workspace, workspace_findings, workspace_fixed, workspace_lines
+from ruletest import dedent, workspace, workspace_cases, workspace_fixed, workspace_lines, workspace_messages
 
 CODE = "CEL016"
 
@@ -297,18 +295,11 @@ VALID = [
 ]
 
 
-@pytest.mark.parametrize(("files", "expected"), INVALID)
-def test_invalid(tmp_path, files, expected):
-    assert workspace_lines(workspace(tmp_path, files), CODE) == expected
-
-
-@pytest.mark.parametrize("files", VALID)
-def test_valid(tmp_path, files):
-    assert workspace_findings(workspace(tmp_path, files), CODE) == []
+test_invalid, test_valid = workspace_cases(CODE, INVALID, VALID)
 
 
 def messages(tmp_path, files):
-    return [message for _, _, message in workspace_findings(workspace(tmp_path, files), CODE)]
+    return workspace_messages(tmp_path, files, CODE)
 
 
 def test_message_names_the_call_path(tmp_path):
