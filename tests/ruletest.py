@@ -164,3 +164,24 @@ def workspace_fixed(root, relative: str, code: str, *, unsafe: bool = True) -> s
     again = fix_source(outcome.source, path, Settings(), unsafe=unsafe, codes={code}, project=project)
     assert again.source == outcome.source, "fix is not idempotent"
     return outcome.source
+
+
+def workspace_messages(root, files: dict[str, str], code: str) -> list[str]:
+    """The messages of `code`'s findings in a workspace of `files` written under `root`."""
+    return [message for _, _, message in workspace_findings(workspace(root, files), code)]
+
+
+def workspace_cases(code: str, invalid, valid):
+    """The two tests every model rule has: each INVALID workspace `(files, [(path, line)])`
+    gets exactly those findings, each VALID workspace none (`test_invalid, test_valid = ...`)."""
+    import pytest
+
+    @pytest.mark.parametrize(("files", "expected"), invalid)
+    def test_invalid(tmp_path, files, expected):
+        assert workspace_lines(workspace(tmp_path, files), code) == expected
+
+    @pytest.mark.parametrize("files", valid)
+    def test_valid(tmp_path, files):
+        assert workspace_findings(workspace(tmp_path, files), code) == []
+
+    return test_invalid, test_valid

@@ -1033,36 +1033,45 @@ def test_no_fix_reason_names_the_use():
 
 # --- on the project model: services, not just configured names ------------------------------------
 def test_a_repository_whose_own_package_is_rag_imports_it_freely(tmp_path):
-    workspace(tmp_path, {
-        "pyproject.toml": "[project]\nname = 'rag'\n",
-        "rag/__init__.py": "",
-        "rag/tasks.py": "from celery import shared_task\n\n@shared_task\ndef ingest(path):\n    return path\n",
-        "rag/api.py": "from rag.tasks import ingest\n\ndef run(path):\n    return ingest.delay(path)\n",
-        "scripts/reindex.py": "import rag.tasks\n\nrag.tasks.ingest.delay('x')\n",
-    })
+    workspace(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'rag'\n",
+            "rag/__init__.py": "",
+            "rag/tasks.py": "from celery import shared_task\n\n@shared_task\ndef ingest(path):\n    return path\n",
+            "rag/api.py": "from rag.tasks import ingest\n\ndef run(path):\n    return ingest.delay(path)\n",
+            "scripts/reindex.py": "import rag.tasks\n\nrag.tasks.ingest.delay('x')\n",
+        },
+    )
     assert workspace_lines(tmp_path, CODE) == []
 
 
 def test_another_services_package_is_foreign_without_configuration(tmp_path):
-    workspace(tmp_path, {
-        "pyproject.toml": "[tool.celery-patterns]\nforeign-packages = []\n",
-        "worker/requirements.txt": "celery\n",
-        "worker/indexer/__init__.py": "",
-        "worker/indexer/tasks.py": "from celery import shared_task\n\n@shared_task\ndef index(path):\n    return path\n",
-        "api/requirements.txt": "fastapi\n",
-        "api/app/__init__.py": "",
-        "api/app/routes.py": "from indexer.tasks import index\n\ndef run(path):\n    return index.delay(path)\n",
-        "api/app/local.py": "from app.routes import run\n",
-    })
+    workspace(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.celery-patterns]\nforeign-packages = []\n",
+            "worker/requirements.txt": "celery\n",
+            "worker/indexer/__init__.py": "",
+            "worker/indexer/tasks.py": "from celery import shared_task\n\n@shared_task\ndef index(path):\n    return path\n",
+            "api/requirements.txt": "fastapi\n",
+            "api/app/__init__.py": "",
+            "api/app/routes.py": "from indexer.tasks import index\n\ndef run(path):\n    return index.delay(path)\n",
+            "api/app/local.py": "from app.routes import run\n",
+        },
+    )
     assert workspace_lines(tmp_path, CODE) == [("api/app/routes.py", 1)]
 
 
 def test_a_shared_library_service_is_not_another_service(tmp_path):
-    workspace(tmp_path, {
-        "common/requirements.txt": "pydantic\n",
-        "common/shared/__init__.py": "",
-        "common/shared/models.py": "class Job:\n    pass\n",
-        "api/requirements.txt": "fastapi\n",
-        "api/routes.py": "from shared.models import Job\n\ndef make():\n    return Job()\n",
-    })
+    workspace(
+        tmp_path,
+        {
+            "common/requirements.txt": "pydantic\n",
+            "common/shared/__init__.py": "",
+            "common/shared/models.py": "class Job:\n    pass\n",
+            "api/requirements.txt": "fastapi\n",
+            "api/routes.py": "from shared.models import Job\n\ndef make():\n    return Job()\n",
+        },
+    )
     assert workspace_lines(tmp_path, CODE) == []

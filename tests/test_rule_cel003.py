@@ -1267,7 +1267,12 @@ def test_fix_puts_the_module_default_after_every_import_block():
 
 @pytest.mark.parametrize(
     "call",
-    ["job.get(propagate=False)", "job.get(interval=0.5)", "job.join(no_ack=True)", "job.get(disable_sync_subtasks=False)"],
+    [
+        "job.get(propagate=False)",
+        "job.get(interval=0.5)",
+        "job.join(no_ack=True)",
+        "job.get(disable_sync_subtasks=False)",
+    ],
 )
 def test_a_keyword_only_celery_takes_makes_it_a_wait_on_a_result(call):
     assert lines(f"def fetch(job):\n    return {call}\n", CODE, raw=True) == [2]

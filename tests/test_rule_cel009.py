@@ -624,10 +624,14 @@ def test_no_fix_without_ids_list():
 
 
 def test_no_fix_without_celery_app():
-    assert_no_fix(celery_module("""
+    assert_no_fix(
+        celery_module("""
         def cancel_job(child_task_ids):
             mark(child_task_ids)
-        """), CODE, raw=True)
+        """),
+        CODE,
+        raw=True,
+    )
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,22 @@ POOL_CLASSES = frozenset({"Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPo
 # Calls that only Celery code makes: sending tasks and building results or signatures.
 CONTEXT_METHODS = frozenset({"apply_async", "delay", "send_task", "signature", "AsyncResult", "GroupResult"})
 TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
+# The tasks every Celery app registers itself (celery/app/builtins.py; `celery.ping` from
+# celery.contrib.testing), which a beat entry or a canvas may name.
+BUILTIN_TASKS = frozenset(
+    {
+        "celery.backend_cleanup",
+        "celery.accumulate",
+        "celery.chord_unlock",
+        "celery.map",
+        "celery.starmap",
+        "celery.chunks",
+        "celery.group",
+        "celery.chain",
+        "celery.chord",
+        "celery.ping",
+    }
+)
 
 
 def state_names(facts: ModuleFacts, expr: ast.AST | None) -> frozenset[str] | None:

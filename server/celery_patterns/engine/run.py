@@ -8,7 +8,7 @@ from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import Finding
 from ..model.project import Project
-from ..model.summary import summarise
+from ..model.summary import source_digest, summarise
 from ..rules import Rule, all_rules
 
 
@@ -29,7 +29,9 @@ def run_rules(
     errors: list[str] = []
     if project is not None and any(rule.uses_project for rule in rules):
         try:
-            facts.summary = summarise(facts, settings)
+            # the text the model was built from: its summary as it is
+            digest = source_digest(facts.source, facts.module_name, settings)
+            facts.summary = project.summary_of(facts.path, digest) or summarise(facts, settings)
             facts.project = project.with_summary(facts.summary)
         except Exception:
             errors.append(f"{facts.path}: internal error summarising the module:\n{traceback.format_exc()}")

@@ -15,14 +15,14 @@ from ..source import DecodeError, decode_source
 from .cache import Cache, content_key, decode, encode
 from .layout import Layout
 from .project import Project
-from .summary import ModuleSummary, summarise
+from .summary import SCHEMA, ModuleSummary, summarise
 
 PARALLEL_THRESHOLD = 64  # cold summaries below this are made in the process itself
 
 
 def summary_settings_key(settings: Settings) -> str:
     """What in the settings shapes a summary (the polling helpers it marks as blocking)."""
-    return json.dumps(sorted(settings.polling_helpers))
+    return json.dumps([SCHEMA, sorted(settings.polling_helpers)])
 
 
 def summarise_source(source: str, path: str, module: str | None, settings: Settings) -> ModuleSummary | None:
@@ -55,6 +55,7 @@ def build_project(
     cache = Cache(root if use_cache else None, "summaries")
     overlays = overlays or {}
     summaries: dict[str, ModuleSummary] = {}
+    unreadable: set[str] = set()
     todo: list[tuple[str, str, str | None, Settings, str | None]] = []
     paths = sorted({os.path.abspath(p) for p in files} | set(overlays))
     for path in paths:
@@ -79,10 +80,12 @@ def build_project(
         try:
             text = decode_source(data)
         except DecodeError:
+            unreadable.add(path)
             continue
         todo.append((path, text, module, settings, key))
     for (path, _, _, _, key), summary in zip(todo, _summarise_all(todo, jobs, progress, len(paths) - len(todo))):
         if summary is None:
+            unreadable.add(path)
             continue
         summaries[path] = summary
         if on_summary is not None:
@@ -90,7 +93,7 @@ def build_project(
         if key is not None:
             cache.put(key, encode(summary))
     cache.save()
-    return Project(layout, summaries)
+    return Project(layout, summaries, frozenset(unreadable))
 
 
 def _summarise_all(todo, jobs: int, progress, done: int) -> list[ModuleSummary | None]:

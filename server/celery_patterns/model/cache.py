@@ -133,7 +133,7 @@ def decode(data: Any) -> Any:
             raw = data[f.name]
             if f.name in ("span", "call") and isinstance(raw, list):
                 values[f.name] = Range(Position(raw[0], raw[1]), Position(raw[2], raw[3]))
-            elif f.name == "current_task_only":
+            elif f.name in ("current_task_only", "outside_task_only"):
                 values[f.name] = tuple(Range(Position(r[0], r[1]), Position(r[2], r[3])) for r in raw)
             else:
                 value = decode(raw)

@@ -15,7 +15,7 @@ from typing import Any
 from .cache import encode
 from .summary import ModuleSummary
 
-_POSITIONS = frozenset({"span", "call", "current_task_only"})
+_POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only"})
 
 
 def interface(summary: ModuleSummary) -> str:

@@ -6,8 +6,11 @@
 - A *service*: the nearest directory above a module that holds `pyproject.toml`,
   `setup.py`, `setup.cfg`, a `requirements*.txt` or a `Dockerfile`; the workspace itself
   when none does. The `services` setting names them instead.
-- A module's name: relative to its service's source root (the top of its chain of
-  packages, else the service directory or its `src/`), as Celery names tasks by default.
+- A module's name: relative to its service's source root, as Celery names tasks by
+  default: the top of its chain of packages, else the service directory; in a `src/`
+  layout (a `src/` that is no package itself) the names start below `src/`, namespace
+  packages (directories without `__init__.py`) included. An import may name a module
+  either way (`module_names`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Layout:
         self.root = os.path.abspath(root)
         self._configured = tuple(os.path.abspath(os.path.join(self.root, s)) for s in services)
         self._by_directory: dict[str, Service] = {}
+        self._names: dict[str, list[str | None]] = {}
 
     @cached_property
     def workspace_service(self) -> Service:
@@ -85,7 +89,41 @@ class Layout:
 
     def module_name(self, path: str) -> str | None:
         """The dotted module name of a file, relative to its service's source root."""
-        return module_name_for(path, self.service_of(path).root)
+        return self.module_names(path)[0]
+
+    def module_names(self, path: str) -> list[str | None]:
+        """The names an import may give a file: its module name first, then its dotted path
+        from the service directory when packages without `__init__.py` lie between."""
+        found = self._names.get(path)
+        if found is None:
+            found = self._names[path] = self._module_names(path)
+        return found
+
+    def _module_names(self, path: str) -> list[str | None]:
+        root = self.service_of(path).root
+        chained = module_name_for(path, root)
+        names = [chained]
+        relative = _dotted(os.path.relpath(os.path.abspath(path), root))
+        if relative is not None:
+            parts = relative.split(".")
+            in_src = (
+                parts[0] == "src" and len(parts) > 1 and not os.path.isfile(os.path.join(root, "src", "__init__.py"))
+            )
+            if in_src:
+                names.insert(0, ".".join(parts[1:]))
+            names.append(relative)
+        return list(dict.fromkeys(names))
+
+
+def _dotted(relative: str) -> str | None:
+    """`a/b/c.py` as `a.b.c` (`a/b/__init__.py` as `a.b`), when every part can be a name."""
+    parts = relative.replace(os.sep, "/").split("/")
+    if not parts[-1].endswith((".py", ".pyi")):
+        return None
+    parts[-1] = parts[-1].rsplit(".", 1)[0]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
 def _has_marker(directory: str) -> bool:

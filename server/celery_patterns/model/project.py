@@ -9,11 +9,13 @@ here reports anything.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..analysis.celery import BUILTIN_TASKS
 from .interface import interface
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
@@ -28,7 +30,12 @@ class Task:
     definition: TaskDef
     summary: ModuleSummary
     service: Service
-    name: str
+    name: str | None  # None when the model cannot know it (`name=` built at run time)
+
+    @property
+    def label(self) -> str:
+        """How messages call it: its registered name, else where it is defined."""
+        return self.name or self.qualname
 
     @property
     def qualname(self) -> str:
@@ -50,30 +57,42 @@ class FunctionRef:
 class Project:
     """The summaries of a workspace's modules (by path), and what they say together."""
 
-    def __init__(self, layout: Layout, summaries: dict[str, ModuleSummary]) -> None:
+    def __init__(
+        self, layout: Layout, summaries: dict[str, ModuleSummary], unreadable: frozenset[str] = frozenset()
+    ) -> None:
         self.layout = layout
         self.summaries = summaries
+        self.unreadable = unreadable  # workspace files that do not parse (with this Python): unknown
 
     @property
     def root(self) -> str:
         return self.layout.root
 
-    # What a project works out from all its summaries; kept by `with_summary` when the new
-    # summary's interface is the old one's (without it, every check of a file, in the editor
-    # and on the command line, would work the whole call graph out again).
-    _INDEXES = ("_modules", "services", "tasks", "tasks_by_name", "apps", "in_tasks")
+    # What a project works out from all its summaries and that holds no position of any module
+    # (a task's span is in its summary, so `tasks` is rebuilt): kept by `with_summary` when the
+    # new summary's interface is the old one's. Without it every check of a file, in the editor
+    # and on the command line, would work the whole call graph out again.
+    _INDEXES = ("services", "in_tasks", "_services_naming_tasks")
 
     def with_summary(self, summary: ModuleSummary) -> Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
-        old = self.summaries.get(summary.path)
-        if old is summary:
-            return self
-        project = Project(self.layout, {**self.summaries, summary.path: summary})
-        if old is not None and interface(old) == interface(summary):
+        path = os.path.abspath(summary.path)  # the model's paths are absolute, a check's may not be
+        known = self.summaries.get(path)
+        if known is summary or known == dataclasses.replace(summary, path=path):
+            return self  # the file as the model read it: reuse what it computed
+        if path != summary.path:
+            summary = dataclasses.replace(summary, path=path)
+        project = Project(self.layout, {**self.summaries, path: summary}, self.unreadable - {path})
+        if known is not None and interface(known) == interface(summary):
             for name in self._INDEXES:
                 if name in self.__dict__:
                     project.__dict__[name] = self.__dict__[name]
         return project
+
+    def summary_of(self, path: str, digest: str) -> ModuleSummary | None:
+        """The model's summary of a file, when it was made from what `digest` says."""
+        known = self.summaries.get(os.path.abspath(path))
+        return known if known is not None and known.digest == digest else None
 
     def service_of(self, path: str) -> Service:
         return self.layout.service_of(path)
@@ -86,6 +105,10 @@ class Project:
         for path, summary in sorted(self.summaries.items()):
             if summary.module:
                 found.setdefault((self.service_of(path).root, summary.module), summary)
+        for path, summary in sorted(self.summaries.items()):  # other names an import may use
+            for name in self.layout.module_names(path)[1:]:
+                if name:
+                    found.setdefault((self.service_of(path).root, name), summary)
         return found
 
     @cached_property
@@ -134,17 +157,24 @@ class Project:
         for path, summary in sorted(self.summaries.items()):
             service = self.service_of(path)
             for definition in summary.tasks:
+                if definition.app_unsure and not self.is_app(definition.app, service):
+                    continue  # `@x.task` on an imported `x` that is no Celery app of the workspace
                 found.append(Task(definition, summary, service, self._registered_name(definition, summary, service)))
         return found
 
-    def _registered_name(self, definition: TaskDef, summary: ModuleSummary, service: Service) -> str:
+    def _registered_name(self, definition: TaskDef, summary: ModuleSummary, service: Service) -> str | None:
         if definition.name is not None:
             return definition.name
         if definition.name_ref is not None:
-            value = self.constant(definition.name_ref, service)
-            if value is not None:
-                return value
+            return self.constant(definition.name_ref, service)
+        if definition.named or service.root in self._services_naming_tasks:
+            return None
         return f"{summary.module}.{definition.function}" if summary.module else definition.function
+
+    @cached_property
+    def _services_naming_tasks(self) -> set[str]:
+        """The services with an app class that makes its own default task names (`gen_task_name`)."""
+        return {self.service_of(p).root for p, s in self.summaries.items() if s.names_tasks}
 
     def constant(self, qualname: str, service: Service) -> str | None:
         """The string a module constant holds."""
@@ -158,8 +188,33 @@ class Project:
     def tasks_by_name(self) -> dict[str, list[Task]]:
         found: dict[str, list[Task]] = {}
         for task in self.tasks:
-            found.setdefault(task.name, []).append(task)
+            if task.name is not None:
+                found.setdefault(task.name, []).append(task)
         return found
+
+    def prefix_services(self, segment: str) -> set[Service]:
+        """The services that names starting `segment.` belong to: those it names, and those
+        registering tasks named so."""
+        found = set(self.services_named(segment))
+        found.update(
+            t.service for name, tasks in self.tasks_by_name.items() if name.split(".", 1)[0] == segment for t in tasks
+        )
+        return found
+
+    def unnamed_tasks(self, services: Iterable[Service]) -> list[Task]:
+        """The tasks of `services` whose registered name the model cannot know."""
+        wanted = set(services)
+        return [t for t in self.tasks if t.name is None and t.service in wanted]
+
+    def knows_all_names(self, services: Iterable[Service]) -> bool:
+        """Every task these services register has a name the model knows: none is named at
+        run time, and no module of theirs failed to parse."""
+        wanted = set(services)
+        return not self.unnamed_tasks(wanted) and not any(self.service_of(p) in wanted for p in self.unreadable)
+
+    def registers(self, name: str) -> bool:
+        """Some worker of the workspace knows a task by this name (Celery's own included)."""
+        return name in self.tasks_by_name or name in BUILTIN_TASKS
 
     def task_at(self, qualname: str, service: Service) -> Task | None:
         """The task a dotted name (`rag.tasks.ingest_file`) refers to."""
@@ -187,6 +242,11 @@ class Project:
     @cached_property
     def apps(self) -> list[tuple[AppDef, ModuleSummary, Service]]:
         return [(app, s, self.service_of(p)) for p, s in sorted(self.summaries.items()) for app in s.apps]
+
+    def is_app(self, qualname: str | None, service: Service) -> bool:
+        """The dotted name refers to a Celery app made in the workspace."""
+        found = self.resolve_anywhere(qualname, service) if qualname else None
+        return found is not None and any(app.variable == found[1] for app in found[0].apps)
 
     def service_names(self, service: Service) -> set[str]:
         """What a task name's first segment can be to mean this service: its directory, its
@@ -257,8 +317,8 @@ class Project:
             )
             if function is not None:
                 ref = FunctionRef(task.summary, function, task.service)
-                reach.setdefault((ref.service.root, ref.qualname), [task.name])
-                frontier.append((ref, [task.name]))
+                reach.setdefault((ref.service.root, ref.qualname), [task.label])
+                frontier.append((ref, [task.label]))
         for _ in range(CALL_DEPTH):
             following = []
             for ref, path in frontier:

@@ -14,6 +14,8 @@ class Routing:
         self.patterns: list[tuple[str, str | None]] = []
         self.opaque = False  # a router function or routes built at run time
         self.default_queue = "celery"
+        self.explicit_default = False  # `task_default_queue` is set
+        self.declares_queues = False  # `task_queues` is set: a worker consumes those
 
     @classmethod
     def of(cls, project, service) -> Routing:
@@ -22,13 +24,16 @@ class Routing:
             if project.service_of(path) != service:
                 continue
             routing.patterns.extend((r.pattern, r.queue) for r in summary.routes)
+            routing.opaque = routing.opaque or summary.opaque_routes
             settings = [dict(app.settings) for app in summary.apps] + [summary.settings]
             for values in settings:
                 for key, value in values.items():
-                    if key.lower().endswith("task_routes") and not isinstance(value, dict):
-                        routing.opaque = routing.opaque or value == UNKNOWN or not _dict_list(value)
-                    if key.lower().endswith("task_default_queue") and isinstance(value, str):
+                    key = key.lower()
+                    if key.endswith(("task_default_queue", "celery_default_queue")) and isinstance(value, str):
                         routing.default_queue = value
+                        routing.explicit_default = value != UNKNOWN
+                    elif key.endswith(("task_queues", "celery_queues")):
+                        routing.declares_queues = True
         return routing
 
     def queue_for(self, name: str) -> str | None:
@@ -38,14 +43,10 @@ class Routing:
         return None
 
     @property
-    def consumed(self) -> set[str]:
-        """The queues the service's routes name; its default queue when it routes nothing."""
-        return {q for _, q in self.patterns if q} or {self.default_queue}
-
-
-def _dict_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
-
-
-def _dict_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    def consumed(self) -> set[str] | None:
+        """The queues a worker of the service is known to consume: those its routes name,
+        and its default queue when it sets one or routes nothing; None when not known."""
+        if self.opaque or self.declares_queues:
+            return None
+        named = {q for _, q in self.patterns if q}
+        return named | {self.default_queue} if self.explicit_default or not named else named

@@ -15,12 +15,14 @@ unresolved (None). Positions are this module's, 0-based.
 from __future__ import annotations
 
 import ast
+import hashlib
 from dataclasses import dataclass, field
 
-from ..analysis.app_config import celery_apps, gather_config
+from ..analysis.app_config import CeleryApp, celery_apps, gather_config
 from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_process_pool
-from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes
+from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes, statement_of
 from ..analysis.results import is_result
+from ..analysis.strings import literal_string
 from ..config import Settings
 from ..ftypes import Range
 
@@ -53,6 +55,9 @@ TASK_OPTIONS = (
     "base",
 )
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
+# What a summary holds and how it is read: part of every cache key, so that a summariser
+# that reads code differently never meets the summaries an older one wrote.
+SCHEMA = "2"
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,12 @@ class TaskDef:
 
     function: str  # the function (or class) name in the module
     span: Range  # its name in the `def`/`class` line
-    parameters: tuple[Parameter, ...]  # as a dispatcher passes them (`self` left out when bound)
+    parameters: tuple[Parameter, ...] | None  # as a dispatcher passes them (no `self` when bound); None: unknown
     name: str | None = None  # the `name=` string, when written as a literal
     name_ref: str | None = None  # ... or the absolute name of the constant it is written as
+    named: bool = False  # `name=` is given (when neither of the above: built at run time)
     app: str | None = None  # absolute name of the app whose `.task` made it; None for `shared_task`
+    app_unsure: bool = False  # `app` is imported under a name that does not say it is an app: the model decides
     doc: str = ""  # the first paragraph of its docstring
     options: tuple[tuple[str, str], ...] = ()  # (option, source text) from TASK_OPTIONS
 
@@ -86,12 +93,14 @@ class Dispatch:
     function: str  # the function it sits in (MODULE_CODE for module-level code)
     name: str | None = None  # by name: the string, when known whole
     name_ref: str | None = None  # by name: the absolute name of the constant holding it
+    literal: bool = False  # by name: `span` is the string itself (a literal the fix may edit)
     target: str | None = None  # direct: absolute name of what `.delay()` is called on
     positional: int | None = None  # how many positional arguments, when all are known
     keywords: tuple[str, ...] | None = None  # keyword argument names, when all are known
     sent: bool = False  # sent as it is (`delay`, `apply_async`, `send_task`, `signature(...).delay()`)
     callback: bool = False  # a chain/chord callback or `link=`: receives the previous result first
     app: str | None = None  # absolute name of the app it is sent through, when it says
+    routed: bool = False  # the call (or the send of its signature) says its queue, or may (`**options`)
 
     @property
     def by_name(self) -> bool:
@@ -150,6 +159,7 @@ class Function:
     calls: tuple[CallSite, ...] = ()
     blocks: tuple[Block, ...] = ()
     current_task_only: tuple[Range, ...] = ()  # branches taken only inside a task (`if current_task:`)
+    outside_task_only: tuple[Range, ...] = ()  # ... only outside one (`if not current_task:`, the else)
 
 
 @dataclass
@@ -165,6 +175,9 @@ class ModuleSummary:
     routes: list[RouteKey] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)  # module-level UPPER_CASE literals (Django)
+    names_tasks: bool = False  # a class here overrides `gen_task_name`: default task names are its own
+    opaque_routes: bool = False  # routes set here that the model cannot read (a router function, a call)
+    digest: str = ""  # of what it was made from (`source_digest`): a check of the same text reuses it
 
 
 UNKNOWN = "<unknown>"  # a setting whose value the module does not show
@@ -172,7 +185,17 @@ UNKNOWN = "<unknown>"  # a setting whose value the module does not show
 
 def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSummary:
     """The summary of the module `facts` describes."""
-    return _Summariser(facts, settings or Settings()).run()
+    settings = settings or Settings()
+    summary = _Summariser(facts, settings).run()
+    summary.digest = source_digest(facts.source, facts.module_name, settings)
+    return summary
+
+
+def source_digest(source: str, module: str | None, settings: Settings) -> str:
+    """What a summary is made from: the text, the module's name, the settings that shape it."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass"))
+    digest.update(f"\0{SCHEMA}\0{module}\0{sorted(settings.polling_helpers)}".encode())
+    return digest.hexdigest()
 
 
 class _Summariser:
@@ -183,6 +206,7 @@ class _Summariser:
         self.summary = ModuleSummary(
             path, facts.module_name, path.endswith("__init__.py") or path.endswith("__init__.pyi")
         )
+        self._app_calls: set[int] = set()  # the `Celery(...)` calls (subclasses included) of this module
 
     def run(self) -> ModuleSummary:
         self._module_names()
@@ -254,17 +278,17 @@ class _Summariser:
                 value = binding.value.value
                 if isinstance(value, str):
                     summary.constants[name] = value
-                if name.isupper() and _plain(value):
+                if _setting_name(name) and _plain(value):
                     summary.settings[name] = value
-            elif binding.kind == "assign" and name.isupper() and binding.value is not None:
-                literal = _literal(binding.value)
-                if literal is not UNKNOWN:
-                    summary.settings[name] = literal
+            elif binding.kind == "assign" and _setting_name(name) and binding.value is not None:
+                summary.settings[name] = _literal(binding.value)
 
     # --- apps -------------------------------------------------------------------------------
     def _apps(self) -> None:
         facts = self.facts
-        for app in celery_apps(facts):
+        apps = [*celery_apps(facts), *self._subclass_apps()]
+        self._app_calls = {id(app.call) for app in apps}
+        for app in apps:
             variable = app.name if app.targets and facts.parent(app.statement) is facts.tree else None
             config = gather_config(facts, app)
             settings = tuple((key, _last_literal(values)) for key, values in sorted(config.settings.items()))
@@ -288,6 +312,27 @@ class _Summariser:
             )
         self._route_settings()
 
+    def _subclass_apps(self) -> list[CeleryApp]:
+        """Apps made by a subclass of `Celery`: one defined here, or one named `...Celery`."""
+        facts = self.facts
+        local = {
+            node.name
+            for node in facts.tree.body
+            if isinstance(node, ast.ClassDef) and any(facts.resolve(b) in CELERY_APP_CLASSES for b in node.bases)
+        }
+        apps = []
+        for call in facts.nodes(ast.Call):
+            qualname = self.absolute(call.func) or ""
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname in CELERY_APP_CLASSES or not (last in local or (last.endswith("Celery") and last != "Celery")):
+                continue
+            parent = facts.parent(call)
+            targets = tuple(parent.targets) if isinstance(parent, ast.Assign) and parent.value is call else ()
+            statement = statement_of(facts, call)
+            if statement is not None and all(isinstance(t, (ast.Name, ast.Attribute)) for t in targets):
+                apps.append(CeleryApp(call, statement, targets, facts.scope_of(call)))
+        return apps
+
     def _route_settings(self) -> None:
         """Route keys wherever routes are set: `Celery(task_routes=...)`, `X.conf.task_routes =
         ...`, `X.conf.update(task_routes=...)` or `({"task_routes": ...})` on any app (one made
@@ -298,16 +343,16 @@ class _Summariser:
                 target = node.targets[0] if len(node.targets) == 1 else None
                 if (
                     isinstance(target, ast.Attribute)
-                    and target.attr.lower().endswith("task_routes")
+                    and is_routes_key(target.attr)
                     and _conf_of_app(self, target.value)
                 ):
                     self._routes(node.value, self.absolute(target.value.value))
                 elif (
                     isinstance(target, ast.Name)
-                    and target.id.endswith("TASK_ROUTES")
+                    and is_routes_key(target.id)
                     and facts.scope_of(node) is facts.module_scope
                 ):
-                    self._routes(node.value, None)
+                    self._routes(node.value, None)  # a settings module (Django's, `config_from_object`'s)
                 continue
             func = node.func
             app = None
@@ -318,12 +363,12 @@ class _Summariser:
             else:
                 continue
             for keyword in node.keywords:
-                if keyword.arg and keyword.arg.lower().endswith("task_routes"):
+                if keyword.arg and is_routes_key(keyword.arg):
                     self._routes(keyword.value, self.absolute(app) if app is not None else None)
             for argument in node.args[:1]:
                 if isinstance(argument, ast.Dict):
                     for key, value in _string_items(argument):
-                        if key.lower().endswith("task_routes"):
+                        if is_routes_key(key):
                             self._routes(value, self.absolute(app) if app is not None else None)
 
     def _loaded(self, call: ast.Call) -> str | None:
@@ -349,23 +394,44 @@ class _Summariser:
         return False
 
     def _routes(self, value: ast.AST | None, app: str | None) -> None:
+        if isinstance(value, ast.Name):  # `task_routes = ROUTES`, a dict bound once in the module
+            found = self.facts.lookup(value.id, self.facts.scope_of(value), value)
+            if (
+                found is not None
+                and len(found[1]) == 1
+                and found[1][0].kind == "assign"
+                and found[1][0].value is not None
+            ):
+                value = found[1][0].value
         entries = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
         for entry in entries:
             if not isinstance(entry, ast.Dict):
+                self.summary.opaque_routes = True  # a router function, or routes built elsewhere
                 continue
             for key, route in zip(entry.keys, entry.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     self.summary.routes.append(RouteKey(key.value, _queue(route), self.facts.range(key), app))
+                else:
+                    self.summary.opaque_routes = True  # `**more`, a compiled pattern
 
     # --- tasks ------------------------------------------------------------------------------
     def _tasks(self) -> None:
         facts = self.facts
         for function in facts.nodes(*FUNCTION_NODES):
+            if function.name == "gen_task_name" and isinstance(facts.parent(function), ast.ClassDef):
+                self.summary.names_tasks = True
             for decorator in function.decorator_list:
                 task = self._task_decorator(decorator)
                 if task is not None:
+                    task, unsure = task
+                    # a decorator applied before the task's may take or add parameters
+                    inner = function.decorator_list.index(decorator) < len(function.decorator_list) - 1
                     self._add_task(
-                        function, function.args, decorator if isinstance(decorator, ast.Call) else None, task
+                        function,
+                        None if inner else function.args,
+                        decorator if isinstance(decorator, ast.Call) else None,
+                        task,
+                        unsure,
                     )
         for call in facts.nodes(ast.Call):  # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
             func = call.func
@@ -381,14 +447,25 @@ class _Summariser:
                 if isinstance(cls, ast.ClassDef):
                     self._add_task_class(cls, self.absolute(func.value))
 
-    def _task_decorator(self, decorator: ast.AST) -> str | None:
-        """The app of a task decorator (`""` for `shared_task`), else None."""
+    def _task_decorator(self, decorator: ast.AST) -> tuple[str, bool] | None:
+        """The app of a task decorator (`""` for `shared_task`) and whether the model must
+        confirm it is one (an imported name that does not say so), else None."""
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         if self.absolute(target) in SHARED_TASK:
-            return ""
-        if isinstance(target, ast.Attribute) and target.attr == "task" and self._is_app(target.value):
-            return self.absolute(target.value) or ""
+            return "", False
+        if isinstance(target, ast.Attribute) and target.attr == "task":
+            if self._is_app(target.value):
+                return self.absolute(target.value) or "", False
+            if self._imported(target.value):
+                return self.absolute(target.value) or "", True
         return None
+
+    def _imported(self, expr: ast.AST) -> bool:
+        """`expr` is a name this module imports (from the workspace or elsewhere)."""
+        if not isinstance(expr, ast.Name):
+            return False
+        found = self.facts.lookup(expr.id, self.facts.scope_of(expr), expr)
+        return found is not None and all(b.kind == "import" for b in found[1]) and self.absolute(expr) is not None
 
     def _is_app(self, expr: ast.AST) -> bool:
         """`expr` may be a Celery app: made here, `current_app`, or imported (the model tells
@@ -404,7 +481,11 @@ class _Summariser:
                     if (
                         binding.kind == "assign"
                         and binding.value is not None
-                        and facts.resolve(getattr(binding.value, "func", None) or binding.value) in CELERY_APP_CLASSES
+                        and (
+                            id(binding.value) in self._app_calls
+                            or facts.resolve(getattr(binding.value, "func", None) or binding.value)
+                            in CELERY_APP_CLASSES
+                        )
                     ):
                         return True
                     if (
@@ -413,6 +494,8 @@ class _Summariser:
                         and facts.resolve(binding.node.annotation) in CELERY_APP_CLASSES
                     ):
                         return True
+                if name is None and found[0] is facts.module_scope:
+                    name = expr.id  # `celery_app = make_celery(flask_app)`: what its name says
         if name is None:
             return False
         last = name.rsplit(".", 1)[-1].lower()
@@ -427,54 +510,86 @@ class _Summariser:
             return None
         return found[1][0].node
 
-    def _add_task(self, function: ast.AST, arguments: ast.arguments, options: ast.Call | None, app: str) -> None:
+    def _add_task(
+        self,
+        function: ast.AST,
+        arguments: ast.arguments | None,
+        options: ast.Call | None,
+        app: str,
+        unsure: bool = False,
+    ) -> None:
         facts = self.facts
         keywords = {k.arg: k.value for k in options.keywords if k.arg} if options is not None else {}
         name, name_ref = self._string_or_constant(keywords.get("name"))
         bind = isinstance(keywords.get("bind"), ast.Constant) and keywords["bind"].value is True
-        parameters = _parameters(arguments)
+        parameters = _parameters(arguments) if arguments is not None else None
         if bind and parameters and parameters[0].kind in ("positional_only", "positional"):
             parameters = parameters[1:]
+        elif bind and parameters is not None:
+            parameters = None  # `bind=True` on `def f(*args)`: the task fills the first one
         self.summary.tasks.append(
             TaskDef(
                 function=function.name,
                 span=self._name_span(function),
-                parameters=tuple(parameters),
+                parameters=tuple(parameters) if parameters is not None else None,
                 name=name,
                 name_ref=name_ref,
+                named="name" in keywords or self._wrapped(function),
                 app=app or None,
+                app_unsure=unsure,
                 doc=_first_paragraph(ast.get_docstring(function)),
                 options=tuple((key, facts.text(keywords[key])) for key in TASK_OPTIONS if key in keywords),
             )
+        )
+
+    def _wrapped(self, function: ast.AST) -> bool:
+        """`@functools.wraps(f)` makes the task's default name `f`'s, which this module cannot know."""
+        return any(
+            isinstance(d, ast.Call) and self.absolute(d.func) == "functools.wraps"
+            for d in getattr(function, "decorator_list", ())
         )
 
     def _add_task_class(self, cls: ast.ClassDef, app: str | None) -> None:
         run = next((s for s in cls.body if isinstance(s, FUNCTION_NODES) and s.name == "run"), None)
         name = None
         name_ref = None
+        named = False
         for statement in cls.body:
             if isinstance(statement, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "name" for t in statement.targets
             ):
                 name, name_ref = self._string_or_constant(statement.value)
-        parameters = _parameters(run.args)[1:] if run is not None else []
+                named = True
+        parameters = tuple(_parameters(run.args)[1:]) if run is not None else None  # inherited: unknown
         self.summary.tasks.append(
             TaskDef(
                 function=cls.name,
                 span=self._name_span(cls),
-                parameters=tuple(parameters),
+                parameters=parameters,
                 name=name,
                 name_ref=name_ref,
+                named=named,
                 app=app,
                 doc=_first_paragraph(ast.get_docstring(cls) or (ast.get_docstring(run) if run else None)),
             )
         )
 
     def _string_or_constant(self, expr: ast.AST | None) -> tuple[str | None, str | None]:
+        """A name given as a string (a literal, an f-string without fields, a local name bound
+        only to a literal) or as a module constant (its absolute name, for the model)."""
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return expr.value, None
+        if isinstance(expr, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in expr.values):
+            return "".join(v.value for v in expr.values), None
         if isinstance(expr, (ast.Name, ast.Attribute)):
-            return None, self.absolute(expr) or self.made_absolute(self.facts.resolve(expr) or "")
+            reference = self.absolute(expr)
+            if reference is None and isinstance(expr, ast.Name):
+                found = self.facts.lookup(expr.id, self.facts.scope_of(expr), expr)
+                if found is not None and found[0] is self.facts.module_scope:
+                    reference = f"{self.prefix}{expr.id}"  # a constant of this module
+                elif found is not None:
+                    return literal_string(self.facts, expr), None  # a local name
+            return None, reference
         return None, None
 
     def _name_span(self, node: ast.AST) -> Range:
@@ -498,21 +613,24 @@ class _Summariser:
             elif isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
                 units.append((f"{owner.name}.{node.name}", node, facts.own_scope(node)))
         for name, node, _scope in units:
-            calls, blocks, guarded = [], [], []
-            roots = (
-                node.body
-                if node is not facts.tree
-                else [s for s in node.body if not isinstance(s, (*FUNCTION_NODES, ast.ClassDef))]
-            )
+            calls, blocks, inside, outside = [], [], [], []
+            # a nested def or class runs when called, not here (own_nodes would enter its body)
+            roots = [s for s in node.body if not isinstance(s, (*FUNCTION_NODES, ast.ClassDef))]
             for root in roots:
                 for inner in own_nodes(root):
                     if isinstance(inner, ast.Call):
                         self._call(inner, calls, blocks)
-                    elif isinstance(inner, ast.If) and self._current_task_test(inner.test):
-                        guarded.append(Range(facts.range(inner.body[0]).start, facts.range(inner.body[-1]).end))
+                    elif isinstance(inner, ast.If):
+                        self._task_branches(inner, inside, outside)
             span = self._name_span(node) if node is not facts.tree else Range.of(0, 0, 0, 0)
             self.summary.functions[name] = Function(
-                name, span, isinstance(node, ast.AsyncFunctionDef), tuple(calls), tuple(blocks), tuple(guarded)
+                name,
+                span,
+                isinstance(node, ast.AsyncFunctionDef),
+                tuple(calls),
+                tuple(blocks),
+                tuple(inside),
+                tuple(outside),
             )
 
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
@@ -569,12 +687,50 @@ class _Summariser:
                 break
         return False
 
-    def _current_task_test(self, test: ast.AST) -> bool:
-        """`if current_task`, `if current_task.request.id`, `if getattr(current_task.request, "id", None)`."""
+    def _task_branches(self, node: ast.If, inside: list, outside: list) -> None:
+        """The code an `if` on `current_task` runs only inside a task, and only outside one:
+        its branches, and what follows a branch that always leaves the block."""
+        polarity = self._current_task_test(node.test)
+        if polarity is None:
+            return
+        taken, other = (inside, outside) if polarity > 0 else (outside, inside)
+        taken.append(self._span(node.body))
+        if abs(polarity) == 2:
+            return  # `if current_task and x:`: its else runs in and out of tasks
+        if node.orelse:
+            other.append(self._span(node.orelse))
+        elif isinstance(node.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+            following = _following(self.facts.parent(node), node)
+            if following:
+                other.append(self._span(following))
+
+    def _span(self, statements: list[ast.stmt]) -> Range:
+        return Range(self.facts.range(statements[0]).start, self.facts.range(statements[-1]).end)
+
+    def _current_task_test(self, test: ast.AST) -> int | None:
+        """1 for a test true only inside a task (`current_task`, `current_task.request.id`,
+        `getattr(current_task.request, "id", None)`, `... is not None`), -1 for its negation,
+        2 (-2) for an `and` (`or`) holding one; None for a test that says nothing of it."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self._current_task_test(test.operand)
+            return -inner if inner is not None else None
+        if isinstance(test, ast.BoolOp):
+            found = [self._current_task_test(v) for v in test.values]
+            if isinstance(test.op, ast.And) and any(p is not None and p > 0 for p in found):
+                return 2
+            if isinstance(test.op, ast.Or) and any(p is not None and p < 0 for p in found):
+                return -2
+            return None
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
+            if isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+                inner = self._current_task_test(test.left)
+                if inner is not None and abs(inner) == 1:
+                    return inner if isinstance(test.ops[0], ast.IsNot) else -inner
+            return None
         for node in ast.walk(test):
             if isinstance(node, (ast.Name, ast.Attribute)) and self.absolute(node) in CURRENT_TASK:
-                return not isinstance(test, ast.UnaryOp)
-        return False
+                return 1
+        return None
 
     # --- dispatches -------------------------------------------------------------------------
     def _dispatches(self) -> None:
@@ -589,6 +745,7 @@ class _Summariser:
             if isinstance(task, ast.Constant) and isinstance(task.value, str) and "schedule" in entry:
                 positional = _count(entry.get("args")) if "args" in entry else 0
                 keywords = _keys(entry.get("kwargs")) if "kwargs" in entry else ()
+                options = entry.get("options")
                 self.summary.dispatches.append(
                     Dispatch(
                         "beat",
@@ -596,9 +753,11 @@ class _Summariser:
                         facts.range(node),
                         self._function_of(node),
                         name=task.value,
+                        literal=True,
                         positional=positional,
                         keywords=keywords,
                         sent=True,
+                        routed=options is not None and _routing_options(options),
                     )
                 )
 
@@ -608,20 +767,17 @@ class _Summariser:
         qualname = self.absolute(func)
         app = None
         if qualname in SIGNATURE_NAMES:
-            method = (
-                func.attr
-                if isinstance(func, ast.Attribute)
-                else (func.id if isinstance(func, ast.Name) else "signature")
-            )
             method = {"Signature": "Signature", "subtask": "subtask"}.get(qualname.rsplit(".", 1)[-1], "signature")
             app_arg = _keyword(call, "app")
             app = self.absolute(app_arg) if app_arg is not None else None
-        elif isinstance(func, ast.Attribute) and func.attr in ("send_task", "signature") and self._is_app(func.value):
+        elif isinstance(func, ast.Attribute) and (
+            func.attr == "send_task" or (func.attr == "signature" and self._is_app(func.value))
+        ):  # `send_task` says what it is on any receiver (`self.app`, an imported `cel`)
             method = func.attr
             app = self.absolute(func.value)
         else:
             return None
-        name_node = _argument(call, 0, "name" if method == "send_task" else "varies")
+        name_node = _argument(call, 0, {"send_task": "name", "Signature": "task"}.get(method, "varies"))
         if name_node is None:
             return None
         name, name_ref = self._string_or_constant(name_node)
@@ -631,6 +787,7 @@ class _Summariser:
         kwargs = _argument(call, 2, "kwargs")
         keywords = _keys(kwargs) if kwargs is not None else ()
         sent = method == "send_task" or self._sent_right_away(call)
+        routed = any(_routing_options(c) for c in [call, *self._chained(call)])
         return Dispatch(
             method,
             facts.range(name_node),
@@ -638,11 +795,13 @@ class _Summariser:
             self._function_of(call),
             name=name,
             name_ref=name_ref,
+            literal=isinstance(name_node, (ast.Constant, ast.JoinedStr)),
             positional=positional,
             keywords=keywords,
             sent=sent,
             callback=self._in_callback(call),
             app=app,
+            routed=routed,
         )
 
     def _direct(self, call: ast.Call) -> Dispatch | None:
@@ -661,6 +820,7 @@ class _Summariser:
             positional = None if any(isinstance(a, ast.Starred) for a in call.args) else len(call.args)
             keywords = None if any(k.arg is None for k in call.keywords) else tuple(k.arg for k in call.keywords)
         sent = func.attr in SENT_METHODS or self._sent_right_away(call)
+        routed = any(_routing_options(c) for c in [call, *self._chained(call)])
         return Dispatch(
             func.attr,
             facts.range(func.value),
@@ -671,23 +831,44 @@ class _Summariser:
             keywords=keywords,
             sent=sent,
             callback=self._in_callback(call),
+            routed=routed,
         )
 
     def _sent_right_away(self, call: ast.Call) -> bool:
-        """`signature(...).apply_async()` / `.delay()`: the signature itself is sent."""
-        parent = self.facts.parent(call)
-        return (
-            isinstance(parent, ast.Attribute)
-            and parent.value is call
-            and parent.attr in SENT_METHODS
-            and isinstance(self.facts.parent(parent), ast.Call)
-        )
+        """`signature(...).apply_async()` / `.delay()`, also after `.set(...)`: the signature is sent."""
+        chained = self._chained(call)
+        return bool(chained) and chained[-1].func.attr in SENT_METHODS
+
+    def _chained(self, call: ast.Call) -> list[ast.Call]:
+        """The calls of `.set(...)` on the signature `call` makes, up to its `.apply_async(...)`/`.delay(...)`."""
+        facts, out = self.facts, []
+        while True:
+            parent = facts.parent(call)
+            if not (
+                isinstance(parent, ast.Attribute)
+                and parent.value is call
+                and isinstance(facts.parent(parent), ast.Call)
+            ):
+                return out
+            call = facts.parent(parent)
+            if parent.attr in SENT_METHODS:
+                return [*out, call]
+            if parent.attr != "set":
+                return out
+            out.append(call)
 
     def _in_callback(self, call: ast.Call) -> bool:
         """A signature that is not first in a chain (`chain(a, b)`, `a | b`), a chord's body,
         or a `link=`: Celery passes it the previous task's result as its first argument."""
         facts = self.facts
-        child, parent = call, facts.parent(call)
+        child = call
+        for chained in self._chained(call):  # `sig.set(...)`: the signature as the canvas holds it
+            if chained.func.attr != "set":
+                return False
+            child = chained
+        if any(_immutable(c) for c in (call, *self._chained(call))):
+            return False  # `immutable=True`: like `.si()`, the previous result is not passed
+        parent = facts.parent(child)
         if isinstance(parent, ast.keyword) and parent.arg in ("link", "body"):
             return True
         if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.BitOr):
@@ -767,6 +948,36 @@ def _string_items(node: ast.Dict):
             yield key.value, value
 
 
+ROUTING_OPTIONS = frozenset({"queue", "routing_key", "exchange"})
+_ROUTES_KEYS = ("task_routes", "celery_routes")  # as a keyword, a `conf` attribute, a settings name (any case)
+
+
+def is_routes_key(name: str) -> bool:
+    """`task_routes`, Django's `CELERY_TASK_ROUTES`, the old `CELERY_ROUTES`."""
+    return name.lower().endswith(_ROUTES_KEYS)
+
+
+def _setting_name(name: str) -> bool:
+    """A module-level name a settings module gives Celery: UPPER_CASE (Django, old
+    names), or a lower-case `task_...` of a `config_from_object` module."""
+    return name.isupper() or name.startswith("task_")
+
+
+def _routing_options(node: ast.AST) -> bool:
+    """A call's keywords (or a beat entry's `options` dict) say where the task goes, or may:
+    `queue=`, `routing_key=`, `exchange=`, in `options={...}`, or `**options` unknown."""
+    if isinstance(node, ast.Dict):
+        return any(k is None or not isinstance(k, ast.Constant) or k.value in ROUTING_OPTIONS for k in node.keys)
+    if not isinstance(node, ast.Call):
+        return True  # options built elsewhere
+    for keyword in node.keywords:
+        if keyword.arg is None or keyword.arg in ROUTING_OPTIONS:
+            return True
+        if keyword.arg == "options" and _routing_options(keyword.value):
+            return True
+    return False
+
+
 def _queue(route: ast.AST) -> str | None:
     if isinstance(route, ast.Constant) and isinstance(route.value, str):
         return route.value
@@ -775,6 +986,24 @@ def _queue(route: ast.AST) -> str | None:
             if key == "queue" and isinstance(value, ast.Constant) and isinstance(value.value, str):
                 return value.value
     return None
+
+
+def _immutable(call: ast.Call) -> bool:
+    """`signature(..., immutable=True)`, `sig.set(immutable=True)` (not `.s()`: its keywords are the task's)."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "s":
+        return False
+    return any(
+        k.arg == "immutable" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
+    )
+
+
+def _following(parent: ast.AST, statement: ast.stmt) -> list[ast.stmt]:
+    """The statements after `statement` in the block of `parent` that holds it."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and statement in block:
+            return block[block.index(statement) + 1 :]
+    return []
 
 
 def _leftmost(binop: ast.BinOp, child: ast.AST) -> bool:

@@ -6,8 +6,13 @@ like it (`rag.`) or the service that first segment names. A task's registered na
 `name=` (a literal or a module constant) or Celery's default, `<module>.<function>`, with
 the module named from its service's source root.
 
-A name the workspace cannot know is left alone: one built at run time, or one whose first
-segment names neither a service nor any task of the workspace (the worker lives elsewhere).
+A name may be a literal, an f-string without fields, a name bound to a literal or a module
+constant (imported or not). Celery's own tasks (`celery.backend_cleanup`, ...) count as
+registered. A name the workspace cannot know is left alone: one built at run time, or one
+whose first segment names neither a service nor any task of the workspace (the worker lives
+elsewhere). So is a service whose task names the model cannot all know: a `name=` built at
+run time, a task wrapped with `functools.wraps`, an app class that overrides
+`gen_task_name`, a module that does not parse.
 
 ## Why is this bad?
 Celery sends any name: the message waits in the queue, the worker logs "Received
@@ -83,32 +88,38 @@ class UnknownTaskName(Rule):
             if not dispatch.by_name:
                 continue
             name = project.dispatched_task_name(dispatch, service)
-            if name is None or name in project.tasks_by_name:
+            if name is None or project.registers(name):
                 continue
             segment = name.split(".", 1)[0]
             siblings = [n for n in registered if n.split(".", 1)[0] == segment]
-            if not siblings and not project.services_named(segment):
-                continue  # nothing here says the workspace holds that task's worker
+            owners = project.prefix_services(segment)
+            if not owners or not project.knows_all_names(owners):
+                continue  # the worker lives elsewhere, or has a task whose name is built at run time
+            services = project.services_named(segment)
             suggestion = closest(name, registered)
-            hint = (
-                f"; did you mean {suggestion!r}?" if suggestion else f" (tasks named {segment}.*: {_listed(siblings)})"
-            )
+            if suggestion:
+                hint = f"; did you mean {suggestion!r}?"
+            elif siblings:
+                hint = f" (tasks named {segment}.*: {_listed(siblings)})"
+            else:
+                owned = sorted(t.name for t in project.tasks if t.service in services and t.name)
+                hint = f" (the `{services[0].directory_name}` service registers: {_listed(owned) or 'no task'})"
             yield self.finding(
                 facts,
                 dispatch.span,
                 f"no task of the workspace is registered as {name!r}: the worker drops it and the result stays "
                 f"PENDING{hint}",
-                no_fix_reason=None if suggestion and dispatch.name is not None else _why_no_fix(suggestion),
+                no_fix_reason=None if suggestion and dispatch.literal else _why_no_fix(suggestion),
                 suggestion=suggestion,
             )
 
     def fix(self, ctx, finding):
         suggestion = finding.detail("suggestion")
-        literal = ctx.facts.node_at(finding.range, ast.Constant)
-        if not suggestion or literal is None:
+        literal = ctx.facts.node_at(finding.range, ast.Constant, ast.JoinedStr)
+        if not suggestion or literal is None or "{" in suggestion or "}" in suggestion:
             return None
         text = ctx.index.text[ctx.index.offset(finding.range.start) : ctx.index.offset(finding.range.end)]
-        body = text.lstrip("uU")
+        body = text.lstrip("uUfF")
         quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
         if quote not in ('"', "'", '"""', "'''") or not body.endswith(quote) or "\\" in body:
             return None  # a raw, byte or escaped string: leave it to the user
@@ -134,4 +145,4 @@ def _listed(names: list[str]) -> str:
 def _why_no_fix(suggestion: str | None) -> str:
     if suggestion is None:
         return "no registered name is close enough to be the one meant"
-    return "the name is held by a constant; change it where it is defined"
+    return "the name is held by a variable or a constant; change it where it is defined"

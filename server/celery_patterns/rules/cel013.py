@@ -82,12 +82,14 @@ class TaskArgumentsMismatch(Rule):
             tasks = project.tasks_of(dispatch, service)
             problems = [binding_problem(task, dispatch) for task in tasks]
             if problems and all(problems):
-                yield self.finding(facts, dispatch.span, f"task `{tasks[0].name}` {problems[0]}")
+                yield self.finding(facts, dispatch.span, f"task `{tasks[0].label}` {problems[0]}")
 
 
 def binding_problem(task: Task, dispatch: Dispatch) -> str | None:
     """Why the dispatch's known arguments cannot bind to the task's parameters, or None."""
     parameters = task.definition.parameters
+    if parameters is None:
+        return None  # a decorator or a base class the model cannot read decides them
     positional = [p for p in parameters if p.kind in _POSITIONAL]
     given = dispatch.positional
     if given is not None and dispatch.callback and dispatch.method != "si":

@@ -2,18 +2,22 @@
 Flags routes that cannot do what they say:
 
 - a `task_routes` key, an exact name or a glob (`"rag.*"`), that matches no task registered
-  in the workspace although the workspace holds the service those names belong to: a typo,
-  and the route never applies;
-- a task sent by name from a service whose app has `task_routes`, to a task that another
-  service of the workspace registers, when the name matches none of the sending app's routes
-  (and the app has no router function): it goes to the sending app's default queue
-  (`task_default_queue`, else `celery`), which no route of the task's own service names
-  (its default queue, when it has no routes), so no worker of that service is known to
-  consume it.
+  in the workspace (Celery's own `celery.*` tasks included) although the workspace holds the
+  service those names belong to: a typo, and the route never applies;
+- a task sent by name as it is (`send_task`, a beat entry, `signature(...).delay()`) from a
+  service whose app has `task_routes`, to a task that another service of the workspace
+  registers, when the name matches none of the sending app's routes and the dispatch names
+  no queue itself (`queue=`, `routing_key=`, `exchange=`, `options`): it goes to the sending
+  app's default queue (`task_default_queue`, else `celery`), which the task's own service
+  never names (its routes' queues, and its default queue when it sets one or routes nothing),
+  so no worker of that service is known to consume it.
 
 Routes are gathered across modules: `Celery(...)` keywords, `conf.update(...)`,
-`conf.task_routes = ...`, and `CELERY_TASK_ROUTES` in Django settings. A route given by a
-function or built at run time makes the rule say nothing about that app's dispatches.
+`conf.task_routes = ...`, a `config_from_object` module's `task_routes`, and
+`CELERY_TASK_ROUTES` (or the old `CELERY_ROUTES`) in Django settings. Nothing is said where
+the model cannot see everything: a router function or routes built at run time, a worker
+that declares `task_queues`, a service with a task whose name is built at run time or a
+module that does not parse.
 
 ## Why is this bad?
 A message on a queue nobody consumes waits forever, like a task nobody registers; a route
@@ -63,7 +67,7 @@ class TaskRouteMismatch(Rule):
     name = "task-route-mismatch"
     message = "this route or dispatch sends work to a queue no worker of the workspace consumes"
     severity = Severity.MEDIUM
-    triggers = ("ROUTES", "routes", "signature", "send_task")
+    triggers = ("ROUTES", "routes", "signature", "Signature", "subtask", "send_task", "task")
     uses_project = True
 
     def check(self, facts, settings):
@@ -75,10 +79,11 @@ class TaskRouteMismatch(Rule):
             segment = route.pattern.split(".", 1)[0]
             if not segment or any(c in segment for c in "*?["):
                 continue  # `*` routes everything: nothing to say about one service
-            if any(fnmatch.fnmatchcase(name, route.pattern) for name in names):
+            if project.registers(route.pattern) or any(fnmatch.fnmatchcase(name, route.pattern) for name in names):
                 continue
-            if not project.services_named(segment) and not any(n.split(".", 1)[0] == segment for n in names):
-                continue  # the tasks it routes are another workspace's
+            owners = project.prefix_services(segment)
+            if not owners or not project.knows_all_names(owners):
+                continue  # the tasks it routes are another workspace's, or may have a name built at run time
             yield self.finding(
                 facts,
                 route.span,
@@ -93,14 +98,19 @@ class TaskRouteMismatch(Rule):
         if not routing.patterns or routing.opaque:
             return  # no routes, or a router the model cannot read: the default queue is meant
         for dispatch in summary.dispatches:
-            name = project.dispatched_task_name(dispatch, service) if dispatch.by_name else None
+            if not dispatch.by_name or not dispatch.sent or dispatch.routed:
+                continue  # a signature sent elsewhere, or a dispatch that names its queue
+            name = project.dispatched_task_name(dispatch, service)
             if name is None or routing.queue_for(name) is not None:
                 continue
             owners = {t.service for t in project.tasks_by_name.get(name, ())}
             if not owners or service in owners:
                 continue
             queue = routing.default_queue
-            consumed = set().union(*(Routing.of(project, owner).consumed for owner in owners))
+            consumers = [Routing.of(project, owner) for owner in owners]
+            if any(c.consumed is None for c in consumers):
+                continue  # a worker that declares its queues (`task_queues`) or routes opaquely
+            consumed = set().union(*(c.consumed for c in consumers))
             if queue in consumed:
                 continue
             owner = sorted(owners, key=lambda s: s.root)[0]

@@ -4,7 +4,9 @@ or `.join_native()` on a result (a dispatch's, an `AsyncResult(...)`, one whose 
 checked, as CEL003 decides). Code runs in a task when it is in a task's body, in a function
 of the workspace that a task calls (up to three direct calls deep, across modules and
 services), or in a branch taken only inside a task (`if current_task:`). A wait Celery
-allows is not flagged: `disable_sync_subtasks=False`, or inside `with allow_join_result():`.
+allows is not flagged: `disable_sync_subtasks=False`, or inside `with allow_join_result():`;
+nor is one in code that runs only outside a task (`if not current_task:`, the `else` of
+`if current_task:`, the code after `if current_task: return`).
 
 ## Why is this bad?
 Celery refuses it: `result.get()` inside a task raises `RuntimeError("Never call
@@ -74,11 +76,14 @@ class ResultWaitInTask(Rule):
             for block in function.blocks:
                 if block.kind != "wait" or block.exempt:
                     continue
+                guard = _innermost_guard(function, block.span)
+                if guard == "outside":
+                    continue  # `if not current_task:`, or after `if current_task: return`
                 if chain is not None:
                     where = f"task `{chain[0]}`" + (
                         f" (through {' -> '.join(f'`{c}`' for c in chain[1:])})" if len(chain) > 1 else ""
                     )
-                elif any(r.contains(block.span) for r in function.current_task_only):
+                elif guard == "inside":
                     where = "a branch that runs only inside a task (`current_task`)"
                 else:
                     continue
@@ -88,3 +93,12 @@ class ResultWaitInTask(Rule):
                     f'`{block.text}` waits on a task result in {where}: Celery raises RuntimeError("Never call '
                     f'result.get() within a task!"); chain the tasks or use a chord instead',
                 )
+
+
+def _innermost_guard(function, span) -> str | None:
+    """Whether the innermost `current_task` branch holding `span` runs inside or outside a task."""
+    holding = [(r, "inside") for r in function.current_task_only if r.contains(span)]
+    holding += [(r, "outside") for r in function.outside_task_only if r.contains(span)]
+    if not holding:
+        return None
+    return max(holding, key=lambda item: (item[0].start.line, item[0].start.column))[1]
