@@ -33,7 +33,8 @@ def _rule_cases() -> list[str]:
         module = importlib.import_module(f"test_rule_{code.lower()}")
         for case in [*getattr(module, "INVALID", ()), *getattr(module, "VALID", ())]:
             source = case[0] if isinstance(case, tuple) else case
-            cases.append(textwrap.dedent(source).lstrip("\n"))
+            if isinstance(source, str):  # (a workspace case, a dict of files, is not one buffer)
+                cases.append(textwrap.dedent(source).lstrip("\n"))
     return cases
 
 

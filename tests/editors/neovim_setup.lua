@@ -52,6 +52,10 @@ local ok, err = pcall(function()
     return false
   end, 50), "no CEL002 diagnostic in the first file")
   table.insert(outcome.steps, "diagnostics")
+  -- The other project's server starts on its own: on a busy machine it may attach later.
+  vim.wait(30000, function()
+    return #client_ids(other) > 0
+  end, 50)
 
   outcome.project_clients = vim.tbl_map(client_ids, buffers)
   outcome.other_clients = client_ids(other)

@@ -122,6 +122,7 @@ class ModuleFacts:
         self._comprehension_names: set[str] = set()  # in any scope
         self._by_range: dict[type, dict] = {}  # per node type, range -> first such node
         self._memo: dict[str, object] = {}
+        self._resolved: dict[tuple[int, str], str | None] = {}  # name_key -> what resolve() found
         self.module_scope = self._new_scope("module", tree, None)
         _Collector(self).run()
 
@@ -327,6 +328,24 @@ class ModuleFacts:
             return f"{base}.{expr.attr}" if base else None
         if not isinstance(expr, ast.Name):
             return None
+        key = self.name_key(expr) if _depth == 0 else None
+        if key is not None and key in self._resolved:
+            return self._resolved[key]
+        qualname = self._resolve_name(expr, _depth)
+        if key is not None:
+            self._resolved[key] = qualname
+        return qualname
+
+    def name_key(self, name: ast.Name) -> tuple[int, str] | None:
+        """A key for what `name` means that every read of it in its scope shares, or None when
+        where it is read matters (a comprehension's variable, a star import's name): what
+        is worked out from a name once can be kept under it."""
+        scope = self.scope_of(name)
+        if name.id in self._comprehension_names or scope.class_comprehension or self._star_statements:
+            return None
+        return (id(scope), name.id)
+
+    def _resolve_name(self, expr: ast.Name, _depth: int) -> str | None:
         found = self.lookup(expr.id, self.scope_of(expr), expr)
         if found is None:
             if self._star_statements:

@@ -90,7 +90,7 @@ def build_project(
         summaries[path] = summary
         if on_summary is not None:
             on_summary(summary)
-        if key is not None:
+        if key is not None and use_cache:
             cache.put(key, encode(summary))
     cache.save()
     return Project(layout, summaries, frozenset(unreadable))

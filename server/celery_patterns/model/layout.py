@@ -61,6 +61,7 @@ class Layout:
         self.root = os.path.abspath(root)
         self._configured = tuple(os.path.abspath(os.path.join(self.root, s)) for s in services)
         self._by_directory: dict[str, Service] = {}
+        self._by_path: dict[str, Service] = {}
         self._names: dict[str, list[str | None]] = {}
 
     @cached_property
@@ -69,6 +70,12 @@ class Layout:
 
     def service_of(self, path: str) -> Service:
         """The service a file belongs to."""
+        found = self._by_path.get(path)
+        if found is None:
+            found = self._by_path[path] = self._service_of(path)
+        return found
+
+    def _service_of(self, path: str) -> Service:
         directory = os.path.dirname(os.path.abspath(path))
         if self._configured:
             inside = [s for s in self._configured if directory == s or directory.startswith(s + os.sep)]

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from ..analysis.celery import BUILTIN_TASKS
 from .interface import interface
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
+
+T = TypeVar("T")
 
 CALL_DEPTH = 3  # how far "runs in a task" and "blocks through a helper" follow direct calls
 
@@ -63,6 +66,15 @@ class Project:
         self.layout = layout
         self.summaries = summaries
         self.unreadable = unreadable  # workspace files that do not parse (with this Python): unknown
+        self._memo: dict[object, object] = {}
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """`compute()`, worked out once per project: what every checked file asks of the whole
+        workspace (a service's routing), which would otherwise cost a pass over all summaries
+        per file."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]  # (stored by the same key's compute)
 
     @property
     def root(self) -> str:
@@ -263,7 +275,21 @@ class Project:
 
     def defines_celery(self, service: Service) -> bool:
         """The service makes a Celery app or defines a task (else it is a library)."""
-        return any(s == service for _, _, s in self.apps) or any(t.service == service for t in self.tasks)
+        return service in self._celery_services
+
+    @cached_property
+    def _celery_services(self) -> set[Service]:
+        return {s for _, _, s in self.apps} | {t.service for t in self.tasks}
+
+    @cached_property
+    def celery_packages(self) -> dict[Service, frozenset[str]]:
+        """The top-level packages of each service that makes a Celery app or defines a task."""
+        found: dict[Service, set[str]] = {}
+        for path, summary in self.summaries.items():
+            service = self.service_of(path)
+            if summary.module and self.defines_celery(service):
+                found.setdefault(service, set()).add(summary.module.split(".", 1)[0])
+        return {service: frozenset(packages) for service, packages in found.items()}
 
     # --- functions and calls ----------------------------------------------------------------
     def function(self, qualname: str, service: Service) -> FunctionRef | None:

@@ -19,6 +19,10 @@ class Routing:
 
     @classmethod
     def of(cls, project, service) -> Routing:
+        return project.memo(("routing", service), lambda: cls._of(project, service))
+
+    @classmethod
+    def _of(cls, project, service) -> Routing:
         routing = cls()
         for path, summary in project.summaries.items():
             if project.service_of(path) != service:

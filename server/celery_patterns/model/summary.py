@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..analysis.app_config import CeleryApp, celery_apps, gather_config
 from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_process_pool
-from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, own_nodes, statement_of
+from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, statement_of
 from ..analysis.results import is_result
 from ..analysis.strings import literal_string
 from ..config import Settings
@@ -55,6 +55,7 @@ TASK_OPTIONS = (
     "base",
 )
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
+_MISSING = object()
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
 SCHEMA = "2"
@@ -207,6 +208,8 @@ class _Summariser:
             path, facts.module_name, path.endswith("__init__.py") or path.endswith("__init__.pyi")
         )
         self._app_calls: set[int] = set()  # the `Celery(...)` calls (subclasses included) of this module
+        self._absolute_by_name: dict[tuple[int, str], str | None] = {}  # facts.name_key -> absolute name
+        self._absolute_at: dict[int, object] = {}  # id(node) -> absolute name (the tree outlives this)
 
     def run(self) -> ModuleSummary:
         self._module_names()
@@ -219,6 +222,13 @@ class _Summariser:
     # --- names ------------------------------------------------------------------------------
     def absolute(self, expr: ast.AST) -> str | None:
         """The absolute dotted name an expression refers to, or None."""
+        # Several passes ask it of the same callee (calls, dispatches, apps): kept per node.
+        found = self._absolute_at.get(id(expr), _MISSING)
+        if found is _MISSING:
+            found = self._absolute_at[id(expr)] = self._absolute(expr)
+        return found  # type: ignore[return-value]
+
+    def _absolute(self, expr: ast.AST) -> str | None:
         facts = self.facts
         if isinstance(expr, ast.Attribute):
             base = self.absolute(expr.value)
@@ -228,15 +238,18 @@ class _Summariser:
             return f"{base}.{expr.attr}" if base else None
         if not isinstance(expr, ast.Name):
             return None
+        key = facts.name_key(expr)
+        if key is not None and key in self._absolute_by_name:
+            return self._absolute_by_name[key]
         found = facts.lookup(expr.id, facts.scope_of(expr), expr)
-        if found is not None:
-            scope, bindings = found
-            if scope is facts.module_scope and all(b.kind in ("def", "class") for b in bindings):
-                return f"{self.prefix}{expr.id}"
-        qualname = facts.resolve(expr)
-        if qualname is None or qualname.startswith("builtins."):
-            return None
-        return self.made_absolute(qualname)
+        if found is not None and found[0] is facts.module_scope and all(b.kind in ("def", "class") for b in found[1]):
+            name: str | None = f"{self.prefix}{expr.id}"
+        else:
+            qualname = facts.resolve(expr)
+            name = None if qualname is None or qualname.startswith("builtins.") else self.made_absolute(qualname)
+        if key is not None:
+            self._absolute_by_name[key] = name
+        return name
 
     def made_absolute(self, qualname: str) -> str | None:
         """`.tasks.x` (relative to this module's package) as an absolute name."""
@@ -286,7 +299,8 @@ class _Summariser:
     # --- apps -------------------------------------------------------------------------------
     def _apps(self) -> None:
         facts = self.facts
-        apps = [*celery_apps(facts), *self._subclass_apps()]
+        # Every app is made by a class so named, or through an import of one.
+        apps = [*celery_apps(facts), *self._subclass_apps()] if "Celery" in facts.source else []
         self._app_calls = {id(app.call) for app in apps}
         for app in apps:
             variable = app.name if app.targets and facts.parent(app.statement) is facts.tree else None
@@ -338,6 +352,8 @@ class _Summariser:
         ...`, `X.conf.update(task_routes=...)` or `({"task_routes": ...})` on any app (one made
         here or imported), and Django's `CELERY_TASK_ROUTES = {...}`."""
         facts = self.facts
+        if "routes" not in facts.source.lower():  # every routes key spells it
+            return
         for node in facts.nodes(ast.Call, ast.Assign):
             if isinstance(node, ast.Assign):
                 target = node.targets[0] if len(node.targets) == 1 else None
@@ -608,20 +624,27 @@ class _Summariser:
         units: list[tuple[str, ast.AST, Scope]] = [(MODULE_CODE, facts.tree, facts.module_scope)]
         for node in facts.nodes(*FUNCTION_NODES):
             owner = facts.parent(node)
+            scope = facts.own_scope(node)
+            if scope is None:
+                continue
             if owner is facts.tree:
-                units.append((node.name, node, facts.own_scope(node)))
+                units.append((node.name, node, scope))
             elif isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
-                units.append((f"{owner.name}.{node.name}", node, facts.own_scope(node)))
-        for name, node, _scope in units:
-            calls, blocks, inside, outside = [], [], [], []
-            # a nested def or class runs when called, not here (own_nodes would enter its body)
-            roots = [s for s in node.body if not isinstance(s, (*FUNCTION_NODES, ast.ClassDef))]
-            for root in roots:
-                for inner in own_nodes(root):
-                    if isinstance(inner, ast.Call):
-                        self._call(inner, calls, blocks)
-                    elif isinstance(inner, ast.If):
-                        self._task_branches(inner, inside, outside)
+                units.append((f"{owner.name}.{node.name}", node, scope))
+        # What runs in each unit: its scope's own calls and `if`s (not those of the defs,
+        # lambdas and classes nested in it, which run when called), in one pass over the module.
+        found: dict[int, tuple[list, list, list, list]] = {id(scope): ([], [], [], []) for _, _, scope in units}
+        for call in facts.nodes(ast.Call):
+            lists = found.get(id(facts.scope_of(call)))
+            if lists is not None:
+                self._call(call, lists[0], lists[1])
+        if "current_task" in facts.source:  # (every spelling of the test names it)
+            for test in facts.nodes(ast.If):
+                lists = found.get(id(facts.scope_of(test)))
+                if lists is not None:
+                    self._task_branches(test, lists[2], lists[3])
+        for name, node, scope in units:
+            calls, blocks, inside, outside = found[id(scope)]
             span = self._name_span(node) if node is not facts.tree else Range.of(0, 0, 0, 0)
             self.summary.functions[name] = Function(
                 name,
@@ -636,7 +659,7 @@ class _Summariser:
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
         facts = self.facts
         func = call.func
-        qualname = facts.resolve(func)
+        qualname = self.absolute(func)
         if qualname == "time.sleep":
             blocks.append(Block("sleep", _short(facts.text(call)), facts.range(call)))
             return

@@ -166,20 +166,8 @@ def _packages_outside(facts, settings) -> tuple[str, ...]:
     project = facts.project
     if project is not None:
         own = project.service_of(facts.path)
-        packages = tuple(
-            sorted(
-                {
-                    *packages,
-                    *(
-                        summary.module.split(".", 1)[0]
-                        for path, summary in project.summaries.items()
-                        if summary.module
-                        and project.service_of(path) != own
-                        and project.defines_celery(project.service_of(path))
-                    ),
-                }
-            )
-        )
+        others = (p for service, found in project.celery_packages.items() if service != own for p in found)
+        packages = tuple(sorted({*packages, *others}))
     inside = packages_holding(packages, facts.path, facts.module_name, settings.root)
     return tuple(p for p in packages if p not in inside)
 
