@@ -87,7 +87,8 @@ class Cache:
     def save(self) -> None:
         """Write the entries used in this run (older ones are dropped); errors are ignored:
         a cache that cannot be written only makes the next run slower."""
-        if not self.directory or not self.changed:
+        path = self.path
+        if not self.directory or not path or not self.changed:
             return
         entries = {k: v for k, v in self._load().items() if k in self._used}
         try:
@@ -99,7 +100,7 @@ class Cache:
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=f".{self.kind}-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"version": __version__, "entries": entries}, handle, separators=(",", ":"))
-            os.replace(temporary, self.path)
+            os.replace(temporary, path)
         except OSError:
             pass
 
@@ -128,7 +129,7 @@ def decode(data: Any) -> Any:
         if kind is None:
             return {k: decode(v) for k, v in data.items()}
         cls = _TYPES[kind]
-        values = {}
+        values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = data[f.name]
             if f.name in ("span", "call") and isinstance(raw, list):
