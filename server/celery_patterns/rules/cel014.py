@@ -57,8 +57,8 @@ from __future__ import annotations
 
 import fnmatch
 
+from ..analysis.literals import UNKNOWN
 from ..ftypes import Severity
-from ..model.summary import UNKNOWN
 from .base import Rule
 
 
