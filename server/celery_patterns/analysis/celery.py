@@ -74,6 +74,10 @@ POOL_CLASSES = frozenset({"Pool", "ThreadPool", "ProcessPoolExecutor", "ThreadPo
 # Calls that only Celery code makes: sending tasks and building results or signatures.
 CONTEXT_METHODS = frozenset({"apply_async", "delay", "send_task", "signature", "AsyncResult", "GroupResult"})
 TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
+SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task"})
+CURRENT_APP = frozenset({"celery.current_app", "celery._state.current_app"})
+CURRENT_TASK = frozenset({"celery.current_task", "celery._state.current_task"})
+ALLOW_JOIN_RESULT = frozenset({"celery.result.allow_join_result"})
 # The tasks every Celery app registers itself (celery/app/builtins.py; `celery.ping` from
 # celery.contrib.testing), which a beat entry or a canvas may name.
 BUILTIN_TASKS = frozenset(

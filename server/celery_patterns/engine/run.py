@@ -8,7 +8,7 @@ from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import Finding
 from ..model.project import Project
-from ..model.summary import source_digest, summarise
+from ..model.summarise import source_digest, summarise
 from ..rules import Rule, all_rules
 
 

@@ -15,7 +15,8 @@ from ..source import DecodeError, decode_source
 from .cache import Cache, content_key, decode, encode
 from .layout import Layout
 from .project import Project
-from .summary import SCHEMA, ModuleSummary, summarise
+from .summarise import summarise
+from .summary import SCHEMA, ModuleSummary
 
 PARALLEL_THRESHOLD = 64  # cold summaries below this are made in the process itself
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from .summary import UNKNOWN
+from ..analysis.literals import UNKNOWN
 
 
 class Routing:
