@@ -1,14 +1,15 @@
 """Configuration as the command line reads it: every malformed file is exit 2 with a message
-(never a traceback), the search stops at the repository root, and `task-name-template` can only make a plain task name."""
+(never a traceback), the search stops at the repository root, `--config` replaces the search,
+and `task-name-template` can only make a plain task name."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from test_cli import BLOCKING, run, write
 
 from celery_patterns import config
+from test_cli import BLOCKING, run, write
 
 
 @pytest.fixture
@@ -76,6 +77,34 @@ def test_the_repository_roots_own_pyproject_counts(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     config.forget_cached_files()
     assert run(capsys, "check", "app")[0] == 0
+
+
+# --- --config ----------------------------------------------------------------------------------
+def test_config_flag_with_a_table_file_replaces_discovery(tree, capsys):
+    write(tree, {"pyproject.toml": '[tool.celery-patterns]\nselect = ["CEL9"]\n'})  # never read
+    write(tree, {"ci/celery-patterns.toml": 'ignore = ["CEL002"]\n'})
+    code, _, err = run(capsys, "check", "--config", "ci/celery-patterns.toml", "app")
+    assert code == 0, err
+
+
+def test_config_flag_with_a_pyproject(tree, capsys):
+    write(tree, {"other/pyproject.toml": '[tool.celery-patterns.severity]\nCEL002 = "low"\n'})
+    _, out, _ = run(capsys, "check", "--config", "other/pyproject.toml", "--format", "json", "app")
+    assert json.loads(out)[0]["severity"] == "information"
+
+
+def test_config_flag_errors_are_exit_2(tree, capsys):
+    assert run(capsys, "check", "--config", "missing.toml", "app")[0] == 2
+    write(tree, {"bad.toml": 'select = ["NOPE1"]\n'})
+    code, _, err = run(capsys, "check", "--config", "bad.toml", "app")
+    assert code == 2 and "unknown rule code" in err
+
+
+def test_config_flag_reaches_worker_processes(tree, capsys):
+    write(tree, {f"many/m{i}.py": BLOCKING for i in range(20)})
+    write(tree, {"only.toml": 'ignore = ["CEL002"]\n'})
+    code, out, err = run(capsys, "check", "--config", "only.toml", "--jobs", "2", "--format", "json", "many")
+    assert code == 0 and json.loads(out) == [], err
 
 
 # --- task-name-template -------------------------------------------------------------------------
