@@ -4,6 +4,7 @@ a second BOM (which Python rejects), the last line break of a file whose lines e
 from __future__ import annotations
 
 import pytest
+
 from test_cli import BLOCKING, run, write
 
 FIXED = BLOCKING.replace("import time\n", "import time\nimport asyncio\n").replace(
