@@ -41,7 +41,9 @@ def checks(monkeypatch) -> list[str]:
 
 
 def entries(project) -> dict:
-    return json.loads((project / ".celery-patterns-cache" / "results.json").read_text())["entries"]
+    """The cached findings, by key (without the modules' interfaces kept beside them)."""
+    found = json.loads((project / ".celery-patterns-cache" / "results.json").read_text())["entries"]
+    return {k: v for k, v in found.items() if not k.startswith("interface:")}
 
 
 def test_a_warm_run_checks_nothing_and_reports_the_same(project, capsys, checks):
@@ -52,6 +54,26 @@ def test_a_warm_run_checks_nothing_and_reports_the_same(project, capsys, checks)
     assert run(capsys, "check") == first
     assert checks == []
     assert run(capsys, "check", "--format", "json")[1] == run(capsys, "check", "--format", "json", "--no-cache")[1]
+
+
+def test_a_warm_run_works_out_no_interface(project, capsys, monkeypatch):
+    """The model's digest re-encodes every summary: what it found for a module's bytes is kept."""
+    worked_out: list[str] = []
+    real = cli.interface
+
+    def counting(summary):
+        worked_out.append(summary.path)
+        return real(summary)
+
+    monkeypatch.setattr(cli, "interface", counting)
+    run(capsys, "check")
+    assert len(worked_out) == 2
+    worked_out.clear()
+    run(capsys, "check")
+    assert worked_out == []
+    write(project, {"app/poll.py": "# edited\n" + BLOCKING})
+    run(capsys, "check")
+    assert worked_out == [str(project / "app" / "poll.py")]
 
 
 def test_an_edited_file_is_checked_again_and_its_change_shows(project, capsys, checks):

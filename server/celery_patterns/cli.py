@@ -28,6 +28,7 @@ from .docs import SYNTAX_CODE, rule_page
 from .engine import check_bytes, fix_source, project_for, validated, workspace_of
 from .engine import settings_for as engine_settings_for
 from .ftypes import Finding, Range, Severity
+from .model.build import summary_settings_key
 from .model.cache import Cache, content_key
 from .model.interface import interface
 from .model.project import Project
@@ -240,7 +241,7 @@ def _check_to(args, stream: TextIO) -> int:
     project = _project(root, settings_for, args)
     if project is None:
         return 2
-    cache = ResultsCache(None if args.no_cache else project.root, project)
+    cache = ResultsCache(None if args.no_cache else project.root, project, _or_default(settings_for))
     results = _run(found, job, args.jobs, show_progress, project, cache)
     cache.save()
 
@@ -441,15 +442,49 @@ def _write_stdout(data: bytes) -> None:
 class ResultsCache:
     """Findings of files already checked, in the workspace's `.celery-patterns-cache/`: a file's
     are reused while its bytes, the tool's version, its settings and the project model's
-    interface (what other modules can observe of each module) are what they were."""
+    interface (what other modules can observe of each module) are what they were.
 
-    def __init__(self, root: str | None, project: Project | None) -> None:
+    The model's interface is a digest of every module's (`model.interface`). Working one out
+    re-encodes the module's summary (a second for celery + kombu, half a warm run), so each is
+    kept too, under what its summary is made from: the module's bytes, path, module name and
+    the settings that shape summaries."""
+
+    def __init__(self, root: str | None, project: Project | None, settings_for: Callable[[str], Settings]) -> None:
         self.cache = Cache(root, "results")
         self.enabled = root is not None
-        self._model = _model_digest(project) if self.enabled else ""
+        self.project = project
+        self.settings_for = settings_for
+        self._model: str | None = None
 
-    def key(self, path: str, data: bytes, settings: Settings, module: str | None) -> str:
-        return content_key(data, os.path.abspath(path), module or "", repr(settings), self._model)
+    def model_digest(self, read: dict[str, bytes]) -> str:
+        """The digest of the model's interfaces; `read`: bytes already read, by absolute path."""
+        if self._model is None:
+            digest = hashlib.sha256()
+            project = self.project
+            for path, summary in sorted((project.summaries if project else {}).items()):
+                digest.update(f"{path}\0{self._interface(path, summary, read)}\0".encode("utf-8", "surrogatepass"))
+            self._model = digest.hexdigest()
+        return self._model
+
+    def _interface(self, path: str, summary, read: dict[str, bytes]) -> str:
+        data = read.get(path)
+        if data is None:
+            try:
+                data = files.read_file(path)
+            except (OSError, files.SkippedFile):
+                return interface(summary)
+        module = self.project.layout.module_name(path) if self.project else None
+        key = "interface:" + content_key(
+            data, path, module or "", summary_settings_key(self.settings_for(path)), summary.path
+        )
+        found = self.cache.get(key)
+        if not isinstance(found, str):
+            found = interface(summary)
+            self.cache.put(key, found)
+        return found
+
+    def key(self, path: str, data: bytes, settings: Settings, module: str | None, read: dict[str, bytes]) -> str:
+        return content_key(data, os.path.abspath(path), module or "", repr(settings), self.model_digest(read))
 
     def get(self, key: str) -> list[Finding] | None:
         if not self.enabled:
@@ -469,13 +504,6 @@ class ResultsCache:
     def save(self) -> None:
         if self.enabled:
             self.cache.save()
-
-
-def _model_digest(project: Project | None) -> str:
-    digest = hashlib.sha256()
-    for path, summary in sorted((project.summaries if project else {}).items()):
-        digest.update(f"{path}\0{interface(summary)}\0".encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
 
 
 def _encode_finding(finding: Finding) -> list:
@@ -515,22 +543,25 @@ def _run(
     todo: list[int] = []
     tasks: list[tuple[str, bytes, Job]] = []
     keys: dict[int, str] = {}
+    read: dict[int, bytes] = {}
     for i, path in enumerate(found):
         try:
-            data = files.read_file(path)
+            read[i] = files.read_file(path)
         except files.SkippedFile as exc:
             results[i] = FileResult(path, warnings=[f"celery-patterns: {path}: {exc}"])
-            continue
         except OSError as exc:
             results[i] = FileResult(path, errors=[f"celery-patterns: {path}: cannot read: {exc.strerror or exc}"])
-            continue
+    by_path = {os.path.abspath(found[i]): data for i, data in read.items()}
+    for i, data in read.items():
+        path = found[i]
         if cache.enabled:
             try:
                 settings = _settings(path, job)
             except ConfigError as exc:
                 results[i] = FileResult(path, errors=[f"celery-patterns: {path}: {exc}"])
                 continue
-            keys[i] = cache.key(path, data, settings, project.layout.module_name(path) if project else None)
+            module = project.layout.module_name(path) if project else None
+            keys[i] = cache.key(path, data, settings, module, by_path)
             cached = cache.get(keys[i])
             if cached is not None and (job.mode == "check" or not any(f.fixable for f in cached)):
                 results[i] = FileResult(path, cached, cacheable=True)
