@@ -127,29 +127,29 @@ _KNOWN_KEYS = {
 
 
 def find_config_file(start: str | os.PathLike) -> Path | None:
-    """The nearest pyproject.toml at or above `start` that has our section."""
-    return _find_config_file(os.path.abspath(start))
+    """The nearest pyproject.toml at or above `start` that has our section, up to the
+    repository's root (the directory holding `.git`)."""
+    start = os.path.abspath(start)
+    return _find_in(start if os.path.isdir(start) else os.path.dirname(start))
 
 
 def forget_cached_files() -> None:
     """Look for pyproject.toml files afresh (one may have been added or removed)."""
-    _find_config_file.cache_clear()
+    _find_in.cache_clear()
 
 
-@lru_cache(maxsize=512)
-def _find_config_file(start: str) -> Path | None:
-    path = Path(start)
-    if not path.is_dir():
-        path = path.parent
-    for directory in (path, *path.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _has_section(candidate):
-            return candidate
-        # The repository's root ends the search: a pyproject.toml in a directory holding
-        # several checkouts must not govern one that has none of its own.
-        if (directory / ".git").exists():
-            return None
-    return None
+@lru_cache(maxsize=4096)
+def _find_in(directory: str) -> Path | None:
+    # One answer per directory, from its parent's: the files of a tree share their lookups.
+    candidate = Path(directory) / "pyproject.toml"
+    if candidate.is_file() and _has_section(candidate):
+        return candidate
+    # The repository's root ends the search: a pyproject.toml in a directory holding
+    # several checkouts must not govern one that has none of its own.
+    if os.path.exists(os.path.join(directory, ".git")):
+        return None
+    parent = os.path.dirname(directory)
+    return None if parent == directory else _find_in(parent)
 
 
 def _has_section(pyproject: Path) -> bool:
