@@ -92,10 +92,11 @@ def format_text(results: list[tuple[str, Finding]], options: Options | None = No
             f"{finding.code} [{SEVERITY_WORD[finding.severity]}]", _SEVERITY_COLOUR[finding.severity], options
         )
         lines.append(f"{_style(path, _BOLD, options)}:{line}:{column}: {word} {finding.message}{marker}")
-        if options.show_fixes and fix_safety(finding) is not None:
+        safety = fix_safety(finding) if options.show_fixes else None
+        if safety is not None:
             rule = rule_by_code(finding.code)
             title = rule.fix_title if rule is not None and rule.fix_title else f"Fix {finding.code}"
-            lines.append(f"  fix ({fix_safety(finding).value}): {title}")
+            lines.append(f"  fix ({safety.value}): {title}")
     return "\n".join(lines)
 
 
