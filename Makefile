@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 NPM_ENV := npm_config_yes=true
 
-.PHONY: run test test-python test-extension install install-test editors neovim bench docs dist clean
+.PHONY: run test test-python test-pythons test-extension install install-test editors neovim bench docs dist clean
 
 run: install
 	@echo "== celery-patterns check examples"
 	@$(BIN)/celery-patterns check examples; status=$$?; [ $$status -le 1 ] || exit $$status
 
-test: install-test editors test-python test-extension
+test: install-test editors test-python test-pythons test-extension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,27 @@ neovim: editors
 test-python: install-test
 	$(BIN)/python -m pytest
 
+# Every CPython that requires-python allows (3.10-3.13) found on this machine: pyenv's
+# ~/.pyenv/versions/3.1x*/bin/python, else python3.1x on PATH. Each gets a venv in .venvs/3.1x
+# with the package (editable) and its test extras, and runs a fast subset: the rule tests
+# (tests/test_rule_*.py) and the CLI tests (tests/test_cli*.py), a few minutes each. A version
+# not found is skipped with a note; one whose tests fail fails the target.
+PYTHON_VERSIONS := 3.10 3.11 3.12 3.13
+PYTHONS_SUBSET  := tests/test_rule_*.py tests/test_cli*.py
+test-pythons:
+	@status=0; for version in $(PYTHON_VERSIONS); do \
+	  python=$$(ls -d $$HOME/.pyenv/versions/$$version.*/bin/python 2>/dev/null | sort -V | tail -n 1); \
+	  [ -n "$$python" ] || python=$$(command -v python$$version 2>/dev/null); \
+	  if [ -z "$$python" ] || ! "$$python" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "'$$version'".split("."))))' 2>/dev/null; then \
+	    echo "note: no CPython $$version found; skipping its tests"; continue; fi; \
+	  venv=.venvs/$$version; echo "== CPython $$version ($$python): $(PYTHONS_SUBSET)"; \
+	  if [ ! -x $$venv/bin/python ]; then "$$python" -m venv $$venv || { status=1; continue; }; fi; \
+	  if [ ! -f $$venv/.installed-test ] || [ pyproject.toml -nt $$venv/.installed-test ]; then \
+	    $$venv/bin/python -m pip install --quiet --upgrade pip && $$venv/bin/python -m pip install --quiet -e '.[test]' \
+	      && touch $$venv/.installed-test || { status=1; continue; }; fi; \
+	  $$venv/bin/python -m pytest -p no:cacheprovider $(PYTHONS_SUBSET) || status=1; \
+	done; exit $$status
+
 test-extension: install
 	$(MAKE) -C vscode-client test PYTHON=$(BIN)/python
 
@@ -72,4 +93,4 @@ dist: install
 	@ls -l dist
 
 clean:
-	rm -rf $(VENV) .bench vscode-client/node_modules vscode-client/dist
+	rm -rf $(VENV) .venvs .bench vscode-client/node_modules vscode-client/dist

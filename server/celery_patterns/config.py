@@ -25,6 +25,12 @@ from .ftypes import Severity
 SECTION = "celery-patterns"
 # What a rule code or code prefix looks like (`CEL002`, `CEL00`, `CEL`), or `ALL`.
 CODE_FORM = re.compile(r"ALL|[A-Z]+[0-9]*")
+# `task-name-template`: the fields it may use, and the literal text around them. The name it
+# makes is written into a string literal by CEL001's fix (`signature("...")`), so it must be
+# a plain task name: nothing that could close the string or need escaping.
+TEMPLATE_FIELD = re.compile(r"\{(?:package|module|name)\}")
+TEMPLATE_LITERAL_CHAR = re.compile(r"[A-Za-z0-9_.:-]")
+TEMPLATE_LITERAL = re.compile(r"[A-Za-z0-9_.:-]*")
 
 
 class ConfigError(ValueError):
@@ -121,33 +127,45 @@ _KNOWN_KEYS = {
 
 
 def find_config_file(start: str | os.PathLike) -> Path | None:
-    """The nearest pyproject.toml at or above `start` that has our section."""
-    return _find_config_file(os.path.abspath(start))
+    """The nearest pyproject.toml at or above `start` that has our section, up to the
+    repository's root (the directory holding `.git`)."""
+    start = os.path.abspath(start)
+    return _find_in(start if os.path.isdir(start) else os.path.dirname(start))
 
 
 def forget_cached_files() -> None:
     """Look for pyproject.toml files afresh (one may have been added or removed)."""
-    _find_config_file.cache_clear()
+    _find_in.cache_clear()
 
 
-@lru_cache(maxsize=512)
-def _find_config_file(start: str) -> Path | None:
-    path = Path(start)
-    if not path.is_dir():
-        path = path.parent
-    for directory in (path, *path.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _has_section(candidate):
-            return candidate
-    return None
+@lru_cache(maxsize=4096)
+def _find_in(directory: str) -> Path | None:
+    # One answer per directory, from its parent's: the files of a tree share their lookups.
+    candidate = Path(directory) / "pyproject.toml"
+    if candidate.is_file() and _has_section(candidate):
+        return candidate
+    # The repository's root ends the search: a pyproject.toml in a directory holding
+    # several checkouts must not govern one that has none of its own.
+    if os.path.exists(os.path.join(directory, ".git")):
+        return None
+    parent = os.path.dirname(directory)
+    return None if parent == directory else _find_in(parent)
 
 
 def _has_section(pyproject: Path) -> bool:
+    """The file configures us: it has a `tool.celery-patterns` key of any shape (an invalid
+    one is reported when it is loaded), or it mentions us and cannot be parsed."""
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        data = pyproject.read_bytes()
     except OSError:
         return False
-    return f"[tool.{SECTION}" in text or f'[tool."{SECTION}"' in text
+    if SECTION.encode() not in data:
+        return False  # most pyproject.toml files: no need to parse them
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True  # ours as far as can be told; loading it says what is wrong
+    return not isinstance(tool, dict) or SECTION in tool
 
 
 def settings_for(path: str | os.PathLike) -> Settings:
@@ -159,20 +177,49 @@ def settings_for(path: str | os.PathLike) -> Settings:
 
 
 def load_settings(pyproject: Path) -> Settings:
-    stat = pyproject.stat()
+    """The settings of a configuration file: `[tool.celery-patterns]` of a pyproject.toml,
+    the whole file of any other name (a `celery-patterns.toml`, given with `--config`)."""
+    try:
+        stat = pyproject.stat()
+    except OSError as exc:
+        raise ConfigError(f"{pyproject}: cannot read configuration: {exc.strerror or exc}") from None
     return _load_settings(str(pyproject), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=64)
-def _load_settings(pyproject: str, _mtime: int, _size: int) -> Settings:
+def _load_settings(path: str, _mtime: int, _size: int) -> Settings:
     # mtime and size are part of the cache key so an edited file is read again.
     try:
-        with open(pyproject, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: cannot read configuration: {exc}") from None
-    table = data.get("tool", {}).get(SECTION, {})
-    return parse_settings(table, source=pyproject, root=str(Path(pyproject).parent))
+        with open(path, "rb") as handle:
+            data = tomllib.loads(handle.read().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: cannot read configuration: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    root = str(Path(path).parent)
+    if os.path.basename(path) != "pyproject.toml":
+        return parse_settings(data, source=path, root=root)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, not {_kind(tool)}")
+    table = tool.get(SECTION, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.{SECTION}` must be a table ([tool.{SECTION}]), not {_kind(table)}")
+    return parse_settings(table, source=path, root=root)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return (
+            "an array (`[[...]]` makes an array of tables)" if all(isinstance(v, dict) for v in value) else "an array"
+        )
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def parse_settings(
@@ -257,12 +304,13 @@ def parse_settings(
         value = table["task-name-template"]
         if not isinstance(value, str) or "{name}" not in value:
             raise ConfigError(f"{where('task-name-template')} must be a string containing {{name}}")
-        try:
-            value.format(package="p", module="m", name="n")
-        except (KeyError, IndexError, ValueError) as exc:
+        literal = TEMPLATE_FIELD.sub("", value)
+        if not TEMPLATE_LITERAL.fullmatch(literal):
+            bad = sorted(set(TEMPLATE_LITERAL_CHAR.sub("", literal)))
             raise ConfigError(
-                f"{where('task-name-template')}: {exc!r}; use {{package}}, {{module}}, {{name}}"
-            ) from None
+                f"{where('task-name-template')}: {value!r} must make a plain dotted task name: only the fields "
+                f"{{package}}, {{module}}, {{name}} and letters, digits, `_`, `.`, `-`, `:` (not {''.join(bad)!r})"
+            )
         values["task_name_template"] = value
     return replace(base, root=root or base.root, warnings=tuple(warnings), **values)
 

@@ -4,7 +4,7 @@ and the dotted module name of each."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,27 +38,63 @@ DEFAULT_EXCLUDES = frozenset(
 )
 
 
-def python_files(paths: list[str], respect_gitignore: bool = True, settings_for=config.settings_for) -> Iterator[str]:
+def python_files(
+    paths: list[str],
+    respect_gitignore: bool = True,
+    settings_for=config.settings_for,
+    *,
+    force_exclude: bool = False,
+    on_skip: Callable[[str, str], None] | None = None,
+) -> Iterator[str]:
     """Yield the files to check, as paths joined from what the user gave.
 
-    Files named explicitly are always checked; files found by walking skip .gitignore'd
-    and excluded paths (`settings_for(path)` gives the settings that govern a path).
+    Files named explicitly are checked unless `force_exclude` is set and the settings that
+    govern them (`settings_for(path)`) exclude them (as ruff's `--force-exclude`: pre-commit
+    names every file); files found by walking skip .gitignore'd and excluded paths. Only
+    regular files are yielded (a FIFO or a device would block or never end a read):
+    `on_skip(path, reason)` hears of the others. A link whose target cannot be looked at (a
+    dangling link, a loop) is yielded: reading it reports the error. A file reached twice
+    (itself and through a link) is yielded once.
     """
     seen: set[str] = set()
     for given in paths:
-        if os.path.isfile(given):
-            key = os.path.abspath(given)
-            if key not in seen:
-                seen.add(key)
-                yield os.path.normpath(given)
-            continue
-        if not os.path.isdir(given):
+        if os.path.isdir(given):
+            if force_exclude and _excluded(given, settings_for):
+                continue
+            found_files = _walk(given, respect_gitignore, settings_for, on_skip)
+        elif os.path.lexists(given):
+            if force_exclude and _excluded(given, settings_for):
+                continue
+            if not os.path.isfile(given) and os.path.exists(given):
+                if on_skip is not None:
+                    on_skip(os.path.normpath(given), "not a regular file, skipped")
+                continue
+            found_files = iter([os.path.normpath(given)])
+        else:
             raise FileNotFoundError(given)
-        for found in _walk(given, respect_gitignore, settings_for):
-            key = os.path.abspath(found)
+        for found in found_files:
+            key = os.path.realpath(found) if os.path.islink(found) else os.path.abspath(found)
             if key not in seen:
                 seen.add(key)
                 yield found
+
+
+def is_force_excluded(path: str, settings_for=config.settings_for) -> bool:
+    """What `--force-exclude` decides for a path named on the command line (or given as
+    `--stdin-filename`): excluded by the settings that govern it, or inside a directory a
+    walk skips (`.venv`, `node_modules`...) below the settings' root."""
+    return _excluded(path, settings_for)
+
+
+def _excluded(path: str, settings_for) -> bool:
+    settings = settings_for(path)
+    if settings.is_excluded(path):
+        return True
+    base = settings.root or os.getcwd()
+    relative = os.path.relpath(os.path.abspath(path), base)
+    if relative.startswith(os.pardir):
+        return False
+    return any(part in DEFAULT_EXCLUDES for part in Path(relative).parts[:-1])
 
 
 def forget_cached_files() -> None:
@@ -67,22 +103,36 @@ def forget_cached_files() -> None:
     config.forget_cached_files()
 
 
-def _walk(top: str, respect_gitignore: bool, settings_for) -> Iterator[str]:
-    for directory, dirnames, filenames in os.walk(top):
+def _walk(top: str, respect_gitignore: bool, settings_for, on_skip) -> Iterator[str]:
+    """The Python files below `top`, in sorted order, directories before the files below them
+    as os.walk gives them (links to directories are not followed)."""
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue  # as os.walk does: a directory that cannot be listed is passed over
         ignore = _gitignore_for(os.path.abspath(directory)) if respect_gitignore else None
         settings = settings_for(directory)
-        kept = []
-        for name in sorted(dirnames):
-            path = os.path.join(directory, name)
-            if name in DEFAULT_EXCLUDES or (name.startswith(".") and name not in (".", "..")):
+        subdirectories = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_directory = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_directory = False
+            if is_directory:
+                path = os.path.join(directory, name)
+                if name in DEFAULT_EXCLUDES or name.startswith("."):
+                    continue
+                if ignore and ignore(os.path.abspath(path), is_dir=True):
+                    continue
+                if settings.is_excluded(path):
+                    continue
+                subdirectories.append(path)
                 continue
-            if ignore and ignore(os.path.abspath(path), is_dir=True):
-                continue
-            if settings.is_excluded(path):
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
             if not (name.endswith(".py") or name.endswith(".pyi")):
                 continue
             path = os.path.normpath(os.path.join(directory, name))
@@ -90,7 +140,25 @@ def _walk(top: str, respect_gitignore: bool, settings_for) -> Iterator[str]:
                 continue
             if settings.is_excluded(path):
                 continue
+            if not _regular(entry):
+                if on_skip is not None:
+                    on_skip(path, "not a regular file, skipped")
+                continue
             yield path
+        stack.extend(reversed(subdirectories))
+
+
+def _regular(entry: os.DirEntry) -> bool:
+    """A directory entry is (or links to) a regular file, or a link that cannot be followed
+    (left for the read to report). No system call for a plain file: the listing says so."""
+    try:
+        if entry.is_file(follow_symlinks=False):
+            return True
+        if not entry.is_symlink():
+            return False
+        return entry.is_file() or not os.path.exists(entry.path)
+    except OSError:
+        return True
 
 
 def _gitignore_for(directory: str):

@@ -46,8 +46,8 @@ def decode_source(data: bytes) -> str:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise DecodeError(f"cannot decode as {encoding}: {exc}") from None
-    if encoding == "utf-8-sig" and text.startswith(BOM):
-        text = text[1:]
+    # The codec has taken off the one BOM Python allows; a second one stays in the text,
+    # where the parser rejects it as CPython does (removing it would lose a byte on a fix).
     return text
 
 

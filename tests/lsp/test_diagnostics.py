@@ -11,8 +11,11 @@ import pytest
 from lsprotocol import types
 from lspsession import SLEEPY, codes, lines, start, until
 
+from celery_patterns import REPOSITORY_URL
 from celery_patterns.rules import rule_by_code
 from celery_patterns.source import LineIndex
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
 
 
 async def test_capabilities_follow_the_client(client, project):
@@ -45,11 +48,12 @@ async def test_diagnostics_on_open(client, project):
     assert first.severity == types.DiagnosticSeverity.Error  # CEL002 is High
     assert first.source == "celery-patterns"
     assert "time.sleep()" in first.message
-    # The rule's page: docs/rules/CEL002.md of the checkout once generated, else a copy in
-    # the user's cache; either way generated from the rule's own documentation.
-    page = Path(unquote(urlparse(first.code_description.href).path))
-    assert page.name == "CEL002.md" and page.parent.name == "rules"
-    assert page.read_text() == rule_by_code("CEL002").documentation()
+    # The rule's page on the web: docs/rules/CEL002.md of the repository, generated from the
+    # rule's own documentation (not a file:// path on the machine the server runs on).
+    href = first.code_description.href
+    assert href == f"{REPOSITORY_URL}/blob/main/docs/rules/CEL002.md"
+    page = DOCS / Path(unquote(urlparse(href).path)).name
+    assert page.read_text(encoding="utf-8") == rule_by_code("CEL002").documentation()
     assert first.data["code"] == "CEL002"
     assert first.data["fixable"] is True and first.data["safe"] is True
     assert first.data["version"] == 1

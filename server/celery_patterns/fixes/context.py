@@ -97,8 +97,8 @@ class FixContext:
         return found
 
     def _parse(self, start: int, end: int) -> Chunk:
-        text = self.source[start:end]
-        module = _with_defaults(cst.parse_module(text), *self.defaults)
+        module, text = parse_chunk(self.source[start:end], self.defaults)
+        end = start + len(text)
         first_line = self.index.position(start).line
         code_ranges = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst_metadata.PositionProvider)
         parents = _parents(module)
@@ -209,6 +209,17 @@ class FixContext:
             replacement = _with_child(parent, child, replacement)
             child = parent
         return replacement
+
+
+def parse_chunk(text: str, defaults: tuple[str, str]) -> tuple[Any, str]:
+    """A chunk of the source parsed (with the file's indent and line break), and the text it
+    stands for: all of `text`, but for the last line break of a file whose lines end with a
+    lone `\r`, which libcst drops. What it does not write back is no edit's to change."""
+    module = _with_defaults(cst.parse_module(text), *defaults)
+    code = module.code
+    if code != text and text.startswith(code):
+        text = code
+    return module, text
 
 
 def _parents(root) -> dict:

@@ -19,7 +19,7 @@ from functools import cached_property
 from ..ftypes import Range, TextEdit
 from ..source import changed_span, split_lines
 from .comments import as_own_lines, comments_in, trailing_comment
-from .context import Chunk, FixContext, _with_defaults
+from .context import Chunk, FixContext, parse_chunk
 from .lazy import cst
 
 ImportSpec = tuple[str, "str | None", "str | None"]  # (module, name or None, asname or None)
@@ -72,9 +72,8 @@ class _Head:
     def chunk(self) -> Chunk:
         ctx = self.ctx
         end = self._end()
-        text = ctx.source[:end]
-        module = _with_defaults(cst.parse_module(text), *ctx.defaults)
-        return Chunk(0, end, 0, text, module, {}, {})
+        module, text = parse_chunk(ctx.source[:end], ctx.defaults)
+        return Chunk(0, len(text), 0, text, module, {}, {})
 
     def _end(self) -> int:
         """Where the head ends: at the start of the line after the `_leading` statements
