@@ -15,7 +15,9 @@ from typing import Any
 from .cache import encode
 from .summary import ModuleSummary
 
-_POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only"})
+# Positions, and the digest of the text the summary was made from: an edit that moves code
+# changes them but nothing another module can observe.
+_POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only", "digest"})
 
 
 def interface(summary: ModuleSummary) -> str:
