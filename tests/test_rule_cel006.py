@@ -872,3 +872,429 @@ def test_namespace_of_config_from_object():
 def test_an_app_replaced_before_any_use_is_reported_once():
     source = 'from celery import Celery\n\napp = Celery("proj")\napp = Celery("proj", broker="redis://")\n'
     assert lines(source, CODE, raw=True) == [4]
+
+
+# --- on the project model: settings gathered across the workspace ---------------------------------
+from ruletest import workspace, workspace_cases, workspace_fixed, workspace_lines, workspace_messages  # noqa: E402
+
+LOWER = """
+task_serializer = "json"
+accept_content = ["json"]
+result_serializer = "json"
+timezone = "UTC"
+enable_utc = True
+task_routes = {"proj.*": {"queue": "proj"}}
+"""
+DJANGO = """
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ROUTES = {"proj.*": {"queue": "proj"}}
+"""
+DJANGO_APP = """
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+
+app = Celery("proj")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+"""
+STRING_LOAD = """
+from celery import Celery
+
+app = Celery("proj")
+app.config_from_object("proj.celeryconfig")
+"""
+
+
+def project(files: dict[str, str]) -> dict[str, str]:
+    """A one-service workspace with a `proj` package holding `files`."""
+    return {"pyproject.toml": "", "proj/__init__.py": "", **{f"proj/{k}": v for k, v in files.items()}}
+
+
+def without(text: str, *names: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith(names))
+
+
+WORKSPACE_INVALID = [
+    # (files, [(path, line)])
+    # a config module named by a string lacks a setting: on `Celery(...)`
+    (project({"celeryconfig.py": without(LOWER, "timezone"), "celery.py": STRING_LOAD}), [("proj/celery.py", 3)]),
+    # ... imported and passed as a module object, lower-case names
+    (
+        project(
+            {
+                "celeryconfig.py": without(LOWER, "task_routes"),
+                "celery.py": """
+                from celery import Celery
+                from proj import celeryconfig
+
+                app = Celery("proj")
+                app.config_from_object(celeryconfig)
+                """,
+            }
+        ),
+        [("proj/celery.py", 4)],
+    ),
+    # Django's settings: DJANGO_SETTINGS_MODULE named in manage.py, a settings package star-importing its base
+    (
+        {
+            **project(
+                {
+                    "settings/__init__.py": "",
+                    "settings/base.py": without(DJANGO, "CELERY_TASK_ROUTES"),
+                    "settings/prod.py": "from .base import *  # noqa\n\nDEBUG = False\n",
+                    "celery.py": DJANGO_APP.replace(
+                        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")', ""
+                    ),
+                }
+            ),
+            "manage.py": 'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.prod")\n',
+        },
+        [("proj/celery.py", 7)],
+    ),
+    # Django's settings found by the usual layout (no DJANGO_SETTINGS_MODULE anywhere)
+    (
+        project(
+            {
+                "settings.py": without(DJANGO, "CELERY_ENABLE_UTC"),
+                "celery.py": DJANGO_APP.replace('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")', ""),
+            }
+        ),
+        [("proj/celery.py", 7)],
+    ),
+    # django-split-settings: `include(...)` of component files
+    (
+        project(
+            {
+                "settings/__init__.py": 'from split_settings.tools import include, optional\n\ninclude("components/celery.py", optional("local.py"))\n',
+                "settings/components/celery.py": without(DJANGO, "CELERY_TIMEZONE"),
+                "celery.py": DJANGO_APP,
+            }
+        ),
+        [("proj/celery.py", 7)],
+    ),
+    # a dict built by a function of another module: on the `conf.update(...)`
+    (
+        project(
+            {
+                "settings.py": """
+                def make_settings():
+                    settings = {"task_serializer": "json", "accept_content": ["json"]}
+                    settings["result_serializer"] = "json"
+                    settings.update(timezone="UTC")
+                    return settings
+                """,
+                "celery.py": """
+                from celery import Celery
+                from proj.settings import make_settings
+
+                app = Celery("proj")
+                app.conf.update(make_settings())
+                """,
+            }
+        ),
+        [("proj/celery.py", 5)],
+    ),
+    # `"pkg.mod:Obj"`: a class whose base (another module) holds some of the settings
+    (
+        project(
+            {
+                "base.py": "class Base:\n    task_serializer = 'json'\n    accept_content = ['json']\n",
+                "config.py": "from proj.base import Base\n\n\nclass Prod(Base):\n    result_serializer = 'json'\n    timezone = 'UTC'\n",
+                "celery.py": 'from celery import Celery\n\napp = Celery("proj")\napp.config_from_object("proj.config:Prod")\n',
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+    # configured in another module that imports the app (the app's module sets nothing)
+    (
+        project(
+            {
+                "celery.py": 'from celery import Celery\n\ncelery_app = Celery("proj")\n',
+                "factory.py": """
+                from proj.celery import celery_app
+
+
+                def create_app():
+                    celery_app.conf.update(task_serializer="json", accept_content=["json"])
+                """,
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+    # configured differently per branch: reported in the branch that lacks settings
+    (
+        project(
+            {
+                "celeryconfig.py": LOWER,
+                "celery.py": """
+                import os
+
+                from celery import Celery
+
+                app = Celery("proj")
+                if os.environ.get("PRODUCTION"):
+                    app.config_from_object("proj.celeryconfig")
+                else:
+                    app.conf.update(broker_url="memory://", task_always_eager=True)
+                """,
+            }
+        ),
+        [("proj/celery.py", 9)],
+    ),
+    # an `elif` chain: the middle branch lacks settings
+    (
+        project(
+            {
+                "celery.py": """
+                import os
+
+                from celery import Celery
+
+                FULL = dict(task_serializer="json", accept_content=["json"], result_serializer="json",
+                            timezone="UTC", enable_utc=True, task_routes={})
+                app = Celery("proj")
+                if os.environ.get("A"):
+                    app.conf.update(FULL)
+                elif os.environ.get("B"):
+                    app.conf.update({"task_serializer": "json"})
+                else:
+                    app.conf.update(FULL, broker_url="redis://")
+                """,
+            }
+        ),
+        [("proj/celery.py", 11)],
+    ),
+    # a branch that sets a key without `conf.update(...)`: reported on its statement
+    (
+        project(
+            {
+                "celery.py": """
+                import os
+
+                from celery import Celery
+
+                app = Celery("proj")
+                if os.environ.get("PRODUCTION"):
+                    app.conf.update(task_serializer="json", accept_content=["json"], result_serializer="json",
+                                    timezone="UTC", enable_utc=True, task_routes={})
+                else:
+                    app.conf.task_always_eager = True
+                """,
+            }
+        ),
+        [("proj/celery.py", 10)],
+    ),
+    # `Celery[MyTask](...)`: the class subscripted for typing still makes an app
+    (
+        project(
+            {
+                "celeryconfig.py": without(LOWER, "enable_utc"),
+                "celery.py": STRING_LOAD.replace('Celery("', 'Celery[int]("'),
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+]
+
+WORKSPACE_VALID = [
+    # the config module named by a string has them all
+    project({"celeryconfig.py": LOWER, "celery.py": STRING_LOAD}),
+    # ... old upper-case names in a module-level config object loaded by name
+    project(
+        {
+            "conf.py": 'CELERY_CONFIG = {"CELERY_TASK_SERIALIZER": "json", "CELERY_ACCEPT_CONTENT": ["json"],\n'
+            '    "CELERY_RESULT_SERIALIZER": "json", "CELERY_TIMEZONE": "UTC", "ENABLE_UTC": True, "CELERY_ROUTES": {}}\n',
+            "celery.py": 'from celery import Celery\nfrom proj.conf import CELERY_CONFIG\n\napp = Celery("proj")\napp.conf.update(CELERY_CONFIG)\n',
+        }
+    ),
+    # Django's settings, star-imported into the module DJANGO_SETTINGS_MODULE names
+    project(
+        {
+            "settings/__init__.py": "",
+            "settings/base.py": DJANGO,
+            "settings/prod.py": "from proj.settings.base import *\n",
+            "celery.py": DJANGO_APP.replace('"proj.settings"', '"proj.settings.prod"'),
+        }
+    ),
+    # ... a setting bound in both branches of an `if DEBUG:` counts
+    project(
+        {
+            "settings.py": without(DJANGO, "CELERY_TIMEZONE")
+            + '\nif DEBUG:\n    CELERY_TIMEZONE = "UTC"\nelse:\n    CELERY_TIMEZONE = "Europe/Paris"\n',
+            "celery.py": DJANGO_APP,
+        }
+    ),
+    # a function building the dict key by key, with `setdefault`
+    project(
+        {
+            "celery.py": """
+            from celery import Celery
+
+
+            def make_settings(debug):
+                settings = dict(task_serializer="json", accept_content=["json"], result_serializer="json")
+                settings["timezone"] = "UTC"
+                if debug:
+                    settings.setdefault("enable_utc", True)
+                settings.update({"task_routes": {}})
+                return settings
+
+
+            app = Celery("proj")
+            app.conf.update(make_settings(False))
+            """,
+        }
+    ),
+    # every branch of the `if`/`else` configures it fully
+    project(
+        {
+            "celeryconfig.py": LOWER,
+            "celery.py": """
+            import os
+
+            from celery import Celery
+
+            app = Celery("proj")
+            if os.environ.get("PRODUCTION"):
+                app.config_from_object("proj.celeryconfig")
+            else:
+                app.config_from_object("proj.celeryconfig")
+                app.conf.update(task_always_eager=True)
+            """,
+        }
+    ),
+    # two apps made in the two branches (look-alike: not one app configured twice)
+    project(
+        {
+            "celery.py": """
+            import os
+
+            from celery import Celery
+
+            if os.environ.get("PRODUCTION"):
+                app = Celery("proj", config_source="proj.celeryconfig")
+            else:
+                app = Celery("proj", task_serializer="json", accept_content=["json"], result_serializer="json",
+                             timezone="UTC", enable_utc=True, task_routes={})
+            """,
+            "celeryconfig.py": LOWER,
+        }
+    ),
+    # another module completes what the app's module sets
+    project(
+        {
+            "celery.py": 'from celery import Celery\n\napp = Celery("proj", task_serializer="json")\n',
+            "worker.py": """
+            from proj.celery import app as celery_app
+
+            celery_app.conf.update(accept_content=["json"], result_serializer="json", timezone="UTC")
+            celery_app.conf.enable_utc = True
+            celery_app.config_from_object("proj.routes")
+            """,
+            "routes.py": 'task_routes = {"proj.*": {"queue": "proj"}}\n',
+        }
+    ),
+    # what cannot be seen is not judged: a module outside the workspace, ...
+    project({"celery.py": STRING_LOAD.replace("proj.celeryconfig", "shared.celeryconfig")}),
+    # ... a settings module star-importing one outside the workspace, ...
+    project(
+        {"celeryconfig.py": "from shared.defaults import *\n\ntask_serializer = 'json'\n", "celery.py": STRING_LOAD}
+    ),
+    # ... DJANGO_SETTINGS_MODULE naming a module the workspace does not hold (deploy-time settings), ...
+    project(
+        {
+            "settings/__init__.py": "",
+            "settings/base.py": "DEBUG = True\n",
+            "celery.py": DJANGO_APP.replace('"proj.settings"', '"proj.settings.local"'),
+        }
+    ),
+    # ... a class whose base is outside the workspace, ...
+    project(
+        {
+            "config.py": "from pydantic_settings import BaseSettings\n\n\nclass CeleryConfig(BaseSettings):\n    task_serializer: str = 'json'\n",
+            "celery.py": 'from celery import Celery\nfrom proj.config import CeleryConfig\n\napp = Celery("proj")\napp.config_from_object(CeleryConfig)\n',
+        }
+    ),
+    # ... a dict merging what a parameter holds, ...
+    project(
+        {
+            "settings.py": "def make_settings(extra):\n    return {'task_serializer': 'json', **extra}\n",
+            "celery.py": 'from celery import Celery\nfrom proj.settings import make_settings\n\napp = Celery("proj")\napp.conf.update(make_settings({}))\n',
+        }
+    ),
+    # ... Flask's config (an attribute of an object made at run time), ...
+    project(
+        {
+            "celery.py": """
+            from celery import Celery
+
+
+            def make_celery(flask_app):
+                celery = Celery(flask_app.import_name)
+                celery.conf.update(flask_app.config)
+                return celery
+            """,
+        }
+    ),
+    # ... or a branch loading something unseen while the other is complete
+    project(
+        {
+            "celeryconfig.py": LOWER,
+            "celery.py": """
+            import os
+
+            from celery import Celery
+
+            app = Celery("proj")
+            if os.environ.get("CELERY_CONFIG"):
+                app.config_from_object(os.environ["CELERY_CONFIG"])
+            else:
+                app.config_from_object("proj.celeryconfig")
+            """,
+        }
+    ),
+]
+
+test_workspace_invalid, test_workspace_valid = workspace_cases(CODE, WORKSPACE_INVALID, WORKSPACE_VALID)
+
+
+def test_branch_message_and_per_file_reading(tmp_path):
+    files = WORKSPACE_INVALID[8][0]
+    [message] = workspace_messages(tmp_path, files, CODE)
+    assert message.endswith(
+        "missing task_serializer, accept_content, result_serializer, timezone, enable_utc, "
+        "task_routes in this branch of the `if`/`else`"
+    )
+    # checked alone, the module cannot see the config module: nothing is said, as before
+    assert lines(files["proj/celery.py"], CODE, path="proj/celery.py") == []
+
+
+def test_message_lists_what_the_config_module_lacks(tmp_path):
+    files = project({"celeryconfig.py": without(LOWER, "timezone", "task_routes"), "celery.py": STRING_LOAD})
+    assert workspace_messages(tmp_path, files, CODE) == [
+        "Celery app `app` is not fully configured: missing timezone, task_routes"
+    ]
+
+
+def test_fix_in_the_branch_that_lacks_settings(tmp_path):
+    root = workspace(tmp_path, WORKSPACE_INVALID[8][0])
+    fixed_text = workspace_fixed(root, "proj/celery.py", CODE)
+    assert 'app.conf.update(broker_url="memory://", task_always_eager=True, task_serializer="json",' in fixed_text
+    assert fixed_text.count("task_serializer") == 1
+    (root / "proj/celery.py").write_text(fixed_text)
+    assert workspace_lines(root, CODE) == []
+
+
+def test_fix_after_a_config_module_load(tmp_path):
+    root = workspace(tmp_path, WORKSPACE_INVALID[0][0])
+    fixed_text = workspace_fixed(root, "proj/celery.py", CODE)
+    assert fixed_text.endswith(
+        'app.config_from_object("proj.celeryconfig")\napp.conf.update({\n    "timezone": "UTC",\n})\n'
+    )

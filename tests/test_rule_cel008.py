@@ -660,3 +660,183 @@ def test_fix_import_placement(before, after):
 def test_an_app_replaced_before_any_use_is_reported_once():
     source = 'from celery import Celery\n\napp = Celery("proj")\napp = Celery("proj", broker="redis://")\n'
     assert lines(source, CODE, raw=True) == [4]
+
+
+# --- on the project model: the app's worker as a whole --------------------------------------------
+from ruletest import workspace, workspace_cases, workspace_fixed, workspace_lines  # noqa: E402
+
+APP = 'from celery import Celery\n\napp = Celery("proj")\n'
+TASKS = "from proj.celery import app\n\n\n@app.task\ndef ingest(path):\n    return path\n"
+SHARED = "from celery import shared_task\n\n\n@shared_task\ndef ingest(path):\n    return path\n"
+RECEIVER_MODULE = (
+    "from celery.signals import setup_logging\n\n\n@setup_logging.connect\ndef keep_logging(**kwargs):\n    pass\n"
+)
+DJANGO_APP = """
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+
+app = Celery("proj")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+"""
+
+
+def project(files: dict[str, str]) -> dict[str, str]:
+    """A one-service workspace with a `proj` package holding `files`."""
+    return {"pyproject.toml": "", "proj/__init__.py": "", **{f"proj/{k}": v for k, v in files.items()}}
+
+
+WORKSPACE_INVALID = [
+    # (files, [(path, line)])
+    # a task registered on the app in another module: a worker runs it
+    (project({"celery.py": APP, "tasks.py": TASKS}), [("proj/celery.py", 3)]),
+    # Django: tasks discovered, the settings do not keep the root logger
+    (
+        project({"settings.py": "CELERY_BROKER_URL = 'redis://'\n", "celery.py": DJANGO_APP, "tasks.py": SHARED}),
+        [("proj/celery.py", 7)],
+    ),
+    # ... or keep Celery's default explicitly
+    (
+        project({"settings.py": "CELERY_WORKER_HIJACK_ROOT_LOGGER = True\n", "celery.py": DJANGO_APP}),
+        [("proj/celery.py", 7)],
+    ),
+    # no task anywhere, but code starts its worker (in another module)
+    (
+        project(
+            {
+                "celery.py": APP,
+                "worker.py": "from proj.celery import app\n\nif __name__ == '__main__':\n    app.worker_main(['worker'])\n",
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+    # it names its task modules
+    (
+        project({"celery.py": 'from celery import Celery\n\napp = Celery("proj", include=["proj.jobs"])\n'}),
+        [("proj/celery.py", 3)],
+    ),
+    # a `shared_task` in a module the app's module imports
+    (project({"celery.py": "from proj import jobs  # noqa: F401\n" + APP, "jobs.py": SHARED}), [("proj/celery.py", 4)]),
+    # a receiver connected where the worker never looks (the web app's module) does not count
+    (
+        project({"celery.py": APP, "tasks.py": TASKS, "web.py": "import flask\n\n" + RECEIVER_MODULE}),
+        [("proj/celery.py", 3)],
+    ),
+    # an app a factory makes (`celery = make_celery()` elsewhere) with tasks on it
+    (
+        project(
+            {
+                "factory.py": "from celery import Celery\n\n\ndef make_celery(name):\n    app = Celery(name)\n    return app\n",
+                "extensions.py": "from proj.factory import make_celery\n\ncelery = make_celery('proj')\n",
+                "tasks.py": "from proj.extensions import celery\n\n\n@celery.task\ndef ingest(path):\n    return path\n",
+            }
+        ),
+        [("proj/factory.py", 5)],
+    ),
+    # the hijack setting in a config module comes from the environment: flagged, without a fix
+    (
+        project(
+            {
+                "celeryconfig.py": "import os\n\nworker_hijack_root_logger = os.environ.get('HIJACK')\n",
+                "celery.py": APP + 'app.config_from_object("proj.celeryconfig")\n',
+                "tasks.py": TASKS,
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+]
+
+WORKSPACE_VALID = [
+    # an app that only sends tasks: no task on it, no task modules, no worker started
+    project({"client.py": APP + '\n\ndef ingest(path):\n    return app.send_task("worker.ingest", args=[path])\n'}),
+    # ... a throwaway client made in a function to revoke a task, while the real app has tasks
+    project(
+        {
+            "celery.py": "from proj import logs  # noqa: F401\n" + APP,
+            "logs.py": RECEIVER_MODULE,
+            "tasks.py": TASKS,
+            "views.py": "from celery import Celery\n\n\ndef stop(task_id):\n    client = Celery()\n    client.control.revoke(task_id)\n",
+        }
+    ),
+    # a receiver in a task module the app includes
+    project(
+        {
+            "celery.py": 'from celery import Celery\n\napp = Celery("proj", include=["proj.tasks"])\n',
+            "tasks.py": RECEIVER_MODULE,
+        }
+    ),
+    # ... in a module the app's module imports, two imports away
+    project(
+        {
+            "celery.py": "from proj import logs  # noqa: F401\n" + APP,
+            "logs/__init__.py": "from .handlers import keep_logging  # noqa: F401\n",
+            "logs/handlers.py": RECEIVER_MODULE,
+            "tasks.py": TASKS,
+        }
+    ),
+    # ... in the package that holds the app's module (imported before it)
+    project({"celery.py": APP, "tasks.py": TASKS}) | {"proj/__init__.py": RECEIVER_MODULE},
+    # ... with Django's `@receiver(setup_logging)` in a discovered tasks module
+    project(
+        {
+            "settings.py": "CELERY_BROKER_URL = 'redis://'\n",
+            "celery.py": DJANGO_APP,
+            "app/__init__.py": "",
+            "app/tasks.py": "from celery import shared_task, signals\nfrom django.dispatch import receiver\n\n\n"
+            "@receiver(signals.setup_logging)\ndef keep(**kwargs):\n    pass\n\n\n@shared_task\ndef ingest():\n    pass\n",
+        }
+    ),
+    # Django's settings keep the root logger (star-imported from the base settings)
+    project(
+        {
+            "settings/__init__.py": "from .base import *  # noqa\n",
+            "settings/base.py": "CELERY_WORKER_HIJACK_ROOT_LOGGER = False\n",
+            "celery.py": DJANGO_APP,
+            "tasks.py": SHARED,
+        }
+    ),
+    # a config module keeps it (lower-case name)
+    project(
+        {
+            "celeryconfig.py": "worker_hijack_root_logger = False\n",
+            "celery.py": APP + 'app.config_from_object("proj.celeryconfig")\n',
+            "tasks.py": TASKS,
+        }
+    ),
+    # a function's dict keeps it (set by `setdefault` in a branch)
+    project(
+        {
+            "settings.py": "def celery_settings(v3):\n    config = {'broker_url': 'redis://'}\n"
+            "    if v3:\n        config.setdefault('worker_hijack_root_logger', False)\n    return config\n",
+            "celery.py": "from proj.settings import celery_settings\n"
+            + APP
+            + "app.conf.update(celery_settings(True))\n",
+            "tasks.py": TASKS,
+        }
+    ),
+    # another module that imports the app keeps it
+    project({"celery.py": APP, "tasks.py": TASKS + "\n\napp.conf.worker_hijack_root_logger = False\n"}),
+]
+
+test_workspace_invalid, test_workspace_valid = workspace_cases(CODE, WORKSPACE_INVALID, WORKSPACE_VALID)
+
+
+def test_send_only_apps_are_flagged_checking_a_file_alone():
+    assert lines(WORKSPACE_VALID[0]["proj/client.py"], CODE, path="proj/client.py") == [3]
+
+
+def test_unknown_hijack_value_in_a_config_module_has_no_fix(tmp_path):
+    root = workspace(tmp_path, WORKSPACE_INVALID[8][0])
+    before = (root / "proj/celery.py").read_text()
+    assert workspace_fixed(root, "proj/celery.py", CODE) == before
+
+
+def test_fix_in_a_worker_app(tmp_path):
+    root = workspace(tmp_path, WORKSPACE_INVALID[0][0])
+    fixed_text = workspace_fixed(root, "proj/celery.py", CODE)
+    assert fixed_text == 'from celery import signals, Celery\n\napp = Celery("proj")\n' + RECEIVER
+    (root / "proj/celery.py").write_text(fixed_text)
+    assert workspace_lines(root, CODE) == []

@@ -2,17 +2,21 @@
 
 - `celery_apps`: every `Celery(...)` call with the name (or attribute) it is bound to.
 - `gather_config`: the settings one app gets in the module (`Celery(...)` keywords,
-  `conf.update`, `conf.x = ...`, dicts and objects passed to them), and whether some are
-  loaded from elsewhere.
+  `conf.update`, `conf.x = ...`, dicts and objects passed to them), and what is loaded from
+  elsewhere (`Source`s the project model may read, or settings nobody can see);
+  `gather_imported` the same for an app the module imports; `config_variants` splits them
+  along the `if`/`else` branches that configure the app differently.
 - `celery_app_name`: the name that reaches the module's Celery app from a scope.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from dataclasses import dataclass, field
 
+from .branches import branch_path, compatible, exclusive
 from .calls import local_function, parameter_for
 from .celery import CELERY_APP_CLASSES, celery_app_calls, is_celery_app_call
 from .facts import ModuleFacts, Scope, position_key, statement_of
@@ -33,9 +37,21 @@ class CeleryApp:
 
 
 def celery_apps(facts: ModuleFacts) -> list[CeleryApp]:
-    """Every `Celery(...)` call (any alias) in source order, with what it is bound to."""
+    """Every `Celery(...)` call (any alias, also `Celery[MyTask](...)`) in source order, with
+    what it is bound to."""
+    return facts.memo("app_config.celery_apps", lambda: _celery_apps(facts))
+
+
+def _celery_apps(facts: ModuleFacts) -> list[CeleryApp]:
     apps = []
-    for call in sorted(celery_app_calls(facts), key=position_key):
+    calls = celery_app_calls(facts)
+    if "[" in facts.source:  # `Celery[DjangoTask](...)`: the class subscripted for typing
+        calls += [
+            c
+            for c in facts.nodes(ast.Call)
+            if isinstance(c.func, ast.Subscript) and facts.resolve(c.func.value) in CELERY_APP_CLASSES
+        ]
+    for call in sorted(calls, key=position_key):
         parent = facts.parent(call)
         targets: tuple[ast.expr, ...] = ()
         if isinstance(parent, ast.Assign) and parent.value is call:
@@ -61,6 +77,8 @@ def _replaced_unused(facts: ModuleFacts, app: CeleryApp, later: list[CeleryApp])
     if not names or len(names) != len(app.targets):
         return False
     for other in later:
+        if exclusive(facts, app.statement, other.statement):
+            continue  # `if x: app = Celery(a)` / `else: app = Celery(b)`: two apps
         if other.scope is app.scope and names <= {t.id for t in other.targets if isinstance(t, ast.Name)}:
             start, end = position_key(app.statement), position_key(other.statement)
             return not any(
@@ -140,6 +158,29 @@ LOGGER_FACTORIES = ("getLogger", "get_logger", "getlogger", "get_task_logger")
 LOGGER_NAME = re.compile(r"^_*(?:log|logger)$", re.IGNORECASE)
 
 
+@dataclass(frozen=True, eq=False)
+class Source:
+    """Settings the module loads from what it cannot read itself: a module or object named by
+    `config_from_object(...)`/`config_source=`, a dict or a function's result defined elsewhere.
+    The project model may read it."""
+
+    kind: str  # "object": a module, class or dict loaded whole; "value": a dict (a name, a call's result)
+    node: ast.expr  # as written: a string naming it (`"pkg.mod:Obj"`), a name, an attribute, a call
+    namespace: str | None  # the `namespace=` it is loaded with
+    origin: ast.AST  # the call that loads it
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One thing the module does to the app's settings, where it does it."""
+
+    origin: ast.AST
+    key: str | None = None  # a setting...
+    value: ast.expr | None = None
+    source: Source | None = None  # ... or settings loaded from elsewhere...
+    opaque: str | None = None  # ... or settings nobody can see: why
+
+
 @dataclass
 class AppConfig:
     """The settings the module gives one app."""
@@ -150,57 +191,101 @@ class AppConfig:
     updates: list[ast.Call] = field(default_factory=list)
     loads: list[ast.Call] = field(default_factory=list)  # `config_from_object(...)` calls
     namespace: str | None = None
+    entries: list[Entry] = field(default_factory=list)  # in the order they are found
+    worker_imports: list[str] = field(default_factory=list)  # modules `autodiscover_tasks([...])` names
+    discovers: bool = False  # `autodiscover_tasks()` of packages the module cannot list (Django's apps)
+    starts_worker: bool = False  # `app.worker_main(...)`, `app.Worker(...)`, `app.start(...)`
 
     @property
     def keys(self) -> set[str]:
         return set(self.settings)
 
-    def hide(self, reason: str) -> None:
+    @property
+    def sources(self) -> list[Source]:
+        return [e.source for e in self.entries if e.source is not None]
+
+    @property
+    def opaque(self) -> str | None:
+        """Why some settings cannot be seen even with the whole workspace."""
+        return next((e.opaque for e in self.entries if e.opaque is not None), None)
+
+    def hide(self, reason: str, origin: ast.AST) -> None:
+        self.entries.append(Entry(origin, opaque=reason))
         if self.unknown is None:
             self.unknown = reason
 
-    def set(self, key: str, value: ast.expr | None) -> None:
+    def defer(self, source: Source, reason: str) -> None:
+        self.entries.append(Entry(source.origin, source=source))
+        if self.unknown is None:
+            self.unknown = reason
+
+    def set(self, key: str, value: ast.expr | None, origin: ast.AST) -> None:
+        self.entries.append(Entry(origin, key, value))
         self.settings.setdefault(key, []).append(value)
 
-    def add(self, items: list[tuple[str, ast.expr | None]] | None, reason: str) -> None:
+    def add(self, items: list[tuple[str, ast.expr | None]] | None, reason: str, origin: ast.AST) -> None:
         """Settings from a source that may be invisible (`items` None): then hide."""
         if items is None:
-            self.hide(reason)
+            self.hide(reason, origin)
             return
         for key, value in items:
-            self.set(key, value)
+            self.set(key, value, origin)
+
+    def load(self, facts: ModuleFacts, kind: str, expr, reason: str, origin: ast.AST, namespace=None) -> None:
+        """Settings from `expr`: read here when the module shows them, else a `Source` for the
+        model when it names something (a string, a name, a call), else hidden."""
+        items = _object_items(facts, expr) if kind == "object" else _dict_items(facts, expr)
+        if items is not None:
+            self.add(items, reason, origin)
+        elif isinstance(expr, ast.Constant) and isinstance(expr.value, str) and kind == "object":
+            self.defer(Source(kind, expr, namespace, origin), reason)
+        elif isinstance(expr, (ast.Name, ast.Attribute)):
+            self.defer(Source(kind, expr, namespace, origin), reason)
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
+            self.defer(Source("value", expr, namespace, origin), reason)
+        else:
+            self.hide(reason, origin)
+
+    def subset(self, keep) -> AppConfig:
+        """The configuration made where `keep(node)` says (one way through the `if`s)."""
+        config = AppConfig(namespace=self.namespace)
+        for entry in self.entries:
+            if not keep(entry.origin):
+                continue
+            if entry.key is not None:
+                config.set(entry.key, entry.value, entry.origin)
+            elif entry.source is not None:
+                config.defer(entry.source, "settings loaded from elsewhere")
+            elif entry.opaque is not None:
+                config.hide(entry.opaque, entry.origin)
+        config.updates = [c for c in self.updates if keep(c)]
+        config.loads = [c for c in self.loads if keep(c)]
+        return config
 
 
 def gather_config(facts: ModuleFacts, app: CeleryApp) -> AppConfig:
     """Every setting the module gives `app`: `Celery(...)` keywords, `conf.update(...)`,
     `conf.key = ...`, `config_from_object` of a local object, through aliases and local
-    functions the app is passed to; `unknown` says why some may be invisible."""
+    functions the app is passed to; `unknown` says why some may be invisible, `sources` what
+    is loaded from elsewhere."""
     config = AppConfig()
-    for keyword in app.call.keywords:
+    call = app.call
+    for keyword in call.keywords:
         if keyword.arg is None:
-            config.add(_dict_items(facts, keyword.value), "`Celery(**...)` of settings the module cannot see")
+            config.load(facts, "value", keyword.value, "`Celery(**...)` of settings the module cannot see", call)
         elif keyword.arg == "changes":
-            config.add(_dict_items(facts, keyword.value), "`Celery(changes=...)` the module cannot see")
+            config.load(facts, "value", keyword.value, "`Celery(changes=...)` the module cannot see", call)
         elif keyword.arg == "config_source":
-            config.add(_object_items(facts, keyword.value), "`Celery(config_source=...)`")
+            config.load(facts, "object", keyword.value, "`Celery(config_source=...)`", call)
         elif keyword.arg == "namespace":
             value = literal_string(facts, keyword.value)
             if value is None:
-                config.hide("a namespace the module cannot see")
+                config.hide("a namespace the module cannot see", call)
             config.namespace = value
         elif keyword.arg not in CELERY_PARAMETERS:
-            config.set(keyword.arg, keyword.value)
-    for ref in _app_references(facts, app, config):
-        _app_use(facts, ref, config)
-    return config
-
-
-def _app_references(facts: ModuleFacts, app: CeleryApp, config: AppConfig) -> list[ast.expr]:
-    """Expressions that refer to the app: its names (and simple aliases), or the
-    attribute it is stored in (compared by text), and the parameters of local
-    functions it is passed to."""
-    refs: list[ast.expr] = []
+            config.set(keyword.arg, keyword.value, call)
     pending: list[tuple[str, Scope]] = []
+    refs: list[ast.expr] = []
     for target in app.targets:
         if isinstance(target, ast.Name):
             pending.append((target.id, binding_scope(facts, target)))
@@ -210,6 +295,60 @@ def _app_references(facts: ModuleFacts, app: CeleryApp, config: AppConfig) -> li
                 if isinstance(node.ctx, ast.Load) and node is not target and facts.text(node) == text:
                     refs.append(node)
                     _passed_on(facts, node, config, pending)
+    for ref in refs + _name_references(facts, pending, config):
+        _app_use(facts, ref, config)
+    return config
+
+
+def gather_imported(facts: ModuleFacts, name: str) -> AppConfig:
+    """What the module does to an app it imports as `name` (made in another module)."""
+    config = AppConfig()
+    for ref in _name_references(facts, [(name, facts.module_scope)], config):
+        _app_use(facts, ref, config)
+    return config
+
+
+def config_variants(facts: ModuleFacts, app: CeleryApp, config: AppConfig, limit: int = 4):
+    """The configurations `app` gets along each way through the `if`/`else` statements whose
+    two branches both configure it, each with the first configuring call of its branches (a
+    `conf.update(...)` when there is one); `[(config, None)]` when no `if`/`else` does (or more
+    than `limit` do: then every branch counts, as when nothing differs)."""
+    own = branch_path(facts, app.statement)
+    paths = {id(e): branch_path(facts, e.origin) for e in config.entries}
+    entries = [e for e in config.entries if compatible(paths[id(e)], own)]  # not another app's branch
+    sides: dict[int, set[str]] = {}
+    fixed = {branch for branch, _ in own}
+    for entry in entries:
+        for branch, side in paths[id(entry)]:
+            if branch not in fixed:
+                sides.setdefault(branch, set()).add(side)
+    relevant = [branch for branch, found in sides.items() if len(found) == 2]
+    if not relevant or len(relevant) > limit:
+        return [(config, None)]
+    variants, seen = [], set()
+    for choice in itertools.product(("body", "orelse"), repeat=len(relevant)):
+        world = dict(zip(relevant, choice))
+
+        def keep(node, world=world) -> bool:
+            path = branch_path(facts, node)
+            return compatible(path, own) and all(world.get(b, s) == s for b, s in path)
+
+        kept = [e for e in entries if keep(e.origin)]
+        key = frozenset(id(e) for e in kept)
+        if key in seen:
+            continue
+        seen.add(key)
+        branched = [e.origin for e in kept if any(b in world for b, _ in paths[id(e)])]
+        updates = [o for o in branched if any(o is u for u in config.updates)]
+        anchor = min(updates or branched, key=position_key) if branched else None
+        variants.append((config.subset(keep), anchor))
+    return variants
+
+
+def _name_references(facts: ModuleFacts, pending: list[tuple[str, Scope]], config: AppConfig) -> list[ast.expr]:
+    """Loads of the app's names, of simple aliases of them, of the parameters of local
+    functions it is passed to, and of names bound to what a local factory returns."""
+    refs: list[ast.expr] = []
     seen = set()
     while pending:
         name, scope = pending.pop()
@@ -251,10 +390,10 @@ def _passed_on(facts: ModuleFacts, ref: ast.expr, config: AppConfig, pending: li
         if param is not None:
             pending.append((param, facts.own_scope(function)))
         else:
-            config.hide(f"the app is passed to `{facts.text(call.func)}` in a way the module cannot follow")
+            config.hide(f"the app is passed to `{facts.text(call.func)}` in a way the module cannot follow", call)
         return
     if not inert_call(facts, call):
-        config.hide(f"the app is passed to `{facts.text(call.func)}`, which may configure it")
+        config.hide(f"the app is passed to `{facts.text(call.func)}`, which may configure it", call)
 
 
 def inert_call(facts: ModuleFacts, call: ast.Call) -> bool:
@@ -311,6 +450,9 @@ def _factory_results(facts: ModuleFacts, function) -> list[tuple[str, Scope]]:
     return found
 
 
+WORKER_STARTS = frozenset({"worker_main", "Worker", "start"})
+
+
 def _app_use(facts: ModuleFacts, ref: ast.expr, config: AppConfig) -> None:
     parent = facts.parent(ref)
     if not isinstance(parent, ast.Attribute) or parent.value is not ref:
@@ -322,23 +464,42 @@ def _app_use(facts: ModuleFacts, ref: ast.expr, config: AppConfig) -> None:
         if isinstance(parent.ctx, ast.Load):
             _conf_uses(facts, parent, config)
         else:
-            config.hide("`app.conf` is replaced")
+            config.hide("`app.conf` is replaced", parent)
     elif attr == "config_from_object" and called:
         config.loads.append(grand)
-        source = grand.args[0] if grand.args else next((k.value for k in grand.keywords if k.arg == "obj"), None)
-        config.add(_object_items(facts, source), "`config_from_object(...)` loads settings the module cannot see")
         namespace = next((k.value for k in grand.keywords if k.arg == "namespace"), None)
         if namespace is not None and config.namespace is None:
             config.namespace = literal_string(facts, namespace)
             if config.namespace is None:
-                config.hide("a namespace the module cannot see")
+                config.hide("a namespace the module cannot see", grand)
+        source = grand.args[0] if grand.args else next((k.value for k in grand.keywords if k.arg == "obj"), None)
+        reason = "`config_from_object(...)` loads settings the module cannot see"
+        name = literal_string(facts, namespace) if namespace is not None else None
+        config.load(facts, "object", source, reason, grand, name)
     elif attr in ("config_from_envvar", "config_from_cmdline"):
-        config.hide(f"`{attr}(...)` loads settings the module cannot see")
+        config.hide(f"`{attr}(...)` loads settings the module cannot see", parent)
     elif attr == "add_defaults" and called:
-        config.add(
-            _dict_items(facts, grand.args[0]) if grand.args else None,
-            "`add_defaults(...)` of settings the module cannot see",
-        )
+        reason = "`add_defaults(...)` of settings the module cannot see"
+        config.load(facts, "value", grand.args[0] if grand.args else None, reason, grand)
+    elif attr == "autodiscover_tasks" and called:
+        _autodiscovered(facts, grand, config)
+    elif attr in WORKER_STARTS and called:
+        config.starts_worker = True
+
+
+def _autodiscovered(facts: ModuleFacts, call: ast.Call, config: AppConfig) -> None:
+    """`app.autodiscover_tasks(["pkg", ...], related_name="tasks")`: the modules it imports;
+    packages it cannot list (Django's installed apps, a lambda): `discovers`."""
+    packages = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "packages"), None)
+    related = (
+        call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "related_name"), None)
+    )
+    suffix = "tasks" if related is None else literal_string(facts, related)
+    names = [literal_string(facts, e) for e in packages.elts] if isinstance(packages, (ast.List, ast.Tuple)) else None
+    if names is None or None in names or suffix is None:
+        config.discovers = True
+        return
+    config.worker_imports.extend(f"{name}.{suffix}" for name in names if name)
 
 
 def _conf_uses(facts: ModuleFacts, conf: ast.expr, config: AppConfig, depth: int = 0) -> None:
@@ -359,21 +520,21 @@ def _conf_uses(facts: ModuleFacts, conf: ast.expr, config: AppConfig, depth: int
         grand = facts.parent(parent)
         called = isinstance(grand, ast.Call) and grand.func is parent
         if not isinstance(parent.ctx, ast.Load):
-            config.set(parent.attr, _assigned_value(facts, parent))  # `app.conf.key = value`
+            config.set(parent.attr, _assigned_value(facts, parent), parent)  # `app.conf.key = value`
         elif called and parent.attr in ("update", "add_defaults"):
             if parent.attr == "update":
                 config.updates.append(grand)
             for arg in grand.args:
-                config.add(_dict_items(facts, arg), f"`conf.{parent.attr}(...)` of a value the module cannot see")
+                config.load(facts, "value", arg, f"`conf.{parent.attr}(...)` of a value the module cannot see", grand)
             for keyword in grand.keywords:
                 if keyword.arg is None:
-                    config.add(_dict_items(facts, keyword.value), "`conf.update(**...)` the module cannot see")
+                    config.load(facts, "value", keyword.value, "`conf.update(**...)` the module cannot see", grand)
                 else:
-                    config.set(keyword.arg, keyword.value)
+                    config.set(keyword.arg, keyword.value, grand)
         elif called and parent.attr == "setdefault":
             key = literal_string(facts, grand.args[0]) if grand.args else None
             value = grand.args[1] if len(grand.args) > 1 else None
-            config.add([(key, value)] if key else None, "`conf.setdefault(...)` of a key the module cannot see")
+            config.add([(key, value)] if key else None, "`conf.setdefault(...)` of a key the module cannot see", grand)
         return
     if isinstance(parent, ast.Subscript) and parent.value is conf:
         if not isinstance(parent.ctx, ast.Load):
@@ -381,15 +542,16 @@ def _conf_uses(facts: ModuleFacts, conf: ast.expr, config: AppConfig, depth: int
             config.add(
                 [(key, _assigned_value(facts, parent))] if key else None,
                 "`conf[...] = ...` of a key the module cannot see",
+                parent,
             )
         return
     if isinstance(parent, ast.Call) and conf in parent.args:
         if facts.resolve(parent.func) == "builtins.setattr" and len(parent.args) >= 2 and parent.args[0] is conf:
             key = literal_string(facts, parent.args[1])
             value = parent.args[2] if len(parent.args) > 2 else None
-            config.add([(key, value)] if key else None, "`setattr(conf, ...)` of a key the module cannot see")
+            config.add([(key, value)] if key else None, "`setattr(conf, ...)` of a key the module cannot see", parent)
         elif not inert_call(facts, parent):
-            config.hide(f"`conf` is passed to `{facts.text(parent.func)}`, which may configure it")
+            config.hide(f"`conf` is passed to `{facts.text(parent.func)}`, which may configure it", parent)
 
 
 def _assigned_value(facts: ModuleFacts, target: ast.expr) -> ast.expr | None:

@@ -36,6 +36,8 @@ _TYPES = {
         S.ModuleSummary,
     )
 }
+# The settings reading's parts (kept apart from the list above: other summary parts join it).
+_TYPES.update({cls.__name__: cls for cls in (S.SettingsSource, S.AppUse, S.ConfigObject)})
 
 
 def content_key(data: bytes, *parts: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 
-from ..analysis.app_config import CeleryApp, celery_apps, gather_config
+from ..analysis.app_config import AppConfig, CeleryApp, Source, celery_apps, gather_config, gather_imported
 from ..analysis.celery import (
     ALLOW_JOIN_RESULT,
     CANVAS,
@@ -15,6 +15,8 @@ from ..analysis.celery import (
     SHARED_TASK,
     is_process_pool,
 )
+from ..analysis.celery_settings import is_setting_name
+from ..analysis.config_dicts import DictParts, class_parts, dict_parts, returned_parts
 from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, statement_of
 from ..analysis.literals import (
     UNKNOWN,
@@ -27,6 +29,7 @@ from ..analysis.literals import (
     string_items,
 )
 from ..analysis.results import is_result
+from ..analysis.signals import connects
 from ..analysis.strings import literal_string
 from ..config import Settings
 from ..ftypes import Range
@@ -35,13 +38,16 @@ from .summary import (
     SCHEMA,
     TASK_OPTIONS,
     AppDef,
+    AppUse,
     Block,
     CallSite,
+    ConfigObject,
     Dispatch,
     Function,
     ModuleSummary,
     Parameter,
     RouteKey,
+    SettingsSource,
     TaskDef,
 )
 
@@ -52,6 +58,19 @@ _MISSING = object()
 DIRECT_METHODS = frozenset({"delay", "apply_async", "s", "si"})
 SENT_METHODS = frozenset({"delay", "apply_async"})
 WAIT_METHODS = frozenset({"get", "wait", "join", "join_native"})
+# What a module does to an app it imports that the model gathers (`app.conf...`, `app.start()`).
+APP_USES = frozenset(
+    {
+        "conf",
+        "config_from_object",
+        "config_from_envvar",
+        "add_defaults",
+        "autodiscover_tasks",
+        "worker_main",
+        "Worker",
+        "start",
+    }
+)
 THREAD_RUNNERS = frozenset({"asyncio.to_thread", "asyncio.loop.run_in_executor"})
 
 
@@ -88,6 +107,7 @@ class _Summariser:
         self._tasks()
         self._functions()
         self._dispatches()
+        self._settings_reading()
         return self.summary
 
     # --- names ------------------------------------------------------------------------------
@@ -192,7 +212,12 @@ class _Summariser:
                     includes=tuple(
                         i for value in includes if isinstance(value, list) for i in value if isinstance(i, str)
                     ),
-                    starts_worker=self._starts_worker(variable),
+                    starts_worker=self._starts_worker(variable) or config.starts_worker,
+                    sources=self._sources(config),
+                    opaque=self._opaque(config),
+                    worker_imports=tuple(config.worker_imports),
+                    discovers=config.discovers,
+                    factory=self._factory(app),
                 )
             )
         self._route_settings()
@@ -790,6 +815,199 @@ class _Summariser:
         if owner is not None and owner.kind == "class":
             return f"{owner.name}.{scope.name}"
         return scope.name
+
+    # --- what an app's settings are read from -----------------------------------------------
+    def _settings_reading(self) -> None:
+        """What the model needs to gather an app's settings across modules: what this module
+        does to apps it imports, the modules it imports, settings modules (Django's), config
+        classes and dicts, and whether it connects a `setup_logging` receiver."""
+        facts, summary = self.facts, self.summary
+        summary.connects_logging = connects(facts)
+        self._imports()
+        if "DJANGO_SETTINGS_MODULE" in facts.source:
+            self._django_settings()
+        self._module_settings()
+        self._config_objects()
+        self._app_uses()
+
+    def _sources(self, config: AppConfig) -> tuple[SettingsSource, ...]:
+        return tuple(filter(None, (self._source(source, config.namespace) for source in config.sources)))
+
+    def _opaque(self, config: AppConfig) -> str | None:
+        if config.opaque is not None:
+            return config.opaque
+        unnamed = [s for s in config.sources if self._source(s, None) is None]
+        return f"`{_short(self.facts.text(unnamed[0].node))}` cannot be followed" if unnamed else None
+
+    def _source(self, source: Source, namespace: str | None) -> SettingsSource | None:
+        """A settings source by absolute name, or None when it has none (a local value)."""
+        node = source.node
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            name: str | None = node.value
+        elif isinstance(node, ast.Call):
+            name = self._reference(node.func)
+        else:
+            name = self._reference(node)
+        if not name:
+            return None
+        return SettingsSource(source.kind, name, self.facts.range(node), source.namespace or namespace)
+
+    def _reference(self, expr: ast.AST) -> str | None:
+        """The absolute name of a name or attribute, this module's own module-level names included."""
+        name = self.absolute(expr)
+        if name is None and isinstance(expr, ast.Name):
+            found = self.facts.lookup(expr.id, self.facts.scope_of(expr), expr)
+            if found is not None and found[0] is self.facts.module_scope:
+                name = f"{self.prefix}{expr.id}"
+        return name
+
+    def _factory(self, app: CeleryApp) -> bool:
+        """The app is made in a function that returns it."""
+        scope = app.scope
+        if scope.kind != "function":
+            return False
+        names = {t.id for t in app.targets if isinstance(t, ast.Name)}
+        return any(
+            r.value is app.call or (isinstance(r.value, ast.Name) and r.value.id in names)
+            for r in scope.walk_own(ast.Return)
+        )
+
+    def _imports(self) -> None:
+        facts, summary = self.facts, self.summary
+        found: list[str] = []
+        for node in facts.nodes(ast.Import, ast.ImportFrom):
+            if facts.scope_of(node) is not facts.module_scope:
+                continue  # imported when a function runs, not when the module is loaded
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+                continue
+            base = self.made_absolute("." * node.level + (node.module or ""))
+            if not base:
+                continue
+            if any(alias.name == "*" for alias in node.names):
+                summary.star_imports.append(base)
+            found += [base, *(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")]
+        if "include" in facts.source and "split_settings" in facts.source:
+            self._split_settings()
+        summary.imported_modules = list(dict.fromkeys(found))
+
+    def _split_settings(self) -> None:
+        """django-split-settings: `include("components/base.py", optional("local.py"))` runs
+        those files in this module's namespace, as a star import would (`?` marks optional)."""
+        facts = self.facts
+        package = self.made_absolute(".")
+        for call in facts.nodes(ast.Call):
+            if self.absolute(call.func) != "split_settings.tools.include" or package is None:
+                continue
+            for arg in call.args:
+                optional = isinstance(arg, ast.Call) and (self.absolute(arg.func) or "").endswith(".optional")
+                text = literal_string(facts, arg.args[0] if optional and arg.args else arg)
+                if text and text.endswith(".py") and not text.startswith(("/", "..")):
+                    dotted = ".".join(p for p in text[: -len(".py")].replace("\\", "/").split("/") if p != ".")
+                    self.summary.star_imports.append(("?" if optional else "") + f"{package}.{dotted}")
+
+    def _django_settings(self) -> None:
+        """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")`, or set by item."""
+        facts = self.facts
+        for node in facts.nodes(ast.Call, ast.Assign):
+            if isinstance(node, ast.Call):
+                func = node.func
+                if not (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "setdefault"
+                    and self.absolute(func.value) == "os.environ"
+                    and len(node.args) == 2
+                ):
+                    continue
+                key, value = node.args
+            elif (
+                len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Subscript)
+                and self.absolute(node.targets[0].value) == "os.environ"
+            ):
+                key, value = node.targets[0].slice, node.value
+            else:
+                continue
+            module = literal_string(facts, value)
+            if literal_string(facts, key) == "DJANGO_SETTINGS_MODULE" and module:
+                self.summary.django_settings.append(module)
+
+    def _module_settings(self) -> None:
+        """Module-level Celery settings that `settings` leaves out: lower-case names (a
+        `config_from_object` module's), names bound more than once (`if DEBUG: ... else: ...`)."""
+        summary = self.summary
+        for name, bindings in self.facts.module_scope.bindings.items():
+            if name in summary.settings or not is_setting_name(name):
+                continue
+            values = {repr(literal_value(b.value)) for b in bindings if b.kind == "assign"}
+            if len(values) == len(bindings) == 1:
+                summary.setting_names[name] = literal_value(bindings[0].value)
+            elif bindings and all(b.kind == "assign" for b in bindings):
+                summary.setting_names[name] = UNKNOWN if len(values) > 1 else literal_value(bindings[0].value)
+
+    def _config_objects(self) -> None:
+        """Module-level classes, dicts and functions (their results) holding Celery settings;
+        those named for configuration (`...Config`, `get_settings`) also when they only pass
+        along what another holds."""
+        facts = self.facts
+        for name, bindings in facts.module_scope.bindings.items():
+            if len(bindings) != 1:
+                continue
+            binding = bindings[0]
+            if binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
+                parts = class_parts(facts, binding.node)
+            elif binding.kind == "def":
+                parts = returned_parts(facts, binding.node)
+            elif binding.kind == "assign" and binding.value is not None and not isinstance(binding.value, ast.Constant):
+                parts = dict_parts(facts, binding.value)
+            else:
+                continue
+            if parts is not None:
+                self._config_object(name, parts)
+
+    def _config_object(self, name: str, parts: DictParts) -> None:
+        settings = tuple((key, literal_value(value)) for key, value in parts.items if is_setting_name(key))
+        named = any(word in name.lower() for word in ("conf", "setting"))
+        if not settings and not (named and (parts.refs or parts.items)):
+            return
+        refs, complete = [], parts.complete
+        for ref in parts.refs:
+            target = self._reference(ref.func if isinstance(ref, ast.Call) else ref)
+            if target is None:
+                complete = False
+            else:
+                refs.append(target)
+        self.summary.config_objects[name] = ConfigObject(settings, tuple(refs), complete)
+
+    def _app_uses(self) -> None:
+        """Apps this module imports and configures, points at task modules or starts."""
+        facts = self.facts
+        names = set()
+        for node in facts.nodes(ast.Attribute):
+            if node.attr in APP_USES and isinstance(node.value, ast.Name) and node.value.id not in names:
+                found = facts.lookup(node.value.id, facts.scope_of(node.value), node.value)
+                if found is not None and found[0] is facts.module_scope and all(b.kind == "import" for b in found[1]):
+                    names.add(node.value.id)
+        for name in sorted(names):
+            app = self.summary.aliases.get(name)
+            if app is None:
+                continue
+            config = gather_imported(facts, name)
+            settings = tuple((key, _last_literal(values)) for key, values in sorted(config.settings.items()))
+            if not (settings or config.entries or config.worker_imports or config.discovers or config.starts_worker):
+                continue
+            self.summary.app_uses.append(
+                AppUse(
+                    app,
+                    settings,
+                    self._sources(config),
+                    self._opaque(config),
+                    config.namespace,
+                    tuple(config.worker_imports),
+                    config.discovers,
+                    config.starts_worker,
+                )
+            )
 
 
 # --- small helpers ------------------------------------------------------------------------------

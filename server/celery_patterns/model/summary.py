@@ -37,7 +37,7 @@ TASK_OPTIONS = (
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
-SCHEMA = "2"
+SCHEMA = "3"
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,11 @@ class AppDef:
     namespace: str | None = None
     includes: tuple[str, ...] = ()  # task modules named by `include=`/`imports`/`autodiscover_tasks`
     starts_worker: bool = False  # `app.worker_main()`, `app.Worker(...)`, `app.start()` in this module
+    sources: tuple[SettingsSource, ...] = ()  # settings loaded from elsewhere, for the model to read
+    opaque: str | None = None  # why some settings cannot be seen even with the whole workspace
+    worker_imports: tuple[str, ...] = ()  # modules `autodiscover_tasks(["pkg"])` imports (`pkg.tasks`)
+    discovers: bool = False  # `autodiscover_tasks()` of packages not listed here (Django's installed apps)
+    factory: bool = False  # made in a function that returns it
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,39 @@ class RouteKey:
     queue: str | None
     span: Range
     app: str | None  # the app whose settings it is in (absolute name), when known
+
+
+@dataclass(frozen=True)
+class SettingsSource:
+    """Settings an app loads from what its module cannot read itself: the model reads them."""
+
+    kind: str  # "object": a module, class or dict loaded whole; "value": a dict, or what a function returns
+    name: str  # absolute dotted name (`pkg.mod:Obj` as `config_from_object("pkg.mod:Obj")` writes it)
+    span: Range
+    namespace: str | None = None  # the settings' prefix (`CELERY` for Django's `CELERY_...`)
+
+
+@dataclass(frozen=True)
+class AppUse:
+    """What this module does to a Celery app it imports (made in another module)."""
+
+    app: str  # absolute name of the app
+    settings: tuple[tuple[str, object], ...] = ()
+    sources: tuple[SettingsSource, ...] = ()
+    opaque: str | None = None
+    namespace: str | None = None
+    worker_imports: tuple[str, ...] = ()
+    discovers: bool = False
+    starts_worker: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigObject:
+    """The Celery settings a module-level dict, class or function (its result) holds."""
+
+    settings: tuple[tuple[str, object], ...] = ()  # key -> literal value (JSON-able) or UNKNOWN
+    refs: tuple[str, ...] = ()  # absolute names of what is merged in: bases, `**other`, a returned call
+    complete: bool = True  # nothing else went in that the model cannot follow
 
 
 @dataclass(frozen=True)
@@ -158,3 +196,10 @@ class ModuleSummary:
     names_tasks: bool = False  # a class here overrides `gen_task_name`: default task names are its own
     opaque_routes: bool = False  # routes set here that the model cannot read (a router function, a call)
     digest: str = ""  # of what it was made from (`source_digest`): a check of the same text reuses it
+    app_uses: list[AppUse] = field(default_factory=list)  # apps imported here and configured or started
+    connects_logging: bool = False  # a `setup_logging` receiver is connected here
+    imported_modules: list[str] = field(default_factory=list)  # modules imported at module level (absolute)
+    star_imports: list[str] = field(default_factory=list)  # `from m import *`, split settings' `include(...)`
+    django_settings: list[str] = field(default_factory=list)  # `DJANGO_SETTINGS_MODULE` defaults named here
+    setting_names: dict[str, object] = field(default_factory=dict)  # Celery settings not in `settings`
+    config_objects: dict[str, ConfigObject] = field(default_factory=dict)  # by module-level name

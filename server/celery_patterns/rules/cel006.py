@@ -2,8 +2,8 @@
 
 ## What it does
 Gathers, for each Celery app made in the module (`Celery(...)` through any import alias,
-bound to a name or attribute), every setting the module gives it: keyword arguments of
-`Celery(...)` (including `changes={...}` and `**settings`), every `app.conf.update(...)`
+`Celery[MyTask](...)` too, bound to a name or attribute), every setting the module gives
+it: keyword arguments of `Celery(...)` (including `changes={...}` and `**settings`), every `app.conf.update(...)`
 (dict literal, keywords, `**{...}`, `dict(...)` or a name bound to a dict literal),
 `app.conf.key = ...`, `app.conf["key"] = ...`, `app.conf.setdefault("key", ...)` and
 `app.add_defaults({...})`, following simple aliases (`conf = app.conf`, `celery_app = app`)
@@ -27,9 +27,23 @@ matched. Calls that cannot configure it do not hide anything: logging
 Celery's own API. Apps that are not bound to a name or attribute (`return Celery(...)`)
 are not checked: their configuration happens where the caller keeps them.
 
-As the specification says ("lacks any of"), only the presence of each key is checked:
-keys set anywhere in the module count, whichever `if`/`else` branch sets them, and their
-values are not judged (`task_serializer="pickle"` counts as a serializer setting).
+As the specification says ("lacks any of"), only the presence of each key is checked,
+and values are not judged (`task_serializer="pickle"` counts as a serializer setting).
+Checking a file alone, keys set anywhere in the module count, whichever `if`/`else`
+branch sets them.
+
+With the workspace (the command line, the editor), settings are gathered from everything
+the app loads: modules that import the app and configure it; `config_from_object` modules
+named by a string (their module-level settings, lower-case Celery names included, and
+what they star-import), `"pkg.mod:Obj"` objects and classes (with their bases) in any
+module; Django's settings with `config_from_object("django.conf:settings",
+namespace="CELERY")` (the module `DJANGO_SETTINGS_MODULE` names in the workspace, else
+`<package>/settings.py`; its `CELERY_...` names, the settings it star-imports, a
+django-split-settings `include`); dicts a module function returns or builds key by key
+(`app.conf.update(make_settings())`). Where something loaded cannot be seen (outside the
+workspace, built at run time), nothing is said. An app configured differently in the two
+branches of an `if`/`else` is checked along each way through them, and reported in the
+branch that lacks settings (on its `conf.update(...)` when it has one).
 
 ## Why is this bad?
 Without explicit serializers a worker accepts whatever its Celery version defaults to
@@ -94,8 +108,10 @@ from ..analysis.app_config import (
     CELERY_PARAMETERS,
     AppConfig,
     celery_apps,
+    config_variants,
     gather_config,
 )
+from ..analysis.celery_settings import canonical
 from ..analysis.control import block_of
 from ..analysis.facts import position_key
 from ..fixes.text import (
@@ -111,6 +127,7 @@ from ..fixes.text import (
     quote_of,
 )
 from ..ftypes import FixSafety, Severity
+from ..model.app_settings import app_at, external_settings, load
 from .base import Rule
 
 REQUIRED = ("task_serializer", "accept_content", "result_serializer", "timezone", "enable_utc", "task_routes")
@@ -134,45 +151,69 @@ class IncompleteAppConfig(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Add the missing Celery settings"
     triggers = ("Celery",)
+    uses_project = True
 
     def check(self, facts, settings):
+        project, summary = facts.project, facts.summary
         for app in celery_apps(facts):
             if not app.targets:
                 continue
             config = gather_config(facts, app)
-            if config.unknown is not None:
+            model = app_at(summary, facts.range(app.call)) if project is not None and summary is not None else None
+            if model is None:
+                if config.unknown is None:
+                    yield from self._report(facts, app, config, config.keys, None)
                 continue
-            missing = [key for key in REQUIRED if not _present(key, config)]
-            if not missing:
-                continue
-            style = _style(config)
-            message = f"Celery app `{app.name}` is not fully configured: missing {', '.join(missing)}"
-            if config.updates:
-                target = min(config.updates, key=position_key)
-                yield self.finding(facts, target, message, keys=tuple(missing), style=style, mode="update")
-            else:
-                reason = None
-                anchor = _settings_anchor(facts, app, config)
-                if not isinstance(app.statement, (ast.Assign, ast.AnnAssign)) or not alone_on_lines(
-                    facts, app.statement
-                ):
-                    reason = "the app is not made by a statement of its own, after which settings could go"
-                elif anchor is None:
-                    reason = (
-                        "`config_from_object(...)` is called away from where the app is made, and it "
-                        "resets settings made before it"
+            external = external_settings(project, summary, model)
+            for variant, branch in config_variants(facts, app, config):
+                spans = {facts.range(source.node) for source in variant.sources}
+                sources = [source for source in model.sources if source.span in spans]
+                if variant.opaque is not None or len(sources) < len(spans):
+                    continue  # settings nobody can see, as where they come from is built at run time
+                loaded = load(project, summary, sources)
+                if loaded.complete and external.complete:
+                    keys = {name for key in variant.keys for name in canonical(key, config.namespace)}
+                    yield from self._report(
+                        facts, app, variant, keys | set(loaded.settings) | set(external.settings), branch
                     )
-                yield self.finding(
-                    facts,
-                    app.call,
-                    message,
-                    no_fix_reason=reason,
-                    keys=tuple(missing),
-                    style=style,
-                    mode="new",
-                    receiver=app.name,
-                    after=position_key(anchor) if anchor is not None else (),
-                )
+
+    def _report(self, facts, app, config: AppConfig, keys: set[str], branch):
+        """The finding for an app (or one branch of its configuration) lacking settings."""
+        missing = [key for key in REQUIRED if key not in keys and not _present(key, config)]
+        if not missing:
+            return
+        style = _style(config)
+        message = f"Celery app `{app.name}` is not fully configured: missing {', '.join(missing)}"
+        if branch is not None:
+            message += " in this branch of the `if`/`else`"
+            if not any(branch is update for update in config.updates):
+                reason = "this branch has no `conf.update(...)` to add the settings to"
+                yield self.finding(facts, branch, message, no_fix_reason=reason)
+                return
+        if branch is not None or config.updates:
+            target = branch if branch is not None else min(config.updates, key=position_key)
+            yield self.finding(facts, target, message, keys=tuple(missing), style=style, mode="update")
+            return
+        reason = None
+        anchor = _settings_anchor(facts, app, config)
+        if not isinstance(app.statement, (ast.Assign, ast.AnnAssign)) or not alone_on_lines(facts, app.statement):
+            reason = "the app is not made by a statement of its own, after which settings could go"
+        elif anchor is None:
+            reason = (
+                "`config_from_object(...)` is called away from where the app is made, and it "
+                "resets settings made before it"
+            )
+        yield self.finding(
+            facts,
+            app.call,
+            message,
+            no_fix_reason=reason,
+            keys=tuple(missing),
+            style=style,
+            mode="new",
+            receiver=app.name,
+            after=position_key(anchor) if anchor is not None else (),
+        )
 
     def fix(self, ctx, finding):
         facts = ctx.facts

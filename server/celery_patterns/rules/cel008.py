@@ -1,16 +1,17 @@
-"""CEL008 celery-logger-override: a module makes a Celery app but never connects `setup_logging`.
+"""CEL008 celery-logger-override: a worker's app whose worker never connects `setup_logging`.
 
 ## What it does
-Flags the first `Celery(...)` call (any import alias, at module level or inside a factory
-function) of a module that connects no receiver to `celery.signals.setup_logging`
-anywhere: neither as a decorator (`@signals.setup_logging.connect`,
-`@setup_logging.connect`, `@signals.setup_logging.connect(weak=False)`, any import alias)
-nor by a call (`setup_logging.connect(handler)`,
-`signals.setup_logging.connect(receiver=fn)`,
-`for signal in (signals.setup_logging, ...): signal.connect(fn)`), even inside a function.
-`after_setup_logger` / `after_setup_task_logger` receivers do not count: they run *after*
-Celery has replaced the root logger's handlers, so they cannot prevent the override.
-Reported once per module, on the first app that takes over the root logger.
+Flags the first `Celery(...)` call (any import alias, also `Celery[MyTask](...)`, at module
+level or inside a factory function) of a module that connects no receiver to
+`celery.signals.setup_logging` anywhere: neither as a decorator
+(`@signals.setup_logging.connect`, `@setup_logging.connect`,
+`@signals.setup_logging.connect(weak=False)`, any import alias) nor by a call
+(`setup_logging.connect(handler)`, `signals.setup_logging.connect(receiver=fn)`,
+`for signal in (signals.setup_logging, ...): signal.connect(fn)`), nor with Django's
+`@receiver(signals.setup_logging)`, even inside a function. `after_setup_logger` /
+`after_setup_task_logger` receivers do not count: they run *after* Celery has replaced the
+root logger's handlers, so they cannot prevent the override. Reported once per module, on
+the first app that takes over the root logger.
 
 An app configured with `worker_hijack_root_logger=False` (as a `Celery(...)` keyword, in
 `app.conf.update(...)` as a dict or keywords, by `app.conf.worker_hijack_root_logger = False`,
@@ -18,6 +19,20 @@ in a local `config_from_object` class, under the old name `CELERYD_HIJACK_ROOT_L
 a `namespace=` prefixed one) already keeps Celery off the root logger: it is not flagged.
 When the setting is given a value the module cannot see (`os.environ.get(...)`, a
 non-empty string), the app is flagged without a fix.
+
+With the workspace (the command line, the editor), the app's worker is looked at as a whole:
+- a `setup_logging` receiver connected in any module the worker imports counts: the app's
+  module and what it imports, the task modules `include=`, `imports` and
+  `autodiscover_tasks(...)` name (every `tasks` module of the service when Django's
+  installed apps are discovered), the settings modules it loads, followed through their
+  module-level imports within the service;
+- `worker_hijack_root_logger = False` set anywhere the app's settings come from counts: a
+  module that imports the app and configures it, a `config_from_object` module or class,
+  Django's settings (`CELERY_WORKER_HIJACK_ROOT_LOGGER = False` with `namespace="CELERY"`),
+  a dict a function builds;
+- an app that only sends tasks is not flagged: no task is registered on it anywhere in the
+  workspace, it loads no task modules, and no code starts its worker (`app.worker_main()`,
+  `app.Worker()`, `app.start()`). No worker runs it, so it never touches logging.
 
 ## Why is this bad?
 When no receiver is connected to `setup_logging`, a Celery worker configures logging
@@ -31,6 +46,11 @@ from celery import Celery
 
 app = Celery("server", broker="filesystem://")
 app.config_from_object("core.celery.config")
+
+
+@app.task
+def ingest(path):
+    ...
 ```
 
 ## Use instead
@@ -44,6 +64,11 @@ app.config_from_object("core.celery.config")
 @signals.setup_logging.connect
 def setup_celery_logging(**kwargs):
     pass  # Prevent Celery from overriding the root logger
+
+
+@app.task
+def ingest(path):
+    ...
 ```
 
 ## Fix safety
@@ -64,13 +89,15 @@ import ast
 
 from ..analysis.app_config import celery_apps, gather_config
 from ..analysis.facts import position_key, top_level_statement
+from ..analysis.literals import UNKNOWN
 from ..analysis.names import free_at_module_level
+from ..analysis.signals import SETUP_LOGGING, connects
 from ..fixes.imports import add_import
 from ..fixes.text import blank_lines_after, edit_at, insert_after_line, offset_of
 from ..ftypes import FixSafety, Severity
+from ..model.app_settings import app_at, app_settings, connects_logging, starts_worker
 from .base import Rule
 
-SIGNAL = "celery.signals.setup_logging"
 # The setting, its pre-4.0 name; a namespaced one (`CELERY_WORKER_...`) is added per app.
 HIJACK_SETTINGS = ("worker_hijack_root_logger", "CELERYD_HIJACK_ROOT_LOGGER")
 HANDLER_NAMES = ("setup_celery_logging", "_setup_celery_logging", "setup_celery_logging_handler")
@@ -87,13 +114,24 @@ class CeleryLoggerOverride(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Connect an empty `setup_logging` receiver"
     triggers = ("Celery",)
+    uses_project = True
 
     def check(self, facts, settings):
         apps = celery_apps(facts)
-        if not apps or _connects_setup_logging(facts):
+        if not apps or connects(facts):
             return
+        project, summary = facts.project, facts.summary
         for app in apps:
             hijack = _hijacks_root_logger(facts, app)
+            model = app_at(summary, facts.range(app.call)) if project is not None and summary is not None else None
+            if model is not None and hijack is not False:
+                if not starts_worker(project, summary, model) or connects_logging(project, summary, model):
+                    continue  # only sends tasks, or the worker connects a receiver in another module
+                values = app_settings(project, summary, model).settings.get(HIJACK_SETTINGS[0], [])
+                if any(value is False or value == 0 for value in values if not isinstance(value, str)):
+                    continue  # `worker_hijack_root_logger = False` in a settings module
+                if UNKNOWN in values and hijack:
+                    hijack = None
             if hijack is False:
                 continue  # `worker_hijack_root_logger=False` already keeps the root logger
             plan = _plan(facts, app.call)
@@ -167,42 +205,6 @@ def _truth(facts, expr, depth: int = 0) -> bool | None:
     return None
 
 
-def _connects_setup_logging(facts) -> bool:
-    """Any `<setup_logging>.connect` reference: decorator, call, or passed along."""
-    star = set(facts.star_imports)
-    for node in facts.nodes(ast.Attribute):
-        if node.attr != "connect":
-            continue
-        qualname = facts.resolve(node.value)
-        if qualname == SIGNAL:
-            return True
-        # `from celery.signals import *` / `from celery import *` leave the name unbound
-        if (qualname == "builtins.setup_logging" and "celery.signals" in star) or (
-            qualname == "builtins.signals.setup_logging" and "celery" in star
-        ):
-            return True
-        if _loops_over_signal(facts, node.value):
-            return True
-    return False
-
-
-def _loops_over_signal(facts, expr) -> bool:
-    """`for signal in (signals.setup_logging, ...): signal.connect(fn)`."""
-    if not isinstance(expr, ast.Name):
-        return False
-    hit = facts.lookup(expr.id, facts.scope_of(expr))
-    for binding in hit[1] if hit is not None else ():
-        loop = facts.parent(binding.node)
-        if (
-            isinstance(loop, (ast.For, ast.AsyncFor))
-            and loop.target is binding.node
-            and isinstance(loop.iter, (ast.Tuple, ast.List, ast.Set))
-            and any(facts.resolve(element) == SIGNAL for element in loop.iter.elts)
-        ):
-            return True
-    return False
-
-
 def _plan(facts, call):
     """(handler name, decorator text, the name of a `from celery import signals` to add or
     None, statement to insert after), or the reason there is no fix."""
@@ -212,7 +214,7 @@ def _plan(facts, call):
     handler = next((name for name in HANDLER_NAMES if free_at_module_level(facts, name)), None)
     if handler is None:
         return "no free name for the `setup_logging` receiver"
-    existing = _module_import_of(facts, SIGNAL, anchor)
+    existing = _module_import_of(facts, SETUP_LOGGING, anchor)
     if existing is not None:
         return handler, f"{existing}.connect", None, anchor
     existing = _module_import_of(facts, "celery.signals", anchor)

@@ -26,3 +26,8 @@ app.conf.update(
         "result_backend": result_backend_url,
     }
 )
+
+
+def run_worker():
+    """The server runs its own worker (in a thread, on the filesystem broker)."""
+    app.worker_main(argv=["worker", "-P", "solo"])
