@@ -19,10 +19,13 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ..analysis.app_config import CeleryApp, celery_apps, gather_config
-from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_process_pool
+from ..analysis.celery import CANVAS, CELERY_APP_CLASSES, is_canvas, is_process_pool, sends_task
 from ..analysis.facts import FUNCTION_NODES, ModuleFacts, Scope, statement_of
 from ..analysis.results import is_result
 from ..analysis.strings import literal_string
+from ..analysis.task_ids import revokes_task
+from ..analysis.testing import sets_always_eager
+from ..analysis.web import registered_views
 from ..config import Settings
 from ..ftypes import Range
 
@@ -58,7 +61,7 @@ MODULE_CODE = "<module>"  # the function name under which module-level code is s
 _MISSING = object()
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
-SCHEMA = "2"
+SCHEMA = "3"
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,11 @@ class ModuleSummary:
     names_tasks: bool = False  # a class here overrides `gen_task_name`: default task names are its own
     opaque_routes: bool = False  # routes set here that the model cannot read (a router function, a call)
     digest: str = ""  # of what it was made from (`source_digest`): a check of the same text reuses it
+    always_eager: bool = False  # sets `task_always_eager` true (`CELERY_TASK_ALWAYS_EAGER = True`, ...)
+    revokes: list[str] = field(default_factory=list)  # functions (MODULE_CODE too) that revoke Celery tasks
+    starts_tasks: list[str] = field(default_factory=list)  # functions (MODULE_CODE too) that send a Celery task
+    views: list[str] = field(default_factory=list)  # absolute names of what it registers as web views
+    canvas_returns: dict[str, str] = field(default_factory=dict)  # function -> "group"/"chord"/"chain" it returns
 
 
 UNKNOWN = "<unknown>"  # a setting whose value the module does not show
@@ -217,7 +225,51 @@ class _Summariser:
         self._tasks()
         self._functions()
         self._dispatches()
+        self._service_traits()
         return self.summary
+
+    # --- what a service does as a whole: revokes, starts tasks from views, runs tests eagerly --
+    def _service_traits(self) -> None:
+        facts, summary = self.facts, self.summary
+        summary.always_eager = sets_always_eager(facts)
+        source = facts.source
+        if "revoke" in source or "terminate" in source:
+            revoking = {self._function_of(n) for n in facts.nodes(ast.Attribute) if revokes_task(n)}
+            summary.revokes = sorted(revoking)
+        starting = {  # (a send makes its module Celery code: no other sign is needed)
+            self._function_of(call)
+            for call in facts.nodes(ast.Call)
+            if sends_task(facts, call)
+            and not (isinstance(call.func, ast.Attribute) and is_process_pool(facts, call.func.value))
+        }
+        summary.starts_tasks = sorted(starting)
+        summary.views = sorted({name for view in registered_views(facts) if (name := self.absolute(view))})
+        if any(kind in source for kind in ("group", "chord", "chain")):
+            self._canvas_returns()
+
+    def _canvas_returns(self) -> None:
+        """The functions whose every return of a value returns one kind of canvas: `return
+        group(sigs)`, `return job` with `job = group(sigs)`, `return chord(header)(callback)`
+        is not one (that sends it)."""
+        facts = self.facts
+        kinds: dict[str, set[str]] = {}
+        for node in facts.nodes(ast.Return):
+            if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
+                continue
+            scope = facts.scope_of(node)
+            owner = scope.parent
+            if not (
+                scope.kind == "function"
+                and owner is not None
+                and (owner is facts.module_scope or (owner.kind == "class" and owner.parent is facts.module_scope))
+            ):
+                continue  # a nested function's return is not the unit's
+            function = self._function_of(node)
+            kind = next((k for k in ("group", "chord", "chain") if is_canvas(facts, node.value, k)), "")
+            kinds.setdefault(function, set()).add(kind)  # "": something else
+        self.summary.canvas_returns = {
+            function: found.pop() for function, found in sorted(kinds.items()) if len(found) == 1 and "" not in found
+        }
 
     # --- names ------------------------------------------------------------------------------
     def absolute(self, expr: ast.AST) -> str | None:
