@@ -1476,3 +1476,99 @@ def test_is_test_path(path, expected):
 
 def test_eager_tests_are_flagged_without_a_project():
     assert lines(TEST_WAITS, CODE) == [4, 6]
+
+
+EAGER_BRANCH_INVALID = [
+    # (source, lines flagged): the branch is not the eager one, or the test says something else
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            return result.get()
+        return None
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            pass
+        else:
+            return result.get()
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER or settings.DEBUG:
+            return result.get()
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_EAGER_PROPAGATES:
+            return result.get()
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            def later():
+                return result.get()
+            return later
+    """,
+]
+
+EAGER_BRANCH_VALID = [
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            return {"details": result.get()["message"]}
+        return {"id": result.id}
+    """,
+    """
+    from proj.celery import app
+
+    def translate(task):
+        result = task.delay()
+        if app.conf.task_always_eager and result is not None:
+            for _ in range(1):
+                return result.get()
+    """,
+    """
+    from proj.celery import app
+
+    def translate(task):
+        result = task.delay()
+        return result.get() if app.conf["task_always_eager"] else result.id
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if getattr(settings, "CELERY_ALWAYS_EAGER", False):
+            return result.get()
+    """,
+]
+
+
+@pytest.mark.parametrize("source", EAGER_BRANCH_INVALID)
+def test_wait_outside_an_eager_branch_is_flagged(source):
+    assert len(lines(source, CODE)) == 1
+
+
+@pytest.mark.parametrize("source", EAGER_BRANCH_VALID)
+def test_wait_in_an_eager_branch_is_not_flagged(source):
+    assert lines(source, CODE) == []

@@ -5,6 +5,8 @@
 - `sets_always_eager`: the module turns on `task_always_eager` (`CELERY_TASK_ALWAYS_EAGER`,
   the old `CELERY_ALWAYS_EAGER`): with it a dispatch runs the task in the calling process
   and returns an `EagerResult` that is already ready, so a wait on it cannot block.
+- `in_eager_branch`: code that runs only when that setting is on
+  (`if settings.CELERY_TASK_ALWAYS_EAGER:`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import ast
 import os
 
 from .facts import ModuleFacts
+from .names import last_identifier
 
 _TEST_DIRECTORIES = frozenset({"tests", "test"})
 _EAGER_SUFFIX = "always_eager"  # `task_always_eager`, `CELERY_TASK_ALWAYS_EAGER`, `CELERY_ALWAYS_EAGER`
@@ -61,13 +64,7 @@ def sets_always_eager(facts: ModuleFacts) -> bool:
 
 def _key_of(target: ast.AST) -> str | None:
     """The setting an assignment target names: `X`, `a.b.X`, `conf["X"]`."""
-    if isinstance(target, ast.Name):
-        return target.id
-    if isinstance(target, ast.Attribute):
-        return target.attr
-    if isinstance(target, ast.Subscript):
-        return _text(target.slice)
-    return None
+    return _text(target.slice) if isinstance(target, ast.Subscript) else last_identifier(target)
 
 
 def _text(node: ast.AST | None) -> str | None:
@@ -84,3 +81,30 @@ def _true(value: ast.AST | None) -> bool:
     if isinstance(value.value, str):
         return value.value.strip().lower() in _TRUE_TEXT
     return value.value is True or (type(value.value) is int and value.value == 1)
+
+
+def in_eager_branch(facts: ModuleFacts, node: ast.AST) -> bool:
+    """`node` runs only when always-eager is on: in the body of `if
+    settings.CELERY_TASK_ALWAYS_EAGER:` (`app.conf.task_always_eager`,
+    `conf["task_always_eager"]`, `getattr(settings, "CELERY_ALWAYS_EAGER", False)`, one
+    operand of an `and`), or the true side of such an `x if ... else y`, in its scope."""
+    child = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(ancestor, ast.If) and child in ancestor.body and _tests_eager(ancestor.test):
+            return True
+        if isinstance(ancestor, ast.IfExp) and child is ancestor.body and _tests_eager(ancestor.test):
+            return True
+        child = ancestor
+    return False
+
+
+def _tests_eager(test: ast.AST) -> bool:
+    if isinstance(test, ast.BoolOp):
+        return isinstance(test.op, ast.And) and any(_tests_eager(v) for v in test.values)
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "getattr":
+        return len(test.args) >= 2 and _names_eager(_text(test.args[1]))
+    if isinstance(test, (ast.Name, ast.Attribute, ast.Subscript)):
+        return _names_eager(_key_of(test))
+    return False

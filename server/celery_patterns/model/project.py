@@ -393,22 +393,28 @@ class Project:
         """The shortest chain of direct calls (up to `depth` deep) from `start` to a
         workspace function whose own code sends a Celery task: the qualnames, `start`'s
         first; None when it sends none."""
-        frontier = [(start, [start.qualname])]
-        seen = {(start.service.root, start.qualname)}
-        for level in range(depth + 1):
+        chains = {(start.service.root, start.qualname): [start.qualname]}
+        frontier = [start]
+        for _ in range(depth + 1):
+            sending = next((ref for ref in frontier if ref.function.name in ref.summary.starts_tasks), None)
+            if sending is not None:
+                return chains[(sending.service.root, sending.qualname)]
             following = []
-            for ref, path in frontier:
-                if ref.function.name in ref.summary.starts_tasks:
-                    return path
-                if level == depth:
-                    continue
-                for call in ref.function.calls:
-                    callee = self.function(call.target, ref.service)
-                    if callee is not None and (callee.service.root, callee.qualname) not in seen:
-                        seen.add((callee.service.root, callee.qualname))
-                        following.append((callee, [*path, callee.qualname]))
+            for ref in frontier:
+                for callee in self._callees(ref):
+                    key = (callee.service.root, callee.qualname)
+                    if key not in chains:
+                        chains[key] = [*chains[(ref.service.root, ref.qualname)], callee.qualname]
+                        following.append(callee)
             frontier = following
         return None
+
+    def _callees(self, ref: FunctionRef) -> Iterator[FunctionRef]:
+        """The workspace functions `ref` calls directly."""
+        for call in ref.function.calls:
+            callee = self.function(call.target, ref.service)
+            if callee is not None:
+                yield callee
 
     # --- services as a whole ----------------------------------------------------------------
     def is_test(self, path: str) -> bool:

@@ -30,7 +30,9 @@ Flags two ways of waiting forever for a Celery task:
   `if E.successful():`, `elif E.state in READY_STATES:`, `if E.status not in ("PENDING", "STARTED"):`,
   `case "SUCCESS":` or `case states.FAILURE | states.REVOKED:` of a `match E.status:`
   (and a `case _:` after cases taking every unready state), after `E.ready() and ...`,
-  or after an early `if not E.ready(): return`/`continue`/`raise` in an enclosing block.
+  or after an early `if not E.ready(): return`/`continue`/`raise` in an enclosing block;
+  nor in a branch that runs only when tasks run eagerly (`if settings.CELERY_TASK_ALWAYS_EAGER:`,
+  `if app.conf.task_always_eager:`), where the result is an `EagerResult`, already ready.
   A `.get()` right after a polling loop is still reported: once the loop has a timeout
   it can end on an unfinished task. Dicts, queues, threads, events, `requests.get(url)`,
   `"".join(x)` and the results of multiprocessing/concurrent pools (held in a variable,
@@ -134,6 +136,7 @@ from ..analysis.results import (
     is_simple_reference,
     states_at,
 )
+from ..analysis.testing import in_eager_branch
 from ..fixes.arguments import append_argument, keyword_argument
 from ..fixes.lazy import cst
 from ..fixes.statements import (
@@ -271,6 +274,8 @@ class UnboundedResultWait(Rule):
         celery_only = isinstance(at, ast.Call) and any(k.arg in CELERY_WAIT_KEYWORDS for k in at.keywords)
         if not celery_only and not is_result(facts, target, settings):
             return False
+        if in_eager_branch(facts, at):
+            return False  # `if settings.CELERY_TASK_ALWAYS_EAGER:`: the task ran when it was sent
         return not is_ready_only(states_at(facts, at, facts.text(target), temporal=True))
 
     # --- fixes ------------------------------------------------------------------------------
