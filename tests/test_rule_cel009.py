@@ -1175,6 +1175,21 @@ SERVICE_VALID = [
             """,
         }
     ),
+    # a Django admin action is a bulk action of an admin page, not an API route
+    api_service(
+        {
+            "api/admin.py": """
+            from django.contrib import admin
+
+            from api.tasks import ingest
+
+            @admin.action(description="Ingest again")
+            def reingest(modeladmin, request, queryset):
+                for item in queryset:
+                    ingest.delay(item.path)
+            """
+        }
+    ),
 ]
 
 test_service_invalid, test_service_valid = workspace_cases(CODE, SERVICE_INVALID, SERVICE_VALID)

@@ -20,6 +20,7 @@ NOT_ROUTES = (
     "mock.",
     "pytest.",
     "pytest_mock.",
+    "django.contrib.admin.",  # `@admin.action(...)`: an admin page's bulk action, no API route
 )  # decorators named like HTTP methods  # `class CancelJobView: def post(...)`
 
 
@@ -82,19 +83,16 @@ def registered_views(facts: ModuleFacts) -> list[ast.expr]:
 
 def _view_argument(facts: ModuleFacts, call: ast.Call) -> ast.expr | None:
     func = call.func
-    attr = func.attr if isinstance(func, ast.Attribute) else None
-    if (
-        isinstance(func, ast.Attribute) and attr == "register" and "router" in _name_of(func.value).lower()
-    ):  # DRF: `router.register("jobs", JobViewSet)`
-        return _argument(call, 1, ("viewset",))
-    if attr == "add_url_rule":
+    name = _name_of(func)  # (resolved only when the name may be one of these)
+    if isinstance(func, ast.Attribute) and name == "register" and "router" in _name_of(func.value).lower():
+        return _argument(call, 1, ("viewset",))  # DRF: `router.register("jobs", JobViewSet)`
+    if name == "add_url_rule":
         return _argument(call, 2, ("view_func",))
-    if attr == "add_api_route":
+    if name == "add_api_route":
         return _argument(call, 1, ("endpoint",))
-    qualname = facts.resolve(func) or ""
-    if qualname in _URL_FUNCTIONS:
+    if name in ("path", "re_path", "url") and facts.resolve(func) in _URL_FUNCTIONS:
         return _argument(call, 1, ("view",))
-    if qualname in _ROUTE_CLASSES:
+    if name in ("Route", "WebSocketRoute", "APIRoute") and facts.resolve(func) in _ROUTE_CLASSES:
         return _argument(call, 1, ("endpoint",))
     return None
 

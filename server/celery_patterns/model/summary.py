@@ -236,16 +236,17 @@ class _Summariser:
         if "revoke" in source or "terminate" in source:
             revoking = {self._function_of(n) for n in facts.nodes(ast.Attribute) if revokes_task(n)}
             summary.revokes = sorted(revoking)
-        starting = {  # (a send makes its module Celery code: no other sign is needed)
-            self._function_of(call)
-            for call in facts.nodes(ast.Call)
-            if sends_task(facts, call)
-            and not (isinstance(call.func, ast.Attribute) and is_process_pool(facts, call.func.value))
-        }
-        summary.starts_tasks = sorted(starting)
+        if any(word in source for word in ("delay", "apply_async", "send_task", "celery")):
+            starting = {  # (a send makes its module Celery code: no other sign is needed)
+                self._function_of(call)
+                for call in facts.nodes(ast.Call)
+                if sends_task(facts, call)
+                and not (isinstance(call.func, ast.Attribute) and is_process_pool(facts, call.func.value))
+            }
+            summary.starts_tasks = sorted(starting)
         summary.views = sorted({name for view in registered_views(facts) if (name := self.absolute(view))})
-        if any(kind in source for kind in ("group", "chord", "chain")):
-            self._canvas_returns()
+        if "celery" in source and any(kind in source for kind in ("group", "chord", "chain")):
+            self._canvas_returns()  # (a canvas is made by a name imported from celery)
 
     def _canvas_returns(self) -> None:
         """The functions whose every return of a value returns one kind of canvas: `return
