@@ -1280,3 +1280,295 @@ def test_a_keyword_only_celery_takes_makes_it_a_wait_on_a_result(call):
 
 def test_a_dict_get_is_not_a_wait():
     assert lines('def fetch(d):\n    return d.get("key", None)\n', CODE, raw=True) == []
+
+
+# --- tests of a service that runs its tasks eagerly --------------------------------------------
+from celery_patterns.analysis.testing import is_test_path  # noqa: E402
+from ruletest import workspace_cases  # noqa: E402
+
+APP = 'from celery import Celery\n\napp = Celery("proj")\n'
+TEST_WAITS = """
+from proj.tasks import add
+
+def test_add():
+    assert add.delay(1, 2).get() == 3
+    result = add.apply_async((1, 2))
+    assert result.wait() == 3
+"""
+
+
+def eager_service(files: dict[str, str], root: str = "svc") -> dict[str, str]:
+    base = {f"{root}/pyproject.toml": "", f"{root}/proj/__init__.py": "", f"{root}/proj/celery_app.py": APP}
+    base.update({f"{root}/{path}": text for path, text in files.items()})
+    return base
+
+
+EAGER_INVALID = [
+    # (files, [(path, line)])
+    # no eager setting anywhere: a test's wait is a wait on a real worker
+    (
+        eager_service({"tests/test_tasks.py": TEST_WAITS}),
+        [("svc/tests/test_tasks.py", 4), ("svc/tests/test_tasks.py", 6)],
+    ),
+    # eager set, but the wait is in the service's own code
+    (
+        eager_service(
+            {
+                "tests/conftest.py": "from proj.celery_app import app\n\napp.conf.task_always_eager = True\n",
+                "proj/views.py": "from proj.tasks import add\n\ndef total():\n    return add.delay(1, 2).get()\n",
+            }
+        ),
+        [("svc/proj/views.py", 4)],
+    ),
+    # set to False, or to something not known to be true
+    (
+        eager_service(
+            {
+                "proj/settings.py": "CELERY_TASK_ALWAYS_EAGER = False\nCELERY_ALWAYS_EAGER = env('EAGER')\n",
+                "proj/test_tasks.py": TEST_WAITS,
+            }
+        ),
+        [("svc/proj/test_tasks.py", 4), ("svc/proj/test_tasks.py", 6)],
+    ),
+    # eager in another service of the workspace
+    (
+        {
+            **eager_service(
+                {"tests/conftest.py": "from proj.celery_app import app\n\napp.conf.task_always_eager = True\n"}
+            ),
+            **eager_service({"tests/test_tasks.py": TEST_WAITS}, root="other"),
+        },
+        [("other/tests/test_tasks.py", 4), ("other/tests/test_tasks.py", 6)],
+    ),
+    # a polling loop in an eager test is still a loop without a bound
+    (
+        eager_service(
+            {
+                "conftest.py": "from proj.celery_app import app\n\napp.conf.update(task_always_eager=True)\n",
+                "tests/test_poll.py": """
+                import time
+                from proj.tasks import add
+
+                def test_poll():
+                    result = add.delay(1, 2)
+                    while result.status == "PENDING":
+                        time.sleep(1)
+                """,
+            }
+        ),
+        [("svc/tests/test_poll.py", 6)],
+    ),
+    # a module whose name merely contains "test" is no test
+    (
+        eager_service(
+            {
+                "conftest.py": "CELERY_TASK_ALWAYS_EAGER = True\n",
+                "proj/attestation.py": "from proj.tasks import add\n\ndef check():\n    return add.delay(1).get()\n",
+                "proj/testing_tools.py": "from proj.tasks import add\n\ndef check():\n    return add.delay(1).get()\n",
+            }
+        ),
+        [("svc/proj/attestation.py", 4), ("svc/proj/testing_tools.py", 4)],
+    ),
+]
+
+EAGER_VALID = [
+    # `app.conf.task_always_eager = True` in conftest.py
+    eager_service(
+        {
+            "tests/conftest.py": "from proj.celery_app import app\n\napp.conf.task_always_eager = True\n",
+            "tests/test_tasks.py": TEST_WAITS,
+        }
+    ),
+    # a Django test settings module, Django's `tests.py`
+    eager_service(
+        {"proj/settings_test.py": "DEBUG = True\nCELERY_TASK_ALWAYS_EAGER = True\n", "proj/tests.py": TEST_WAITS}
+    ),
+    # the old name, set on django.conf.settings in conftest, and in an `if` of a settings module
+    eager_service(
+        {
+            "conftest.py": "from django.conf import settings\n\nsettings.CELERY_ALWAYS_EAGER = True\n",
+            "proj/sub/tasks_test.py": TEST_WAITS,
+        }
+    ),
+    eager_service(
+        {
+            "proj/settings.py": "import sys\n\nif 'test' in sys.argv:\n    CELERY_TASK_ALWAYS_EAGER = True\n",
+            "test/test_tasks.py": TEST_WAITS,
+        }
+    ),
+    # `@override_settings(CELERY_TASK_ALWAYS_EAGER=True)` in the test module itself
+    eager_service(
+        {
+            "proj/tests/test_views.py": """
+            from django.test import TestCase, override_settings
+            from proj.tasks import add
+
+            @override_settings(CELERY_TASK_ALWAYS_EAGER=True)
+            class AddTest(TestCase):
+                def test_add(self):
+                    self.assertEqual(add.delay(1, 2).get(), 3)
+            """
+        }
+    ),
+    # a pytest `celery_config` fixture returning it; `app.conf.update({...})`
+    eager_service(
+        {
+            "tests/conftest.py": """
+            import pytest
+
+            @pytest.fixture(scope="session")
+            def celery_config():
+                return {"broker_url": "memory://", "task_always_eager": True}
+            """,
+            "tests/test_tasks.py": TEST_WAITS,
+        }
+    ),
+    # `conf["task_always_eager"] = "True"` (a string settings loaders read as true), `setattr`
+    eager_service(
+        {
+            "proj/testing.py": "from proj.celery_app import app\n\napp.conf['CELERY_TASK_ALWAYS_EAGER'] = 'True'\n",
+            "tests/test_tasks.py": TEST_WAITS,
+        }
+    ),
+    eager_service(
+        {
+            "tests/test_tasks.py": """
+            from proj.tasks import add
+
+            def test_add(monkeypatch, settings):
+                monkeypatch.setattr(settings, "CELERY_TASK_ALWAYS_EAGER", True)
+                assert add.delay(1, 2).get() == 3
+            """
+        }
+    ),
+    # tests with their own requirements file (a service of their own) inside the eager one
+    eager_service(
+        {
+            "proj/celery_config.py": "task_always_eager = True\n",
+            "tests/requirements-test.txt": "pytest\n",
+            "tests/test_tasks.py": TEST_WAITS,
+        }
+    ),
+]
+
+test_eager_invalid, test_eager_valid = workspace_cases(CODE, EAGER_INVALID, EAGER_VALID)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_x.py", True),
+        ("pkg/tests/helpers.py", True),
+        ("test/x.py", True),
+        ("pkg/test_views.py", True),
+        ("pkg/views_test.py", True),
+        ("pkg/tests.py", True),
+        ("conftest.py", True),
+        ("pkg/testing.py", False),
+        ("pkg/attestation.py", False),
+        ("pkg/contest.py", False),
+        ("testdata_loader.py", False),
+    ],
+)
+def test_is_test_path(path, expected):
+    assert is_test_path(path) is expected
+
+
+def test_eager_tests_are_flagged_without_a_project():
+    assert lines(TEST_WAITS, CODE) == [4, 6]
+
+
+EAGER_BRANCH_INVALID = [
+    # (source, lines flagged): the branch is not the eager one, or the test says something else
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            return result.get()
+        return None
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            pass
+        else:
+            return result.get()
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER or settings.DEBUG:
+            return result.get()
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_EAGER_PROPAGATES:
+            return result.get()
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            def later():
+                return result.get()
+            return later
+    """,
+]
+
+EAGER_BRANCH_VALID = [
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            return {"details": result.get()["message"]}
+        return {"id": result.id}
+    """,
+    """
+    from proj.celery import app
+
+    def translate(task):
+        result = task.delay()
+        if app.conf.task_always_eager and result is not None:
+            for _ in range(1):
+                return result.get()
+    """,
+    """
+    from proj.celery import app
+
+    def translate(task):
+        result = task.delay()
+        return result.get() if app.conf["task_always_eager"] else result.id
+    """,
+    """
+    from django.conf import settings
+
+    def translate(task):
+        result = task.delay()
+        if getattr(settings, "CELERY_ALWAYS_EAGER", False):
+            return result.get()
+    """,
+]
+
+
+@pytest.mark.parametrize("source", EAGER_BRANCH_INVALID)
+def test_wait_outside_an_eager_branch_is_flagged(source):
+    assert len(lines(source, CODE)) == 1
+
+
+@pytest.mark.parametrize("source", EAGER_BRANCH_VALID)
+def test_wait_in_an_eager_branch_is_not_flagged(source):
+    assert lines(source, CODE) == []

@@ -974,3 +974,272 @@ def test_fix_uses_the_app_a_function_receives_and_passes_on_as_app():
 def test_fire_and_forget_groups_are_not_flagged(dispatch):
     """A group whose result is thrown away: nobody can ask about the batch later."""
     assert lines(f"from celery import group\n\ndef dispatch(sigs):\n    {dispatch}\n", CODE, raw=True) == []
+
+
+# --- groups built by a workspace helper in another module -----------------------------------
+from ruletest import workspace, workspace_cases, workspace_fixed, workspace_messages  # noqa: E402
+
+
+def with_helper(router: str, helper: str | None = None, files: dict[str, str] | None = None) -> dict[str, str]:
+    """`server/` with a helper module building the group and a router dispatching it."""
+    base = {
+        "server/requirements.txt": "celery\n",
+        "server/app/__init__.py": "",
+        "server/app/celery_app.py": 'from celery import Celery\n\napp = Celery("server")\n',
+        "server/app/batches.py": helper
+        or """
+        from celery import group
+
+        def build_ingest_group(paths):
+            if not paths:
+                return None
+            return group(ingest.s(p) for p in paths)
+        """,
+        "server/app/router.py": router,
+    }
+    base.update(files or {})
+    return base
+
+
+HELPER_INVALID = [
+    # (files, [(path, line)])
+    (
+        with_helper(
+            """
+            from app.batches import build_ingest_group
+
+            def start(paths):
+                result = build_ingest_group(paths).apply_async()
+                return result.id
+            """
+        ),
+        [("server/app/router.py", 4)],
+    ),
+    (  # bound to a name first, aliased import, `.delay()`
+        with_helper(
+            """
+            from app.batches import build_ingest_group as make
+
+            def start(paths):
+                job = make(paths)
+                result = job.delay()
+                return {"id": result.id}
+            """
+        ),
+        [("server/app/router.py", 5)],
+    ),
+    (  # called, through `.set(...)`, module import
+        with_helper(
+            """
+            from app import batches
+
+            def start(paths):
+                return batches.build_ingest_group(paths).set(queue="ingest")().id
+            """
+        ),
+        [("server/app/router.py", 4)],
+    ),
+    (  # a helper returning a name bound to a group, relative import, kept on `self`
+        with_helper(
+            """
+            from .batches import build
+
+            class Runner:
+                def run(self, paths):
+                    self.result = build(paths).apply_async()
+            """,
+            helper="""
+            from celery import group as g
+
+            def build(paths):
+                batch = g(ingest.s(p) for p in paths)
+                return batch
+            """,
+        ),
+        [("server/app/router.py", 5)],
+    ),
+    (  # a method of the same module returning a group
+        with_helper(
+            """
+            from celery import group
+
+            class Service:
+                def build(self, paths):
+                    return group(ingest.s(p) for p in paths)
+
+                def start(self, paths):
+                    return self.build(paths).apply_async().id
+            """
+        ),
+        [("server/app/router.py", 8)],
+    ),
+    (  # the result handed on, a walrus
+        with_helper(
+            """
+            from app.batches import build_ingest_group
+
+            def start(paths, store):
+                if (result := build_ingest_group(paths).apply_async()):
+                    store.remember(result)
+            """
+        ),
+        [("server/app/router.py", 4)],
+    ),
+]
+
+HELPER_VALID = [
+    # fire and forget
+    with_helper(
+        """
+        from app.batches import build_ingest_group
+
+        def start(paths):
+            build_ingest_group(paths).apply_async()
+        """
+    ),
+    # the children are stored
+    with_helper(
+        """
+        import uuid
+
+        from app.batches import build_ingest_group
+        from app.celery_app import app
+
+        def start(paths):
+            result = build_ingest_group(paths).apply_async()
+            task_id = str(uuid.uuid4())
+            app.backend.store_result(task_id, {"children": [c.id for c in result.results]}, "PENDING")
+            return task_id
+        """
+    ),
+    # only waited on
+    with_helper(
+        """
+        from app.batches import build_ingest_group
+
+        def start(paths):
+            return build_ingest_group(paths).apply_async().get(timeout=60)
+        """
+    ),
+    # a helper returning a chain, or a group in one branch and a chord in the other
+    with_helper(
+        """
+        from app.batches import build_chain, build_either
+
+        def start(paths):
+            first = build_chain(paths).apply_async()
+            second = build_either(paths).apply_async()
+            return first.id, second.id
+        """,
+        helper="""
+        from celery import chain, chord, group
+
+        def build_chain(paths):
+            return chain(ingest.s(p) for p in paths)
+
+        def build_either(paths, callback=None):
+            if callback:
+                return chord(ingest.s(p) for p in paths)(callback)
+            return group(ingest.s(p) for p in paths)
+        """,
+    ),
+    # a look-alike of the same name in another module that returns no group
+    with_helper(
+        """
+        from app.other import build_ingest_group
+
+        def start(paths):
+            return build_ingest_group(paths).apply_async().id
+        """,
+        files={
+            "server/app/other.py": """
+            def build_ingest_group(paths):
+                return Batch(paths)
+            """
+        },
+    ),
+    # the helper's group in a chain: a chord or chain's result is what callers track
+    with_helper(
+        """
+        from app.batches import build_ingest_group
+
+        def start(paths):
+            return (build_ingest_group(paths) | summarise.s()).apply_async().id
+        """
+    ),
+    # the helper returns a group it sends itself (flagged there, not here)
+    with_helper(
+        """
+        from app.batches import send_batch
+
+        def start(paths):
+            return send_batch(paths).id
+        """,
+        helper="""
+        import uuid
+
+        from celery import group
+        from app.celery_app import app
+
+        def send_batch(paths):
+            result = group(ingest.s(p) for p in paths).apply_async()
+            app.backend.store_result(str(uuid.uuid4()), {"children": [c.id for c in result.results]}, "PENDING")
+            return result
+        """,
+    ),
+    # a nested function's return is not the helper's
+    with_helper(
+        """
+        from app.batches import make_builder
+
+        def start(paths):
+            return make_builder()(paths).apply_async().id
+        """,
+        helper="""
+        from celery import group
+
+        def make_builder():
+            def build(paths):
+                return group(ingest.s(p) for p in paths)
+            return build
+        """,
+    ),
+]
+
+test_helper_invalid, test_helper_valid = workspace_cases("CEL005", HELPER_INVALID, HELPER_VALID)
+
+
+def test_helper_group_message_names_the_helper(tmp_path):
+    (message,) = workspace_messages(tmp_path, HELPER_INVALID[0][0], "CEL005")
+    assert message.startswith("`group` (built by `app.batches.build_ingest_group`) dispatched in `start`")
+
+
+def test_helper_group_needs_the_project():
+    assert lines(HELPER_INVALID[0][0]["server/app/router.py"], "CEL005") == []
+
+
+def test_fix_stores_the_children_of_a_helper_group(tmp_path):
+    root = workspace(
+        tmp_path,
+        with_helper(
+            """
+            from app.batches import build_ingest_group
+            from app.celery_app import app
+
+            def start(paths):
+                result = build_ingest_group(paths).apply_async()
+                return result.id
+            """
+        ),
+    )
+    fixed_router = workspace_fixed(root, "server/app/router.py", "CEL005")
+    # the same statements as for a group built here (see the fixes above), after the dispatch
+    assert "import uuid\n" in fixed_router
+    assert (
+        "    result = build_ingest_group(paths).apply_async()\n"
+        "    group_task_id = str(uuid.uuid4())\n"
+        "    app.backend.store_result(\n"
+        "        group_task_id,\n"
+        '        {"type": "group", "children": [child.id for child in result.results]},\n'
+    ) in fixed_router
+    assert fixed_router.endswith('        "PENDING",\n    )\n    return result.id\n')

@@ -811,3 +811,396 @@ def test_no_fix_when_children_content_is_unknown():
         """,
         CODE,
     )
+
+
+# --- the service as a whole: API routes start tasks, and no code of the service revokes ------
+from ruletest import workspace_cases, workspace_messages  # noqa: E402
+
+CELERY_APP = """
+from celery import Celery
+
+app = Celery("api", broker="redis://")
+"""
+TASKS = """
+from api.celery_app import app
+
+
+@app.task
+def ingest(path):
+    return path
+"""
+
+
+def api_service(files: dict[str, str], root: str = "api") -> dict[str, str]:
+    """A service `root/` (package `api`) with its app and a task, and `files` added."""
+    base = {
+        f"{root}/requirements.txt": "celery\nfastapi\n",
+        f"{root}/api/__init__.py": "",
+        f"{root}/api/celery_app.py": CELERY_APP,
+        f"{root}/api/tasks.py": TASKS,
+    }
+    base.update({f"{root}/{path}": text for path, text in files.items()})
+    return base
+
+
+FASTAPI_ROUTER = """
+from fastapi import APIRouter
+
+from api.tasks import ingest
+
+router = APIRouter()
+
+
+@router.get("/files")
+def list_files():
+    return []
+
+
+@router.post("/files/{path}/ingest")
+def start_ingest(path: str):
+    result = ingest.delay(path)
+    second = ingest.delay(path + ".bak")
+    return {"task_id": result.id, "second": second.id}
+"""
+
+SERVICE_INVALID = [
+    # (files, [(path, line)])
+    (api_service({"api/routers/files.py": FASTAPI_ROUTER}), [("api/api/routers/files.py", 15)]),
+    (  # Flask blueprint, `send_task` by name, an aliased blueprint name
+        api_service(
+            {
+                "api/views.py": """
+                from flask import Blueprint as BP
+
+                from api.celery_app import app
+
+                jobs = BP("jobs", __name__)
+
+                @jobs.route("/run", methods=["POST"])
+                def run():
+                    return {"id": app.send_task("api.tasks.ingest", args=["x"]).id}
+                """
+            }
+        ),
+        [("api/api/views.py", 9)],
+    ),
+    (  # through a helper of another module that dispatches (the model's call graph), async route
+        api_service(
+            {
+                "api/jobs.py": """
+                from celery import signature
+
+                def start(path):
+                    return signature("api.tasks.ingest", args=[path]).apply_async().id
+
+                def start_later(path):
+                    return start(path)
+                """,
+                "api/routers/jobs.py": """
+                from fastapi import APIRouter
+
+                from api import jobs
+
+                router = APIRouter(prefix="/jobs")
+
+                @router.post("/")
+                async def create(path: str):
+                    audit(path)
+                    return {"id": jobs.start_later(path)}
+                """,
+            }
+        ),
+        [("api/api/routers/jobs.py", 10)],
+    ),
+    (  # Django: a function view and a class view registered in urls.py, each module once
+        api_service(
+            {
+                "api/urls.py": """
+                from django.urls import path, re_path, include
+
+                from api import views
+                from api.views_cls import RunView
+
+                urlpatterns = [
+                    path("run/", views.run),
+                    re_path(r"^run2/$", RunView.as_view()),
+                    path("more/", include("api.more_urls")),
+                ]
+                """,
+                "api/views.py": """
+                from api.tasks import ingest
+
+                def helper_not_a_view(path):
+                    ingest.delay(path)
+
+                def run(request):
+                    ingest.apply_async(args=[request.GET["path"]])
+                    return None
+                """,
+                "api/views_cls.py": """
+                from django.views import View
+
+                from api.tasks import ingest
+
+                class RunView(View):
+                    def post(self, request):
+                        ingest.delay(request.POST["path"])
+                """,
+            }
+        ),
+        [("api/api/views.py", 7), ("api/api/views_cls.py", 7)],
+    ),
+    (  # DRF router.register and Starlette Route: views registered by reference; a canvas called
+        api_service(
+            {
+                "api/urls.py": """
+                from rest_framework.routers import DefaultRouter
+                from starlette.routing import Route
+
+                from api.viewsets import JobViewSet
+                from api.endpoints import start
+
+                router = DefaultRouter()
+                router.register(r"jobs", JobViewSet)
+                routes = [Route("/start", start, methods=["POST"])]
+                """,
+                "api/viewsets.py": """
+                from rest_framework import viewsets
+
+                from api.tasks import ingest
+
+                class JobViewSet(viewsets.ViewSet):
+                    def create(self, request):
+                        ingest.delay(request.data["path"])
+                """,
+                "api/endpoints.py": """
+                from celery import group
+
+                from api.tasks import ingest
+
+                async def start(request):
+                    group(ingest.s(p) for p in ["a", "b"])()
+                """,
+            }
+        ),
+        [("api/api/endpoints.py", 6), ("api/api/viewsets.py", 7)],
+    ),
+    (  # two services: only the one that revokes nothing; a revoke in its tests does not count
+        {
+            **api_service({"api/routers/files.py": FASTAPI_ROUTER}, root="one"),
+            "one/api/cancel.py": """
+            from api.celery_app import app
+
+            def drop(task_id):
+                app.control.revoke(task_id)
+            """,
+            **api_service({"api/routers/files.py": FASTAPI_ROUTER}, root="two"),
+            "two/tests/test_files.py": """
+            from api.celery_app import app
+
+            def test_cleanup():
+                app.control.revoke("x")
+            """,
+        },
+        [("two/api/routers/files.py", 15)],
+    ),
+    (  # revoking something that is plainly no task; a route in a Flask factory
+        api_service(
+            {
+                "api/app.py": """
+                from flask import Flask
+
+                from api.tasks import ingest
+
+                def create_app():
+                    app = Flask(__name__)
+
+                    @app.post("/ingest")
+                    def start():
+                        return {"id": ingest.delay("x").id}
+
+                    return app
+
+                def logout(user):
+                    user.api_token.revoke()
+                """
+            }
+        ),
+        [("api/api/app.py", 10)],
+    ),
+    (  # the workspace is the service (no marker below it); a route that is also a task
+        {
+            "main.py": """
+            from celery import Celery
+            from fastapi import FastAPI
+
+            celery_app = Celery("tasks")
+            app = FastAPI()
+
+            @celery_app.task
+            @app.get("/tasks/runall")
+            def run_all_tasks():
+                celery_app.signature("task1", args=("h1",)).delay()
+                return {"status": "success"}
+            """
+        },
+        [("main.py", 10)],
+    ),
+]
+
+SERVICE_VALID = [
+    # the service revokes in another module
+    {
+        **api_service({"api/routers/files.py": FASTAPI_ROUTER}),
+        "api/api/routers/cancel.py": """
+        from fastapi import APIRouter
+
+        from api.celery_app import app as celery_app
+
+        router = APIRouter()
+
+        @router.post("/tasks/{task_id}/cancel")
+        def cancel(task_id: str):
+            celery_app.control.revoke(task_id, terminate=False)
+        """,
+    },
+    # ... by `AsyncResult(id).revoke()` in a worker module
+    {
+        **api_service({"api/routers/files.py": FASTAPI_ROUTER}),
+        "api/api/cleanup.py": """
+        from celery.result import AsyncResult
+
+        def drop(task_id):
+            AsyncResult(task_id).revoke()
+        """,
+    },
+    # ... through a function of a shared library of the workspace
+    {
+        **api_service({"api/routers/files.py": FASTAPI_ROUTER}),
+        "api/api/admin.py": """
+        from common.control import revoke_all
+
+        def purge(ids):
+            revoke_all(ids)
+        """,
+        "common/pyproject.toml": "",
+        "common/common/__init__.py": "",
+        "common/common/control.py": """
+        from celery import current_app
+
+        def revoke_all(ids):
+            for task_id in ids:
+                current_app.control.revoke(task_id)
+        """,
+    },
+    # routes that start nothing; a script that starts tasks is no route
+    api_service(
+        {
+            "api/routers/status.py": """
+            from fastapi import APIRouter
+
+            from api.celery_app import app
+
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            def status(task_id: str):
+                return {"state": app.AsyncResult(task_id).state}
+            """,
+            "api/cli.py": """
+            from api.tasks import ingest
+
+            def main():
+                ingest.delay("x")
+            """,
+        }
+    ),
+    # a mock.patch decorator is no route; a route in the tests is not the service's API
+    api_service(
+        {
+            "tests/test_ingest.py": """
+            from unittest import mock
+
+            from fastapi import FastAPI
+
+            from api.tasks import ingest
+
+            app = FastAPI()
+
+            @app.post("/fake")
+            def fake():
+                ingest.delay("x")
+
+            @mock.patch("api.tasks.send")
+            def helper(send):
+                ingest.delay("x")
+            """
+        }
+    ),
+    # a process pool's `apply_async` in a route is no Celery task
+    api_service(
+        {
+            "api/routers/pool.py": """
+            from multiprocessing import Pool
+
+            from fastapi import APIRouter
+
+            router = APIRouter()
+            pool = Pool(2)
+
+            @router.post("/hash")
+            def digest(data: str):
+                return pool.apply_async(hash, (data,)).get(timeout=5)
+            """
+        }
+    ),
+    # Django: a function of views.py that no urls module registers
+    api_service(
+        {
+            "api/urls.py": """
+            from django.urls import path
+
+            from api import views
+
+            urlpatterns = [path("status/", views.status)]
+            """,
+            "api/views.py": """
+            from api.tasks import ingest
+
+            def status(request):
+                return None
+
+            def nightly():
+                ingest.delay("x")
+            """,
+        }
+    ),
+    # a Django admin action is a bulk action of an admin page, not an API route
+    api_service(
+        {
+            "api/admin.py": """
+            from django.contrib import admin
+
+            from api.tasks import ingest
+
+            @admin.action(description="Ingest again")
+            def reingest(modeladmin, request, queryset):
+                for item in queryset:
+                    ingest.delay(item.path)
+            """
+        }
+    ),
+]
+
+test_service_invalid, test_service_valid = workspace_cases(CODE, SERVICE_INVALID, SERVICE_VALID)
+
+
+def test_service_message_names_the_route_the_helpers_and_the_service(tmp_path):
+    files = SERVICE_INVALID[2][0]
+    (message,) = workspace_messages(tmp_path, files, CODE)
+    assert "route `create`" in message and "`api.jobs.start_later` -> `api.jobs.start`" in message
+    assert "the `api` service" in message and "no way to cancel what it starts" in message
+
+
+def test_no_service_finding_without_a_project():
+    assert lines(FASTAPI_ROUTER, CODE) == []

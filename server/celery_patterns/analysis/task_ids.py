@@ -7,6 +7,8 @@
 - `holds` / `annotation_holds`: whether a list holds task ids or result objects;
   `child_task_list`: the parameter or local holding a function's child tasks.
 - `only_waited_on`: a dispatch whose result the scope waits for and hands out nowhere.
+- `says_no_task` / `revokes_task`: a receiver plainly not a task (`user.api_token`), and a
+  node that revokes Celery tasks (`app.control.revoke`, `result.revoke`, `control.terminate`).
 """
 
 from __future__ import annotations
@@ -311,3 +313,37 @@ def only_waited_on(facts: ModuleFacts, scope: Scope, dispatch: ast.Call) -> bool
     # a nested function reading the name keeps the result alive after this scope returns
     nested = (n for child in scope.children for n in ast.walk(child.node))
     return waited and not any(isinstance(n, ast.Name) and n.id == name for n in nested)
+
+
+# --- revoking --------------------------------------------------------------------------------
+# Words that name something revocable that is not a Celery task, result or worker control.
+_NOT_TASK_WORDS = frozenset(
+    "token tokens key keys apikey apikeys api session sessions certificate certificates cert certs"
+    " permission permissions perm perms grant grants credential credentials creds oauth jwt consent"
+    " consents license licence invite invites invitation invitations membership memberships role roles"
+    " privilege privileges secret secrets password passwords login logins auth authorization"
+    " authorisation access refresh share shares link links subscription subscriptions user users".split()
+)
+_TASK_WORDS = frozenset(
+    "task tasks subtask subtasks taskid taskids result results celery control child children group chord"
+    " chain job jobs worker workers batch".split()
+)
+REVOKE_METHODS = ("revoke", "revoke_by_stamped_headers")
+
+
+def says_no_task(*exprs) -> bool:
+    """`user.api_token`, `session`, `revoke_api_key`: plainly not a task, result or `control`."""
+    parts = [w for expr in exprs if expr is not None for w in words(last_identifier(expr))]
+    return any(p in _NOT_TASK_WORDS for p in parts) and not any(p in _TASK_WORDS for p in parts)
+
+
+def revokes_task(node: ast.AST) -> bool:
+    """`node` revokes Celery tasks: `.revoke` / `.revoke_by_stamped_headers` (called or handed
+    over: `app.control.revoke(...)`, `AsyncResult(id).revoke()`, `group_result.revoke()`) on
+    anything but what is plainly not a task (`user.api_token.revoke()`), or
+    `app.control.terminate`."""
+    if not isinstance(node, ast.Attribute):
+        return False
+    if node.attr in REVOKE_METHODS:
+        return not says_no_task(node.value)
+    return node.attr == "terminate" and isinstance(node.value, ast.Attribute) and node.value.attr == "control"

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from ..analysis.celery import BUILTIN_TASKS
+from ..analysis.testing import is_test_path
 from .interface import interface
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
@@ -84,7 +85,15 @@ class Project:
     # (a task's span is in its summary, so `tasks` is rebuilt): kept by `with_summary` when the
     # new summary's interface is the old one's. Without it every check of a file, in the editor
     # and on the command line, would work the whole call graph out again.
-    _INDEXES = ("services", "in_tasks", "_services_naming_tasks")
+    _INDEXES = (
+        "services",
+        "in_tasks",
+        "_services_naming_tasks",
+        "_canvas_builder_names",
+        "eager_services",
+        "revoking_services",
+        "_views",
+    )
 
     def with_summary(self, summary: ModuleSummary) -> Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
@@ -365,6 +374,107 @@ class Project:
         """The chain from a task to `function` of `summary`'s module, when a task runs it."""
         qualname = f"{summary.module}.{function}" if summary.module else function
         return self.in_tasks.get((self.service_of(summary.path).root, qualname))
+
+    # --- what functions build and send ------------------------------------------------------
+    @cached_property
+    def _canvas_builder_names(self) -> frozenset[str]:
+        """The names of the workspace functions that return a group, chord or chain."""
+        return frozenset(name.rsplit(".", 1)[-1] for s in self.summaries.values() for name in s.canvas_returns)
+
+    def canvas_built_by(self, target: str, service: Service) -> str | None:
+        """The kind of canvas ("group", "chord", "chain") that the workspace function `target`
+        names (an absolute name, seen from `service`) returns (`return group(sigs)`), or None."""
+        if target.rsplit(".", 1)[-1] not in self._canvas_builder_names:
+            return None
+        ref = self.function(target, service)
+        return ref.summary.canvas_returns.get(ref.function.name) if ref is not None else None
+
+    def start_path(self, start: FunctionRef, depth: int = CALL_DEPTH) -> list[str] | None:
+        """The shortest chain of direct calls (up to `depth` deep) from `start` to a
+        workspace function whose own code sends a Celery task: the qualnames, `start`'s
+        first; None when it sends none."""
+        chains = {(start.service.root, start.qualname): [start.qualname]}
+        frontier = [start]
+        for _ in range(depth + 1):
+            sending = next((ref for ref in frontier if ref.function.name in ref.summary.starts_tasks), None)
+            if sending is not None:
+                return chains[(sending.service.root, sending.qualname)]
+            following = []
+            for ref in frontier:
+                for callee in self._callees(ref):
+                    key = (callee.service.root, callee.qualname)
+                    if key not in chains:
+                        chains[key] = [*chains[(ref.service.root, ref.qualname)], callee.qualname]
+                        following.append(callee)
+            frontier = following
+        return None
+
+    def _callees(self, ref: FunctionRef) -> Iterator[FunctionRef]:
+        """The workspace functions `ref` calls directly."""
+        for call in ref.function.calls:
+            callee = self.function(call.target, ref.service)
+            if callee is not None:
+                yield callee
+
+    # --- services as a whole ----------------------------------------------------------------
+    def is_test(self, path: str) -> bool:
+        """The file is test code (`tests/`, `test_*.py`, `conftest.py`...)."""
+        return is_test_path(relative(self, path))
+
+    @cached_property
+    def eager_services(self) -> frozenset[str]:
+        """The roots of the services some module of which turns `task_always_eager` on."""
+        return frozenset(self.service_of(p).root for p, s in self.summaries.items() if s.always_eager)
+
+    def runs_eagerly(self, path: str) -> bool:
+        """The file's service, or one holding it, turns `task_always_eager` on somewhere:
+        its tests' dispatches run in the test's process and their results are ready."""
+        root = self.service_of(path).root
+        return any(root == eager or root.startswith(eager.rstrip(os.sep) + os.sep) for eager in self.eager_services)
+
+    @cached_property
+    def revoking_services(self) -> frozenset[str]:
+        """The roots of the services whose code (tests aside) revokes Celery tasks: in its own
+        modules, or by calling a workspace function (of a library, say) that does."""
+        revoking = {
+            f"{s.module}.{name}"
+            for s in self.summaries.values()
+            if s.module and not self.is_test(s.path)
+            for name in s.revokes
+            if name != MODULE_CODE
+        }
+        last_names = {name.rsplit(".", 1)[-1] for name in revoking}
+        found = set()
+        for path, summary in self.summaries.items():
+            service = self.service_of(path)
+            if service.root in found or self.is_test(path):
+                continue
+            if summary.revokes or any(
+                call.target.rsplit(".", 1)[-1] in last_names
+                and (ref := self.function(call.target, service)) is not None
+                and ref.qualname in revoking
+                for function in summary.functions.values()
+                for call in function.calls
+            ):
+                found.add(service.root)
+        return frozenset(found)
+
+    @cached_property
+    def _views(self) -> dict[str, frozenset[str]]:
+        """Module path -> the names of its functions and classes some module of the workspace
+        registers as web views (Django's `path("x/", views.run)`, `RunView.as_view()`...)."""
+        found: dict[str, set[str]] = {}
+        for path, summary in self.summaries.items():
+            service = self.service_of(path)
+            for view in summary.views:
+                target = self.resolve_anywhere(view, service)
+                if target is not None and target[1]:
+                    found.setdefault(target[0].path, set()).add(target[1])
+        return {path: frozenset(names) for path, names in found.items()}
+
+    def views_in(self, path: str) -> frozenset[str]:
+        """The names of a module's functions and classes registered as views."""
+        return self._views.get(os.path.abspath(path), frozenset())
 
     # --- everything -------------------------------------------------------------------------
     def dispatches(self) -> Iterable[tuple[Dispatch, ModuleSummary, Service]]:

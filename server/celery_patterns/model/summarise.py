@@ -13,7 +13,9 @@ from ..analysis.celery import (
     CURRENT_APP,
     CURRENT_TASK,
     SHARED_TASK,
+    is_canvas,
     is_process_pool,
+    sends_task,
 )
 from ..analysis.celery_settings import is_setting_name
 from ..analysis.config_dicts import DictParts, class_parts, dict_parts, returned_parts
@@ -31,6 +33,9 @@ from ..analysis.literals import (
 from ..analysis.results import is_result
 from ..analysis.signals import connects
 from ..analysis.strings import literal_string
+from ..analysis.task_ids import revokes_task
+from ..analysis.testing import sets_always_eager
+from ..analysis.web import registered_views
 from ..config import Settings
 from ..ftypes import Range
 from .summary import (
@@ -108,7 +113,52 @@ class _Summariser:
         self._functions()
         self._dispatches()
         self._settings_reading()
+        self._service_traits()
         return self.summary
+
+    # --- what a service does as a whole: revokes, starts tasks from views, runs tests eagerly --
+    def _service_traits(self) -> None:
+        facts, summary = self.facts, self.summary
+        summary.always_eager = sets_always_eager(facts)
+        source = facts.source
+        if "revoke" in source or "terminate" in source:
+            revoking = {self._function_of(n) for n in facts.nodes(ast.Attribute) if revokes_task(n)}
+            summary.revokes = sorted(revoking)
+        if any(word in source for word in ("delay", "apply_async", "send_task", "celery")):
+            starting = {  # (a send makes its module Celery code: no other sign is needed)
+                self._function_of(call)
+                for call in facts.nodes(ast.Call)
+                if sends_task(facts, call)
+                and not (isinstance(call.func, ast.Attribute) and is_process_pool(facts, call.func.value))
+            }
+            summary.starts_tasks = sorted(starting)
+        summary.views = sorted({name for view in registered_views(facts) if (name := self.absolute(view))})
+        if "celery" in source and any(kind in source for kind in ("group", "chord", "chain")):
+            self._canvas_returns()  # (a canvas is made by a name imported from celery)
+
+    def _canvas_returns(self) -> None:
+        """The functions whose every return of a value returns one kind of canvas: `return
+        group(sigs)`, `return job` with `job = group(sigs)`, `return chord(header)(callback)`
+        is not one (that sends it)."""
+        facts = self.facts
+        kinds: dict[str, set[str]] = {}
+        for node in facts.nodes(ast.Return):
+            if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
+                continue
+            scope = facts.scope_of(node)
+            owner = scope.parent
+            if not (
+                scope.kind == "function"
+                and owner is not None
+                and (owner is facts.module_scope or (owner.kind == "class" and owner.parent is facts.module_scope))
+            ):
+                continue  # a nested function's return is not the unit's
+            function = self._function_of(node)
+            kind = next((k for k in ("group", "chord", "chain") if is_canvas(facts, node.value, k)), "")
+            kinds.setdefault(function, set()).add(kind)  # "": something else
+        self.summary.canvas_returns = {
+            function: found.pop() for function, found in sorted(kinds.items()) if len(found) == 1 and "" not in found
+        }
 
     # --- names ------------------------------------------------------------------------------
     def absolute(self, expr: ast.AST) -> str | None:

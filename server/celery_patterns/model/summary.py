@@ -203,3 +203,8 @@ class ModuleSummary:
     django_settings: list[str] = field(default_factory=list)  # `DJANGO_SETTINGS_MODULE` defaults named here
     setting_names: dict[str, object] = field(default_factory=dict)  # Celery settings not in `settings`
     config_objects: dict[str, ConfigObject] = field(default_factory=dict)  # by module-level name
+    always_eager: bool = False  # sets `task_always_eager` true (`CELERY_TASK_ALWAYS_EAGER = True`, ...)
+    revokes: list[str] = field(default_factory=list)  # functions (MODULE_CODE too) that revoke Celery tasks
+    starts_tasks: list[str] = field(default_factory=list)  # functions (MODULE_CODE too) that send a Celery task
+    views: list[str] = field(default_factory=list)  # absolute names of what it registers as web views
+    canvas_returns: dict[str, str] = field(default_factory=dict)  # function -> "group"/"chord"/"chain" it returns

@@ -30,12 +30,25 @@ Flags two ways of waiting forever for a Celery task:
   `if E.successful():`, `elif E.state in READY_STATES:`, `if E.status not in ("PENDING", "STARTED"):`,
   `case "SUCCESS":` or `case states.FAILURE | states.REVOKED:` of a `match E.status:`
   (and a `case _:` after cases taking every unready state), after `E.ready() and ...`,
-  or after an early `if not E.ready(): return`/`continue`/`raise` in an enclosing block.
+  or after an early `if not E.ready(): return`/`continue`/`raise` in an enclosing block;
+  nor in a branch that runs only when tasks run eagerly (`if settings.CELERY_TASK_ALWAYS_EAGER:`,
+  `if app.conf.task_always_eager:`), where the result is an `EagerResult`, already ready.
   A `.get()` right after a polling loop is still reported: once the loop has a timeout
   it can end on an unfinished task. Dicts, queues, threads, events, `requests.get(url)`,
   `"".join(x)` and the results of multiprocessing/concurrent pools (held in a variable,
   a `self` attribute, a parameter annotated `multiprocessing.pool.Pool`/`ThreadPool`...)
   and gevent are not Celery results.
+
+In test code (files under a `tests`/`test` directory, `test_*.py`, `*_test.py`, Django's
+`tests.py`, `conftest.py`) of a service that turns `task_always_eager` on anywhere
+(`CELERY_TASK_ALWAYS_EAGER = True` or the old `CELERY_ALWAYS_EAGER` in a settings module,
+`app.conf.task_always_eager = True`, `app.conf.update(task_always_eager=True)`,
+`settings.CELERY_TASK_ALWAYS_EAGER = True` in `conftest.py`,
+`@override_settings(CELERY_TASK_ALWAYS_EAGER=True)`, a pytest `celery_config` fixture
+returning `{"task_always_eager": True}`), a wait on a result is not flagged: the task ran
+when it was sent and its `EagerResult` is ready. Polling loops there still are, and so is
+every wait outside the tests. This needs the project model (the workspace): a file checked
+alone is checked as before.
 
 Both need a Celery result: a status check counts only where the code is Celery code (the
 module-level code, or the top-level def or class holding it, imports `celery` or the
@@ -123,6 +136,7 @@ from ..analysis.results import (
     is_simple_reference,
     states_at,
 )
+from ..analysis.testing import in_eager_branch
 from ..fixes.arguments import append_argument, keyword_argument
 from ..fixes.lazy import cst
 from ..fixes.statements import (
@@ -152,11 +166,13 @@ class UnboundedResultWait(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Bound the wait with a timeout"
     triggers = ("while", "get", "wait", "join", "collect")
-    local = True
+    # Whether the service runs its tests eagerly is the workspace's to say: not a local rule.
+    uses_project = True
 
     def check(self, facts, settings):
         yield from self._loops(facts, settings)
-        yield from self._calls(facts, settings)
+        if not _eager_test(facts):
+            yield from self._calls(facts, settings)
 
     # --- (a) polling loops ----------------------------------------------------------------
     def _loops(self, facts, settings):
@@ -258,6 +274,8 @@ class UnboundedResultWait(Rule):
         celery_only = isinstance(at, ast.Call) and any(k.arg in CELERY_WAIT_KEYWORDS for k in at.keywords)
         if not celery_only and not is_result(facts, target, settings):
             return False
+        if in_eager_branch(facts, at):
+            return False  # `if settings.CELERY_TASK_ALWAYS_EAGER:`: the task ran when it was sent
         return not is_ready_only(states_at(facts, at, facts.text(target), temporal=True))
 
     # --- fixes ------------------------------------------------------------------------------
@@ -266,6 +284,13 @@ class UnboundedResultWait(Rule):
         if edits and finding.detail("introduce"):
             edits.append(add_module_constant(ctx, DEFAULT_TIMEOUT_LINE))
         return edits
+
+
+def _eager_test(facts) -> bool:
+    """Test code of a service whose tests run tasks eagerly (`task_always_eager`): every
+    result there is an `EagerResult`, ready before anyone waits on it."""
+    project = facts.project
+    return project is not None and project.is_test(facts.path) and project.runs_eagerly(facts.path)
 
 
 def _is_none(expr: ast.AST) -> bool:

@@ -14,6 +14,13 @@ function, or through an attribute of `self` the class binds only to groups
 (`self.job = group(sigs)` in `__init__` or `job = group(sigs)` in the class body, then
 `self.job.apply_async()` in `run`).
 
+With the project model (the workspace), a group built by a function of the workspace
+counts as well, in this module or another: a function whose every return of a value is
+a group (`return group(sigs)`, or `return batch` with `batch = group(sigs)`), called and
+dispatched here (`build_batch(paths).apply_async()`, `build_batch(paths)()`, `job =
+build_batch(paths)` then `job.delay()`, through `.set(...)`, any import alias); the
+message names the helper. A call of it from a nested function is not followed.
+
 The metadata counts as stored when a `store_result` call in the same scope has a result
 argument (a dict literal, or a name bound to one, including later `metadata["k"] = ...`
 items) that mentions the children: a `.results` / `.children` attribute
@@ -97,7 +104,13 @@ from __future__ import annotations
 import ast
 
 from ..analysis.app_config import celery_app_name
-from ..analysis.celery import dispatches_canvas, is_backend, store_result_value
+from ..analysis.celery import (
+    DISPATCH_METHODS,
+    SAME_SIGNATURE_METHODS,
+    dispatches_canvas,
+    is_backend,
+    store_result_value,
+)
 from ..analysis.defs import local_definition
 from ..analysis.evaluation import hoist_statement
 from ..analysis.facts import own_nodes
@@ -122,9 +135,24 @@ class GroupMetadataNotStored(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Store the group's children ids with `app.backend.store_result(...)`"
     triggers = ("group",)
+    uses_project = True  # groups built by workspace helpers (`return group(sigs)` in another module)
+
+    def applies_to(self, source, settings):
+        return True  # a module dispatching a helper's group need not say "group" (the check is cheap)
 
     def check(self, facts, settings):
-        dispatches = [call for call in facts.nodes(ast.Call) if dispatches_canvas(facts, call, "group")]
+        built = _helper_groups(facts)
+        if not built and not super().applies_to(facts.source, settings):
+            return
+        helpers = {}  # dispatch -> the helper that built its group ("" for a group built here)
+        for call in facts.nodes(ast.Call):
+            if dispatches_canvas(facts, call, "group"):
+                helpers[call] = ""
+            elif built:
+                helper = _dispatched_helper_group(facts, call, built)
+                if helper is not None:
+                    helpers[call] = helper
+        dispatches = list(helpers)
         by_scope: dict[object, list] = {}
         for call in dispatches:
             by_scope.setdefault(facts.scope_of(call), []).append(call)
@@ -141,10 +169,12 @@ class GroupMetadataNotStored(Rule):
             # Names chosen for earlier dispatches of this scope are taken too: fixes of one
             # round are applied together.
             plan, reason = _plan(facts, settings, call, scope, reserved.setdefault(scope, set()))
+            built_by = f" (built by `{helpers[call]}`)" if helpers[call] else ""
             yield self.finding(
                 facts,
                 call,
-                f"`group` dispatched in {where} without storing its children ids via `app.backend.store_result()`",
+                f"`group`{built_by} dispatched in {where} without storing its children ids via "
+                "`app.backend.store_result()`",
                 no_fix_reason=reason,
                 **plan,
             )
@@ -184,6 +214,52 @@ def _store_statements(ctx, finding) -> list:
             ")\n"
         ),
     ]
+
+
+# --- groups built by workspace helpers -------------------------------------------------------
+def _helper_groups(facts) -> dict:
+    """The calls of this module (range -> callee) of workspace functions that return a
+    group (`return group(sigs)`, `return job` with `job = group(sigs)`), from the model."""
+    project, summary = facts.project, facts.summary
+    if project is None or summary is None:
+        return {}
+    service = project.service_of(facts.path)
+    return {
+        call.call: call.target
+        for function in summary.functions.values()
+        for call in function.calls
+        if not call.in_thread and project.canvas_built_by(call.target, service) == "group"
+    }
+
+
+def _dispatched_helper_group(facts, call: ast.Call, built: dict) -> str | None:
+    """The helper whose group `call` dispatches: `helper(sigs).apply_async()`, `.delay()`,
+    `helper(sigs)()`, through `.set(...)`/`.clone()`, or through a name bound only to it."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in DISPATCH_METHODS:
+        return _helper_group(facts, func.value, built, 0)
+    return _helper_group(facts, func, built, 0) if isinstance(func, (ast.Call, ast.Name, ast.NamedExpr)) else None
+
+
+def _helper_group(facts, expr, built: dict, depth: int) -> str | None:
+    if depth > 4:
+        return None
+    if isinstance(expr, ast.NamedExpr):
+        return _helper_group(facts, expr.value, built, depth + 1)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in SAME_SIGNATURE_METHODS:
+            return _helper_group(facts, func.value, built, depth + 1)
+        return built.get(facts.range(expr))
+    if isinstance(expr, ast.Name):
+        found = facts.lookup(expr.id, facts.scope_of(expr))
+        bindings = found[1] if found is not None else []
+        helpers = {
+            _helper_group(facts, b.value, built, depth + 1) if b.kind == "assign" and b.value is not None else None
+            for b in bindings
+        }
+        return helpers.pop() if len(helpers) == 1 else None
+    return None
 
 
 # --- what the dispatch is bound to, and is its metadata stored? ------------------------------

@@ -1,7 +1,8 @@
 """CEL009 cancel-without-revoke: a function that cancels tasks but never revokes them.
 
 ## What it does
-Flags a function that cancels tasks, touches task ids or results, but never revokes.
+Flags a function that cancels tasks, touches task ids or results, but never revokes; and
+a route module of a service that starts tasks from its API and revokes none anywhere.
 
 *Cancels tasks*: its name has a word (snake_case or camelCase part) `cancel`, `abort`,
 `stop` or `terminate` in verb or noun form (`cancel_job`, `abortIngest`,
@@ -47,6 +48,20 @@ database, repository, store, model manager, cache...) records the cancellation r
 stopping anything: neither counts. Abstract stubs (`pass`, `...`, `raise
 NotImplementedError`, `@abstractmethod`) are not flagged.
 
+*The service as a whole* (with the project model, as the checklist's own search does):
+a service whose API routes start Celery tasks, while none of its code (tests aside)
+revokes one as above or calls a workspace function that does, offers no way to cancel
+what it starts. Each route module that starts tasks gets one finding, at its first
+dispatch, naming the service. Routes are functions with a route decorator (as above) and
+the functions and classes (all their methods) registered as views by reference: Django's
+`path()`/`re_path()`/`url()` (`views.run`, `RunView.as_view()`, wrapped in
+`csrf_exempt(...)`; an `include()` is not followed), DRF's `router.register(prefix,
+ViewSet)`, Flask's `add_url_rule`, FastAPI's `add_api_route`, Starlette's `Route`. A
+route starts tasks when its body dispatches (`.delay()`, `.apply_async()`, `send_task()`,
+`signature(...).delay()`, a canvas called; not a process pool's `apply_async`) or calls a
+workspace function that does, up to three direct calls deep (the message shows the
+chain). Routes in test code do not count.
+
 ## Why is this bad?
 Marking a job cancelled in the database leaves its Celery tasks queued: the worker
 still picks them up and does the work. Revoking the children that have not started
@@ -91,6 +106,9 @@ and what it holds is known:
   `group_result.children` / `.results`, or a parameter annotated `list[AsyncResult]`; the
   loop reads `child_result.state` and revokes `child_result.id`.
 
+The service-level finding has no fix: where a cancel route belongs, and which ids it
+takes, is the service's design.
+
 A `children` whose content cannot be told (a parameter without annotation, the return
 value of some call) gets no fix.
 
@@ -105,15 +123,16 @@ from __future__ import annotations
 import ast
 
 from ..analysis.app_config import celery_app_name
-from ..analysis.celery import in_celery_context
+from ..analysis.celery import in_celery_context, is_process_pool, sends_task
 from ..analysis.defs import is_stub, local_definition, name_range
 from ..analysis.facts import own_nodes
 from ..analysis.names import fresh_name, last_identifier, words
-from ..analysis.task_ids import child_task_list, mentions_tasks, new_task_parts
-from ..analysis.web import HTTP_HANDLERS, route_path
+from ..analysis.task_ids import child_task_list, mentions_tasks, new_task_parts, revokes_task, says_no_task
+from ..analysis.web import HTTP_HANDLERS, is_route, route_path
 from ..fixes.lazy import cst
 from ..fixes.text import alone_on_lines
 from ..ftypes import FixSafety, Severity
+from ..model.project import relative
 from .base import Rule
 
 # Verb and noun forms only: `cancelled`/`aborted`/`stopped` name a state (`is_cancelled`).
@@ -124,18 +143,6 @@ _CANCEL_WORDS = frozenset(
 # A leading word that makes the name a question or a test, not an action.
 _QUERY_WORDS = frozenset(
     "is was has have should can could will may must get check fetch find list count validate test tests".split()
-)
-# Words that name something revocable that is not a Celery task, result or worker control.
-_NOT_TASK_WORDS = frozenset(
-    "token tokens key keys apikey apikeys api session sessions certificate certificates cert certs"
-    " permission permissions perm perms grant grants credential credentials creds oauth jwt consent"
-    " consents license licence invite invites invitation invitations membership memberships role roles"
-    " privilege privileges secret secrets password passwords login logins auth authorization"
-    " authorisation access refresh share shares link links subscription subscriptions user users".split()
-)
-_TASK_WORDS = frozenset(
-    "task tasks subtask subtasks taskid taskids result results celery control child children group chord"
-    " chain job jobs worker workers batch".split()
 )
 # Receivers of a `cancel(...)` call that record state rather than stop work.
 _DATA_STORE_WORDS = frozenset(
@@ -153,7 +160,31 @@ class CancelWithoutRevoke(Rule):
     fix_title = "Revoke the PENDING children with `app.control.revoke(..., terminate=False)`"
     triggers = tuple(w for stem in ("cancel", "abort", "stop", "terminat") for w in (stem, stem.title(), stem.upper()))
 
+    uses_project = True  # whether the service revokes anywhere, and what its routes start through helpers
+
+    def applies_to(self, source, settings):
+        return True  # a route module of a service that revokes nothing needs no cancel word (the check is cheap)
+
     def check(self, facts, settings):
+        if super().applies_to(facts.source, settings):
+            yield from self._cancellers(facts, settings)
+        found = _first_start_in_routes(facts)
+        if found is not None:
+            where, route, through = found
+            service = facts.project.service_of(facts.path)
+            label = relative(facts.project, service.root)
+            label = service.directory_name if label == "." else label
+            via = f" through {' -> '.join(f'`{c}`' for c in through)}" if through else ""
+            yield self.finding(
+                facts,
+                where,
+                f"route `{route}` starts a Celery task{via}, but no code of the `{label}` service revokes one "
+                "(`app.control.revoke()`): the service offers no way to cancel what it starts",
+                no_fix_reason="add a cancel route that revokes the task ids this service hands out "
+                "(`app.control.revoke(task_id, terminate=False)`)",
+            )
+
+    def _cancellers(self, facts, settings):
         for func in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
             if not _cancels(facts, func) or is_stub(facts, func):
                 continue
@@ -239,9 +270,7 @@ def _revokes(facts, func, seen: set) -> bool:
     abortable = aborts = False
     for node in (n for root in func.body for n in ast.walk(root)):
         if isinstance(node, ast.Attribute):
-            if node.attr in ("revoke", "revoke_by_stamped_headers") and not _says_no_task(node.value):
-                return True
-            if node.attr == "terminate" and isinstance(node.value, ast.Attribute) and node.value.attr == "control":
+            if revokes_task(node):
                 return True
             aborts |= node.attr == "abort"
         if isinstance(node, ast.Name) and "AbortableAsyncResult" in (node.id, facts.resolve(node) or ""):
@@ -260,7 +289,7 @@ def _revokes(facts, func, seen: set) -> bool:
         if (
             unknown
             and any(w.startswith(("revoke", "revocation")) for w in callee_words)
-            and not _says_no_task(callee, receiver)
+            and not says_no_task(callee, receiver)
         ):
             return True  # delegated: `revoke_children(ids)`, `tasks.revoke_all(ids)`
         if (
@@ -272,12 +301,6 @@ def _revokes(facts, func, seen: set) -> bool:
     return abortable and aborts
 
 
-def _says_no_task(*exprs) -> bool:
-    """`user.api_token`, `session`, `revoke_api_key`: plainly not a task, result or `control`."""
-    parts = [w for expr in exprs if expr is not None for w in words(last_identifier(expr))]
-    return any(p in _NOT_TASK_WORDS for p in parts) and not any(p in _TASK_WORDS for p in parts)
-
-
 def _on_a_data_store(receiver) -> bool:
     """`db.jobs.cancel(...)`, `self.repo.cancel(...)`: a record is marked, nothing is stopped."""
     while receiver is not None:
@@ -285,6 +308,52 @@ def _on_a_data_store(receiver) -> bool:
             return True
         receiver = receiver.value if isinstance(receiver, ast.Attribute) else None
     return False
+
+
+# --- the service as a whole: routes that start tasks, and no revoke anywhere -----------------
+def _first_start_in_routes(facts):
+    """Where this module's API routes first start a Celery task, when its service revokes
+    none anywhere (tests aside): (the dispatch, or the call of a helper that dispatches;
+    the route; the helpers' chain), or None. Routes are functions with a route decorator,
+    and functions and classes (all their methods) some module registers as views."""
+    project, summary = facts.project, facts.summary
+    if project is None or summary is None:
+        return None
+    service = project.service_of(facts.path)
+    if service.root in project.revoking_services or project.is_test(facts.path):
+        return None
+    views = project.views_in(facts.path)
+    if not views and "@" not in facts.source:
+        return None
+    first = None
+    for func in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        owner = facts.parent(func)
+        unit = func.name if owner is facts.tree else None
+        if isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
+            unit = f"{owner.name}.{func.name}"
+        if not (
+            any(is_route(facts, d) for d in func.decorator_list)
+            or (unit is not None and (unit in views or unit.split(".", 1)[0] in views))
+        ):
+            continue
+        for node in (n for statement in func.body for n in ast.walk(statement)):
+            if (
+                isinstance(node, ast.Call)
+                and sends_task(facts, node)
+                and not (isinstance(node.func, ast.Attribute) and is_process_pool(facts, node.func.value))
+            ):
+                where = facts.range(node)
+                if first is None or where < first[0]:
+                    first = (where, unit or func.name, [])
+        function = summary.functions.get(unit) if unit is not None else None
+        for call in function.calls if function is not None else ():
+            if first is not None and first[0] < call.call:
+                continue
+            callee = project.function(call.target, service)
+            chain = project.start_path(callee) if callee is not None else None
+            if chain is not None:
+                first = (call.call, unit, chain)
+    return first
 
 
 # --- planning the fix ------------------------------------------------------------------------
