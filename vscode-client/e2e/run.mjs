@@ -1,6 +1,7 @@
 // End-to-end test in a real VS Code: code-server (from npm) driven by Playwright with Debian's
 // Chromium. Installs the packaged .vsix, opens a copy of examples/, waits for a CEL002 squiggle,
-// reads the Problems panel, applies the quick fix with Ctrl+. and Enter, saves and checks the
+// goes from a task-name string of the server service to the worker's task with F12 and hovers
+// it, reads the Problems panel, applies the quick fix with Ctrl+. and Enter, saves and checks the
 // file on disk. Then a second, short run in Restricted Mode (workspace trust denied): the
 // bundled server still checks, and the interpreter the repository's .vscode/settings.json names
 // runs only once trust is granted. The copies of examples/ hold a json.py and a celery_patterns/
@@ -410,6 +411,119 @@ async function openFile(relative) {
   return editor;
 }
 
+/** The text of the line that has the cursor, as the editor draws it. */
+async function cursorLineText(editor) {
+  return editor.evaluate((root) => {
+    const current = root.querySelector('.view-overlays .current-line');
+    if (!current) {
+      return undefined;
+    }
+    const y = current.getBoundingClientRect().y;
+    const line = [...root.querySelectorAll('.view-lines .view-line')].find(
+      (element) => Math.abs(element.getBoundingClientRect().y - y) < 2);
+    return line?.textContent?.replace(/\u00a0/g, ' ');
+  });
+}
+
+/** The cursor's line and column as the status bar says ("Ln 12, Col 5"). */
+async function statusBarPosition() {
+  const item = page.locator('.statusbar-item', { hasText: /^\s*Ln \d+, Col \d+/ }).first();
+  const match = /Ln (\d+), Col (\d+)/.exec(await item.innerText({ timeout: 5000 }));
+  return match ? { line: Number(match[1]), column: Number(match[2]) } : undefined;
+}
+
+/**
+ * 3c. The editor across services: in the server's rag_client.py, the cursor on the task-name
+ * string "rag.search" (dispatched by name: the server does not import the worker), F12 lands in
+ * the worker's rag/tasks.py on the task's `def`; hovering the string (Ctrl+K Ctrl+I, the
+ * keyboard's hover) shows the task's parameters. The server answers from its project model,
+ * indexed in the background once it starts: wait for the "Indexing Celery tasks" progress to
+ * leave the status bar, then press F12 again for a while if the first one comes too early.
+ */
+async function taskNavigation(workspace, target, editor) {
+  const client = path.join(workspace, 'server', 'core', 'celery', 'rag_client.py');
+  const worker = path.join(workspace, 'rag', 'tasks.py');
+  const name = '"rag.search"';
+  if (client !== target.file) {
+    await openFile(path.relative(workspace, client));
+  }
+  const clientLines = fs.readFileSync(client, 'utf8').split('\n');
+  const nameLine = clientLines.findIndex((text) => text.includes(name));
+  if (nameLine < 0) {
+    throw new Error(`no ${name} in ${client}`);
+  }
+  // 1-based, on the "a" of "rag": inside the string.
+  const onName = { line: nameLine + 1, column: clientLines[nameLine].indexOf(name) + 3 };
+  const defLine = fs.readFileSync(worker, 'utf8').split('\n').findIndex((text) => text.startsWith('def search(')) + 1;
+  if (defLine < 1) {
+    throw new Error(`no "def search(" in ${worker}`);
+  }
+
+  const indexing = page.locator('.statusbar-item', { hasText: 'Indexing Celery tasks' });
+  await waitFor('the "Indexing Celery tasks" progress to end', 60000, async () => (await indexing.count()) === 0);
+  const workerTab = page.locator('.tab.active', { hasText: /^\s*tasks\.py/ });
+  let presses = 0;
+  const pressed = Date.now();
+  await waitFor('F12 on "rag.search" to open rag/tasks.py', 30000, async () => {
+    await goToTarget(onName);
+    presses += 1;
+    await page.keyboard.press('F12');
+    await workerTab.waitFor({ timeout: 2000 });
+    return true;
+  });
+  // Where it landed: the file (breadcrumbs: rag > tasks.py), the line and the column of `search`.
+  const at = await waitFor('the cursor on the def of the task', 10000, async () => {
+    const position = await statusBarPosition();
+    return position && position.line === defLine ? position : undefined;
+  });
+  const lineText = await cursorLineText(editor);
+  if (!lineText || !lineText.trimStart().startsWith('def search(')) {
+    throw new Error(`F12 landed on ${JSON.stringify(lineText)}, not on "def search("`);
+  }
+  if (at.column !== 'def '.length + 1) {
+    throw new Error(`F12 landed at column ${at.column} of the def, not on the name "search"`);
+  }
+  const crumbs = (await page.locator('.breadcrumbs-control').first().innerText({ timeout: 5000 })).replace(/\s+/g, ' ');
+  if (!/\brag\b.*\btasks\.py\b/.test(crumbs)) {
+    throw new Error(`F12 opened ${crumbs}, not rag/tasks.py`);
+  }
+  log(`F12 on ${name} (${path.relative(workspace, client)}:${onName.line}) -> ${crumbs.trim()}, Ln ${at.line}, Col ${at.column}: ` +
+    `${lineText.trim()} (${presses} press(es), ${Date.now() - pressed} ms)`);
+  await shot('go-to-task-definition');
+
+  // Back to the server's file (closing the worker's), then the hover on the same string.
+  await page.keyboard.press('Control+W');
+  await page.locator('.tab.active', { hasText: path.basename(client) }).waitFor({ timeout: 10000 });
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'rag.search(' });
+  await waitFor('the hover of "rag.search" with the parameters of the task', 20000, async () => {
+    await goToTarget(onName);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    await hover.first().waitFor({ timeout: 3000 });
+    return true;
+  });
+  const hoverText = (await hover.first().innerText()).replace(/\u00a0/g, ' ').replace(/\s+/g, ' ');
+  if (!hoverText.includes('rag.search(project_dir, database_name, query)')) {
+    throw new Error(`the hover does not show the task's parameters: ${hoverText}`);
+  }
+  log(`hover: ${hoverText.trim()}`);
+  // (it fades in: a screenshot taken at once shows it greyed)
+  await waitFor('the hover to be drawn', 5000, () =>
+    hover.first().evaluate((element) => {
+      for (let e = element; e && !e.classList.contains('monaco-editor'); e = e.parentElement) {
+        if (Number(getComputedStyle(e).opacity) < 1) return false;
+      }
+      return true;
+    }));
+  await shot('task-hover');
+  await page.keyboard.press('Escape');
+  await hover.first().waitFor({ state: 'hidden', timeout: 5000 });
+  if (client !== target.file) {
+    await page.keyboard.press('Control+W');
+  }
+  await page.locator('.tab.active', { hasText: path.basename(target.file) }).waitFor({ timeout: 10000 });
+}
+
 async function main() {
   const workspace = path.join(tmp, 'examples');
   copyExamples(path.resolve(opts.examples), workspace);
@@ -453,6 +567,10 @@ async function main() {
   fs.writeFileSync(pyproject, projectConfig);
   await waitFor('the squiggle to come back after restoring pyproject.toml', 30000, () => squiggleOnCursorLine(editor));
   log('pyproject.toml restored: squiggle back');
+
+  // 3c. Across services: F12 on a task-name string of the server goes to the worker's task, and
+  // hovering it shows the task's parameters.
+  await taskNavigation(workspace, target, editor);
 
   // 4. The Problems panel lists it.
   await page.keyboard.press('Control+Shift+M');
