@@ -106,6 +106,15 @@ def test_sarif_uris_are_relative_to_the_repository_and_percent_encoded(repo, cap
     assert unquote(uri) == "src/my app/ünï#1.py"
 
 
+def test_sarif_of_an_absolute_path_argument_is_relative_to_the_repository(repo, capsys, monkeypatch):
+    write(repo, {"pkg/a.py": BLOCKING})
+    monkeypatch.chdir(repo / "pkg")  # an absolute argument, run from elsewhere in the repository
+    document = sarif(capsys, str(repo / "pkg" / "a.py"))
+    assert_sarif_structure(document)
+    (result,) = document["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "pkg/a.py"
+
+
 def test_sarif_of_files_outside_the_workspace_has_no_dot_dot(tmp_path, monkeypatch, capsys):
     write(tmp_path, {"a/x/poll.py": BLOCKING, "b/poll.py": BLOCKING})
     (tmp_path / "a" / ".git").mkdir()
