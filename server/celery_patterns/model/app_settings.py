@@ -97,8 +97,8 @@ def _source(project, service: Service, summary: ModuleSummary, source: SettingsS
     if name in DJANGO_SETTINGS:
         modules, complete = django_settings(project, summary)
         gathered = Gathered(complete=complete)
-        for module in modules:
-            gathered.merge(module_settings(project, service, module, namespace))
+        for settings_module in modules:
+            gathered.merge(module_settings(project, service, settings_module, namespace))
         return gathered
     module, _, attribute = name.partition(":")
     target = project.resolve(f"{module}.{attribute}" if attribute else module, service)
