@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 NPM_ENV := npm_config_yes=true
 
-.PHONY: run test test-python test-pythons test-extension install install-test editors neovim bench docs dist clean
+.PHONY: run test lint test-python test-pythons test-extension install install-test editors neovim bench docs dist clean
 
 run: install
 	@echo "== celery-patterns check examples"
 	@$(BIN)/celery-patterns check examples; status=$$?; [ $$status -le 1 ] || exit $$status
 
-test: install-test editors test-python test-pythons test-extension
+test: lint install-test editors test-python test-pythons test-extension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ install-test: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(VENV)/.installed $@
+
+# The gates before the tests (seconds): lint, formatting, the layer contracts of pyproject.toml
+# ([tool.importlinter]) and mypy on server/ ([tool.mypy]). All run, then the target fails if any did.
+LINT_PATHS := server tests bench
+lint: install-test
+	@status=0; \
+	$(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	$(BIN)/ruff format --check $(LINT_PATHS) || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 # The real-editor tests (tests/lsp/test_neovim.py, tests/editors/) need Debian's neovim, emacs-nox
 # + elpa-eglot, vim + vim-ale and tmux. Install what is missing when we can (root, apt-get), else

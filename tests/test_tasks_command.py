@@ -162,3 +162,41 @@ def test_mermaid_labels_cannot_break_the_diagram(tmp_path, monkeypatch, capsys):
     assert code == 0
     label_line = next(line for line in out.splitlines() if "w.say" in line)
     assert label_line.count('"') == 2 and "<" not in label_line and "[" not in label_line.split('["', 1)[1]
+
+
+def test_tasks_whose_name_or_parameters_are_unknown_are_listed(tmp_path, monkeypatch, capsys):
+    # A name built at run time shows where the task is defined; a task class inheriting its
+    # `run` has parameters the model cannot see.
+    monkeypatch.chdir(tmp_path)
+    workspace(
+        tmp_path,
+        {
+            "w.py": """
+            from celery import Celery, Task
+
+            app = Celery("w")
+
+            @app.task(name=make_name())
+            def built(x):
+                pass
+
+            @app.task
+            def plain(y):
+                pass
+
+            class Inherited(Task):
+                name = "inherited"
+
+            app.register_task(Inherited())
+            """
+        },
+    )
+    code, out, _ = run(capsys, "tasks", "--no-cache")
+    assert code == 0
+    assert [line.split("  ")[0] for line in out.splitlines()] == ["inherited(...)", "w.built(x)", "w.plain(y)"]
+    code, out, _ = run(capsys, "tasks", "--no-cache", "--format", "json")
+    assert {t["name"]: t["parameters"] for t in json.loads(out)} == {
+        "inherited": None,
+        "w.built": ["x"],
+        "w.plain": ["y"],
+    }

@@ -33,7 +33,10 @@ class TaskRow:
 
 
 def parameters_text(task: Task) -> str:
-    """The parameters a dispatcher passes, as Python writes them (`self` of a bound task left out)."""
+    """The parameters a dispatcher passes, as Python writes them (`self` of a bound task left
+    out); `(...)` when the model does not know them (a task class inheriting its `run`)."""
+    if task.definition.parameters is None:
+        return "(...)"
     parts = []
     keyword_only = False
     for parameter in task.definition.parameters:
@@ -65,7 +68,7 @@ def rows(project: Project) -> list[TaskRow]:
             )
     routing: dict[str, Routing] = {}
     out = []
-    for task in sorted(project.tasks, key=lambda t: (t.name, t.summary.path)):
+    for task in sorted(project.tasks, key=lambda t: (t.label, t.summary.path)):
         service = task.service
         if service.root not in routing:
             routing[service.root] = Routing.of(project, service)
@@ -73,16 +76,22 @@ def rows(project: Project) -> list[TaskRow]:
         out.append(
             TaskRow(
                 task=task,
-                name=task.name,
+                name=task.label,  # (where it is defined when its name is built at run time)
                 service=_relative(project, service.root),
                 path=_relative(project, task.summary.path),
                 line=task.definition.span.start.line + 1,
                 parameters=parameters_text(task),
-                queue=route.queue_for(task.name) or route.default_queue,
+                queue=queue_of(route, task),
                 dispatches=tuple(sites.get(task.qualname + "@" + service.root, ())),
             )
         )
     return out
+
+
+def queue_of(routing: Routing, task: Task) -> str:
+    """The queue the task goes to: its route's, else the default (also when its name, which
+    routes match, is not known)."""
+    return (routing.queue_for(task.name) if task.name is not None else None) or routing.default_queue
 
 
 def _relative(project: Project, path: str) -> str:
@@ -110,7 +119,7 @@ def as_json(table: list[TaskRow]) -> str:
                 "service": row.service,
                 "path": row.path,
                 "line": row.line,
-                "parameters": [p.name for p in row.task.definition.parameters],
+                "parameters": _parameter_names(row.task),
                 "queue": row.queue,
                 "dispatches": [{"path": s.path, "line": s.line, "method": s.method} for s in row.dispatches],
             }
@@ -118,6 +127,11 @@ def as_json(table: list[TaskRow]) -> str:
         ],
         indent=2,
     )
+
+
+def _parameter_names(task: Task) -> list[str] | None:
+    parameters = task.definition.parameters
+    return [p.name for p in parameters] if parameters is not None else None  # None: not known
 
 
 def as_mermaid(table: list[TaskRow]) -> str:

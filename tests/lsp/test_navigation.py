@@ -120,6 +120,18 @@ async def test_definition_hover_references_symbols(client, tmp_path):
     assert sorted(s.name for s in symbols) == ["rag.ingest_file", "rag.search"]
 
 
+async def test_a_task_whose_name_is_built_at_run_time_is_a_symbol_named_where_it_is_defined(client, tmp_path):
+    root = two_services(tmp_path)
+    later = "from worker import app\n\n\n@app.task(name=make_name())\ndef later():\n    pass\n"
+    (root / "rag" / "later.py").write_text(later)
+    session = await start(client, root)
+    uri = session.open(root / "rag" / "worker.py", WORKER)
+    await session.diagnostics(uri)
+    await indexed(client)
+    symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
+    assert sorted(s.name for s in symbols) == ["later.later", "rag.ingest_file", "rag.search"]
+
+
 async def test_completion_of_task_names(client, tmp_path):
     root = two_services(tmp_path)
     session = await start(client, root)

@@ -5,6 +5,7 @@ as plain JSON-able data (`UNKNOWN` where the syntax does not show it)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 UNKNOWN = "<unknown>"  # a value the code does not show as a literal
 
@@ -35,18 +36,18 @@ def literal_length(expr: ast.AST | None) -> int | None:
 def literal_keys(expr: ast.AST | None) -> tuple[str, ...] | None:
     """The keys a literal dict holds (`{"a": 1}`, `dict(a=1)`, `None`); None when not known."""
     if isinstance(expr, ast.Dict):
-        if all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys):
-            return tuple(k.value for k in expr.keys)
-        return None
+        keys = [k.value for k in expr.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        return tuple(keys) if len(keys) == len(expr.keys) else None
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict" and not expr.args:
-        if all(k.arg for k in expr.keywords):
-            return tuple(k.arg for k in expr.keywords)
+        names = [k.arg for k in expr.keywords if k.arg]
+        if len(names) == len(expr.keywords):  # no `**mapping`
+            return tuple(names)
     if isinstance(expr, ast.Constant) and expr.value is None:
         return ()
     return None
 
 
-def string_items(node: ast.Dict):
+def string_items(node: ast.Dict) -> Iterator[tuple[str, ast.expr]]:
     """The (key, value node) pairs of a dict display whose keys are string literals."""
     for key, value in zip(node.keys, node.values):
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -75,6 +76,6 @@ def _jsonable(value: object) -> object:
         items = [_jsonable(v) for v in value]
         return UNKNOWN if UNKNOWN in items else items
     if isinstance(value, dict):
-        items = {str(k): _jsonable(v) for k, v in value.items()}
-        return UNKNOWN if UNKNOWN in items.values() else items
+        entries = {str(k): _jsonable(v) for k, v in value.items()}
+        return UNKNOWN if UNKNOWN in entries.values() else entries
     return UNKNOWN

@@ -15,6 +15,7 @@ actions is a lookup; this module builds them and leaves computing edits to the s
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from lsprotocol import types
 
@@ -29,7 +30,7 @@ FIX_ALL = "source.fixAll.celery-patterns"
 QUICK_FIX = types.CodeActionKind.QuickFix
 
 
-def wanted(only: list[str] | None, kind: str) -> bool:
+def wanted(only: Sequence[str] | None, kind: str) -> bool:
     """Whether a request restricted to `only` kinds asks for actions of `kind`."""
     return not only or any(kind == k or kind.startswith(k + ".") for k in only)
 
@@ -46,7 +47,7 @@ def findings_for(
     Without diagnostics in the context, the findings that overlap the requested range
     are meant.
     """
-    out = []
+    out: list[tuple[Finding, types.Diagnostic | None]] = []
     for diagnostic in params.context.diagnostics:
         key = finding_key(diagnostic.data) or (
             str(diagnostic.code),

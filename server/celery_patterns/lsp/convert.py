@@ -53,7 +53,7 @@ def from_lsp_range(index: LineIndex, rng: types.Range, encoding: str) -> Range:
 
 def to_diagnostic(
     finding: Finding, index: LineIndex, encoding: str, version: int | None, fixes_possible: bool = True
-) -> dict:
+) -> dict[str, object]:
     """One finding as an LSP `Diagnostic`, built as the JSON object itself.
 
     `data` holds what a code action needs to find the finding again and to decide which
@@ -62,9 +62,10 @@ def to_diagnostic(
     on it to splice in the version of each new result.
     """
     rule = rule_by_code(finding.code)
-    fixable = bool(fixes_possible and finding.fixable and rule is not None and rule.fix_safety is not None)
+    fix_safety = rule.fix_safety if rule is not None else None
+    fixable = bool(fixes_possible and finding.fixable and fix_safety is not None)
     start, end = finding.range.start, finding.range.end
-    diagnostic = {
+    diagnostic: dict[str, object] = {
         "range": {
             "start": {"line": start.line, "character": index.to_client_column(start, encoding)},
             "end": {"line": end.line, "character": index.to_client_column(end, encoding)},
@@ -76,11 +77,11 @@ def to_diagnostic(
     }
     if href := rule_doc_href(finding.code):
         diagnostic["codeDescription"] = {"href": href}
-    data = {
+    data: dict[str, object] = {
         "code": finding.code,
         "range": [start.line, start.column, end.line, end.column],
         "fixable": fixable,
-        "safe": fixable and rule.fix_safety is FixSafety.SAFE,
+        "safe": fixable and fix_safety is FixSafety.SAFE,
     }
     if finding.no_fix_reason:
         data["noFixReason"] = finding.no_fix_reason

@@ -112,17 +112,25 @@ class FolderModel:
         if deleted:
             if old is None:
                 return False
-            with self._lock:
-                summaries = dict(self._project.summaries)
-                summaries.pop(path, None)
-                self._project = Project(self._project.layout, summaries)
+            self._replace(path, None)
             return True
         summary = self._summarise_file(path)
         if summary is None:
             return False
-        with self._lock:
-            self._project = self._project.with_summary(summary)
+        self._replace(path, summary)
         return old is None or interface(old) != interface(summary)
+
+    def _replace(self, path: str, summary: ModuleSummary | None) -> None:
+        """Put `summary` in the model for `path` (None: the file is gone). The model may have
+        changed since the caller read it (a buffer's check), so it is read again here."""
+        with self._lock:
+            project = self._project
+            if project is None:  # (not once built: a model is never unset)
+                return
+            if summary is not None:
+                self._project = project.with_summary(summary)
+            else:
+                self._project = Project(project.layout, {p: s for p, s in project.summaries.items() if p != path})
 
     def _summarise_file(self, path: str) -> ModuleSummary | None:
         try:

@@ -18,7 +18,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from ..ftypes import Position, Range
-from ..inventory import parameters_text
+from ..inventory import parameters_text, queue_of
 from ..model.project import Project, Task
 from ..model.routing import Routing
 from ..model.summary import ModuleSummary
@@ -81,11 +81,10 @@ def dispatches_of(project: Project, task: Task) -> list[tuple[ModuleSummary, Ran
 def hover_markdown(project: Project, task: Task) -> str:
     """The task as a dispatcher needs it: name and parameters, docstring, where it lives,
     its queue and its options."""
-    routing = Routing.of(project, task.service)
-    queue = routing.queue_for(task.name) or routing.default_queue
+    queue = queue_of(Routing.of(project, task.service), task)
     relative = os.path.relpath(task.summary.path, project.root)
     service = os.path.relpath(task.service.root, project.root)
-    lines = [f"```python\n{task.name}{parameters_text(task)}\n```"]
+    lines = [f"```python\n{task.label}{parameters_text(task)}\n```"]
     if task.definition.doc:
         lines.append(task.definition.doc)
     lines.append(f"Service `{service}` · module `{task.summary.module or relative}` · queue `{queue}`")

@@ -15,14 +15,20 @@ import asyncio
 import inspect
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+if TYPE_CHECKING:
+    from .session import CeleryPatternsServer
+
 
 class Protocol(LanguageServerProtocol):
     """pygls' protocol, with the four changes at the edge the module docstring lists."""
+
+    _server: CeleryPatternsServer  # the server made with `protocol_cls=Protocol`
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):

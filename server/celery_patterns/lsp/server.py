@@ -190,11 +190,10 @@ def did_close(ls: CeleryPatternsServer, params: types.DidCloseTextDocumentParams
 )
 @guarded(lambda params: diagnostic_report("full"))
 async def document_diagnostic(ls: CeleryPatternsServer, params: types.DocumentDiagnosticParams):
-    doc = ls.documents.get(params.text_document.uri)
-    latest = await ls.latest(doc) if doc is not None else None
-    if latest is None:
+    found = await ls.latest_of(params.text_document.uri)
+    if found is None:
         return diagnostic_report("full")
-    result, version = latest
+    doc, result, version = found
     result_id = f"{ls.generation}:{version}"
     if params.previous_result_id == result_id:
         return diagnostic_report("unchanged", result_id)
@@ -233,11 +232,10 @@ async def check_workspace(ls: CeleryPatternsServer, *args):
 )
 @guarded(lambda params: [])
 async def code_action(ls: CeleryPatternsServer, params: types.CodeActionParams):
-    doc = ls.documents.get(params.text_document.uri)
-    latest = await ls.latest(doc) if doc is not None else None
+    latest = await ls.latest_of(params.text_document.uri)
     if latest is None:
         return []
-    (result, version), only = latest, params.context.only
+    (doc, result, version), only = latest, params.context.only
     offered: list[types.CodeAction] = []
     if actions.wanted(only, actions.QUICK_FIX):
         found = actions.findings_for(result, params, ls.encoding)
@@ -270,11 +268,11 @@ async def code_action(ls: CeleryPatternsServer, params: types.CodeActionParams):
 @guarded(lambda action: action)
 async def resolve_code_action(ls: CeleryPatternsServer, action: types.CodeAction):
     data = action.data if isinstance(action.data, dict) else {}
-    doc = ls.documents.get(data.get("uri"))
-    latest = await ls.latest(doc) if doc is not None else None
+    uri = data.get("uri")
+    latest = await ls.latest_of(uri) if isinstance(uri, str) else None
     if latest is None:
         return action
-    result, version = latest  # if edited since the offer, it is redone on the current text, if still there
+    doc, result, version = latest  # if edited since the offer, it is redone on the current text, if still there
     if data.get("kind") == "fixAll":
         edits = await ls.fix_all_edits(doc, result, version)
     else:
@@ -293,11 +291,10 @@ async def resolve_code_action(ls: CeleryPatternsServer, action: types.CodeAction
 @guarded(nothing)
 async def hover(ls: CeleryPatternsServer, params: types.HoverParams):
     """A finding's documentation where one is; else, on a task name, the task."""
-    doc = ls.documents.get(params.text_document.uri)
-    latest = await ls.latest(doc) if doc is not None else None
+    latest = await ls.latest_of(params.text_document.uri)
     if latest is None:
         return None
-    result, _ = latest
+    _, result, _ = latest
     at = result.index.from_client_column(params.position.line, params.position.character, ls.encoding)
     hits = [f for f in result.findings if f.range.start <= at <= f.range.end]
     formats = get_capability(ls.client_capabilities, "text_document.hover.content_format", None)
@@ -359,7 +356,7 @@ async def completion(ls: CeleryPatternsServer, params: types.CompletionParams):
     """Inside the name string of a dispatch by name: the workspace's registered task names."""
     doc = ls.documents.get(params.text_document.uri)
     project = ls.models.known_for(doc.path) if doc is not None else None
-    if project is None:
+    if doc is None or project is None:
         return None
     index = doc.index()
     at = index.from_client_column(params.position.line, params.position.character, ls.encoding)
@@ -374,17 +371,17 @@ async def completion(ls: CeleryPatternsServer, params: types.CompletionParams):
 @server.feature(types.WORKSPACE_SYMBOL)
 @guarded(lambda params: [])
 def workspace_symbol(ls: CeleryPatternsServer, params: types.WorkspaceSymbolParams):
-    """The workspace's tasks, by registered name."""
+    """The workspace's tasks, by registered name (where they are defined when it is not known)."""
     query = params.query.lower()
     locator = ls.locator()
     symbols = []
     for model in ls.models.folders.values():
         project = model.known()
         for task in project.tasks:
-            if query in task.name.lower():
+            if query in task.label.lower():
                 symbols.append(
                     types.WorkspaceSymbol(
-                        name=task.name,
+                        name=task.label,
                         kind=types.SymbolKind.Function,
                         location=locator.location(task.summary.path, task.definition.span),
                         container_name=os.path.relpath(task.service.root, project.root),

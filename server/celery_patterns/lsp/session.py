@@ -24,7 +24,7 @@ from pygls.uris import to_fs_path
 from .. import __version__, config, discovery, engine
 from ..config import ConfigError, Settings
 from ..engine.incremental import BufferChecker
-from ..ftypes import Finding, Fix
+from ..ftypes import Finding, Fix, FixSafety, TextEdit
 from ..model.build import summarise_source
 from ..model.project import Project
 from ..source import edit_between
@@ -47,6 +47,8 @@ KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental 
 
 
 class CeleryPatternsServer(LanguageServer):
+    protocol: Protocol  # made from `protocol_cls`
+
     def __init__(self) -> None:
         super().__init__(
             "celery-patterns",
@@ -230,9 +232,12 @@ class CeleryPatternsServer(LanguageServer):
                 settings, options, module_name = self.configuration(doc.path)
                 # Diagnostics made JSON are kept only where findings are: with an incremental
                 # checker (a full check makes every finding anew).
-                if doc.checker is not None and doc.rendered is None:
-                    doc.rendered = Rendered(self.encoding)
-                rendered = doc.rendered if doc.checker is not None else Rendered(self.encoding)
+                if doc.checker is None:
+                    rendered = Rendered(self.encoding)
+                else:
+                    if doc.rendered is None:
+                        doc.rendered = Rendered(self.encoding)
+                    rendered = doc.rendered
                 job = functools.partial(
                     _check_job,
                     doc.text,
@@ -312,12 +317,13 @@ class CeleryPatternsServer(LanguageServer):
         """(what the cursor is on or None, the model with the document as it is now, the
         document's check) for a navigation request; None when there is nothing to go on.
         Before the model is indexed, what is indexed so far answers."""
-        doc = self.documents.get(uri)
-        latest = await self.latest(doc) if doc is not None else None
-        project = self.models.known_for(doc.path) if doc is not None else None
-        if latest is None or project is None:
+        found = await self.latest_of(uri)
+        if found is None:
             return None
-        result, _ = latest
+        doc, result, _ = found
+        project = self.models.known_for(doc.path)
+        if project is None:
+            return None
         summary = result.summary
         if summary is None and result.parsed:  # checked before the model was ready
             summary = await asyncio.get_running_loop().run_in_executor(
@@ -381,10 +387,19 @@ class CeleryPatternsServer(LanguageServer):
         for _attempt in range(2):  # a check that fails leaves no result: do not insist
             if not await self.settled(doc):
                 return None
-            if doc.result is not None:
+            if doc.result is not None and doc.result_version is not None:  # (set together)
                 return doc.result, doc.result_version
             self.schedule(doc)
         return None
+
+    async def latest_of(self, uri: str) -> tuple[OpenDocument, DocumentCheck, int] | None:
+        """The document open at `uri` with `latest`'s result and version; None when it is not
+        open, or was closed meanwhile."""
+        doc = self.documents.get(uri)
+        latest = await self.latest(doc) if doc is not None else None
+        if doc is None or latest is None:
+            return None
+        return doc, *latest
 
     def diagnostics_of(self, doc: OpenDocument, result: DocumentCheck, version: int) -> str:
         """The JSON array of a result's diagnostics."""
@@ -439,11 +454,12 @@ class CeleryPatternsServer(LanguageServer):
         """Every safe fix of the document at once, as edits of that version. The work stops
         when the request is cancelled or the document changes (no edits are then returned)."""
         cache = doc.fix_cache(version)
-        if ("fixAll", None) not in cache:
+        fix_all = cache.get(("fixAll", None))
+        if fix_all is None:
             stop = threading.Event()
             project = self.models.project_for(doc.path)
 
-            def job():
+            def job() -> tuple[TextEdit, ...]:
                 outcome = engine.fix_source(
                     result.source,
                     doc.path,
@@ -456,13 +472,14 @@ class CeleryPatternsServer(LanguageServer):
                 return (edit,) if edit is not None else ()
 
             try:
-                cache[("fixAll", None)] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
+                edits = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
             except engine.FixCancelled:
                 return []
             except asyncio.CancelledError:
                 stop.set()  # the thread stops at its next fix instead of finishing the file
                 raise
-        return to_lsp_edits(result.index, cache[("fixAll", None)], self.encoding)
+            fix_all = cache[("fixAll", None)] = Fix("Fix all", edits, FixSafety.SAFE)  # (safe fixes only)
+        return to_lsp_edits(result.index, fix_all.edits, self.encoding)
 
     def edit(self, uri: str, version: int, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
         return workspace_edit(uri, version, edits, self.versioned_edits)

@@ -18,12 +18,18 @@ module level, within the service (`worker_modules`).
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..analysis.celery_settings import canonical
 from ..analysis.literals import UNKNOWN
 from .layout import Service
 from .summary import AppDef, AppUse, ModuleSummary, SettingsSource
+
+if TYPE_CHECKING:
+    from ..ftypes import Range
+    from .project import Project  # (a sibling in its layer: it hands itself to these functions)
 
 DJANGO_SETTINGS = frozenset({"django.conf:settings", "django.conf.settings"})
 DEPTH = 8  # how far settings modules, bases and merged dicts are followed
@@ -37,7 +43,7 @@ class Gathered:
     complete: bool = True
     modules: list[ModuleSummary] = field(default_factory=list)  # settings modules read
 
-    def add(self, items, namespace: str | None = None) -> None:
+    def add(self, items: Iterable[tuple[str, object]], namespace: str | None = None) -> None:
         for key, value in items:
             for name in canonical(key, namespace):
                 self.settings.setdefault(name, []).append(value)
@@ -49,12 +55,12 @@ class Gathered:
         self.modules += [m for m in other.modules if all(m is not known for known in self.modules)]
 
 
-def app_settings(project, summary: ModuleSummary, app: AppDef) -> Gathered:
+def app_settings(project: Project, summary: ModuleSummary, app: AppDef) -> Gathered:
     """Everything the workspace sets on `app` (made in `summary`'s module)."""
     return project.memo(("app-settings", summary.path, app.span), lambda: _app_settings(project, summary, app))
 
 
-def _app_settings(project, summary: ModuleSummary, app: AppDef) -> Gathered:
+def _app_settings(project: Project, summary: ModuleSummary, app: AppDef) -> Gathered:
     gathered = Gathered()
     gathered.add(app.settings, app.namespace)
     gathered.complete = app.opaque is None
@@ -63,15 +69,15 @@ def _app_settings(project, summary: ModuleSummary, app: AppDef) -> Gathered:
     return gathered
 
 
-def app_uses(project, summary: ModuleSummary, app: AppDef) -> list[tuple[AppUse, ModuleSummary]]:
+def app_uses(project: Project, summary: ModuleSummary, app: AppDef) -> list[tuple[AppUse, ModuleSummary]]:
     """What other modules do to `app`: those that import it and configure or start it."""
     if app.variable is None:
         return []
     return _uses_index(project).get((summary.path, app.variable), [])
 
 
-def _uses_index(project) -> dict[tuple[str, str], list[tuple[AppUse, ModuleSummary]]]:
-    def compute():
+def _uses_index(project: Project) -> dict[tuple[str, str], list[tuple[AppUse, ModuleSummary]]]:
+    def compute() -> dict[tuple[str, str], list[tuple[AppUse, ModuleSummary]]]:
         found: dict[tuple[str, str], list[tuple[AppUse, ModuleSummary]]] = {}
         for path, summary in sorted(project.summaries.items()):
             for use in summary.app_uses:
@@ -83,7 +89,7 @@ def _uses_index(project) -> dict[tuple[str, str], list[tuple[AppUse, ModuleSumma
     return project.memo("app-uses", compute)
 
 
-def load(project, summary: ModuleSummary, sources) -> Gathered:
+def load(project: Project, summary: ModuleSummary, sources: Iterable[SettingsSource]) -> Gathered:
     """The settings `sources` (written in `summary`'s module) load."""
     gathered = Gathered()
     service = project.service_of(summary.path)
@@ -92,13 +98,13 @@ def load(project, summary: ModuleSummary, sources) -> Gathered:
     return gathered
 
 
-def _source(project, service: Service, summary: ModuleSummary, source: SettingsSource) -> Gathered:
+def _source(project: Project, service: Service, summary: ModuleSummary, source: SettingsSource) -> Gathered:
     name, namespace = source.name, source.namespace
     if name in DJANGO_SETTINGS:
         modules, complete = django_settings(project, summary)
         gathered = Gathered(complete=complete)
-        for module in modules:
-            gathered.merge(module_settings(project, service, module, namespace))
+        for settings_module in modules:
+            gathered.merge(module_settings(project, service, settings_module, namespace))
         return gathered
     module, _, attribute = name.partition(":")
     target = project.resolve(f"{module}.{attribute}" if attribute else module, service)
@@ -116,7 +122,9 @@ def _source(project, service: Service, summary: ModuleSummary, source: SettingsS
     return _named(project, service, found, rest, namespace, 0)
 
 
-def _named(project, service: Service, module: ModuleSummary, name: str, namespace, depth: int) -> Gathered:
+def _named(
+    project: Project, service: Service, module: ModuleSummary, name: str, namespace: str | None, depth: int
+) -> Gathered:
     """The settings a module-level class, dict or function (its result) of `module` holds."""
     config = module.config_objects.get(name)
     if config is None:
@@ -136,7 +144,9 @@ def _named(project, service: Service, module: ModuleSummary, name: str, namespac
     return gathered
 
 
-def module_settings(project, service: Service, module: ModuleSummary, namespace, depth: int = 0) -> Gathered:
+def module_settings(
+    project: Project, service: Service, module: ModuleSummary, namespace: str | None, depth: int = 0
+) -> Gathered:
     """The settings a settings module holds, with those it star-imports."""
     gathered = Gathered(modules=[module])
     gathered.add(module.settings.items(), namespace)
@@ -157,7 +167,7 @@ def module_settings(project, service: Service, module: ModuleSummary, namespace,
     return gathered
 
 
-def django_settings(project, summary: ModuleSummary) -> tuple[list[ModuleSummary], bool]:
+def django_settings(project: Project, summary: ModuleSummary) -> tuple[list[ModuleSummary], bool]:
     """The Django settings modules an app of `summary`'s module reads: those its module names
     in `DJANGO_SETTINGS_MODULE`, else those the service names, else `<package>.settings`;
     and whether every one named was found."""
@@ -174,8 +184,8 @@ def django_settings(project, summary: ModuleSummary) -> tuple[list[ModuleSummary
     return [], False
 
 
-def _service_django_settings(project, service: Service) -> list[str]:
-    def compute():
+def _service_django_settings(project: Project, service: Service) -> list[str]:
+    def compute() -> list[str]:
         names = [
             name
             for path, s in sorted(project.summaries.items())
@@ -187,8 +197,8 @@ def _service_django_settings(project, service: Service) -> list[str]:
     return project.memo(("django-settings", service), compute)
 
 
-def _service_modules(project, service: Service) -> list[ModuleSummary]:
-    def compute():
+def _service_modules(project: Project, service: Service) -> list[ModuleSummary]:
+    def compute() -> list[ModuleSummary]:
         return [s for path, s in sorted(project.summaries.items()) if project.service_of(path) == service]
 
     return project.memo(("service-modules", service), compute)
@@ -200,7 +210,7 @@ def literal_values(gathered: Gathered, key: str) -> list[object]:
 
 
 # --- the worker ---------------------------------------------------------------------------------
-def task_modules(project, summary: ModuleSummary, app: AppDef) -> tuple[list[str], bool]:
+def task_modules(project: Project, summary: ModuleSummary, app: AppDef) -> tuple[list[str], bool]:
     """The task modules the app names (`include=`, `imports`, `autodiscover_tasks([...])`), and
     whether it also discovers packages the model cannot list (Django's installed apps)."""
     uses = [use for use, _ in app_uses(project, summary, app)]
@@ -213,14 +223,14 @@ def task_modules(project, summary: ModuleSummary, app: AppDef) -> tuple[list[str
     return names, discovers
 
 
-def worker_modules(project, summary: ModuleSummary, app: AppDef) -> frozenset[str]:
+def worker_modules(project: Project, summary: ModuleSummary, app: AppDef) -> frozenset[str]:
     """The paths of the modules the app's worker imports: its own module and the task and
     settings modules it loads, and what they import at module level (their packages too),
     within the service."""
     return project.memo(("worker-modules", summary.path, app.span), lambda: _worker_modules(project, summary, app))
 
 
-def _worker_modules(project, summary: ModuleSummary, app: AppDef) -> frozenset[str]:
+def _worker_modules(project: Project, summary: ModuleSummary, app: AppDef) -> frozenset[str]:
     service = project.service_of(summary.path)
     names, discovers = task_modules(project, summary, app)
     queue = [summary, *app_settings(project, summary, app).modules]
@@ -242,7 +252,7 @@ def _worker_modules(project, summary: ModuleSummary, app: AppDef) -> frozenset[s
     return frozenset(seen)
 
 
-def starts_worker(project, summary: ModuleSummary, app: AppDef) -> bool:
+def starts_worker(project: Project, summary: ModuleSummary, app: AppDef) -> bool:
     """A worker runs this app: tasks are registered on it, it loads task modules, or code starts
     its worker (`app.worker_main()`, `app.Worker()`, `app.start()`); an app that does none of
     these only sends tasks (or inspects workers)."""
@@ -261,11 +271,11 @@ def starts_worker(project, summary: ModuleSummary, app: AppDef) -> bool:
     return any(t.definition.app is None and t.summary.path in modules for t in project.tasks)
 
 
-def _registrations(project) -> tuple[set[tuple[str, str]], set[Service]]:
+def _registrations(project: Project) -> tuple[set[tuple[str, str]], set[Service]]:
     """The apps tasks are registered on, as (module path, name); the services with tasks on
     an app no module-level `Celery(...)` binding is (one a factory made)."""
 
-    def compute():
+    def compute() -> tuple[set[tuple[str, str]], set[Service]]:
         placed: set[tuple[str, str]] = set()
         unplaced: set[Service] = set()
         for task in project.tasks:
@@ -281,23 +291,23 @@ def _registrations(project) -> tuple[set[tuple[str, str]], set[Service]]:
     return project.memo("task-registrations", compute)
 
 
-def connects_logging(project, summary: ModuleSummary, app: AppDef) -> ModuleSummary | None:
+def connects_logging(project: Project, summary: ModuleSummary, app: AppDef) -> ModuleSummary | None:
     """A module the app's worker imports that connects a `setup_logging` receiver."""
     modules = worker_modules(project, summary, app)
     return next((project.summaries[p] for p in sorted(modules) if project.summaries[p].connects_logging), None)
 
 
-def app_at(summary: ModuleSummary, span) -> AppDef | None:
+def app_at(summary: ModuleSummary, span: Range) -> AppDef | None:
     """The app `summary` made by the `Celery(...)` call at `span`."""
     return next((app for app in summary.apps if app.span == span), None)
 
 
-def external_settings(project, summary: ModuleSummary, app: AppDef) -> Gathered:
+def external_settings(project: Project, summary: ModuleSummary, app: AppDef) -> Gathered:
     """What modules other than the app's own set on it, with what they load."""
     return project.memo(("external-settings", summary.path, app.span), lambda: _external(project, summary, app))
 
 
-def _external(project, summary: ModuleSummary, app: AppDef) -> Gathered:
+def _external(project: Project, summary: ModuleSummary, app: AppDef) -> Gathered:
     gathered = Gathered()
     for use, user in app_uses(project, summary, app):
         gathered.add(use.settings, use.namespace)

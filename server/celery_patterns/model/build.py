@@ -84,15 +84,15 @@ def build_project(
             unreadable.add(path)
             continue
         todo.append((path, text, module, settings, key))
-    for (path, _, _, _, key), summary in zip(todo, _summarise_all(todo, jobs, progress, len(paths) - len(todo))):
+    for (path, _, _, _, new_key), summary in zip(todo, _summarise_all(todo, jobs, progress, len(paths) - len(todo))):
         if summary is None:
             unreadable.add(path)
             continue
         summaries[path] = summary
         if on_summary is not None:
             on_summary(summary)
-        if key is not None and use_cache:
-            cache.put(key, encode(summary))
+        if new_key is not None and use_cache:  # (an overlay has none: it is not cached)
+            cache.put(new_key, encode(summary))
     cache.save()
     return Project(layout, summaries, frozenset(unreadable))
 

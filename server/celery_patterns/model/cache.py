@@ -22,7 +22,7 @@ from ..ftypes import Position, Range
 from . import summary as S
 
 DIRECTORY = ".celery-patterns-cache"
-_TYPES = {
+_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
     for cls in (
         S.Parameter,

@@ -122,7 +122,7 @@ class Project:
     @cached_property
     def _modules(self) -> dict[tuple[str, str], ModuleSummary]:
         """(service root, module name) -> summary."""
-        found = {}
+        found: dict[tuple[str, str], ModuleSummary] = {}
         for path, summary in sorted(self.summaries.items()):
             if summary.module:
                 found.setdefault((self.service_of(path).root, summary.module), summary)
@@ -253,7 +253,7 @@ class Project:
 
     def tasks_of(self, dispatch: Dispatch, service: Service) -> list[Task]:
         """The tasks a dispatch reaches (none when unknown)."""
-        if dispatch.by_name:
+        if dispatch.target is None:  # sent by name
             name = self.dispatched_task_name(dispatch, service)
             return list(self.tasks_by_name.get(name, ())) if name else []
         task = self.task_at(dispatch.target, service)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from typing import TypeGuard
 
 from ..analysis.app_config import AppConfig, CeleryApp, Source, celery_apps, gather_config, gather_imported
 from ..analysis.celery import (
@@ -59,7 +60,6 @@ from .summary import (
 SIGNATURE_NAMES = CANVAS["signature"] | {"celery.subtask", "celery.canvas.subtask"}
 CHAIN_NAMES = CANVAS["chain"]
 CHORD_NAMES = CANVAS["chord"]
-_MISSING = object()
 DIRECT_METHODS = frozenset({"delay", "apply_async", "s", "si"})
 SENT_METHODS = frozenset({"delay", "apply_async"})
 WAIT_METHODS = frozenset({"get", "wait", "join", "join_native"})
@@ -104,7 +104,7 @@ class _Summariser:
         )
         self._app_calls: set[int] = set()  # the `Celery(...)` calls (subclasses included) of this module
         self._absolute_by_name: dict[tuple[int, str], str | None] = {}  # facts.name_key -> absolute name
-        self._absolute_at: dict[int, object] = {}  # id(node) -> absolute name (the tree outlives this)
+        self._absolute_at: dict[int, str | None] = {}  # id(node) -> absolute name (the tree outlives this)
 
     def run(self) -> ModuleSummary:
         self._module_names()
@@ -164,10 +164,10 @@ class _Summariser:
     def absolute(self, expr: ast.AST) -> str | None:
         """The absolute dotted name an expression refers to, or None."""
         # Several passes ask it of the same callee (calls, dispatches, apps): kept per node.
-        found = self._absolute_at.get(id(expr), _MISSING)
-        if found is _MISSING:
-            found = self._absolute_at[id(expr)] = self._absolute(expr)
-        return found  # type: ignore[return-value]
+        key = id(expr)
+        if key not in self._absolute_at:
+            self._absolute_at[key] = self._absolute(expr)
+        return self._absolute_at[key]
 
     def _absolute(self, expr: ast.AST) -> str | None:
         facts = self.facts
@@ -303,11 +303,7 @@ class _Summariser:
         for node in facts.nodes(ast.Call, ast.Assign):
             if isinstance(node, ast.Assign):
                 target = node.targets[0] if len(node.targets) == 1 else None
-                if (
-                    isinstance(target, ast.Attribute)
-                    and is_routes_key(target.attr)
-                    and _conf_of_app(self, target.value)
-                ):
+                if isinstance(target, ast.Attribute) and is_routes_key(target.attr) and self._app_conf(target.value):
                     self._routes(node.value, self.absolute(target.value.value))
                 elif (
                     isinstance(target, ast.Name)
@@ -318,7 +314,7 @@ class _Summariser:
                 continue
             func = node.func
             app = None
-            if isinstance(func, ast.Attribute) and func.attr == "update" and _conf_of_app(self, func.value):
+            if isinstance(func, ast.Attribute) and func.attr == "update" and self._app_conf(func.value):
                 app = func.value.value
             elif self.absolute(func) in CELERY_APP_CLASSES:
                 app = None
@@ -332,6 +328,10 @@ class _Summariser:
                     for key, value in string_items(argument):
                         if is_routes_key(key):
                             self._routes(value, self.absolute(app) if app is not None else None)
+
+    def _app_conf(self, expr: ast.AST) -> TypeGuard[ast.Attribute]:
+        """`expr` is `X.conf` for an app `X`."""
+        return isinstance(expr, ast.Attribute) and expr.attr == "conf" and self._is_app(expr.value)
 
     def _loaded(self, call: ast.Call) -> str | None:
         """What `app.config_from_object(x)` loads, as an absolute name: a module named by a
@@ -383,16 +383,16 @@ class _Summariser:
             if function.name == "gen_task_name" and isinstance(facts.parent(function), ast.ClassDef):
                 self.summary.names_tasks = True
             for decorator in function.decorator_list:
-                task = self._task_decorator(decorator)
-                if task is not None:
-                    task, unsure = task
+                found = self._task_decorator(decorator)
+                if found is not None:
+                    app, unsure = found
                     # a decorator applied before the task's may take or add parameters
                     inner = function.decorator_list.index(decorator) < len(function.decorator_list) - 1
                     self._add_task(
                         function,
                         None if inner else function.args,
                         decorator if isinstance(decorator, ast.Call) else None,
-                        task,
+                        app,
                         unsure,
                     )
         for call in facts.nodes(ast.Call):  # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
@@ -452,6 +452,7 @@ class _Summariser:
                         return True
                     if (
                         binding.kind == "param"
+                        and isinstance(binding.node, ast.arg)
                         and binding.node.annotation is not None
                         and facts.resolve(binding.node.annotation) in CELERY_APP_CLASSES
                     ):
@@ -474,7 +475,7 @@ class _Summariser:
 
     def _add_task(
         self,
-        function: ast.AST,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
         arguments: ast.arguments | None,
         options: ast.Call | None,
         app: str,
@@ -483,7 +484,8 @@ class _Summariser:
         facts = self.facts
         keywords = {k.arg: k.value for k in options.keywords if k.arg} if options is not None else {}
         name, name_ref = self._string_or_constant(keywords.get("name"))
-        bind = isinstance(keywords.get("bind"), ast.Constant) and keywords["bind"].value is True
+        bind_value = keywords.get("bind")
+        bind = isinstance(bind_value, ast.Constant) and bind_value.value is True
         parameters = _parameters(arguments) if arguments is not None else None
         if bind and parameters and parameters[0].kind in ("positional_only", "positional"):
             parameters = parameters[1:]
@@ -541,8 +543,9 @@ class _Summariser:
         only to a literal) or as a module constant (its absolute name, for the model)."""
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             return expr.value, None
-        if isinstance(expr, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in expr.values):
-            return "".join(v.value for v in expr.values), None
+        if isinstance(expr, ast.JoinedStr):
+            texts = [v.value for v in expr.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+            return ("".join(texts), None) if len(texts) == len(expr.values) else (None, None)  # no `{field}`
         if isinstance(expr, (ast.Name, ast.Attribute)):
             reference = self.absolute(expr)
             if reference is None and isinstance(expr, ast.Name):
@@ -554,7 +557,7 @@ class _Summariser:
             return None, reference
         return None, None
 
-    def _name_span(self, node: ast.AST) -> Range:
+    def _name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Range:
         """The name in a `def`/`class` line."""
         index = self.facts.index
         line = node.lineno - 1
@@ -567,7 +570,10 @@ class _Summariser:
     # --- functions: calls, blocking calls, waits --------------------------------------------
     def _functions(self) -> None:
         facts = self.facts
-        units: list[tuple[str, ast.AST, Scope]] = [(MODULE_CODE, facts.tree, facts.module_scope)]
+        # (name, its def, its scope); the module's own code has no def
+        units: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | None, Scope]] = [
+            (MODULE_CODE, None, facts.module_scope)
+        ]
         for node in facts.nodes(*FUNCTION_NODES):
             owner = facts.parent(node)
             scope = facts.own_scope(node)
@@ -589,13 +595,13 @@ class _Summariser:
                 lists = found.get(id(facts.scope_of(test)))
                 if lists is not None:
                     self._task_branches(test, lists[2], lists[3])
-        for name, node, scope in units:
+        for name, definition, scope in units:
             calls, blocks, inside, outside = found[id(scope)]
-            span = self._name_span(node) if node is not facts.tree else Range.of(0, 0, 0, 0)
+            span = self._name_span(definition) if definition is not None else Range.of(0, 0, 0, 0)
             self.summary.functions[name] = Function(
                 name,
                 span,
-                isinstance(node, ast.AsyncFunctionDef),
+                isinstance(definition, ast.AsyncFunctionDef),
                 tuple(calls),
                 tuple(blocks),
                 tuple(inside),
@@ -617,8 +623,7 @@ class _Summariser:
                 if func_attr(func) == "run_in_executor" and len(call.args) > 1
                 else (call.args[0] if call.args else None)
             )
-            target = self.absolute(handed) if handed is not None else None
-            if target:
+            if handed is not None and (target := self.absolute(handed)):
                 calls.append(CallSite(target, facts.range(handed), facts.range(call), in_thread=True))
             return
         if (
@@ -789,7 +794,8 @@ class _Summariser:
             keywords = literal_keys(kwargs) if kwargs is not None else ()
         else:
             positional = None if any(isinstance(a, ast.Starred) for a in call.args) else len(call.args)
-            keywords = None if any(k.arg is None for k in call.keywords) else tuple(k.arg for k in call.keywords)
+            names = [k.arg for k in call.keywords if k.arg is not None]
+            keywords = tuple(names) if len(names) == len(call.keywords) else None  # else a `**kwargs`
         sent = func.attr in SENT_METHODS or self._sent_right_away(call)
         routed = any(_routing_options(c) for c in [call, *self._chained(call)])
         return Dispatch(
@@ -808,20 +814,20 @@ class _Summariser:
     def _sent_right_away(self, call: ast.Call) -> bool:
         """`signature(...).apply_async()` / `.delay()`, also after `.set(...)`: the signature is sent."""
         chained = self._chained(call)
-        return bool(chained) and chained[-1].func.attr in SENT_METHODS
+        return bool(chained) and func_attr(chained[-1].func) in SENT_METHODS
 
     def _chained(self, call: ast.Call) -> list[ast.Call]:
         """The calls of `.set(...)` on the signature `call` makes, up to its `.apply_async(...)`/`.delay(...)`."""
-        facts, out = self.facts, []
+        facts = self.facts
+        out: list[ast.Call] = []
         while True:
             parent = facts.parent(call)
-            if not (
-                isinstance(parent, ast.Attribute)
-                and parent.value is call
-                and isinstance(facts.parent(parent), ast.Call)
-            ):
+            if not (isinstance(parent, ast.Attribute) and parent.value is call):
                 return out
-            call = facts.parent(parent)
+            outer = facts.parent(parent)
+            if not (isinstance(outer, ast.Call) and outer.func is parent):
+                return out  # `f(sig.delay)` passes the method along, it does not call it
+            call = outer
             if parent.attr in SENT_METHODS:
                 return [*out, call]
             if parent.attr != "set":
@@ -834,7 +840,7 @@ class _Summariser:
         facts = self.facts
         child = call
         for chained in self._chained(call):  # `sig.set(...)`: the signature as the canvas holds it
-            if chained.func.attr != "set":
+            if func_attr(chained.func) != "set":
                 return False
             child = chained
         if any(_immutable(c) for c in (call, *self._chained(call))):
@@ -951,7 +957,9 @@ class _Summariser:
                 continue
             for arg in call.args:
                 optional = isinstance(arg, ast.Call) and (self.absolute(arg.func) or "").endswith(".optional")
-                text = literal_string(facts, arg.args[0] if optional and arg.args else arg)
+                if optional and isinstance(arg, ast.Call) and arg.args:
+                    arg = arg.args[0]  # `optional("local.py")`: the file it names
+                text = literal_string(facts, arg)
                 if text and text.endswith(".py") and not text.startswith(("/", "..")):
                     dotted = ".".join(p for p in text[: -len(".py")].replace("\\", "/").split("/") if p != ".")
                     self.summary.star_imports.append(("?" if optional else "") + f"{package}.{dotted}")
@@ -1004,6 +1012,7 @@ class _Summariser:
             if len(bindings) != 1:
                 continue
             binding = bindings[0]
+            parts: DictParts | None
             if binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
                 parts = class_parts(facts, binding.node)
             elif binding.kind == "def":
@@ -1061,11 +1070,6 @@ class _Summariser:
 
 
 # --- small helpers ------------------------------------------------------------------------------
-def _conf_of_app(summariser: _Summariser, expr: ast.AST) -> bool:
-    """`expr` is `X.conf` for an app `X`."""
-    return isinstance(expr, ast.Attribute) and expr.attr == "conf" and summariser._is_app(expr.value)
-
-
 def func_attr(func: ast.AST) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
@@ -1130,7 +1134,7 @@ def _following(parent: ast.AST, statement: ast.stmt) -> list[ast.stmt]:
 
 def _leftmost(binop: ast.BinOp, child: ast.AST) -> bool:
     """`child` is the leftmost operand of a chain of `|`."""
-    node = binop
+    node: ast.expr = binop
     while isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         node = node.left
     return node is child

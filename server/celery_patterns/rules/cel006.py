@@ -187,8 +187,12 @@ class IncompleteAppConfig(Rule):
         if branch is not None:
             message += " in this branch of the `if`/`else`"
             if not any(branch is update for update in config.updates):
-                reason = "this branch has no `conf.update(...)` to add the settings to"
-                yield self.finding(facts, branch, message, no_fix_reason=reason)
+                yield self.finding(
+                    facts,
+                    branch,
+                    message,
+                    no_fix_reason="this branch has no `conf.update(...)` to add the settings to",
+                )
                 return
         if branch is not None or config.updates:
             target = branch if branch is not None else min(config.updates, key=position_key)

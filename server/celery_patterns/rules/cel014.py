@@ -107,10 +107,10 @@ class TaskRouteMismatch(Rule):
             if not owners or service in owners:
                 continue
             queue = routing.default_queue
-            consumers = [Routing.of(project, owner) for owner in owners]
-            if any(c.consumed is None for c in consumers):
+            queues = [Routing.of(project, owner).consumed for owner in owners]
+            if any(q is None for q in queues):
                 continue  # a worker that declares its queues (`task_queues`) or routes opaquely
-            consumed = set().union(*(c.consumed for c in consumers))
+            consumed: set[str] = set().union(*filter(None, queues))
             if queue in consumed:
                 continue
             owner = sorted(owners, key=lambda s: s.root)[0]
