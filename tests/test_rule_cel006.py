@@ -1101,11 +1101,42 @@ WORKSPACE_INVALID = [
         ),
         [("proj/celery.py", 3)],
     ),
+    # Django's TIME_ZONE is the app's time zone only where the app reads Django's settings: a
+    # config module loaded instead does not see it, nor does a CELERY_TIMEZONE variable in the
+    # app's own module (a plain variable, not a setting of the app)
+    (
+        project(
+            {
+                "settings.py": 'TIME_ZONE = "Europe/Paris"\n',
+                "celeryconfig.py": without(LOWER, "timezone"),
+                "celery.py": STRING_LOAD,
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+    (
+        project(
+            {
+                "settings.py": without(DJANGO, "CELERY_TIMEZONE"),
+                "celery.py": DJANGO_APP.replace("app.config", 'CELERY_TIMEZONE = "UTC"\napp.config'),
+            }
+        ),
+        [("proj/celery.py", 7)],
+    ),
 ]
 
 WORKSPACE_VALID = [
     # the config module named by a string has them all
     project({"celeryconfig.py": LOWER, "celery.py": STRING_LOAD}),
+    # Django's own TIME_ZONE sets the time zone of an app reading Django's settings (Celery's
+    # `timezone` falls back to it), with or without the CELERY namespace
+    project({"settings.py": without(DJANGO, "CELERY_TIMEZONE") + '\nTIME_ZONE = "UTC"\n', "celery.py": DJANGO_APP}),
+    project(
+        {
+            "settings.py": without(DJANGO, "CELERY_TIMEZONE") + '\nTIME_ZONE = "UTC"\n',
+            "celery.py": DJANGO_APP.replace(', namespace="CELERY"', ""),
+        }
+    ),
     # ... old upper-case names in a module-level config object loaded by name
     project(
         {

@@ -39,7 +39,8 @@ what they star-import), `"pkg.mod:Obj"` objects and classes (with their bases) i
 module; Django's settings with `config_from_object("django.conf:settings",
 namespace="CELERY")` (the module `DJANGO_SETTINGS_MODULE` names in the workspace, else
 `<package>/settings.py`; its `CELERY_...` names, the settings it star-imports, a
-django-split-settings `include`); dicts a module function returns or builds key by key
+django-split-settings `include`; Django's own `TIME_ZONE`, which Celery takes as the time
+zone when no `timezone` is set); dicts a module function returns or builds key by key
 (`app.conf.update(make_settings())`). Where something loaded cannot be seen (outside the
 workspace, built at run time), nothing is said. An app configured differently in the two
 branches of an `if`/`else` is checked along each way through them, and reported in the
