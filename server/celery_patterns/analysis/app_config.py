@@ -307,6 +307,37 @@ def gather_config(facts: ModuleFacts, app: CeleryApp) -> AppConfig:
     return config
 
 
+# Celery's worker-control classes, given the app by keyword: `Control(app=client)`.
+_CONTROL_CLASSES = frozenset({"Control", "Inspect"})
+
+
+def control_client(facts: ModuleFacts, app: CeleryApp) -> bool:
+    """The app is a function's local used only to control workers: every use of it is
+    `client.control...`, `client.close()` or `Control(app=client)` (a revoke or an
+    inspection). It sends no task and reads no result, so no task setting reaches anything."""
+    if app.scope.kind != "function" or not app.targets or not all(isinstance(t, ast.Name) for t in app.targets):
+        return False
+    names = {t.id for t in app.targets if isinstance(t, ast.Name)}
+    uses = [ref for name in names for ref in name_references(facts, name, app.scope)]
+    for ref in uses:
+        parent = facts.parent(ref)
+        if isinstance(parent, ast.Attribute) and parent.value is ref:
+            if parent.attr == "control":
+                continue
+            grand = facts.parent(parent)
+            if parent.attr == "close" and isinstance(grand, ast.Call) and grand.func is parent:
+                continue
+            return False
+        if isinstance(parent, ast.keyword) and parent.arg == "app":
+            call = facts.parent(parent)
+            func = call.func if isinstance(call, ast.Call) else None
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name in _CONTROL_CLASSES:
+                continue
+        return False
+    return bool(uses)
+
+
 def gather_imported(facts: ModuleFacts, name: str) -> AppConfig:
     """What the module does to an app it imports as `name` (made in another module)."""
     config = AppConfig()
