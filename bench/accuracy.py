@@ -16,9 +16,9 @@ Per rule: precision = (act + tp + wontfix) / judged, act-share = (act + tp) / ju
 row are reported as unjudged, rows with no finding as stale. ``--template`` writes a CSV of the
 unjudged findings to fill in (all of them, or a stratified sample of ``--sample N`` per rule).
 
-    python bench/accuracy.py --out findings.jsonl [--judgements judgements.csv] [--dir DIR]
+    python bench/accuracy.py --out findings.jsonl [--judgements bench/judgements] [--dir DIR]
                              [--tool PATH] [--only NAME,...] [--template new.csv [--sample 25]]
-    python bench/accuracy.py --findings findings.jsonl --judgements judgements.csv   # score only
+    python bench/accuracy.py --findings findings.jsonl --judgements bench/judgements   # score only
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ VERDICTS = TRUE_ACT | TRUE_NO_ACT | FALSE
 
 
 def run_project(tool: Path, project_dir: Path, name: str) -> list[dict]:
-    command = [str(tool), "check", "--format", "json", "--no-progress", "."]
+    # --no-cache: every run measures the code under test, never results cached by another version
+    command = [str(tool), "check", "--format", "json", "--no-progress", "--no-cache", "."]
     done = subprocess.run(command, cwd=project_dir, capture_output=True, text=True)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{name}: {' '.join(command)} exited {done.returncode}\n{done.stderr[-2000:]}")
@@ -105,17 +106,22 @@ def print_counts(findings: list[dict]) -> None:
         )
 
 
-def read_judgements(path: Path) -> dict[tuple, dict]:
+def read_judgements(paths: list[Path]) -> dict[tuple, dict]:
+    """Judgements from CSV files, or every ``*.csv`` of a folder (``bench/judgements``)."""
+    files = [f for p in paths for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
     table = {}
-    with path.open(newline="", encoding="utf-8") as stream:
-        for row in csv.DictReader(stream):
-            verdict = row["verdict"].strip().lower()
-            if not verdict:
-                continue
-            if verdict not in VERDICTS:
-                raise SystemExit(f"{path}: unknown verdict {verdict!r} in {row}")
-            row["verdict"] = verdict
-            table[key(row)] = row
+    for path in files:
+        with path.open(newline="", encoding="utf-8") as stream:
+            for row in csv.DictReader(stream):
+                verdict = row["verdict"].strip().lower()
+                if not verdict:
+                    continue
+                if verdict not in VERDICTS:
+                    raise SystemExit(f"{path}: unknown verdict {verdict!r} in {row}")
+                if key(row) in table:
+                    raise SystemExit(f"{path}: {key(row)} is judged twice")
+                row["verdict"] = verdict
+                table[key(row)] = row
     return table
 
 
@@ -196,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated project names")
     parser.add_argument("--out", type=Path, help="write findings.jsonl here")
     parser.add_argument("--findings", type=Path, help="read findings.jsonl instead of running the tool")
-    parser.add_argument("--judgements", type=Path, help="judgements.csv to score against")
+    parser.add_argument(
+        "--judgements", type=Path, action="append", help="judgements CSV, or a folder of them (repeatable)"
+    )
     parser.add_argument("--template", type=Path, help="write a CSV of the unjudged findings to fill in")
     parser.add_argument("--sample", type=int, help="with --template: at most N findings per rule")
     args = parser.parse_args(argv)

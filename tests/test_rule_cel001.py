@@ -1075,3 +1075,42 @@ def test_a_shared_library_service_is_not_another_service(tmp_path):
         },
     )
     assert workspace_lines(tmp_path, CODE) == []
+
+
+def test_a_folder_of_tools_without_celery_imports_another_service_as_a_library(tmp_path):
+    """`qa/` (its own requirements) seeding the database with the product's models, and the
+    root `setup.py` of a `src/` project importing its build helpers: no Celery in either."""
+    workspace(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'shop'\n",
+            "setup.py": "def build():\n    from shop._build import Build\n    return Build()\n",
+            "src/setup.cfg": "[metadata]\nname = shop\n",
+            "src/shop/__init__.py": "",
+            "src/shop/_build.py": "class Build:\n    pass\n",
+            "src/shop/celery_app.py": "from celery import Celery\n\napp = Celery('shop')\n",
+            "src/shop/tasks.py": "from shop.celery_app import app\n\n@app.task\ndef mail(to):\n    return to\n",
+            "qa/requirements.txt": "requests\n",
+            "qa/seed.py": "from shop.tasks import mail\nfrom shop._build import Build\n\nBuild()\n",
+        },
+    )
+    assert workspace_lines(tmp_path, CODE) == []
+
+
+def test_a_folder_that_sends_tasks_of_another_service_is_flagged(tmp_path):
+    """The look-alike: the tools folder dispatches the product's task (a `.delay()` makes it
+    Celery code), as does one that makes its own app."""
+    workspace(
+        tmp_path,
+        {
+            "src/setup.cfg": "[metadata]\nname = shop\n",
+            "src/shop/__init__.py": "",
+            "src/shop/tasks.py": "from celery import shared_task\n\n@shared_task\ndef mail(to):\n    return to\n",
+            "qa/requirements.txt": "requests\n",
+            "qa/seed.py": "from shop.tasks import mail\n\nmail.delay('a@b.c')\n",
+            "ops/requirements.txt": "celery\n",
+            "ops/app.py": "from celery import Celery\n\napp = Celery('ops')\n",
+            "ops/check.py": "import shop.tasks\n",
+        },
+    )
+    assert workspace_lines(tmp_path, CODE) == [("ops/check.py", 1), ("qa/seed.py", 1)]

@@ -18,6 +18,33 @@ FULL = """{
 
 INVALID = [
     # (source, lines flagged)
+    # look-alikes of a control client: two that also send a task, one returned, one made at
+    # module level
+    (
+        """
+    from celery import Celery, signature
+    from celery.app.control import Control
+
+    def stop_and_retry(task_id):
+        client = Celery()
+        Control(app=client).revoke(task_id)
+        signature("rag.retry", args=[task_id], app=client).delay()
+
+    def stop(task_id):
+        client = Celery()
+        client.control.revoke(task_id)
+        client.send_task("rag.retry", args=[task_id])
+
+    def make():
+        client = Celery()
+        client.control.ping()
+        return client
+
+    client = Celery()
+    client.control.revoke("x")
+    """,
+        [5, 10, 15, 19],
+    ),
     # the docstring's example: reported on the conf.update call
     (
         """
@@ -247,6 +274,24 @@ INVALID = [
 ]
 
 VALID = [
+    # a function's throwaway client used only to control workers (arches' ETL view): it sends no
+    # task and reads no result
+    """
+    from celery import Celery
+    from celery.app import control
+
+    def stop_loading(task_id):
+        celery_app = Celery()
+        remote_control = control.Control(app=celery_app)
+        remote_control.revoke(task_id=task_id, terminate=True)
+
+    def workers():
+        client = Celery()
+        try:
+            return client.control.inspect().active()
+        finally:
+            client.close()
+    """,
     # the checklist's recommended configuration
     """
     from celery import Celery
@@ -1101,11 +1146,42 @@ WORKSPACE_INVALID = [
         ),
         [("proj/celery.py", 3)],
     ),
+    # Django's TIME_ZONE is the app's time zone only where the app reads Django's settings: a
+    # config module loaded instead does not see it, nor does a CELERY_TIMEZONE variable in the
+    # app's own module (a plain variable, not a setting of the app)
+    (
+        project(
+            {
+                "settings.py": 'TIME_ZONE = "Europe/Paris"\n',
+                "celeryconfig.py": without(LOWER, "timezone"),
+                "celery.py": STRING_LOAD,
+            }
+        ),
+        [("proj/celery.py", 3)],
+    ),
+    (
+        project(
+            {
+                "settings.py": without(DJANGO, "CELERY_TIMEZONE"),
+                "celery.py": DJANGO_APP.replace("app.config", 'CELERY_TIMEZONE = "UTC"\napp.config'),
+            }
+        ),
+        [("proj/celery.py", 7)],
+    ),
 ]
 
 WORKSPACE_VALID = [
     # the config module named by a string has them all
     project({"celeryconfig.py": LOWER, "celery.py": STRING_LOAD}),
+    # Django's own TIME_ZONE sets the time zone of an app reading Django's settings (Celery's
+    # `timezone` falls back to it), with or without the CELERY namespace
+    project({"settings.py": without(DJANGO, "CELERY_TIMEZONE") + '\nTIME_ZONE = "UTC"\n', "celery.py": DJANGO_APP}),
+    project(
+        {
+            "settings.py": without(DJANGO, "CELERY_TIMEZONE") + '\nTIME_ZONE = "UTC"\n',
+            "celery.py": DJANGO_APP.replace(', namespace="CELERY"', ""),
+        }
+    ),
     # ... old upper-case names in a module-level config object loaded by name
     project(
         {

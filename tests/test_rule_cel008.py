@@ -749,7 +749,66 @@ WORKSPACE_INVALID = [
     ),
 ]
 
+CONFIG_FUNCTION = (
+    "def default_config(conf):\n"
+    "    config = {'broker_url': conf}\n"
+    "    config.setdefault('worker_hijack_root_logger', False)\n"
+    "    return config\n"
+)
+LOCAL_CONFIG_APP = (
+    "from celery import Celery\n\nfrom proj.config import default_config\n\n\n"
+    "def create_app(conf, extra):\n"
+    "    config = {binding}\n"
+    "    config.update(extra)\n"
+    "    app = Celery('proj', config_source=config)\n"
+    "    app.worker_main(['worker'])\n"
+    "    return app\n"
+)
+WORKSPACE_INVALID += [
+    # the look-alike: the function's dict leaves the root logger to Celery
+    (
+        project(
+            {
+                "config.py": CONFIG_FUNCTION.replace("False", "True"),
+                "factory.py": LOCAL_CONFIG_APP.format(binding="default_config(conf)"),
+            }
+        ),
+        [("proj/factory.py", 9)],
+    ),
+]
+
+THROWAWAY = (
+    "from celery import Celery\nfrom celery.contrib.testing.worker import start_worker\n\n"
+    "from proj import tasks  # noqa: F401\n\n\n"
+    "def stop(task_id):\n"
+    "    client = Celery()\n"
+    "    client.control.revoke(task_id)\n"
+)
+WORKSPACE_INVALID += [
+    # the look-alike: a function's app handed to a worker starter runs the imported shared tasks
+    (
+        project(
+            {
+                "tasks.py": SHARED,
+                "views.py": THROWAWAY.replace("revoke(task_id)", "revoke(task_id)\n    start_worker(client)"),
+            }
+        ),
+        [("proj/views.py", 8)],
+    ),
+]
+
 WORKSPACE_VALID = [
+    # a function's local app that never leaves it, in a module importing shared tasks: a client
+    # made to revoke (arches' ETL manager), a test's app handed to a mock (airflow's fixture)
+    project({"tasks.py": SHARED, "views.py": THROWAWAY}),
+    project(
+        {
+            "tasks.py": SHARED,
+            "test_views.py": THROWAWAY.replace("def stop(task_id):", "def executor(mocker):").replace(
+                "client.control.revoke(task_id)", "mocker.patch('proj.make', return_value=client)\n    yield 1"
+            ),
+        }
+    ),
     # an app that only sends tasks: no task on it, no task modules, no worker started
     project({"client.py": APP + '\n\ndef ingest(path):\n    return app.send_task("worker.ingest", args=[path])\n'}),
     # ... a throwaway client made in a function to revoke a task, while the real app has tasks
@@ -819,13 +878,21 @@ WORKSPACE_VALID = [
     ),
     # another module that imports the app keeps it
     project({"celery.py": APP, "tasks.py": TASKS + "\n\napp.conf.worker_hijack_root_logger = False\n"}),
+    # `worker_hijack_root_logger=False` from a function's dict, through a local name, copied or
+    # not, and updated with more settings (airflow's executor app)
+    project({"config.py": CONFIG_FUNCTION, "factory.py": LOCAL_CONFIG_APP.format(binding="default_config(conf)")}),
+    project(
+        {"config.py": CONFIG_FUNCTION, "factory.py": LOCAL_CONFIG_APP.format(binding="dict(default_config(conf))")}
+    ),
 ]
 
 test_workspace_invalid, test_workspace_valid = workspace_cases(CODE, WORKSPACE_INVALID, WORKSPACE_VALID)
 
 
 def test_send_only_apps_are_flagged_checking_a_file_alone():
-    assert lines(WORKSPACE_VALID[0]["proj/client.py"], CODE, path="proj/client.py") == [3]
+    assert lines(
+        next(f for f in WORKSPACE_VALID if "proj/client.py" in f)["proj/client.py"], CODE, path="proj/client.py"
+    ) == [3]
 
 
 def test_unknown_hijack_value_in_a_config_module_has_no_fix(tmp_path):

@@ -49,6 +49,14 @@ INVALID = [
     """,
         [3],
     ),
+    # a cancel word naming a waiter only after a leading verb: `stop_listener` stops it
+    (
+        """
+    def stop_listener(task_id):
+        listeners.pop(task_id).close()
+    """,
+        [1],
+    ),
     # a group's results, handler named after the event
     (
         """
@@ -234,6 +242,22 @@ INVALID = [
 ]
 
 VALID = [
+    # it runs what waits for an abort (superset's abort listener loop): it cancels nothing,
+    # in Celery code too
+    """
+    from celery import Celery
+
+    class TaskManager:
+        @classmethod
+        def _run_abort_listener_loop(cls, task_uuid, callback, stop_event):
+            while not stop_event.is_set():
+                if check(task_uuid):
+                    callback()
+                    break
+
+        def start_cancel_watcher(self, task_id):
+            self.threads[task_id] = watch(task_id)
+    """,
     # the checklist's recommendation
     """
     from core.celery import app as celery_app

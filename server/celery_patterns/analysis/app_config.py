@@ -239,6 +239,13 @@ class AppConfig:
             self.add(items, reason, origin)
         elif isinstance(expr, ast.Constant) and isinstance(expr.value, str) and kind == "object":
             self.defer(Source(kind, expr, namespace, origin), reason)
+        elif (bound := _local_call_result(facts, expr)) is not None:
+            # `config = make_config(); Celery(config_source=config)`: the function's dict, as
+            # if called there; changed afterwards (`config.update(user)`), more may be hidden
+            call, changed = bound
+            self.defer(Source("value", call, namespace, origin), reason)
+            if changed:
+                self.hide(reason, origin)
         elif isinstance(expr, (ast.Name, ast.Attribute)):
             self.defer(Source(kind, expr, namespace, origin), reason)
         elif isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
@@ -298,6 +305,37 @@ def gather_config(facts: ModuleFacts, app: CeleryApp) -> AppConfig:
     for ref in refs + _name_references(facts, pending, config):
         _app_use(facts, ref, config)
     return config
+
+
+# Celery's worker-control classes, given the app by keyword: `Control(app=client)`.
+_CONTROL_CLASSES = frozenset({"Control", "Inspect"})
+
+
+def control_client(facts: ModuleFacts, app: CeleryApp) -> bool:
+    """The app is a function's local used only to control workers: every use of it is
+    `client.control...`, `client.close()` or `Control(app=client)` (a revoke or an
+    inspection). It sends no task and reads no result, so no task setting reaches anything."""
+    if app.scope.kind != "function" or not app.targets or not all(isinstance(t, ast.Name) for t in app.targets):
+        return False
+    names = {t.id for t in app.targets if isinstance(t, ast.Name)}
+    uses = [ref for name in names for ref in name_references(facts, name, app.scope)]
+    for ref in uses:
+        parent = facts.parent(ref)
+        if isinstance(parent, ast.Attribute) and parent.value is ref:
+            if parent.attr == "control":
+                continue
+            grand = facts.parent(parent)
+            if parent.attr == "close" and isinstance(grand, ast.Call) and grand.func is parent:
+                continue
+            return False
+        if isinstance(parent, ast.keyword) and parent.arg == "app":
+            call = facts.parent(parent)
+            func = call.func if isinstance(call, ast.Call) else None
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name in _CONTROL_CLASSES:
+                continue
+        return False
+    return bool(uses)
 
 
 def gather_imported(facts: ModuleFacts, name: str) -> AppConfig:
@@ -632,6 +670,33 @@ def _dict_items(facts: ModuleFacts, expr, depth: int = 0) -> list[tuple[str, ast
                 return None
         return items
     return None
+
+
+def _local_call_result(facts: ModuleFacts, expr) -> tuple[ast.Call, bool] | None:
+    """(the call, whether the dict is changed later) for a function's local name bound once
+    to a call of a named function (`config = get_config(conf)`, or a copy of its result,
+    `dict(get_config())`), else None."""
+    if not isinstance(expr, ast.Name):
+        return None
+    hit = facts.lookup(expr.id, facts.scope_of(expr))
+    if hit is None or hit[0].kind != "function" or len(hit[1]) != 1:
+        return None
+    binding = hit[1][0]
+    call = binding.value
+    if binding.kind != "assign" or not isinstance(call, ast.Call):
+        return None
+    if facts.resolve(call.func) == "builtins.dict" and len(call.args) == 1 and not call.keywords:
+        call = call.args[0]  # a copy of the function's dict: `dict(get_config())`
+    if not isinstance(call, ast.Call) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None
+    changed = False
+    for ref in name_references(facts, expr.id, hit[0]):
+        parent = facts.parent(ref)
+        changed |= (isinstance(parent, ast.Subscript) and not isinstance(parent.ctx, ast.Load)) or (
+            isinstance(parent, ast.AugAssign)
+            or (isinstance(parent, ast.Attribute) and parent.attr in ("update", "setdefault", "__ior__", "pop"))
+        )
+    return call, changed
 
 
 def _object_items(facts: ModuleFacts, expr) -> list[tuple[str, ast.expr | None]] | None:

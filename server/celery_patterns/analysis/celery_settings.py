@@ -84,6 +84,9 @@ _IRREGULAR = {
     "CELERY_REDIRECT_STDOUTS": "worker_redirect_stdouts",
     "CELERY_REDIRECT_STDOUTS_LEVEL": "worker_redirect_stdouts_level",
     "CELERY_SEND_EVENTS": "worker_send_task_events",
+    # not an old name: Celery's `Settings.timezone` falls back to it, so Django's own
+    # `TIME_ZONE` is the app's time zone when the app reads Django's settings
+    "TIME_ZONE": "timezone",
 }
 # Old names written as the new one upper-cased (`BROKER_URL`, `ENABLE_UTC`) start so.
 _PLAIN_OLD = ("azureblockblob_", "broker_", "cassandra_", "control_", "cosmosdbsql_", "database_", "gcs_", "s3_")

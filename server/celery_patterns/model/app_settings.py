@@ -255,9 +255,12 @@ def _worker_modules(project: Project, summary: ModuleSummary, app: AppDef) -> fr
 def starts_worker(project: Project, summary: ModuleSummary, app: AppDef) -> bool:
     """A worker runs this app: tasks are registered on it, it loads task modules, or code starts
     its worker (`app.worker_main()`, `app.Worker()`, `app.start()`); an app that does none of
-    these only sends tasks (or inspects workers)."""
+    these only sends tasks (or inspects workers), as does a local of a function that never
+    lets it out (a client made to revoke, a test's app)."""
     if app.starts_worker or any(use.starts_worker for use, _ in app_uses(project, summary, app)):
         return True
+    if app.throwaway:
+        return False  # a function's local client: no `celery worker` can find it, whatever it imports
     names, discovers = task_modules(project, summary, app)
     if names or discovers:
         return True

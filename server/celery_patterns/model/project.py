@@ -290,6 +290,15 @@ class Project:
     def _celery_services(self) -> set[Service]:
         return {s for _, _, s in self.apps} | {t.service for t in self.tasks}
 
+    def uses_celery(self, service: Service) -> bool:
+        """The service makes a Celery app, defines a task or sends one (else its code, a
+        build script or a folder of tools, has no Celery of its own)."""
+        return service in self._celery_services or service in self._sending_services
+
+    @cached_property
+    def _sending_services(self) -> set[Service]:
+        return {self.service_of(p) for p, s in self.summaries.items() if s.dispatches or s.starts_tasks}
+
     @cached_property
     def celery_packages(self) -> dict[Service, frozenset[str]]:
         """The top-level packages of each service that makes a Celery app or defines a task."""

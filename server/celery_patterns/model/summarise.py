@@ -31,6 +31,7 @@ from ..analysis.literals import (
     literal_value,
     string_items,
 )
+from ..analysis.names import last_identifier, words
 from ..analysis.results import is_result
 from ..analysis.signals import connects
 from ..analysis.strings import literal_string
@@ -268,6 +269,7 @@ class _Summariser:
                     worker_imports=tuple(config.worker_imports),
                     discovers=config.discovers,
                     factory=self._factory(app),
+                    throwaway=self._throwaway(app),
                 )
             )
         self._route_settings()
@@ -927,6 +929,26 @@ class _Summariser:
             r.value is app.call or (isinstance(r.value, ast.Name) and r.value.id in names)
             for r in scope.walk_own(ast.Return)
         )
+
+    def _throwaway(self, app: CeleryApp) -> bool:
+        """The app is a local of a function that never lets it out: not returned or yielded,
+        not declared global, not handed to a worker starter (`start_worker(app)`). No
+        `celery worker` command can find it (a client made to revoke or inspect, a test's)."""
+        scope = app.scope
+        if scope.kind != "function" or not app.targets or not all(isinstance(t, ast.Name) for t in app.targets):
+            return False
+        names = {t.id for t in app.targets if isinstance(t, ast.Name)}
+        for node in scope.walk_own(ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal, ast.Call):
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and names & set(node.names):
+                return False
+            if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None:
+                if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.value)):
+                    return False
+            if isinstance(node, ast.Call) and "worker" in words(last_identifier(node.func)):
+                arguments = [*node.args, *(k.value for k in node.keywords)]
+                if any(isinstance(a, ast.Name) and a.id in names for a in arguments):
+                    return False
+        return True
 
     def _imports(self) -> None:
         facts, summary = self.facts, self.summary

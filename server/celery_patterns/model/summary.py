@@ -37,7 +37,7 @@ TASK_OPTIONS = (
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
-SCHEMA = "3"
+SCHEMA = "4"
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class AppDef:
     worker_imports: tuple[str, ...] = ()  # modules `autodiscover_tasks(["pkg"])` imports (`pkg.tasks`)
     discovers: bool = False  # `autodiscover_tasks()` of packages not listed here (Django's installed apps)
     factory: bool = False  # made in a function that returns it
+    throwaway: bool = False  # a function's local that never leaves it (no return, yield, global, worker)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ With the project model of the workspace (as the command line and the editor chec
 package is foreign when it is a configured one or the top-level package of another
 service that makes a Celery app or defines tasks (a shared library is no other service),
 and the import does not resolve to a module of the importing file's own service: a
-repository whose own package is named `rag` imports it freely. Without it, a module is
+repository whose own package is named `rag` imports it freely. Such a package is foreign
+only to a service that uses Celery itself (makes an app, defines or sends a task): a
+folder of tools with its own `requirements.txt` (`qa/`) or the root `setup.py` of a `src/`
+project, with no Celery of their own, use it as a library. Without it, a module is
 inside a package when its dotted name is (from the `__init__.py` files), or when its path
 in the project starts with the package's directories, as for a namespace package.
 
@@ -161,11 +164,14 @@ class ForeignServiceImport(Rule):
 def _packages_outside(facts, settings) -> tuple[str, ...]:
     """The foreign packages this module is not part of (its own package may import itself):
     the configured ones, and with the project model the top-level packages of the other
-    services that make a Celery app or define tasks (a shared library is no other service)."""
+    services that make a Celery app or define tasks (a shared library is no other service),
+    when this file's own service uses Celery."""
     packages = settings.foreign_packages
     project = facts.project
-    if project is not None:
-        own = project.service_of(facts.path)
+    # a folder of tools or a build script with no Celery of its own (`qa/`, the `setup.py` of
+    # a `src/` project) uses the package as a library: no task of it is sent from there
+    own = project.service_of(facts.path) if project is not None else None
+    if project is not None and own is not None and project.uses_celery(own):
         others = (p for service, found in project.celery_packages.items() if service != own for p in found)
         packages = tuple(sorted({*packages, *others}))
     inside = packages_holding(packages, facts.path, facts.module_name, settings.root)

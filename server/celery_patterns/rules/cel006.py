@@ -25,7 +25,10 @@ matched. Calls that cannot configure it do not hide anything: logging
 (`logger.info("%r", app)`, `logging.getLogger(__name__).debug(...)`, structlog),
 `print`, `repr`, `str`, `format`, `"...".format(...)`, `isinstance`, f-strings, and
 Celery's own API. Apps that are not bound to a name or attribute (`return Celery(...)`)
-are not checked: their configuration happens where the caller keeps them.
+are not checked: their configuration happens where the caller keeps them. Nor is a
+function's local app used only to control workers (every use is `client.control...`,
+`client.close()` or `Control(app=client)`): it sends no task and reads no result, so no
+task setting reaches anything; one that also sends a task, or leaves the function, is.
 
 As the specification says ("lacks any of"), only the presence of each key is checked,
 and values are not judged (`task_serializer="pickle"` counts as a serializer setting).
@@ -39,7 +42,8 @@ what they star-import), `"pkg.mod:Obj"` objects and classes (with their bases) i
 module; Django's settings with `config_from_object("django.conf:settings",
 namespace="CELERY")` (the module `DJANGO_SETTINGS_MODULE` names in the workspace, else
 `<package>/settings.py`; its `CELERY_...` names, the settings it star-imports, a
-django-split-settings `include`); dicts a module function returns or builds key by key
+django-split-settings `include`; Django's own `TIME_ZONE`, which Celery takes as the time
+zone when no `timezone` is set); dicts a module function returns or builds key by key
 (`app.conf.update(make_settings())`). Where something loaded cannot be seen (outside the
 workspace, built at run time), nothing is said. An app configured differently in the two
 branches of an `if`/`else` is checked along each way through them, and reported in the
@@ -109,6 +113,7 @@ from ..analysis.app_config import (
     AppConfig,
     celery_apps,
     config_variants,
+    control_client,
     gather_config,
 )
 from ..analysis.celery_settings import canonical
@@ -156,8 +161,8 @@ class IncompleteAppConfig(Rule):
     def check(self, facts, settings):
         project, summary = facts.project, facts.summary
         for app in celery_apps(facts):
-            if not app.targets:
-                continue
+            if not app.targets or control_client(facts, app):
+                continue  # unbound (configured where the caller keeps it), or only revokes/inspects
             config = gather_config(facts, app)
             model = app_at(summary, facts.range(app.call)) if project is not None and summary is not None else None
             if model is None:

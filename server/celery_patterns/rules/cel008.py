@@ -29,10 +29,14 @@ With the workspace (the command line, the editor), the app's worker is looked at
 - `worker_hijack_root_logger = False` set anywhere the app's settings come from counts: a
   module that imports the app and configures it, a `config_from_object` module or class,
   Django's settings (`CELERY_WORKER_HIJACK_ROOT_LOGGER = False` with `namespace="CELERY"`),
-  a dict a function builds;
+  a dict a function builds, also through a local name (`config = make_config()`, or
+  `dict(make_config())`, then `Celery(config_source=config)`);
 - an app that only sends tasks is not flagged: no task is registered on it anywhere in the
   workspace, it loads no task modules, and no code starts its worker (`app.worker_main()`,
-  `app.Worker()`, `app.start()`). No worker runs it, so it never touches logging.
+  `app.Worker()`, `app.start()`). No worker runs it, so it never touches logging. Nor
+  does one a function makes and never lets out (not returned, yielded, declared global or
+  handed to a worker starter such as `start_worker(app)`): a client made to revoke or
+  inspect, a test's app, whatever tasks its module imports.
 
 ## Why is this bad?
 When no receiver is connected to `setup_logging`, a Celery worker configures logging

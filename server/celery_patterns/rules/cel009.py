@@ -13,7 +13,9 @@ is a `post`/`delete`/... method of a class so named (`CancelJobView.post`). A pa
 from parts is read by its constant parts: `f"{PREFIX}/jobs/{{id}}/cancel"`,
 `PREFIX + "/tasks/{id}/abort"`, `"/{}/stop".format(...)`, and names bound to strings
 (`@mock.patch("...cancel...")` is no route). Words
-that merely contain one (`unstoppable`, `stopwatch`), state adjectives (`is_cancelled`,
+that merely contain one (`unstoppable`, `stopwatch`), a cancel word after the leading
+verb that names what waits for a cancel (`run_abort_listener_loop`, `start_cancel_watcher`;
+`stop_listener` still stops), state adjectives (`is_cancelled`,
 `mark_aborted`), queries (`is_…`, `should_stop`, `can_cancel`, `get_cancel_url`) and
 tests (`test_cancel_job`) do not count.
 
@@ -144,6 +146,12 @@ _CANCEL_WORDS = frozenset(
 _QUERY_WORDS = frozenset(
     "is was has have should can could will may must get check fetch find list count validate test tests".split()
 )
+# Nouns a cancel word can qualify after a leading verb: the function runs something that waits
+# for a cancel (`run_abort_listener_loop`, `start_cancel_watcher`), it does not issue one.
+_WAITER_WORDS = frozenset(
+    "listener listeners listen listening watcher watchers watch watching monitor monitoring poller polling"
+    " loop thread callback hook subscriber subscription".split()
+)
 # Receivers of a `cancel(...)` call that record state rather than stop work.
 _DATA_STORE_WORDS = frozenset(
     "db database repo repos repository repositories store storage table tables model models objects"
@@ -240,11 +248,20 @@ def _says_cancel(text: str) -> bool:
     return any(w in _CANCEL_WORDS for w in words(text))
 
 
+def _names_a_cancel(name_words: list[str]) -> bool:
+    """A cancel word as the action of the name: not one that, after the leading verb,
+    qualifies a waiter (`run_abort_listener_loop`; `stop_listener` still stops)."""
+    return any(
+        word in _CANCEL_WORDS and not (0 < i < len(name_words) - 1 and name_words[i + 1] in _WAITER_WORDS)
+        for i, word in enumerate(name_words)
+    )
+
+
 def _cancels(facts, func) -> bool:
     """Its name says so (not as a question or a test), a route decorating it has such a
     path, or it handles HTTP requests in a class so named (`CancelJobView.post`)."""
     name_words = words(func.name)
-    if name_words and name_words[0] not in _QUERY_WORDS and _says_cancel(func.name):
+    if name_words and name_words[0] not in _QUERY_WORDS and _names_a_cancel(name_words):
         return True
     if any(_says_cancel(route_path(facts, decorator) or "") for decorator in func.decorator_list):
         return True
