@@ -32,7 +32,7 @@ CHUNK = 64 * 1024  # bytes asked for per read
 _HEADER = re.compile(rb"([!-9;-~]+):[ \t]*([^\r\n]*?)[ \t]*\r?\n")  # a token, ':', a value
 # The line a frame starts with: where reading starts again after a bad frame.
 _CONTENT_LENGTH_LINE = re.compile(rb"content-length:[ \t]*\d+[ \t]*\r?\n", re.IGNORECASE)
-_SLACK = 64  # bytes kept when looking for that line, in case a read cut it
+_SLACK = 64  # the longest such line looked for (kept back when skipping, in case a read cut it)
 
 
 class Frames:
@@ -111,23 +111,39 @@ class Frames:
         """The body once complete; else None (more bytes are needed, or the frame was dropped)."""
         buffer, length = self._buffer, self._length
         assert length is not None
-        within = min(len(buffer), length + _SLACK)
-        header = _CONTENT_LENGTH_LINE.search(buffer, max(0, self._searched - _SLACK), within)
-        if header is not None and header.start() < length:
+        header = self._header_line(self._searched, min(len(buffer), length + _SLACK))
+        if header is not None and header < length:
             self.report(
                 f"dropped a message whose Content-Length ({length}) was wrong: "
-                f"a header line comes after {header.start()} bytes of its body"
+                f"a header line comes after {header} bytes of its body"
             )
-            del buffer[: header.start()]
+            del buffer[:header]
             self._length = None
             return None
         if len(buffer) < length:
             self._searched = len(buffer)
             return None
-        body = bytes(buffer[:length])
+        with memoryview(buffer) as view:
+            body = bytes(view[:length])  # one copy, not two
         del buffer[:length]
         self._length = None
         return body
+
+    def _header_line(self, start: int, end: int) -> int | None:
+        """Where the first Content-Length line ending in buffer[start:end] starts. Only line
+        breaks are looked for (a fast scan: a body usually has none), then the line before."""
+        buffer = self._buffer
+        while (newline := buffer.find(b"\n", start, end)) >= 0:
+            start = newline + 1
+            last = newline - 1
+            while last > 0 and buffer[last] in b"\r \t":
+                last -= 1
+            if last < 0 or not 48 <= buffer[last] <= 57:  # the line does not end with a number
+                continue
+            found = _CONTENT_LENGTH_LINE.search(buffer, max(0, newline - _SLACK), newline + 1)
+            if found is not None:
+                return found.start()
+        return None
 
     def _skip(self, why: str, start: int = 1) -> None:
         """Skip to the next Content-Length line after `start` (not the line just refused)."""
