@@ -18,7 +18,7 @@ import time
 
 import pytest
 from lsprotocol import types
-from lspsession import SERVER, SLEEPY, TIMEOUT, start
+from lspsession import PYPROJECT, SERVER, SLEEPY, TIMEOUT, start
 
 from celery_patterns.lsp import transport
 
@@ -320,27 +320,28 @@ def test_a_response_that_does_not_fit_ends_the_wait_for_it(tmp_path):
 
 
 # --- files ----------------------------------------------------------------------------------------
+fifos = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+async def until_tasks(client, names: list[str], what: str) -> None:
+    """Wait until the workspace's tasks (workspace symbols) are `names`."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="rag."))
+        if sorted(s.name for s in symbols) == names:
+            return
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+@fifos
 @pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)
 async def test_a_fifo_among_the_watched_files_blocks_nothing(client, tmp_path):
     (tmp_path / "rag").mkdir()
     worker = tmp_path / "rag" / "worker.py"
     worker.write_text(WORKER)
     await start(client, tmp_path)
-
-    async def task_names() -> list[str]:
-        symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="rag."))
-        return sorted(s.name for s in symbols)
-
-    names: list[str] = []
-
-    async def named(expected: list[str]) -> bool:
-        names[:] = await task_names()
-        return names == expected
-
-    await until_async(lambda: named(["rag.search"]), "the model to be indexed")
+    await until_tasks(client, ["rag.search"], "the model to be indexed")
     pipe = tmp_path / "rag" / "pipe.py"
     os.mkfifo(pipe)
     worker.write_text(WORKER.replace("rag.search", "rag.find"))
@@ -352,17 +353,25 @@ async def test_a_fifo_among_the_watched_files_blocks_nothing(client, tmp_path):
             ]
         )
     )
-    await until_async(lambda: named(["rag.find"]), "the rename to be seen (after the FIFO)")
-    # The whole-workspace check skips it too.
-    summary = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="celery-patterns.checkWorkspace")
+    await until_tasks(client, ["rag.find"], "the rename to be seen (after the FIFO)")
+
+
+@fifos
+@pytest.mark.parametrize("client", ["visual-studio-code"], indirect=True)
+async def test_a_checked_file_replaced_by_a_fifo_blocks_no_check(client, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)  # CEL002 only
+    (tmp_path / "rag").mkdir()
+    poll = tmp_path / "rag" / "poll.py"
+    poll.write_text(SLEEPY)
+    await start(client, tmp_path)
+    check = types.ExecuteCommandParams(command="celery-patterns.checkWorkspace")
+    assert (await asyncio.wait_for(client.workspace_execute_command_async(check), TIMEOUT))["findings"] == 2
+    poll.unlink()
+    os.mkfifo(poll)  # its diagnostics were published: a change makes the server check it again
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=poll.as_uri(), type=types.FileChangeType.Changed)]
+        )
     )
-    assert summary["files"] >= 1
-
-
-async def until_async(condition, what: str, timeout: float = TIMEOUT) -> None:
-    """`lspsession.until` for a condition that must await."""
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
+    (tmp_path / "rag" / "other.py").write_text(SLEEPY)
+    assert (await asyncio.wait_for(client.workspace_execute_command_async(check), TIMEOUT))["findings"] == 2
