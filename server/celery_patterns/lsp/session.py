@@ -115,7 +115,7 @@ class CeleryPatternsServer(LanguageServer):
             self.shutdown()
 
     def start_tcp(self, host: str, port: int) -> None:
-        """Serve one client at a time on a TCP socket (for debugging)."""
+        """Serve the first client to connect to a TCP socket (for debugging), as pygls does."""
         self._stop_event = threading.Event()
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
