@@ -21,6 +21,7 @@ from collections.abc import Callable
 from ..config import Settings
 from ..discovery import python_files
 from ..engine.workspace import settings_or_default
+from ..files import SkippedFile, read_file
 from ..model.build import build_project, summarise_source
 from ..model.interface import interface
 from ..model.layout import Layout
@@ -134,9 +135,8 @@ class FolderModel:
 
     def _summarise_file(self, path: str) -> ModuleSummary | None:
         try:
-            with open(path, "rb") as handle:
-                text = decode_source(handle.read())
-        except (OSError, DecodeError):
+            text = decode_source(read_file(path))  # a regular file only: a FIFO would block the thread
+        except (OSError, SkippedFile, DecodeError):
             return None
         return summarise_source(text, path, self.layout.module_name(path), self.settings_for(path))
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from ..files import SkippedFile, read_file
 from ..ftypes import Position, Range
 from ..inventory import parameters_text, queue_of
 from ..model.project import Project, Task
@@ -165,9 +166,8 @@ class Locator:
             text = self.texts.get(path)
             if text is None:
                 try:
-                    with open(path, "rb") as handle:
-                        text = decode_source(handle.read())
-                except (OSError, DecodeError):
+                    text = decode_source(read_file(path))
+                except (OSError, SkippedFile, DecodeError):
                     text = None
             self._indexes[path] = LineIndex(text) if text is not None and not text.isascii() else None
         return self._indexes[path]

@@ -6,7 +6,12 @@
 - diagnostics, built as JSON text already (`convert.Rendered`), are sent without going
   through lsprotocol's attrs classes and cattrs, which would cost several times the check
   itself on a file with hundreds of findings. This module is the one place that writes
-  such text to the client.
+  such text to the client;
+- every request is answered (`receive`): pygls drops, unanswered, a message it cannot
+  structure (params of the wrong shape, a negative position) and any request after
+  `shutdown`, and it drops a body that is no JSON object without a word. JSON-RPC and the
+  LSP want an error response for each: ParseError, InvalidRequest (also after `shutdown`),
+  MethodNotFound (also for a notification's method sent as a request), InvalidParams.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
+import attrs
+import cattrs
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -49,6 +56,73 @@ class Protocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params):
         yield from self._user_handler(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    # --- what the client sends ---------------------------------------------------------------
+    # pygls' reading loop parses a body with `structure_message` as a JSON object hook and gives
+    # up on the message when that raises, before its id is known; the transport (ours, see
+    # `transport.py`) hands the body here instead, and pygls' `structure_message` and
+    # `handle_message` are called once the message is known to be one they can handle.
+    def receive(self, body: bytes) -> None:
+        """Handle one message's body: as pygls would, or with the error response it needs."""
+        try:
+            data = json.loads(body)
+        except ValueError as exc:  # not JSON, or not UTF-8
+            self.reply_error(None, types.ErrorCodes.ParseError, f"the message is not JSON: {exc}")
+            return
+        if not isinstance(data, dict):
+            self.reply_error(None, types.ErrorCodes.InvalidRequest, "a message must be a JSON object")
+            return
+        msg_id, method = data.get("id"), data.get("method")
+        valid_id = isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)
+        if "method" not in data and ("result" in data or "error" in data):  # a response: never answered
+            if data.get("jsonrpc") == self.VERSION and valid_id:
+                self._receive_response(data)
+            else:
+                logging.getLogger(__name__).warning("ignored a response that is not JSON-RPC 2.0: %.200s", body)
+            return
+        if data.get("jsonrpc") != self.VERSION or not isinstance(method, str) or ("id" in data and not valid_id):
+            self.reply_error(
+                msg_id if valid_id else None, types.ErrorCodes.InvalidRequest, "not a JSON-RPC 2.0 request"
+            )
+            return
+        request = "id" in data
+        if request and self._shutdown:
+            self.reply_error(msg_id, types.ErrorCodes.InvalidRequest, f"{method}: the server is shut down")
+            return
+        if request and self._is_notification(method):
+            self.reply_error(msg_id, types.ErrorCodes.MethodNotFound, f"{method} is a notification, not a request")
+            return
+        data.setdefault("params", None)  # JSON-RPC allows it left out
+        try:
+            message = self.structure_message(data)
+        except Exception as exc:
+            problem = _structure_problem(exc)
+            if request:
+                self.reply_error(msg_id, types.ErrorCodes.InvalidParams, f"{method}: {problem}")
+            else:
+                logging.getLogger(__name__).warning("notification %s ignored: %s", method, problem)
+            return
+        self.handle_message(message)
+
+    def _receive_response(self, data: dict) -> None:
+        """A response to one of the server's requests: one that does not structure still
+        ends the wait for it (as an error), rather than leaving the request waiting forever."""
+        try:
+            message = self.structure_message(data)
+        except Exception as exc:
+            error = types.ResponseError(code=types.ErrorCodes.InvalidParams, message=_structure_problem(exc))
+            message = types.ResponseErrorMessage(id=data["id"], error=error)
+        self.handle_message(message)
+
+    def _is_notification(self, method: str) -> bool:
+        kind = self.get_message_type(method)
+        return kind is not None and attrs.has(kind) and "id" not in attrs.fields_dict(kind)
+
+    def reply_error(self, msg_id: int | str | None, code: int, message: str) -> None:
+        """Answer a request with an error (`msg_id` None: one whose id could not be read)."""
+        logging.getLogger(__name__).warning("answered %s with error %d: %s", msg_id, code, message)
+        error = json.dumps({"code": int(code), "message": message})
+        self._write(f'{{"jsonrpc":"{self.VERSION}","id":{json.dumps(msg_id)},"error":{error}}}')
 
     def _user_handler(self, method: str, params):
         if (handler := self.fm.features.get(method)) is not None:
@@ -83,6 +157,14 @@ class Protocol(LanguageServerProtocol):
             raise  # the client is gone: as pygls does, let the server stop
         except Exception:
             logging.getLogger(__name__).exception("error sending a message")
+
+
+def _structure_problem(exc: BaseException) -> str:
+    """What did not fit, in a line: cattrs' account of it (the path and what was expected)."""
+    cause = exc.__cause__ or exc
+    if isinstance(cause, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(cause))
+    return f"{type(cause).__name__}: {cause}"
 
 
 class JsonResult(str):

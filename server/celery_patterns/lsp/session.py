@@ -11,13 +11,16 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import threading
 import traceback
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -28,7 +31,7 @@ from ..ftypes import Finding, Fix, FixSafety, TextEdit
 from ..model.build import summarise_source
 from ..model.project import Project
 from ..source import edit_between
-from . import workspace
+from . import transport, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import (
     Rendered,
@@ -87,6 +90,60 @@ class CeleryPatternsServer(LanguageServer):
         self.pushed_closed: set[str] = set()  # closed files whose diagnostics were published
         self.shut_down = False
         self._reporting = False  # reporting an error to the client (see `report_server_error`)
+
+    # --- the transport ------------------------------------------------------------------------
+    # pygls' `start_io` and `start_tcp` read with `pygls.io_.run_async`, which has no hook: its
+    # framing never finds its feet again after one bad frame, and it drops unanswered a request
+    # it cannot structure. These two are pygls' own with that loop replaced: `transport.serve`
+    # cuts the frames (resynchronising on the next Content-Length line) and
+    # `Protocol.receive` handles each body (answering every request).
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """Serve over stdin and stdout (the client closing stdin ends it)."""
+        self._stop_event = threading.Event()
+        stdin = stdin or sys.stdin.buffer
+        read_some = getattr(stdin, "read1", None) or stdin.read  # what is there, without waiting for more
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def read() -> bytes:
+            return await asyncio.get_running_loop().run_in_executor(self.thread_pool, read_some, transport.CHUNK)
+
+        try:
+            asyncio.run(self._serve(read))
+        except BrokenPipeError:
+            logging.getLogger(__name__).error("the client is gone (broken pipe): stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve the first client to connect to a TCP socket (for debugging), as pygls does."""
+        self._stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await self._serve(lambda: reader.read(transport.CHUNK))
+            self.shutdown()
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        try:
+            asyncio.run(listen())
+        except asyncio.CancelledError:
+            pass
+
+    async def _serve(self, read: Callable[[], Awaitable[bytes]]) -> None:
+        protocol, stop = self.protocol, self._stop_event
+        assert isinstance(protocol, Protocol) and stop is not None
+        await transport.serve(read, protocol.receive, self._bad_input, stop.is_set)
+
+    def _bad_input(self, problem: str) -> None:
+        """Say what the transport dropped: to stderr, and to the client's log."""
+        logging.getLogger(__name__).warning("%s", problem)
+        self.log(f"malformed input from the client: {problem}", types.MessageType.Warning)
 
     # --- messages to the user ---------------------------------------------------------------
     def report_server_error(self, error: Exception, source) -> None:

@@ -23,6 +23,7 @@ from pygls.uris import from_fs_path
 
 from .. import config, discovery, engine
 from ..config import Settings
+from ..files import SkippedFile, read_file
 from ..source import LineIndex
 from .convert import Rendered
 from .options import EditorOptions
@@ -45,9 +46,8 @@ def check_file(
     uri = from_fs_path(path)
     result_id = f"disk:{abs(hash(key)):x}"
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_file(path)  # a regular file only: a FIFO would block the check forever
+    except (OSError, SkippedFile):
         return FileResult(uri, None, result_id, "[]", 0, key)
     if not options.enable:
         return FileResult(uri, None, result_id, "[]", 0, key)

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from ..analysis.facts import ModuleFacts
 from ..config import Settings
+from ..files import SkippedFile, read_file
 from ..source import DecodeError, decode_source
 from .cache import Cache, content_key, decode, encode
 from .layout import Layout
@@ -123,8 +124,9 @@ def _summarise_one(argument) -> ModuleSummary | None:
 
 
 def _read(path: str) -> bytes | None:
+    """A module's bytes; None for what is not a regular file (a FIFO would block the read
+    forever), too large, or unreadable."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_file(path)
+    except (OSError, SkippedFile):
         return None
