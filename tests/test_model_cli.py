@@ -4,6 +4,7 @@ the summaries cache (`.celery-patterns-cache/`) recomputes only what changed."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -58,15 +59,15 @@ def check(capsys, *argv: str) -> list[tuple[str, int, str]]:
 
 @pytest.fixture
 def summarised(monkeypatch):
-    """The paths (relative, `/`-separated) `build` summarises from their text in a run."""
+    """The paths of the modules a run summarises (from the facts of their parse)."""
     done: list[str] = []
-    original = build.summarise_source
+    original = build.summarise_facts
 
-    def recording(source, path, module, settings):
-        done.append(path)
-        return original(source, path, module, settings)
+    def recording(facts, settings):
+        done.append(os.path.abspath(facts.path))
+        return original(facts, settings)
 
-    monkeypatch.setattr(build, "summarise_source", recording)
+    monkeypatch.setattr(build, "summarise_facts", recording)
     return done
 
 
