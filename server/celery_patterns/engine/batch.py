@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait as wait_for
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .. import config, files
 from ..config import ConfigError, Settings
@@ -36,7 +36,7 @@ from ..discovery import module_name_for, python_files
 from ..ftypes import Finding, Range, Severity
 from ..model import build as model_build
 from ..model.build import read_workspace, summary_settings_key
-from ..model.cache import Cache, content_key
+from ..model.cache import Cache, content_key, encode
 from ..model.interface import interface
 from ..model.layout import Layout
 from ..model.project import Project
@@ -118,8 +118,15 @@ class ResultsCache:
     kept too, under what its summary is made from: the module's bytes, path, module name and
     the settings that shape summaries."""
 
-    def __init__(self, root: str | None, project: Project | None, settings_for: Callable[[str], Settings]) -> None:
+    def __init__(
+        self,
+        root: str | None,
+        project: Project | None,
+        settings_for: Callable[[str], Settings],
+        known: dict[str, str] | None = None,
+    ) -> None:
         self.cache = Cache(root, "results")
+        self.known = known or {}  # the interfaces of modules whose summaries are elsewhere
         self.enabled = root is not None
         self.project = project
         self.settings_for = settings_for
@@ -129,26 +136,29 @@ class ResultsCache:
         """The digest of the model's interfaces; `read`: bytes already read, by absolute path."""
         if self._model is None:
             digest = hashlib.sha256()
-            project = self.project
-            for path, summary in sorted((project.summaries if project else {}).items()):
-                digest.update(f"{path}\0{self._interface(path, summary, read)}\0".encode("utf-8", "surrogatepass"))
+            summaries = self.project.summaries if self.project else {}
+            for path in sorted(summaries.keys() | self.known.keys()):
+                found = self._interface(path, summaries.get(path), read)
+                digest.update(f"{path}\0{found}\0".encode("utf-8", "surrogatepass"))
             self._model = digest.hexdigest()
         return self._model
 
     def _interface(self, path: str, summary, read: dict[str, bytes]) -> str:
+        def work_out() -> str:
+            return self.known[path] if path in self.known else interface(summary)
+
         data = read.get(path)
         if data is None:
             try:
                 data = files.read_file(path)
             except (OSError, files.SkippedFile):
-                return interface(summary)
+                return work_out()
         module = self.project.layout.module_name(path) if self.project else None
-        key = "interface:" + content_key(
-            data, path, module or "", summary_settings_key(self.settings_for(path)), summary.path
-        )
+        # (`path` is the summary's: the model's paths are absolute)
+        key = "interface:" + content_key(data, path, module or "", summary_settings_key(self.settings_for(path)), path)
         found = self.cache.get(key)
         if not isinstance(found, str):
-            found = interface(summary)
+            found = work_out()
             self.cache.put(key, found)
         return found
 
@@ -424,6 +434,7 @@ class _Pipeline:
         self.kept: dict[int, Begun] = {}  # second phases waiting in this process
         self.crew: _Crew | None = None
         self.services: tuple[str, ...] = ()
+        self.interfaces: dict[str, str] = {}  # of the summaries made by workers, by path
 
     def run(self) -> list[FileResult]:
         found, results = self.found, self.results
@@ -471,26 +482,29 @@ class _Pipeline:
         return [r for r in results if r is not None]
 
     def _model(self, reading, indexes: list[int], made: list) -> Project:
-        """The project model from the summaries of `reading.todo` made in the first phase (in
-        worker processes: pickled, by the worker that made it).
+        """The project model from the summaries of `reading.todo` made in the first phase.
 
-        Workers get the model from the summaries pickled where they were made, each only those
-        it did not make: sent on as they came, never unpickled here unless this process needs
-        them (to cache them, or to check files itself). Pickling the whole model in this
-        process for each worker cost more than the second phase."""
+        Made in worker processes, each summary comes pickled (with its cache entry and its
+        interface, when there is a cache) from the worker that made it, and goes on as it came
+        to the other workers, which build the model each: this process holds only the
+        summaries the cache gave (the workers check every file). Unpickling, encoding and
+        pickling the whole model again here cost more than the second phase."""
         crew = self.crew
         if crew is None:
             return model_build.finish_reading(reading, made)
-        if self.use_cache:
-            project = model_build.finish_reading(
-                reading, [pickle.loads(m) if isinstance(m, bytes) else m for m in made]
-            )
-        else:
-            unreadable = reading.unreadable | {path for (path, *_), m in zip(reading.todo, made) if m is None}
-            # Only what this process needs (the layout): the workers check every file.
-            project = Project(reading.layout, dict(reading.summaries), frozenset(unreadable))
+        unreadable = set(reading.unreadable)
         blobs = [(_pickled(summary), None) for summary in reading.summaries.values()]
-        blobs += [(m, crew.owner.get(i)) for i, m in zip(indexes, made) if isinstance(m, bytes)]
+        for index, (path, *_, key), m in zip(indexes, reading.todo, made):
+            if m is None:
+                unreadable.add(path)
+                continue
+            blobs.append((m.blob, crew.owner.get(index)))
+            if m.interface is not None:
+                self.interfaces[path] = m.interface
+            if key is not None and m.encoded is not None:
+                reading.cache.put(key, m.encoded)
+        reading.cache.save()
+        project = Project(reading.layout, dict(reading.summaries), frozenset(unreadable))
         crew.share((reading.layout.root, self.services, project.unreadable), blobs)
         return project
 
@@ -511,8 +525,11 @@ class _Pipeline:
                     self._advance()
             return made
         quiet_gc()
-        self.crew = crew = _Crew(self.workers)
-        made, lost = crew.run([("first", first), ("summary", only)], _chunk(len(first) + len(only), self.workers))
+        self.crew = crew = _Crew(self.workers, self.use_cache)
+        # Largest files first, in small batches: no worker is left with a long one at the end.
+        first = sorted(first, key=lambda item: -len(item[1][1]))
+        only = sorted(only, key=lambda item: -len(item[1][0]))
+        made, lost = crew.run([("first", first), ("summary", only)], _small_chunk(len(first) + len(only), self.workers))
         self._advance(len(made))
         if lost:  # again one at a time: a file that kills its worker again is the one
             payloads = dict(first) | dict(only)
@@ -531,7 +548,7 @@ class _Pipeline:
         """Each file not finished yet: from the results cache, else its second phase where its
         first ran, else checked whole (its summary came from the cache, or its worker died)."""
         found, results = self.found, self.results
-        cache = ResultsCache(project.root if self.use_cache else None, project, self.model_settings)
+        cache = ResultsCache(project.root if self.use_cache else None, project, self.model_settings, self.interfaces)
         keys: dict[int, str] = {}
         here: list[tuple[int, str]] = []  # second phases kept in this process
         there: list[tuple[int, str]] = []  # kept by a worker process
@@ -580,7 +597,7 @@ class _Pipeline:
         crew = self.crew
         if crew is None and self.workers > 1 and len(full) >= PARALLEL_THRESHOLD:
             quiet_gc()
-            crew = self.crew = _Crew(self.workers)
+            crew = self.crew = _Crew(self.workers, self.use_cache)
         if crew is None:
             for index, payload in full:
                 done[index] = process(payload)
@@ -595,7 +612,9 @@ class _Pipeline:
         # Files whose worker died with their first phase are checked whole.
         full = full + [(i, payloads[i]) for i, _ in there if not crew.keeps(i)]
         there = [(i, path) for i, path in there if crew.keeps(i)]
-        answers, lost = crew.run([("second", there), ("full", full)], _chunk(len(there) + len(full), self.workers))
+        answers, lost = crew.run(
+            [("second", there), ("full", full)], _small_chunk(len(there) + len(full), self.workers)
+        )
         done.update(answers)
         self._advance(len(answers))
         if lost:
@@ -611,12 +630,16 @@ def _pickled(summary) -> bytes:
     return pickle.dumps(summary, pickle.HIGHEST_PROTOCOL)
 
 
+def _small_chunk(count: int, workers: int) -> int:
+    return max(1, min(4, count // (workers * 8)))
+
+
 def _chunk(count: int, workers: int) -> int:
     return max(1, min(32, count // (workers * 4)))
 
 
 # --- worker processes that keep what they parsed ---------------------------------------------
-def _serve(conn) -> None:
+def _serve(conn, caching: bool) -> None:
     """A worker's loop: work comes in batches of one kind; the answers go back in order."""
     quiet_gc()
     kept: dict[int, Begun] = {}
@@ -639,24 +662,35 @@ def _serve(conn) -> None:
         step = _STEPS[kind]
         answers = [(index, step(index, payload, kept)) for index, payload in body]
         if kind == "first":
-            answers = [(index, (_own(summary, own), result)) for index, (summary, result) in answers]
+            answers = [(index, (_own(summary, own, caching), result)) for index, (summary, result) in answers]
         elif kind == "summary":
-            answers = [(index, _own(summary, own)) for index, summary in answers]
+            answers = [(index, _own(summary, own, caching)) for index, summary in answers]
         conn.send(answers)
 
 
-def _own(summary, own: dict[str, Any]) -> bytes | None:
-    """A summary this worker made: kept, and pickled here (in parallel) for the others."""
+class _Made(NamedTuple):
+    """A summary made by a worker: pickled for the others, and with a cache, its cache entry
+    and its interface (worked out there, in parallel)."""
+
+    blob: bytes
+    encoded: Any = None
+    interface: str | None = None
+
+
+def _own(summary, own: dict[str, Any], caching: bool) -> _Made | None:
+    """A summary this worker made: kept here, and what the others get of it."""
     if summary is None:
         return None
     own[summary.path] = summary
-    return _pickled(summary)
+    if not caching:
+        return _Made(_pickled(summary))
+    return _Made(_pickled(summary), encode(summary), interface(summary))
 
 
 class _Member:
-    def __init__(self, context, shared=None) -> None:
+    def __init__(self, context, caching: bool, shared=None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, caching), daemon=True)
         self.process.start()
         child.close()
         self.sent: deque[list[int]] = deque()  # batches whose answers are awaited, oldest first
@@ -676,12 +710,13 @@ class _Crew:
     """Worker processes (not a pool: the second phase of a file must run in the process that
     keeps its first). A member that dies is replaced; the files it held are reported lost."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, caching: bool) -> None:
         self.context = multiprocessing.get_context()
         self.model: tuple | None = None  # what makes the model: (root, services, unreadable)
         self.blobs: list[tuple[bytes, _Member | None]] = []  # pickled summaries, by their maker
         self.shared = False
-        self.members = [_Member(self.context, None) for _ in range(workers)]
+        self.caching = caching  # workers encode the summaries they make for the cache
+        self.members = [_Member(self.context, caching) for _ in range(workers)]
         self.owner: dict[int, _Member] = {}
 
     def keeps(self, index: int) -> bool:
@@ -753,7 +788,9 @@ class _Crew:
         member.sent.clear()
         member.conn.close()
         member.process.join(timeout=5)
-        self.members[self.members.index(member)] = _Member(self.context, self._for(None) if self.shared else None)
+        self.members[self.members.index(member)] = _Member(
+            self.context, self.caching, self._for(None) if self.shared else None
+        )
         return lost
 
     def close(self) -> None:

@@ -89,8 +89,8 @@ def read_workspace(
         data = read[path] if path in read else _read(path)
         if data is None:
             continue
-        key = content_key(data, path, module or "", summary_settings_key(settings))
-        cached = reading.cache.get(key)
+        key = content_key(data, path, module or "", summary_settings_key(settings)) if use_cache else None
+        cached = reading.cache.get(key) if key is not None else None
         if cached is not None:
             try:
                 reading.summaries[path] = decode(cached)
