@@ -144,6 +144,14 @@ def test_a_cache_entry_of_another_shape_is_summarised_again(repo, capsys, summar
     data["entries"] = {key: {"@": "ModuleSummary"} for key in data["entries"]}
     path.write_text(json.dumps(data))
     summarised.clear()
+    # While every finding is in the results cache, no summary is read at all:
+    assert check(capsys, "server/app/jobs.py") == [
+        ("server/app/jobs.py", 4, "CEL012"),
+        ("server/app/jobs.py", 7, "CEL013"),
+    ]
+    assert summarised == []
+    # ... once the model is needed, every entry it cannot read is summarised again.
+    (repo / DIRECTORY / "results.json").unlink()
     assert check(capsys, "server/app/jobs.py") == [
         ("server/app/jobs.py", 4, "CEL012"),
         ("server/app/jobs.py", 7, "CEL013"),

@@ -36,7 +36,7 @@ from ..discovery import module_name_for, python_files
 from ..ftypes import Finding, Range, Severity
 from ..model import build as model_build
 from ..model.build import read_workspace, summary_settings_key
-from ..model.cache import Cache, content_key, encode
+from ..model.cache import Cache, content_key, decode, encode
 from ..model.interface import interface
 from ..model.layout import Layout
 from ..model.project import Project
@@ -124,9 +124,11 @@ class ResultsCache:
         project: Project | None,
         settings_for: Callable[[str], Settings],
         known: dict[str, str] | None = None,
+        undecoded: dict[str, Any] | None = None,
     ) -> None:
         self.cache = Cache(root, "results")
         self.known = known or {}  # the interfaces of modules whose summaries are elsewhere
+        self.undecoded = undecoded or {}  # summaries as the cache holds them, decoded if need be
         self.enabled = root is not None
         self.project = project
         self.settings_for = settings_for
@@ -137,7 +139,7 @@ class ResultsCache:
         if self._model is None:
             digest = hashlib.sha256()
             summaries = self.project.summaries if self.project else {}
-            for path in sorted(summaries.keys() | self.known.keys()):
+            for path in sorted(summaries.keys() | self.known.keys() | self.undecoded.keys()):
                 found = self._interface(path, summaries.get(path), read)
                 digest.update(f"{path}\0{found}\0".encode("utf-8", "surrogatepass"))
             self._model = digest.hexdigest()
@@ -145,7 +147,9 @@ class ResultsCache:
 
     def _interface(self, path: str, summary, read: dict[str, bytes]) -> str:
         def work_out() -> str:
-            return self.known[path] if path in self.known else interface(summary)
+            if path in self.known:
+                return self.known[path]
+            return interface(summary if summary is not None else decode(self.undecoded[path]))
 
         data = read.get(path)
         if data is None:
@@ -445,8 +449,17 @@ class _Pipeline:
         settings = self.model_settings(root)
         services = self.services = tuple(os.path.join(settings.root or root, s) for s in settings.services)
         reading = read_workspace(
-            root, workspace, self.model_settings, services=services, use_cache=self.use_cache, read=by_path
+            root,
+            workspace,
+            self.model_settings,
+            services=services,
+            use_cache=self.use_cache,
+            read=by_path,
+            lazy=self.use_cache,
         )
+        if reading.undecoded and not reading.todo and self._all_cached(reading, read, by_path):
+            return [r for r in results if r is not None]
+        reading.decode_all()
         layout = reading.layout
         # Work: files to check whose summary the model lacks start with the first phase; the
         # model's other files without a summary are only summarised.
@@ -493,11 +506,13 @@ class _Pipeline:
         if crew is None:
             return model_build.finish_reading(reading, made)
         unreadable = set(reading.unreadable)
+        order = list(reading.summaries)
         blobs = [(_pickled(summary), None) for summary in reading.summaries.values()]
         for index, (path, *_, key), m in zip(indexes, reading.todo, made):
             if m is None:
                 unreadable.add(path)
                 continue
+            order.append(path)
             blobs.append((m.blob, crew.owner.get(index)))
             if m.interface is not None:
                 self.interfaces[path] = m.interface
@@ -505,8 +520,34 @@ class _Pipeline:
                 reading.cache.put(key, m.encoded)
         reading.cache.save()
         project = Project(reading.layout, dict(reading.summaries), frozenset(unreadable))
-        crew.share((reading.layout.root, self.services, project.unreadable), blobs)
+        crew.share((reading.layout.root, self.services, project.unreadable, order), blobs)
         return project
+
+    def _all_cached(self, reading, read: dict[int, bytes], by_path: dict[str, bytes]) -> bool:
+        """Whether the results cache has the findings of every file, the model unchanged: then
+        they are the results, and no summary is decoded (the model's interface is cached by
+        the modules' bytes too). A warm run of an unchanged tree costs reading and hashing."""
+        layout = reading.layout
+        stub = Project(layout, {}, frozenset(reading.unreadable))  # the layout, for the keys
+        undecoded = {path: entry for path, (entry, *_) in reading.undecoded.items()}
+        cache = ResultsCache(layout.root, stub, self.model_settings, undecoded=undecoded)
+        found: dict[int, list[Finding]] = {}
+        try:
+            for i, data in read.items():
+                path = self.found[i]
+                key = cache.key(path, data, job_settings(path, self.job), layout.module_name(path), by_path)
+                cached = cache.get(key)
+                if cached is None:
+                    return False
+                found[i] = cached
+        except ConfigError:
+            return False  # the check reports it
+        except (KeyError, TypeError, ValueError, IndexError):
+            return False  # a summary the cache holds that this version cannot read
+        for i, findings in found.items():
+            self.results[i] = FileResult(self.found[i], findings, cacheable=True)
+        cache.save()
+        return True
 
     def _advance(self, count: int = 1) -> None:
         if self.progress is not None:
@@ -605,7 +646,7 @@ class _Pipeline:
             return done
         if not crew.shared:  # a crew started for this phase
             crew.share(
-                (project.root, self.services, project.unreadable),
+                (project.root, self.services, project.unreadable, list(project.summaries)),
                 [(_pickled(s), None) for s in project.summaries.values()],
             )
         payloads = dict(full) | {i: (path, self.read[i], self.job) for i, path in there}
@@ -652,11 +693,10 @@ def _serve(conn, caching: bool) -> None:
         if kind == "stop":
             return
         if kind == "project":
-            (root, services, unreadable), blobs = body
-            summaries = dict(own)
-            for blob in blobs:
-                summary = pickle.loads(blob)
-                summaries[summary.path] = summary
+            (root, services, unreadable, order), blobs = body
+            loaded = {summary.path: summary for summary in map(pickle.loads, blobs)}
+            # In the order of the model in one process: where two modules claim a name, the same wins.
+            summaries = {path: own[path] if path in own else loaded[path] for path in order}
             start_worker(Project(Layout(root, services), summaries, unreadable))
             continue
         step = _STEPS[kind]
@@ -712,7 +752,7 @@ class _Crew:
 
     def __init__(self, workers: int, caching: bool) -> None:
         self.context = multiprocessing.get_context()
-        self.model: tuple | None = None  # what makes the model: (root, services, unreadable)
+        self.model: tuple | None = None  # what makes the model: (root, services, unreadable, order)
         self.blobs: list[tuple[bytes, _Member | None]] = []  # pickled summaries, by their maker
         self.shared = False
         self.caching = caching  # workers encode the summaries they make for the cache

@@ -60,6 +60,23 @@ class Reading:
     unreadable: set[str] = field(default_factory=set)
     todo: list[tuple[str, str, str | None, Settings, str | None]] = field(default_factory=list)
     total: int = 0
+    # With `lazy`: the cache's entries not decoded yet, (entry, bytes, module, settings, key) by path
+    undecoded: dict[str, tuple] = field(default_factory=dict)
+
+    def decode_all(self) -> None:
+        """Decode the entries `read_workspace(lazy=True)` left as they were; a file whose entry
+        this version cannot read is to be summarised again."""
+        for path, (entry, data, module, settings, key) in sorted(self.undecoded.items()):
+            try:
+                self.summaries[path] = decode(entry)
+                continue
+            except (KeyError, TypeError, ValueError, IndexError):
+                pass
+            try:
+                self.todo.append((path, decode_source(data), module, settings, key))
+            except DecodeError:
+                self.unreadable.add(path)
+        self.undecoded.clear()
 
 
 def read_workspace(
@@ -72,9 +89,11 @@ def read_workspace(
     overlays: dict[str, str] | None = None,
     read: dict[str, bytes] | None = None,
     on_summary: Callable[[ModuleSummary], None] | None = None,
+    lazy: bool = False,
 ) -> Reading:
     """Read the workspace's files (`read`: bytes already read, by absolute path) and take
-    every summary the cache has for their bytes."""
+    every summary the cache has for their bytes. `lazy`: leave the cache's entries as they are
+    (`Reading.decode_all` decodes them): a run whose results are all cached needs none."""
     reading = Reading(Layout(root, services), Cache(root if use_cache else None, "summaries"))
     overlays = overlays or {}
     read = read or {}
@@ -91,6 +110,9 @@ def read_workspace(
             continue
         key = content_key(data, path, module or "", summary_settings_key(settings)) if use_cache else None
         cached = reading.cache.get(key) if key is not None else None
+        if cached is not None and lazy:
+            reading.undecoded[path] = (cached, data, module, settings, key)
+            continue
         if cached is not None:
             try:
                 reading.summaries[path] = decode(cached)
