@@ -40,6 +40,7 @@ from ..model.cache import Cache, content_key, decode, encode
 from ..model.interface import interface
 from ..model.layout import Layout
 from ..model.project import Project
+from ..rules import all_rules
 from ..source import decode_source, encode_source
 from .check import SYNTAX_CODE, Begun, Checked, begin_check, check_bytes, finish_check
 from .fix import fix_source
@@ -752,6 +753,7 @@ class _Crew:
 
     def __init__(self, workers: int, caching: bool) -> None:
         self.context = multiprocessing.get_context()
+        all_rules()  # imported once here, not in each worker (a forked one inherits them)
         self.model: tuple | None = None  # what makes the model: (root, services, unreadable, order)
         self.blobs: list[tuple[bytes, _Member | None]] = []  # pickled summaries, by their maker
         self.shared = False
