@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from celery_patterns import cli, config
+from celery_patterns import config
+from celery_patterns.engine import batch
 from test_cli import BLOCKING, CLEAN, run, write
 
 # A dispatch whose arguments the task (in another module) does not take: CEL013 needs the model.
@@ -30,13 +31,19 @@ def project(tmp_path, monkeypatch):
 def checks(monkeypatch) -> list[str]:
     """The paths the run checked (not taken from the cache)."""
     seen: list[str] = []
-    real = cli.check_bytes
+    whole, begun = batch.check_bytes, batch.begin_check
 
     def counting(data, path, *args, **kwargs):
         seen.append(path)
-        return real(data, path, *args, **kwargs)
+        return whole(data, path, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "check_bytes", counting)
+    def beginning(source, path, *args, **kwargs):
+        seen.append(path)
+        return begun(source, path, *args, **kwargs)
+
+    # A file is checked whole, or in two phases when the model is built from its parse.
+    monkeypatch.setattr(batch, "check_bytes", counting)
+    monkeypatch.setattr(batch, "begin_check", beginning)
     return seen
 
 
@@ -59,13 +66,13 @@ def test_a_warm_run_checks_nothing_and_reports_the_same(project, capsys, checks)
 def test_a_warm_run_works_out_no_interface(project, capsys, monkeypatch):
     """The model's digest re-encodes every summary: what it found for a module's bytes is kept."""
     worked_out: list[str] = []
-    real = cli.interface
+    real = batch.interface
 
     def counting(summary):
         worked_out.append(summary.path)
         return real(summary)
 
-    monkeypatch.setattr(cli, "interface", counting)
+    monkeypatch.setattr(batch, "interface", counting)
     run(capsys, "check")
     assert len(worked_out) == 2
     worked_out.clear()

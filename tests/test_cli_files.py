@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from celery_patterns import cli, files
+from celery_patterns import files
+from celery_patterns.engine import batch
 from celery_patterns.engine import fix_source as real_fix_source
 from test_cli import BLOCKING, CLEAN, run, write
 
@@ -112,7 +113,7 @@ def _fix_then(monkeypatch, action):
         action(path)
         return real_fix_source(source, path, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "fix_source", fix_source)
+    monkeypatch.setattr(batch, "fix_source", fix_source)
 
 
 def test_a_file_changed_since_it_was_read_is_not_written(here, capsys, monkeypatch):
@@ -144,7 +145,7 @@ def test_a_fix_the_encoding_cannot_hold_leaves_the_file_whole(here, capsys, monk
         outcome.source = outcome.source.replace("# café", "# café €")
         return outcome
 
-    monkeypatch.setattr(cli, "fix_source", fix_source)
+    monkeypatch.setattr(batch, "fix_source", fix_source)
     code, _, err = run(capsys, "check", "--fix", "--no-cache", "m.py")
     assert code == 2 and "cannot be encoded" in err
     assert (here / "m.py").read_bytes() == data and leftovers(here) == []

@@ -17,16 +17,20 @@ SCRIPT = textwrap.dedent("""\
     import multiprocessing, os, sys
     multiprocessing.set_start_method("fork")
     from celery_patterns import cli
+    from celery_patterns.engine import batch
 
     PARENT = os.getpid()
-    real = cli._process_data
 
-    def dying(path, data, job, named=True):
-        if os.path.basename(path) in sys.argv[1].split(",") and os.getpid() != PARENT:
-            os._exit(9)  # as a segfault or SIGKILL would: no exception, no result
-        return real(path, data, job, named)
+    def dying(real):
+        def checking(path, *args):
+            if os.path.basename(path) in sys.argv[1].split(",") and os.getpid() != PARENT:
+                os._exit(9)  # as a segfault or SIGKILL would: no exception, no result
+            return real(path, *args)
+        return checking
 
-    cli._process_data = dying
+    # Both ways a worker checks a file: whole, or the first phase of a check of the workspace.
+    batch.process_data = dying(batch.process_data)
+    batch.first_phase = dying(batch.first_phase)
     sys.exit(cli.main(sys.argv[2:]))
 """)
 

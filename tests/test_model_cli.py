@@ -4,6 +4,7 @@ the summaries cache (`.celery-patterns-cache/`) recomputes only what changed."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -58,15 +59,15 @@ def check(capsys, *argv: str) -> list[tuple[str, int, str]]:
 
 @pytest.fixture
 def summarised(monkeypatch):
-    """The paths (relative, `/`-separated) `build` summarises from their text in a run."""
+    """The paths of the modules a run summarises (from the facts of their parse)."""
     done: list[str] = []
-    original = build.summarise_source
+    original = build.summarise_facts
 
-    def recording(source, path, module, settings):
-        done.append(path)
-        return original(source, path, module, settings)
+    def recording(facts, settings):
+        done.append(os.path.abspath(facts.path))
+        return original(facts, settings)
 
-    monkeypatch.setattr(build, "summarise_source", recording)
+    monkeypatch.setattr(build, "summarise_facts", recording)
     return done
 
 
@@ -143,6 +144,14 @@ def test_a_cache_entry_of_another_shape_is_summarised_again(repo, capsys, summar
     data["entries"] = {key: {"@": "ModuleSummary"} for key in data["entries"]}
     path.write_text(json.dumps(data))
     summarised.clear()
+    # While every finding is in the results cache, no summary is read at all:
+    assert check(capsys, "server/app/jobs.py") == [
+        ("server/app/jobs.py", 4, "CEL012"),
+        ("server/app/jobs.py", 7, "CEL013"),
+    ]
+    assert summarised == []
+    # ... once the model is needed, every entry it cannot read is summarised again.
+    (repo / DIRECTORY / "results.json").unlink()
     assert check(capsys, "server/app/jobs.py") == [
         ("server/app/jobs.py", 4, "CEL012"),
         ("server/app/jobs.py", 7, "CEL013"),

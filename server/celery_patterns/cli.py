@@ -7,63 +7,27 @@ configuration error, or a file that could not be read or written.
 from __future__ import annotations
 
 import argparse
-import difflib
-import gc
-import hashlib
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__, config, files, inventory
 from .config import ConfigError, Settings
-from .discovery import is_force_excluded, module_name_for, python_files
+from .discovery import is_force_excluded, python_files
 from .docs import SYNTAX_CODE, rule_page
-from .engine import check_bytes, fix_source, project_for, validated, workspace_of
+from .engine import project_for, validated, workspace_of
 from .engine import settings_for as engine_settings_for
-from .ftypes import Finding, Range, Severity
-from .model.build import summary_settings_key
-from .model.cache import Cache, content_key
-from .model.interface import interface
+from .engine.batch import FileResult, Job, check_files, process_data, start_worker
 from .model.project import Project
 from .output import FORMATTERS, Options, fix_hint, format_fix_summary, format_statistics, hidden_unsafe, plural
 from .rules import all_codes, all_rules
-from .source import LineIndex, decode_source, encode_source
+from .source import LineIndex, decode_source
 
-PARALLEL_THRESHOLD = 16  # below this, starting worker processes costs more than it saves
 PROGRESS_THRESHOLD = 50
-CRASH_MESSAGE = "internal error: the checker crashed on this file"
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    fixed: int = 0
-    fixed_codes: dict[str, int] = field(default_factory=dict)  # what the fixes removed, per rule
-    diff: str = ""
-    fixed_data: bytes | None = None  # the fixed file (standard input: printed, not written)
-    errors: list[str] = field(default_factory=list)  # the file was not checked or not written
-    warnings: list[str] = field(default_factory=list)
-    cacheable: bool = False  # the findings are a check of the bytes read, nothing else
-
-
-@dataclass(frozen=True)
-class Job:
-    mode: str  # "check", "fix" or "diff"
-    unsafe: bool
-    select: tuple[str, ...] | None
-    ignore: tuple[str, ...]
-    extend_select: tuple[str, ...] = ()
-    config: str | None = None  # `--config`: the file whose settings govern every file
-    fix_root: str | None = None  # fixes are written only to files (link targets) below it
-    write: bool = True  # False for standard input: the fixed text is returned
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,12 +202,19 @@ def _check_to(args, stream: TextIO) -> int:
         and sys.stderr.isatty()
         and len(found) >= PROGRESS_THRESHOLD
     )
-    project = _project(root, settings_for, args)
-    if project is None:
+    try:
+        results = check_files(
+            found,
+            job,
+            root=root,
+            model_settings=_or_default(settings_for),
+            jobs=args.jobs,
+            use_cache=not args.no_cache,
+            progress=_Progress if show_progress else None,
+        )
+    except BrokenProcessPool:
+        print(_died(root), file=sys.stderr)
         return 2
-    cache = ResultsCache(None if args.no_cache else project.root, project, _or_default(settings_for))
-    results = _run(found, job, args.jobs, show_progress, project, cache)
-    cache.save()
 
     for warning in warnings:
         if not args.quiet:
@@ -353,11 +324,12 @@ def _project(root: str, settings_for, args, overlays: dict[str, str] | None = No
             root, _or_default(settings_for), use_cache=not args.no_cache, overlays=overlays, jobs=args.jobs
         )
     except BrokenProcessPool:
-        print(
-            f"celery-patterns: internal error: a worker process died while reading the workspace {root}",
-            file=sys.stderr,
-        )
+        print(_died(root), file=sys.stderr)
         return None
+
+
+def _died(root: str) -> str:
+    return f"celery-patterns: internal error: a worker process died while reading the workspace {root}"
 
 
 def _or_default(settings_for: Callable[[str], Settings]) -> Callable[[str], Settings]:
@@ -425,8 +397,8 @@ def _check_stdin(args, stream: TextIO, settings_for) -> int:
     project = _project(root, settings_for, args, overlays)
     if project is None:
         return 2
-    _start_worker(project)
-    result = _process_data(path, data, job, named=bool(name))
+    start_worker(project)
+    result = process_data(path, data, job, named=bool(name))
     if mode == "fix":
         _write_stdout(result.fixed_data if result.fixed_data is not None else data)
     return _finish(args, report, [result], mode, root, lines)
@@ -438,350 +410,7 @@ def _write_stdout(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-# --- running the checks ------------------------------------------------------------------------
-class ResultsCache:
-    """Findings of files already checked, in the workspace's `.celery-patterns-cache/`: a file's
-    are reused while its bytes, the tool's version, its settings and the project model's
-    interface (what other modules can observe of each module) are what they were.
-
-    The model's interface is a digest of every module's (`model.interface`). Working one out
-    re-encodes the module's summary (a second for celery + kombu, half a warm run), so each is
-    kept too, under what its summary is made from: the module's bytes, path, module name and
-    the settings that shape summaries."""
-
-    def __init__(self, root: str | None, project: Project | None, settings_for: Callable[[str], Settings]) -> None:
-        self.cache = Cache(root, "results")
-        self.enabled = root is not None
-        self.project = project
-        self.settings_for = settings_for
-        self._model: str | None = None
-
-    def model_digest(self, read: dict[str, bytes]) -> str:
-        """The digest of the model's interfaces; `read`: bytes already read, by absolute path."""
-        if self._model is None:
-            digest = hashlib.sha256()
-            project = self.project
-            for path, summary in sorted((project.summaries if project else {}).items()):
-                digest.update(f"{path}\0{self._interface(path, summary, read)}\0".encode("utf-8", "surrogatepass"))
-            self._model = digest.hexdigest()
-        return self._model
-
-    def _interface(self, path: str, summary, read: dict[str, bytes]) -> str:
-        data = read.get(path)
-        if data is None:
-            try:
-                data = files.read_file(path)
-            except (OSError, files.SkippedFile):
-                return interface(summary)
-        module = self.project.layout.module_name(path) if self.project else None
-        key = "interface:" + content_key(
-            data, path, module or "", summary_settings_key(self.settings_for(path)), summary.path
-        )
-        found = self.cache.get(key)
-        if not isinstance(found, str):
-            found = interface(summary)
-            self.cache.put(key, found)
-        return found
-
-    def key(self, path: str, data: bytes, settings: Settings, module: str | None, read: dict[str, bytes]) -> str:
-        return content_key(data, os.path.abspath(path), module or "", repr(settings), self.model_digest(read))
-
-    def get(self, key: str) -> list[Finding] | None:
-        if not self.enabled:
-            return None
-        entry = self.cache.get(key)
-        if entry is None:
-            return None
-        try:
-            return [_decode_finding(item) for item in entry]
-        except (TypeError, ValueError, KeyError, IndexError):
-            return None
-
-    def put(self, key: str, findings: list[Finding]) -> None:
-        if self.enabled:
-            self.cache.put(key, [_encode_finding(f) for f in findings])
-
-    def save(self) -> None:
-        if self.enabled:
-            self.cache.save()
-
-
-def _encode_finding(finding: Finding) -> list:
-    r = finding.range
-    return [
-        finding.code,
-        finding.message,
-        finding.severity.value,
-        [r.start.line, r.start.column, r.end.line, r.end.column],
-        finding.fixable,
-        finding.no_fix_reason,
-    ]
-
-
-def _decode_finding(item: list) -> Finding:
-    code, message, severity, (line, column, end_line, end_column), fixable, reason = item
-    if not isinstance(code, str) or not isinstance(message, str) or not isinstance(fixable, bool):
-        raise ValueError(item)
-    if reason is not None and not isinstance(reason, str):
-        raise ValueError(item)
-    return Finding(
-        code,
-        message,
-        Severity(severity),
-        Range.of(int(line), int(column), int(end_line), int(end_column)),
-        fixable,
-        reason,
-    )
-
-
-def _run(
-    found: list[str], job: Job, jobs: int, show_progress: bool, project: Project | None, cache: ResultsCache
-) -> list[FileResult]:
-    """Check (and fix) every file: from the cache where it has the findings, else in worker
-    processes. A worker that dies costs the file it was checking one finding, not the run."""
-    results: list[FileResult | None] = [None] * len(found)
-    todo: list[int] = []
-    tasks: list[tuple[str, bytes, Job]] = []
-    keys: dict[int, str] = {}
-    read: dict[int, bytes] = {}
-    for i, path in enumerate(found):
-        try:
-            read[i] = files.read_file(path)
-        except files.SkippedFile as exc:
-            results[i] = FileResult(path, warnings=[f"celery-patterns: {path}: {exc}"])
-        except OSError as exc:
-            results[i] = FileResult(path, errors=[f"celery-patterns: {path}: cannot read: {exc.strerror or exc}"])
-    by_path = {os.path.abspath(found[i]): data for i, data in read.items()}
-    for i, data in read.items():
-        path = found[i]
-        if cache.enabled:
-            try:
-                settings = _settings(path, job)
-            except ConfigError as exc:
-                results[i] = FileResult(path, errors=[f"celery-patterns: {path}: {exc}"])
-                continue
-            module = project.layout.module_name(path) if project else None
-            keys[i] = cache.key(path, data, settings, module, by_path)
-            cached = cache.get(keys[i])
-            if cached is not None and (job.mode == "check" or not any(f.fixable for f in cached)):
-                results[i] = FileResult(path, cached, cacheable=True)
-                continue
-        todo.append(i)
-        tasks.append((path, data, job))
-
-    progress = _Progress(len(todo)) if show_progress and todo else None
-    workers = jobs or os.cpu_count() or 1
-    _quiet_gc()
-    reread: set[int] = set()
-    if workers > 1 and len(tasks) >= PARALLEL_THRESHOLD:
-        checked, reread = _run_in_pools(tasks, workers, project, progress)
-    else:
-        _start_worker(project)
-        checked = []
-        for task in tasks:
-            checked.append(_process(task))
-            if progress:
-                progress.advance()
-    if progress:
-        progress.done()
-    for position, (i, result) in enumerate(zip(todo, checked)):
-        results[i] = result
-        if result.cacheable and i in keys and position not in reread:
-            cache.put(keys[i], result.findings)
-    return [r for r in results if r is not None]
-
-
-def _run_in_pools(tasks: list, workers: int, project: Project | None, progress) -> tuple[list[FileResult], set[int]]:
-    """The results of `tasks`, in order, from a pool of worker processes, and which tasks were
-    run on bytes other than those first read. When a worker dies (a crash in a C extension,
-    the memory killer), the pool is broken: every file not finished yet is read again (a
-    worker may have written its fix before the pool broke) and tried again in a fresh pool,
-    one file per call; when a pool breaks before finishing any file, the first file left is
-    run alone: if it breaks that pool too, it is the one that kills its worker, and gets a
-    finding saying so."""
-    results: dict[int, FileResult] = {}
-    reread: set[int] = set()
-    pending = list(range(len(tasks)))
-    # Files are fixed one per call: a batch lost with a broken pool would lose what it did.
-    chunk = 1 if tasks and tasks[0][2].mode != "check" else max(1, min(32, len(tasks) // (workers * 4)))
-    alone = False
-    while pending:
-        if alone:
-            index = pending.pop(0)
-            broken = _pool_round(tasks, [[index]], 1, project, results, progress)
-            if broken and index not in results:
-                results[index] = _crashed(tasks[index][0])
-                if progress:
-                    progress.advance()
-            alone = False
-        else:
-            before = len(results)
-            batches = [pending[i : i + chunk] for i in range(0, len(pending), chunk)]
-            broken = _pool_round(tasks, batches, workers, project, results, progress)
-            chunk = 1
-            alone = broken and len(results) == before
-        pending = [i for i in pending if i not in results]
-        for index in pending:
-            path, data, job = tasks[index]
-            try:
-                now = files.read_file(path)
-            except (OSError, files.SkippedFile):
-                continue  # its check reports what became of it
-            if now != data:
-                tasks[index] = (path, now, job)
-                reread.add(index)
-    return [results[i] for i in range(len(tasks))], reread
-
-
-def _pool_round(tasks, batches: list[list[int]], workers: int, project, results: dict, progress) -> bool:
-    """Run batches of tasks in one pool; True when the pool broke (a worker died)."""
-    broken = False
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(project,)) as pool:
-        try:
-            futures = {pool.submit(_process_batch, [tasks[i] for i in batch]): batch for batch in batches}
-        except BrokenProcessPool:
-            return True
-        waiting = set(futures)
-        while waiting:
-            done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    batch_results = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    continue
-                for index, result in zip(futures[future], batch_results):
-                    results[index] = result
-                    if progress:
-                        progress.advance()
-    return broken
-
-
-def _crashed(path: str) -> FileResult:
-    finding = Finding(SYNTAX_CODE, CRASH_MESSAGE, Severity.HIGH, Range.of(0, 0, 0, 0))
-    return FileResult(path, [finding])
-
-
-_PROJECT: Project | None = None  # the workspace's model, in each process that checks files
-
-
-def _start_worker(project: Project | None) -> None:
-    global _PROJECT
-    _PROJECT = project
-    _quiet_gc()
-
-
-def _quiet_gc() -> None:
-    """Let the cycle collector run rarely.
-
-    A syntax tree is hundreds of thousands of small objects; with the default threshold
-    the collector walks them again and again while they are built (a third of the check
-    time). Trees hold no reference cycles (see facts.py), so reference counting frees them.
-    """
-    gc.set_threshold(200_000, 50, 100)
-
-
-def _process_batch(tasks: list[tuple[str, bytes, Job]]) -> list[FileResult]:
-    return [_process(task) for task in tasks]
-
-
-def _process(task: tuple[str, bytes, Job]) -> FileResult:
-    """Check (and maybe fix) one file; runs in a worker process. An exception the checker did
-    not expect costs the file a finding, not the run."""
-    path, data, job = task
-    try:
-        return _process_data(path, data, job)
-    except Exception:  # RecursionError and MemoryError among them
-        return _crashed(path)
-
-
-def _process_data(path: str, data: bytes, job: Job, named: bool = True) -> FileResult:
-    """Check the bytes `data` read from `path`; fix them as `job` says. `named`: False for
-    standard input without `--stdin-filename` (settings from the working directory, no
-    module name)."""
-    result = FileResult(path)
-    try:
-        settings = _settings(path if named else os.path.join(os.getcwd(), "-"), job)
-    except ConfigError as exc:
-        result.errors.append(f"celery-patterns: {path}: {exc}")
-        return result
-    # Without a pyproject.toml the directory the check runs from is the project (as the
-    # editor takes the workspace folder).
-    module_name = module_name_for(path, settings.root or os.getcwd()) if named else None
-    project = _PROJECT if named else None
-    checked = check_bytes(data, path, settings, module_name, project=project)
-    result.errors.extend(checked.errors)
-    result.findings = checked.report.findings
-    result.cacheable = not checked.errors
-    source = checked.report.source
-    if job.mode == "check" or source is None or not any(f.fixable for f in result.findings):
-        return result
-    outcome = fix_source(source, path, settings, unsafe=job.unsafe, module_name=module_name, project=project)
-    if outcome.source == source:
-        return result
-    result.cacheable = False
-    result.fixed = outcome.applied
-    result.fixed_codes = dict(Counter(f.code for f in result.findings) - Counter(f.code for f in outcome.remaining))
-    if job.mode == "diff":
-        result.diff = "".join(
-            difflib.unified_diff(
-                source.splitlines(keepends=True),
-                outcome.source.splitlines(keepends=True),
-                fromfile=f"a/{path}",
-                tofile=f"b/{path}",
-            )
-        )
-        return result
-    # Encoded before anything is written: a fix that brings a character the file's encoding
-    # cannot hold leaves the file as it was.
-    try:
-        fixed = encode_source(outcome.source, data)
-    except (UnicodeEncodeError, LookupError, SyntaxError) as exc:
-        return _not_written(result, f"the fixed text cannot be encoded in the file's encoding ({exc})")
-    if not job.write:
-        result.fixed_data = fixed
-        result.findings = outcome.remaining
-        return result
-    if job.fix_root is not None and not _inside(os.path.realpath(path), job.fix_root):
-        result.fixed, result.fixed_codes = 0, {}
-        result.warnings.append(
-            f"celery-patterns: {path}: a link to a file outside {job.fix_root}; not fixed (fix it where it is)"
-        )
-        return result
-    try:
-        files.replace_file(path, fixed, data)
-    except files.FileChanged as exc:
-        return _not_written(result, str(exc))
-    except OSError as exc:
-        return _not_written(result, f"cannot write the fix: {exc.strerror or exc}")
-    result.findings = outcome.remaining
-    return result
-
-
-def _not_written(result: FileResult, why: str) -> FileResult:
-    result.fixed, result.fixed_codes = 0, {}
-    result.errors.append(f"celery-patterns: {result.path}: {why}")
-    return result
-
-
-def _inside(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
-
-
-def _settings(path: str, job: Job) -> Settings:
-    if job.config is not None:
-        settings = validated(config.load_settings(Path(job.config)), job.config)
-    else:
-        settings = engine_settings_for(os.path.dirname(os.path.abspath(path)))
-    select = job.select if job.select is not None else settings.select
-    if job.extend_select and select is not None:
-        select = tuple(select) + job.extend_select
-    return settings.merged(
-        select=select,
-        ignore=tuple(settings.ignore) + job.ignore if job.ignore else None,
-    )
-
-
+# --- progress -------------------------------------------------------------------------------
 class _Progress:
     """A one-line progress bar on stderr, only shown on a terminal."""
 

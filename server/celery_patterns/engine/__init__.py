@@ -4,6 +4,8 @@
 - `fix.py`: one finding's verified fix, or every fix in rounds (`compute_fix`, `fix_source`).
 - `suppression.py`: `# noqa` comments, and the edit that adds one.
 - `incremental.py` / `reparse.py`: an editor buffer checked again only where an edit touched it.
+- `batch.py`: the command line's check of many files: worker processes, the project model
+  built from the same parse, crash isolation per file, the results cache.
 
 The command line and the language server call this package; nothing else reaches into
 the rules, and it knows no rule by name.

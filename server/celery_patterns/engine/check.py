@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import FileReport, Finding, Position, Range, Severity
+from ..model import build as model_build
 from ..model.project import Project
+from ..model.summary import ModuleSummary
+from ..rules import Rule
 from ..source import DecodeError, LineIndex, decode_source
 from .run import enabled_rules, run_rules
 from .suppression import LineComments, suppressed
@@ -102,6 +105,69 @@ def check_bytes(
         finding = _syntax_finding(f"cannot decode file: {exc}", Position(0, 0), LineIndex(""), settings)
         return Checked(FileReport(path, finding, None, syntax_error=True))
     return check_source(source, path, settings, module_name, project=project)
+
+
+@dataclass
+class Begun:
+    """A check split in two for a batch that builds the project model from the same parse:
+    `begin_check` ran the rules that do not read the model; `finish_check` runs the rest."""
+
+    checked: Checked | None  # the result when nothing waits for the model
+    summary: ModuleSummary | None = None  # of the module, for the model
+    tree: ast.Module | None = None
+    facts: ModuleFacts | None = None
+    settings: Settings = field(default_factory=Settings)
+    rules: list[Rule] = field(default_factory=list)  # the rules that read the model
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    ran: bool = False  # whether any rule applied
+
+
+def begin_check(
+    source: str, path: str, settings: Settings, module_name: str | None, summarise_with: Settings | None
+) -> Begun:
+    """`check_source` up to the rules that read the model, and the module's summary made
+    from the same facts (with `summarise_with`, the settings the model reads the file with;
+    none when None). What it finds is what `check_source` finds once `finish_check` ran."""
+    index = LineIndex(source)
+    try:
+        tree = ast.parse(source, path)
+    except SyntaxError as exc:
+        return Begun(
+            Checked(FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True), index=index)
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings)
+        return Begun(Checked(FileReport(path, finding, source, syntax_error=True), index=index))
+    rules = [r for r in enabled_rules(settings, path) if r.applies_to(source, settings)]
+    if not rules and summarise_with is None:
+        return Begun(Checked(FileReport(path, _finish([], index, settings, tree), source), None, index=index))
+    try:
+        facts = ModuleFacts(tree, source, index, path, module_name)
+    except RecursionError:
+        if not rules:
+            return Begun(Checked(FileReport(path, _finish([], index, settings, tree), source), None, index=index))
+        finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings)
+        return Begun(Checked(FileReport(path, finding, source), None, index=index))
+    summary = model_build.summarise_facts(facts, summarise_with) if summarise_with is not None else None
+    begun = Begun(None, summary, tree, facts, settings, [r for r in rules if r.uses_project], ran=bool(rules))
+    begun.findings, begun.errors = run_rules([r for r in rules if not r.uses_project], facts, settings)
+    return begun
+
+
+def finish_check(begun: Begun, project: Project | None) -> Checked:
+    """The check `begin_check` began, with the workspace's model."""
+    if begun.checked is not None:
+        return begun.checked
+    facts = begun.facts
+    assert facts is not None and facts.index is not None and begun.tree is not None
+    findings, errors = list(begun.findings), list(begun.errors)
+    if begun.rules:
+        more, more_errors = run_rules(begun.rules, facts, begun.settings, project)
+        findings += more
+        errors += more_errors
+    findings = _finish(findings, facts.index, begun.settings, begun.tree)
+    return Checked(FileReport(facts.path, findings, facts.source), facts if begun.ran else None, errors, facts.index)
 
 
 def _finish(
