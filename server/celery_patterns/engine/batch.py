@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait as wait_for
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from .. import config, files
 from ..config import ConfigError, Settings
@@ -508,7 +508,7 @@ class _Pipeline:
             return model_build.finish_reading(reading, made)
         unreadable = set(reading.unreadable)
         order = list(reading.summaries)
-        blobs = [(_pickled(summary), None) for summary in reading.summaries.values()]
+        blobs: list[tuple[bytes, _Member | None]] = [(_pickled(s), None) for s in reading.summaries.values()]
         for index, (path, *_, key), m in zip(indexes, reading.todo, made):
             if m is None:
                 unreadable.add(path)
@@ -789,9 +789,9 @@ class _Crew:
                 by_member: dict[_Member, list] = {}
                 for item in items:
                     by_member.setdefault(self.owner[item[0]], []).append(item)
-                for member, mine in by_member.items():
+                for member, owned in by_member.items():
                     pinned.setdefault(member, deque()).extend(
-                        (kind, mine[i : i + chunk]) for i in range(0, len(mine), chunk)
+                        (kind, owned[i : i + chunk]) for i in range(0, len(owned), chunk)
                     )
             else:
                 anywhere.extend((kind, items[i : i + chunk]) for i in range(0, len(items), chunk))
@@ -813,12 +813,12 @@ class _Crew:
             for conn in wait_for(list(busy)):
                 member = busy[conn]
                 try:
-                    answers = conn.recv()
+                    answers = member.conn.recv()
                 except (EOFError, OSError):
                     lost += self._bury(member, pinned.pop(member, ()))
                     continue
                 member.sent.popleft()
-                done.update(answers)
+                done.update(cast("dict[int, Any]", answers))
 
     def _bury(self, member: _Member, pinned=()) -> list[int]:
         """Replace a dead member; the indexes it was working on (and was to work on) are lost."""
