@@ -94,7 +94,9 @@ def module(lines: int, tag: str = "", emoji: bool = True) -> str:
 class Server:
     """The server process and a minimal LSP client speaking to it over its pipes."""
 
-    def __init__(self, root: Path, capabilities: dict, command: list[str] = SERVER) -> None:
+    def __init__(
+        self, root: Path, capabilities: dict, command: list[str] = SERVER, options: dict | None = None
+    ) -> None:
         self.ours = command == SERVER
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root
@@ -110,6 +112,7 @@ class Server:
                 "rootUri": root.as_uri(),
                 "capabilities": capabilities,
                 "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+                **({"initializationOptions": options} if options is not None else {}),
             },
         )
         self.encoding = result["capabilities"].get("positionEncoding", "utf-16")

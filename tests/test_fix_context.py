@@ -4,6 +4,7 @@ exactly with what libcst gives for the whole module: positions, renderings, impo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -17,6 +18,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from celery_patterns.engine import check_source
 from celery_patterns.fixes.context import FixContext
 from celery_patterns.fixes.imports import add_imports, remove_name
+from celery_patterns.fixes.statements import add_module_constant
 from celery_patterns.source import apply_edits, split_lines
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").rglob("*.py"))
@@ -205,6 +207,50 @@ def test_adding_imports_equals_libcst_on_the_whole_module(lines, wanted, newline
     expected = cst.parse_module(source).visit(AddImportsVisitor(context)).code
     edits = add_imports(_context(source), wanted)
     assert apply_edits(source, edits) == expected
+
+
+_FORM_FEED = re.compile(r"^[ \t\f]*\f", re.MULTILINE)  # a form feed starting a line, and what precedes it
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["", "\f", " \f", "\f\f"]), _TOP_LINE), max_size=8),
+    _WANTED,
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_adding_imports_keeps_the_form_feeds(lines, wanted, newline):
+    """libcst drops a form feed that starts a statement's line when it renders the head: the
+    edits add what it adds and keep every line of the source as it was, form feed included."""
+    source = newline.join((feed + line).replace("\n", newline) for feed, line in lines) + newline
+    try:
+        compile(source, "<generated>", "exec")
+    except SyntaxError:
+        return
+    plain = _FORM_FEED.sub("", source)
+    context = CodemodContext()
+    for name, obj, asname in wanted:
+        AddImportsVisitor.add_needed_import(context, name, obj, asname)
+    expected = cst.parse_module(plain).visit(AddImportsVisitor(context)).code
+    fixed = apply_edits(source, add_imports(_context(source), wanted))
+    assert _FORM_FEED.sub("", fixed) == expected
+    assert _FORM_FEED.findall(fixed) == _FORM_FEED.findall(source)
+    unchanged = set(split_lines(expected))
+    kept = iter(split_lines(fixed))  # each line the imports leave as it was is there, in order, form feed included
+    assert all(line in kept for line in split_lines(source) if "\f" in line and _FORM_FEED.sub("", line) in unchanged)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        ("import os\n\fx = 1\n", "import os\n\nLIMIT = 5  # why\n\fx = 1\n"),
+        ('"""doc"""\n\f\fimport os\n \fx = 1\n', '"""doc"""\n\f\fimport os\n\nLIMIT = 5  # why\n \fx = 1\n'),
+        ("\fx = 1\n", "LIMIT = 5  # why\n\fx = 1\n"),
+    ],
+)
+def test_adding_a_module_constant_keeps_the_form_feeds(before, after, newline):
+    before, after = before.replace("\n", newline), after.replace("\n", newline)
+    assert apply_edits(before, add_module_constant(_context(before), "LIMIT = 5  # why")) == after
 
 
 @pytest.mark.parametrize(

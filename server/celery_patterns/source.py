@@ -215,6 +215,52 @@ def changed_span(old: str, new: str) -> tuple[int, int, str] | None:
     return head, end, new[head : len(new) - tail]
 
 
+class Rendering:
+    """libcst's rendering of a source text, which leaves some whitespace out: a form feed that
+    starts a statement's line (with the indentation before it), the blank lines before a form
+    feed in the module's last comments. Says where a span of the rendering lies in the source,
+    so that an edit read between two renderings changes nothing else there."""
+
+    def __init__(self, source: str, rendered: str) -> None:
+        self.source = source
+        self.text = rendered
+        self._where = None if source == rendered else self._offsets()
+
+    def _offsets(self) -> list[int]:
+        """The offset in the source of each character of the rendering (each goes to the
+        first place it can: the whitespace left out comes before the next one rendered)."""
+        source, where, offset = self.source, [], 0
+        for char in self.text:
+            while offset < len(source) and source[offset] != char and source[offset] in _LEFT_OUT:
+                offset += 1
+            if offset == len(source) or source[offset] != char:
+                raise ValueError("the rendering is not the source's text")
+            where.append(offset)
+            offset += 1
+        if source[offset:].strip(_LEFT_OUT):
+            raise ValueError("the rendering is not the source's text")
+        return where
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where `rendering[first:last]` lies in the source. An insertion (`first == last`)
+        goes before the whitespace left out there, which belongs to the line after it.
+        ValueError when a replacement would take some of it away: better no fix than a lost
+        byte."""
+        where = self._where
+        if where is None:
+            return first, last
+        if first == last:
+            start = where[first - 1] + 1 if first else 0
+            return start, start
+        start, end = where[first], where[last - 1] + 1
+        if end - start != last - first:
+            raise ValueError("the edit would remove whitespace the rendering leaves out")
+        return start, end
+
+
+_LEFT_OUT = " \t\f\r\n"  # what libcst may leave out of its rendering
+
+
 def edit_between(old: str, new: str, index: LineIndex | None = None) -> TextEdit | None:
     """`changed_span` as an edit of `old` (`index`: a `LineIndex` of `old`, if at hand)."""
     span = changed_span(old, new)

@@ -135,29 +135,34 @@ class StatusCheck:
 
 def status_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
     """A status check at `node` (a Compare or a Call), else None."""
-    if isinstance(node, ast.Compare) and len(node.ops) == 1:
-        left, right = node.left, node.comparators[0]
-        op = node.ops[0]
-        if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
-            return None
-        for subject, other in ((left, right), (right, left)):
-            if _is_status_attribute(subject):
-                states = state_names(facts, other)
-                if states:
-                    return StatusCheck(
-                        node,
-                        subject.value,
-                        facts.text(subject.value),
-                        states,
-                        isinstance(op, (ast.Eq, ast.In)),
-                        facts.scope_of(node),
-                    )
+    if isinstance(node, ast.Compare):
+        for subject, other, positive in compared_sides(node):
+            if _is_status_attribute(subject) and (states := state_names(facts, other)):
+                return check_of(facts, node, subject, states, positive)
         return None
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args and not node.keywords:
         states = STATUS_METHODS.get(node.func.attr)
         if states is not None and not _is_module_reference(facts, node.func.value):
-            return StatusCheck(node, node.func.value, facts.text(node.func.value), states, True, facts.scope_of(node))
+            return check_of(facts, node, node.func, states, True)
     return None
+
+
+def compared_sides(node: ast.Compare) -> list[tuple[ast.expr, ast.expr, bool]]:
+    """The two ways to read a comparison as a status check: (the side that may read the
+    status, the side that may name states, whether the check is true *in* those states).
+    None of them unless it is one `==`, `!=`, `in` or `not in`."""
+    if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        return []
+    left, right, positive = node.left, node.comparators[0], isinstance(node.ops[0], (ast.Eq, ast.In))
+    return [(left, right, positive), (right, left, positive)]
+
+
+def check_of(
+    facts: ModuleFacts, node: ast.AST, status: ast.Attribute, states: frozenset[str], positive: bool
+) -> StatusCheck:
+    """The status check at `node` of the result whose status `status` reads (`E.status`,
+    `E.state`, or the method of `E.ready()`)."""
+    return StatusCheck(node, status.value, facts.text(status.value), states, positive, facts.scope_of(node))
 
 
 def status_checks(facts: ModuleFacts) -> list[StatusCheck]:

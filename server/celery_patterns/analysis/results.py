@@ -42,6 +42,8 @@ from .celery import (
     StatusCheck,
     attribute_assignments,
     canvas_kind,
+    check_of,
+    compared_sides,
     in_celery_context,
     is_process_pool,
     state_names,
@@ -113,12 +115,9 @@ def _cached_check(facts: ModuleFacts, cache: dict, node: ast.AST) -> StatusCheck
 def _alias_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
     """`status == "SUCCESS"` after `status = result.status`, `str(result.state) == ...`,
     or a state held by a constant (`r.status == DONE` after `DONE = "SUCCESS"`)."""
-    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+    if not isinstance(node, ast.Compare):
         return None
-    op = node.ops[0]
-    if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
-        return None
-    for subject, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+    for subject, other, positive in compared_sides(node):
         source = status_source(facts, subject)
         if source is None:
             continue
@@ -127,14 +126,7 @@ def _alias_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
             continue  # a plain `E.status` against states is the shared definition's business
         states = states or _named_states(facts, other)
         if states:
-            return StatusCheck(
-                node,
-                source.value,
-                facts.text(source.value),
-                states,
-                isinstance(op, (ast.Eq, ast.In)),
-                facts.scope_of(node),
-            )
+            return check_of(facts, node, source, states, positive)
     return None
 
 

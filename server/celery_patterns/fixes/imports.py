@@ -4,7 +4,9 @@
 imports at the top; a `from m import x` joins an existing `from m import ...`; a blank line
 before the code that follows), computed on the *head* of the module only: the visitor reads
 and changes just the first statement, the run of imports after it and the statement after
-those, so that is all that is parsed (a whole large module took seconds).
+those, so that is all that is parsed (a whole large module took seconds). The edits are read
+between libcst's renderings of the head and placed on the source's own text: what libcst leaves
+out (a form feed starting a line) stays.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from ..ftypes import Range, TextEdit
-from ..source import changed_span, split_lines
+from ..source import Rendering, changed_span, split_lines
 from .comments import as_own_lines, comments_in, trailing_comment
 from .context import Chunk, FixContext, parse_chunk
 from .lazy import cst
@@ -46,9 +48,7 @@ def add_imports(ctx: FixContext, specs: Sequence[ImportSpec]) -> list[TextEdit]:
         context = CodemodContext()
         for module, name, asname in specs:
             AddImportsVisitor.add_needed_import(context, module, name, asname)
-        cache[key] = tuple(
-            _hunks(ctx, ctx.edit_of(head.chunk, head.chunk.module.visit(AddImportsVisitor(context)).code))
-        )
+        cache[key] = tuple(head.edits(head.chunk.module.visit(AddImportsVisitor(context)).code))
     return list(cache[key])
 
 
@@ -75,18 +75,57 @@ class _Head:
         module, text = parse_chunk(ctx.source[:end], ctx.defaults)
         return Chunk(0, len(text), 0, text, module, {}, {})
 
+    def edits(self, new_code: str) -> list[TextEdit]:
+        """The edits turning the head into `new_code` (a rendering of its changed module), one
+        per run of changed lines (difflib, on the few lines of the head only).
+
+        They are read between libcst's renderings before and after, then placed on the
+        source: libcst leaves out a form feed that starts a statement's line, and the
+        statements the edits do not change must keep it. ValueError when that cannot be done."""
+        old_lines, new_lines = split_lines(self._rendering.text), split_lines(new_code)
+        starts = list(itertools.accumulate(map(len, old_lines), initial=0))
+        # The lines both share at the ends first, so that a line repeated there (`x = 1` twice,
+        # one after a form feed) is matched with itself, not with its twin.
+        head = tail = 0
+        while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+            head += 1
+        while tail < min(len(old_lines), len(new_lines)) - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+            tail += 1
+        matcher = difflib.SequenceMatcher(
+            None, old_lines[head : len(old_lines) - tail], new_lines[head : len(new_lines) - tail], autojunk=False
+        )
+        edits = []
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
+            span = changed_span("".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])) if tag != "equal" else None
+            if span is not None:
+                first, last, text = span
+                start, end = self._rendering.span(starts[i1] + first, starts[i1] + last)
+                edits.append(TextEdit(Range(self.ctx.index.position(start), self.ctx.index.position(end)), text))
+        return edits
+
+    @cached_property
+    def _rendering(self) -> Rendering:
+        return Rendering(self.chunk.text, self.chunk.module.code)  # the head starts the source
+
     def _end(self) -> int:
-        """Where the head ends: at the start of the line after the `_leading` statements
-        and one more (libcst's statements: those sharing a line through `;` are one)."""
+        """Where the head ends: after the line of the `_leading` statements and one more
+        (libcst's statements: those sharing a line through `;` are one). The comments after
+        them stay out: libcst drops some of a module's last comments (two lines starting with
+        a form feed: the first goes), and no import goes there."""
         ctx = self.ctx
         lines = _statement_lines(ctx.facts.tree.body)
-        end = self._leading(lines)
-        if end + 1 >= len(lines):
+        if not lines:
             return len(ctx.source)
-        following = ctx.index.line_starts[_first_line(lines[end + 1][0])]
-        starts = ctx._starts  # a chunk start: a line where a tokenizer can begin afresh
-        i = bisect.bisect_left(starts, following)
-        return starts[i] if i < len(starts) else len(ctx.source)
+        last = lines[min(self._leading(lines), len(lines) - 1)][-1]
+        if last.end_lineno >= ctx.index.line_count:
+            return len(ctx.source)
+        end = ctx.index.line_starts[last.end_lineno]
+        if ctx.index.line_text(last.end_lineno - 1).endswith("\\"):  # continued: a chunk start after it
+            starts = ctx._starts  # a line where a tokenizer can begin afresh
+            i = bisect.bisect_left(starts, end)
+            return starts[i] if i < len(starts) else len(ctx.source)
+        return end
 
     @staticmethod
     def _leading(lines: list[list[ast.stmt]]) -> int:
@@ -271,24 +310,3 @@ def remove_aliases(ctx: FixContext, statement: ast.Import | ast.ImportFrom, posi
     if len(block.body) == 1 and not isinstance(block, cst.Module):
         return ctx.replace(line, cst.SimpleStatementLine([cst.Pass()], leading_lines=kept))
     return _remove_line(ctx, line, kept)
-
-
-def _hunks(ctx: FixContext, edit: TextEdit | None) -> list[TextEdit]:
-    """`edit` of the module's head as one edit per run of changed lines (difflib, on the few
-    lines of the head only)."""
-    if edit is None:
-        return []
-    old = _Head.of(ctx).chunk.text  # the head starts the source: its offsets are the source's
-    start, end = ctx.index.offset(edit.range.start), ctx.index.offset(edit.range.end)
-    old_lines, new_lines = split_lines(old), split_lines(old[:start] + edit.new_text + old[end:])
-    starts = list(itertools.accumulate(map(len, old_lines), initial=0))
-    edits = []
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        span = changed_span(old[starts[i1] : starts[i2]], "".join(new_lines[j1:j2])) if tag != "equal" else None
-        if span is not None:
-            first, last, text = span
-            edits.append(
-                TextEdit(Range(ctx.index.position(starts[i1] + first), ctx.index.position(starts[i1] + last)), text)
-            )
-    return edits

@@ -150,14 +150,14 @@ def walk_cst(node: cst.CSTNode):
 
 
 # --- a module-level constant --------------------------------------------------------------
-def add_module_constant(ctx: FixContext, line: str) -> TextEdit | None:
-    """The edit adding `line` (`NAME = value  # why`) after the module's docstring and
+def add_module_constant(ctx: FixContext, line: str) -> list[TextEdit]:
+    """The edits adding `line` (`NAME = value  # why`) after the module's docstring and
     leading imports.
 
     It is computed on the module's head only (as `fixes.imports` adds imports), so every
     fix that needs the constant makes this same edit, and the fixes of a round make it once."""
-    chunk = _ConstantHead.of(ctx).chunk
-    module = chunk.module
+    head = _ConstantHead.of(ctx)
+    module = head.chunk.module
     statements = list(module.body)
     index = 0
     for i, statement in enumerate(statements):
@@ -169,7 +169,7 @@ def add_module_constant(ctx: FixContext, line: str) -> TextEdit | None:
     if index:
         constant = constant.with_changes(leading_lines=[cst.EmptyLine()])
     statements.insert(index, constant)
-    return ctx.edit_of(chunk, module.with_changes(body=statements).code)
+    return head.edits(module.with_changes(body=statements).code)
 
 
 class _ConstantHead(_Head):

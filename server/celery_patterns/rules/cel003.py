@@ -282,7 +282,7 @@ class UnboundedResultWait(Rule):
     def fix(self, ctx, finding):
         edits = _fix_loop(ctx, finding) if finding.detail("kind") == "loop" else _fix_call(ctx, finding)
         if edits and finding.detail("introduce"):
-            edits.append(add_module_constant(ctx, DEFAULT_TIMEOUT_LINE))
+            edits.extend(add_module_constant(ctx, DEFAULT_TIMEOUT_LINE))
         return edits
 
 
