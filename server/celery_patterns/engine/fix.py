@@ -19,6 +19,7 @@ from ..ftypes import Finding, Fix, FixSafety, TextEdit
 from ..model.project import Project
 from ..rules import rule_by_code
 from ..source import apply_edits, edit_between
+from ..stack import deep
 from .check import Checked, check_source
 
 
@@ -46,6 +47,10 @@ def compute_fix(
 ) -> Fix | None:
     """The fix for one finding as text edits over `source`, or None when none is safe to offer.
     `project`: the workspace's model, for the rules that read it."""
+    return deep(_compute_fix, source, finding, settings, path, module_name, checked, context, project)
+
+
+def _compute_fix(source, finding, settings, path, module_name, checked, context, project) -> Fix | None:
     rule = rule_by_code(finding.code)
     if rule is None or rule.fix_safety is None or not finding.fixable:
         return None
@@ -71,7 +76,7 @@ def compute_fix(
     if not edits:
         return None
     after = check_source(apply_edits(source, edits), path, settings, module_name, project=project)
-    if after.report.syntax_error:
+    if after.report.syntax_error or after.unchecked:
         return None
     before, now = _codes(checked), _codes(after)
     if not (now[finding.code] < before[finding.code] and _no_new_findings(before, now)):
@@ -100,6 +105,10 @@ def fix_source(
     `cancelled()` is asked before each fix is computed; when it says True, `FixCancelled`
     is raised (an editor's fix-all of a large file takes seconds, and the user may type).
     """
+    return deep(_fix_source, source, path, settings, unsafe, codes, module_name, max_rounds, cancelled, project)
+
+
+def _fix_source(source, path, settings, unsafe, codes, module_name, max_rounds, cancelled, project) -> FixOutcome:
     settings = settings or Settings()
     applied = 0
     checked = original = check_source(source, path, settings, module_name, project=project)
