@@ -10,6 +10,7 @@ deep but valid code raises RecursionError there instead of crashing the process.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -149,7 +150,37 @@ def _finish(
             finding = replace(finding, severity=severity)
         out.append(finding)
     out.sort(key=lambda f: (f.range.start.line, f.range.start.column, f.code))
+    if isinstance(tree, ast.Module) and any(f.fixable for f in out):
+        out = _refuse_large_fixes(out, tree, index)
     return out
+
+
+def _refuse_large_fixes(findings: list[Finding], tree: ast.Module, index: LineIndex) -> list[Finding]:
+    """The findings, those whose fix would take too long (`fixes.context.too_large_to_fix` of
+    the top-level statement they are in) made not fixable, with the reason."""
+    from ..fixes.context import too_large_to_fix  # (no libcst: it reads the `ast` tree)
+
+    body = tree.body
+    firsts = [_first_line(statement) for statement in body]
+    reasons: dict[int, str | None] = {}
+    out = []
+    for finding in findings:
+        if finding.fixable:
+            line = finding.range.start.line
+            i = bisect.bisect_right(firsts, line) - 1
+            if i >= 0 and line < (body[i].end_lineno or 0):
+                if i not in reasons:
+                    reasons[i] = too_large_to_fix([body[i]], index.text, index)
+                if reasons[i] is not None:
+                    finding = replace(finding, fixable=False, no_fix_reason=reasons[i])
+        out.append(finding)
+    return out
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """The 0-based line a top-level statement starts on (its first decorator's)."""
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
 def _error_position(exc: SyntaxError, index: LineIndex) -> Position:
