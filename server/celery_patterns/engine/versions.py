@@ -42,9 +42,15 @@ def newer_syntax(source: str, error_line: int) -> tuple[str, str] | None:
         return None
     from ..fixes.lazy import cst  # libcst is loaded only for such a file
 
-    try:
-        module = cst.parse_module(snippet, config=cst.PartialParserConfig(python_version="3.14"))
-    except Exception:  # ParserSyntaxError, and anything libcst's parser raises
+    config = cst.PartialParserConfig(python_version="3.14")
+    # A line inside brackets (an argument, a dict entry) is a statement once bracketed.
+    for candidate in (snippet, f"f(\n{snippet})\n", f"{{\n{snippet}}}\n"):
+        try:
+            module = cst.parse_module(candidate, config=config)
+            break
+        except Exception:  # ParserSyntaxError, and anything libcst's parser raises
+            continue
+    else:
         return None
     found = _newest_feature(module, cst)
     if found is None or _version_key(found[0]) <= _version_key(RUNNING):
