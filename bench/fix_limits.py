@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -73,20 +73,23 @@ def run(case: str, server: str | None, timeout: float) -> str:
         if server:
             env["PYTHONPATH"] = server
         command = [sys.executable, "-m", "celery_patterns", "check", "--no-cache", "--fix", path.name]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        try:
-            done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return f"{case:10} over {timeout:.0f} s (stopped)"
+        child = subprocess.Popen(
+            command, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
+        output = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
+        timer.cancel()
         seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        summary = re.findall(r"Fixed \d+ findings?, \d+ remaining", done.stdout + done.stderr)
-        refused = (done.stdout.count("too large to fix in time"),)
-        memory = f"{peak // 1024} MB" if peak > before else "(peak below an earlier case's)"
+        if os.WIFSIGNALED(status):
+            return f"{case:10} stopped after {seconds:.0f} s (signal {os.WTERMSIG(status)})"
+        summary = re.findall(r"Fixed \d+ findings?, \d+ remaining", output)
+        refused = output.count("too large to fix in time")
         return (
-            f"{case:10} {seconds:7.1f} s  {memory:>8}  exit {done.returncode}  "
-            f"{summary[-1] if summary else '(no summary)'}  refused as too large: {refused[0]}"
+            f"{case:10} {seconds:7.1f} s  {usage.ru_maxrss // 1024:5} MB  exit {os.WEXITSTATUS(status)}  "
+            f"{summary[-1] if summary else '(no summary)'}  refused as too large to fix in time: {refused}"
         )
 
 
