@@ -123,10 +123,10 @@ def fix_source(
 def _fix_source(
     source, path, settings, unsafe, codes, module_name, max_rounds, cancelled, project, time_budget
 ) -> FixOutcome:
-    deadline = time.monotonic() + time_budget
     settings = settings or Settings()
     applied = 0
     checked = original = check_source(source, path, settings, module_name, project=project)
+    deadline = time.monotonic() + time_budget  # for fixing: the check before is the caller's anyway
     for _ in range(max_rounds):
         candidates = [
             f
