@@ -149,7 +149,7 @@ def _fix_source(
     if applied:
         source, checked = _tidy(source, checked, original, settings, path, module_name, project)
     remaining = checked.report.findings
-    if time.monotonic() > deadline:
+    if time.monotonic() >= deadline:
         reason = f"{TOO_LARGE}: its file's fixes took over {time_budget:g} s; fix it again to go on"
         remaining = [
             replace(f, fixable=False, no_fix_reason=reason)
@@ -167,7 +167,7 @@ def _fix_round(source, candidates, checked, settings, path, module_name, cancell
     for finding in candidates:
         if cancelled is not None and cancelled():
             raise FixCancelled
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:
             break  # what was taken is kept; the rest is said too large to fix in time
         if verify_each:
             fix = compute_fix(source, finding, settings, path, module_name, checked, context, project)
