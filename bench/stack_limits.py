@@ -48,6 +48,9 @@ PROBE = textwrap.dedent(
         elif kind == "libcst parse (a and a and ...)":
             import libcst
             libcst.parse_module("x = " + " and ".join(["a"] * n) + "\\n")
+        elif kind == "libcst parse (not not ...)":
+            import libcst
+            libcst.parse_module("x = " + "not " * n + "a\\n")
         elif kind == "libcst parse (elif chain)":
             import libcst
             libcst.parse_module("if x:\\n    pass\\n" + "elif x:\\n    pass\\n" * n)
@@ -69,6 +72,7 @@ KINDS = {  # kind: (low, high) depths to bisect between
     "ast.parse (a + a + ...)": (1_000, 20_000_000),
     "json.loads ([[[...]]])": (1_000, 20_000_000),
     "libcst parse (a and a and ...)": (1_000, 2_000_000),
+    "libcst parse (not not ...)": (1_000, 1_000_000),
     "libcst parse (elif chain)": (1_000, 1_000_000),
 }
 

@@ -9,9 +9,11 @@ of its tree, `json` and libcst's parser (Rust: no Python frames to count at all)
 
 Measured with `bench/stack_limits.py` (CPython 3.11.7, x86-64): a Python frame entered from C
 costs about 510 bytes of C stack, a level of `ast` tree 78 (`ast` allows three levels a frame of
-the limit), a level of `json` 127, a level of libcst's parser 0.6 KB (`a and a and ...`) to
-1.3 KB (an `elif` chain). On the main thread's usual 8 MiB that is a crash at about 16,000
-frames, or 7,000 levels of libcst's parser, which generated code reaches: so the work runs on
+the limit), a level of `json` 127, a level of libcst's parser 1.0 KB (an `elif` chain) to
+1.2 KB (`a and a and ...`) and 2.1 KB (`not not ...`). Python 3.10's parser has no depth
+limit (an 800 KB chain of `.b` crashes it on 8 MiB, not on this stack). On the main thread's
+usual 8 MiB that is a crash at about 16,000 frames, or 7,000 levels of libcst's parser, which
+generated code reaches: so the work runs on
 threads with a STACK_SIZE stack (only the pages touched are memory), with RECURSION_LIMIT
 frames allowed there: at most 100,000 x 510 bytes = 49 MiB of its 128 (on Python 3.12+ the
 C code has its own, lower, limit). Deeper code raises RecursionError, which the engine
