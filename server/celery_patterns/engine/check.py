@@ -1,13 +1,16 @@
 """Checking one source text: parse once, gather the module's facts, run every enabled rule.
 
 It knows no rule by name: rules come from the registry and are chosen by the settings.
-A text that does not parse gives one CEL000 finding, never an exception.
+A text that does not parse gives one CEL000 finding, never an exception: a syntax error
+(error severity); a file for a newer Python (`versions.py`) or nested too deeply to check
+(warning severity). The work runs on a thread with a large C stack (`celery_patterns.stack`):
+deep but valid code raises RecursionError there instead of crashing the process.
 """
 
 from __future__ import annotations
 
 import ast
-import sys
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -19,20 +22,17 @@ from ..model.project import Project
 from ..model.summary import ModuleSummary
 from ..rules import Rule
 from ..source import DecodeError, LineIndex, decode_source
+from ..stack import deep
 from .run import enabled_rules, run_rules
 from .suppression import LineComments, suppressed
+from .versions import RUNNING, newer_syntax
 
 if TYPE_CHECKING:
     from .incremental import BufferChecker
 
 SYNTAX_CODE = "CEL000"
 
-# libcst and the collector recurse per nesting level; deeply nested but valid code
-# (generated tables, long operator chains) must not turn into a crash.
-# (Python-to-Python calls use no C stack since 3.11, so a high limit is safe.)
-_DEPTH = 50_000 if sys.version_info >= (3, 11) else 10_000
-if sys.getrecursionlimit() < _DEPTH:
-    sys.setrecursionlimit(_DEPTH)
+TOO_DEEP = "too deeply nested to check: this file is not checked (its code nests deeper than the checker can follow)"
 
 
 @dataclass
@@ -43,6 +43,8 @@ class Checked:
     facts: ModuleFacts | None = None  # of the whole module; None when no rule needed them
     errors: list[str] = field(default_factory=list)
     index: LineIndex | None = None
+    # Why the rules did not run on a text that parses here (too deep) or on a newer Python.
+    unchecked: str | None = None
 
 
 def check_source(
@@ -58,6 +60,10 @@ def check_source(
     `incremental` is an editor buffer's `BufferChecker`: it parses the text and runs the
     rules reusing what the last version's check found where nothing changed. `project` is
     the model of the workspace the file is in (the module is named as the model names it)."""
+    return deep(_check_source, source, path, settings, module_name, incremental, project)
+
+
+def _check_source(source, path, settings, module_name, incremental, project) -> Checked:
     settings = settings or Settings()
     if project is not None:
         module_name = project.layout.module_name(path)
@@ -65,9 +71,17 @@ def check_source(
     try:
         tree = incremental.parse(source, path) if incremental is not None else ast.parse(source, path)
     except SyntaxError as exc:
+        newer = newer_syntax(source, (exc.lineno or 1) - 1) if exc.lineno else None
+        if newer is not None:
+            version, feature = newer
+            message = f"this file needs Python {version} ({feature}); celery-patterns runs on {RUNNING}"
+            findings = _syntax_finding(message, _error_position(exc, index), index, settings, Severity.MEDIUM)
+            return Checked(FileReport(path, findings, source), index=index, unchecked=message)
         report = FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True)
         return Checked(report, index=index)
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError):  # the parser's "too complex", or its tree too deep
+        return _too_deep(path, source, index, settings, incremental)
+    except ValueError as exc:  # null bytes
         finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings)
         return Checked(FileReport(path, finding, source, syntax_error=True), index=index)
 
@@ -85,10 +99,19 @@ def check_source(
                 facts = ModuleFacts(tree, source, index, path, module_name)
                 findings, errors = run_rules(rules, facts, settings, project)
         except RecursionError:
-            finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings)
-            return Checked(FileReport(path, finding, source), None, index=index)
-    findings = _finish(findings, index, settings, tree)
+            return _too_deep(path, source, index, settings, incremental)
+    try:
+        findings = _finish(findings, index, settings, tree)
+    except RecursionError:
+        return _too_deep(path, source, index, settings, incremental)
     return Checked(FileReport(path, findings, source), facts, errors, index)
+
+
+def _too_deep(path: str, source: str, index: LineIndex, settings: Settings, incremental) -> Checked:
+    if incremental is not None:
+        incremental.forget()  # it may hold the tree of this text, half analysed
+    finding = _syntax_finding(TOO_DEEP, Position(0, 0), index, settings, Severity.MEDIUM)
+    return Checked(FileReport(path, finding, source), index=index, unchecked=TOO_DEEP)
 
 
 def check_bytes(
@@ -104,7 +127,7 @@ def check_bytes(
         settings = settings or Settings()
         finding = _syntax_finding(f"cannot decode file: {exc}", Position(0, 0), LineIndex(""), settings)
         return Checked(FileReport(path, finding, None, syntax_error=True))
-    return check_source(source, path, settings, module_name, project=project)
+    return deep(_check_source, source, path, settings, module_name, None, project)
 
 
 @dataclass
@@ -193,20 +216,56 @@ def _finish(
             finding = replace(finding, severity=severity)
         out.append(finding)
     out.sort(key=lambda f: (f.range.start.line, f.range.start.column, f.code))
+    if isinstance(tree, ast.Module) and any(f.fixable for f in out):
+        out = _refuse_large_fixes(out, tree, index)
     return out
 
 
-def _syntax_findings(exc: SyntaxError, index: LineIndex, settings: Settings) -> list[Finding]:
+def _refuse_large_fixes(findings: list[Finding], tree: ast.Module, index: LineIndex) -> list[Finding]:
+    """The findings, those whose fix would take too long (`fixes.context.too_large_to_fix` of
+    the top-level statement they are in) made not fixable, with the reason."""
+    from ..fixes.context import too_large_to_fix  # (no libcst: it reads the `ast` tree)
+
+    body = tree.body
+    firsts = [_first_line(statement) for statement in body]
+    reasons: dict[int, str | None] = {}
+    out = []
+    for finding in findings:
+        if finding.fixable:
+            line = finding.range.start.line
+            i = bisect.bisect_right(firsts, line) - 1
+            if i >= 0 and line < (body[i].end_lineno or 0):
+                if i not in reasons:
+                    reasons[i] = too_large_to_fix([body[i]], index.text, index)
+                if reasons[i] is not None:
+                    finding = replace(finding, fixable=False, no_fix_reason=reasons[i])
+        out.append(finding)
+    return out
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """The 0-based line a top-level statement starts on (its first decorator's)."""
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
+
+
+def _error_position(exc: SyntaxError, index: LineIndex) -> Position:
     line = max((exc.lineno or 1) - 1, 0)
     column = max((exc.offset or 1) - 1, 0)
-    column = min(column, len(index.line_text(line)))
-    message = f"syntax error: {exc.msg} (line {line + 1})"
-    return _syntax_finding(message, Position(line, column), index, settings)
+    return Position(line, min(column, len(index.line_text(line))))
 
 
-def _syntax_finding(message: str, start: Position, index: LineIndex, settings: Settings) -> list[Finding]:
+def _syntax_findings(exc: SyntaxError, index: LineIndex, settings: Settings) -> list[Finding]:
+    start = _error_position(exc, index)
+    message = f"syntax error: {exc.msg} (line {start.line + 1})"
+    return _syntax_finding(message, start, index, settings)
+
+
+def _syntax_finding(
+    message: str, start: Position, index: LineIndex, settings: Settings, severity: Severity = Severity.HIGH
+) -> list[Finding]:
     if SYNTAX_CODE in settings.ignore:
         return []
     text = index.line_text(start.line)
     end = Position(start.line, min(start.column + 1, len(text))) if text else start
-    return [Finding(SYNTAX_CODE, message, settings.severity_for(SYNTAX_CODE, Severity.HIGH), Range(start, end))]
+    return [Finding(SYNTAX_CODE, message, settings.severity_for(SYNTAX_CODE, severity), Range(start, end))]

@@ -10,16 +10,23 @@ where it is computed again against the new text.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..config import Settings
+from ..fixes.context import TOO_LARGE  # (libcst is imported on first use only)
 from ..ftypes import Finding, Fix, FixSafety, TextEdit
 from ..model.project import Project
 from ..rules import rule_by_code
 from ..source import apply_edits, edit_between
+from ..stack import deep
 from .check import Checked, check_source
+
+# Seconds of fixing one text: past them no fix is started (a file of 16,666 small fixes takes
+# libcst about 20 minutes on a loaded 2-core machine, `bench/fix_limits.py`).
+FIX_TIME_BUDGET = 30.0
 
 
 @dataclass
@@ -46,6 +53,10 @@ def compute_fix(
 ) -> Fix | None:
     """The fix for one finding as text edits over `source`, or None when none is safe to offer.
     `project`: the workspace's model, for the rules that read it."""
+    return deep(_compute_fix, source, finding, settings, path, module_name, checked, context, project)
+
+
+def _compute_fix(source, finding, settings, path, module_name, checked, context, project) -> Fix | None:
     rule = rule_by_code(finding.code)
     if rule is None or rule.fix_safety is None or not finding.fixable:
         return None
@@ -71,7 +82,7 @@ def compute_fix(
     if not edits:
         return None
     after = check_source(apply_edits(source, edits), path, settings, module_name, project=project)
-    if after.report.syntax_error:
+    if after.report.syntax_error or after.unchecked:
         return None
     before, now = _codes(checked), _codes(after)
     if not (now[finding.code] < before[finding.code] and _no_new_findings(before, now)):
@@ -90,6 +101,7 @@ def fix_source(
     max_rounds: int = 100,
     cancelled: Callable[[], bool] | None = None,
     project: Project | None = None,
+    time_budget: float = FIX_TIME_BUDGET,
 ) -> FixOutcome:
     """Apply fixes until nothing changes (bounded), several per round when they don't overlap.
 
@@ -99,10 +111,22 @@ def fix_source(
 
     `cancelled()` is asked before each fix is computed; when it says True, `FixCancelled`
     is raised (an editor's fix-all of a large file takes seconds, and the user may type).
+
+    After `time_budget` seconds no new fix is started: the fixes made so far are kept, and
+    the findings left that it would have fixed are returned as too large to fix in time.
     """
+    return deep(
+        _fix_source, source, path, settings, unsafe, codes, module_name, max_rounds, cancelled, project, time_budget
+    )
+
+
+def _fix_source(
+    source, path, settings, unsafe, codes, module_name, max_rounds, cancelled, project, time_budget
+) -> FixOutcome:
     settings = settings or Settings()
     applied = 0
     checked = original = check_source(source, path, settings, module_name, project=project)
+    deadline = time.monotonic() + time_budget  # for fixing: the check before is the caller's anyway
     for _ in range(max_rounds):
         candidates = [
             f
@@ -114,7 +138,7 @@ def fix_source(
         result = None
         for verify_each in (False, True):
             result = _fix_round(
-                source, candidates, checked, settings, path, module_name, cancelled, verify_each, project
+                source, candidates, checked, settings, path, module_name, cancelled, verify_each, project, deadline
             )
             if result is not None:
                 break
@@ -124,16 +148,27 @@ def fix_source(
         applied += count
     if applied:
         source, checked = _tidy(source, checked, original, settings, path, module_name, project)
-    return FixOutcome(source, applied, checked.report.findings, checked)
+    remaining = checked.report.findings
+    if time.monotonic() >= deadline:
+        reason = f"{TOO_LARGE}: its file's fixes took over {time_budget:g} s; fix it again to go on"
+        remaining = [
+            replace(f, fixable=False, no_fix_reason=reason)
+            if f.fixable and (codes is None or f.code in codes) and _allowed(f, unsafe)
+            else f
+            for f in remaining
+        ]
+    return FixOutcome(source, applied, remaining, checked)
 
 
-def _fix_round(source, candidates, checked, settings, path, module_name, cancelled, verify_each, project):
+def _fix_round(source, candidates, checked, settings, path, module_name, cancelled, verify_each, project, deadline):
     context = _context(source, checked, settings, path)
     taken: list[TextEdit] = []
     count = 0
     for finding in candidates:
         if cancelled is not None and cancelled():
             raise FixCancelled
+        if time.monotonic() >= deadline:
+            break  # what was taken is kept; the rest is said too large to fix in time
         if verify_each:
             fix = compute_fix(source, finding, settings, path, module_name, checked, context, project)
             edits = fix.edits if fix is not None else ()

@@ -24,7 +24,10 @@ def run_rules(
     """Every rule's findings on `facts`, and the internal errors of rules that failed.
 
     With the workspace's `project`, the rules that read it see it with this module as its
-    text is now (an editor buffer may differ from the file the model was built from)."""
+    text is now (an editor buffer may differ from the file the model was built from).
+
+    A RecursionError is not a rule's failure but code nested too deeply to check: it stops
+    the check (`engine.check` reports it)."""
     findings: list[Finding] = []
     errors: list[str] = []
     if project is not None and any(rule.uses_project for rule in rules):
@@ -33,11 +36,15 @@ def run_rules(
             digest = source_digest(facts.source, facts.module_name, settings)
             facts.summary = project.summary_of(facts.path, digest) or summarise(facts, settings)
             facts.project = project.with_summary(facts.summary)
+        except RecursionError:
+            raise
         except Exception:
             errors.append(f"{facts.path}: internal error summarising the module:\n{traceback.format_exc()}")
     for rule in rules:
         try:
             findings.extend(rule.check(facts, settings))
+        except RecursionError:
+            raise
         except Exception:  # one broken rule must not hide the others
             errors.append(f"{facts.path}: internal error in {rule.code}:\n{traceback.format_exc()}")
     return findings, errors

@@ -25,7 +25,7 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..ftypes import Position, Range, TextEdit
-from ..source import changed_span, split_lines
+from ..source import LineIndex, changed_span, split_lines
 from .lazy import cst, cst_metadata
 
 if TYPE_CHECKING:
@@ -97,6 +97,12 @@ class FixContext:
         return found
 
     def _parse(self, start: int, end: int) -> Chunk:
+        first = self.index.position(start).line
+        last = self.index.position(end).line if end < len(self.source) else self.index.line_count
+        statements = [s for s in self.facts.tree.body if first <= _first_line(s) < max(last, first + 1)]
+        reason = too_large_to_fix(statements, self.source, self.index)
+        if reason is not None:
+            raise TooLargeToFix(reason)
         module, text = parse_chunk(self.source[start:end], self.defaults)
         end = start + len(text)
         first_line = self.index.position(start).line
@@ -209,6 +215,68 @@ class FixContext:
             replacement = _with_child(parent, child, replacement)
             child = parent
         return replacement
+
+
+# A fix parses, walks and renders with libcst the whole chunk it changes: its cost grows with
+# the chunk's nodes (about 0.7 ms each on a loaded 2-core machine: a fix in a 56,000-node
+# class took 40 s), and more than linearly with their nesting (a fix inside 1,000 levels of
+# `a + a + ...` 2.7 s, 2,000 levels 15 s; `bench/fix_limits.py`). libcst's parser also uses
+# 1-2 KB of C stack a level with no limit of its own (`celery_patterns.stack`). Past these
+# bounds a fix is refused, and said so, instead of running for minutes.
+MAX_FIX_NODES = 50_000
+MAX_FIX_DEPTH = 1_000
+TOO_LARGE = "too large to fix in time"
+
+
+class TooLargeToFix(Exception):
+    """A fix would have to parse a chunk past MAX_FIX_NODES or MAX_FIX_DEPTH."""
+
+
+def too_large_to_fix(statements: list[ast.stmt], source: str, index: LineIndex) -> str | None:
+    """Why a fix inside these top-level statements is refused before libcst sees them, or
+    None. Nesting is counted as libcst nests: `a and b and c` and `"a" "b" "c"` are one
+    node each in `ast`, a level a term in libcst."""
+    nodes = 0
+    deepest = 0
+    for statement in statements:
+        start = index.offset(index.from_ast(statement.lineno, statement.col_offset))
+        end = index.offset(index.from_ast(statement.end_lineno or statement.lineno, statement.end_col_offset or 0))
+        if end - start < MAX_FIX_DEPTH:  # every node and level takes a character or more: small
+            continue
+        stack: list[tuple[ast.AST, int]] = [(statement, 1)]
+        while stack:
+            node, depth = stack.pop()
+            nodes += 1
+            if isinstance(node, ast.BoolOp):
+                depth += len(node.values) - 1
+            elif isinstance(node, (ast.Constant, ast.JoinedStr)):
+                depth += _string_parts(node, source, index) - 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    if deepest > MAX_FIX_DEPTH:
+        return f"{TOO_LARGE}: the code around it nests {deepest:,} levels deep (at most {MAX_FIX_DEPTH:,})"
+    if nodes > MAX_FIX_NODES:
+        return f"{TOO_LARGE}: the statement holding it is {nodes:,} syntax nodes (at most {MAX_FIX_NODES:,})"
+    return None
+
+
+def _string_parts(node: ast.Constant | ast.JoinedStr, source: str, index: LineIndex) -> int:
+    """How many literals a string of `ast` is written as (adjacent literals are one node);
+    tokenized only when its text is long enough to hold MAX_FIX_DEPTH of them."""
+    if isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes)):
+        return 1
+    start = index.offset(index.from_ast(node.lineno, node.col_offset))
+    end = index.offset(index.from_ast(node.end_lineno or node.lineno, node.end_col_offset or 0))
+    if end - start < 2 * MAX_FIX_DEPTH:  # a literal is two characters or more
+        return 1
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(source[start:end]).readline)
+        return max(1, sum(1 for t in tokens if t.type in _STRING_STARTS))
+    except (tokenize.TokenError, SyntaxError):
+        return end - start  # cannot tell: as many as can be
+
+
+_STRING_STARTS = {tokenize.STRING} | ({tokenize.FSTRING_START} if hasattr(tokenize, "FSTRING_START") else set())
 
 
 def parse_chunk(text: str, defaults: tuple[str, str]) -> tuple[Any, str]:

@@ -35,11 +35,13 @@ import json
 import logging
 import os
 import sys
+import threading
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.uris import to_fs_path
 
+from ..stack import deep_threads_from_now
 from . import actions, navigation
 from .convert import (
     SOURCE,
@@ -445,11 +447,20 @@ def start(tcp: str | None = None) -> None:
     # the default thresholds turn some checks of a large file into 3x slower ones.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    # Every thread from now on (the event loop's below, the check and fix workers it starts)
+    # has a stack deep code cannot overflow; the main thread only waits.
+    deep_threads_from_now()
     if tcp:
         host, _, port = tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
+        serve = functools.partial(server.start_tcp, host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        serve = server.start_io
+    loop = threading.Thread(target=serve, name="celery-patterns-server", daemon=True)
+    loop.start()
+    try:
+        loop.join()
+    except KeyboardInterrupt:
+        pass
     # Exit now: a fix still computing in a worker thread must not keep the process alive.
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -14,6 +14,7 @@ from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..files import SkippedFile, read_file
 from ..source import DecodeError, decode_source
+from ..stack import deep
 from .cache import Cache, content_key, decode, encode
 from .layout import Layout
 from .project import Project
@@ -29,7 +30,12 @@ def summary_settings_key(settings: Settings) -> str:
 
 
 def summarise_source(source: str, path: str, module: str | None, settings: Settings) -> ModuleSummary | None:
-    """A module's summary from its text; None when it does not parse."""
+    """A module's summary from its text; None when it does not parse (or nests too deeply:
+    read on a large stack, see `celery_patterns.stack`)."""
+    return deep(_summarise_source, source, path, module, settings)
+
+
+def _summarise_source(source: str, path: str, module: str | None, settings: Settings) -> ModuleSummary | None:
     try:
         tree = ast.parse(source, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
