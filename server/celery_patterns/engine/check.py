@@ -75,8 +75,8 @@ def _check_source(source, path, settings, module_name, incremental, project) -> 
         if newer is not None:
             version, feature = newer
             message = f"this file needs Python {version} ({feature}); celery-patterns runs on {RUNNING}"
-            findings = _syntax_finding(message, _error_position(exc, index), index, settings, Severity.MEDIUM)
-            return Checked(FileReport(path, findings, source), index=index, unchecked=message)
+            newer_findings = _syntax_finding(message, _error_position(exc, index), index, settings, Severity.MEDIUM)
+            return Checked(FileReport(path, newer_findings, source), index=index, unchecked=message)
         report = FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True)
         return Checked(report, index=index)
     except (RecursionError, MemoryError):  # the parser's "too complex", or its tree too deep

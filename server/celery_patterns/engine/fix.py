@@ -213,12 +213,15 @@ def _tidy(source, checked, original, settings, path, module_name, project):
 def _context(source: str, checked: Checked, settings: Settings, path: str):
     from ..fixes.context import FixContext  # libcst is loaded only when a fix is wanted
 
+    assert checked.facts is not None  # (a check that found something fixable gathered them)
     return FixContext(source, checked.facts, settings, path)
 
 
 def _edits(context, finding: Finding) -> tuple[TextEdit, ...]:
     """The fixer's edits for a finding; none when it offers no fix or fails."""
     rule = rule_by_code(finding.code)
+    if rule is None:
+        return ()
     try:
         return _as_edits(context, rule.fix(context, finding))
     except Exception:  # a fixer that fails offers no fix; the others go on

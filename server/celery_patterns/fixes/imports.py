@@ -118,10 +118,11 @@ class _Head:
         if not lines:
             return len(ctx.source)
         last = lines[min(self._leading(lines), len(lines) - 1)][-1]
-        if last.end_lineno >= ctx.index.line_count:
+        last_line = last.end_lineno or last.lineno  # (set on every parsed statement)
+        if last_line >= ctx.index.line_count:
             return len(ctx.source)
-        end = ctx.index.line_starts[last.end_lineno]
-        if ctx.index.line_text(last.end_lineno - 1).endswith("\\"):  # continued: a chunk start after it
+        end = ctx.index.line_starts[last_line]
+        if ctx.index.line_text(last_line - 1).endswith("\\"):  # continued: a chunk start after it
             starts = ctx._starts  # a line where a tokenizer can begin afresh
             i = bisect.bisect_left(starts, end)
             return starts[i] if i < len(starts) else len(ctx.source)

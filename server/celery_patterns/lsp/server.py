@@ -36,6 +36,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
@@ -450,6 +451,7 @@ def start(tcp: str | None = None) -> None:
     # Every thread from now on (the event loop's below, the check and fix workers it starts)
     # has a stack deep code cannot overflow; the main thread only waits.
     deep_threads_from_now()
+    serve: Callable[..., None]
     if tcp:
         host, _, port = tcp.rpartition(":")
         serve = functools.partial(server.start_tcp, host or "127.0.0.1", int(port))
