@@ -68,23 +68,9 @@ def _check_source(source, path, settings, module_name, incremental, project) -> 
     if project is not None:
         module_name = project.layout.module_name(path)
     index = LineIndex(source)
-    try:
-        tree = incremental.parse(source, path) if incremental is not None else ast.parse(source, path)
-    except SyntaxError as exc:
-        newer = newer_syntax(source, (exc.lineno or 1) - 1) if exc.lineno else None
-        if newer is not None:
-            version, feature = newer
-            message = f"this file needs Python {version} ({feature}); celery-patterns runs on {RUNNING}"
-            newer_findings = _syntax_finding(message, _error_position(exc, index), index, settings, Severity.MEDIUM)
-            return Checked(FileReport(path, newer_findings, source), index=index, unchecked=message)
-        report = FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True)
-        return Checked(report, index=index)
-    except (RecursionError, MemoryError):  # the parser's "too complex", or its tree too deep
-        return _too_deep(path, source, index, settings, incremental)
-    except ValueError as exc:  # null bytes
-        finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings)
-        return Checked(FileReport(path, finding, source, syntax_error=True), index=index)
-
+    tree = _parse(source, path, index, settings, incremental)
+    if isinstance(tree, Checked):
+        return tree
     rules = [r for r in enabled_rules(settings, path) if r.applies_to(source, settings)]
     findings: list[Finding] = []
     errors: list[str] = []
@@ -105,6 +91,29 @@ def _check_source(source, path, settings, module_name, incremental, project) -> 
     except RecursionError:
         return _too_deep(path, source, index, settings, incremental)
     return Checked(FileReport(path, findings, source), facts, errors, index)
+
+
+def _parse(
+    source: str, path: str, index: LineIndex, settings: Settings, incremental: BufferChecker | None = None
+) -> ast.Module | Checked:
+    """The module's tree, or the check's result when it does not parse here: a syntax error,
+    syntax of a newer Python (a warning), code too deep for the parser, a null byte."""
+    try:
+        return incremental.parse(source, path) if incremental is not None else ast.parse(source, path)
+    except SyntaxError as exc:
+        newer = newer_syntax(source, (exc.lineno or 1) - 1) if exc.lineno else None
+        if newer is not None:
+            version, feature = newer
+            message = f"this file needs Python {version} ({feature}); celery-patterns runs on {RUNNING}"
+            findings = _syntax_finding(message, _error_position(exc, index), index, settings, Severity.MEDIUM)
+            return Checked(FileReport(path, findings, source), index=index, unchecked=message)
+        report = FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True)
+        return Checked(report, index=index)
+    except (RecursionError, MemoryError):  # the parser's "too complex", or its tree too deep
+        return _too_deep(path, source, index, settings, incremental)
+    except ValueError as exc:  # null bytes
+        finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings)
+        return Checked(FileReport(path, finding, source, syntax_error=True), index=index)
 
 
 def _too_deep(path: str, source: str, index: LineIndex, settings: Settings, incremental) -> Checked:
@@ -152,29 +161,26 @@ def begin_check(
     """`check_source` up to the rules that read the model, and the module's summary made
     from the same facts (with `summarise_with`, the settings the model reads the file with;
     none when None). What it finds is what `check_source` finds once `finish_check` ran."""
+    return deep(_begin_check, source, path, settings, module_name, summarise_with)
+
+
+def _begin_check(
+    source: str, path: str, settings: Settings, module_name: str | None, summarise_with: Settings | None
+) -> Begun:
     index = LineIndex(source)
-    try:
-        tree = ast.parse(source, path)
-    except SyntaxError as exc:
-        return Begun(
-            Checked(FileReport(path, _syntax_findings(exc, index, settings), source, syntax_error=True), index=index)
-        )
-    except (ValueError, RecursionError, MemoryError) as exc:
-        finding = _syntax_finding(f"cannot parse: {exc}", Position(0, 0), index, settings)
-        return Begun(Checked(FileReport(path, finding, source, syntax_error=True), index=index))
+    tree = _parse(source, path, index, settings)
+    if isinstance(tree, Checked):
+        return Begun(tree)
     rules = [r for r in enabled_rules(settings, path) if r.applies_to(source, settings)]
-    if not rules and summarise_with is None:
-        return Begun(Checked(FileReport(path, _finish([], index, settings, tree), source), None, index=index))
     try:
-        facts = ModuleFacts(tree, source, index, path, module_name)
-    except RecursionError:
-        if not rules:
+        if not rules and summarise_with is None:
             return Begun(Checked(FileReport(path, _finish([], index, settings, tree), source), None, index=index))
-        finding = _syntax_finding("too deeply nested to analyse", Position(0, 0), index, settings)
-        return Begun(Checked(FileReport(path, finding, source), None, index=index))
-    summary = model_build.summarise_facts(facts, summarise_with) if summarise_with is not None else None
-    begun = Begun(None, summary, tree, facts, settings, [r for r in rules if r.uses_project], ran=bool(rules))
-    begun.findings, begun.errors = run_rules([r for r in rules if not r.uses_project], facts, settings)
+        facts = ModuleFacts(tree, source, index, path, module_name)
+        summary = model_build.summarise_facts(facts, summarise_with) if summarise_with is not None else None
+        begun = Begun(None, summary, tree, facts, settings, [r for r in rules if r.uses_project], ran=bool(rules))
+        begun.findings, begun.errors = run_rules([r for r in rules if not r.uses_project], facts, settings)
+    except RecursionError:
+        return Begun(_too_deep(path, source, index, settings, None))
     return begun
 
 
@@ -182,14 +188,21 @@ def finish_check(begun: Begun, project: Project | None) -> Checked:
     """The check `begin_check` began, with the workspace's model."""
     if begun.checked is not None:
         return begun.checked
+    return deep(_finish_check, begun, project)
+
+
+def _finish_check(begun: Begun, project: Project | None) -> Checked:
     facts = begun.facts
     assert facts is not None and facts.index is not None and begun.tree is not None
     findings, errors = list(begun.findings), list(begun.errors)
-    if begun.rules:
-        more, more_errors = run_rules(begun.rules, facts, begun.settings, project)
-        findings += more
-        errors += more_errors
-    findings = _finish(findings, facts.index, begun.settings, begun.tree)
+    try:
+        if begun.rules:
+            more, more_errors = run_rules(begun.rules, facts, begun.settings, project)
+            findings += more
+            errors += more_errors
+        findings = _finish(findings, facts.index, begun.settings, begun.tree)
+    except RecursionError:
+        return _too_deep(facts.path, facts.source, facts.index, begun.settings, None)
     return Checked(FileReport(facts.path, findings, facts.source), facts if begun.ran else None, errors, facts.index)
 
 
