@@ -25,7 +25,7 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..ftypes import Position, Range, TextEdit
-from ..source import LineIndex, changed_span, split_lines
+from ..source import LineIndex, Rendering, changed_span, split_lines
 from .lazy import cst, cst_metadata
 
 if TYPE_CHECKING:
@@ -47,6 +47,14 @@ class Chunk:
     # Lines that start with a form feed: libcst leaves it out of the columns of a statement
     # that starts there, so positions on them are not trusted (no node is found there).
     form_feed_lines: frozenset[int] = frozenset()
+
+    @cached_property
+    def rendering(self) -> Rendering:
+        """libcst's rendering of the chunk, mapped onto its text (which it may not equal: a
+        form feed starting a statement's line is left out). ValueError when it cannot be."""
+        if "\f" not in self.text:  # libcst renders every other text as it was: no second rendering
+            return Rendering(self.text, self.text)
+        return Rendering(self.text, self.module.code)
 
 
 class FixContext:
@@ -200,11 +208,16 @@ class FixContext:
         return self.edit_of(chunk, "" if empty else rebuilt.code)
 
     def edit_of(self, chunk: Chunk, new_text: str) -> TextEdit | None:
-        """The edit turning `chunk`'s text into `new_text`, covering only what changed."""
-        span = changed_span(chunk.text, new_text)
+        """The edit turning `chunk`'s text into `new_text` (libcst's rendering of the changed
+        chunk), covering only what changed. The change is read between the two renderings and
+        placed on the source's text, so that what libcst leaves out of a rendering (a form feed)
+        stays; ValueError when the change would take it away (no fix rather than a lost byte)."""
+        rendering = chunk.rendering
+        span = changed_span(rendering.text, new_text)
         if span is None:
             return None
-        start, end, text = span
+        first, last, text = span
+        start, end = rendering.span(first, last)
         return TextEdit(Range(self.index.position(chunk.start + start), self.index.position(chunk.start + end)), text)
 
     def _rebuilt(self, chunk: Chunk, old, new):
