@@ -135,7 +135,26 @@ async def test_completion_of_task_names(client, tmp_path):
     labels = {item.label: item for item in completions.items}
     assert set(labels) == {"rag.ingest_file", "rag.search"}
     assert labels["rag.search"].detail.startswith("(project_dir, database_name, query)")
-    assert labels["rag.search"].text_edit.new_text == "rag.search"
+    # what is typed of the name (`rag.`) is replaced: by each item's edit, or the list's default range
+    name_range = types.Range(start=position(text, '"rag."', 1), end=position(text, '"rag."', 5))
+    if labels["rag.search"].text_edit is not None:
+        assert labels["rag.search"].text_edit == types.TextEdit(range=name_range, new_text="rag.search")
+    else:
+        assert completions.item_defaults.edit_range == name_range
+    # the documentation comes when the client resolves the item
+    assert labels["rag.search"].documentation is None
+    resolved = await client.completion_item_resolve_async(labels["rag.ingest_file"])
+    assert "Split a file into chunks and embed them." in resolved.documentation.value
+    assert "queue `rag`" in resolved.documentation.value
+    # what the name typed so far cannot become is not sent (clients filter the rest)
+    typed = text + '\n\ndef again(p):\n    return signature("rag.sea", args=[p])\n'
+    session.replace_all(uri, typed)
+    narrowed = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position(typed, '"rag.sea"', 8)
+        )
+    )
+    assert [item.label for item in narrowed.items] == ["rag.search"] and not narrowed.is_incomplete
     outside = await client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=position(text, "return signature", 2)
