@@ -164,6 +164,34 @@ async def test_completion_of_task_names(client, tmp_path):
     assert outside is None or not outside.items
 
 
+async def test_completion_of_thousands_of_names_comes_in_parts(client, tmp_path):
+    root = two_services(tmp_path)
+    many = "".join(f'@app.task(name="rag.bulk_{n}")\ndef bulk_{n}(item):\n    return item\n\n\n' for n in range(1200))
+    (root / "rag" / "bulk.py").write_text("from worker import app\n\n\n" + many)
+    session = await start(client, root)
+    text = CLIENT + '\n\ndef more(p):\n    return signature("rag.", args=[p])\n'
+    uri = session.open(root / "server" / "core" / "client.py", text)
+    await session.diagnostics(uri)
+    await indexed(client)
+
+    async def complete(typed: str) -> types.CompletionList:
+        session.replace_all(uri, text.replace('"rag."', f'"{typed}"'))
+        return await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=position(text, '"rag."', 1 + len(typed)),
+            )
+        )
+
+    first = await complete("rag.")
+    assert first.is_incomplete and 0 < len(first.items) < 1202  # typing more asks again
+    narrower = await complete("rag.bulk_119")
+    assert not narrower.is_incomplete and len(narrower.items) < 500
+    labels = [item.label for item in narrower.items]
+    assert {"rag.bulk_119", *(f"rag.bulk_119{n}" for n in range(10))} <= set(labels)
+    assert "rag.search" not in labels
+
+
 async def test_renaming_a_task_in_the_worker_flags_the_server_without_touching_it(client, tmp_path):
     root = two_services(tmp_path)
     session = await start(client, root)

@@ -114,6 +114,9 @@ def typed_name(line: str, column: int) -> tuple[int, str] | None:
     return match.start("typed"), match.group("typed")
 
 
+MAX_ITEMS = 500  # task names in one completion list; more, and it says it is incomplete
+
+
 class Catalog:
     """The completion items of a model's registered task names, as JSON text: made once per
     interface of the workspace (`Project.lasting`), not per request. A name's documentation
@@ -142,16 +145,21 @@ class Catalog:
     def of(cls, project: Project) -> Catalog:
         return project.lasting("lsp.completion", lambda: cls(project))
 
-    def matching(self, typed: str) -> list[int]:
-        """The items whose name holds what is typed as a subsequence (any case). Clients
-        filter by fuzzy matches, which are subsequences: what they would show of a longer
-        name typed later is here too, so the list is complete for it."""
-        if not typed:
-            return list(range(len(self.names)))
+    def matching(self, typed: str, limit: int) -> tuple[list[int], bool]:
+        """The first `limit` items whose name holds what is typed as a subsequence (any
+        case), those that start with it first; and whether there are more. Clients filter by
+        fuzzy matches, which are subsequences: what they would show of a longer name typed
+        later is here too, so without more the list is complete for it."""
         typed = typed.lower()
+        starting = [i for i, name in enumerate(self.lowered) if name.startswith(typed)]
+        if len(starting) > limit or not typed:
+            return starting[:limit], len(starting) > limit
         # `[^a]*a[^b]*b...`: matched in one pass, without backtracking
         pattern = re.compile("".join(f"[^{re.escape(c)}]*{re.escape(c)}" for c in typed))
-        return [i for i, name in enumerate(self.lowered) if name.startswith(typed) or pattern.match(name)]
+        found = starting + [
+            i for i, name in enumerate(self.lowered) if not name.startswith(typed) and pattern.match(name)
+        ]
+        return found[:limit], len(found) > limit
 
     def list_json(self, typed: str, edit_range: types.Range, data: str, item_defaults: bool) -> str:
         """A `CompletionList` of the names matching `typed`, each replacing `edit_range` (once
@@ -161,7 +169,9 @@ class Catalog:
             f'{{"start":{{"line":{edit_range.start.line},"character":{edit_range.start.character}}},'
             f'"end":{{"line":{edit_range.end.line},"character":{edit_range.end.character}}}}}'
         )
-        matching = self.matching(typed)
+        # Thousands of names are of no use in a list and cost their size on every request:
+        # the first MAX_ITEMS, said to be incomplete, and the client asks again as more is typed.
+        matching, incomplete = self.matching(typed, MAX_ITEMS)
         if item_defaults:
             items = ",".join(self.items[i] + "}" for i in matching)
             defaults = f'"itemDefaults":{{"editRange":{where},"data":{data}}},'
@@ -170,7 +180,7 @@ class Catalog:
                 f'{self.items[i]},"textEdit":{{"range":{where},"newText":{self.names[i]}}}}}' for i in matching
             )
             defaults = ""
-        return f'{{"isIncomplete":false,{defaults}"items":[{items}]}}'
+        return f'{{"isIncomplete":{"true" if incomplete else "false"},{defaults}"items":[{items}]}}'
 
 
 def completion_json(
