@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 from ..analysis.celery import BUILTIN_TASKS
 from ..analysis.testing import is_test_path
-from .interface import interface
+from .interface import interface, interface_but_dispatches
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
 
@@ -89,7 +89,7 @@ class Project:
         self.unreadable = unreadable  # workspace files that do not parse (with this Python): unknown
         self._memo: dict[object, object] = {}
         # What is worked out from the modules' interfaces alone, shared (the same dict) by the
-        # projects `with_summary` derives without changing any interface: what the check of
+        # projects `with_summary` derives without changing what they read: what the check of
         # one keystroke works out, the next finds (see `lasting`).
         self._lasting: dict[object, object] = {} if lasting is None else lasting
 
@@ -103,9 +103,10 @@ class Project:
 
     def lasting(self, key: object, compute: Callable[[], T]) -> T:
         """`compute()`, worked out once for every project with the same module interfaces
-        (an edited buffer whose tasks, dispatches, calls... are as they were): for what holds
-        no position of any module (an edit moves those). Without it every keystroke in the
-        editor would work the whole call graph, the routing and the task names out again."""
+        (an edited buffer whose tasks, calls, routes... are as they were; its dispatches may
+        differ): for what holds no position of any module (an edit moves those) and reads no
+        dispatch. Without it every keystroke in the editor would work the whole call graph,
+        the routing and the task names out again."""
         found = self._lasting.get(key, _MISSING)
         if found is _MISSING:
             found = self._lasting.setdefault(key, compute())
@@ -123,7 +124,11 @@ class Project:
             return self  # the file as the model read it: reuse what it computed
         if path != summary.path:
             summary = dataclasses.replace(summary, path=path)
-        same = known is not None and interface(known) == interface(summary)
+        # (what the indexes read: a dispatch's name typed changes the interface, not them)
+        same = known is not None and (
+            interface(known) == interface(summary)
+            or interface_but_dispatches(known) == interface_but_dispatches(summary)
+        )
         return Project(
             self.layout,
             {**self.summaries, path: summary},
