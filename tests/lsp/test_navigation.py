@@ -143,6 +143,7 @@ async def test_completion_of_task_names(client, tmp_path):
     else:
         assert completions.item_defaults.edit_range == name_range
     # the documentation comes when the client resolves the item
+    assert session.capabilities.completion_provider.resolve_provider
     assert labels["rag.search"].documentation is None
     resolved = await client.completion_item_resolve_async(labels["rag.ingest_file"])
     assert "Split a file into chunks and embed them." in resolved.documentation.value
