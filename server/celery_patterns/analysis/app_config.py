@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .branches import branch_path, compatible, exclusive
@@ -91,14 +92,39 @@ def _replaced_unused(facts: ModuleFacts, app: CeleryApp, later: list[CeleryApp])
 # --- references -----------------------------------------------------------------------
 def name_references(facts: ModuleFacts, name: str, scope: Scope) -> list[ast.Name]:
     """Loads of `name` anywhere in the module that resolve to its binding in `scope`."""
+    if scope is facts.module_scope:
+        candidates = facts.memo("app_config.loads_by_name", lambda: _loads_by_name(facts)).get(name, [])
+    else:
+        # A name resolves in the scope it is read in or in an enclosing one: the loads that
+        # can reach a binding of `scope` are in it or in the scopes nested in it (looking
+        # only there keeps a module of many functions from being scanned once per function).
+        order = facts.memo("app_config.load_order", lambda: {n: i for i, n in enumerate(facts.nodes(ast.Name))})
+        candidates = sorted(
+            (n for s in _scope_and_nested(scope) for n in s.nodes if type(n) is ast.Name and n.id == name),
+            key=order.__getitem__,
+        )
     found = []
-    for node in facts.nodes(ast.Name):
-        if node.id != name or not isinstance(node.ctx, ast.Load):
+    for node in candidates:
+        if not isinstance(node.ctx, ast.Load):
             continue
         hit = facts.lookup(name, facts.scope_of(node))
         if hit is not None and hit[0] is scope:
             found.append(node)
     return found
+
+
+def _loads_by_name(facts: ModuleFacts) -> dict[str, list[ast.Name]]:
+    found: dict[str, list[ast.Name]] = {}
+    for node in facts.nodes(ast.Name):
+        if isinstance(node.ctx, ast.Load):
+            found.setdefault(node.id, []).append(node)
+    return found
+
+
+def _scope_and_nested(scope: Scope) -> Iterator[Scope]:
+    yield scope
+    for child in scope.children:
+        yield from _scope_and_nested(child)
 
 
 def binding_scope(facts: ModuleFacts, target: ast.Name) -> Scope:

@@ -10,6 +10,7 @@ model; positions inside are code-point columns, converted to the client's encodi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -113,27 +114,105 @@ def typed_name(line: str, column: int) -> tuple[int, str] | None:
     return match.start("typed"), match.group("typed")
 
 
-def completion_items(
-    project: Project, line: int, start: int, column: int, index: LineIndex, encoding: str
-) -> list[types.CompletionItem]:
-    text_range = types.Range(
+MAX_ITEMS = 500  # task names in one completion list; more, and it says it is incomplete
+
+
+class Catalog:
+    """The completion items of a model's registered task names, as JSON text: made once per
+    interface of the workspace (`Project.lasting`), not per request. A name's documentation
+    (its hover text) is left to `completionItem/resolve`: building it for thousands of tasks
+    on every request would cost more than the rest."""
+
+    def __init__(self, project: Project) -> None:
+        services: dict[str, str] = {}
+        self.names: list[str] = []  # as JSON strings
+        self.lowered: list[str] = []
+        self.items: list[str] = []  # each item's JSON object, without its closing brace
+        for name, tasks in sorted(project.tasks_by_name.items()):
+            task = tasks[0]
+            root = task.service.root
+            if root not in services:
+                services[root] = os.path.relpath(root, project.root)
+            detail = f"{parameters_text(task)} · {services[root]}"
+            self.names.append(json.dumps(name))
+            self.lowered.append(name.lower())
+            self.items.append(
+                f'{{"label":{self.names[-1]},"kind":{int(types.CompletionItemKind.Function)},'
+                f'"detail":{json.dumps(detail)}'
+            )
+
+    @classmethod
+    def of(cls, project: Project) -> Catalog:
+        return project.lasting("lsp.completion", lambda: cls(project))
+
+    def matching(self, typed: str, limit: int) -> tuple[list[int], bool]:
+        """The first `limit` items whose name holds what is typed as a subsequence (any
+        case), those that start with it first; and whether there are more. Clients filter by
+        fuzzy matches, which are subsequences: what they would show of a longer name typed
+        later is here too, so without more the list is complete for it."""
+        typed = typed.lower()
+        starting = [i for i, name in enumerate(self.lowered) if name.startswith(typed)]
+        if len(starting) > limit or not typed:
+            return starting[:limit], len(starting) > limit
+        # `[^a]*a[^b]*b...`: matched in one pass, without backtracking
+        pattern = re.compile("".join(f"[^{re.escape(c)}]*{re.escape(c)}" for c in typed))
+        found = starting + [
+            i for i, name in enumerate(self.lowered) if not name.startswith(typed) and pattern.match(name)
+        ]
+        return found[:limit], len(found) > limit
+
+    def list_json(self, typed: str, edit_range: types.Range, data: str, item_defaults: bool) -> str:
+        """A `CompletionList` of the names matching `typed`, each replacing `edit_range` (once
+        in `itemDefaults` for clients that take it, else in each item); `data` says where
+        they come from, in `itemDefaults` only (`resolve_documentation` finds a name without)."""
+        where = (
+            f'{{"start":{{"line":{edit_range.start.line},"character":{edit_range.start.character}}},'
+            f'"end":{{"line":{edit_range.end.line},"character":{edit_range.end.character}}}}}'
+        )
+        # Thousands of names are of no use in a list and cost their size on every request:
+        # the first MAX_ITEMS, said to be incomplete, and the client asks again as more is typed.
+        matching, incomplete = self.matching(typed, MAX_ITEMS)
+        if item_defaults:
+            items = ",".join(self.items[i] + "}" for i in matching)
+            defaults = f'"itemDefaults":{{"editRange":{where},"data":{data}}},'
+        else:
+            items = ",".join(
+                f'{self.items[i]},"textEdit":{{"range":{where},"newText":{self.names[i]}}}}}' for i in matching
+            )
+            defaults = ""
+        return f'{{"isIncomplete":{"true" if incomplete else "false"},{defaults}"items":[{items}]}}'
+
+
+def completion_json(
+    project: Project,
+    line: int,
+    start: int,
+    column: int,
+    typed: str,
+    index: LineIndex,
+    encoding: str,
+    item_defaults: bool,
+) -> str:
+    """The completion list for a task name typed from `start` to `column` of `line`."""
+    edit_range = types.Range(
         start=types.Position(line=line, character=index.to_client_column(Position(line, start), encoding)),
         end=types.Position(line=line, character=index.to_client_column(Position(line, column), encoding)),
     )
-    items = []
-    for name, tasks in sorted(project.tasks_by_name.items()):
-        task = tasks[0]
-        items.append(
-            types.CompletionItem(
-                label=name,
-                kind=types.CompletionItemKind.Function,
-                detail=f"{parameters_text(task)} · {os.path.relpath(task.service.root, project.root)}",
-                documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_markdown(project, task)),
-                text_edit=types.TextEdit(range=text_range, new_text=name),
-                filter_text=name,
+    data = json.dumps({"root": project.root})
+    return Catalog.of(project).list_json(typed, edit_range, data, item_defaults)
+
+
+def resolve_documentation(item: types.CompletionItem, projects: list[Project]) -> types.CompletionItem:
+    """A completion item of a task name, with the task's hover text as its documentation."""
+    root = item.data.get("root") if isinstance(item.data, dict) else None
+    for project in sorted(projects, key=lambda p: p.root != root):  # its own folder's first
+        tasks = project.tasks_by_name.get(item.label)
+        if tasks:
+            item.documentation = types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=hover_markdown(project, tasks[0])
             )
-        )
-    return items
+            break
+    return item
 
 
 # --- positions in other files -----------------------------------------------------------------

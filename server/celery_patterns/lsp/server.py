@@ -352,11 +352,12 @@ async def references(ls: CeleryPatternsServer, params: types.ReferenceParams):
 
 
 @server.feature(
-    types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=False)
+    types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=True)
 )
 @guarded(lambda params: None)
 async def completion(ls: CeleryPatternsServer, params: types.CompletionParams):
-    """Inside the name string of a dispatch by name: the workspace's registered task names."""
+    """Inside the name string of a dispatch by name: the workspace's registered task names
+    (their documentation comes with `completionItem/resolve`)."""
     doc = ls.documents.get(params.text_document.uri)
     project = ls.models.known_for(doc.path) if doc is not None else None
     if doc is None or project is None:
@@ -366,9 +367,19 @@ async def completion(ls: CeleryPatternsServer, params: types.CompletionParams):
     typed = navigation.typed_name(index.line_text(at.line), at.column)
     if typed is None:
         return None
-    start, _ = typed
-    items = navigation.completion_items(project, at.line, start, at.column, index, ls.encoding)
-    return types.CompletionList(is_incomplete=False, items=items)
+    start, name = typed
+    defaults = get_capability(ls.client_capabilities, "text_document.completion.completion_list.item_defaults", None)
+    item_defaults = bool(defaults) and "editRange" in defaults and "data" in defaults
+    return JsonResult(
+        navigation.completion_json(project, at.line, start, at.column, name, index, ls.encoding, item_defaults)
+    )
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+@guarded(lambda item: item)
+def resolve_completion_item(ls: CeleryPatternsServer, item: types.CompletionItem):
+    """A task name's documentation: what hovering it shows."""
+    return navigation.resolve_documentation(item, [model.known() for model in ls.models.folders.values()])
 
 
 @server.feature(types.WORKSPACE_SYMBOL)

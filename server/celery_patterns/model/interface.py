@@ -30,6 +30,19 @@ def interface(summary: ModuleSummary) -> str:
     return found
 
 
+def interface_but_dispatches(summary: ModuleSummary) -> str:
+    """The interface but for what the module dispatches (typing a task name in a string
+    changes only that): what the project works out across modules (the call graph, the task
+    names, the routing...) does not read it, so it holds while one types (`Project.lasting`)."""
+    found = summary.__dict__.get("_interface_but_dispatches")
+    if found is None:
+        data = _without_positions(encode(summary))
+        data.pop("dispatches", None)
+        found = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        summary.__dict__["_interface_but_dispatches"] = found
+    return found
+
+
 def _without_positions(data: Any) -> Any:
     if isinstance(data, dict):
         return {k: _without_positions(v) for k, v in data.items() if k not in _POSITIONS}

@@ -14,17 +14,33 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from ..analysis.celery import BUILTIN_TASKS
 from ..analysis.testing import is_test_path
-from .interface import interface
+from .interface import interface, interface_but_dispatches
 from .layout import Layout, Service
 from .summary import MODULE_CODE, AppDef, Dispatch, Function, ModuleSummary, TaskDef
 
 T = TypeVar("T")
 
 CALL_DEPTH = 3  # how far "runs in a task" and "blocks through a helper" follow direct calls
+_MISSING = object()
+
+
+class lasting_property(Generic[T]):
+    """A property worked out once per interface of the workspace (`Project.lasting`): for what
+    holds no position of any module."""
+
+    def __init__(self, compute: Callable[[Project], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, project: Project | None, owner: type | None = None) -> T:
+        if project is None:
+            return self  # type: ignore[return-value]  # (the descriptor itself, on the class)
+        return project.lasting(self.name, lambda: self.compute(project))
 
 
 @dataclass(frozen=True)
@@ -62,12 +78,20 @@ class Project:
     """The summaries of a workspace's modules (by path), and what they say together."""
 
     def __init__(
-        self, layout: Layout, summaries: dict[str, ModuleSummary], unreadable: frozenset[str] = frozenset()
+        self,
+        layout: Layout,
+        summaries: dict[str, ModuleSummary],
+        unreadable: frozenset[str] = frozenset(),
+        lasting: dict[object, object] | None = None,
     ) -> None:
         self.layout = layout
         self.summaries = summaries
         self.unreadable = unreadable  # workspace files that do not parse (with this Python): unknown
         self._memo: dict[object, object] = {}
+        # What is worked out from the modules' interfaces alone, shared (the same dict) by the
+        # projects `with_summary` derives without changing what they read: what the check of
+        # one keystroke works out, the next finds (see `lasting`).
+        self._lasting: dict[object, object] = {} if lasting is None else lasting
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """`compute()`, worked out once per project: what every checked file asks of the whole
@@ -77,23 +101,20 @@ class Project:
             self._memo[key] = compute()
         return self._memo[key]  # type: ignore[return-value]  # (stored by the same key's compute)
 
+    def lasting(self, key: object, compute: Callable[[], T]) -> T:
+        """`compute()`, worked out once for every project with the same module interfaces
+        (an edited buffer whose tasks, calls, routes... are as they were; its dispatches may
+        differ): for what holds no position of any module (an edit moves those) and reads no
+        dispatch. Without it every keystroke in the editor would work the whole call graph,
+        the routing and the task names out again."""
+        found = self._lasting.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._lasting.setdefault(key, compute())
+        return found  # type: ignore[return-value]  # (stored by the same key's compute)
+
     @property
     def root(self) -> str:
         return self.layout.root
-
-    # What a project works out from all its summaries and that holds no position of any module
-    # (a task's span is in its summary, so `tasks` is rebuilt): kept by `with_summary` when the
-    # new summary's interface is the old one's. Without it every check of a file, in the editor
-    # and on the command line, would work the whole call graph out again.
-    _INDEXES = (
-        "services",
-        "in_tasks",
-        "_services_naming_tasks",
-        "_canvas_builder_names",
-        "eager_services",
-        "revoking_services",
-        "_views",
-    )
 
     def with_summary(self, summary: ModuleSummary) -> Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
@@ -103,12 +124,17 @@ class Project:
             return self  # the file as the model read it: reuse what it computed
         if path != summary.path:
             summary = dataclasses.replace(summary, path=path)
-        project = Project(self.layout, {**self.summaries, path: summary}, self.unreadable - {path})
-        if known is not None and interface(known) == interface(summary):
-            for name in self._INDEXES:
-                if name in self.__dict__:
-                    project.__dict__[name] = self.__dict__[name]
-        return project
+        # (what the indexes read: a dispatch's name typed changes the interface, not them)
+        same = known is not None and (
+            interface(known) == interface(summary)
+            or interface_but_dispatches(known) == interface_but_dispatches(summary)
+        )
+        return Project(
+            self.layout,
+            {**self.summaries, path: summary},
+            self.unreadable - {path},
+            self._lasting if same else None,
+        )
 
     def summary_of(self, path: str, digest: str) -> ModuleSummary | None:
         """The model's summary of a file, when it was made from what `digest` says."""
@@ -119,25 +145,26 @@ class Project:
         return self.layout.service_of(path)
 
     # --- modules ----------------------------------------------------------------------------
-    @cached_property
-    def _modules(self) -> dict[tuple[str, str], ModuleSummary]:
-        """(service root, module name) -> summary."""
-        found: dict[tuple[str, str], ModuleSummary] = {}
+    @lasting_property
+    def _module_paths(self) -> dict[tuple[str, str], str]:
+        """(service root, module name) -> path of the module."""
+        found: dict[tuple[str, str], str] = {}
         for path, summary in sorted(self.summaries.items()):
             if summary.module:
-                found.setdefault((self.service_of(path).root, summary.module), summary)
-        for path, summary in sorted(self.summaries.items()):  # other names an import may use
+                found.setdefault((self.service_of(path).root, summary.module), path)
+        for path in sorted(self.summaries):  # other names an import may use
             for name in self.layout.module_names(path)[1:]:
                 if name:
-                    found.setdefault((self.service_of(path).root, name), summary)
+                    found.setdefault((self.service_of(path).root, name), path)
         return found
 
-    @cached_property
+    @lasting_property
     def services(self) -> list[Service]:
         return sorted({self.service_of(p) for p in self.summaries}, key=lambda s: s.root)
 
     def module(self, name: str, service: Service) -> ModuleSummary | None:
-        return self._modules.get((service.root, name))
+        path = self._module_paths.get((service.root, name))
+        return self.summaries.get(path) if path is not None else None
 
     def resolve(self, qualname: str, service: Service, _depth: int = 0) -> tuple[ModuleSummary, str] | None:
         """What an absolute dotted name refers to in the workspace, seen from `service`:
@@ -174,6 +201,19 @@ class Project:
     # --- tasks ------------------------------------------------------------------------------
     @cached_property
     def tasks(self) -> list[Task]:
+        # Found once per interface (a registered name may take lookups across modules), then
+        # pointed at this project's summaries (where an edited buffer's tasks are now).
+        return [self._current(task) for task in self.lasting("tasks", self._find_tasks)]
+
+    def _current(self, task: Task) -> Task:
+        summary = self.summaries.get(task.summary.path, task.summary)
+        if summary is task.summary:
+            return task
+        # The same interface: the same tasks, in the same order.
+        i = next(i for i, d in enumerate(task.summary.tasks) if d is task.definition)
+        return Task(summary.tasks[i], summary, task.service, task.name)
+
+    def _find_tasks(self) -> list[Task]:
         found = []
         for path, summary in sorted(self.summaries.items()):
             service = self.service_of(path)
@@ -192,7 +232,7 @@ class Project:
             return None
         return f"{summary.module}.{definition.function}" if summary.module else definition.function
 
-    @cached_property
+    @lasting_property
     def _services_naming_tasks(self) -> set[str]:
         """The services with an app class that makes its own default task names (`gen_task_name`)."""
         return {self.service_of(p).root for p, s in self.summaries.items() if s.names_tasks}
@@ -262,7 +302,12 @@ class Project:
     # --- services and apps ------------------------------------------------------------------
     @cached_property
     def apps(self) -> list[tuple[AppDef, ModuleSummary, Service]]:
-        return [(app, s, self.service_of(p)) for p, s in sorted(self.summaries.items()) for app in s.apps]
+        return [(app, self.summaries[p], service) for p, service in self._app_modules for app in self.summaries[p].apps]
+
+    @lasting_property
+    def _app_modules(self) -> list[tuple[str, Service]]:
+        """(path, service) of the modules making Celery apps."""
+        return [(p, self.service_of(p)) for p, s in sorted(self.summaries.items()) if s.apps]
 
     def is_app(self, qualname: str | None, service: Service) -> bool:
         """The dotted name refers to a Celery app made in the workspace."""
@@ -286,7 +331,7 @@ class Project:
         """The service makes a Celery app or defines a task (else it is a library)."""
         return service in self._celery_services
 
-    @cached_property
+    @lasting_property
     def _celery_services(self) -> set[Service]:
         return {s for _, _, s in self.apps} | {t.service for t in self.tasks}
 
@@ -299,7 +344,7 @@ class Project:
     def _sending_services(self) -> set[Service]:
         return {self.service_of(p) for p, s in self.summaries.items() if s.dispatches or s.starts_tasks}
 
-    @cached_property
+    @lasting_property
     def celery_packages(self) -> dict[Service, frozenset[str]]:
         """The top-level packages of each service that makes a Celery app or defines a task."""
         found: dict[Service, set[str]] = {}
@@ -349,7 +394,7 @@ class Project:
             frontier = following
         return None
 
-    @cached_property
+    @lasting_property
     def in_tasks(self) -> dict[tuple[str, str], list[str]]:
         """(service root, function qualname) -> the chain from a task to it, for every
         workspace function a task runs (itself, or up to CALL_DEPTH direct calls away)."""
@@ -385,7 +430,7 @@ class Project:
         return self.in_tasks.get((self.service_of(summary.path).root, qualname))
 
     # --- what functions build and send ------------------------------------------------------
-    @cached_property
+    @lasting_property
     def _canvas_builder_names(self) -> frozenset[str]:
         """The names of the workspace functions that return a group, chord or chain."""
         return frozenset(name.rsplit(".", 1)[-1] for s in self.summaries.values() for name in s.canvas_returns)
@@ -430,7 +475,7 @@ class Project:
         """The file is test code (`tests/`, `test_*.py`, `conftest.py`...)."""
         return is_test_path(relative(self, path))
 
-    @cached_property
+    @lasting_property
     def eager_services(self) -> frozenset[str]:
         """The roots of the services some module of which turns `task_always_eager` on."""
         return frozenset(self.service_of(p).root for p, s in self.summaries.items() if s.always_eager)
@@ -441,7 +486,7 @@ class Project:
         root = self.service_of(path).root
         return any(root == eager or root.startswith(eager.rstrip(os.sep) + os.sep) for eager in self.eager_services)
 
-    @cached_property
+    @lasting_property
     def revoking_services(self) -> frozenset[str]:
         """The roots of the services whose code (tests aside) revokes Celery tasks: in its own
         modules, or by calling a workspace function (of a library, say) that does."""
@@ -468,7 +513,7 @@ class Project:
                 found.add(service.root)
         return frozenset(found)
 
-    @cached_property
+    @lasting_property
     def _views(self) -> dict[str, frozenset[str]]:
         """Module path -> the names of its functions and classes some module of the workspace
         registers as web views (Django's `path("x/", views.run)`, `RunView.as_view()`...)."""

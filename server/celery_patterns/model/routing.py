@@ -19,7 +19,7 @@ class Routing:
 
     @classmethod
     def of(cls, project, service) -> Routing:
-        return project.memo(("routing", service), lambda: cls._of(project, service))
+        return project.lasting(("routing", service), lambda: cls._of(project, service))
 
     @classmethod
     def _of(cls, project, service) -> Routing:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
+import threading
+from collections import OrderedDict
 from typing import TypeGuard
 
 from ..analysis.app_config import AppConfig, CeleryApp, Source, celery_apps, gather_config, gather_imported
@@ -83,9 +86,69 @@ THREAD_RUNNERS = frozenset({"asyncio.to_thread", "asyncio.loop.run_in_executor"}
 def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSummary:
     """The summary of the module `facts` describes."""
     settings = settings or Settings()
-    summary = _Summariser(facts, settings).run()
-    summary.digest = source_digest(facts.source, facts.module_name, settings)
+    digest = source_digest(facts.source, facts.module_name, settings)
+    summary = _LAST.reuse(facts, settings)
+    if summary is None:
+        summary = _Summariser(facts, settings).run()
+    else:
+        summary = copy.copy(summary)  # (its interface, worked out already, comes along)
+    summary.digest = digest
+    _LAST.remember(facts, settings, summary)
     return summary
+
+
+class _LastSummaries:
+    """The last summary made of each of the few modules summarised most recently, with the
+    top-level statements it was made from: an editor buffer is summarised on every keystroke,
+    and most keystrokes in a comment or a blank change no statement. A summary is made from the
+    tree (positions included), the module's name and the settings: when those are what they
+    were, it is what it was. The statements of an incrementally parsed buffer that did not
+    change are the very same objects (moved, if lines came or went before them: then positions
+    differ); the few reparsed ones are compared by their dump."""
+
+    KEEP = 4
+    MAX_COMPARED = 2  # statements compared by their dump, at most (an edit touches one or two)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple] = OrderedDict()  # path -> (module, settings, statements, summary)
+
+    def reuse(self, facts: ModuleFacts, settings: Settings) -> ModuleSummary | None:
+        with self._lock:
+            entry = self._entries.get(facts.path)
+        if entry is None:
+            return None
+        module, known_settings, statements, summary = entry
+        body = facts.tree.body
+        if module != facts.module_name or known_settings != settings or len(statements) != len(body):
+            return None
+        compared = 0
+        for (old, lines), new in zip(statements, body):
+            if _lines(old) != lines:  # moved since (or reparsed and the tree shifted)
+                return None
+            if new is old:
+                continue
+            compared += 1
+            if compared > self.MAX_COMPARED or _lines(new) != lines:
+                return None
+            if ast.dump(old, include_attributes=True) != ast.dump(new, include_attributes=True):
+                return None
+        return summary
+
+    def remember(self, facts: ModuleFacts, settings: Settings, summary: ModuleSummary) -> None:
+        statements = [(statement, _lines(statement)) for statement in facts.tree.body]
+        with self._lock:
+            self._entries[facts.path] = (facts.module_name, settings, statements, summary)
+            self._entries.move_to_end(facts.path)
+            while len(self._entries) > self.KEEP:
+                self._entries.popitem(last=False)
+
+
+def _lines(statement: ast.stmt) -> tuple[int, int | None]:
+    return statement.lineno, statement.end_lineno
+
+
+_LAST = _LastSummaries()
 
 
 def source_digest(source: str, module: str | None, settings: Settings) -> str:
