@@ -130,7 +130,14 @@ class UnknownTaskName(Rule):
 
 def closest(name: str, names: list[str]) -> str | None:
     """The one name at least 0.8 similar to `name` with none other as close, else None."""
-    scored = sorted(((difflib.SequenceMatcher(None, name, n).ratio(), n) for n in names), reverse=True)
+    matcher = difflib.SequenceMatcher(None, name)
+    scored = []
+    for candidate in names:  # (typing in a name re-checks it against every task of the workspace)
+        matcher.set_seq2(candidate)
+        # The quick ratios are upper bounds of the ratio: what they rule out cannot be close.
+        if matcher.real_quick_ratio() >= _CLOSE_ENOUGH and matcher.quick_ratio() >= _CLOSE_ENOUGH:
+            scored.append((matcher.ratio(), candidate))
+    scored.sort(reverse=True)
     if not scored or scored[0][0] < _CLOSE_ENOUGH:
         return None
     if len(scored) > 1 and scored[1][0] == scored[0][0]:
