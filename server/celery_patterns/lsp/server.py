@@ -369,7 +369,7 @@ async def completion(ls: CeleryPatternsServer, params: types.CompletionParams):
         return None
     start, name = typed
     defaults = get_capability(ls.client_capabilities, "text_document.completion.completion_list.item_defaults", None)
-    item_defaults = bool(defaults) and "editRange" in defaults and "data" in defaults
+    item_defaults = "editRange" in (defaults or ()) and "data" in (defaults or ())
     return JsonResult(
         navigation.completion_json(project, at.line, start, at.column, name, index, ls.encoding, item_defaults)
     )
