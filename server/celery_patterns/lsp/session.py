@@ -79,6 +79,8 @@ class CeleryPatternsServer(LanguageServer):
         self.background = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-workspace")
         # The project model of each workspace folder, built and kept fresh in its own thread.
         self.models = Models()
+        self.model_versions: dict[str, int] = {}  # by folder root: bumped when its model says something new
+        self._rechecking: asyncio.Task | None = None  # the pass re-checking documents after model changes
         self.indexing = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-index")
         self.workspace_run: asyncio.Future | None = None
         self.file_results: dict[str, workspace.FileResult] = {}  # closed files, by path
@@ -226,6 +228,9 @@ class CeleryPatternsServer(LanguageServer):
         await asyncio.sleep(0)  # let the rest of a burst of notifications in first
         while self.documents.get(doc.uri) is doc and not doc.checked.is_set():
             wanted, version = doc.wanted, doc.version
+            model = self.models.folder_of(doc.path)
+            seen = self.model_versions.get(model.root, 0) if model is not None else 0
+            project = model.project if model is not None else None
             try:
                 settings, options, module_name = self.configuration(doc.path)
                 # Diagnostics made JSON are kept only where findings are: with an incremental
@@ -244,7 +249,7 @@ class CeleryPatternsServer(LanguageServer):
                     doc.checker,
                     rendered,
                     version,
-                    self.models.project_for(doc.path),
+                    project,
                 )
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
@@ -252,6 +257,7 @@ class CeleryPatternsServer(LanguageServer):
                 result = diagnostics = None
             if self.documents.get(doc.uri) is not doc or doc.wanted != wanted:
                 continue  # the text or the settings changed meanwhile: dropped, checked again
+            doc.model_seen = seen  # (a check that failed is not retried for the model's sake)
             if result is not None:
                 doc.result, doc.result_version = result, version
                 doc.diagnostics = diagnostics if self.pull else None
@@ -263,7 +269,8 @@ class CeleryPatternsServer(LanguageServer):
                     self.publish(doc.uri, diagnostics, version)
                     doc.published = said
                 self.touch(doc)  # only the recently used documents hold results
-                model = self.models.folder_of(doc.path)
+                # Without the model, or with a text that does not parse, say it reads the model.
+                doc.reads_model = project is None or not result.parsed or result.summary is not None
                 if result.summary is not None and model is not None and model.take(result.summary):
                     self.model_changed(model, but=doc)
             doc.checked.set()
@@ -290,11 +297,34 @@ class CeleryPatternsServer(LanguageServer):
         self.model_changed(model)
 
     def model_changed(self, model: FolderModel, but: OpenDocument | None = None) -> None:
-        """The folder's model says something new: check its other open documents again."""
+        """The folder's model says something new: its open documents that read the model are
+        checked again, in one pass once the checks under way are done (opening 200 documents,
+        each adding its summary, costs one more check of each, not one of each per document)."""
         if self.shut_down:
             return
-        for doc in list(self.documents.values()):
-            if doc is not but and model.contains(doc.path):
+        version = self.model_versions.get(model.root, 0) + 1
+        self.model_versions[model.root] = version
+        if but is not None and but.model_seen == version - 1:
+            but.model_seen = version  # its own check saw its own summary, the only change
+        if self._rechecking is None or self._rechecking.done():
+            self._rechecking = asyncio.ensure_future(self._recheck_for_models())
+
+    async def _recheck_for_models(self) -> None:
+        """Check again every open document checked against an older model that reads it,
+        after the checks pending now (a burst of opens or edits coalesces into one pass)."""
+        while True:
+            await asyncio.sleep(0)
+            await self.edits_settled()
+            stale = []
+            for doc in self.documents.values():
+                model = self.models.folder_of(doc.path)
+                if model is None or not doc.reads_model or not doc.checked.is_set():
+                    continue  # (one being checked sees the latest model)
+                if doc.model_seen < self.model_versions.get(model.root, 0):
+                    stale.append(doc)
+            if not stale:
+                break
+            for doc in stale:
                 self.schedule(doc)
         if self.pull and get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
             self.workspace_diagnostic_refresh(None)
