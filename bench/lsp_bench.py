@@ -10,6 +10,10 @@ diagnostics of that version, the server's debounce included. Twice: as VS Code 1
 them (pushed `publishDiagnostics`, UTF-16) and as Neovim 0.11 gets them (a
 `textDocument/diagnostic` request sent right after the change, UTF-8).
 
+Opening: 5, 30 and `--documents` new buffers of 300 lines that are not on disk (each adds a
+module to the project model) are opened at once; measured: the time until every one has
+its diagnostics, and the resident memory then.
+
 Memory: `--documents` documents are opened (generated modules of 300 lines, a finding
 every 6 lines; then, in a fresh server, as many 2,000-line ones), and once every one has
 its diagnostics the server's resident memory (VmRSS) is read from /proc. These are ASCII,
@@ -208,8 +212,16 @@ def diagnostics_of(server: Server, uri: str, version: int) -> tuple[int, float]:
 
 
 def latency(
-    root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5, command: list[str] = SERVER
+    root: Path,
+    capabilities: dict,
+    lines: int,
+    edits: int,
+    warmup: int = 5,
+    command: list[str] = SERVER,
+    full_text: bool = False,
 ) -> dict:
+    """didChange -> diagnostics of that version; `full_text`: each change sends the whole
+    text, as clients without incremental sync do (the same edits either way)."""
     text = module(lines)
     path = root / "big.py"
     path.write_text(text)
@@ -218,18 +230,23 @@ def latency(
     try:
         server.open(uri, text)
         findings, _ = diagnostics_of(server, uri, 1)
-        code_lines = [i for i, line in enumerate(text.splitlines()) if line.endswith("time.sleep(delay)")]
-        comment_lines = [i for i, line in enumerate(text.splitlines()) if line.startswith("    # poll")]
+        current = text.splitlines()
+        code_lines = [i for i, line in enumerate(current) if line.endswith("time.sleep(delay)")]
+        comment_lines = [i for i, line in enumerate(current) if line.startswith("    # poll")]
         times = []
         for n in range(warmup + edits):
             version = n + 2
             if n % 2:  # inside a flagged call: `delay` -> `delayx`
                 line = code_lines[(n * 7) % len(code_lines)]
-                change = {"range": _range(line, 24, line, 24), "text": "x"}
+                column, at, typed = 24, 24, "x"
             else:  # a character typed into a comment, after the emoji
                 line = comment_lines[(n * 11) % len(comment_lines)]
-                column = _client_length(text.splitlines()[line], server.encoding)  # its end
-                change = {"range": _range(line, column, line, column), "text": "!"}
+                column, at, typed = _client_length(current[line], server.encoding), len(current[line]), "!"
+            current[line] = current[line][:at] + typed + current[line][at:]
+            if full_text:
+                change = {"text": "\n".join(current) + "\n"}
+            else:
+                change = {"range": _range(line, column, line, column), "text": typed}
             sent = server.notify(
                 "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
             )
@@ -240,6 +257,7 @@ def latency(
         return {
             "server": "celery-patterns" if server.ours else "ruff server (ASYNC251)",
             "mode": "pull (textDocument/diagnostic)" if server.pull else "push (publishDiagnostics)",
+            "sync": "full text" if full_text else "incremental",
             "encoding": server.encoding,
             "lines": lines,
             "findings": findings,
@@ -320,6 +338,31 @@ def memory(root: Path, documents: int, lines: int) -> dict:
     return figures
 
 
+def opening(root: Path, documents: int, lines: int = 300) -> dict:
+    """Open `documents` new buffers (not on disk, as unsaved files are: each adds its module to
+    the project model) in a fresh server: seconds until every one has its diagnostics, and RSS."""
+    server = Server(root, PUSH_CLIENT)
+    try:
+        server.request("workspace/symbol", {"query": "none"})  # answered once started
+        pending = set()
+        start = time.perf_counter()
+        for i in range(documents):
+            uri = (root / "unsaved" / f"n{i}.py").as_uri()
+            server.open(uri, module(lines, tag=f"n{i}", emoji=False))
+            pending.add(uri)
+        while pending:
+            message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics", timeout=600)
+            pending.discard(message["params"]["uri"])
+        return {
+            "documents": documents,
+            "lines": lines,
+            "all_diagnosed_s": round(time.perf_counter() - start, 2),
+            "rss_mb": round(server.rss_mb(), 1),
+        }
+    finally:
+        server.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2000)
@@ -333,18 +376,20 @@ def main(argv: list[str] | None = None) -> int:
         select = "" if args.select is None else f"select = {json.dumps(args.select)}\n"
         (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
         (root / "ruff.toml").write_text(PEER_CONFIG)
-        runs = [latency(root, PUSH_CLIENT, args.lines, args.edits), latency(root, PULL_CLIENT, args.lines, args.edits)]
-        if Path(PEER[0]).exists():
-            runs += [
-                latency(root, PUSH_CLIENT, args.lines, args.edits, command=PEER),
-                latency(root, PULL_CLIENT, args.lines, args.edits, command=PEER),
-            ]
-        else:
+        commands = [SERVER, PEER] if Path(PEER[0]).exists() else [SERVER]
+        if len(commands) == 1:
             print(f"peer skipped: {PEER[0]} is missing (python bench/cli_bench.py installs it)", file=sys.stderr)
+        runs = [
+            latency(root, client, args.lines, args.edits, command=command, full_text=full_text)
+            for full_text in (False, True)
+            for client in (PUSH_CLIENT, PULL_CLIENT)
+            for command in commands
+        ]
         results = {
             "latency": runs,
             "engine": engine_time(root, args.lines),
             "memory": memory(root, args.documents, args.lines),
+            "opening": [opening(root, n) for n in sorted({5, 30, args.documents})],
             "python": sys.version.split()[0],
             "cpu": os.cpu_count(),
         }
@@ -354,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"didChange -> diagnostics of that version ({args.edits} edits, debounce included)")
     for r in results["latency"]:
         print(
-            f"  {r['server']:24} {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
+            f"  {r['server']:24} {r['mode']:32} {r['sync']:11} {r['encoding']:7} {r['lines']} lines, "
+            f"{r['findings']} findings: "
             f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}"
         )
     e = results["engine"]
@@ -362,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  engine.check_source alone: median {e['median_ms']} ms with a full parse, "
         f"{e['incremental_median_ms']} ms with the incremental one (findings {e['findings']})"
     )
+    print("opening new buffers of 300 lines (each new to the project model): until all are diagnosed")
+    for o in results["opening"]:
+        print(f"  {o['documents']:4} documents: {o['all_diagnosed_s']} s, VmRSS {o['rss_mb']} MB")
     m = results["memory"]
     print("resident memory (VmRSS) of the server")
     for key, value in m.items():
