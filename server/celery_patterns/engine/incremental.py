@@ -31,7 +31,9 @@ from __future__ import annotations
 import ast
 import bisect
 import copy
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis.facts import ModuleFacts
@@ -51,7 +53,8 @@ class _Stored:
 
 
 class BufferChecker:
-    """Parses and checks one buffer's successive texts (one at a time, not thread-safe).
+    """Parses and checks one buffer's successive texts (one at a time; another thread may
+    read the last tree meanwhile through `lent`).
 
     Passed to `engine.check_source(..., incremental=checker)`. It holds the last tree
     and its findings: keep one only for a buffer being edited.
@@ -63,13 +66,33 @@ class BufferChecker:
         self._stored: dict[ast.stmt, _Stored] = {}  # by top-level def/class of that check
         self._key: tuple | None = None
         self.reused_units = 0  # top-level defs and classes not analysed again, last check (for tests)
+        self._lent = threading.Lock()  # held while the last tree is read elsewhere (`lent`)
+        self._facts: tuple | None = None  # (source, whole-module facts, tree) of the last check
 
     def parse(self, source: str, filename: str) -> ast.Module:
-        return self.parser.parse(source, filename)
+        # The last tree lent out (to a fix reading it) must not move under its reader: the
+        # next version is then parsed afresh, leaving that tree as it is.
+        if not self._lent.acquire(blocking=False):
+            self.forget()
+            return self.parser.parse(source, filename)
+        try:
+            return self.parser.parse(source, filename)
+        finally:
+            self._lent.release()
+
+    @contextmanager
+    def lent(self, source: str) -> Iterator[ModuleFacts | None]:
+        """The facts of the whole module of the last check, if it was of `source` (the very
+        string) and made them; their tree stays as it is until the caller is done (a fix,
+        in another thread, reads it while the next version is checked)."""
+        with self._lent:
+            last = self._facts
+            yield last[1] if last is not None and last[0] is source and last[2] is self.parser.last_tree else None
 
     def forget(self) -> None:
         self.parser.forget()
         self._statements, self._stored, self._key = [], {}, None
+        self._facts = None
 
     def run(
         self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings, project=None
@@ -111,6 +134,7 @@ class BufferChecker:
             findings, errors = [], []
         findings.extend(found)
         errors.extend(local_errors)
+        self._facts = (source, facts, tree) if facts is not None else None
         return findings, facts, errors
 
     # --- what can be reused -------------------------------------------------------------

@@ -5,6 +5,7 @@ when cancelled) and the whole-workspace check. Handlers in `server.py` call into
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import functools
 import hashlib
@@ -22,13 +23,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__, config, discovery, engine
+from ..analysis.facts import ModuleFacts
 from ..config import ConfigError, Settings
 from ..engine.incremental import BufferChecker
-from ..ftypes import Finding, Fix
+from ..ftypes import FileReport, Finding, Fix, TextEdit
 from ..model.build import summarise_source
 from ..model.project import Project
 from ..source import edit_between
-from . import workspace
+from . import actions, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import (
     Rendered,
@@ -44,6 +46,27 @@ from .workspace import Progress
 
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
 KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
+# Fixed by `warm_up` (every fixer that applies runs once): an async handler with blocking
+# calls and an unbounded wait, Celery dispatches and settings, names a fix imports.
+WARM_UP_SOURCE = """\
+import time
+
+from celery import Celery, group
+
+app = Celery("warm_up")
+
+
+async def handler(result, delay: float = 1.0):
+    time.sleep(delay)
+    while not result.ready():
+        time.sleep(delay)
+    return result.get()
+
+
+@app.task
+def fan_out(items):
+    return group(fan_out.s(i) for i in items).apply_async().get()
+"""
 
 
 class CeleryPatternsServer(LanguageServer):
@@ -437,33 +460,59 @@ class CeleryPatternsServer(LanguageServer):
         key = (finding.code, finding.range)
         if key not in cache:
             project = self.models.project_for(doc.path)
+            checker = doc.checker
 
             def job() -> Fix | None:
-                checked, context = self._fix_base(result, doc.path, project)
-                return engine.compute_fix(
-                    result.source, finding, result.settings, doc.path, result.module_name, checked, context, project
-                )
+                # The document's own check of this text, when its incremental checker still
+                # holds it: no parse, no rule run again (its tree stays still meanwhile).
+                if checker is not None:
+                    with checker.lent(result.source) as facts:
+                        if facts is not None:
+                            return self._fix(result, doc.path, project, finding, facts)
+                return self._fix(result, doc.path, project, finding, None)
 
             cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
         return cache[key]
 
-    def _fix_base(self, result: DocumentCheck, path: str, project: Project | None):
-        """The full check and the fix context of a result's text (in the fix thread)."""
+    def _fix(self, result: DocumentCheck, path: str, project: Project | None, finding: Finding, facts) -> Fix | None:
+        """One finding's fix on the facts of `result`'s text: those given, else the last fix's
+        (same text), else parsed afresh (in the fix thread). The findings are the result's own:
+        the rules are not run again."""
+        from ..fixes.context import FixContext  # libcst is loaded only when a fix is wanted
+
         base = self.fix_base
-        if (
-            base is not None
-            and base[0] is result.source
-            and base[1:5] == (path, result.module_name, result.settings, project)
-        ):
-            return base[5], base[6]
-        from ..fixes.context import (
-            FixContext,  # libcst is loaded only when a fix is wanted
+        same = (result.source, path, result.module_name, result.settings, project)
+        if base is not None and base[0] is same[0] and base[1:5] == same[1:] and (facts is None or base[5] is facts):
+            facts, context = base[5], base[6]
+        else:
+            if facts is None:
+                facts = _facts_of(result, path, project)
+            context = FixContext(result.source, facts, result.settings, path)
+            self.fix_base = (*same, facts, context)
+        checked = engine.Checked(FileReport(path, list(result.findings), result.source), facts, [], result.index)
+        return engine.compute_fix(
+            result.source, finding, result.settings, path, result.module_name, checked, context, project
         )
 
-        checked = engine.check_source(result.source, path, result.settings, result.module_name, project=project)
-        context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None
-        self.fix_base = (result.source, path, result.module_name, result.settings, project, checked, context)
-        return checked, context
+    async def noqa_edit(self, finding: Finding, result: DocumentCheck) -> TextEdit | None:
+        """The edit of "Disable CELnnn for this line": from the line alone, else (a line
+        that ends inside a string) from the whole text, parsed in a worker."""
+        edit = actions.noqa_edit(finding, result)
+        if edit is not False:
+            return edit  # type: ignore[return-value]
+        return await asyncio.get_running_loop().run_in_executor(self.checks, actions.noqa_edit_parsed, finding, result)
+
+    def warm_up(self) -> None:
+        """Load what a first fix needs (libcst, its parser, the rules' fix helpers) in the fix
+        thread once the server is initialized, so the first quick fix costs what later ones do."""
+
+        def job() -> None:
+            try:
+                engine.fix_source(WARM_UP_SOURCE, "warm_up.py", Settings(), unsafe=True)
+            except Exception:
+                logging.getLogger(__name__).exception("warming up the fixes")
+
+        self.fixes.submit(job)
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
         """Every safe fix of the document at once, as edits of that version. The work stops
@@ -529,7 +578,9 @@ def _check_job(
     project: Project | None,
 ):
     """Check one version of a document and build its diagnostics as JSON (in a worker thread)."""
-    if not options.enable:
+    # An open file the settings exclude (`exclude`, `extend-exclude`) is not ours to check,
+    # as on the command line with `--force-exclude`.
+    if not options.enable or discovery.is_force_excluded(path, lambda _path: settings):
         return disabled(text, settings, module_name), "[]"
     result = check_document(
         text,
@@ -542,3 +593,13 @@ def _check_job(
         project=project,
     )
     return result, rendered.json(result.findings, result.index, version, result.parsed)
+
+
+def _facts_of(result: DocumentCheck, path: str, project: Project | None) -> ModuleFacts:
+    """The facts of a checked text, parsed afresh, with its summary and the model as the
+    rules saw them (fixers read them as rules do)."""
+    facts = ModuleFacts(ast.parse(result.source, path), result.source, result.index, path, result.module_name)
+    if result.summary is not None and project is not None:
+        facts.summary = result.summary
+        facts.project = project.with_summary(result.summary)
+    return facts
