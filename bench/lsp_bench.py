@@ -338,6 +338,75 @@ def memory(root: Path, documents: int, lines: int) -> dict:
     return figures
 
 
+EAGER_CLIENT = {  # a client that cannot resolve code-action edits (Emacs eglot 1.9, Vim ALE): VS Code's otherwise
+    **PUSH_CLIENT,
+    "textDocument": {
+        **PUSH_CLIENT["textDocument"],
+        "codeAction": {"dataSupport": True, "isPreferredSupport": True},
+    },
+}
+
+
+def code_actions(root: Path, lines: int, edits: int, lazy: bool) -> dict:
+    """A code action at a squiggle once an edit's diagnostics are in, on a `lines`-line file:
+    the `codeAction` answer and, for a client that resolves edits lazily, the resolve of its
+    quick fix; in a fresh server, so the first is the first fix of the session."""
+    text = module(lines, tag="ca")
+    path = root / "actions.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    server = Server(root, PUSH_CLIENT if lazy else EAGER_CLIENT)
+    try:
+        server.open(uri, text)
+        diagnostics_of(server, uri, 1)
+        current = text.splitlines()
+        comment_lines = [i for i, line in enumerate(current) if line.startswith("    # poll")]
+        asked, resolved = [], []
+        for n in range(edits):
+            version = n + 2
+            line = comment_lines[(n * 11) % len(comment_lines)]
+            column = _client_length(current[line], server.encoding)
+            current[line] += "!"
+            change = {"range": _range(line, column, line, column), "text": "!"}
+            server.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
+            message = server.wait(
+                lambda m, v=version: (
+                    m.get("method") == "textDocument/publishDiagnostics" and m["params"]["version"] == v
+                )
+            )
+            # the squiggle of the sleep two lines below the edit (CEL002, a safe fix)
+            diagnostic = next(d for d in message["params"]["diagnostics"] if d["range"]["start"]["line"] == line + 2)
+            params = {
+                "textDocument": {"uri": uri},
+                "range": diagnostic["range"],
+                "context": {"diagnostics": [diagnostic], "triggerKind": 1},
+            }
+            start = time.perf_counter()
+            offered = server.request("textDocument/codeAction", params)
+            asked.append((time.perf_counter() - start) * 1000)
+            fix = next(a for a in offered if a["kind"] == "quickfix" and not a["title"].startswith("Disable"))
+            if lazy:
+                start = time.perf_counter()
+                fix = server.request("codeAction/resolve", fix)
+                resolved.append((time.perf_counter() - start) * 1000)
+            assert fix.get("edit"), fix
+        waits = [a + r for a, r in zip(asked, resolved)] if lazy else asked
+        return {
+            "client": "resolves edits lazily" if lazy else "needs every edit in the answer",
+            "lines": lines,
+            "requests": len(asked),
+            "code_action_median_ms": round(statistics.median(asked), 1),
+            "resolve_median_ms": round(statistics.median(resolved), 1) if lazy else None,
+            "until_edit_median_ms": round(statistics.median(waits[1:]), 1),
+            "until_edit_p90_ms": round(statistics.quantiles(waits[1:], n=10)[-1], 1),
+            "first_fix_ms": round(waits[0], 1),
+        }
+    finally:
+        server.close()
+
+
 def opening(root: Path, documents: int, lines: int = 300) -> dict:
     """Open `documents` new buffers (not on disk, as unsaved files are: each adds its module to
     the project model) in a fresh server: seconds until every one has its diagnostics, and RSS."""
