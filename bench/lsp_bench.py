@@ -23,6 +23,11 @@ The peer: `ruff server` (ruff 0.17.6, from the tools virtualenv `bench/cli_bench
 sets up), driven by the same client on the same file and edits, with its one comparable
 rule (ASYNC251, a blocking sleep in `async def`: 332 findings). Skipped when missing.
 
+Code actions: on a `--action-lines` file, after each edit's diagnostics, a `codeAction` at
+the squiggle of a blocking sleep, and for a client that resolves edits lazily (VS Code) the
+resolve of its quick fix; a client that cannot (Emacs eglot 1.9, Vim ALE) gets the edit in
+the answer. Each in a fresh server: its first fix is the first of the session.
+
 A raw JSON-RPC client over pipes: no client library in the measured path.
 """
 
@@ -437,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--documents", type=int, default=200)
+    parser.add_argument("--action-lines", type=int, default=9000)
+    parser.add_argument("--action-edits", type=int, default=15)
     parser.add_argument("--select", nargs="*", default=None, help="rule codes to select (default: all)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -459,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             "engine": engine_time(root, args.lines),
             "memory": memory(root, args.documents, args.lines),
             "opening": [opening(root, n) for n in sorted({5, 30, args.documents})],
+            "code_actions": [code_actions(root, args.action_lines, args.action_edits, lazy) for lazy in (True, False)],
             "python": sys.version.split()[0],
             "cpu": os.cpu_count(),
         }
@@ -472,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['findings']} findings: "
             f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}"
         )
+    peers = {(r["mode"], r["sync"]): r["median_ms"] for r in results["latency"] if not r["server"].startswith("celery")}
+    for r in results["latency"]:
+        if r["server"].startswith("celery") and (r["mode"], r["sync"]) in peers:
+            ratio = r["median_ms"] / max(peers[(r["mode"], r["sync"])], 0.1)
+            print(f"  {r['mode']:32} {r['sync']:11} celery-patterns / ruff server: {ratio:.1f}x")
     e = results["engine"]
     print(
         f"  engine.check_source alone: median {e['median_ms']} ms with a full parse, "
@@ -480,6 +493,14 @@ def main(argv: list[str] | None = None) -> int:
     print("opening new buffers of 300 lines (each new to the project model): until all are diagnosed")
     for o in results["opening"]:
         print(f"  {o['documents']:4} documents: {o['all_diagnosed_s']} s, VmRSS {o['rss_mb']} MB")
+    print(f"code action at a squiggle after an edit ({args.action_lines} lines)")
+    for c in results["code_actions"]:
+        resolve = f", resolve median {c['resolve_median_ms']} ms" if c["resolve_median_ms"] is not None else ""
+        print(
+            f"  client that {c['client']:32} codeAction median {c['code_action_median_ms']} ms{resolve}; "
+            f"until the edit: median {c['until_edit_median_ms']} ms, p90 {c['until_edit_p90_ms']} ms; "
+            f"first fix of the session {c['first_fix_ms']} ms"
+        )
     m = results["memory"]
     print("resident memory (VmRSS) of the server")
     for key, value in m.items():
