@@ -182,6 +182,7 @@ def did_close(ls: CeleryPatternsServer, params: types.DidCloseTextDocumentParams
     doc.checked.set()  # release anyone waiting for this document
     if not ls.pull:
         ls.publish(doc.uri, "[]")
+    ls.closed(doc)
 
 
 # --- diagnostics ----------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import ctypes
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -46,6 +48,7 @@ from .workspace import Progress
 
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
 KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
+TRIM_AFTER = 1.0  # seconds after the last document closed before memory is given back
 # Fixed by `warm_up` (every fixer that applies runs once): an async handler with blocking
 # calls and an unbounded wait, Celery dispatches and settings, names a fix imports.
 WARM_UP_SOURCE = """\
@@ -109,6 +112,7 @@ class CeleryPatternsServer(LanguageServer):
         self.file_results: dict[str, workspace.FileResult] = {}  # closed files, by path
         self.pushed_closed: set[str] = set()  # closed files whose diagnostics were published
         self.shut_down = False
+        self._trim: asyncio.TimerHandle | None = None  # giving memory back after documents closed
         self._reporting = False  # reporting an error to the client (see `report_server_error`)
 
     # --- messages to the user ---------------------------------------------------------------
@@ -494,6 +498,17 @@ class CeleryPatternsServer(LanguageServer):
             result.source, finding, result.settings, path, result.module_name, checked, context, project
         )
 
+    # --- memory -------------------------------------------------------------------------------
+    def closed(self, doc: OpenDocument) -> None:
+        """A document was closed: what only it used goes, and once the closing stops (an
+        editor closes many at once) the memory freed is given back to the system."""
+        if self.fix_base is not None and self.fix_base[1] == doc.path:
+            self.fix_base = None
+        if self._trim is not None:
+            self._trim.cancel()
+        loop = asyncio.get_running_loop()
+        self._trim = loop.call_later(TRIM_AFTER, lambda: loop.run_in_executor(self.checks, _give_back_memory))
+
     async def noqa_edit(self, finding: Finding, result: DocumentCheck) -> TextEdit | None:
         """The edit of "Disable CELnnn for this line": from the line alone, else (a line
         that ends inside a string) from the whole text, parsed in a worker."""
@@ -603,3 +618,13 @@ def _facts_of(result: DocumentCheck, path: str, project: Project | None) -> Modu
         facts.summary = result.summary
         facts.project = project.with_summary(result.summary)
     return facts
+
+
+def _give_back_memory() -> None:
+    """Collect what the closed documents left (their trees hold cycles) and hand the freed
+    pages back to the system: CPython's allocator and glibc's keep them for reuse otherwise."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
