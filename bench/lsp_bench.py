@@ -28,6 +28,11 @@ the squiggle of a blocking sleep, and for a client that resolves edits lazily (V
 resolve of its quick fix; a client that cannot (Emacs eglot 1.9, Vim ALE) gets the edit in
 the answer. Each in a fresh server: its first fix is the first of the session.
 
+Typing session: `--keystrokes` keystrokes into the `--lines` file as VS Code sends them with
+pull diagnostics (each keystroke's diagnostics pulled; a code action and a hover every 10):
+the round trip's median, p90 and max, and VmRSS every 1,000 keystrokes. Closing: VmRSS with
+`--documents` documents open, then once they are closed.
+
 A raw JSON-RPC client over pipes: no client library in the measured path.
 """
 
@@ -412,6 +417,119 @@ def code_actions(root: Path, lines: int, edits: int, lazy: bool) -> dict:
         server.close()
 
 
+VSCODE_PULL_CLIENT = {  # VS Code 1.80+: pulls diagnostics
+    **PUSH_CLIENT,
+    "textDocument": {**PUSH_CLIENT["textDocument"], "diagnostic": {"dynamicRegistration": True}},
+}
+
+
+def typing_session(root: Path, lines: int, keystrokes: int, every: int = 10) -> dict:
+    """Typing as a person does in VS Code: each keystroke's diagnostics pulled, and every
+    `every` keystrokes a code action at a squiggle and a hover on it. The diagnostics round
+    trip (didChange sent to the pull answered), and resident memory every 1,000 keystrokes."""
+    text = module(lines, tag="ts")
+    path = root / "session.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    server = Server(root, VSCODE_PULL_CLIENT)
+    try:
+        server.open(uri, text)
+        diagnostics_of(server, uri, 1)
+        current = text.splitlines()
+        comment_lines = [i for i, line in enumerate(current) if line.startswith("    # poll")]
+        code_lines = [i for i, line in enumerate(current) if line.endswith("time.sleep(delay)")]
+        times, rss = [], [server.rss_mb()]
+        for n in range(keystrokes):
+            version = n + 2
+            if n % 3 == 2:  # inside a flagged call, then back: `delay` -> `delayx` -> `delay`
+                line = code_lines[(n // 6 * 7) % len(code_lines)]
+                typed = current[line].endswith("x)")
+                at = len(current[line]) - 1
+                if typed:
+                    change = {"range": _range(line, at - 1, line, at), "text": ""}
+                    current[line] = current[line][: at - 1] + current[line][at:]
+                else:
+                    change = {"range": _range(line, at, line, at), "text": "x"}
+                    current[line] = current[line][:at] + "x" + current[line][at:]
+            else:  # a character into a comment
+                line = comment_lines[(n * 11) % len(comment_lines)]
+                column = _client_length(current[line], server.encoding)
+                change = {"range": _range(line, column, line, column), "text": "!"}
+                current[line] += "!"
+            sent = server.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
+            request_id = server.send_request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+            message = server.wait(lambda m, i=request_id: m.get("id") == i)
+            times.append((message["_received"] - sent) * 1000)
+            if n % every == every - 1:
+                diagnostic = message["result"]["items"][(n * 13) % len(message["result"]["items"])]
+                server.request(
+                    "textDocument/codeAction",
+                    {
+                        "textDocument": {"uri": uri},
+                        "range": diagnostic["range"],
+                        "context": {"diagnostics": [diagnostic], "triggerKind": 2},
+                    },
+                )
+                server.request(
+                    "textDocument/hover", {"textDocument": {"uri": uri}, "position": diagnostic["range"]["start"]}
+                )
+            if (n + 1) % 1000 == 0:
+                rss.append(server.rss_mb())
+        warm = rss[1] if len(rss) > 2 else rss[0]  # after the first 1,000 keystrokes
+        return {
+            "lines": lines,
+            "keystrokes": keystrokes,
+            "median_ms": round(statistics.median(times), 1),
+            "p90_ms": round(statistics.quantiles(times, n=10)[-1], 1),
+            "max_ms": round(max(times), 1),
+            "rss_mb": [round(r, 1) for r in rss],
+            "rss_growth_after_warm_up_mb": round(rss[-1] - warm, 1),
+        }
+    finally:
+        server.close()
+
+
+def closing(root: Path, documents: int, lines: int = 300) -> dict:
+    """Resident memory once the project model has indexed `documents` files, with them all open,
+    and once they are all closed again (the model of the workspace stays: they are its files)."""
+    folder = root / "closing"
+    folder.mkdir(exist_ok=True)
+    (folder / "pyproject.toml").write_text("[tool.celery-patterns]\n")
+    texts = {}
+    for i in range(documents):
+        path = folder / f"c{i}.py"
+        texts[path.as_uri()] = module(lines, tag=f"c{i}", emoji=False)
+        path.write_text(texts[path.as_uri()])
+    server = Server(folder, PUSH_CLIENT)
+    try:
+        server.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
+        time.sleep(1)
+        indexed = server.rss_mb()
+        for uri, text in texts.items():
+            server.open(uri, text)
+        pending = set(texts)
+        while pending:
+            message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+            if message["params"]["diagnostics"]:
+                pending.discard(message["params"]["uri"])
+        time.sleep(1)
+        opened = server.rss_mb()
+        for uri in texts:
+            server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        server.request("workspace/symbol", {"query": "none"})  # every close handled
+        time.sleep(3)
+        return {
+            "documents": documents,
+            "rss_mb_indexed": round(indexed, 1),
+            "rss_mb_open": round(opened, 1),
+            "rss_mb_closed": round(server.rss_mb(), 1),
+        }
+    finally:
+        server.close()
+
+
 def opening(root: Path, documents: int, lines: int = 300) -> dict:
     """Open `documents` new buffers (not on disk, as unsaved files are: each adds its module to
     the project model) in a fresh server: seconds until every one has its diagnostics, and RSS."""
@@ -444,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=200)
     parser.add_argument("--action-lines", type=int, default=9000)
     parser.add_argument("--action-edits", type=int, default=15)
+    parser.add_argument("--keystrokes", type=int, default=10_000, help="of the typing session (0: skip it)")
     parser.add_argument("--select", nargs="*", default=None, help="rule codes to select (default: all)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -467,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
             "memory": memory(root, args.documents, args.lines),
             "opening": [opening(root, n) for n in sorted({5, 30, args.documents})],
             "code_actions": [code_actions(root, args.action_lines, args.action_edits, lazy) for lazy in (True, False)],
+            "session": typing_session(root, args.lines, args.keystrokes) if args.keystrokes else None,
+            "closing": closing(root, args.documents),
             "python": sys.version.split()[0],
             "cpu": os.cpu_count(),
         }
@@ -501,6 +622,18 @@ def main(argv: list[str] | None = None) -> int:
             f"until the edit: median {c['until_edit_median_ms']} ms, p90 {c['until_edit_p90_ms']} ms; "
             f"first fix of the session {c['first_fix_ms']} ms"
         )
+    if t := results["session"]:
+        print(
+            f"typing session ({t['keystrokes']} keystrokes, {t['lines']} lines, pull; a code action and a hover "
+            f"every 10): diagnostics median {t['median_ms']} ms, p90 {t['p90_ms']} ms, max {t['max_ms']} ms; "
+            f"VmRSS every 1,000 keystrokes {t['rss_mb']} MB (growth after the first 1,000: "
+            f"{t['rss_growth_after_warm_up_mb']} MB)"
+        )
+    c = results["closing"]
+    print(
+        f"closing {c['documents']} documents: VmRSS {c['rss_mb_indexed']} MB once indexed, {c['rss_mb_open']} MB open, "
+        f"{c['rss_mb_closed']} MB once closed"
+    )
     m = results["memory"]
     print("resident memory (VmRSS) of the server")
     for key, value in m.items():
