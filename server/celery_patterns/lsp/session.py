@@ -98,8 +98,9 @@ class CeleryPatternsServer(LanguageServer):
         # document checks, fixes (a fix-all can take seconds), the workspace check.
         self.checks = ThreadPoolExecutor(2, thread_name_prefix="celery-patterns-check")
         self.fixes = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-fix")
-        # The check and libcst tree the last quick fix was computed from, as (source, path,
-        # module name, settings, checked, FixContext): the next one on the same text reuses them.
+        # The facts and libcst trees the last quick fix was computed from, as (source, path,
+        # module name, settings, project, facts, FixContext, whether the facts are its own
+        # rather than lent by the document's checker): the next one on the same text reuses them.
         # One only, used only in the fix thread: a tree is much larger than its text.
         self.fix_base: tuple | None = None
         self.background = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-workspace")
@@ -486,13 +487,15 @@ class CeleryPatternsServer(LanguageServer):
 
         base = self.fix_base
         same = (result.source, path, result.module_name, result.settings, project)
-        if base is not None and base[0] is same[0] and base[1:5] == same[1:] and (facts is None or base[5] is facts):
+        # Lent facts are reused only while lent again: their tree moves with the next version.
+        if base is not None and base[0] is same[0] and base[1:5] == same[1:] and (base[7] or base[5] is facts):
             facts, context = base[5], base[6]
         else:
+            owned = facts is None
             if facts is None:
                 facts = _facts_of(result, path, project)
             context = FixContext(result.source, facts, result.settings, path)
-            self.fix_base = (*same, facts, context)
+            self.fix_base = (*same, facts, context, owned)
         checked = engine.Checked(FileReport(path, list(result.findings), result.source), facts, [], result.index)
         return engine.compute_fix(
             result.source, finding, result.settings, path, result.module_name, checked, context, project
@@ -506,8 +509,11 @@ class CeleryPatternsServer(LanguageServer):
             self.fix_base = None
         if self._trim is not None:
             self._trim.cancel()
-        loop = asyncio.get_running_loop()
-        self._trim = loop.call_later(TRIM_AFTER, lambda: loop.run_in_executor(self.checks, _give_back_memory))
+        self._trim = asyncio.get_running_loop().call_later(TRIM_AFTER, self._give_back_memory)
+
+    def _give_back_memory(self) -> None:
+        if not self.shut_down:
+            self.checks.submit(_give_back_memory)
 
     async def noqa_edit(self, finding: Finding, result: DocumentCheck) -> TextEdit | None:
         """The edit of "Disable CELnnn for this line": from the line alone, else (a line
