@@ -494,9 +494,7 @@ def typing_session(root: Path, lines: int, keystrokes: int, every: int = 10) -> 
 def closing(root: Path, documents: int, lines: int = 300) -> dict:
     """Resident memory once the project model has indexed `documents` files, with them all open,
     and once they are all closed again (the model of the workspace stays: they are its files)."""
-    folder = root / "closing"
-    folder.mkdir(exist_ok=True)
-    (folder / "pyproject.toml").write_text("[tool.celery-patterns]\n")
+    folder = root
     texts = {}
     for i in range(documents):
         path = folder / f"c{i}.py"
@@ -567,27 +565,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
-        root = Path(directory)
         select = "" if args.select is None else f"select = {json.dumps(args.select)}\n"
-        (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
-        (root / "ruff.toml").write_text(PEER_CONFIG)
+
+        def fresh(name: str) -> Path:
+            """A workspace of its own for each measurement: the model indexes only its files."""
+            root = Path(directory) / name
+            root.mkdir()
+            (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
+            (root / "ruff.toml").write_text(PEER_CONFIG)
+            return root
+
         commands = [SERVER, PEER] if Path(PEER[0]).exists() else [SERVER]
         if len(commands) == 1:
             print(f"peer skipped: {PEER[0]} is missing (python bench/cli_bench.py installs it)", file=sys.stderr)
         runs = [
-            latency(root, client, args.lines, args.edits, command=command, full_text=full_text)
-            for full_text in (False, True)
-            for client in (PUSH_CLIENT, PULL_CLIENT)
-            for command in commands
+            latency(fresh(f"latency{i}"), client, args.lines, args.edits, command=command, full_text=full_text)
+            for i, (full_text, client, command) in enumerate(
+                (f, c, m) for f in (False, True) for c in (PUSH_CLIENT, PULL_CLIENT) for m in commands
+            )
         ]
         results = {
             "latency": runs,
-            "engine": engine_time(root, args.lines),
-            "memory": memory(root, args.documents, args.lines),
-            "opening": [opening(root, n) for n in sorted({5, 30, args.documents})],
-            "code_actions": [code_actions(root, args.action_lines, args.action_edits, lazy) for lazy in (True, False)],
-            "session": typing_session(root, args.lines, args.keystrokes) if args.keystrokes else None,
-            "closing": closing(root, args.documents),
+            "engine": engine_time(fresh("engine"), args.lines),
+            "memory": memory(fresh("memory"), args.documents, args.lines),
+            "opening": [opening(fresh(f"opening{n}"), n) for n in sorted({5, 30, args.documents})],
+            "code_actions": [
+                code_actions(fresh(f"actions{lazy}"), args.action_lines, args.action_edits, lazy)
+                for lazy in (True, False)
+            ],
+            "session": typing_session(fresh("session"), args.lines, args.keystrokes) if args.keystrokes else None,
+            "closing": closing(fresh("closing"), args.documents),
             "python": sys.version.split()[0],
             "cpu": os.cpu_count(),
         }
