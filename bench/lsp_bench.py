@@ -533,7 +533,7 @@ def opening(root: Path, documents: int, lines: int = 300) -> dict:
     the project model) in a fresh server: seconds until every one has its diagnostics, and RSS."""
     server = Server(root, PUSH_CLIENT)
     try:
-        server.request("workspace/symbol", {"query": "none"})  # answered once started
+        server.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")  # indexed
         pending = set()
         start = time.perf_counter()
         for i in range(documents):
