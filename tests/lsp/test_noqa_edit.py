@@ -1,5 +1,5 @@
-""""Disable CELnnn for this line" read from the line alone gives the edit that reading the
-whole text gives (in process)."""
+"""The "Disable CELnnn for this line" edit read from the line alone is the edit that reading
+the whole text gives (in process)."""
 
 from __future__ import annotations
 
