@@ -376,3 +376,29 @@ def test_cel003_is_local_and_settles_the_eager_decision_per_file(tmp_path, monke
     bodies.clear()
     assert both(edited.replace('"task_always_eager": True', '"task_always_eager": False')) == waits  # and back
     assert bodies[0] == 1 and checker.reused_units == 21
+
+
+def test_a_lent_tree_does_not_move_while_the_next_version_is_checked():
+    """A fix reads the facts of the last check from another thread (`lent`) while the next
+    version is checked: that check parses afresh instead of moving the lent tree's lines."""
+    import threading
+
+    checker = BufferChecker()
+    incremental(checker, MODULE, Settings(), "m.py")
+    with checker.lent("".join(MODULE)) as facts:
+        assert facts is None  # not the very string that was checked
+    checked_source = MODULE
+    text = MODULE.replace("handler_7(result):\n", "handler_7(result):\n    x = 1\n")  # moves what follows
+    with checker.lent(checked_source) as facts:
+        assert facts is not None
+        last = facts.tree.body[-1]
+        line = last.lineno
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (incremental(checker, text, Settings(), "m.py"), done.set()))
+        worker.start()
+        assert done.wait(30)
+        assert last.lineno == line  # the lent tree stayed as it was
+    worker.join()
+    assert incremental(checker, text, Settings(), "m.py") == full(text, Settings(), "m.py")
+    with checker.lent(checked_source) as facts:
+        assert facts is None  # another version was checked since
