@@ -10,6 +10,10 @@ diagnostics of that version, the server's debounce included. Twice: as VS Code 1
 them (pushed `publishDiagnostics`, UTF-16) and as Neovim 0.11 gets them (a
 `textDocument/diagnostic` request sent right after the change, UTF-8).
 
+Opening: 5, 30 and `--documents` new buffers of 300 lines that are not on disk (each adds a
+module to the project model) are opened at once; measured: the time until every one has
+its diagnostics, and the resident memory then.
+
 Memory: `--documents` documents are opened (generated modules of 300 lines, a finding
 every 6 lines; then, in a fresh server, as many 2,000-line ones), and once every one has
 its diagnostics the server's resident memory (VmRSS) is read from /proc. These are ASCII,
@@ -18,6 +22,16 @@ as most source is (one astral character makes Python store a text at 4 bytes a c
 The peer: `ruff server` (ruff 0.17.6, from the tools virtualenv `bench/cli_bench.py`
 sets up), driven by the same client on the same file and edits, with its one comparable
 rule (ASYNC251, a blocking sleep in `async def`: 332 findings). Skipped when missing.
+
+Code actions: on a `--action-lines` file, after each edit's diagnostics, a `codeAction` at
+the squiggle of a blocking sleep, and for a client that resolves edits lazily (VS Code) the
+resolve of its quick fix; a client that cannot (Emacs eglot 1.9, Vim ALE) gets the edit in
+the answer. Each in a fresh server: its first fix is the first of the session.
+
+Typing session: `--keystrokes` keystrokes into the `--lines` file as VS Code sends them with
+pull diagnostics (each keystroke's diagnostics pulled; a code action and a hover every 10):
+the round trip's median, p90 and max, and VmRSS every 1,000 keystrokes. Closing: VmRSS with
+`--documents` documents open, then once they are closed.
 
 A raw JSON-RPC client over pipes: no client library in the measured path.
 """
@@ -211,8 +225,16 @@ def diagnostics_of(server: Server, uri: str, version: int) -> tuple[int, float]:
 
 
 def latency(
-    root: Path, capabilities: dict, lines: int, edits: int, warmup: int = 5, command: list[str] = SERVER
+    root: Path,
+    capabilities: dict,
+    lines: int,
+    edits: int,
+    warmup: int = 5,
+    command: list[str] = SERVER,
+    full_text: bool = False,
 ) -> dict:
+    """didChange -> diagnostics of that version; `full_text`: each change sends the whole
+    text, as clients without incremental sync do (the same edits either way)."""
     text = module(lines)
     path = root / "big.py"
     path.write_text(text)
@@ -221,18 +243,23 @@ def latency(
     try:
         server.open(uri, text)
         findings, _ = diagnostics_of(server, uri, 1)
-        code_lines = [i for i, line in enumerate(text.splitlines()) if line.endswith("time.sleep(delay)")]
-        comment_lines = [i for i, line in enumerate(text.splitlines()) if line.startswith("    # poll")]
+        current = text.splitlines()
+        code_lines = [i for i, line in enumerate(current) if line.endswith("time.sleep(delay)")]
+        comment_lines = [i for i, line in enumerate(current) if line.startswith("    # poll")]
         times = []
         for n in range(warmup + edits):
             version = n + 2
             if n % 2:  # inside a flagged call: `delay` -> `delayx`
                 line = code_lines[(n * 7) % len(code_lines)]
-                change = {"range": _range(line, 24, line, 24), "text": "x"}
+                column, at, typed = 24, 24, "x"
             else:  # a character typed into a comment, after the emoji
                 line = comment_lines[(n * 11) % len(comment_lines)]
-                column = _client_length(text.splitlines()[line], server.encoding)  # its end
-                change = {"range": _range(line, column, line, column), "text": "!"}
+                column, at, typed = _client_length(current[line], server.encoding), len(current[line]), "!"
+            current[line] = current[line][:at] + typed + current[line][at:]
+            if full_text:
+                change = {"text": "\n".join(current) + "\n"}
+            else:
+                change = {"range": _range(line, column, line, column), "text": typed}
             sent = server.notify(
                 "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
             )
@@ -243,6 +270,7 @@ def latency(
         return {
             "server": "celery-patterns" if server.ours else "ruff server (ASYNC251)",
             "mode": "pull (textDocument/diagnostic)" if server.pull else "push (publishDiagnostics)",
+            "sync": "full text" if full_text else "incremental",
             "encoding": server.encoding,
             "lines": lines,
             "findings": findings,
@@ -323,31 +351,253 @@ def memory(root: Path, documents: int, lines: int) -> dict:
     return figures
 
 
+EAGER_CLIENT = {  # a client that cannot resolve code-action edits (Emacs eglot 1.9, Vim ALE): VS Code's otherwise
+    **PUSH_CLIENT,
+    "textDocument": {
+        **PUSH_CLIENT["textDocument"],
+        "codeAction": {"dataSupport": True, "isPreferredSupport": True},
+    },
+}
+
+
+def code_actions(root: Path, lines: int, edits: int, lazy: bool) -> dict:
+    """A code action at a squiggle once an edit's diagnostics are in, on a `lines`-line file:
+    the `codeAction` answer and, for a client that resolves edits lazily, the resolve of its
+    quick fix; in a fresh server, so the first is the first fix of the session."""
+    text = module(lines, tag="ca")
+    path = root / "actions.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    server = Server(root, PUSH_CLIENT if lazy else EAGER_CLIENT)
+    try:
+        server.open(uri, text)
+        diagnostics_of(server, uri, 1)
+        current = text.splitlines()
+        comment_lines = [i for i, line in enumerate(current) if line.startswith("    # poll")]
+        asked, resolved = [], []
+        for n in range(edits):
+            version = n + 2
+            line = comment_lines[(n * 11) % len(comment_lines)]
+            column = _client_length(current[line], server.encoding)
+            current[line] += "!"
+            change = {"range": _range(line, column, line, column), "text": "!"}
+            server.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
+            message = server.wait(
+                lambda m, v=version: (
+                    m.get("method") == "textDocument/publishDiagnostics" and m["params"]["version"] == v
+                )
+            )
+            # the squiggle of the sleep two lines below the edit (CEL002, a safe fix)
+            diagnostic = next(d for d in message["params"]["diagnostics"] if d["range"]["start"]["line"] == line + 2)
+            params = {
+                "textDocument": {"uri": uri},
+                "range": diagnostic["range"],
+                "context": {"diagnostics": [diagnostic], "triggerKind": 1},
+            }
+            start = time.perf_counter()
+            offered = server.request("textDocument/codeAction", params)
+            asked.append((time.perf_counter() - start) * 1000)
+            fix = next(a for a in offered if a["kind"] == "quickfix" and not a["title"].startswith("Disable"))
+            if lazy:
+                start = time.perf_counter()
+                fix = server.request("codeAction/resolve", fix)
+                resolved.append((time.perf_counter() - start) * 1000)
+            assert fix.get("edit"), fix
+        waits = [a + r for a, r in zip(asked, resolved)] if lazy else asked
+        return {
+            "client": "resolves edits lazily" if lazy else "needs every edit in the answer",
+            "lines": lines,
+            "requests": len(asked),
+            "code_action_median_ms": round(statistics.median(asked), 1),
+            "resolve_median_ms": round(statistics.median(resolved), 1) if lazy else None,
+            "until_edit_median_ms": round(statistics.median(waits[1:]), 1),
+            "until_edit_p90_ms": round(statistics.quantiles(waits[1:], n=10)[-1], 1),
+            "first_fix_ms": round(waits[0], 1),
+        }
+    finally:
+        server.close()
+
+
+VSCODE_PULL_CLIENT = {  # VS Code 1.80+: pulls diagnostics
+    **PUSH_CLIENT,
+    "textDocument": {**PUSH_CLIENT["textDocument"], "diagnostic": {"dynamicRegistration": True}},
+}
+
+
+def typing_session(root: Path, lines: int, keystrokes: int, every: int = 10) -> dict:
+    """Typing as a person does in VS Code: each keystroke's diagnostics pulled, and every
+    `every` keystrokes a code action at a squiggle and a hover on it. The diagnostics round
+    trip (didChange sent to the pull answered), and resident memory every 1,000 keystrokes."""
+    text = module(lines, tag="ts")
+    path = root / "session.py"
+    path.write_text(text)
+    uri = path.as_uri()
+    server = Server(root, VSCODE_PULL_CLIENT)
+    try:
+        server.open(uri, text)
+        diagnostics_of(server, uri, 1)
+        current = text.splitlines()
+        comment_lines = [i for i, line in enumerate(current) if line.startswith("    # poll")]
+        code_lines = [i for i, line in enumerate(current) if line.endswith("time.sleep(delay)")]
+        times, rss = [], [server.rss_mb()]
+        for n in range(keystrokes):
+            version = n + 2
+            if n % 3 == 2:  # inside a flagged call, then back: `delay` -> `delayx` -> `delay`
+                line = code_lines[(n // 6 * 7) % len(code_lines)]
+                typed = current[line].endswith("x)")
+                at = len(current[line]) - 1
+                if typed:
+                    change = {"range": _range(line, at - 1, line, at), "text": ""}
+                    current[line] = current[line][: at - 1] + current[line][at:]
+                else:
+                    change = {"range": _range(line, at, line, at), "text": "x"}
+                    current[line] = current[line][:at] + "x" + current[line][at:]
+            else:  # a character into a comment
+                line = comment_lines[(n * 11) % len(comment_lines)]
+                column = _client_length(current[line], server.encoding)
+                change = {"range": _range(line, column, line, column), "text": "!"}
+                current[line] += "!"
+            sent = server.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
+            request_id = server.send_request("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+            message = server.wait(lambda m, i=request_id: m.get("id") == i)
+            times.append((message["_received"] - sent) * 1000)
+            if n % every == every - 1:
+                diagnostic = message["result"]["items"][(n * 13) % len(message["result"]["items"])]
+                server.request(
+                    "textDocument/codeAction",
+                    {
+                        "textDocument": {"uri": uri},
+                        "range": diagnostic["range"],
+                        "context": {"diagnostics": [diagnostic], "triggerKind": 2},
+                    },
+                )
+                server.request(
+                    "textDocument/hover", {"textDocument": {"uri": uri}, "position": diagnostic["range"]["start"]}
+                )
+            if (n + 1) % 1000 == 0:
+                rss.append(server.rss_mb())
+        warm = rss[1] if len(rss) > 2 else rss[0]  # after the first 1,000 keystrokes
+        return {
+            "lines": lines,
+            "keystrokes": keystrokes,
+            "median_ms": round(statistics.median(times), 1),
+            "p90_ms": round(statistics.quantiles(times, n=10)[-1], 1),
+            "max_ms": round(max(times), 1),
+            "rss_mb": [round(r, 1) for r in rss],
+            "rss_growth_after_warm_up_mb": round(rss[-1] - warm, 1),
+        }
+    finally:
+        server.close()
+
+
+def closing(root: Path, documents: int, lines: int = 300) -> dict:
+    """Resident memory once the project model has indexed `documents` files, with them all open,
+    and once they are all closed again (the model of the workspace stays: they are its files)."""
+    folder = root
+    texts = {}
+    for i in range(documents):
+        path = folder / f"c{i}.py"
+        texts[path.as_uri()] = module(lines, tag=f"c{i}", emoji=False)
+        path.write_text(texts[path.as_uri()])
+    server = Server(folder, PUSH_CLIENT)
+    try:
+        server.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
+        time.sleep(1)
+        indexed = server.rss_mb()
+        for uri, text in texts.items():
+            server.open(uri, text)
+        pending = set(texts)
+        while pending:
+            message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+            if message["params"]["diagnostics"]:
+                pending.discard(message["params"]["uri"])
+        time.sleep(1)
+        opened = server.rss_mb()
+        for uri in texts:
+            server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        server.request("workspace/symbol", {"query": "none"})  # every close handled
+        time.sleep(3)
+        return {
+            "documents": documents,
+            "rss_mb_indexed": round(indexed, 1),
+            "rss_mb_open": round(opened, 1),
+            "rss_mb_closed": round(server.rss_mb(), 1),
+        }
+    finally:
+        server.close()
+
+
+def opening(root: Path, documents: int, lines: int = 300) -> dict:
+    """Open `documents` new buffers (not on disk, as unsaved files are: each adds its module to
+    the project model) in a fresh server: seconds until every one has its diagnostics, and RSS."""
+    server = Server(root, PUSH_CLIENT)
+    try:
+        server.wait(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")  # indexed
+        pending = set()
+        start = time.perf_counter()
+        for i in range(documents):
+            uri = (root / "unsaved" / f"n{i}.py").as_uri()
+            server.open(uri, module(lines, tag=f"n{i}", emoji=False))
+            pending.add(uri)
+        while pending:
+            message = server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics", timeout=600)
+            pending.discard(message["params"]["uri"])
+        return {
+            "documents": documents,
+            "lines": lines,
+            "all_diagnosed_s": round(time.perf_counter() - start, 2),
+            "rss_mb": round(server.rss_mb(), 1),
+        }
+    finally:
+        server.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--documents", type=int, default=200)
+    parser.add_argument("--action-lines", type=int, default=9000)
+    parser.add_argument("--action-edits", type=int, default=15)
+    parser.add_argument("--keystrokes", type=int, default=10_000, help="of the typing session (0: skip it)")
     parser.add_argument("--select", nargs="*", default=None, help="rule codes to select (default: all)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
-        root = Path(directory)
         select = "" if args.select is None else f"select = {json.dumps(args.select)}\n"
-        (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
-        (root / "ruff.toml").write_text(PEER_CONFIG)
-        runs = [latency(root, PUSH_CLIENT, args.lines, args.edits), latency(root, PULL_CLIENT, args.lines, args.edits)]
-        if Path(PEER[0]).exists():
-            runs += [
-                latency(root, PUSH_CLIENT, args.lines, args.edits, command=PEER),
-                latency(root, PULL_CLIENT, args.lines, args.edits, command=PEER),
-            ]
-        else:
+
+        def fresh(name: str) -> Path:
+            """A workspace of its own for each measurement: the model indexes only its files."""
+            root = Path(directory) / name
+            root.mkdir()
+            (root / "pyproject.toml").write_text(f"[tool.celery-patterns]\n{select}")
+            (root / "ruff.toml").write_text(PEER_CONFIG)
+            return root
+
+        commands = [SERVER, PEER] if Path(PEER[0]).exists() else [SERVER]
+        if len(commands) == 1:
             print(f"peer skipped: {PEER[0]} is missing (python bench/cli_bench.py installs it)", file=sys.stderr)
+        runs = [
+            latency(fresh(f"latency{i}"), client, args.lines, args.edits, command=command, full_text=full_text)
+            for i, (full_text, client, command) in enumerate(
+                (f, c, m) for f in (False, True) for c in (PUSH_CLIENT, PULL_CLIENT) for m in commands
+            )
+        ]
         results = {
             "latency": runs,
-            "engine": engine_time(root, args.lines),
-            "memory": memory(root, args.documents, args.lines),
+            "engine": engine_time(fresh("engine"), args.lines),
+            "memory": memory(fresh("memory"), args.documents, args.lines),
+            "opening": [opening(fresh(f"opening{n}"), n) for n in sorted({5, 30, args.documents})],
+            "code_actions": [
+                code_actions(fresh(f"actions{lazy}"), args.action_lines, args.action_edits, lazy)
+                for lazy in (True, False)
+            ],
+            "session": typing_session(fresh("session"), args.lines, args.keystrokes) if args.keystrokes else None,
+            "closing": closing(fresh("closing"), args.documents),
             "python": sys.version.split()[0],
             "cpu": os.cpu_count(),
         }
@@ -357,13 +607,42 @@ def main(argv: list[str] | None = None) -> int:
     print(f"didChange -> diagnostics of that version ({args.edits} edits, debounce included)")
     for r in results["latency"]:
         print(
-            f"  {r['server']:24} {r['mode']:32} {r['encoding']:7} {r['lines']} lines, {r['findings']} findings: "
+            f"  {r['server']:24} {r['mode']:32} {r['sync']:11} {r['encoding']:7} {r['lines']} lines, "
+            f"{r['findings']} findings: "
             f"median {r['median_ms']} ms, p90 {r['p90_ms']} ms, min {r['min_ms']}, max {r['max_ms']}"
         )
+    peers = {(r["mode"], r["sync"]): r["median_ms"] for r in results["latency"] if not r["server"].startswith("celery")}
+    for r in results["latency"]:
+        if r["server"].startswith("celery") and (r["mode"], r["sync"]) in peers:
+            ratio = r["median_ms"] / max(peers[(r["mode"], r["sync"])], 0.1)
+            print(f"  {r['mode']:32} {r['sync']:11} celery-patterns / ruff server: {ratio:.1f}x")
     e = results["engine"]
     print(
         f"  engine.check_source alone: median {e['median_ms']} ms with a full parse, "
         f"{e['incremental_median_ms']} ms with the incremental one (findings {e['findings']})"
+    )
+    print("opening new buffers of 300 lines (each new to the project model): until all are diagnosed")
+    for o in results["opening"]:
+        print(f"  {o['documents']:4} documents: {o['all_diagnosed_s']} s, VmRSS {o['rss_mb']} MB")
+    print(f"code action at a squiggle after an edit ({args.action_lines} lines)")
+    for c in results["code_actions"]:
+        resolve = f", resolve median {c['resolve_median_ms']} ms" if c["resolve_median_ms"] is not None else ""
+        print(
+            f"  client that {c['client']:32} codeAction median {c['code_action_median_ms']} ms{resolve}; "
+            f"until the edit: median {c['until_edit_median_ms']} ms, p90 {c['until_edit_p90_ms']} ms; "
+            f"first fix of the session {c['first_fix_ms']} ms"
+        )
+    if t := results["session"]:
+        print(
+            f"typing session ({t['keystrokes']} keystrokes, {t['lines']} lines, pull; a code action and a hover "
+            f"every 10): diagnostics median {t['median_ms']} ms, p90 {t['p90_ms']} ms, max {t['max_ms']} ms; "
+            f"VmRSS every 1,000 keystrokes {t['rss_mb']} MB (growth after the first 1,000: "
+            f"{t['rss_growth_after_warm_up_mb']} MB)"
+        )
+    c = results["closing"]
+    print(
+        f"closing {c['documents']} documents: VmRSS {c['rss_mb_indexed']} MB once indexed, {c['rss_mb_open']} MB open, "
+        f"{c['rss_mb_closed']} MB once closed"
     )
     m = results["memory"]
     print("resident memory (VmRSS) of the server")

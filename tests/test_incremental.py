@@ -8,6 +8,7 @@ version's findings through one `BufferChecker` are compared with a fresh full ch
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import textwrap
@@ -312,3 +313,92 @@ def test_rules_that_read_other_functions_are_not_local(code):
     incremental(checker, before, project, "m.py")
     assert of_rule(incremental(checker, after, project, "m.py")) == of_rule(full(after, project, "m.py"))
     assert not rule_by_code(code).local
+
+
+# --- CEL003: local, with a per-file decision from the project ---------------------------------
+EAGER_TESTS = (
+    "import pytest\n\nfrom proj.tasks import add\n\n\n"
+    + "".join(f"def test_add_{i}():\n    assert add.delay(1, {i}).get() == {i + 1}\n\n\n" for i in range(20))
+    + "def test_poll():\n    result = add.delay(1, 2)\n    while not result.ready():\n        pass\n\n\n"
+)
+FIXTURE = '@pytest.fixture\ndef celery_config():\n    return {"task_always_eager": False}\n'
+
+
+def test_cel003_is_local_and_settles_the_eager_decision_per_file(tmp_path, monkeypatch):
+    """CEL003 runs again only on the edited function, while whether its waits count (the
+    file is a test of a service that runs tasks eagerly) is decided for the whole file on
+    every version, here by an edit inside a fixture of this very file."""
+    from celery_patterns.rules import rule_by_code
+    from ruletest import project_of, workspace
+
+    rule = rule_by_code("CEL003")
+    assert rule.local
+    root = workspace(
+        tmp_path,
+        {
+            "requirements.txt": "celery\n",
+            "proj/__init__.py": "",
+            "proj/celery_app.py": 'from celery import Celery\n\napp = Celery("proj")\n',
+            "proj/tasks.py": "from proj.celery_app import app\n\n\n@app.task\ndef add(x, y):\n    return x + y\n",
+            "tests/test_tasks.py": EAGER_TESTS + FIXTURE,
+        },
+    )
+    path = str(root / "tests" / "test_tasks.py")
+    project = project_of(root)
+    bodies: list[int] = []  # function bodies CEL003 looked at, per check (stubs are one `pass`)
+    check = type(rule).check
+
+    def counting(self, facts, settings):
+        bodies.append(sum(1 for f in facts.nodes(ast.FunctionDef) if not isinstance(f.body[0], ast.Pass)))
+        return check(self, facts, settings)
+
+    monkeypatch.setattr(type(rule), "check", counting)
+
+    def both(text):
+        checked = check_source(text, path, Settings(), incremental=checker, project=project)
+        assert not checked.errors, checked.errors
+        whole = check_source(text, path, Settings(), project=project)
+        assert same(checked.report.findings, whole.report.findings)
+        return [f.range.start.line for f in checked.report.findings if f.code == "CEL003"]
+
+    checker = BufferChecker()
+    text = EAGER_TESTS + FIXTURE
+    waits = both(text)
+    assert len(waits) == 21  # not eager: every wait, and the loop
+    eager = text.replace('"task_always_eager": False', '"task_always_eager": True')
+    bodies.clear()
+    assert both(eager) == [waits[-1]]  # eager now: the loop only
+    assert bodies[0] == 1 and checker.reused_units == 21  # the fixture's body, not the tests'
+    edited = eager.replace("add.delay(1, 3).get() == 4", "add.delay(1, 3).get() == 5")
+    bodies.clear()
+    assert both(edited) == [waits[-1]]
+    assert bodies[0] == 1 and checker.reused_units == 21
+    bodies.clear()
+    assert both(edited.replace('"task_always_eager": True', '"task_always_eager": False')) == waits  # and back
+    assert bodies[0] == 1 and checker.reused_units == 21
+
+
+def test_a_lent_tree_does_not_move_while_the_next_version_is_checked():
+    """A fix reads the facts of the last check from another thread (`lent`) while the next
+    version is checked: that check parses afresh instead of moving the lent tree's lines."""
+    import threading
+
+    checker = BufferChecker()
+    incremental(checker, MODULE, Settings(), "m.py")
+    with checker.lent("".join(MODULE)) as facts:
+        assert facts is None  # not the very string that was checked
+    checked_source = MODULE
+    text = MODULE.replace("handler_7(result):\n", "handler_7(result):\n    x = 1\n")  # moves what follows
+    with checker.lent(checked_source) as facts:
+        assert facts is not None
+        last = facts.tree.body[-1]
+        line = last.lineno
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (incremental(checker, text, Settings(), "m.py"), done.set()))
+        worker.start()
+        assert done.wait(30)
+        assert last.lineno == line  # the lent tree stayed as it was
+    worker.join()
+    assert incremental(checker, text, Settings(), "m.py") == full(text, Settings(), "m.py")
+    with checker.lent(checked_source) as facts:
+        assert facts is None  # another version was checked since

@@ -204,3 +204,16 @@ async def test_show_syntax_errors_setting(client, project):
     diagnostics = await session.diagnostics(uri)
     assert codes(diagnostics) == ["CEL002", "CEL002"]
     assert lines(diagnostics) == [5, 9]
+
+
+@pytest.mark.parametrize("key", ["exclude", "extend-exclude"])
+async def test_open_documents_the_settings_exclude_get_no_diagnostics(client, tmp_path, key):
+    """As `--force-exclude` on the command line: a generated file opened in the editor is
+    still not ours to check; the files beside it are."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + f'{key} = ["gen"]\n')
+    (tmp_path / "gen").mkdir()
+    session = await start(client, tmp_path)
+    excluded = session.open(tmp_path / "gen" / "x.py", SLEEPY)
+    kept = session.open(tmp_path / "y.py", SLEEPY)
+    assert codes(await session.diagnostics(kept)) == ["CEL002", "CEL002"]
+    assert await session.diagnostics(excluded) == []

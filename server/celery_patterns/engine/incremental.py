@@ -15,7 +15,11 @@ That is only right for rules whose results are local (`Rule.local`):
   classes, and the decorators, names and signatures of those that are;
 - what it reports anywhere else does not depend on the body of any top-level def or class.
 
-Other rules run on the whole module every time. The stored findings are used only when
+A local rule may also depend on a decision for the whole file (whether the file is a test
+of a service that runs tasks eagerly): that is its `settle` step, which the project feeds.
+The stored findings are those of `check` alone, run without the project, and every check
+settles them all again, with the whole-module rules. Other rules run on the whole module
+every time. The stored findings are used only when
 the module-level code is as it was: each statement the edit replaced is a def or class,
 replaced by one with the same decorators, name and signature, and the file, settings and
 rules are those the findings came from. Anything else is a full check. The property tests
@@ -27,11 +31,14 @@ from __future__ import annotations
 import ast
 import bisect
 import copy
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis.facts import ModuleFacts
 from ..ftypes import Finding, Position
+from ..rules import Rule
 from ..source import moved
 from .reparse import IncrementalParser
 from .run import run_rules
@@ -46,7 +53,8 @@ class _Stored:
 
 
 class BufferChecker:
-    """Parses and checks one buffer's successive texts (one at a time, not thread-safe).
+    """Parses and checks one buffer's successive texts (one at a time; another thread may
+    read the last tree meanwhile through `lent`).
 
     Passed to `engine.check_source(..., incremental=checker)`. It holds the last tree
     and its findings: keep one only for a buffer being edited.
@@ -58,13 +66,33 @@ class BufferChecker:
         self._stored: dict[ast.stmt, _Stored] = {}  # by top-level def/class of that check
         self._key: tuple | None = None
         self.reused_units = 0  # top-level defs and classes not analysed again, last check (for tests)
+        self._lent = threading.Lock()  # held while the last tree is read elsewhere (`lent`)
+        self._facts: tuple | None = None  # (source, whole-module facts, tree) of the last check
 
     def parse(self, source: str, filename: str) -> ast.Module:
-        return self.parser.parse(source, filename)
+        # The last tree lent out (to a fix reading it) must not move under its reader: the
+        # next version is then parsed afresh, leaving that tree as it is.
+        if not self._lent.acquire(blocking=False):
+            self.forget()
+            return self.parser.parse(source, filename)
+        try:
+            return self.parser.parse(source, filename)
+        finally:
+            self._lent.release()
+
+    @contextmanager
+    def lent(self, source: str) -> Iterator[ModuleFacts | None]:
+        """The facts of the whole module of the last check, if it was of `source` (the very
+        string) and made them; their tree stays as it is until the caller is done (a fix,
+        in another thread, reads it while the next version is checked)."""
+        with self._lent:
+            last = self._facts
+            yield last[1] if last is not None and last[0] is source and last[2] is self.parser.last_tree else None
 
     def forget(self) -> None:
         self.parser.forget()
         self._statements, self._stored, self._key = [], {}, None
+        self._facts = None
 
     def run(
         self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings, project=None
@@ -73,27 +101,40 @@ class BufferChecker:
         local = [r for r in rules if r.local]
         whole = [r for r in rules if not r.local]
         key = (path, module_name, settings, tuple(r.code for r in local))
-        facts = ModuleFacts(tree, source, index, path, module_name) if whole else None
-        findings, errors = run_rules(whole, facts, settings, project) if whole else ([], [])
-        if not local:
-            self._remember(tree, key, {}, [])
-            return findings, facts, errors
-
-        reusable = self._reusable(tree, key)
-        self.reused_units = len(reusable)
-        if reusable:
-            stubbed = ast.Module(body=[_stub(s) if s in reusable else s for s in tree.body], type_ignores=[])
-            new, local_errors = run_rules(local, ModuleFacts(stubbed, source, index, path, module_name), settings)
+        facts = None
+        found: list[Finding] = []
+        local_errors: list[str] = []
+        if local:
+            # Local rules run first, on facts without the project: what they store per
+            # function must not hold a per-file decision (that is `Rule.settle`'s, below).
+            reusable = self._reusable(tree, key)
+            self.reused_units = len(reusable)
+            if reusable:
+                stubbed = ast.Module(body=[_stub(s) if s in reusable else s for s in tree.body], type_ignores=[])
+                new, local_errors = run_rules(local, ModuleFacts(stubbed, source, index, path, module_name), settings)
+            else:
+                facts = ModuleFacts(tree, source, index, path, module_name)
+                new, local_errors = run_rules(local, facts, settings)
+            units = _Units(tree)
+            found = [f for f in new if units.holding(f) not in reusable]
+            for statement, stored in reusable.items():
+                found.extend(_shifted(stored, units.first_line(statement)))
+            # A rule that failed left findings missing: store nothing, so the next check is full.
+            self._remember(tree, key, units.split(found) if not local_errors else {}, local_errors)
         else:
-            new, local_errors = run_rules(local, facts or ModuleFacts(tree, source, index, path, module_name), settings)
-        units = _Units(tree)
-        found: list[Finding] = [f for f in new if units.holding(f) not in reusable]
-        for statement, stored in reusable.items():
-            found.extend(_shifted(stored, units.first_line(statement)))
+            self._remember(tree, key, {}, [])
+        settling = [_Settling(r, found) for r in local if r.uses_project]
+        if settling:
+            settled = {r.code for r in settling}
+            found = [f for f in found if f.code not in settled]
+        if whole or settling:
+            facts = facts or ModuleFacts(tree, source, index, path, module_name)
+            findings, errors = run_rules([*whole, *settling], facts, settings, project)
+        else:
+            findings, errors = [], []
         findings.extend(found)
         errors.extend(local_errors)
-        # A rule that failed left findings missing: store nothing, so the next check is full.
-        self._remember(tree, key, units.split(found) if not local_errors else {}, local_errors)
+        self._facts = (source, facts, tree) if facts is not None else None
         return findings, facts, errors
 
     # --- what can be reused -------------------------------------------------------------
@@ -117,6 +158,24 @@ class BufferChecker:
         self._statements = list(tree.body)
         self._stored = stored
         self._key = key if not errors else None
+
+
+class _Settling(Rule):
+    """A local rule's `settle` on its findings, run with the whole-module rules (which
+    give it the project and keep a failure from hiding the other rules)."""
+
+    uses_project = True
+
+    def __init__(self, rule: Rule, findings: list[Finding]) -> None:
+        self.rule = rule
+        self.findings = [f for f in findings if f.code == rule.code]
+
+    @property  # the class's code is its rule's
+    def code(self) -> str:  # type: ignore[override]
+        return self.rule.code
+
+    def check(self, facts: ModuleFacts, settings) -> Iterable[Finding]:
+        return self.rule.settle(facts, self.findings)
 
 
 class _Units:

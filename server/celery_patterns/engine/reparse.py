@@ -70,6 +70,11 @@ class IncrementalParser:
     def forget(self) -> None:
         self._last = None
 
+    @property
+    def last_tree(self) -> ast.Module | None:
+        """The tree of the last parse (the next parse may move its line numbers)."""
+        return self._last.tree if self._last is not None else None
+
     def _reparse(self, lines: list[str]) -> ast.Module | None:
         last = self._last
         old = last.lines

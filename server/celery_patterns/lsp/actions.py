@@ -15,13 +15,15 @@ actions is a lookup; this module builds them and leaves computing edits to the s
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Sequence
 
 from lsprotocol import types
 
 from .. import engine
 from ..engine import suppression
-from ..ftypes import Finding, FixSafety
+from ..ftypes import Finding, FixSafety, Position, Range, TextEdit
 from ..rules import rule_by_code
 from .checking import DocumentCheck
 from .convert import finding_key, from_lsp_range, to_lsp_edits, workspace_edit
@@ -117,12 +119,9 @@ def disable_for_line(
     version: int,
     encoding: str,
     versioned: bool,
-    tree: ast.AST | None,
+    edit: TextEdit | None,
 ) -> types.CodeAction | None:
-    """Add or extend the line's `# noqa`; `tree` is the parsed source (None if it does not parse)."""
-    if finding.code == engine.SYNTAX_CODE:
-        return None  # a syntax error cannot be silenced
-    edit = suppression.noqa_edit(result.source, finding.range.start.line, finding.code, tree, result.index)
+    """Add or extend the line's `# noqa` with `edit` (from `noqa_edit`; None: none can be added)."""
     if edit is None:
         return None
     return types.CodeAction(
@@ -133,14 +132,60 @@ def disable_for_line(
     )
 
 
-def parse(result: DocumentCheck) -> ast.AST | None:
-    """The `ast` of a checked text, once per request (None when it does not parse)."""
-    if not result.parsed:
+def noqa_edit(finding: Finding, result: DocumentCheck) -> TextEdit | None | bool:
+    """The edit silencing the finding's code on its line, read from that line alone, from
+    where the finding starts (code there, not the end of a string begun above); False when
+    the line alone cannot tell (it ends inside a string or continues with a backslash):
+    then `noqa_edit_parsed` reads the whole text."""
+    if finding.code == engine.SYNTAX_CODE:
+        return None  # a syntax error cannot be silenced
+    line = finding.range.start.line
+    text = result.index.line_text(line)
+    column = min(finding.range.start.column, len(text))
+    code = " " * column + text[column:]
+    if not _ends_outside_strings(code):
+        return False
+    # A line that starts and ends outside strings: no string spans it, all a tree would say.
+    edit = suppression.noqa_edit(code, 0, finding.code, _NO_STRINGS)
+    if edit is None:
         return None
+    start, end = edit.range.start, edit.range.end
+    return TextEdit(Range(Position(line, start.column), Position(line, end.column)), edit.new_text)
+
+
+def noqa_edit_parsed(finding: Finding, result: DocumentCheck) -> TextEdit | None:
+    """`noqa_edit` reading the whole text (slow on a large file: run it in a worker)."""
+    tree = None
+    if result.parsed:
+        try:
+            tree = ast.parse(result.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    return suppression.noqa_edit(result.source, finding.range.start.line, finding.code, tree, result.index)
+
+
+_NO_STRINGS = ast.Module(body=[], type_ignores=[])
+
+
+def _ends_outside_strings(code: str) -> bool:
+    """The line's tokens reach its end (a comment or the line break) outside any string."""
     try:
-        return ast.parse(result.source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        for token in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
+            if token.type in (tokenize.COMMENT, tokenize.NEWLINE, tokenize.NL):
+                return True
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return False
+
+
+def at_cursor(
+    found: list[tuple[Finding, types.Diagnostic | None]], params: types.CodeActionParams, result, encoding: str
+) -> list[tuple[Finding, types.Diagnostic | None]]:
+    """The request's findings under the cursor (the start of its range), else the first: what
+    a client that cannot resolve edits gets a fix computed for."""
+    cursor = from_lsp_range(result.index, params.range, encoding).start
+    under = [(f, d) for f, d in found if f.range.start <= cursor <= f.range.end]
+    return under or found[:1]
 
 
 def fix_all(uri: str, version: int, edit: types.WorkspaceEdit | None = None) -> types.CodeAction:

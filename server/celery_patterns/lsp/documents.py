@@ -71,6 +71,11 @@ class OpenDocument:
     fixes: dict[tuple, Fix | None] = field(default_factory=dict)
     fixes_version: int | None = None
     task: asyncio.Task | None = None  # the check running or about to
+    # The version of its folder's model the latest result was checked against, and whether
+    # that check read the model (a rule that reads it ran, or there was no model yet): a
+    # document that reads nothing of the model is not checked again when the model changes.
+    model_seen: int = -1
+    reads_model: bool = True
     wanted: int = 0  # bumped whenever the document must be checked again (text or settings)
     checked: asyncio.Event = field(default_factory=asyncio.Event)  # set when result is current
 

@@ -129,6 +129,7 @@ async def initialized(ls: CeleryPatternsServer, params: types.InitializedParams)
     if await ls.pull_configuration():
         ls.settings_changed()
     ls.index_folders()
+    ls.warm_up()
 
 
 @server.feature(types.SHUTDOWN)
@@ -184,6 +185,7 @@ def did_close(ls: CeleryPatternsServer, params: types.DidCloseTextDocumentParams
     doc.checked.set()  # release anyone waiting for this document
     if not ls.pull:
         ls.publish(doc.uri, "[]")
+    ls.closed(doc)
 
 
 # --- diagnostics ----------------------------------------------------------------------------
@@ -242,18 +244,26 @@ async def code_action(ls: CeleryPatternsServer, params: types.CodeActionParams):
     offered: list[types.CodeAction] = []
     if actions.wanted(only, actions.QUICK_FIX):
         found = actions.findings_for(result, params, ls.encoding)
-        tree = actions.parse(result) if found else None
+        # A client that cannot resolve edits gets them computed for the fix at the cursor only.
+        eager = [f for f, _ in actions.at_cursor(found, params, result, ls.encoding)] if not ls.lazy_edits else []
         for finding, diagnostic in found:
             if actions.has_fix(finding, result):
                 if ls.lazy_edits:
                     offered.append(actions.quick_fix(finding, diagnostic, doc.uri, version))
-                elif fix := await ls.fix_for(doc, result, version, finding):
+                elif finding in eager and (fix := await ls.fix_for(doc, result, version, finding)):
                     edits = to_lsp_edits(result.index, fix.edits, ls.encoding)
                     offered.append(
                         actions.quick_fix(finding, diagnostic, doc.uri, version, ls.edit(doc.uri, version, edits))
                     )
             disable = actions.disable_for_line(
-                finding, diagnostic, result, doc.uri, version, ls.encoding, ls.versioned_edits, tree
+                finding,
+                diagnostic,
+                result,
+                doc.uri,
+                version,
+                ls.encoding,
+                ls.versioned_edits,
+                await ls.noqa_edit(finding, result),
             )
             if disable is not None:
                 offered.append(disable)

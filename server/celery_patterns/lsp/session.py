@@ -5,8 +5,11 @@ when cancelled) and the whole-workspace check. Handlers in `server.py` call into
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import ctypes
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -25,13 +28,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__, config, discovery, engine
+from ..analysis.facts import ModuleFacts
 from ..config import ConfigError, Settings
 from ..engine.incremental import BufferChecker
-from ..ftypes import Finding, Fix, FixSafety, TextEdit
+from ..ftypes import FileReport, Finding, Fix, FixSafety, TextEdit
 from ..model.build import summarise_source
 from ..model.project import Project
 from ..source import edit_between
-from . import transport, workspace
+from . import actions, transport, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import (
     Rendered,
@@ -47,6 +51,28 @@ from .workspace import Progress
 
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
 KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
+TRIM_AFTER = 1.0  # seconds after the last document closed before memory is given back
+# Fixed by `warm_up` (every fixer that applies runs once): an async handler with blocking
+# calls and an unbounded wait, Celery dispatches and settings, names a fix imports.
+WARM_UP_SOURCE = """\
+import time
+
+from celery import Celery, group
+
+app = Celery("warm_up")
+
+
+async def handler(result, delay: float = 1.0):
+    time.sleep(delay)
+    while not result.ready():
+        time.sleep(delay)
+    return result.get()
+
+
+@app.task
+def fan_out(items):
+    return group(fan_out.s(i) for i in items).apply_async().get()
+"""
 
 
 class CeleryPatternsServer(LanguageServer):
@@ -77,18 +103,22 @@ class CeleryPatternsServer(LanguageServer):
         # document checks, fixes (a fix-all can take seconds), the workspace check.
         self.checks = ThreadPoolExecutor(2, thread_name_prefix="celery-patterns-check")
         self.fixes = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-fix")
-        # The check and libcst tree the last quick fix was computed from, as (source, path,
-        # module name, settings, checked, FixContext): the next one on the same text reuses them.
+        # The facts and libcst trees the last quick fix was computed from, as (source, path,
+        # module name, settings, project, facts, FixContext, whether the facts are its own
+        # rather than lent by the document's checker): the next one on the same text reuses them.
         # One only, used only in the fix thread: a tree is much larger than its text.
         self.fix_base: tuple | None = None
         self.background = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-workspace")
         # The project model of each workspace folder, built and kept fresh in its own thread.
         self.models = Models()
+        self.model_versions: dict[str, int] = {}  # by folder root: bumped when its model says something new
+        self._rechecking: asyncio.Task | None = None  # the pass re-checking documents after model changes
         self.indexing = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-index")
         self.workspace_run: asyncio.Future | None = None
         self.file_results: dict[str, workspace.FileResult] = {}  # closed files, by path
         self.pushed_closed: set[str] = set()  # closed files whose diagnostics were published
         self.shut_down = False
+        self._trim: asyncio.TimerHandle | None = None  # giving memory back after documents closed
         self._reporting = False  # reporting an error to the client (see `report_server_error`)
 
     # --- the transport ------------------------------------------------------------------------
@@ -285,6 +315,9 @@ class CeleryPatternsServer(LanguageServer):
         await asyncio.sleep(0)  # let the rest of a burst of notifications in first
         while self.documents.get(doc.uri) is doc and not doc.checked.is_set():
             wanted, version = doc.wanted, doc.version
+            model = self.models.folder_of(doc.path)
+            seen = self.model_versions.get(model.root, 0) if model is not None else 0
+            project = model.project if model is not None else None
             try:
                 settings, options, module_name = self.configuration(doc.path)
                 # Diagnostics made JSON are kept only where findings are: with an incremental
@@ -306,7 +339,7 @@ class CeleryPatternsServer(LanguageServer):
                     doc.checker,
                     rendered,
                     version,
-                    self.models.project_for(doc.path),
+                    project,
                 )
                 result, diagnostics = await asyncio.get_running_loop().run_in_executor(self.checks, job)
             except Exception:
@@ -314,6 +347,7 @@ class CeleryPatternsServer(LanguageServer):
                 result = diagnostics = None
             if self.documents.get(doc.uri) is not doc or doc.wanted != wanted:
                 continue  # the text or the settings changed meanwhile: dropped, checked again
+            doc.model_seen = seen  # (a check that failed is not retried for the model's sake)
             if result is not None:
                 doc.result, doc.result_version = result, version
                 doc.diagnostics = diagnostics if self.pull else None
@@ -325,7 +359,8 @@ class CeleryPatternsServer(LanguageServer):
                     self.publish(doc.uri, diagnostics, version)
                     doc.published = said
                 self.touch(doc)  # only the recently used documents hold results
-                model = self.models.folder_of(doc.path)
+                # Without the model, or with a text that does not parse, say it reads the model.
+                doc.reads_model = project is None or not result.parsed or result.summary is not None
                 if result.summary is not None and model is not None and model.take(result.summary):
                     self.model_changed(model, but=doc)
             doc.checked.set()
@@ -352,11 +387,34 @@ class CeleryPatternsServer(LanguageServer):
         self.model_changed(model)
 
     def model_changed(self, model: FolderModel, but: OpenDocument | None = None) -> None:
-        """The folder's model says something new: check its other open documents again."""
+        """The folder's model says something new: its open documents that read the model are
+        checked again, in one pass once the checks under way are done (opening 200 documents,
+        each adding its summary, costs one more check of each, not one of each per document)."""
         if self.shut_down:
             return
-        for doc in list(self.documents.values()):
-            if doc is not but and model.contains(doc.path):
+        version = self.model_versions.get(model.root, 0) + 1
+        self.model_versions[model.root] = version
+        if but is not None and but.model_seen == version - 1:
+            but.model_seen = version  # its own check saw its own summary, the only change
+        if self._rechecking is None or self._rechecking.done():
+            self._rechecking = asyncio.ensure_future(self._recheck_for_models())
+
+    async def _recheck_for_models(self) -> None:
+        """Check again every open document checked against an older model that reads it,
+        after the checks pending now (a burst of opens or edits coalesces into one pass)."""
+        while True:
+            await asyncio.sleep(0)
+            await self.edits_settled()
+            stale = []
+            for doc in self.documents.values():
+                model = self.models.folder_of(doc.path)
+                if model is None or not doc.reads_model or not doc.checked.is_set():
+                    continue  # (one being checked sees the latest model)
+                if doc.model_seen < self.model_versions.get(model.root, 0):
+                    stale.append(doc)
+            if not stale:
+                break
+            for doc in stale:
                 self.schedule(doc)
         if self.pull and get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
             self.workspace_diagnostic_refresh(None)
@@ -479,33 +537,75 @@ class CeleryPatternsServer(LanguageServer):
         key = (finding.code, finding.range)
         if key not in cache:
             project = self.models.project_for(doc.path)
+            checker = doc.checker
 
             def job() -> Fix | None:
-                checked, context = self._fix_base(result, doc.path, project)
-                return engine.compute_fix(
-                    result.source, finding, result.settings, doc.path, result.module_name, checked, context, project
-                )
+                # The document's own check of this text, when its incremental checker still
+                # holds it: no parse, no rule run again (its tree stays still meanwhile).
+                if checker is not None:
+                    with checker.lent(result.source) as facts:
+                        if facts is not None:
+                            return self._fix(result, doc.path, project, finding, facts)
+                return self._fix(result, doc.path, project, finding, None)
 
             cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
         return cache[key]
 
-    def _fix_base(self, result: DocumentCheck, path: str, project: Project | None):
-        """The full check and the fix context of a result's text (in the fix thread)."""
+    def _fix(self, result: DocumentCheck, path: str, project: Project | None, finding: Finding, facts) -> Fix | None:
+        """One finding's fix on the facts of `result`'s text: those given, else the last fix's
+        (same text), else parsed afresh (in the fix thread). The findings are the result's own:
+        the rules are not run again."""
+        from ..fixes.context import FixContext  # libcst is loaded only when a fix is wanted
+
         base = self.fix_base
-        if (
-            base is not None
-            and base[0] is result.source
-            and base[1:5] == (path, result.module_name, result.settings, project)
-        ):
-            return base[5], base[6]
-        from ..fixes.context import (
-            FixContext,  # libcst is loaded only when a fix is wanted
+        same = (result.source, path, result.module_name, result.settings, project)
+        # Lent facts are reused only while lent again: their tree moves with the next version.
+        if base is not None and base[0] is same[0] and base[1:5] == same[1:] and (base[7] or base[5] is facts):
+            facts, context = base[5], base[6]
+        else:
+            owned = facts is None
+            if facts is None:
+                facts = _facts_of(result, path, project)
+            context = FixContext(result.source, facts, result.settings, path)
+            self.fix_base = (*same, facts, context, owned)
+        checked = engine.Checked(FileReport(path, list(result.findings), result.source), facts, [], result.index)
+        return engine.compute_fix(
+            result.source, finding, result.settings, path, result.module_name, checked, context, project
         )
 
-        checked = engine.check_source(result.source, path, result.settings, result.module_name, project=project)
-        context = FixContext(result.source, checked.facts, result.settings, path) if checked.facts else None
-        self.fix_base = (result.source, path, result.module_name, result.settings, project, checked, context)
-        return checked, context
+    # --- memory -------------------------------------------------------------------------------
+    def closed(self, doc: OpenDocument) -> None:
+        """A document was closed: what only it used goes, and once the closing stops (an
+        editor closes many at once) the memory freed is given back to the system."""
+        if self.fix_base is not None and self.fix_base[1] == doc.path:
+            self.fix_base = None
+        if self._trim is not None:
+            self._trim.cancel()
+        self._trim = asyncio.get_running_loop().call_later(TRIM_AFTER, self._give_back_memory)
+
+    def _give_back_memory(self) -> None:
+        if not self.shut_down:
+            self.checks.submit(_give_back_memory)
+
+    async def noqa_edit(self, finding: Finding, result: DocumentCheck) -> TextEdit | None:
+        """The edit of "Disable CELnnn for this line": from the line alone, else (a line
+        that ends inside a string) from the whole text, parsed in a worker."""
+        edit = actions.noqa_edit(finding, result)
+        if edit is not False:
+            return edit  # type: ignore[return-value]
+        return await asyncio.get_running_loop().run_in_executor(self.checks, actions.noqa_edit_parsed, finding, result)
+
+    def warm_up(self) -> None:
+        """Load what a first fix needs (libcst, its parser, the rules' fix helpers) in the fix
+        thread once the server is initialized, so the first quick fix costs what later ones do."""
+
+        def job() -> None:
+            try:
+                engine.fix_source(WARM_UP_SOURCE, "warm_up.py", Settings(), unsafe=True)
+            except Exception:
+                logging.getLogger(__name__).exception("warming up the fixes")
+
+        self.fixes.submit(job)
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
         """Every safe fix of the document at once, as edits of that version. The work stops
@@ -573,7 +673,9 @@ def _check_job(
     project: Project | None,
 ):
     """Check one version of a document and build its diagnostics as JSON (in a worker thread)."""
-    if not options.enable:
+    # An open file the settings exclude (`exclude`, `extend-exclude`) is not ours to check,
+    # as on the command line with `--force-exclude`.
+    if not options.enable or discovery.is_force_excluded(path, lambda _path: settings):
         return disabled(text, settings, module_name), "[]"
     result = check_document(
         text,
@@ -586,3 +688,23 @@ def _check_job(
         project=project,
     )
     return result, rendered.json(result.findings, result.index, version, result.parsed)
+
+
+def _facts_of(result: DocumentCheck, path: str, project: Project | None) -> ModuleFacts:
+    """The facts of a checked text, parsed afresh, with its summary and the model as the
+    rules saw them (fixers read them as rules do)."""
+    facts = ModuleFacts(ast.parse(result.source, path), result.source, result.index, path, result.module_name)
+    if result.summary is not None and project is not None:
+        facts.summary = result.summary
+        facts.project = project.with_summary(result.summary)
+    return facts
+
+
+def _give_back_memory() -> None:
+    """Collect what the closed documents left (their trees hold cycles) and hand the freed
+    pages back to the system: CPython's allocator and glibc's keep them for reuse otherwise."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

@@ -39,6 +39,7 @@ class Rule:
     # module-level code, and what it reports elsewhere does not depend on any top-level
     # def's or class's body. The editor then re-runs it only on what an edit touched.
     # A rule that follows calls into the bodies of other functions must leave it False.
+    # A local rule that also reads the project does so only in `settle`, never in `check`.
     local: ClassVar[bool] = False
     # True when the rule reads the project model (`facts.project`, `facts.summary`): the
     # engine then summarises the module and gives the rule the workspace's model with it.
@@ -52,6 +53,15 @@ class Rule:
 
     def check(self, facts: ModuleFacts, settings: Settings) -> Iterable[Finding]:
         raise NotImplementedError
+
+    def settle(self, facts: ModuleFacts, findings: list[Finding]) -> Iterable[Finding]:
+        """A local rule's findings given what only the whole module and the project can say
+        (`facts.project`: None when the file is checked alone), as `check` found them.
+
+        The editor keeps what `check` reported in each function and settles them all again
+        on every version, so a per-file decision never makes the rule run on the whole
+        module. A local rule's `check` must return `settle(facts, what it found)`."""
+        return findings
 
     def finding(
         self,

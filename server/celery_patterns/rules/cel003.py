@@ -166,13 +166,19 @@ class UnboundedResultWait(Rule):
     fix_safety = FixSafety.UNSAFE
     fix_title = "Bound the wait with a timeout"
     triggers = ("while", "get", "wait", "join", "collect")
-    # Whether the service runs its tests eagerly is the workspace's to say: not a local rule.
+    # What it reports in a function depends on that function alone; whether the service
+    # runs its tests eagerly is the workspace's to say, once for the file (`settle`).
+    local = True
     uses_project = True
 
     def check(self, facts, settings):
-        yield from self._loops(facts, settings)
+        return self.settle(facts, [*self._loops(facts, settings), *self._calls(facts, settings)])
+
+    def settle(self, facts, findings):
+        """In the tests of a service that runs tasks eagerly, only the polling loops."""
         if not _eager_test(facts):
-            yield from self._calls(facts, settings)
+            return findings
+        return [f for f in findings if f.detail("kind") == "loop"]
 
     # --- (a) polling loops ----------------------------------------------------------------
     def _loops(self, facts, settings):
