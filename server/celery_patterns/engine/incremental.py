@@ -44,6 +44,7 @@ from .reparse import IncrementalParser
 from .run import run_rules
 
 _UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_Unit = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef  # a top-level def or class
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class BufferChecker:
     def __init__(self) -> None:
         self.parser = IncrementalParser()
         self._statements: list[ast.stmt] = []  # the top-level statements of the last check
-        self._stored: dict[ast.stmt, _Stored] = {}  # by top-level def/class of that check
+        self._stored: dict[_Unit, _Stored] = {}  # by top-level def/class of that check
         self._key: tuple | None = None
         self.reused_units = 0  # top-level defs and classes not analysed again, last check (for tests)
         self._lent = threading.Lock()  # held while the last tree is read elsewhere (`lent`)
@@ -138,7 +139,7 @@ class BufferChecker:
         return findings, facts, errors
 
     # --- what can be reused -------------------------------------------------------------
-    def _reusable(self, tree: ast.Module, key: tuple) -> dict[ast.stmt, _Stored]:
+    def _reusable(self, tree: ast.Module, key: tuple) -> dict[_Unit, _Stored]:
         """The stored results of this version's unchanged top-level defs and classes, or
         nothing when the module-level code or the configuration changed."""
         if key != self._key or not self._stored:
@@ -182,22 +183,22 @@ class _Units:
     """The top-level defs and classes of a module, by the lines they span."""
 
     def __init__(self, tree: ast.Module) -> None:
-        self.statements = [s for s in tree.body if isinstance(s, _UNITS)]
+        self.statements: list[_Unit] = [s for s in tree.body if isinstance(s, _UNITS)]
         self.starts = [_first_line(s) for s in self.statements]
         self.ends = [(s.end_lineno or s.lineno) - 1 for s in self.statements]
         self._first = dict(zip(self.statements, self.starts))
 
-    def first_line(self, statement: ast.stmt) -> int:
+    def first_line(self, statement: _Unit) -> int:
         return self._first[statement]
 
-    def holding(self, finding: Finding) -> ast.stmt | None:
+    def holding(self, finding: Finding) -> _Unit | None:
         """The top-level def or class a finding lies in (by its first line), if any."""
         line = finding.range.start.line
         i = bisect.bisect_right(self.starts, line) - 1
         return self.statements[i] if i >= 0 and line <= self.ends[i] else None
 
-    def split(self, findings: list[Finding]) -> dict[ast.stmt, _Stored]:
-        by_unit: dict[ast.stmt, list[Finding]] = {s: [] for s in self.statements}
+    def split(self, findings: list[Finding]) -> dict[_Unit, _Stored]:
+        by_unit: dict[_Unit, list[Finding]] = {s: [] for s in self.statements}
         for finding in findings:
             unit = self.holding(finding)
             if unit is not None:
@@ -205,18 +206,18 @@ class _Units:
         return {s: _Stored(self._first[s], tuple(found)) for s, found in by_unit.items()}
 
 
-def _first_line(statement: ast.stmt) -> int:
+def _first_line(statement: _Unit) -> int:
     return min([statement.lineno, *(d.lineno for d in statement.decorator_list)]) - 1
 
 
-def _signature(statement: ast.stmt) -> str:
+def _signature(statement: _Unit) -> str:
     """Everything of a def or class but its body, positions left out."""
     header = copy.copy(statement)
     header.body = []
     return ast.dump(header)
 
 
-def _stub(statement: ast.stmt) -> ast.stmt:
+def _stub(statement: _Unit) -> _Unit:
     """The statement with its body replaced by a `pass` where the body started."""
     stub = copy.copy(statement)
     first = statement.body[0]

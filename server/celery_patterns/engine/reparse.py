@@ -77,6 +77,7 @@ class IncrementalParser:
 
     def _reparse(self, lines: list[str]) -> ast.Module | None:
         last = self._last
+        assert last is not None  # (called only after a first parse)
         old = last.lines
         same_head = common_prefix(old, lines)
         same_tail = common_suffix(old, lines, min(len(old), len(lines)) - same_head)

@@ -56,7 +56,9 @@ def noqa_edit(
     if codes is not None and (not codes or code in codes):
         return None  # already suppressed
     if codes:  # extend the comment's list of codes
+        assert end.comment is not None
         match = NOQA_COMMENT.search(end.comment)
+        assert match is not None  # (it is what gave the codes)
         listed = match.group("codes")
         separator = ", " if (", " in listed or "," not in listed) else ","
         at = Position(line, end.column + match.end("codes"))
