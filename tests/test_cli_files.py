@@ -41,6 +41,21 @@ def test_a_fifo_in_the_tree_is_skipped_not_waited_for(here):
     assert "app/pipe.py: not a regular file, skipped" in proc.stderr
 
 
+@pytest.mark.parametrize("name", ["app/pyproject.toml", "app/.gitignore", "pyproject.toml"])
+def test_a_fifo_named_like_configuration_is_not_waited_for(here, name):
+    """The configuration search and .gitignore reading open what is so named: a FIFO would
+    block them forever (a device would be read until memory runs out)."""
+    write(here, {"app/poll.py": BLOCKING})
+    os.mkfifo(here / name)
+    proc = subprocess.run(
+        [sys.executable, "-m", "celery_patterns", "check", "--no-cache", "app"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and "app/poll.py:4:5: CEL002" in proc.stdout, proc.stderr
+
+
 def test_a_fifo_named_on_the_command_line_is_skipped(here, capsys):
     os.mkfifo(here / "pipe.py")
     code, _, err = run(capsys, "check", "--no-cache", "pipe.py")

@@ -20,6 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from .files import SkippedFile, read_file
 from .ftypes import Severity
 
 SECTION = "celery-patterns"
@@ -156,8 +157,8 @@ def _has_section(pyproject: Path) -> bool:
     """The file configures us: it has a `tool.celery-patterns` key of any shape (an invalid
     one is reported when it is loaded), or it mentions us and cannot be parsed."""
     try:
-        data = pyproject.read_bytes()
-    except OSError:
+        data = read_file(str(pyproject))  # (a FIFO or a device so named would block a plain read)
+    except (OSError, SkippedFile):
         return False
     if SECTION.encode() not in data:
         return False  # most pyproject.toml files: no need to parse them
@@ -190,10 +191,11 @@ def load_settings(pyproject: Path) -> Settings:
 def _load_settings(path: str, _mtime: int, _size: int) -> Settings:
     # mtime and size are part of the cache key so an edited file is read again.
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.loads(handle.read().decode("utf-8"))
+        data = tomllib.loads(read_file(path).decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    except SkippedFile as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: cannot read configuration: not UTF-8 text ({exc.reason} at byte {exc.start})"

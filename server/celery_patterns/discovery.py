@@ -11,6 +11,7 @@ from pathlib import Path
 import pathspec
 
 from . import config
+from .files import SkippedFile, read_file
 
 # Directories no user wants linted, as ruff skips them by default.
 DEFAULT_EXCLUDES = frozenset(
@@ -190,10 +191,10 @@ def _gitignore_for(directory: str):
 def _load_gitignore(folder: str):
     path = os.path.join(folder, ".gitignore")
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle)
-    except OSError:
+        data = read_file(path)  # (a FIFO so named would block a plain read)
+    except (OSError, SkippedFile):
         return None
+    return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", errors="replace").splitlines())
 
 
 def module_name_for(path: str, root: str | None = None) -> str | None:
