@@ -250,6 +250,36 @@ async def test_cancelled_fix_all_stops_working(client, project):
     assert resolved.edit is not None
 
 
+async def test_a_quick_fix_is_answered_while_a_fix_all_runs(client, project):
+    """A fix-all of a large file takes many seconds: a quick fix asked meanwhile is not
+    queued behind it (they have workers of their own)."""
+    session = await start(client, project)
+    uri = session.open(project / "large.py", _many_blocking_sleeps(3000))
+    diagnostics = await session.diagnostics(uri)
+    (fix_all,) = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
+        )
+    )
+    whole = asyncio.ensure_future(client.code_action_resolve_async(fix_all))
+    await asyncio.sleep(0.3)  # the fix-all is under way
+    last = diagnostics[-1]
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=last.range,
+            context=types.CodeActionContext(diagnostics=[last], only=["quickfix"]),
+        )
+    )
+    quick_fix = next(a for a in actions if a.is_preferred)
+    resolved = await asyncio.wait_for(client.code_action_resolve_async(quick_fix), TIMEOUT_CANCEL)
+    assert resolved.edit is not None
+    assert not whole.done()  # answered before the fix-all, not after it
+    await asyncio.wait_for(whole, 120)
+
+
 # One quick fix of that file takes about 1-2 s on the 2-core CI machine, the whole fix-all
 # about 20 s: a cancelled fix-all that did not stop would hold the quick fix up beyond this.
 TIMEOUT_CANCEL = 10.0

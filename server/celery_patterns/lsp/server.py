@@ -141,7 +141,7 @@ def shutdown(ls: CeleryPatternsServer, params: None):
             doc.task.cancel()
     if ls.workspace_run is not None:
         ls.workspace_run.cancel()
-    for executor in (ls.checks, ls.fixes, ls.background, ls.indexing):
+    for executor in (ls.checks, ls.fixes, ls.fix_alls, ls.background, ls.indexing):
         executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -100,9 +100,11 @@ class CeleryPatternsServer(LanguageServer):
         self._valid: dict[str, Settings] = {}  # last valid settings of each pyproject.toml
         self._shown: set[str] = set()  # error messages shown since the last settings change
         # Work off the event loop, each kind in its own threads so none queues behind another:
-        # document checks, fixes (a fix-all can take seconds), the workspace check.
+        # document checks, quick fixes, fix-alls (one can take many seconds: a quick fix asked
+        # meanwhile must not wait for it), the workspace check.
         self.checks = ThreadPoolExecutor(2, thread_name_prefix="celery-patterns-check")
         self.fixes = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-fix")
+        self.fix_alls = ThreadPoolExecutor(1, thread_name_prefix="celery-patterns-fix-all")
         # The facts and libcst trees the last quick fix was computed from, as (source, path,
         # module name, settings, project, facts, FixContext, whether the facts are its own
         # rather than lent by the document's checker): the next one on the same text reuses them.
@@ -629,7 +631,7 @@ class CeleryPatternsServer(LanguageServer):
                 return (edit,) if edit is not None else ()
 
             try:
-                edits = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
+                edits = await asyncio.get_running_loop().run_in_executor(self.fix_alls, job)
             except engine.FixCancelled:
                 return []
             except asyncio.CancelledError:
