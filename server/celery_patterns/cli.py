@@ -186,15 +186,7 @@ def _check_to(args, stream: TextIO) -> int:
     _validate_settings(found, settings_for, args.quiet)
     mode = "diff" if args.diff else ("fix" if args.fix or args.unsafe_fixes else "check")
     root = os.path.abspath(args.workspace) if args.workspace else workspace_of(args.paths)
-    job = Job(
-        mode,
-        args.unsafe_fixes,
-        args.select,
-        tuple(args.ignore) + tuple(args.extend_ignore),
-        tuple(args.extend_select),
-        os.path.abspath(args.config) if args.config else None,
-        os.path.realpath(root),
-    )
+    job = _job(args, mode, fix_root=os.path.realpath(root))
     show_progress = (
         not args.no_progress
         and not args.quiet
@@ -345,6 +337,20 @@ def _or_default(settings_for: Callable[[str], Settings]) -> Callable[[str], Sett
     return settings_or_default
 
 
+def _job(args: argparse.Namespace, mode: str, **where) -> Job:
+    """The run the command line asks for: its mode, rule selection and configuration
+    (`where`: where fixes go, a tree or standard output)."""
+    return Job(
+        mode,
+        args.unsafe_fixes,
+        args.select,
+        tuple(args.ignore) + tuple(args.extend_ignore),
+        tuple(args.extend_select),
+        os.path.abspath(args.config) if args.config else None,
+        **where,
+    )
+
+
 def _validate_settings(files_: list[str], settings_for, quiet: bool) -> None:
     """Load every configuration once up front so an invalid one stops the run (exit 2)."""
     seen = set()
@@ -376,15 +382,7 @@ def _check_stdin(args, stream: TextIO, settings_for) -> int:
     settings_for(os.path.abspath(name) if name else os.path.join(os.getcwd(), "-"))  # invalid: exit 2 now
     mode = "diff" if args.diff else ("fix" if fixing else "check")
     root = os.path.abspath(args.workspace) if args.workspace else workspace_of([name] if name else [])
-    job = Job(
-        mode,
-        args.unsafe_fixes,
-        args.select,
-        tuple(args.ignore) + tuple(args.extend_ignore),
-        tuple(args.extend_select),
-        os.path.abspath(args.config) if args.config else None,
-        write=False,
-    )
+    job = _job(args, mode, write=False)
     lines = _SourceLines()
     overlays = {}
     try:

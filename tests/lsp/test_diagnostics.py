@@ -223,13 +223,7 @@ async def test_cancelled_fix_all_stops_working(client, project):
     session = await start(client, project)
     uri = session.open(project / "large.py", _many_blocking_sleeps(3000))
     diagnostics = await session.diagnostics(uri)
-    (fix_all,) = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
-        )
-    )
+    (fix_all,) = await _actions(client, uri, [], "source.fixAll")
     pending = asyncio.ensure_future(
         client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, fix_all, msg_id="large-fix-all")
     )
@@ -238,13 +232,7 @@ async def test_cancelled_fix_all_stops_working(client, project):
     with contextlib.suppress(Exception):
         await asyncio.wait_for(pending, TIMEOUT_CANCEL)
     last = diagnostics[-1]
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=last.range,
-            context=types.CodeActionContext(diagnostics=[last], only=["quickfix"]),
-        )
-    )
+    actions = await _actions(client, uri, [last], "quickfix")
     quick_fix = next(a for a in actions if "sleep" in a.title.lower() or a.is_preferred)
     resolved = await asyncio.wait_for(client.code_action_resolve_async(quick_fix), TIMEOUT_CANCEL)
     assert resolved.edit is not None
@@ -256,28 +244,28 @@ async def test_a_quick_fix_is_answered_while_a_fix_all_runs(client, project):
     session = await start(client, project)
     uri = session.open(project / "large.py", _many_blocking_sleeps(3000))
     diagnostics = await session.diagnostics(uri)
-    (fix_all,) = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
-            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll"]),
-        )
-    )
+    (fix_all,) = await _actions(client, uri, [], "source.fixAll")
     whole = asyncio.ensure_future(client.code_action_resolve_async(fix_all))
     await asyncio.sleep(0.3)  # the fix-all is under way
     last = diagnostics[-1]
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=last.range,
-            context=types.CodeActionContext(diagnostics=[last], only=["quickfix"]),
-        )
-    )
+    actions = await _actions(client, uri, [last], "quickfix")
     quick_fix = next(a for a in actions if a.is_preferred)
     resolved = await asyncio.wait_for(client.code_action_resolve_async(quick_fix), TIMEOUT_CANCEL)
     assert resolved.edit is not None
     assert not whole.done()  # answered before the fix-all, not after it
     await asyncio.wait_for(whole, 120)
+
+
+async def _actions(client, uri: str, diagnostics: list, kind: str) -> list[types.CodeAction]:
+    """The code actions of one kind at the diagnostics (at the file's start when none)."""
+    start = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[0].range if diagnostics else start,
+            context=types.CodeActionContext(diagnostics=diagnostics, only=[kind]),
+        )
+    )
 
 
 # One quick fix of that file takes about 1-2 s on the 2-core CI machine, the whole fix-all
