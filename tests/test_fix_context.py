@@ -9,7 +9,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
@@ -218,6 +218,7 @@ _FORM_FEED = re.compile(r"^[ \t\f]*\f", re.MULTILINE)  # a form feed starting a 
     _WANTED,
     st.sampled_from(["\n", "\r\n"]),
 )
+@example([("\f", "from asyncio import run"), ("", "from asyncio import run")], [("asyncio", "run", "go")], "\n")
 def test_adding_imports_keeps_the_form_feeds(lines, wanted, newline):
     """libcst drops a form feed that starts a statement's line when it renders the head: the
     edits add what it adds and keep every line of the source as it was, form feed included."""
@@ -234,8 +235,11 @@ def test_adding_imports_keeps_the_form_feeds(lines, wanted, newline):
     fixed = apply_edits(source, add_imports(_context(source), wanted))
     assert _FORM_FEED.sub("", fixed) == expected
     assert _FORM_FEED.findall(fixed) == _FORM_FEED.findall(source)
-    unchanged = set(split_lines(expected))
-    kept = iter(split_lines(fixed))  # each line the imports leave as it was is there, in order, form feed included
+    # Each line the imports leave as it was is there, in order, form feed included. (A line
+    # written twice is left out: which of its copies an import joined cannot be told apart.)
+    expected_lines, plain_lines = split_lines(expected), split_lines(plain)
+    unchanged = {line for line in expected_lines if expected_lines.count(line) == 1 == plain_lines.count(line)}
+    kept = iter(split_lines(fixed))
     assert all(line in kept for line in split_lines(source) if "\f" in line and _FORM_FEED.sub("", line) in unchanged)
 
 
