@@ -1,12 +1,17 @@
 """Name resolution on the syntax tree: aliases, assignments, scopes, shadowing."""
 
 import ast
+import keyword
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from celery_patterns.analysis.facts import ModuleFacts
 from celery_patterns.analysis.strings import leading_text, literal_string
+from celery_patterns.source import LineIndex
 
 
 def resolved_calls(source: str) -> dict[str, str | None]:
@@ -202,3 +207,38 @@ def test_star_imported_states():
         "builtins.PENDINGS",
     ]
     assert facts.star_imports == ["celery.states"]
+
+
+# --- the text of a call, written as `ast.unparse` writes it --------------------------------------
+_ATOMS = st.one_of(
+    st.from_regex(r"[a-z_][a-z0-9_]{0,6}(\.[a-z_][a-z0-9_]{0,4}){0,2}", fullmatch=True).filter(
+        lambda s: not any(keyword.iskeyword(part) for part in s.split("."))
+    ),
+    st.integers(-(10**20), 10**20).map(repr),
+    st.floats(allow_nan=False).map(repr),
+    st.text(max_size=8).map(repr),
+    st.sampled_from(["None", "True", "False", "b'x'", "1j", "1e400", "0x1F", "1_000", "f'{a}'", "(1, 2)", "[a]"]),
+    st.sampled_from(["a()", "-x", "x[0]", "*args", "**kw", "lambda: 0", "'a' 'b'", '"""doc"""', "'\\t'"]),
+)
+
+
+@given(
+    func=st.sampled_from(["f", "time.sleep", "a.b.c", "result.get"]),
+    arguments=st.lists(_ATOMS, max_size=4),
+    keywords=st.lists(
+        st.tuples(st.sampled_from(["timeout", "k", "x_1"]), _ATOMS), max_size=3, unique_by=lambda kv: kv[0]
+    ),
+)
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_the_text_of_a_call_is_what_unparse_writes(func, arguments, keywords):
+    """Texts of calls go into messages and the model's summaries: the fast path for plain
+    arguments must write exactly what `ast.unparse` writes."""
+    keywords = [(k, v) for k, v in keywords if not v.startswith("*")]
+    source = f"{func}({', '.join([*arguments, *(f'{k}={v}' for k, v in keywords)])})\n"
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return  # (`f(**kw, x)` and the like)
+    call = tree.body[0].value
+    facts = ModuleFacts(tree, source, LineIndex(source), "m.py", "m")
+    assert facts.text(call) == ast.unparse(call)

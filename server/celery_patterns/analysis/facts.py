@@ -14,6 +14,7 @@ libcst is only loaded when a fix is computed (see `fixing.py`).
 from __future__ import annotations
 
 import ast
+import math
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -375,6 +376,11 @@ class ModuleFacts:
             return node.id
         if type(node) is ast.Attribute and type(node.value) in (ast.Name, ast.Attribute):
             return f"{self.text(node.value)}.{node.attr}"
+        if type(node) is ast.Call and type(node.func) in (ast.Name, ast.Attribute):  # `time.sleep(delay)`
+            arguments = [_plain_text(a) for a in node.args]
+            arguments += [_plain_text(k.value) and f"{k.arg}={_plain_text(k.value)}" for k in node.keywords if k.arg]
+            if all(arguments) and len(arguments) == len(node.args) + len(node.keywords):
+                return f"{self.text(node.func)}({', '.join(arguments)})"  # type: ignore[arg-type]
         try:
             return ast.unparse(node)
         except Exception:  # pragma: no cover - unparse handles every parsed node
@@ -382,6 +388,20 @@ class ModuleFacts:
 
     def range(self, node: ast.AST):
         return self.index.node_range(node)
+
+
+def _plain_text(node: ast.expr) -> str | None:
+    """How `ast.unparse` writes a name, a dotted name or a plain literal; None for anything else."""
+    if type(node) is ast.Name:
+        return node.id
+    if type(node) is ast.Attribute:
+        base = _plain_text(node.value)
+        return f"{base}.{node.attr}" if base and type(node.value) in (ast.Name, ast.Attribute) else None
+    if type(node) is ast.Constant:
+        value = node.value
+        if value is None or type(value) in (bool, int, str, bytes) or (type(value) is float and math.isfinite(value)):
+            return repr(value)  # (as unparse writes them: a float of 1e400 it writes `1e309`)
+    return None
 
 
 def in_generator_expression(facts: ModuleFacts, node: ast.AST) -> bool:
