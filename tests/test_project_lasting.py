@@ -84,3 +84,22 @@ def test_indexes_are_worked_out_again_when_what_they_read_changes(tmp_path):
     uncalled = edited(project, tmp_path, "worker", WORKER.replace("return helper(path)", "return path"))
     assert uncalled.in_tasks is not in_tasks
     assert len(uncalled.in_tasks) < len(in_tasks)  # `helper` no longer runs in a task
+
+
+def test_each_project_of_a_family_sees_its_own_tasks(tmp_path):
+    """The projects sharing what was worked out (one per keystroke) each point the tasks of
+    the edited modules at their own summaries, whichever of them worked the tasks out first."""
+    project = project_of(tmp_path, worker=WORKER, client=CLIENT, other=WORKER.replace("rag.ingest_file", "rag.other"))
+    first = edited(project, tmp_path, "worker", WORKER.replace("def ingest_file", "\ndef ingest_file"))
+    second = edited(first, tmp_path, "worker", WORKER.replace("def ingest_file", "\n\n\ndef ingest_file"))
+    assert second.task_names is project.task_names == ["rag.ingest_file", "rag.other"]  # worked out once
+    worker = str(tmp_path / "worker.py")
+    for each in (second, project, first):  # the last made works the tasks out first
+        (task,) = each.tasks_by_name["rag.ingest_file"]
+        assert task.summary is each.summaries[worker]
+        assert [t.summary for t in each.tasks] == [each.summaries[t.summary.path] for t in each.tasks]
+        assert each.task_at("worker.ingest_file", each.services[0]) is task
+    lines = [each.tasks_by_name["rag.ingest_file"][0].definition.span.start.line for each in (project, first, second)]
+    assert lines == [lines[0], lines[0] + 1, lines[0] + 3]
+    # the modules no edit touched keep the very tasks worked out once
+    assert second.tasks_by_name["rag.other"] is project.tasks_by_name["rag.other"]

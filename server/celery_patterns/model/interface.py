@@ -22,24 +22,25 @@ _POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only"
 
 def interface(summary: ModuleSummary) -> str:
     """A digest of everything in the summary but positions (worked out once per summary)."""
-    found = summary.__dict__.get("_interface")
-    if found is None:
-        data = _without_positions(encode(summary))
-        found = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
-        summary.__dict__["_interface"] = found
-    return found
+    return _digests(summary)[0]
 
 
 def interface_but_dispatches(summary: ModuleSummary) -> str:
     """The interface but for what the module dispatches (typing a task name in a string
     changes only that): what the project works out across modules (the call graph, the task
     names, the routing...) does not read it, so it holds while one types (`Project.lasting`)."""
-    found = summary.__dict__.get("_interface_but_dispatches")
+    return _digests(summary)[1]
+
+
+def _digests(summary: ModuleSummary) -> tuple[str, str]:
+    """Both digests, from one encoding of the summary (kept on it)."""
+    found = summary.__dict__.get("_interfaces")
     if found is None:
         data = _without_positions(encode(summary))
+        whole = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
         data.pop("dispatches", None)
-        found = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
-        summary.__dict__["_interface_but_dispatches"] = found
+        found = (whole, hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest())
+        summary.__dict__["_interfaces"] = found
     return found
 
 

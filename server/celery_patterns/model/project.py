@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 CALL_DEPTH = 3  # how far "runs in a task" and "blocks through a helper" follow direct calls
 _MISSING = object()
+_MOVED = object()  # the key of `Project._moved` in the shared `_lasting`
 
 
 class lasting_property(Generic[T]):
@@ -92,6 +93,9 @@ class Project:
         # projects `with_summary` derives without changing what they read: what the check of
         # one keystroke works out, the next finds (see `lasting`).
         self._lasting: dict[object, object] = {} if lasting is None else lasting
+        # The paths whose summaries differ between the projects sharing `_lasting`: what it
+        # holds that points at a summary (a task) is pointed at this project's for them only.
+        self._moved: set[str] = self._lasting.setdefault(_MOVED, set())  # type: ignore[assignment]
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """`compute()`, worked out once per project: what every checked file asks of the whole
@@ -120,8 +124,8 @@ class Project:
         """The same workspace with one module as `summary` says (an edited buffer)."""
         path = os.path.abspath(summary.path)  # the model's paths are absolute, a check's may not be
         known = self.summaries.get(path)
-        if known is summary or known == dataclasses.replace(summary, path=path):
-            return self  # the file as the model read it: reuse what it computed
+        if known is summary or (known is not None and summary.digest and known.digest == summary.digest):
+            return self  # the file as the model read it (the same text): reuse what it computed
         if path != summary.path:
             summary = dataclasses.replace(summary, path=path)
         # (what the indexes read: a dispatch's name typed changes the interface, not them)
@@ -129,6 +133,8 @@ class Project:
             interface(known) == interface(summary)
             or interface_but_dispatches(known) == interface_but_dispatches(summary)
         )
+        if same:
+            self._moved.add(path)
         return Project(
             self.layout,
             {**self.summaries, path: summary},
@@ -202,8 +208,21 @@ class Project:
     @cached_property
     def tasks(self) -> list[Task]:
         # Found once per interface (a registered name may take lookups across modules), then
-        # pointed at this project's summaries (where an edited buffer's tasks are now).
-        return [self._current(task) for task in self.lasting("tasks", self._find_tasks)]
+        # the tasks of the modules edited since pointed at this project's summaries (where an
+        # edited buffer's tasks are now): a keystroke costs what the edited modules hold.
+        tasks = list(self.lasting("tasks", self._find_tasks))
+        for path in self._moved:
+            for i in self._task_positions.get(path, ()):
+                tasks[i] = self._current(tasks[i])
+        return tasks
+
+    @lasting_property
+    def _task_positions(self) -> dict[str, list[int]]:
+        """Module path -> the positions of its tasks in `tasks`."""
+        found: dict[str, list[int]] = {}
+        for i, task in enumerate(self.lasting("tasks", self._find_tasks)):
+            found.setdefault(task.summary.path, []).append(i)
+        return found
 
     def _current(self, task: Task) -> Task:
         summary = self.summaries.get(task.summary.path, task.summary)
@@ -247,11 +266,22 @@ class Project:
 
     @cached_property
     def tasks_by_name(self) -> dict[str, list[Task]]:
-        found: dict[str, list[Task]] = {}
-        for task in self.tasks:
-            if task.name is not None:
-                found.setdefault(task.name, []).append(task)
+        """Registered name -> the tasks registered so (read-only)."""
+        found = self.lasting("tasks_by_name", lambda: _by_name(self.lasting("tasks", self._find_tasks)))
+        # the tasks of the modules edited since, as `tasks` points them (by the worked-out ones)
+        lasting = self.lasting("tasks", self._find_tasks)
+        current = {id(lasting[i]): self.tasks[i] for path in self._moved for i in self._task_positions.get(path, ())}
+        if not current:
+            return found
+        found = dict(found)
+        for name in {t.name for t in current.values() if t.name is not None}:
+            found[name] = [current.get(id(t), t) for t in found[name]]
         return found
+
+    @lasting_property
+    def task_names(self) -> list[str]:
+        """The registered names of the workspace's tasks, sorted."""
+        return sorted(self.tasks_by_name)
 
     def prefix_services(self, segment: str) -> set[Service]:
         """The services that names starting `segment.` belong to: those it names, and those
@@ -283,7 +313,10 @@ class Project:
         if found is None:
             return None
         module, name = found
-        return next((t for t in self.tasks if t.summary is module and t.definition.function == name), None)
+        return next((t for t in self._tasks_in(module.path) if t.definition.function == name), None)
+
+    def _tasks_in(self, path: str) -> list[Task]:
+        return [self.tasks[i] for i in self._task_positions.get(path, ())]
 
     def dispatched_task_name(self, dispatch: Dispatch, service: Service) -> str | None:
         """The name a dispatch by name sends, when known whole."""
@@ -536,6 +569,14 @@ class Project:
             service = self.service_of(path)
             for dispatch in summary.dispatches:
                 yield dispatch, summary, service
+
+
+def _by_name(tasks: list[Task]) -> dict[str, list[Task]]:
+    found: dict[str, list[Task]] = {}
+    for task in tasks:
+        if task.name is not None:
+            found.setdefault(task.name, []).append(task)
+    return found
 
 
 def relative(project: Project, path: str) -> str:

@@ -16,6 +16,7 @@ class Routing:
         self.default_queue = "celery"
         self.explicit_default = False  # `task_default_queue` is set
         self.declares_queues = False  # `task_queues` is set: a worker consumes those
+        self._queues: dict[str, str | None] = {}  # name -> queue_for(name): the routing outlives a keystroke
 
     @classmethod
     def of(cls, project, service) -> Routing:
@@ -41,10 +42,13 @@ class Routing:
         return routing
 
     def queue_for(self, name: str) -> str | None:
-        for pattern, queue in self.patterns:
-            if fnmatch.fnmatchcase(name, pattern):
-                return queue or self.default_queue
-        return None
+        """The queue the routes send a task of this name to; None when no route matches."""
+        if name not in self._queues:
+            self._queues[name] = next(
+                (queue or self.default_queue for pattern, queue in self.patterns if fnmatch.fnmatchcase(name, pattern)),
+                None,
+            )
+        return self._queues[name]
 
     @property
     def consumed(self) -> set[str] | None:

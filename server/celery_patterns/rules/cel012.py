@@ -83,7 +83,7 @@ class UnknownTaskName(Rule):
         if project is None:
             return
         service = project.service_of(facts.path)
-        registered = sorted(project.tasks_by_name)
+        registered = project.task_names
         for dispatch in summary.dispatches:
             if not dispatch.by_name:
                 continue

@@ -74,7 +74,7 @@ class TaskRouteMismatch(Rule):
         project, summary = facts.project, facts.summary
         if project is None:
             return
-        names = sorted(project.tasks_by_name)
+        names = project.task_names
         for route in summary.routes:
             segment = route.pattern.split(".", 1)[0]
             if not segment or any(c in segment for c in "*?["):
