@@ -37,14 +37,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..analysis.facts import ModuleFacts
+from ..analysis.units import UNIT_NODES, Unit, first_line, replaced_units_only
 from ..ftypes import Finding, Position
 from ..rules import Rule
 from ..source import moved
 from .reparse import IncrementalParser
 from .run import run_rules
-
-_UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_Unit = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef  # a top-level def or class
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class BufferChecker:
     def __init__(self) -> None:
         self.parser = IncrementalParser()
         self._statements: list[ast.stmt] = []  # the top-level statements of the last check
-        self._stored: dict[_Unit, _Stored] = {}  # by top-level def/class of that check
+        self._stored: dict[Unit, _Stored] = {}  # by top-level def/class of that check
         self._key: tuple | None = None
         self.reused_units = 0  # top-level defs and classes not analysed again, last check (for tests)
         self._lent = threading.Lock()  # held while the last tree is read elsewhere (`lent`)
@@ -116,7 +114,7 @@ class BufferChecker:
             else:
                 facts = ModuleFacts(tree, source, index, path, module_name)
                 new, local_errors = run_rules(local, facts, settings)
-            units = _Units(tree)
+            units = Units(tree)
             found = [f for f in new if units.holding(f) not in reusable]
             for statement, stored in reusable.items():
                 found.extend(_shifted(stored, units.first_line(statement)))
@@ -139,20 +137,12 @@ class BufferChecker:
         return findings, facts, errors
 
     # --- what can be reused -------------------------------------------------------------
-    def _reusable(self, tree: ast.Module, key: tuple) -> dict[_Unit, _Stored]:
+    def _reusable(self, tree: ast.Module, key: tuple) -> dict[Unit, _Stored]:
         """The stored results of this version's unchanged top-level defs and classes, or
         nothing when the module-level code or the configuration changed."""
-        if key != self._key or not self._stored:
+        if key != self._key or not self._stored or not replaced_units_only(self._statements, tree.body):
             return {}
         before = {id(s) for s in self._statements}
-        now = {id(s) for s in tree.body}
-        removed = [s for s in self._statements if id(s) not in now]
-        added = [s for s in tree.body if id(s) not in before]
-        if len(removed) != len(added):
-            return {}
-        for old, new in zip(removed, added):
-            if not (isinstance(old, _UNITS) and type(new) is type(old) and _signature(old) == _signature(new)):
-                return {}
         return {s: self._stored[s] for s in tree.body if id(s) in before and s in self._stored}
 
     def _remember(self, tree: ast.Module, key: tuple, stored: dict, errors: list[str]) -> None:
@@ -179,26 +169,26 @@ class _Settling(Rule):
         return self.rule.settle(facts, self.findings)
 
 
-class _Units:
+class Units:
     """The top-level defs and classes of a module, by the lines they span."""
 
     def __init__(self, tree: ast.Module) -> None:
-        self.statements: list[_Unit] = [s for s in tree.body if isinstance(s, _UNITS)]
-        self.starts = [_first_line(s) for s in self.statements]
+        self.statements: list[Unit] = [s for s in tree.body if isinstance(s, UNIT_NODES)]
+        self.starts = [first_line(s) for s in self.statements]
         self.ends = [(s.end_lineno or s.lineno) - 1 for s in self.statements]
         self._first = dict(zip(self.statements, self.starts))
 
-    def first_line(self, statement: _Unit) -> int:
+    def first_line(self, statement: Unit) -> int:
         return self._first[statement]
 
-    def holding(self, finding: Finding) -> _Unit | None:
+    def holding(self, finding: Finding) -> Unit | None:
         """The top-level def or class a finding lies in (by its first line), if any."""
         line = finding.range.start.line
         i = bisect.bisect_right(self.starts, line) - 1
         return self.statements[i] if i >= 0 and line <= self.ends[i] else None
 
-    def split(self, findings: list[Finding]) -> dict[_Unit, _Stored]:
-        by_unit: dict[_Unit, list[Finding]] = {s: [] for s in self.statements}
+    def split(self, findings: list[Finding]) -> dict[Unit, _Stored]:
+        by_unit: dict[Unit, list[Finding]] = {s: [] for s in self.statements}
         for finding in findings:
             unit = self.holding(finding)
             if unit is not None:
@@ -206,18 +196,7 @@ class _Units:
         return {s: _Stored(self._first[s], tuple(found)) for s, found in by_unit.items()}
 
 
-def _first_line(statement: _Unit) -> int:
-    return min([statement.lineno, *(d.lineno for d in statement.decorator_list)]) - 1
-
-
-def _signature(statement: _Unit) -> str:
-    """Everything of a def or class but its body, positions left out."""
-    header = copy.copy(statement)
-    header.body = []
-    return ast.dump(header)
-
-
-def _stub(statement: _Unit) -> _Unit:
+def _stub(statement: Unit) -> Unit:
     """The statement with its body replaced by a `pass` where the body started."""
     stub = copy.copy(statement)
     first = statement.body[0]
@@ -229,11 +208,11 @@ def _stub(statement: _Unit) -> _Unit:
     return stub
 
 
-def _shifted(stored: _Stored, first_line: int) -> Iterable[Finding]:
+def _shifted(stored: _Stored, start: int) -> Iterable[Finding]:
     """A unit's stored findings, moved to where the unit starts now."""
-    lines = first_line - stored.first_line
+    lines = start - stored.first_line
     if not lines:
         return stored.findings
     if lines > 0:  # as if `lines` line breaks were inserted before it
         return moved(stored.findings, Position(stored.first_line, 0), Position(stored.first_line, 0), "\n" * lines)
-    return moved(stored.findings, Position(first_line, 0), Position(stored.first_line, 0), "")
+    return moved(stored.findings, Position(start, 0), Position(stored.first_line, 0), "")
