@@ -12,16 +12,21 @@ import ast
 import importlib
 import importlib.util
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from celery_patterns.analysis.facts import ModuleFacts
 from celery_patterns.config import Settings
 from celery_patterns.engine import check_source
 from celery_patterns.engine.incremental import BufferChecker
+from celery_patterns.engine.reparse import IncrementalParser
+from celery_patterns.model.summarise import _Summariser, summarise
 from celery_patterns.rules import all_codes
+from celery_patterns.source import LineIndex
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -402,3 +407,49 @@ def test_a_lent_tree_does_not_move_while_the_next_version_is_checked():
     assert incremental(checker, text, Settings(), "m.py") == full(text, Settings(), "m.py")
     with checker.lent(checked_source) as facts:
         assert facts is None  # another version was checked since
+
+
+# --- the model's summary of a buffer, made again only for the units an edit touched ----------
+def _summary(text: str, tree: ast.Module, path: str):
+    facts = ModuleFacts(tree, text, LineIndex(text), path, "server.module")
+    return summarise(facts, Settings())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.sampled_from(CASES), min_size=1, max_size=6), st.data())
+def test_every_version_has_the_summary_of_a_fresh_one(cases, data):
+    """The summary of each version of a buffer, parsed incrementally (unchanged statements are
+    the same objects, moved), is the one made from a fresh parse with nothing kept."""
+    path = f"server/summarised_{data.draw(st.integers(0, 10**9))}.py"
+    text = "\n\n".join(cases)
+    parser = IncrementalParser()
+    for _ in range(10):
+        try:
+            tree = parser.parse(text, path)
+        except SyntaxError:
+            tree = None
+        if tree is not None:
+            fresh_tree = ast.parse(text)
+            fresh = _Summariser(ModuleFacts(fresh_tree, text, LineIndex(text), path, "server.module"), Settings()).run()
+            assert replace(_summary(text, tree, path), digest="") == fresh
+        text = data.draw(edited(text))
+
+
+def test_an_edit_inside_one_function_summarises_only_that_function():
+    functions = "".join(f"def f{i}(r):\n    time.sleep(1)\n    return r.get()\n\n\n" for i in range(20))
+    text = f"import time\n\n\n{functions}"
+    parser, path = IncrementalParser(), "server/one_function.py"
+    _summary(text, parser.parse(text, path), path)
+    edited_text = text.replace("def f7(r):\n    time.sleep(1)", "def f7(r):\n    time.sleep(2)\n    r.wait()")
+    tree = parser.parse(edited_text, path)
+    summarised = []
+    original = _Summariser._call
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            _Summariser, "_call", lambda self, call, *rest: (summarised.append(call), original(self, call, *rest))
+        )
+        summary = _summary(edited_text, tree, path)
+    assert {call.lineno for call in summarised} == {40, 41, 42}  # f7's calls only (its def is on line 39)
+    assert [b.text for b in summary.functions["f7"].blocks] == ["time.sleep(2)"]
+    assert [b.text for b in summary.functions["f8"].blocks] == ["time.sleep(1)"]
+    assert summary.functions["f8"].span.start.line == 44  # (0-based) moved down a line with what follows

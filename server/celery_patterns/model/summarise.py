@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import TypeGuard
 
 from ..analysis.app_config import AppConfig, CeleryApp, Source, celery_apps, gather_config, gather_imported
@@ -40,6 +42,7 @@ from ..analysis.signals import connects
 from ..analysis.strings import literal_string
 from ..analysis.task_ids import revokes_task
 from ..analysis.testing import sets_always_eager
+from ..analysis.units import UNIT_NODES, replaced_units_only
 from ..analysis.web import registered_views
 from ..config import Settings
 from ..ftypes import Range
@@ -87,61 +90,137 @@ def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSum
     """The summary of the module `facts` describes."""
     settings = settings or Settings()
     digest = source_digest(facts.source, facts.module_name, settings)
-    summary = _LAST.reuse(facts, settings)
+    summary, units = _LAST.reuse(facts, settings)
     if summary is None:
-        summary = _Summariser(facts, settings).run()
+        summariser = _Summariser(facts, settings, _LAST.unit_parts(facts, settings))
+        summary, units = summariser.run(), summariser.units
     else:
         summary = copy.copy(summary)  # (its interface, worked out already, comes along)
     summary.digest = digest
-    _LAST.remember(facts, settings, summary)
+    _LAST.remember(facts, settings, summary, units)
     return summary
 
 
 class _LastSummaries:
     """The last summary made of each of the few modules summarised most recently, with the
-    top-level statements it was made from: an editor buffer is summarised on every keystroke,
-    and most keystrokes in a comment or a blank change no statement. A summary is made from the
+    top-level statements it was made from: an editor buffer is summarised on every keystroke.
+
+    Most keystrokes in a comment or a blank change no statement. A summary is made from the
     tree (positions included), the module's name and the settings: when those are what they
     were, it is what it was. The statements of an incrementally parsed buffer that did not
     change are the very same objects (moved, if lines came or went before them: then positions
-    differ); the few reparsed ones are compared by their dump."""
+    differ); the few reparsed ones are compared by their dump.
+
+    Most other keystrokes change one function. What a summary says of the code inside a
+    top-level def or class (its functions' calls, its dispatches: `_UnitParts`) depends on
+    that statement and the module-level code only, as what a local rule reports does
+    (`engine/incremental.py`); when the module-level code and the units' headers are as they
+    were, the units an edit did not touch are not summarised again (`unit_parts`)."""
 
     KEEP = 4
     MAX_COMPARED = 2  # statements compared by their dump, at most (an edit touches one or two)
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple] = OrderedDict()  # path -> (module, settings, statements, summary)
+        # path -> (module, settings, statements, summary, the parts of its units by id(statement))
+        self._entries: OrderedDict[str, tuple] = OrderedDict()
 
-    def reuse(self, facts: ModuleFacts, settings: Settings) -> ModuleSummary | None:
-        with self._lock:
-            entry = self._entries.get(facts.path)
+    def reuse(self, facts: ModuleFacts, settings: Settings) -> tuple[ModuleSummary | None, dict]:
+        """The last summary, when this tree is the one it was made from (and its units'
+        parts, under the statements of this tree); else (None, {})."""
+        entry = self._entry(facts, settings)
         if entry is None:
-            return None
-        module, known_settings, statements, summary = entry
+            return None, {}
+        statements, summary, units = entry[2], entry[3], entry[4]
         body = facts.tree.body
-        if module != facts.module_name or known_settings != settings or len(statements) != len(body):
-            return None
+        if len(statements) != len(body):
+            return None, {}
         compared = 0
+        renamed = {}
         for (old, lines), new in zip(statements, body):
             if _lines(old) != lines:  # moved since (or reparsed and the tree shifted)
-                return None
+                return None, {}
             if new is old:
                 continue
             compared += 1
             if compared > self.MAX_COMPARED or _lines(new) != lines:
-                return None
+                return None, {}
             if ast.dump(old, include_attributes=True) != ast.dump(new, include_attributes=True):
-                return None
-        return summary
+                return None, {}
+            renamed[id(old)] = id(new)
+        return summary, {renamed.get(key, key): parts for key, parts in units.items()}
 
-    def remember(self, facts: ModuleFacts, settings: Settings, summary: ModuleSummary) -> None:
+    def unit_parts(self, facts: ModuleFacts, settings: Settings) -> dict[int, _UnitParts]:
+        """The parts of the last summary found in the units of this tree that are the very
+        statements it was made from, when the rest of the module is as it was; by id(unit)."""
+        entry = self._entry(facts, settings)
+        if entry is None:
+            return {}
+        statements, units = [s for s, _ in entry[2]], entry[4]
+        body = facts.tree.body
+        if not units or not replaced_units_only(statements, body):
+            return {}
+        kept, now = {id(s) for s in statements}, {id(s) for s in body}
+        changed = [s for s in statements if id(s) not in now] + [s for s in body if id(s) not in kept]
+        if any(isinstance(n, (ast.Global, ast.Nonlocal)) for s in changed for n in ast.walk(s)):
+            return {}  # (a `global` in a function binds a module-level name other units may read)
+        return {id(s): units[id(s)] for s in body if id(s) in kept and id(s) in units}
+
+    def _entry(self, facts: ModuleFacts, settings: Settings) -> tuple | None:
+        with self._lock:
+            entry = self._entries.get(facts.path)
+        if entry is None or entry[0] != facts.module_name or entry[1] != settings:
+            return None
+        return entry
+
+    def remember(self, facts: ModuleFacts, settings: Settings, summary: ModuleSummary, units: dict) -> None:
         statements = [(statement, _lines(statement)) for statement in facts.tree.body]
         with self._lock:
-            self._entries[facts.path] = (facts.module_name, settings, statements, summary)
+            self._entries[facts.path] = (facts.module_name, settings, statements, summary, units)
             self._entries.move_to_end(facts.path)
             while len(self._entries) > self.KEEP:
                 self._entries.popitem(last=False)
+
+
+@dataclass
+class _UnitParts:
+    """What a summary holds of one top-level def or class: its functions (a class's methods)
+    and its calls' dispatches (None: a call that is none), by the node's place in the unit."""
+
+    lineno: int  # the unit's line then: its parts move with it
+    found: dict[tuple, object] = field(default_factory=dict)
+
+    @staticmethod
+    def key(node: ast.AST, unit: ast.stmt) -> tuple:
+        # (positions from the unit's first line: the same for the same code wherever it moved)
+        return (
+            type(node).__name__,
+            node.lineno - unit.lineno,  # type: ignore[attr-defined]
+            node.col_offset,  # type: ignore[attr-defined]
+            node.end_lineno - unit.lineno,  # type: ignore[attr-defined]
+            node.end_col_offset,  # type: ignore[attr-defined]
+        )
+
+
+_MISSING = object()  # what the last summary did not find
+
+
+def _moved(found, lines: int):
+    """A function or dispatch of a unit that moved by `lines` lines, moved with it."""
+    if not lines or found is None:
+        return found
+    if isinstance(found, Range):
+        return Range.of(found.start.line + lines, found.start.column, found.end.line + lines, found.end.column)
+    if isinstance(found, tuple):
+        return tuple(_moved(item, lines) for item in found)
+    if dataclasses.is_dataclass(found) and not isinstance(found, type):
+        changes = {}
+        for f in dataclasses.fields(found):
+            value = getattr(found, f.name)
+            if isinstance(value, (Range, tuple)) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+                changes[f.name] = _moved(value, lines)
+        return dataclasses.replace(found, **changes)
+    return found
 
 
 def _lines(statement: ast.stmt) -> tuple[int, int | None]:
@@ -159,9 +238,12 @@ def source_digest(source: str, module: str | None, settings: Settings) -> str:
 
 
 class _Summariser:
-    def __init__(self, facts: ModuleFacts, settings: Settings) -> None:
+    def __init__(self, facts: ModuleFacts, settings: Settings, earlier: dict[int, _UnitParts] | None = None) -> None:
         self.facts = facts
         self.settings = settings
+        self.earlier = earlier or {}  # what the last summary found in the units left as they were
+        self.units: dict[int, _UnitParts] = {}  # what this one finds in each unit, by id(unit)
+        self._unit_at: dict[int, ast.stmt | None] = {}  # id(scope) -> its unit
         path = facts.path or ""
         self.summary = ModuleSummary(
             path, facts.module_name, path.endswith("__init__.py") or path.endswith("__init__.pyi")
@@ -648,9 +730,17 @@ class _Summariser:
                 units.append((node.name, node, scope))
             elif isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
                 units.append((f"{owner.name}.{node.name}", node, scope))
-        # What runs in each unit: its scope's own calls and `if`s (not those of the defs,
+        # The functions of the units an edit left alone, as the last summary found them.
+        kept = {
+            id(scope): part
+            for _, node, scope in units
+            if node is not None and (part := self._earlier(node, scope)) is not _MISSING
+        }
+        # What runs in each other unit: its scope's own calls and `if`s (not those of the defs,
         # lambdas and classes nested in it, which run when called), in one pass over the module.
-        found: dict[int, tuple[list, list, list, list]] = {id(scope): ([], [], [], []) for _, _, scope in units}
+        found: dict[int, tuple[list, list, list, list]] = {
+            id(scope): ([], [], [], []) for _, _, scope in units if id(scope) not in kept
+        }
         for call in facts.nodes(ast.Call):
             lists = found.get(id(facts.scope_of(call)))
             if lists is not None:
@@ -661,17 +751,22 @@ class _Summariser:
                 if lists is not None:
                     self._task_branches(test, lists[2], lists[3])
         for name, definition, scope in units:
-            calls, blocks, inside, outside = found[id(scope)]
-            span = self._name_span(definition) if definition is not None else Range.of(0, 0, 0, 0)
-            self.summary.functions[name] = Function(
-                name,
-                span,
-                isinstance(definition, ast.AsyncFunctionDef),
-                tuple(calls),
-                tuple(blocks),
-                tuple(inside),
-                tuple(outside),
-            )
+            function = kept.get(id(scope))
+            if function is None:
+                calls, blocks, inside, outside = found[id(scope)]
+                span = self._name_span(definition) if definition is not None else Range.of(0, 0, 0, 0)
+                function = Function(
+                    name,
+                    span,
+                    isinstance(definition, ast.AsyncFunctionDef),
+                    tuple(calls),
+                    tuple(blocks),
+                    tuple(inside),
+                    tuple(outside),
+                )
+                if definition is not None:
+                    self._found(definition, scope, function)
+            self.summary.functions[name] = function
 
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
         facts = self.facts
@@ -775,7 +870,11 @@ class _Summariser:
     def _dispatches(self) -> None:
         facts = self.facts
         for call in facts.nodes(ast.Call):
-            dispatch = self._by_name(call) or self._direct(call)
+            scope = facts.scope_of(call)
+            dispatch = self._earlier(call, scope)
+            if dispatch is _MISSING:
+                dispatch = self._by_name(call) or self._direct(call)
+                self._found(call, scope, dispatch)  # (None too: a call that is no dispatch)
             if dispatch is not None:
                 self.summary.dispatches.append(dispatch)
         for node in facts.nodes(ast.Dict):  # beat_schedule entries: {"task": "rag.x", "args": (...)}
@@ -924,6 +1023,39 @@ class _Summariser:
             if isinstance(parent.func, ast.Call) and self.absolute(parent.func.func) in CHORD_NAMES:
                 return child in parent.args  # `chord(header)(callback)`
         return False
+
+    # --- what the last summary found in the units an edit left alone ------------------------
+    def _unit_of(self, scope: Scope) -> ast.stmt | None:
+        """The top-level def or class whose code runs in `scope` (None: module-level code,
+        decorators and defaults included)."""
+        key = id(scope)
+        if key not in self._unit_at:
+            facts, outer = self.facts, scope
+            while outer.parent is not None and outer.parent is not facts.module_scope:
+                outer = outer.parent
+            node = outer.node if outer.parent is facts.module_scope else None
+            self._unit_at[key] = node if isinstance(node, UNIT_NODES) and facts.parent(node) is facts.tree else None
+        return self._unit_at[key]
+
+    def _earlier(self, node: ast.AST, scope: Scope):
+        """What the last summary found for `node` (moved with its unit), else `_MISSING`."""
+        unit = self._unit_of(scope)
+        part = self.earlier.get(id(unit)) if unit is not None else None
+        if part is None:
+            return _MISSING
+        found = part.found.get(_UnitParts.key(node, unit), _MISSING)  # type: ignore[arg-type]
+        if found is not _MISSING:
+            found = _moved(found, unit.lineno - part.lineno)  # type: ignore[union-attr]
+            self._found(node, scope, found)
+        return found
+
+    def _found(self, node: ast.AST, scope: Scope, found: object) -> None:
+        unit = self._unit_of(scope)
+        if unit is not None:
+            part = self.units.get(id(unit))
+            if part is None:
+                part = self.units[id(unit)] = _UnitParts(unit.lineno)
+            part.found[_UnitParts.key(node, unit)] = found
 
     def _function_of(self, node: ast.AST) -> str:
         facts = self.facts
