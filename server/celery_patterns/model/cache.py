@@ -110,20 +110,34 @@ class Cache:
 
 
 # --- summaries as JSON ------------------------------------------------------------------------
-def encode(value: Any) -> Any:
-    """A summary (or any of its parts) as JSON-able data."""
-    if isinstance(value, Range):
+def encode(value: Any, leave_out: frozenset[str] = frozenset()) -> Any:
+    """A summary (or any of its parts) as JSON-able data; without the dataclass fields named
+    in `leave_out`."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Range:
         return [value.start.line, value.start.column, value.end.line, value.end.column]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "@": type(value).__name__,
-            **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
-        }
-    if isinstance(value, dict):
-        return {k: encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
-    return value
+    if kind is dict:
+        return {k: encode(v, leave_out) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [encode(v, leave_out) for v in value]
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            return value
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    data = {"@": kind.__name__}
+    for name in names:
+        if name not in leave_out:
+            data[name] = encode(getattr(value, name), leave_out)
+    return data
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+# A summary's parts are many small dataclasses: their field names, looked up once per type
+# (`dataclasses.fields` on each made encoding a 2,000-line module's summary about 2x slower).
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def decode(data: Any) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from .cache import encode
 from .summary import ModuleSummary
@@ -36,17 +35,11 @@ def _digests(summary: ModuleSummary) -> tuple[str, str]:
     """Both digests, from one encoding of the summary (kept on it)."""
     found = summary.__dict__.get("_interfaces")
     if found is None:
-        data = _without_positions(encode(summary))
-        whole = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
-        data.pop("dispatches", None)
-        found = (whole, hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest())
+        data = encode(summary, leave_out=_POSITIONS)
+        dispatches = json.dumps(data.pop("dispatches", None), sort_keys=True).encode()
+        rest = hashlib.sha1(json.dumps(data, sort_keys=True).encode())
+        but_dispatches = rest.hexdigest()
+        rest.update(b"\0" + dispatches)
+        found = (rest.hexdigest(), but_dispatches)
         summary.__dict__["_interfaces"] = found
     return found
-
-
-def _without_positions(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _without_positions(v) for k, v in data.items() if k not in _POSITIONS}
-    if isinstance(data, list):
-        return [_without_positions(v) for v in data]
-    return data
