@@ -286,22 +286,39 @@ class Project:
     def prefix_services(self, segment: str) -> set[Service]:
         """The services that names starting `segment.` belong to: those it names, and those
         registering tasks named so."""
-        found = set(self.services_named(segment))
-        found.update(
-            t.service for name, tasks in self.tasks_by_name.items() if name.split(".", 1)[0] == segment for t in tasks
-        )
+        return {*self.services_named(segment), *self._by_first_segment.get(segment, ((), set()))[1]}
+
+    def task_names_under(self, segment: str) -> list[str]:
+        """The registered names starting `segment.` (or that are `segment`), sorted."""
+        return self._by_first_segment.get(segment, ([], set()))[0]
+
+    @lasting_property
+    def _by_first_segment(self) -> dict[str, tuple[list[str], set[Service]]]:
+        """A registered name's first segment -> (the names starting so, the services registering them)."""
+        found: dict[str, tuple[list[str], set[Service]]] = {}
+        for name in self.task_names:
+            names, services = found.setdefault(name.split(".", 1)[0], ([], set()))
+            names.append(name)
+            services.update(t.service for t in self.tasks_by_name[name])
         return found
 
-    def unnamed_tasks(self, services: Iterable[Service]) -> list[Task]:
-        """The tasks of `services` whose registered name the model cannot know."""
-        wanted = set(services)
-        return [t for t in self.tasks if t.name is None and t.service in wanted]
+    def task_names_of(self, services: Iterable[Service]) -> list[str]:
+        """The registered names of these services' tasks, sorted."""
+        wanted = frozenset(services)
+        return self.lasting(
+            ("task names of", wanted),
+            lambda: [n for n in self.task_names if any(t.service in wanted for t in self.tasks_by_name[n])],
+        )
 
     def knows_all_names(self, services: Iterable[Service]) -> bool:
         """Every task these services register has a name the model knows: none is named at
         run time, and no module of theirs failed to parse."""
-        wanted = set(services)
-        return not self.unnamed_tasks(wanted) and not any(self.service_of(p) in wanted for p in self.unreadable)
+        return self._names_unknown.isdisjoint(services)
+
+    @lasting_property
+    def _names_unknown(self) -> set[Service]:
+        """The services with a task named at run time or a module that does not parse."""
+        return {t.service for t in self.tasks if t.name is None} | {self.service_of(p) for p in self.unreadable}
 
     def registers(self, name: str) -> bool:
         """Some worker of the workspace knows a task by this name (Celery's own included)."""
@@ -350,6 +367,9 @@ class Project:
     def service_names(self, service: Service) -> set[str]:
         """What a task name's first segment can be to mean this service: its directory, its
         top-level packages, its apps' main names."""
+        return self.lasting(("service names", service), lambda: self._service_names(service))
+
+    def _service_names(self, service: Service) -> set[str]:
         names = {service.directory_name}
         for path, summary in self.summaries.items():
             if self.service_of(path) == service and summary.module:

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from functools import partial
 
 from ..ftypes import FixSafety, Range, Severity, TextEdit
 from .base import Rule
@@ -91,18 +92,19 @@ class UnknownTaskName(Rule):
             if name is None or project.registers(name):
                 continue
             segment = name.split(".", 1)[0]
-            siblings = [n for n in registered if n.split(".", 1)[0] == segment]
+            siblings = project.task_names_under(segment)
             owners = project.prefix_services(segment)
             if not owners or not project.knows_all_names(owners):
                 continue  # the worker lives elsewhere, or has a task whose name is built at run time
             services = project.services_named(segment)
-            suggestion = closest(name, registered)
+            # (kept with the task names: a name sent from many places is compared with them once)
+            suggestion = project.lasting(("closest task name", name), partial(closest, name, registered))
             if suggestion:
                 hint = f"; did you mean {suggestion!r}?"
             elif siblings:
                 hint = f" (tasks named {segment}.*: {_listed(siblings)})"
             else:
-                owned = sorted(t.name for t in project.tasks if t.service in services and t.name)
+                owned = project.task_names_of(services)
                 hint = f" (the `{services[0].directory_name}` service registers: {_listed(owned) or 'no task'})"
             yield self.finding(
                 facts,

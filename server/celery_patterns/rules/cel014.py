@@ -88,7 +88,7 @@ class TaskRouteMismatch(Rule):
                 facts,
                 route.span,
                 f"route {route.pattern!r} matches no task registered in the workspace (tasks named {segment}.*: "
-                f"{_listed([n for n in names if n.split('.', 1)[0] == segment])}): it never applies",
+                f"{_listed(project.task_names_under(segment))}): it never applies",
             )
         yield from self._unrouted(facts, project, summary)
 
