@@ -210,7 +210,7 @@ class Project:
         # Found once per interface (a registered name may take lookups across modules), then
         # the tasks of the modules edited since pointed at this project's summaries (where an
         # edited buffer's tasks are now): a keystroke costs what the edited modules hold.
-        tasks = list(self.lasting("tasks", self._find_tasks))
+        tasks = list(self._found_tasks)
         for path in self._moved:
             for i in self._task_positions.get(path, ()):
                 tasks[i] = self._current(tasks[i])
@@ -220,7 +220,7 @@ class Project:
     def _task_positions(self) -> dict[str, list[int]]:
         """Module path -> the positions of its tasks in `tasks`."""
         found: dict[str, list[int]] = {}
-        for i, task in enumerate(self.lasting("tasks", self._find_tasks)):
+        for i, task in enumerate(self._found_tasks):
             found.setdefault(task.summary.path, []).append(i)
         return found
 
@@ -232,7 +232,9 @@ class Project:
         i = next(i for i, d in enumerate(task.summary.tasks) if d is task.definition)
         return Task(summary.tasks[i], summary, task.service, task.name)
 
-    def _find_tasks(self) -> list[Task]:
+    @lasting_property
+    def _found_tasks(self) -> list[Task]:
+        """The tasks, pointing at the summaries of the project that found them."""
         found = []
         for path, summary in sorted(self.summaries.items()):
             service = self.service_of(path)
@@ -267,16 +269,21 @@ class Project:
     @cached_property
     def tasks_by_name(self) -> dict[str, list[Task]]:
         """Registered name -> the tasks registered so (read-only)."""
-        found = self.lasting("tasks_by_name", lambda: _by_name(self.lasting("tasks", self._find_tasks)))
-        # the tasks of the modules edited since, as `tasks` points them (by the worked-out ones)
-        lasting = self.lasting("tasks", self._find_tasks)
-        current = {id(lasting[i]): self.tasks[i] for path in self._moved for i in self._task_positions.get(path, ())}
+        found = self._found_by_name
+        # the tasks of the modules edited since, as `tasks` points them (by the found ones)
+        current = {
+            id(self._found_tasks[i]): self.tasks[i] for path in self._moved for i in self._task_positions.get(path, ())
+        }
         if not current:
             return found
         found = dict(found)
         for name in {t.name for t in current.values() if t.name is not None}:
             found[name] = [current.get(id(t), t) for t in found[name]]
         return found
+
+    @lasting_property
+    def _found_by_name(self) -> dict[str, list[Task]]:
+        return _by_name(self._found_tasks)
 
     @lasting_property
     def task_names(self) -> list[str]:
