@@ -67,7 +67,8 @@ class Protocol(LanguageServerProtocol):
             check = callback
 
             def callback(future, msg_id=msg_id):
-                self._request_futures.pop(msg_id, None)
+                if not future.cancelled():  # (pygls' `shutdown` cancels while it walks the dict)
+                    self._request_futures.pop(msg_id, None)
                 check(future)
 
         return super()._execute_handler(msg_id, handler, callback, args, kwargs)
