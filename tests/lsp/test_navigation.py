@@ -82,12 +82,18 @@ async def indexed(client) -> None:
         await asyncio.sleep(1)
 
 
-async def test_definition_hover_references_symbols(client, tmp_path):
-    root = two_services(tmp_path)
+async def opened(client, root, relative: str, text: str):
+    """A session on `root` with `relative` open as `text`, checked, and the model indexed."""
     session = await start(client, root)
-    uri = session.open(root / "server" / "core" / "client.py", CLIENT)
+    uri = session.open(root / relative, text)
     await session.diagnostics(uri)
     await indexed(client)
+    return session, uri
+
+
+async def test_definition_hover_references_symbols(client, tmp_path):
+    root = two_services(tmp_path)
+    session, uri = await opened(client, root, "server/core/client.py", CLIENT)
     document = types.TextDocumentIdentifier(uri=uri)
 
     on_name = position(CLIENT, '"rag.ingest_file"', 3)
@@ -125,21 +131,15 @@ async def test_a_task_whose_name_is_built_at_run_time_is_a_symbol_named_where_it
     root = two_services(tmp_path)
     later = "from worker import app\n\n\n@app.task(name=make_name())\ndef later():\n    pass\n"
     (root / "rag" / "later.py").write_text(later)
-    session = await start(client, root)
-    uri = session.open(root / "rag" / "worker.py", WORKER)
-    await session.diagnostics(uri)
-    await indexed(client)
+    session, uri = await opened(client, root, "rag/worker.py", WORKER)
     symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
     assert sorted(s.name for s in symbols) == ["later.later", "rag.ingest_file", "rag.search"]
 
 
 async def test_completion_of_task_names(client, tmp_path):
     root = two_services(tmp_path)
-    session = await start(client, root)
     text = CLIENT + '\n\ndef more(p):\n    return signature("rag.", args=[p])\n'
-    uri = session.open(root / "server" / "core" / "client.py", text)
-    await session.diagnostics(uri)
-    await indexed(client)
+    session, uri = await opened(client, root, "server/core/client.py", text)
     completions = await client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=position(text, '"rag."', 5)
@@ -181,11 +181,8 @@ async def test_completion_of_thousands_of_names_comes_in_parts(client, tmp_path)
     root = two_services(tmp_path)
     many = "".join(f'@app.task(name="rag.bulk_{n}")\ndef bulk_{n}(item):\n    return item\n\n\n' for n in range(1200))
     (root / "rag" / "bulk.py").write_text("from worker import app\n\n\n" + many)
-    session = await start(client, root)
     text = CLIENT + '\n\ndef more(p):\n    return signature("rag.", args=[p])\n'
-    uri = session.open(root / "server" / "core" / "client.py", text)
-    await session.diagnostics(uri)
-    await indexed(client)
+    session, uri = await opened(client, root, "server/core/client.py", text)
 
     async def complete(typed: str) -> types.CompletionList:
         session.replace_all(uri, text.replace('"rag."', f'"{typed}"'))
@@ -254,10 +251,7 @@ FORMS = textwrap.dedent("""\
 
 async def test_definition_from_every_form_of_dispatch_by_name(client, tmp_path):
     root = two_services(tmp_path)
-    session = await start(client, root)
-    uri = session.open(root / "server" / "core" / "forms.py", FORMS)
-    await session.diagnostics(uri)
-    await indexed(client)
+    session, uri = await opened(client, root, "server/core/forms.py", FORMS)
     document = types.TextDocumentIdentifier(uri=uri)
     lines = FORMS.splitlines()
     uses = [(n, line.index('"rag.search"')) for n, line in enumerate(lines) if '"rag.search"' in line]
