@@ -18,16 +18,18 @@ def signature(statement: Unit) -> str:
     return ast.dump(header)
 
 
-def first_line(statement: Unit) -> int:
-    """The 0-based line the statement starts on (its first decorator's)."""
-    return min([statement.lineno, *(d.lineno for d in statement.decorator_list)]) - 1
+def first_line(statement: ast.stmt) -> int:
+    """The 0-based line a statement starts on (a decorated one's first decorator's)."""
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
 def replaced_units_only(before: list[ast.stmt], after: list[ast.stmt]) -> bool:
     """The statements of `after` that are not those of `before` (the very objects, which an
     incremental parse hands back for what it did not reparse) replace defs or classes by
     ones with the same decorators, name and signature, one for one: the module-level code
-    and every unit's header are as they were."""
+    and every unit's header are as they were. Neither has a `global`: it binds a module-level
+    name that other units may read."""
     kept = {id(s) for s in before}
     now = {id(s) for s in after}
     removed = [s for s in before if id(s) not in now]
@@ -37,4 +39,4 @@ def replaced_units_only(before: list[ast.stmt], after: list[ast.stmt]) -> bool:
     return all(
         isinstance(old, UNIT_NODES) and type(new) is type(old) and signature(old) == signature(new)
         for old, new in zip(removed, added)
-    )
+    ) and not any(isinstance(n, (ast.Global, ast.Nonlocal)) for s in [*removed, *added] for n in ast.walk(s))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..analysis.facts import ModuleFacts
+from ..analysis.units import first_line
 from ..config import Settings
 from ..ftypes import FileReport, Finding, Position, Range, Severity
 from ..model import build as model_build
@@ -240,7 +241,7 @@ def _refuse_large_fixes(findings: list[Finding], tree: ast.Module, index: LineIn
     from ..fixes.context import too_large_to_fix  # (no libcst: it reads the `ast` tree)
 
     body = tree.body
-    firsts = [_first_line(statement) for statement in body]
+    firsts = [first_line(statement) for statement in body]
     reasons: dict[int, str | None] = {}
     out = []
     for finding in findings:
@@ -254,12 +255,6 @@ def _refuse_large_fixes(findings: list[Finding], tree: ast.Module, index: LineIn
                     finding = replace(finding, fixable=False, no_fix_reason=reasons[i])
         out.append(finding)
     return out
-
-
-def _first_line(statement: ast.stmt) -> int:
-    """The 0-based line a top-level statement starts on (its first decorator's)."""
-    decorators = getattr(statement, "decorator_list", None) or ()
-    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
 def _error_position(exc: SyntaxError, index: LineIndex) -> Position:

@@ -19,9 +19,9 @@ A local rule may also depend on a decision for the whole file (whether the file 
 of a service that runs tasks eagerly): that is its `settle` step, which the project feeds.
 The stored findings are those of `check` alone, run without the project, and every check
 settles them all again, with the whole-module rules. Other rules run on the whole module
-every time. The stored findings are used only when
-the module-level code is as it was: each statement the edit replaced is a def or class,
-replaced by one with the same decorators, name and signature, and the file, settings and
+every time. The stored findings are used only when the module-level code is as it was:
+each statement the edit replaced is a def or class, replaced by one with the same
+decorators, name and signature (neither with a `global`), and the file, settings and
 rules are those the findings came from. Anything else is a full check. The property tests
 compare every version's findings with a full check (`tests/test_incremental.py`).
 """

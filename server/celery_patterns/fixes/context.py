@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
+from ..analysis.units import first_line
 from ..ftypes import Position, Range, TextEdit
 from ..source import LineIndex, Rendering, changed_span, split_lines
 from .lazy import cst, cst_metadata
@@ -80,7 +81,7 @@ class FixContext:
         index = self.index
         previous_end = body[0].end_lineno if body else 0
         for statement in body[1:]:
-            first = _first_line(statement)
+            first = first_line(statement)
             line_start = index.line_starts[first]
             lead = self.source[line_start : index.offset(index.from_ast(first + 1, statement.col_offset))]
             continued = index.line_text(first - 1).endswith("\\")
@@ -107,25 +108,24 @@ class FixContext:
     def _parse(self, start: int, end: int) -> Chunk:
         first = self.index.position(start).line
         last = self.index.position(end).line if end < len(self.source) else self.index.line_count
-        statements = [s for s in self.facts.tree.body if first <= _first_line(s) < max(last, first + 1)]
+        statements = [s for s in self.facts.tree.body if first <= first_line(s) < max(last, first + 1)]
         reason = too_large_to_fix(statements, self.source, self.index)
         if reason is not None:
             raise TooLargeToFix(reason)
         module, text = parse_chunk(self.source[start:end], self.defaults)
         end = start + len(text)
-        first_line = self.index.position(start).line
         code_ranges = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst_metadata.PositionProvider)
         parents = _parents(module)
         positions = {
             node: Range(
-                Position(r.start.line - 1 + first_line, r.start.column),
-                Position(r.end.line - 1 + first_line, r.end.column),
+                Position(r.start.line - 1 + first, r.start.column),
+                Position(r.end.line - 1 + first, r.end.column),
             )
             for node, r in code_ranges.items()
             if node is not module
         }
-        form_feeds = frozenset(first_line + i for i, line in enumerate(split_lines(text)) if line.startswith("\f"))
-        return Chunk(start, end, first_line, text, module, positions, parents, form_feeds)
+        form_feeds = frozenset(first + i for i, line in enumerate(split_lines(text)) if line.startswith("\f"))
+        return Chunk(start, end, first, text, module, positions, parents, form_feeds)
 
     @cached_property
     def defaults(self) -> tuple[str, str]:
@@ -314,12 +314,6 @@ def _parents(root) -> dict:
             parents[child] = node
             stack.append(child)
     return parents
-
-
-def _first_line(statement: ast.stmt) -> int:
-    """The 0-based line a top-level statement starts on (its first decorator's)."""
-    decorators = getattr(statement, "decorator_list", None) or ()
-    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
 def _first_newline(source: str) -> str:

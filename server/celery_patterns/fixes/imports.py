@@ -167,11 +167,6 @@ _COMPOUND = (
 )
 
 
-def _first_line(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", None) or ()
-    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
-
-
 # --- removing a name ------------------------------------------------------------------------
 def remove_name(ctx: FixContext, statement: ast.Import | ast.ImportFrom, bound: str) -> TextEdit | None:
     """The edit removing the alias that binds `bound` from an import statement, or the whole

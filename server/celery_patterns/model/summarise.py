@@ -160,10 +160,7 @@ class _LastSummaries:
         body = facts.tree.body
         if not units or not replaced_units_only(statements, body):
             return {}
-        kept, now = {id(s) for s in statements}, {id(s) for s in body}
-        changed = [s for s in statements if id(s) not in now] + [s for s in body if id(s) not in kept]
-        if any(isinstance(n, (ast.Global, ast.Nonlocal)) for s in changed for n in ast.walk(s)):
-            return {}  # (a `global` in a function binds a module-level name other units may read)
+        kept = {id(s) for s in statements}
         return {id(s): units[id(s)] for s in body if id(s) in kept and id(s) in units}
 
     def _entry(self, facts: ModuleFacts, settings: Settings) -> tuple | None:
