@@ -251,7 +251,14 @@ def too_large_to_fix(statements: list[ast.stmt], source: str, index: LineIndex) 
     node each in `ast`, a level a term in libcst."""
     nodes = 0
     deepest = 0
+    starts = index.line_starts
     for statement in statements:
+        # The lines it spans bound its length from above, without converting its columns
+        # (this runs for every statement holding a fixable finding, on every keystroke).
+        last = statement.end_lineno or statement.lineno
+        spanned = (starts[last] if last < len(starts) else len(index.text)) - starts[statement.lineno - 1]
+        if spanned < MAX_FIX_DEPTH:
+            continue
         start = index.offset(index.from_ast(statement.lineno, statement.col_offset))
         end = index.offset(index.from_ast(statement.end_lineno or statement.lineno, statement.end_col_offset or 0))
         if end - start < MAX_FIX_DEPTH:  # every node and level takes a character or more: small
