@@ -453,3 +453,81 @@ def test_an_edit_inside_one_function_summarises_only_that_function():
     assert [b.text for b in summary.functions["f7"].blocks] == ["time.sleep(2)"]
     assert [b.text for b in summary.functions["f8"].blocks] == ["time.sleep(1)"]
     assert summary.functions["f8"].span.start.line == 44  # (0-based) moved down a line with what follows
+
+
+def _described(facts: ModuleFacts) -> dict:
+    """Everything a `ModuleFacts` holds, with scopes named by the node that opens them (the
+    facts of one tree, made twice, name the same nodes)."""
+
+    def scope(s):
+        return (s.kind, id(s.node))
+
+    def bindings(found):
+        return {name: [(b.kind, id(b.node), b.qualname, id(b.value)) for b in found] for name, found in found.items()}
+
+    return {
+        "by_type": {kind.__name__: [id(n) for n in nodes] for kind, nodes in facts.by_type.items() if nodes},
+        "parents": {id(n): id(p) for n, p in facts._parents.items()},
+        "scopes of nodes": {id(n): scope(s) for n, s in facts._scopes.items()},
+        "own scopes": {id(n): scope(s) for n, s in facts._own_scopes.items()},
+        "scopes": [
+            (
+                scope(s),
+                scope(s.parent) if s.parent is not None else None,
+                s.is_async,
+                bindings(s.bindings),
+                sorted(s.global_names),
+                sorted(s.nonlocal_names),
+                [id(n) for n in s.nodes],
+                bindings(s.comprehension_bindings),
+                s.class_comprehension,
+                [scope(c) for c in s.children],
+            )
+            for s in facts.scopes
+        ],
+        "module scope": scope(facts.module_scope),
+        "star imports": (facts.star_imports, [(m, id(s)) for m, s in facts._star_statements]),
+        "comprehensions": {id(n): bindings(b) for n, b in facts._comprehension_bindings.items()},
+        "comprehension names": sorted(facts._comprehension_names),
+    }
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.sampled_from(CASES), min_size=1, max_size=6), st.data())
+def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
+    """The facts of each version of a buffer, taking its unchanged units from the last
+    version's, are those of a fresh walk of the same tree."""
+    text = "\n\n".join(cases)
+    parser = IncrementalParser()
+    earlier = None
+    for _ in range(10):
+        try:
+            tree = parser.parse(text)
+        except SyntaxError:
+            tree = None
+        if tree is not None:
+            facts = ModuleFacts(tree, text, earlier=earlier, by_unit=True)
+            assert _described(facts) == _described(ModuleFacts(tree, text))
+            # what the rules ask of them, too (the resolved name of every call)
+            fresh = ModuleFacts(tree, text)
+            assert [facts.resolve(c.func) for c in facts.nodes(ast.Call)] == [
+                fresh.resolve(c.func) for c in fresh.nodes(ast.Call)
+            ]
+            earlier = facts
+        text = data.draw(edited(text))
+
+
+def test_an_edit_inside_one_function_walks_only_that_function():
+    text = "import time\n\n\n" + "".join(
+        f"def f{i}(r):\n    time.sleep(1)\n    return r.get()\n\n\n" for i in range(20)
+    )
+    parser = IncrementalParser()
+    earlier = ModuleFacts(parser.parse(text), text, by_unit=True)
+    before = dict(earlier._unit_facts)
+    edited_text = text.replace("def f7(r):\n    time.sleep(1)", "def f7(r):\n    time.sleep(2)\n    r.wait()")
+    tree = parser.parse(edited_text)
+    facts = ModuleFacts(tree, edited_text, earlier=earlier)
+    walked = [s.name for s in tree.body[1:] if facts._unit_facts[id(s)] is not before.get(id(s))]
+    assert walked == ["f7"]
+    assert facts.resolve(facts.nodes(ast.Call)[-2].func) == "time.sleep"  # f19's sleep, in a unit taken as it was
+    assert facts.scope_of(tree.body[-1].body[0]).parent is facts.module_scope

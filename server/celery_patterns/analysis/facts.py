@@ -99,7 +99,16 @@ class ModuleFacts:
         index: LineIndex | None = None,
         path: str = "<string>",
         module_name: str | None = None,
+        *,
+        earlier: ModuleFacts | None = None,
+        by_unit: bool = False,
     ) -> None:
+        """`by_unit`: keep what each top-level def and class added, for the facts of a next
+        version of the text (an editor buffer's). `earlier`: those facts of the last version,
+        whose units that are the very statements of this tree are taken instead of walked
+        again (what a unit adds depends on nothing outside it: names are looked up when asked).
+        They are taken over, module scope and all, and must not be used afterwards; facts
+        taken over once already are not taken again."""
         self.tree = tree
         self.source = source
         self.index = index or LineIndex(source)
@@ -126,8 +135,18 @@ class ModuleFacts:
         self._resolved: dict[tuple[int, str], str | None] = {}  # name_key -> what resolve() found
         # (scope binding a name, the name) -> (what its bindings refer to, found following assignments)
         self._bound_names: dict[tuple[int, str], tuple[str | None, bool]] = {}
-        self.module_scope = self._new_scope("module", tree, None)
-        _Collector(self).run()
+        self.module_scope: Scope
+        taken = earlier._unit_facts if earlier is not None else None
+        if earlier is not None and taken is not None:
+            earlier._unit_facts = None  # (taken once)
+            # The taken units' scopes have the last version's module scope as their parent:
+            # it becomes this one's, emptied, so they are shared as they are.
+            self.module_scope = self._emptied(earlier.module_scope)
+        else:
+            self.module_scope = self._new_scope("module", tree, None)
+        # What each top-level def and class added, by id(statement) (with `by_unit` only).
+        self._unit_facts: dict[int, _UnitFacts] | None = {} if by_unit or taken is not None else None
+        _Collector(self).run(taken)
 
     # --- construction -----------------------------------------------------------------
     def _new_scope(self, kind: str, node: ast.AST, parent: Scope | None, is_async: bool = False) -> Scope:
@@ -137,6 +156,14 @@ class ModuleFacts:
         self.scopes.append(scope)
         self._own_scopes[node] = scope
         return scope
+
+    def _emptied(self, module: Scope) -> Scope:
+        module.node = self.tree
+        module.bindings, module.nodes, module.children = {}, [], []
+        module.global_names, module.nonlocal_names, module.comprehension_bindings = set(), set(), {}
+        self.scopes.append(module)
+        self._own_scopes[self.tree] = module
+        return module
 
     # --- queries ----------------------------------------------------------------------
     @overload
@@ -476,6 +503,27 @@ def _is_reference(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Name)
 
 
+@dataclass(eq=False)
+class _UnitFacts:
+    """What walking one top-level def or class added to its module's facts, shared by the
+    facts of later versions that take it (nothing changes it once walked)."""
+
+    statement: ast.stmt
+    parents: dict[ast.AST, ast.AST | None] = field(default_factory=dict)
+    scopes: dict[ast.AST, Scope] = field(default_factory=dict)  # node -> its innermost scope
+    own_scopes: dict[ast.AST, Scope] = field(default_factory=dict)
+    by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
+    new_scopes: list[Scope] = field(default_factory=list)  # in the order they were opened
+    comprehension_bindings: dict[ast.AST, dict[str, list[Binding]]] = field(default_factory=dict)
+    comprehension_names: set[str] = field(default_factory=set)
+    # What it added to the module scope: nodes (the statement, its decorators and defaults),
+    # bindings (its name; a walrus in a decorator) and comprehension targets, in order.
+    module_nodes: list[ast.AST] = field(default_factory=list)
+    module_children: list[Scope] = field(default_factory=list)
+    module_bindings: list[tuple[str, Binding]] = field(default_factory=list)
+    module_comprehension_bindings: list[tuple[str, list[Binding]]] = field(default_factory=list)
+
+
 class _Collector:
     """One recursive walk: parents, scopes, bindings and the per-type index."""
 
@@ -485,11 +533,84 @@ class _Collector:
         self.parents = facts._parents
         self.scopes = facts._scopes
         self.comprehension_targets: set[ast.Name] = set()  # bound in their comprehension, not the scope
+        self.unit: _UnitFacts | None = None  # the top-level def or class being recorded
 
-    def run(self) -> None:
-        tree = self.facts.tree
-        self.scopes[tree] = self.facts.module_scope
-        self.children(tree, self.facts.module_scope)
+    def run(self, earlier: dict[int, _UnitFacts] | None) -> None:
+        facts = self.facts
+        tree, module, units = facts.tree, facts.module_scope, facts._unit_facts
+        self.scopes[tree] = module
+        if units is None:
+            self.children(tree, module)
+            return
+        earlier = earlier or {}
+        for statement in tree.body:
+            if not isinstance(statement, _STATEMENT_SCOPES):
+                self.visit(statement, tree, module)
+                continue
+            unit = earlier.get(id(statement))
+            if unit is not None and unit.statement is statement:
+                self.take(unit)
+            else:
+                unit = self.record(statement)
+            units[id(statement)] = unit
+        self.visit_all(tree.type_ignores, tree, module)
+
+    def record(self, statement: ast.stmt) -> _UnitFacts:
+        """Walk a top-level def or class into a `_UnitFacts` of its own, then add that to the
+        module's facts."""
+        facts, module = self.facts, self.facts.module_scope
+        unit = self.unit = _UnitFacts(statement)
+        kept = (facts.scopes, facts._own_scopes, facts._comprehension_bindings, facts._comprehension_names)
+        facts.scopes, facts._own_scopes = unit.new_scopes, unit.own_scopes
+        facts._comprehension_bindings, facts._comprehension_names = (
+            unit.comprehension_bindings,
+            unit.comprehension_names,
+        )
+        self.parents, self.scopes, self.by_type = unit.parents, unit.scopes, unit.by_type
+        nodes_before, children_before = len(module.nodes), len(module.children)
+        try:
+            self.visit(statement, facts.tree, module)
+        finally:
+            self.unit = None
+            facts.scopes, facts._own_scopes, facts._comprehension_bindings, facts._comprehension_names = kept
+            self.parents, self.scopes, self.by_type = facts._parents, facts._scopes, facts.by_type
+        unit.module_nodes = module.nodes[nodes_before:]
+        unit.module_children = module.children[children_before:]
+        self._add(unit)
+        return unit
+
+    def take(self, unit: _UnitFacts) -> None:
+        """Add what an earlier walk of this very statement found, without walking it again."""
+        facts, module = self.facts, self.facts.module_scope
+        module.nodes.extend(unit.module_nodes)
+        module.children.extend(unit.module_children)
+        for name, binding in unit.module_bindings:
+            module.bind(name, binding)
+        for name, bindings in unit.module_comprehension_bindings:
+            module.comprehension_bindings.setdefault(name, []).extend(bindings)
+        self._add(unit)
+        self.parents[unit.statement] = facts.tree  # (the tree it was walked in is another)
+
+    def _add(self, unit: _UnitFacts) -> None:
+        facts = self.facts
+        self.parents.update(unit.parents)
+        self.scopes.update(unit.scopes)
+        facts._own_scopes.update(unit.own_scopes)
+        facts.scopes.extend(unit.new_scopes)
+        for kind, nodes in unit.by_type.items():
+            same = self.by_type.get(kind)
+            if same is None:
+                self.by_type[kind] = list(nodes)
+            else:
+                same.extend(nodes)
+        if unit.comprehension_bindings:
+            facts._comprehension_bindings.update(unit.comprehension_bindings)
+            facts._comprehension_names.update(unit.comprehension_names)
+
+    def bind(self, scope: Scope, name: str, binding: Binding) -> None:
+        scope.bind(name, binding)
+        if self.unit is not None and scope is self.facts.module_scope:
+            self.unit.module_bindings.append((name, binding))
 
     def visit(self, node: ast.AST, parent: ast.AST, scope: Scope) -> None:
         kind = type(node)
@@ -527,7 +648,7 @@ class _Collector:
 
     # --- scope-creating nodes ------------------------------------------------------------
     def function(self, node, parent, scope: Scope) -> None:
-        scope.bind(node.name, Binding("def", node))
+        self.bind(scope, node.name, Binding("def", node))
         self.visit_all(node.decorator_list, node, scope)
         args = node.args
         self.parents[args] = node
@@ -551,7 +672,7 @@ class _Collector:
         self.visit(node.body, node, inner)
 
     def class_(self, node, parent, scope: Scope) -> None:
-        scope.bind(node.name, Binding("class", node))
+        self.bind(scope, node.name, Binding("class", node))
         self.visit_all(node.decorator_list, node, scope)
         self.visit_all(node.bases, node, scope)
         self.visit_all(node.keywords, node, scope)
@@ -569,6 +690,8 @@ class _Collector:
             self.facts._comprehension_names.update(bound)
             for name, bindings in bound.items():
                 scope.comprehension_bindings.setdefault(name, []).extend(bindings)
+            if self.unit is not None and scope is self.facts.module_scope:
+                self.unit.module_comprehension_bindings.extend(bound.items())
         if scope.kind == "class":
             scope.class_comprehension = True
         self.children(node, scope)
@@ -580,7 +703,7 @@ class _Collector:
         if args.kwarg:
             every.append(args.kwarg)
         for arg in every:
-            scope.bind(arg.arg, Binding("param", arg))
+            self.bind(scope, arg.arg, Binding("param", arg))
             self.parents[arg] = args
             self.scopes[arg] = scope
             if arg.annotation is not None:
@@ -590,10 +713,10 @@ class _Collector:
     def import_(self, node: ast.Import, parent, scope: Scope) -> None:
         for alias in node.names:
             if alias.asname:
-                scope.bind(alias.asname, Binding("import", node, alias.name))
+                self.bind(scope, alias.asname, Binding("import", node, alias.name))
             else:
                 top = alias.name.split(".", 1)[0]
-                scope.bind(top, Binding("import", node, top))
+                self.bind(scope, top, Binding("import", node, top))
         self.children(node, scope)
 
     def import_from(self, node: ast.ImportFrom, parent, scope: Scope) -> None:
@@ -604,7 +727,7 @@ class _Collector:
                 self.facts._star_statements.append((module, node))
                 continue
             qual = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
-            scope.bind(alias.asname or alias.name, Binding("import", node, qual))
+            self.bind(scope, alias.asname or alias.name, Binding("import", node, qual))
         self.children(node, scope)
 
     def name(self, node: ast.Name, parent, scope: Scope) -> None:
@@ -618,7 +741,7 @@ class _Collector:
                 value = parent.value
             elif isinstance(parent, ast.NamedExpr):
                 value = parent.value
-            scope.bind(node.id, Binding("assign" if value is not None else "other", node, value=value))
+            self.bind(scope, node.id, Binding("assign" if value is not None else "other", node, value=value))
 
     def global_(self, node, parent, scope: Scope) -> None:
         scope.global_names.update(node.names)
@@ -628,13 +751,13 @@ class _Collector:
 
     def except_handler(self, node: ast.ExceptHandler, parent, scope: Scope) -> None:
         if node.name:
-            scope.bind(node.name, Binding("other", node))
+            self.bind(scope, node.name, Binding("other", node))
         self.children(node, scope)
 
     def match_capture(self, node, parent, scope: Scope) -> None:
         name = getattr(node, "name", None) or getattr(node, "rest", None)
         if name:
-            scope.bind(name, Binding("other", node))
+            self.bind(scope, name, Binding("other", node))
         self.children(node, scope)
 
 

@@ -67,6 +67,11 @@ class BufferChecker:
         self.reused_units = 0  # top-level defs and classes not analysed again, last check (for tests)
         self._lent = threading.Lock()  # held while the last tree is read elsewhere (`lent`)
         self._facts: tuple | None = None  # (source, whole-module facts, tree) of the last check
+        # The last facts of the whole module and of its stubbed copy: the next ones take
+        # their unchanged units from them (`ModuleFacts(earlier=...)`), as the stubs are kept.
+        self._whole: ModuleFacts | None = None
+        self._stubbed: ModuleFacts | None = None
+        self._stubs: dict[int, tuple[Unit, Unit]] = {}  # id(statement) -> (statement, its stub)
 
     def parse(self, source: str, filename: str) -> ast.Module:
         # The last tree lent out (to a fix reading it) must not move under its reader: the
@@ -91,7 +96,8 @@ class BufferChecker:
     def forget(self) -> None:
         self.parser.forget()
         self._statements, self._stored, self._key = [], {}, None
-        self._facts = None
+        self._facts = self._whole = self._stubbed = None
+        self._stubs = {}
 
     def run(
         self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings, project=None
@@ -109,10 +115,13 @@ class BufferChecker:
             reusable = self._reusable(tree, key)
             self.reused_units = len(reusable)
             if reusable:
-                stubbed = ast.Module(body=[_stub(s) if s in reusable else s for s in tree.body], type_ignores=[])
-                new, local_errors = run_rules(local, ModuleFacts(stubbed, source, index, path, module_name), settings)
+                stubbed = ast.Module(body=self._stubbed_body(tree, reusable), type_ignores=[])
+                self._stubbed = ModuleFacts(
+                    stubbed, source, index, path, module_name, earlier=self._stubbed, by_unit=True
+                )
+                new, local_errors = run_rules(local, self._stubbed, settings)
             else:
-                facts = ModuleFacts(tree, source, index, path, module_name)
+                facts = self._whole_facts(tree, source, index, path, module_name)
                 new, local_errors = run_rules(local, facts, settings)
             units = Units(tree)
             found = [f for f in new if units.holding(f) not in reusable]
@@ -127,7 +136,7 @@ class BufferChecker:
             settled = {r.code for r in settling}
             found = [f for f in found if f.code not in settled]
         if whole or settling:
-            facts = facts or ModuleFacts(tree, source, index, path, module_name)
+            facts = facts or self._whole_facts(tree, source, index, path, module_name)
             findings, errors = run_rules([*whole, *settling], facts, settings, project)
         else:
             findings, errors = [], []
@@ -135,6 +144,33 @@ class BufferChecker:
         errors.extend(local_errors)
         self._facts = (source, facts, tree) if facts is not None else None
         return findings, facts, errors
+
+    def _whole_facts(self, tree: ast.Module, source: str, index, path: str, module_name: str | None) -> ModuleFacts:
+        # The new facts take the last ones over: not while a fix reads those (`lent`), and
+        # none is lent them from now on.
+        earlier = None
+        if self._lent.acquire(blocking=False):
+            earlier, self._facts = self._whole, None
+            self._lent.release()
+        self._whole = ModuleFacts(tree, source, index, path, module_name, earlier=earlier, by_unit=True)
+        return self._whole
+
+    def _stubbed_body(self, tree: ast.Module, reusable: dict[Unit, _Stored]) -> list[ast.stmt]:
+        """The module's statements, each reusable unit as its stub: the same stub object as
+        last time for the same statement (so its facts are taken, not walked again)."""
+        stubs: dict[int, tuple[Unit, Unit]] = {}
+        body: list[ast.stmt] = []
+        for statement in tree.body:
+            if not isinstance(statement, UNIT_NODES) or statement not in reusable:
+                body.append(statement)
+                continue
+            kept = self._stubs.get(id(statement))
+            stub = kept[1] if kept is not None and kept[0] is statement else _stub(statement)
+            _place(stub, statement)
+            stubs[id(statement)] = (statement, stub)
+            body.append(stub)
+        self._stubs = stubs
+        return body
 
     # --- what can be reused -------------------------------------------------------------
     def _reusable(self, tree: ast.Module, key: tuple) -> dict[Unit, _Stored]:
@@ -206,6 +242,15 @@ def _stub(statement: Unit) -> Unit:
         )
     ]
     return stub
+
+
+def _place(stub: Unit, statement: Unit) -> None:
+    """Move a kept stub to where its statement is now (lines above it came or went; its
+    decorators and signature, shared with the statement, have moved with it)."""
+    if stub.lineno != statement.lineno or stub.end_lineno != statement.end_lineno:
+        stub.lineno, stub.end_lineno = statement.lineno, statement.end_lineno
+        first = statement.body[0]
+        stub.body[0].lineno = stub.body[0].end_lineno = first.lineno
 
 
 def _shifted(stored: _Stored, start: int) -> Iterable[Finding]:
