@@ -241,14 +241,22 @@ def checked_texts(facts: ModuleFacts, scope: Scope, settings) -> set[str]:
 
 
 def _checked_texts(facts: ModuleFacts, scope: Scope, app_import: str) -> set[str]:
+    # Worked out per scope: the checks on one result in one scope are judged together, and
+    # an editor's keystroke asks this of the few scopes it summarises again.
     cache = _cache(facts)
-    key = ("texts", app_import)
-    if key not in cache:
-        by_scope: dict[int, set[str]] = {}
-        for check in _all_checks(facts, app_import):
-            by_scope.setdefault(id(check.scope), set()).add(check.result_text)
-        cache[key] = by_scope
-    return cache[key].get(id(scope), set())
+    by_scope = cache.setdefault(("texts", app_import), {})
+    texts = by_scope.get(id(scope))
+    if texts is None:
+        at = cache.setdefault("check_at", {})
+        found = [c for n in scope.nodes if type(n) in CHECK_TYPES and (c := _cached_check(facts, at, n)) is not None]
+        found.sort(key=lambda c: position_key(c.node))
+        groups: dict[str, list[StatusCheck]] = {}
+        for check in found:
+            groups.setdefault(check.result_text, []).append(check)
+        texts = by_scope[id(scope)] = {
+            text for text, checks in groups.items() if _on_celery_result(facts, checks, app_import)
+        }
+    return texts
 
 
 # --- Celery results -----------------------------------------------------------------------
