@@ -186,6 +186,11 @@ class _UnitParts:
 
     lineno: int  # the unit's line then: its parts move with it
     found: dict[tuple, object] = field(default_factory=dict)
+    returned: object = None  # what a top-level def returns (`returned_parts`), once asked
+
+    def dispatches(self) -> list:
+        """The dispatches of its calls, in the order the calls were found."""
+        return [found for key, found in self.found.items() if key[0] == "Call" and found is not None]
 
     @staticmethod
     def key(node: ast.AST, unit: ast.stmt) -> tuple:
@@ -239,7 +244,9 @@ class _Summariser:
         self.facts = facts
         self.settings = settings
         self.earlier = earlier or {}  # what the last summary found in the units left as they were
-        self.units: dict[int, _UnitParts] = {}  # what this one finds in each unit, by id(unit)
+        # What this one finds in each unit, by id(unit): the units left as they were keep
+        # their parts as the last summary found them (at their `lineno` then).
+        self.units: dict[int, _UnitParts] = dict(self.earlier)
         self._unit_at: dict[int, ast.stmt | None] = {}  # id(scope) -> its unit
         path = facts.path or ""
         self.summary = ModuleSummary(
@@ -865,15 +872,24 @@ class _Summariser:
 
     # --- dispatches -------------------------------------------------------------------------
     def _dispatches(self) -> None:
-        facts = self.facts
+        facts, dispatches = self.facts, self.summary.dispatches
+        taken: set[int] = set()  # the units left as they were whose dispatches are in
         for call in facts.nodes(ast.Call):
             scope = facts.scope_of(call)
-            dispatch = self._earlier(call, scope)
-            if dispatch is _MISSING:
-                dispatch = self._by_name(call) or self._direct(call)
-                self._found(call, scope, dispatch)  # (None too: a call that is no dispatch)
+            unit = self._unit_of(scope)
+            part = self.earlier.get(id(unit)) if unit is not None else None
+            if part is not None and unit is not None:
+                # (a unit's calls come one after another: its dispatches go in at its first)
+                if id(unit) not in taken:
+                    taken.add(id(unit))
+                    dispatches.extend(_moved(found, unit.lineno - part.lineno) for found in part.dispatches())
+                continue
+            dispatch = self._by_name(call) or self._direct(call)
+            self._found(call, scope, dispatch)  # (None too: a call that is no dispatch)
             if dispatch is not None:
-                self.summary.dispatches.append(dispatch)
+                dispatches.append(dispatch)
+        if "schedule" not in facts.source:
+            return
         for node in facts.nodes(ast.Dict):  # beat_schedule entries: {"task": "rag.x", "args": (...)}
             entry = dict(string_items(node))
             task = entry.get("task")
@@ -1043,16 +1059,18 @@ class _Summariser:
         found = part.found.get(_UnitParts.key(node, unit), _MISSING)  # type: ignore[arg-type]
         if found is not _MISSING:
             found = _moved(found, unit.lineno - part.lineno)  # type: ignore[union-attr]
-            self._found(node, scope, found)
         return found
 
     def _found(self, node: ast.AST, scope: Scope, found: object) -> None:
         unit = self._unit_of(scope)
-        if unit is not None:
-            part = self.units.get(id(unit))
-            if part is None:
-                part = self.units[id(unit)] = _UnitParts(unit.lineno)
-            part.found[_UnitParts.key(node, unit)] = found
+        if unit is None:
+            return
+        part = self.units.get(id(unit))
+        if part is None:
+            part = self.units[id(unit)] = _UnitParts(unit.lineno)
+        elif part is self.earlier.get(id(unit)):  # (never changed: the last summary's too)
+            part = self.units[id(unit)] = _UnitParts(part.lineno, dict(part.found), part.returned)
+        part.found[_UnitParts.key(node, unit)] = _moved(found, part.lineno - unit.lineno)
 
     def _function_of(self, node: ast.AST) -> str:
         facts = self.facts
@@ -1230,13 +1248,24 @@ class _Summariser:
             if binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
                 parts = class_parts(facts, binding.node)
             elif binding.kind == "def":
-                parts = returned_parts(facts, binding.node)
+                parts = self._returned_parts(binding.node)
             elif binding.kind == "assign" and binding.value is not None and not isinstance(binding.value, ast.Constant):
                 parts = dict_parts(facts, binding.value)
             else:
                 continue
             if parts is not None:
                 self._config_object(name, parts)
+
+    def _returned_parts(self, function: ast.AST) -> DictParts | None:
+        """`returned_parts` of a module-level def, kept with its unit's parts (it reads the
+        def's body, and names are resolved when they are followed)."""
+        part = self.units.get(id(function))
+        if part is None or part.returned is None:
+            found = returned_parts(self.facts, function)
+            if part is not None and part is not self.earlier.get(id(function)):
+                part.returned = (found,)
+            return found
+        return part.returned[0]  # type: ignore[index]
 
     def _config_object(self, name: str, parts: DictParts) -> None:
         settings = tuple((key, literal_value(value)) for key, value in parts.items if is_setting_name(key))
