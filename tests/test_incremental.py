@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from celery_patterns.analysis.facts import ModuleFacts
 from celery_patterns.config import Settings
-from celery_patterns.engine import check_source
+from celery_patterns.engine import check_source, compute_fix
 from celery_patterns.engine.incremental import BufferChecker
 from celery_patterns.engine.reparse import IncrementalParser
 from celery_patterns.model.summarise import _Summariser, summarise
@@ -531,3 +531,25 @@ def test_an_edit_inside_one_function_walks_only_that_function():
     assert walked == ["f7"]
     assert facts.resolve(facts.nodes(ast.Call)[-2].func) == "time.sleep"  # f19's sleep, in a unit taken as it was
     assert facts.scope_of(tree.body[-1].body[0]).parent is facts.module_scope
+
+
+@pytest.mark.parametrize("case", CASES[::3])
+def test_a_fork_verifies_a_fix_as_a_full_check_does_and_leaves_the_checker_as_it_was(case):
+    """An editor's quick fix is verified by checking the fixed text with a fork of the
+    buffer's checker (`compute_fix(verifier=...)`): the same fixes are offered as with a full
+    check, and the buffer's checker, its tree and stored findings, is left as it was."""
+    settings, path = Settings(), "server/forked.py"
+    checker = BufferChecker()
+    checked = check_source(case, path, settings, "server.module", checker)
+    if checked.facts is None:
+        return
+    tree = checker.parser.last_tree
+    dumped = [ast.dump(s, include_attributes=True) for s in tree.body]
+    for finding in [f for f in checked.report.findings if f.fixable]:
+        with checker.lent(case) as facts:
+            assert facts is checked.facts
+            forked = compute_fix(case, finding, settings, path, "server.module", checked, verifier=checker.fork())
+        assert forked == compute_fix(case, finding, settings, path, "server.module", checked)
+    assert [ast.dump(s, include_attributes=True) for s in tree.body] == dumped  # (fixes adding lines too)
+    edited = case + "\n\ndef added(r):\n    return r.get()\n"
+    assert same(incremental(checker, edited, settings, path), full(edited, settings, path))

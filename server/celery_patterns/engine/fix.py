@@ -23,6 +23,7 @@ from ..rules import rule_by_code
 from ..source import apply_edits, edit_between
 from ..stack import deep
 from .check import Checked, check_source
+from .incremental import BufferChecker
 
 # Seconds of fixing one text: past them no fix is started (a file of 16,666 small fixes takes
 # libcst about 20 minutes on a loaded 2-core machine, `bench/fix_limits.py`).
@@ -50,13 +51,16 @@ def compute_fix(
     checked: Checked | None = None,
     context=None,
     project: Project | None = None,
+    verifier: BufferChecker | None = None,
 ) -> Fix | None:
     """The fix for one finding as text edits over `source`, or None when none is safe to offer.
-    `project`: the workspace's model, for the rules that read it."""
-    return deep(_compute_fix, source, finding, settings, path, module_name, checked, context, project)
+    `project`: the workspace's model, for the rules that read it. `verifier`: a checker whose
+    last check was of `source` (an editor buffer's, forked): the fixed text is checked with
+    it, again only where the fix changed it."""
+    return deep(_compute_fix, source, finding, settings, path, module_name, checked, context, project, verifier)
 
 
-def _compute_fix(source, finding, settings, path, module_name, checked, context, project) -> Fix | None:
+def _compute_fix(source, finding, settings, path, module_name, checked, context, project, verifier) -> Fix | None:
     rule = rule_by_code(finding.code)
     if rule is None or rule.fix_safety is None or not finding.fixable:
         return None
@@ -81,7 +85,7 @@ def _compute_fix(source, finding, settings, path, module_name, checked, context,
     edits = _edits(context, finding)
     if not edits:
         return None
-    after = check_source(apply_edits(source, edits), path, settings, module_name, project=project)
+    after = check_source(apply_edits(source, edits), path, settings, module_name, verifier, project)
     if after.report.syntax_error or after.unchecked:
         return None
     before, now = _codes(checked), _codes(after)

@@ -73,6 +73,15 @@ class BufferChecker:
         self._stubbed: ModuleFacts | None = None
         self._stubs: dict[int, tuple[Unit, Unit]] = {}  # id(statement) -> (statement, its stub)
 
+    def fork(self) -> BufferChecker:
+        """A checker that starts from this one's last check and leaves it as it is (its tree,
+        its stored findings): to check a text made from the last one (a fix's) while this
+        one's tree is `lent`."""
+        fork = BufferChecker()
+        fork.parser = self.parser.fork()
+        fork._statements, fork._stored, fork._key = self._statements, self._stored, self._key
+        return fork
+
     def parse(self, source: str, filename: str) -> ast.Module:
         # The last tree lent out (to a fix reading it) must not move under its reader: the
         # next version is then parsed afresh, leaving that tree as it is.

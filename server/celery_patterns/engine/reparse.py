@@ -52,6 +52,15 @@ class IncrementalParser:
     def __init__(self) -> None:
         self._last: _Parsed | None = None
         self.reused_statements = 0  # of the last parse (0 after a full parse): for tests
+        # A fork shares the statements of the tree it started from: it never moves them.
+        self._moves_statements = True
+
+    def fork(self) -> IncrementalParser:
+        """A parser that starts from this one's last tree, sharing its statements, without
+        changing them: a version whose line count differs is parsed in full."""
+        fork = IncrementalParser()
+        fork._last, fork._moves_statements = self._last, False
+        return fork
 
     def parse(self, source: str, filename: str = "<unknown>") -> ast.Module:
         """The tree of `source`, as `ast.parse(source, filename)` returns it (and raises)."""
@@ -87,6 +96,8 @@ class IncrementalParser:
             return None
         first_line, end_line, first_statement, end_statement = region
         delta = len(lines) - len(old)
+        if delta and not self._moves_statements:
+            return None
         new_end_line = end_line + delta
         text = "".join(lines[first_line:new_end_line])
         if _ends_open(lines[first_line:new_end_line]):

@@ -547,13 +547,22 @@ class CeleryPatternsServer(LanguageServer):
                 if checker is not None:
                     with checker.lent(result.source) as facts:
                         if facts is not None:
-                            return self._fix(result, doc.path, project, finding, facts)
+                            # (and its fix is checked with a fork of it: again only where it changed)
+                            return self._fix(result, doc.path, project, finding, facts, checker.fork())
                 return self._fix(result, doc.path, project, finding, None)
 
             cache[key] = await asyncio.get_running_loop().run_in_executor(self.fixes, job)
         return cache[key]
 
-    def _fix(self, result: DocumentCheck, path: str, project: Project | None, finding: Finding, facts) -> Fix | None:
+    def _fix(
+        self,
+        result: DocumentCheck,
+        path: str,
+        project: Project | None,
+        finding: Finding,
+        facts,
+        verifier: BufferChecker | None = None,
+    ) -> Fix | None:
         """One finding's fix on the facts of `result`'s text: those given, else the last fix's
         (same text), else parsed afresh (in the fix thread). The findings are the result's own:
         the rules are not run again."""
@@ -572,7 +581,7 @@ class CeleryPatternsServer(LanguageServer):
             self.fix_base = (*same, facts, context, owned)
         checked = engine.Checked(FileReport(path, list(result.findings), result.source), facts, [], result.index)
         return engine.compute_fix(
-            result.source, finding, result.settings, path, result.module_name, checked, context, project
+            result.source, finding, result.settings, path, result.module_name, checked, context, project, verifier
         )
 
     # --- memory -------------------------------------------------------------------------------
