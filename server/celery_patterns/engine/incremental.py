@@ -56,7 +56,9 @@ class BufferChecker:
     read the last tree meanwhile through `lent`).
 
     Passed to `engine.check_source(..., incremental=checker)`. It holds the last tree
-    and its findings: keep one only for a buffer being edited.
+    and its findings: keep one only for a buffer being edited. The facts a check returns
+    hold until the next check: that one takes them over (`ModuleFacts(earlier=...)`),
+    unless they are `lent` meanwhile.
     """
 
     def __init__(self) -> None:
