@@ -136,10 +136,14 @@ class BufferChecker:
                 new, local_errors = run_rules(local, facts, settings)
             units = Units(tree)
             found = [f for f in new if units.holding(f) not in reusable]
-            for statement, stored in reusable.items():
-                found.extend(_shifted(stored, units.first_line(statement)))
+            # What each unit holds: the new findings split among the units analysed again,
+            # the stored ones moved with their unit.
+            stored = units.split(found, [s for s in units.statements if s not in reusable])
+            for statement, kept in reusable.items():
+                stored[statement] = moved_to = _moved_to(kept, units.first_line(statement))
+                found.extend(moved_to.findings)
             # A rule that failed left findings missing: store nothing, so the next check is full.
-            self._remember(tree, key, units.split(found) if not local_errors else {}, local_errors)
+            self._remember(tree, key, stored if not local_errors else {}, local_errors)
         else:
             self._remember(tree, key, {}, [])
         settling = [_Settling(r, found) for r in local if r.uses_project]
@@ -234,11 +238,12 @@ class Units:
         i = bisect.bisect_right(self.starts, line) - 1
         return self.statements[i] if i >= 0 and line <= self.ends[i] else None
 
-    def split(self, findings: list[Finding]) -> dict[Unit, _Stored]:
-        by_unit: dict[Unit, list[Finding]] = {s: [] for s in self.statements}
+    def split(self, findings: list[Finding], statements: list[Unit]) -> dict[Unit, _Stored]:
+        """The findings in each of `statements` (the units the findings were looked for in)."""
+        by_unit: dict[Unit, list[Finding]] = {s: [] for s in statements}
         for finding in findings:
             unit = self.holding(finding)
-            if unit is not None:
+            if unit in by_unit:
                 by_unit[unit].append(finding)
         return {s: _Stored(self._first[s], tuple(found)) for s, found in by_unit.items()}
 
@@ -264,11 +269,13 @@ def _place(stub: Unit, statement: Unit) -> None:
         stub.body[0].lineno = stub.body[0].end_lineno = first.lineno
 
 
-def _shifted(stored: _Stored, start: int) -> Iterable[Finding]:
+def _moved_to(stored: _Stored, start: int) -> _Stored:
     """A unit's stored findings, moved to where the unit starts now."""
     lines = start - stored.first_line
     if not lines:
-        return stored.findings
+        return stored
     if lines > 0:  # as if `lines` line breaks were inserted before it
-        return moved(stored.findings, Position(stored.first_line, 0), Position(stored.first_line, 0), "\n" * lines)
-    return moved(stored.findings, Position(start, 0), Position(stored.first_line, 0), "")
+        found = moved(stored.findings, Position(stored.first_line, 0), Position(stored.first_line, 0), "\n" * lines)
+    else:
+        found = moved(stored.findings, Position(start, 0), Position(stored.first_line, 0), "")
+    return _Stored(start, tuple(found))

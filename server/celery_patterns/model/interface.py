@@ -12,11 +12,15 @@ import hashlib
 import json
 
 from .cache import encode
-from .summary import ModuleSummary
+from .summary import Function, ModuleSummary
 
 # Positions, and the digest of the text the summary was made from: an edit that moves code
 # changes them but nothing another module can observe.
 _POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only", "digest"})
+# Each function's encoding, by the function: the summary of a buffer's next version keeps the
+# functions of the units an edit left alone (the same objects). A few thousand at most.
+_ENCODED_FUNCTIONS: dict[int, tuple[Function, bytes]] = {}
+_KEEP_ENCODED = 5_000
 
 
 def interface(summary: ModuleSummary) -> str:
@@ -35,11 +39,24 @@ def _digests(summary: ModuleSummary) -> tuple[str, str]:
     """Both digests, from one encoding of the summary (kept on it)."""
     found = summary.__dict__.get("_interfaces")
     if found is None:
-        data = encode(summary, leave_out=_POSITIONS)
+        data = encode(summary, leave_out=_POSITIONS | {"functions"})
         dispatches = json.dumps(data.pop("dispatches", None), sort_keys=True).encode()
         rest = hashlib.sha1(json.dumps(data, sort_keys=True).encode())
+        for name, function in sorted(summary.functions.items()):
+            rest.update(b"\0" + name.encode() + b"\0" + _encoded(function))
         but_dispatches = rest.hexdigest()
         rest.update(b"\0" + dispatches)
         found = (rest.hexdigest(), but_dispatches)
         summary.__dict__["_interfaces"] = found
     return found
+
+
+def _encoded(function: Function) -> bytes:
+    kept = _ENCODED_FUNCTIONS.get(id(function))
+    if kept is not None and kept[0] is function:
+        return kept[1]
+    if len(_ENCODED_FUNCTIONS) >= _KEEP_ENCODED:
+        _ENCODED_FUNCTIONS.clear()
+    encoded = json.dumps(encode(function, leave_out=_POSITIONS), sort_keys=True).encode()
+    _ENCODED_FUNCTIONS[id(function)] = (function, encoded)
+    return encoded
