@@ -11,9 +11,11 @@ import ctypes
 import functools
 import gc
 import hashlib
+import importlib
 import json
 import logging
 import os
+import pkgutil
 import sys
 import threading
 import traceback
@@ -52,7 +54,7 @@ from .workspace import Progress
 KEEP_RESULTS = 32  # open documents whose results stay in memory: the most recently used
 KEEP_CHECKERS = 4  # documents whose tree and findings are kept for incremental checks: the last typed in
 TRIM_AFTER = 1.0  # seconds after the last document closed before memory is given back
-# Fixed by `warm_up` (every fixer that applies runs once): an async handler with blocking
+# Parsed by `warm_up` with libcst (its parser loaded and warmed): an async handler with blocking
 # calls and an unbounded wait, Celery dispatches and settings, names a fix imports.
 WARM_UP_SOURCE = """\
 import time
@@ -73,6 +75,10 @@ async def handler(result, delay: float = 1.0):
 def fan_out(items):
     return group(fan_out.s(i) for i in items).apply_async().get()
 """
+
+# What a first fix imports beyond libcst itself: the parts of libcst the fix helpers use (and
+# the helpers, `celery_patterns.fixes`, all of them).
+WARM_UP_MODULES = ("libcst.matchers", "libcst.codemod.visitors")
 
 
 class CeleryPatternsServer(LanguageServer):
@@ -607,16 +613,11 @@ class CeleryPatternsServer(LanguageServer):
         return await asyncio.get_running_loop().run_in_executor(self.checks, actions.noqa_edit_parsed, finding, result)
 
     def warm_up(self) -> None:
-        """Load what a first fix needs (libcst, its parser, the rules' fix helpers) in the fix
-        thread once the server is initialized, so the first quick fix costs what later ones do."""
-
-        def job() -> None:
-            try:
-                engine.fix_source(WARM_UP_SOURCE, "warm_up.py", Settings(), unsafe=True)
-            except Exception:
-                logging.getLogger(__name__).exception("warming up the fixes")
-
-        self.fixes.submit(job)
+        """Load what a first fix needs (libcst, its parser, the rules' fix helpers) in a thread
+        of its own once the server is initialized, so the first quick fix costs what later
+        ones do. Not in the fix thread: a fix asked for meanwhile would wait for all of it,
+        where now it waits at most for the import it needs to finish."""
+        threading.Thread(target=_warm_up, name="celery-patterns-warm-up", daemon=True).start()
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
         """Every safe fix of the document at once, as edits of that version. The work stops
@@ -709,6 +710,19 @@ def _facts_of(result: DocumentCheck, path: str, project: Project | None) -> Modu
         facts.summary = result.summary
         facts.project = project.with_summary(result.summary)
     return facts
+
+
+def _warm_up() -> None:
+    try:
+        from .. import fixes
+
+        importlib.import_module("libcst").parse_module(WARM_UP_SOURCE)
+        for module in WARM_UP_MODULES:
+            importlib.import_module(module)
+        for found in pkgutil.iter_modules(fixes.__path__):
+            importlib.import_module(f"{fixes.__name__}.{found.name}")
+    except Exception:
+        logging.getLogger(__name__).exception("warming up the fixes")
 
 
 def _give_back_memory() -> None:
