@@ -496,7 +496,7 @@ def _described(facts: ModuleFacts) -> dict:
 @given(st.lists(st.sampled_from(CASES), min_size=1, max_size=6), st.data())
 def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
     """The facts of each version of a buffer, taking its unchanged units from the last
-    version's, are those of a fresh walk of the same tree."""
+    version's (taking them over, or copying them), are those of a fresh walk of the same tree."""
     text = "\n\n".join(cases)
     parser = IncrementalParser()
     earlier = None
@@ -506,8 +506,13 @@ def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
         except SyntaxError:
             tree = None
         if tree is not None:
+            fresh_facts = _described(ModuleFacts(tree, text))
+            if earlier is not None:  # copied from them (a fork's), they stay as they were
+                was = _described(earlier)
+                assert _described(ModuleFacts(tree, text, earlier=earlier, take_over=False)) == fresh_facts
+                assert _described(earlier) == was
             facts = ModuleFacts(tree, text, earlier=earlier, by_unit=True)
-            assert _described(facts) == _described(ModuleFacts(tree, text))
+            assert _described(facts) == fresh_facts
             # what the rules ask of them, too (the resolved name of every call)
             fresh = ModuleFacts(tree, text)
             assert [facts.resolve(c.func) for c in facts.nodes(ast.Call)] == [

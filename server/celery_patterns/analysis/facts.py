@@ -102,13 +102,15 @@ class ModuleFacts:
         *,
         earlier: ModuleFacts | None = None,
         by_unit: bool = False,
+        take_over: bool = True,
     ) -> None:
         """`by_unit`: keep what each top-level def and class added, for the facts of a next
         version of the text (an editor buffer's). `earlier`: those facts of the last version,
         whose units that are the very statements of this tree are taken instead of walked
         again (what a unit adds depends on nothing outside it: names are looked up when asked).
         They are taken over, module scope and all, and must not be used afterwards; facts
-        taken over once already are not taken again."""
+        taken over once already are not taken again. Without `take_over`, `earlier` is left
+        as it is and the scopes taken are copied (twice the cost)."""
         self.tree = tree
         self.source = source
         self.index = index or LineIndex(source)
@@ -137,7 +139,7 @@ class ModuleFacts:
         self._bound_names: dict[tuple[int, str], tuple[str | None, bool]] = {}
         self.module_scope: Scope
         taken = earlier._unit_facts if earlier is not None else None
-        if earlier is not None and taken is not None:
+        if earlier is not None and taken is not None and take_over:
             earlier._unit_facts = None  # (taken once)
             # The taken units' scopes have the last version's module scope as their parent:
             # it becomes this one's, emptied, so they are shared as they are.
@@ -146,7 +148,7 @@ class ModuleFacts:
             self.module_scope = self._new_scope("module", tree, None)
         # What each top-level def and class added, by id(statement) (with `by_unit` only).
         self._unit_facts: dict[int, _UnitFacts] | None = {} if by_unit or taken is not None else None
-        _Collector(self).run(taken)
+        _Collector(self).run(taken, copied=not take_over)
 
     # --- construction -----------------------------------------------------------------
     def _new_scope(self, kind: str, node: ast.AST, parent: Scope | None, is_async: bool = False) -> Scope:
@@ -535,7 +537,7 @@ class _Collector:
         self.comprehension_targets: set[ast.Name] = set()  # bound in their comprehension, not the scope
         self.unit: _UnitFacts | None = None  # the top-level def or class being recorded
 
-    def run(self, earlier: dict[int, _UnitFacts] | None) -> None:
+    def run(self, earlier: dict[int, _UnitFacts] | None, copied: bool = False) -> None:
         facts = self.facts
         tree, module, units = facts.tree, facts.module_scope, facts._unit_facts
         self.scopes[tree] = module
@@ -549,7 +551,7 @@ class _Collector:
                 continue
             unit = earlier.get(id(statement))
             if unit is not None and unit.statement is statement:
-                self.take(unit)
+                self.copy(unit) if copied else self.take(unit)
             else:
                 unit = self.record(statement)
             units[id(statement)] = unit
@@ -580,23 +582,52 @@ class _Collector:
         return unit
 
     def take(self, unit: _UnitFacts) -> None:
-        """Add what an earlier walk of this very statement found, without walking it again."""
-        facts, module = self.facts, self.facts.module_scope
+        """Add what an earlier walk of this very statement found, without walking it again
+        (its scopes' parent is this module's scope, taken over)."""
+        self.facts.module_scope.children.extend(unit.module_children)
+        self._add_to_module(unit)
+        self._add(unit)
+
+    def copy(self, unit: _UnitFacts) -> None:
+        """`take`, with the unit's scopes copied under this module's scope (the facts it was
+        walked for keep theirs)."""
+        module = self.facts.module_scope
+        copies: dict[Scope, Scope] = {}
+        for old in unit.new_scopes:  # (in the order they were opened: parents first)
+            parent = copies.get(old.parent, module)  # type: ignore[arg-type]
+            copies[old] = Scope(
+                old.kind,
+                old.node,
+                weakref.ref(parent),
+                old.is_async,
+                old.bindings,
+                old.global_names,
+                old.nonlocal_names,
+                old.nodes,
+                old.comprehension_bindings,
+                old.class_comprehension,
+            )
+            parent.children.append(copies[old])
+        self._add_to_module(unit)
+        scopes = {node: copies.get(scope, module) for node, scope in unit.scopes.items()}
+        own_scopes = {node: copies[scope] for node, scope in unit.own_scopes.items()}
+        self._add(unit, scopes, own_scopes, list(copies.values()))
+
+    def _add_to_module(self, unit: _UnitFacts) -> None:
+        module = self.facts.module_scope
         module.nodes.extend(unit.module_nodes)
-        module.children.extend(unit.module_children)
         for name, binding in unit.module_bindings:
             module.bind(name, binding)
         for name, bindings in unit.module_comprehension_bindings:
             module.comprehension_bindings.setdefault(name, []).extend(bindings)
-        self._add(unit)
-        self.parents[unit.statement] = facts.tree  # (the tree it was walked in is another)
 
-    def _add(self, unit: _UnitFacts) -> None:
+    def _add(self, unit: _UnitFacts, scopes=None, own_scopes=None, new_scopes=None) -> None:
         facts = self.facts
         self.parents.update(unit.parents)
-        self.scopes.update(unit.scopes)
-        facts._own_scopes.update(unit.own_scopes)
-        facts.scopes.extend(unit.new_scopes)
+        self.parents[unit.statement] = facts.tree  # (the tree it was walked in may be another)
+        self.scopes.update(unit.scopes if scopes is None else scopes)
+        facts._own_scopes.update(unit.own_scopes if own_scopes is None else own_scopes)
+        facts.scopes.extend(unit.new_scopes if new_scopes is None else new_scopes)
         for kind, nodes in unit.by_type.items():
             same = self.by_type.get(kind)
             if same is None:

@@ -74,6 +74,7 @@ class BufferChecker:
         self._whole: ModuleFacts | None = None
         self._stubbed: ModuleFacts | None = None
         self._stubs: dict[int, tuple[Unit, Unit]] = {}  # id(statement) -> (statement, its stub)
+        self._takes_over = True  # (a fork's facts leave the ones they take from as they are)
 
     def fork(self) -> BufferChecker:
         """A checker that starts from this one's last check and leaves it as it is (its tree,
@@ -82,6 +83,8 @@ class BufferChecker:
         fork = BufferChecker()
         fork.parser = self.parser.fork()
         fork._statements, fork._stored, fork._key = self._statements, self._stored, self._key
+        # (its facts copy what they take of this one's, which stay as they are)
+        fork._whole, fork._stubbed, fork._stubs, fork._takes_over = self._whole, self._stubbed, self._stubs, False
         return fork
 
     def parse(self, source: str, filename: str) -> ast.Module:
@@ -128,7 +131,14 @@ class BufferChecker:
             if reusable:
                 stubbed = ast.Module(body=self._stubbed_body(tree, reusable), type_ignores=[])
                 self._stubbed = ModuleFacts(
-                    stubbed, source, index, path, module_name, earlier=self._stubbed, by_unit=True
+                    stubbed,
+                    source,
+                    index,
+                    path,
+                    module_name,
+                    earlier=self._stubbed,
+                    by_unit=True,
+                    take_over=self._takes_over,
                 )
                 new, local_errors = run_rules(local, self._stubbed, settings)
             else:
@@ -167,7 +177,9 @@ class BufferChecker:
         if self._lent.acquire(blocking=False):
             earlier, self._facts = self._whole, None
             self._lent.release()
-        self._whole = ModuleFacts(tree, source, index, path, module_name, earlier=earlier, by_unit=True)
+        self._whole = ModuleFacts(
+            tree, source, index, path, module_name, earlier=earlier, by_unit=True, take_over=self._takes_over
+        )
         return self._whole
 
     def _stubbed_body(self, tree: ast.Module, reusable: dict[Unit, _Stored]) -> list[ast.stmt]:
