@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
+from functools import partial
 
 from .cache import encode
 from .summary import Function, ModuleSummary
@@ -18,9 +20,9 @@ from .summary import Function, ModuleSummary
 # changes them but nothing another module can observe.
 _POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only", "digest"})
 # Each function's encoding, by the function: the summary of a buffer's next version keeps the
-# functions of the units an edit left alone (the same objects). At most 2,000 kept (a 9,000-line
-# module has 1,500 functions; the ones kept hold at most a few MB).
-_ENCODED_FUNCTIONS: dict[int, tuple[Function, bytes]] = {}
+# functions of the units an edit left alone (the same objects). An entry goes with its function
+# (it never keeps one alive), and at most 2,000 are kept (a 9,000-line module has 1,500).
+_ENCODED_FUNCTIONS: dict[int, tuple[weakref.ref[Function], bytes]] = {}
 _KEEP_ENCODED = 2_000
 
 
@@ -53,11 +55,16 @@ def _digests(summary: ModuleSummary) -> tuple[str, str]:
 
 
 def _encoded(function: Function) -> bytes:
-    kept = _ENCODED_FUNCTIONS.get(id(function))
-    if kept is not None and kept[0] is function:
+    key = id(function)
+    kept = _ENCODED_FUNCTIONS.get(key)
+    if kept is not None and kept[0]() is function:
         return kept[1]
     if len(_ENCODED_FUNCTIONS) >= _KEEP_ENCODED:
         _ENCODED_FUNCTIONS.clear()
     encoded = json.dumps(encode(function, leave_out=_POSITIONS), sort_keys=True).encode()
-    _ENCODED_FUNCTIONS[id(function)] = (function, encoded)
+    _ENCODED_FUNCTIONS[key] = (weakref.ref(function, partial(_forget, key)), encoded)
     return encoded
+
+
+def _forget(key: int, _gone: weakref.ref) -> None:
+    _ENCODED_FUNCTIONS.pop(key, None)
