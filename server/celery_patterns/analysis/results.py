@@ -215,11 +215,7 @@ def _all_checks(facts: ModuleFacts, app_import: str) -> list[StatusCheck]:
     cache = _cache(facts)
     key = ("all", app_import)
     if key not in cache:
-        groups: dict[tuple[int, str], list[StatusCheck]] = {}
-        for check in _textual_checks(facts):
-            groups.setdefault((id(check.scope), check.result_text), []).append(check)
-        kept = {id(c) for checks in groups.values() if _on_celery_result(facts, checks, app_import) for c in checks}
-        cache[key] = [c for c in _textual_checks(facts) if id(c) in kept]
+        cache[key] = [c for c in _textual_checks(facts) if c.result_text in _checked_texts(facts, c.scope, app_import)]
     return cache[key]
 
 
