@@ -187,10 +187,14 @@ class _UnitParts:
     lineno: int  # the unit's line then: its parts move with it
     found: dict[tuple, object] = field(default_factory=dict)
     returned: object = None  # what a top-level def returns (`returned_parts`), once asked
+    _dispatches: list | None = field(default=None, repr=False, compare=False)
 
     def dispatches(self) -> list:
-        """The dispatches of its calls, in the order the calls were found."""
-        return [found for key, found in self.found.items() if key[0] == "Call" and found is not None]
+        """The dispatches of its calls, in the order the calls were found (asked only of the
+        parts a later summary keeps, which nothing changes: worked out once)."""
+        if self._dispatches is None:
+            self._dispatches = [f for key, f in self.found.items() if key[0] == "Call" and f is not None]
+        return self._dispatches
 
     @staticmethod
     def key(node: ast.AST, unit: ast.stmt) -> tuple:
