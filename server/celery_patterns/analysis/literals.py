@@ -74,6 +74,8 @@ def _jsonable(value: object) -> object:
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_jsonable(v) for v in value]
+        if isinstance(value, (set, frozenset)):  # in an order of its own: a set's changes from run to run
+            items.sort(key=repr)
         return UNKNOWN if UNKNOWN in items else items
     if isinstance(value, dict):
         entries = {str(k): _jsonable(v) for k, v in value.items()}
