@@ -411,7 +411,7 @@ def test_a_lent_tree_does_not_move_while_the_next_version_is_checked():
 
 # --- the model's summary of a buffer, made again only for the units an edit touched ----------
 def _summary(text: str, tree: ast.Module, path: str):
-    facts = ModuleFacts(tree, text, LineIndex(text), path, "server.module")
+    facts = ModuleFacts(tree, text, LineIndex(text), path, "server.module", by_unit=True)  # as a buffer's are
     return summarise(facts, Settings())
 
 

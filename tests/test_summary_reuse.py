@@ -46,7 +46,7 @@ PATH = "/workspace/rag/tasks.py"
 
 def summary_of(parser: IncrementalParser, text: str):
     tree = parser.parse(text, PATH)
-    return summarise(ModuleFacts(tree, text, None, PATH, "rag.tasks"), Settings())
+    return summarise(ModuleFacts(tree, text, None, PATH, "rag.tasks", by_unit=True), Settings())  # as a buffer's are
 
 
 def fresh(text: str):

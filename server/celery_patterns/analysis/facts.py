@@ -148,6 +148,7 @@ class ModuleFacts:
             self.module_scope = self._new_scope("module", tree, None)
         # What each top-level def and class added, by id(statement) (with `by_unit` only).
         self._unit_facts: dict[int, _UnitFacts] | None = {} if by_unit or taken is not None else None
+        self.by_unit = self._unit_facts is not None  # (an editor buffer's: what is made of it is kept per unit)
         _Collector(self).run(taken, copied=not take_over)
 
     # --- construction -----------------------------------------------------------------

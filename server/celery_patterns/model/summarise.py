@@ -90,6 +90,10 @@ def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSum
     """The summary of the module `facts` describes."""
     settings = settings or Settings()
     digest = source_digest(facts.source, facts.module_name, settings)
+    if not facts.by_unit:  # (a file read once, not an editor buffer: nothing reuses its parts)
+        summary = _Summariser(facts, settings, record=False).run()
+        summary.digest = digest
+        return summary
     summary, units = _LAST.reuse(facts, settings)
     if summary is None:
         summariser = _Summariser(facts, settings, _LAST.unit_parts(facts, settings))
@@ -244,10 +248,13 @@ def source_digest(source: str, module: str | None, settings: Settings) -> str:
 
 
 class _Summariser:
-    def __init__(self, facts: ModuleFacts, settings: Settings, earlier: dict[int, _UnitParts] | None = None) -> None:
+    def __init__(
+        self, facts: ModuleFacts, settings: Settings, earlier: dict[int, _UnitParts] | None = None, record: bool = True
+    ) -> None:
         self.facts = facts
         self.settings = settings
         self.earlier = earlier or {}  # what the last summary found in the units left as they were
+        self.record = record  # whether to keep what each unit holds (`units`), for the next summary
         # What this one finds in each unit, by id(unit): the units left as they were keep
         # their parts as the last summary found them (at their `lineno` then).
         self.units: dict[int, _UnitParts] = dict(self.earlier)
@@ -742,7 +749,7 @@ class _Summariser:
         kept = {
             id(scope): part
             for _, node, scope in units
-            if node is not None and (part := self._earlier(node, scope)) is not _MISSING
+            if node is not None and self.earlier and (part := self._earlier(node, scope)) is not _MISSING
         }
         # What runs in each other unit: its scope's own calls and `if`s (not those of the defs,
         # lambdas and classes nested in it, which run when called), in one pass over the module.
@@ -772,8 +779,8 @@ class _Summariser:
                     tuple(inside),
                     tuple(outside),
                 )
-                if definition is not None:
-                    self._found(definition, scope, function)
+                if definition is not None and self.record:
+                    self._found(definition, self._unit_of(scope), function)
             self.summary.functions[name] = function
 
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
@@ -878,9 +885,9 @@ class _Summariser:
     def _dispatches(self) -> None:
         facts, dispatches = self.facts, self.summary.dispatches
         taken: set[int] = set()  # the units left as they were whose dispatches are in
+        by_unit = self.record or self.earlier
         for call in facts.nodes(ast.Call):
-            scope = facts.scope_of(call)
-            unit = self._unit_of(scope)
+            unit = self._unit_of(facts.scope_of(call)) if by_unit else None
             part = self.earlier.get(id(unit)) if unit is not None else None
             if part is not None and unit is not None:
                 # (a unit's calls come one after another: its dispatches go in at its first)
@@ -889,7 +896,8 @@ class _Summariser:
                     dispatches.extend(_moved(found, unit.lineno - part.lineno) for found in part.dispatches())
                 continue
             dispatch = self._by_name(call) or self._direct(call)
-            self._found(call, scope, dispatch)  # (None too: a call that is no dispatch)
+            if unit is not None:
+                self._found(call, unit, dispatch)  # (None too: a call that is no dispatch)
             if dispatch is not None:
                 dispatches.append(dispatch)
         if "schedule" not in facts.source:
@@ -1065,9 +1073,10 @@ class _Summariser:
             found = _moved(found, unit.lineno - part.lineno)  # type: ignore[union-attr]
         return found
 
-    def _found(self, node: ast.AST, scope: Scope, found: object) -> None:
-        unit = self._unit_of(scope)
-        if unit is None:
+    def _found(self, node: ast.AST, unit: ast.stmt | None, found: object) -> None:
+        """Keep what `node` (in `unit`, None: module-level code) was found to be, for the next
+        summary of the buffer to reuse while the unit stays as it is."""
+        if unit is None or not self.record:
             return
         part = self.units.get(id(unit))
         if part is None:
