@@ -799,7 +799,7 @@ class _Summariser:
                 else (call.args[0] if call.args else None)
             )
             if handed is not None and (target := self.absolute(handed)):
-                calls.append(CallSite(target, facts.range(handed), facts.range(call), in_thread=True))
+                calls.append(CallSite(target, facts.range(call), in_thread=True))
             return
         if (
             isinstance(func, ast.Attribute)
@@ -815,7 +815,7 @@ class _Summariser:
         if target.rsplit(".", 1)[-1] in self.settings.polling_helpers:
             blocks.append(Block("polling", _short(facts.text(call)), facts.range(call)))
         awaited = isinstance(facts.parent(call), ast.Await)
-        calls.append(CallSite(target, facts.range(func), facts.range(call), awaited=awaited))
+        calls.append(CallSite(target, facts.range(call), awaited=awaited))
 
     def _wait_allowed(self, call: ast.Call) -> bool:
         """Celery lets a task wait here: `disable_sync_subtasks=False`, or in `allow_join_result()`."""

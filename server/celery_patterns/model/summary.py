@@ -37,7 +37,7 @@ TASK_OPTIONS = (
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
-SCHEMA = "4"
+SCHEMA = "5"
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,6 @@ class ConfigObject:
 @dataclass(frozen=True)
 class CallSite:
     target: str  # absolute name of the callee
-    span: Range  # the callee expression
     call: Range  # the whole call
     awaited: bool = False
     in_thread: bool = False  # handed to `asyncio.to_thread` / `run_in_executor` rather than called
