@@ -103,7 +103,11 @@ class Layout:
         from the service directory when packages without `__init__.py` lie between."""
         found = self._names.get(path)
         if found is None:
-            found = self._names[path] = self._module_names(path)
+            absolute = os.path.abspath(path)  # (a path named either way is looked up once)
+            found = self._names.get(absolute)
+            if found is None:
+                found = self._names[absolute] = self._module_names(absolute)
+            self._names[path] = found
         return found
 
     def _module_names(self, path: str) -> list[str | None]:
