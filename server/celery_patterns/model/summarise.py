@@ -769,10 +769,8 @@ class _Summariser:
             function = kept.get(id(scope))
             if function is None:
                 calls, blocks, inside, outside = found[id(scope)]
-                span = self._name_span(definition) if definition is not None else Range.of(0, 0, 0, 0)
                 function = Function(
                     name,
-                    span,
                     isinstance(definition, ast.AsyncFunctionDef),
                     tuple(calls),
                     tuple(blocks),

@@ -37,7 +37,7 @@ TASK_OPTIONS = (
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
-SCHEMA = "5"
+SCHEMA = "6"
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,6 @@ class Block:
 @dataclass(frozen=True)
 class Function:
     name: str  # in the module: `poll`, `Client.poll`, MODULE_CODE
-    span: Range  # the name in its `def` line
     is_async: bool
     calls: tuple[CallSite, ...] = ()
     blocks: tuple[Block, ...] = ()
