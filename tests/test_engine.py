@@ -20,6 +20,14 @@ BLOCKING = "import time\n\nasync def poll():\n    time.sleep(1)\n"
 
 
 # --- line index ----------------------------------------------------------------------------
+@given(st.text(alphabet="ab\r\n\u00e9", max_size=40))
+def test_lines_start_where_python_starts_them(text):
+    # \n, \r\n and a lone \r end a line (as for the tokenizer), with or without a \r in the text
+    for written in (text, text.replace("\r", "")):
+        ends = [i + 1 for i, c in enumerate(written) if c == "\n" or (c == "\r" and written[i + 1 : i + 2] != "\n")]
+        assert LineIndex(written).line_starts == [0, *ends]
+
+
 def test_line_index_handles_every_line_ending():
     index = LineIndex("a\r\nb\rc\nd")
     assert [index.line_text(i) for i in range(4)] == ["a", "b", "c", "d"]

@@ -14,6 +14,7 @@ import re
 import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import accumulate
 
 from .ftypes import Finding, Position, Range, TextEdit
 
@@ -66,7 +67,11 @@ class LineIndex:
         self.text = text
         # Python's own notion of lines: \n, \r\n and a lone \r all end a line.
         starts = [0]
-        starts.extend(m.end() for m in NEWLINE.finditer(text))
+        if "\r" in text:
+            starts.extend(m.end() for m in NEWLINE.finditer(text))
+        else:  # (3x faster than the regular expression: celery+kombu's 242 files, 27 -> 9 ms)
+            starts.extend(accumulate(len(line) + 1 for line in text.split("\n")))
+            starts.pop()  # (one past the end of the text)
         self.line_starts = starts
         # Columns need converting only on lines with non-ASCII text: most files have none.
         self._ascii = text.isascii()
