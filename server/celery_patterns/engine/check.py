@@ -238,9 +238,11 @@ def _finish(
 def _refuse_large_fixes(findings: list[Finding], tree: ast.Module, index: LineIndex) -> list[Finding]:
     """The findings, those whose fix would take too long (`fixes.context.too_large_to_fix` of
     the top-level statement they are in) made not fixable, with the reason."""
-    from ..fixes.context import too_large_to_fix  # (no libcst: it reads the `ast` tree)
+    from ..fixes.context import may_be_too_large_to_fix, too_large_to_fix  # (no libcst: they read `ast`)
 
     body = tree.body
+    if not any(may_be_too_large_to_fix(statement, index) for statement in body):
+        return findings  # (most modules: no finding is looked at; 11 -> 1 ms for 4,500 findings)
     firsts = [first_line(statement) for statement in body]
     reasons: dict[int, str | None] = {}
     out = []

@@ -245,19 +245,24 @@ class TooLargeToFix(Exception):
     """A fix would have to parse a chunk past MAX_FIX_NODES or MAX_FIX_DEPTH."""
 
 
+def may_be_too_large_to_fix(statement: ast.stmt, index: LineIndex) -> bool:
+    """False when the statement is surely small enough to fix: the lines it spans are shorter
+    than MAX_FIX_DEPTH characters (every node and level takes one or more). Its columns are
+    not converted: this is asked of every top-level statement on every keystroke."""
+    starts = index.line_starts
+    last = statement.end_lineno or statement.lineno
+    spanned = (starts[last] if last < len(starts) else len(index.text)) - starts[statement.lineno - 1]
+    return spanned >= MAX_FIX_DEPTH
+
+
 def too_large_to_fix(statements: list[ast.stmt], source: str, index: LineIndex) -> str | None:
     """Why a fix inside these top-level statements is refused before libcst sees them, or
     None. Nesting is counted as libcst nests: `a and b and c` and `"a" "b" "c"` are one
     node each in `ast`, a level a term in libcst."""
     nodes = 0
     deepest = 0
-    starts = index.line_starts
     for statement in statements:
-        # The lines it spans bound its length from above, without converting its columns
-        # (this runs for every statement holding a fixable finding, on every keystroke).
-        last = statement.end_lineno or statement.lineno
-        spanned = (starts[last] if last < len(starts) else len(index.text)) - starts[statement.lineno - 1]
-        if spanned < MAX_FIX_DEPTH:
+        if not may_be_too_large_to_fix(statement, index):
             continue
         start = index.offset(index.from_ast(statement.lineno, statement.col_offset))
         end = index.offset(index.from_ast(statement.end_lineno or statement.lineno, statement.end_col_offset or 0))
