@@ -9,7 +9,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from ..analysis.app_config import AppConfig, CeleryApp, Source, celery_apps, gather_config, gather_imported
 from ..analysis.celery import (
@@ -94,12 +94,12 @@ def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSum
         summary = _Summariser(facts, settings, record=False).run()
         summary.digest = digest
         return summary
-    summary, units = _LAST.reuse(facts, settings)
-    if summary is None:
+    last, units = _LAST.reuse(facts, settings)
+    if last is None:
         summariser = _Summariser(facts, settings, _LAST.unit_parts(facts, settings))
         summary, units = summariser.run(), summariser.units
     else:
-        summary = copy.copy(summary)  # (its interface, worked out already, comes along)
+        summary = copy.copy(last)  # (its interface, worked out already, comes along)
     summary.digest = digest
     _LAST.remember(facts, settings, summary, units)
     return summary
@@ -192,6 +192,7 @@ class _UnitParts:
     found: dict[tuple, object] = field(default_factory=dict)
     returned: object = None  # what a top-level def returns (`returned_parts`), once asked
     _dispatches: list | None = field(default=None, repr=False, compare=False)
+    _functions: list | None = field(default=None, repr=False, compare=False)
 
     def dispatches(self) -> list:
         """The dispatches of its calls, in the order the calls were found (asked only of the
@@ -199,6 +200,12 @@ class _UnitParts:
         if self._dispatches is None:
             self._dispatches = [f for key, f in self.found.items() if key[0] == "Call" and f is not None]
         return self._dispatches
+
+    def functions(self) -> list:
+        """Its functions (a def, a class's methods), in the order they are written."""
+        if self._functions is None:
+            self._functions = [f for key, f in self.found.items() if key[0] in _FUNCTION_KEYS]
+        return self._functions
 
     @staticmethod
     def key(node: ast.AST, unit: ast.stmt) -> tuple:
@@ -213,6 +220,7 @@ class _UnitParts:
 
 
 _MISSING = object()  # what the last summary did not find
+_FUNCTION_KEYS = frozenset(kind.__name__ for kind in FUNCTION_NODES)
 
 
 def _moved(found, lines: int):
@@ -731,55 +739,57 @@ class _Summariser:
 
     # --- functions: calls, blocking calls, waits --------------------------------------------
     def _functions(self) -> None:
-        facts = self.facts
-        # (name, its def, its scope); the module's own code has no def
-        units: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | None, Scope]] = [
-            (MODULE_CODE, None, facts.module_scope)
+        facts, functions = self.facts, self.summary.functions
+        # The module's own code, then each top-level def and each method of a top-level class,
+        # in the order they are written (a name written twice is the later one, as in Python):
+        # (name, its def, its scope, its unit, None); the units an edit left alone give their
+        # functions as the last summary found them (name, ..., the function), their code unread.
+        made: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | None, Scope | None, ast.stmt | None, Any]] = [
+            (MODULE_CODE, None, facts.module_scope, None, None)
         ]
-        for node in facts.nodes(*FUNCTION_NODES):
-            owner = facts.parent(node)
-            scope = facts.own_scope(node)
-            if scope is None:
+        for statement in facts.tree.body:
+            if isinstance(statement, FUNCTION_NODES):
+                defs = [(statement.name, statement)]
+            elif isinstance(statement, ast.ClassDef):
+                defs = [(f"{statement.name}.{n.name}", n) for n in statement.body if isinstance(n, FUNCTION_NODES)]
+            else:
                 continue
-            if owner is facts.tree:
-                units.append((node.name, node, scope))
-            elif isinstance(owner, ast.ClassDef) and facts.parent(owner) is facts.tree:
-                units.append((f"{owner.name}.{node.name}", node, scope))
-        # The functions of the units an edit left alone, as the last summary found them.
-        kept = {
-            id(scope): part
-            for _, node, scope in units
-            if node is not None and self.earlier and (part := self._earlier(node, scope)) is not _MISSING
-        }
-        # What runs in each other unit: its scope's own calls and `if`s (not those of the defs,
-        # lambdas and classes nested in it, which run when called), in one pass over the module.
-        found: dict[int, tuple[list, list, list, list]] = {
-            id(scope): ([], [], [], []) for _, _, scope in units if id(scope) not in kept
-        }
-        for call in facts.nodes(ast.Call):
-            lists = found.get(id(facts.scope_of(call)))
-            if lists is not None:
-                self._call(call, lists[0], lists[1])
-        if "current_task" in facts.source:  # (every spelling of the test names it)
-            for test in facts.nodes(ast.If):
-                lists = found.get(id(facts.scope_of(test)))
-                if lists is not None:
-                    self._task_branches(test, lists[2], lists[3])
-        for name, definition, scope in units:
-            function = kept.get(id(scope))
-            if function is None:
-                calls, blocks, inside, outside = found[id(scope)]
-                function = Function(
-                    name,
-                    isinstance(definition, ast.AsyncFunctionDef),
-                    tuple(calls),
-                    tuple(blocks),
-                    tuple(inside),
-                    tuple(outside),
-                )
-                if definition is not None and self.record:
-                    self._found(definition, self._unit_of(scope), function)
-            self.summary.functions[name] = function
+            part = self.earlier.get(id(statement)) if self.earlier else None
+            if part is not None:
+                lines = statement.lineno - part.lineno
+                made += [(f.name, None, None, None, _moved(f, lines)) for f in part.functions()]
+            else:
+                made += [
+                    (name, node, scope, statement, None) for name, node in defs if (scope := facts.own_scope(node))
+                ]
+        # What runs in each other function: its scope's own calls and `if`s (not those of the
+        # defs, lambdas and classes nested in it, which run when called).
+        branches = "current_task" in facts.source  # (every spelling of the test names it)
+        for name, definition, scope, unit, function in made:
+            if function is not None:
+                functions[name] = function
+                continue
+            assert scope is not None  # (every function not kept has its scope)
+            calls: list = []
+            blocks: list = []
+            inside: list = []
+            outside: list = []
+            for node in scope.nodes:
+                if type(node) is ast.Call:
+                    self._call(node, calls, blocks)
+                elif branches and type(node) is ast.If:
+                    self._task_branches(node, inside, outside)
+            function = Function(
+                name,
+                isinstance(definition, ast.AsyncFunctionDef),
+                tuple(calls),
+                tuple(blocks),
+                tuple(inside),
+                tuple(outside),
+            )
+            if definition is not None:
+                self._found(definition, unit, function)
+            functions[name] = function
 
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
         facts = self.facts
@@ -1059,17 +1069,6 @@ class _Summariser:
             node = outer.node if outer.parent is facts.module_scope else None
             self._unit_at[key] = node if isinstance(node, UNIT_NODES) and facts.parent(node) is facts.tree else None
         return self._unit_at[key]
-
-    def _earlier(self, node: ast.AST, scope: Scope):
-        """What the last summary found for `node` (moved with its unit), else `_MISSING`."""
-        unit = self._unit_of(scope)
-        part = self.earlier.get(id(unit)) if unit is not None else None
-        if part is None:
-            return _MISSING
-        found = part.found.get(_UnitParts.key(node, unit), _MISSING)  # type: ignore[arg-type]
-        if found is not _MISSING:
-            found = _moved(found, unit.lineno - part.lineno)  # type: ignore[union-attr]
-        return found
 
     def _found(self, node: ast.AST, unit: ast.stmt | None, found: object) -> None:
         """Keep what `node` (in `unit`, None: module-level code) was found to be, for the next
