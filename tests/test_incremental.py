@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from celery_patterns.analysis.facts import ModuleFacts
+from celery_patterns.analysis.facts import FUNCTION_NODES, ModuleFacts
+from celery_patterns.analysis.units import first_line
 from celery_patterns.config import Settings
 from celery_patterns.engine import check_source, compute_fix
 from celery_patterns.engine.incremental import BufferChecker
@@ -518,8 +519,26 @@ def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
             assert [facts.resolve(c.func) for c in facts.nodes(ast.Call)] == [
                 fresh.resolve(c.func) for c in fresh.nodes(ast.Call)
             ]
+            # where each unit's nodes lie among the module's: exactly the ones it holds
+            for statement in tree.body:
+                for kind in (ast.Call, ast.Name, ast.If):
+                    where = facts.unit_slice(statement, kind)
+                    inside = [n for n in facts.nodes(kind) if _holds(statement, n)]
+                    if where is None:
+                        assert not inside or not isinstance(statement, (*FUNCTION_NODES, ast.ClassDef))
+                    else:
+                        assert facts.nodes(kind)[where[0] : where[1]] == inside
             earlier = facts
         text = data.draw(edited(text))
+
+
+def _holds(statement: ast.stmt, node: ast.AST) -> bool:
+    """The node is written inside the statement (its decorators included)."""
+    start = (first_line(statement) + 1, 0)
+    return start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= (
+        statement.end_lineno,
+        statement.end_col_offset,
+    )
 
 
 def test_an_edit_inside_one_function_walks_only_that_function():

@@ -149,6 +149,8 @@ class ModuleFacts:
         # What each top-level def and class added, by id(statement) (with `by_unit` only).
         self._unit_facts: dict[int, _UnitFacts] | None = {} if by_unit or taken is not None else None
         self.by_unit = self._unit_facts is not None  # (an editor buffer's: what is made of it is kept per unit)
+        # With `by_unit`: where each unit's nodes of each type lie in `by_type` (by id(statement)).
+        self._unit_slices: dict[int, dict[type, tuple[int, int]]] = {}
         _Collector(self).run(taken, copied=not take_over)
 
     # --- construction -----------------------------------------------------------------
@@ -224,6 +226,12 @@ class ModuleFacts:
 
     def scope_of(self, node: ast.AST) -> Scope:
         return self._scopes[node]
+
+    def unit_slice(self, statement: ast.stmt, kind: type[ast.AST]) -> tuple[int, int] | None:
+        """Where the nodes of type `kind` of the top-level def or class `statement` (its
+        decorators and defaults included) lie in `nodes(kind)`: a unit's nodes come one after
+        another. None when it holds none, or when the facts are not `by_unit`."""
+        return self._unit_slices.get(id(statement), {}).get(kind)
 
     def own_scope(self, node: ast.AST) -> Scope | None:
         """The scope a def, lambda or class (or the module) opens, else None."""
@@ -629,12 +637,15 @@ class _Collector:
         self.scopes.update(unit.scopes if scopes is None else scopes)
         facts._own_scopes.update(unit.own_scopes if own_scopes is None else own_scopes)
         facts.scopes.extend(unit.new_scopes if new_scopes is None else new_scopes)
+        slices = facts._unit_slices[id(unit.statement)] = {}
         for kind, nodes in unit.by_type.items():
             same = self.by_type.get(kind)
+            start = 0 if same is None else len(same)
             if same is None:
                 self.by_type[kind] = list(nodes)
             else:
                 same.extend(nodes)
+            slices[kind] = (start, start + len(nodes))
         if unit.comprehension_bindings:
             facts._comprehension_bindings.update(unit.comprehension_bindings)
             facts._comprehension_names.update(unit.comprehension_names)

@@ -894,15 +894,26 @@ class _Summariser:
         facts, dispatches = self.facts, self.summary.dispatches
         taken: set[int] = set()  # the units left as they were whose dispatches are in
         by_unit = self.record or self.earlier
-        for call in facts.nodes(ast.Call):
+        calls = facts.nodes(ast.Call)
+        # A unit's calls come one after another, those of its decorators and defaults (module
+        # code, found afresh) first: once at its own, the rest of a unit left as it was is skipped.
+        ends = {
+            id(statement): where[1]
+            for statement in (facts.tree.body if self.earlier else ())
+            if id(statement) in self.earlier and (where := facts.unit_slice(statement, ast.Call))
+        }
+        i = 0
+        while i < len(calls):
+            call = calls[i]
             unit = self._unit_of(facts.scope_of(call)) if by_unit else None
             part = self.earlier.get(id(unit)) if unit is not None else None
             if part is not None and unit is not None:
-                # (a unit's calls come one after another: its dispatches go in at its first)
-                if id(unit) not in taken:
+                if id(unit) not in taken:  # (its dispatches go in at its first call)
                     taken.add(id(unit))
                     dispatches.extend(_moved(found, unit.lineno - part.lineno) for found in part.dispatches())
+                i = ends.get(id(unit), i + 1)
                 continue
+            i += 1
             dispatch = self._by_name(call) or self._direct(call)
             if unit is not None:
                 self._found(call, unit, dispatch)  # (None too: a call that is no dispatch)
