@@ -892,33 +892,28 @@ class _Summariser:
     # --- dispatches -------------------------------------------------------------------------
     def _dispatches(self) -> None:
         facts, dispatches = self.facts, self.summary.dispatches
-        taken: set[int] = set()  # the units left as they were whose dispatches are in
-        by_unit = self.record or self.earlier
         calls = facts.nodes(ast.Call)
         # A unit's calls come one after another, those of its decorators and defaults (module
-        # code, found afresh) first: once at its own, the rest of a unit left as it was is skipped.
-        ends = {
-            id(statement): where[1]
+        # code) first: of a unit left as it was, those are found afresh and the rest skipped,
+        # its dispatches taken whole (`facts.unit_slice`).
+        kept = {
+            where[0]: (statement, self.earlier[id(statement)], where[1])
             for statement in (facts.tree.body if self.earlier else ())
             if id(statement) in self.earlier and (where := facts.unit_slice(statement, ast.Call))
         }
         i = 0
         while i < len(calls):
-            call = calls[i]
-            unit = self._unit_of(facts.scope_of(call)) if by_unit else None
-            part = self.earlier.get(id(unit)) if unit is not None else None
-            if part is not None and unit is not None:
-                if id(unit) not in taken:  # (its dispatches go in at its first call)
-                    taken.add(id(unit))
-                    dispatches.extend(_moved(found, unit.lineno - part.lineno) for found in part.dispatches())
-                i = ends.get(id(unit), i + 1)
+            if i in kept:
+                statement, part, end = kept[i]
+                while i < end and not self._in_own_scope(calls[i]):
+                    self._dispatch(calls[i], None)
+                    i += 1
+                dispatches.extend(_moved(found, statement.lineno - part.lineno) for found in part.dispatches())
+                i = end
                 continue
+            call = calls[i]
+            self._dispatch(call, self._unit_of(facts.scope_of(call)) if self.record else None)
             i += 1
-            dispatch = self._by_name(call) or self._direct(call)
-            if unit is not None:
-                self._found(call, unit, dispatch)  # (None too: a call that is no dispatch)
-            if dispatch is not None:
-                dispatches.append(dispatch)
         if "schedule" not in facts.source:
             return
         for node in facts.nodes(ast.Dict):  # beat_schedule entries: {"task": "rag.x", "args": (...)}
@@ -942,6 +937,20 @@ class _Summariser:
                         routed=options is not None and _routing_options(options),
                     )
                 )
+
+    def _in_own_scope(self, node: ast.AST) -> bool:
+        """A node of a unit's code runs in its own scope (a def's, a class body's, or one
+        nested in it), not as module code (decorators, defaults, a lambda in them)."""
+        scope = self.facts.scope_of(node)
+        # (a def or class scope in a unit can only be its own or one nested in it)
+        return scope.kind in ("function", "class") or self._unit_of(scope) is not None
+
+    def _dispatch(self, call: ast.Call, unit: ast.stmt | None) -> None:
+        """The dispatch a call of `unit` (None: module code) makes, if any."""
+        dispatch = self._by_name(call) or self._direct(call)
+        self._found(call, unit, dispatch)  # (None too: a call that is no dispatch)
+        if dispatch is not None:
+            self.summary.dispatches.append(dispatch)
 
     def _by_name(self, call: ast.Call) -> Dispatch | None:
         facts = self.facts
