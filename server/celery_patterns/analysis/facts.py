@@ -121,7 +121,11 @@ class ModuleFacts:
         self.project: Any = None
         self.summary: Any = None
         self.scopes: list[Scope] = []
-        self.by_type: dict[type, list[ast.AST]] = {}
+        # Nodes by type, in the order walked. With `by_unit`, put together per type when first
+        # asked from `_parts`, each top-level statement's nodes by type (a unit's as it walked
+        # them): a buffer's version asks for a few types of the dozens its units hold.
+        self._by_type: dict[type, list[ast.AST]] = {}
+        self._parts: list[tuple[int | None, dict[type, list[ast.AST]]]] | None = None  # (id(unit) or None, ...)
         # Kept here rather than as attributes on the nodes: no per-node __dict__ and no
         # child<->parent cycles, so a tree is freed as soon as its facts are dropped.
         self._parents: dict[ast.AST, ast.AST | None] = {tree: None}
@@ -149,7 +153,7 @@ class ModuleFacts:
         # What each top-level def and class added, by id(statement) (with `by_unit` only).
         self._unit_facts: dict[int, _UnitFacts] | None = {} if by_unit or taken is not None else None
         self.by_unit = self._unit_facts is not None  # (an editor buffer's: what is made of it is kept per unit)
-        # With `by_unit`: where each unit's nodes of each type lie in `by_type` (by id(statement)).
+        # With `by_unit`: where each unit's nodes of a type lie in `nodes(type)`, by id(statement).
         self._unit_slices: dict[int, dict[type, tuple[int, int]]] = {}
         _Collector(self).run(taken, copied=not take_over)
 
@@ -180,8 +184,30 @@ class ModuleFacts:
     def nodes(self, *types: type[ast.AST]) -> list[Any]:
         out: list[ast.AST] = []
         for t in types:
-            out.extend(self.by_type.get(t, ()))
+            out.extend(self._of_type(t))
         return out
+
+    def _of_type(self, kind: type[ast.AST]) -> list[ast.AST]:
+        found = self._by_type.get(kind)
+        if found is None:
+            found = []
+            if self._parts is not None:
+                for unit, part in self._parts:
+                    nodes = part.get(kind)
+                    if nodes:
+                        if unit is not None:
+                            self._unit_slices.setdefault(unit, {})[kind] = (len(found), len(found) + len(nodes))
+                        found += nodes
+                self._by_type[kind] = found
+        return found
+
+    @property
+    def by_type(self) -> dict[type, list[ast.AST]]:
+        """Every type's nodes, in the order walked."""
+        for _, part in self._parts or ():
+            for kind in part:
+                self._of_type(kind)
+        return {kind: nodes for kind, nodes in self._by_type.items() if nodes}
 
     def memo(self, key: str, compute):
         """`compute()`, worked out once per module: what a rule needs at every finding but
@@ -218,7 +244,7 @@ class ModuleFacts:
             by_range = self._by_range.get(t)
             if by_range is None:  # built on first use: only fixes ask
                 by_range = self._by_range[t] = {}
-                for node in self.by_type.get(t, ()):
+                for node in self._of_type(t):
                     by_range.setdefault(self.range(node), node)
             if (found := by_range.get(where)) is not None:
                 return found
@@ -231,6 +257,7 @@ class ModuleFacts:
         """Where the nodes of type `kind` of the top-level def or class `statement` (its
         decorators and defaults included) lie in `nodes(kind)`: a unit's nodes come one after
         another. None when it holds none, or when the facts are not `by_unit`."""
+        self._of_type(kind)
         return self._unit_slices.get(id(statement), {}).get(kind)
 
     def own_scope(self, node: ast.AST) -> Scope | None:
@@ -540,7 +567,7 @@ class _Collector:
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
-        self.by_type = facts.by_type
+        self.by_type = facts._by_type
         self.parents = facts._parents
         self.scopes = facts._scopes
         self.comprehension_targets: set[ast.Name] = set()  # bound in their comprehension, not the scope
@@ -554,9 +581,12 @@ class _Collector:
             self.children(tree, module)
             return
         earlier = earlier or {}
+        parts = facts._parts = []
         for statement in tree.body:
             if not isinstance(statement, _STATEMENT_SCOPES):
+                self.by_type = {}
                 self.visit(statement, tree, module)
+                parts.append((None, self.by_type))
                 continue
             unit = earlier.get(id(statement))
             if unit is not None and unit.statement is statement:
@@ -564,7 +594,10 @@ class _Collector:
             else:
                 unit = self.record(statement)
             units[id(statement)] = unit
+            parts.append((id(statement), unit.by_type))
+        self.by_type = {}
         self.visit_all(tree.type_ignores, tree, module)
+        parts.append((None, self.by_type))
 
     def record(self, statement: ast.stmt) -> _UnitFacts:
         """Walk a top-level def or class into a `_UnitFacts` of its own, then add that to the
@@ -584,7 +617,7 @@ class _Collector:
         finally:
             self.unit = None
             facts.scopes, facts._own_scopes, facts._comprehension_bindings, facts._comprehension_names = kept
-            self.parents, self.scopes, self.by_type = facts._parents, facts._scopes, facts.by_type
+            self.parents, self.scopes = facts._parents, facts._scopes
         unit.module_nodes = module.nodes[nodes_before:]
         unit.module_children = module.children[children_before:]
         self._add(unit)
@@ -637,15 +670,6 @@ class _Collector:
         self.scopes.update(unit.scopes if scopes is None else scopes)
         facts._own_scopes.update(unit.own_scopes if own_scopes is None else own_scopes)
         facts.scopes.extend(unit.new_scopes if new_scopes is None else new_scopes)
-        slices = facts._unit_slices[id(unit.statement)] = {}
-        for kind, nodes in unit.by_type.items():
-            same = self.by_type.get(kind)
-            start = 0 if same is None else len(same)
-            if same is None:
-                self.by_type[kind] = list(nodes)
-            else:
-                same.extend(nodes)
-            slices[kind] = (start, start + len(nodes))
         if unit.comprehension_bindings:
             facts._comprehension_bindings.update(unit.comprehension_bindings)
             facts._comprehension_names.update(unit.comprehension_names)
