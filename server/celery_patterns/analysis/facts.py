@@ -142,9 +142,13 @@ class ModuleFacts:
         # (scope binding a name, the name) -> (what its bindings refer to, found following assignments)
         self._bound_names: dict[tuple[int, str], tuple[str | None, bool]] = {}
         self.module_scope: Scope
+        # With `by_unit`: the parents and scopes of the nodes outside the units (module code).
+        self._outside: tuple[dict, dict, dict] = ({}, {}, {})
         taken = earlier._unit_facts if earlier is not None else None
+        self._inherited = False  # whether the node maps are the last version's, taken over
         if earlier is not None and taken is not None and take_over:
             earlier._unit_facts = None  # (taken once)
+            self._take_maps(earlier, taken)
             # The taken units' scopes have the last version's module scope as their parent:
             # it becomes this one's, emptied, so they are shared as they are.
             self.module_scope = self._emptied(earlier.module_scope)
@@ -165,6 +169,31 @@ class ModuleFacts:
         self.scopes.append(scope)
         self._own_scopes[node] = scope
         return scope
+
+    def _take_maps(self, earlier: ModuleFacts, taken: dict[int, _UnitFacts]) -> None:
+        """Take over the last version's parents and scopes of nodes, with what it held of its
+        module code and of the units this tree does not keep taken out: the units kept are
+        in them as they are (their nodes are the very same), so they are not added again."""
+        parents, scopes, own_scopes = earlier._parents, earlier._scopes, earlier._own_scopes
+        kept = {id(s) for s in self.tree.body if (unit := taken.get(id(s))) is not None and unit.statement is s}
+        gone: list[tuple[dict, dict]] = [
+            (parents, earlier._outside[0]),
+            (scopes, earlier._outside[1]),
+            (own_scopes, earlier._outside[2]),
+        ]
+        for key, unit in taken.items():
+            if key not in kept:
+                gone += [(parents, unit.parents), (scopes, unit.scopes), (own_scopes, unit.own_scopes)]
+                parents.pop(unit.statement, None)
+        for mapping, nodes in gone:
+            for node in nodes:
+                mapping.pop(node, None)
+        for mapping in (parents, scopes, own_scopes):
+            mapping.pop(earlier.tree, None)
+        parents[self.tree] = None
+        self._parents, self._scopes, self._own_scopes = parents, scopes, own_scopes
+        earlier._parents, earlier._scopes, earlier._own_scopes = {}, {}, {}  # (unusable once taken)
+        self._inherited = True
 
     def _emptied(self, module: Scope) -> Scope:
         module.node = self.tree
@@ -582,10 +611,11 @@ class _Collector:
             return
         earlier = earlier or {}
         parts = facts._parts = []
+        outside = facts._outside
         for statement in tree.body:
             if not isinstance(statement, _STATEMENT_SCOPES):
                 self.by_type = {}
-                self.visit(statement, tree, module)
+                self.outside(statement, module)
                 parts.append((None, self.by_type))
                 continue
             unit = earlier.get(id(statement))
@@ -596,8 +626,24 @@ class _Collector:
             units[id(statement)] = unit
             parts.append((id(statement), unit.by_type))
         self.by_type = {}
-        self.visit_all(tree.type_ignores, tree, module)
+        for ignore in tree.type_ignores:
+            self.outside(ignore, module)
         parts.append((None, self.by_type))
+        self.parents.update(outside[0])
+        self.scopes.update(outside[1])
+        facts._own_scopes.update(outside[2])
+
+    def outside(self, statement: ast.AST, module: Scope) -> None:
+        """Walk a statement of module code, its parents and scopes kept apart (`_outside`):
+        the facts of the next version take these out of the maps they take over."""
+        facts = self.facts
+        parents, scopes, own_scopes = facts._outside
+        kept = facts._own_scopes
+        self.parents, self.scopes, facts._own_scopes = parents, scopes, own_scopes
+        try:
+            self.visit(statement, facts.tree, module)
+        finally:
+            self.parents, self.scopes, facts._own_scopes = facts._parents, facts._scopes, kept
 
     def record(self, statement: ast.stmt) -> _UnitFacts:
         """Walk a top-level def or class into a `_UnitFacts` of its own, then add that to the
@@ -628,7 +674,7 @@ class _Collector:
         (its scopes' parent is this module's scope, taken over)."""
         self.facts.module_scope.children.extend(unit.module_children)
         self._add_to_module(unit)
-        self._add(unit)
+        self._add(unit, kept=self.facts._inherited)
 
     def copy(self, unit: _UnitFacts) -> None:
         """`take`, with the unit's scopes copied under this module's scope (the facts it was
@@ -663,12 +709,14 @@ class _Collector:
         for name, bindings in unit.module_comprehension_bindings:
             module.comprehension_bindings.setdefault(name, []).extend(bindings)
 
-    def _add(self, unit: _UnitFacts, scopes=None, own_scopes=None, new_scopes=None) -> None:
+    def _add(self, unit: _UnitFacts, scopes=None, own_scopes=None, new_scopes=None, kept: bool = False) -> None:
+        """Add a unit's facts; `kept`: one the maps taken over hold already (`_take_maps`)."""
         facts = self.facts
-        self.parents.update(unit.parents)
+        if not kept:
+            self.parents.update(unit.parents)
+            self.scopes.update(unit.scopes if scopes is None else scopes)
+            facts._own_scopes.update(unit.own_scopes if own_scopes is None else own_scopes)
         self.parents[unit.statement] = facts.tree  # (the tree it was walked in may be another)
-        self.scopes.update(unit.scopes if scopes is None else scopes)
-        facts._own_scopes.update(unit.own_scopes if own_scopes is None else own_scopes)
         facts.scopes.extend(unit.new_scopes if new_scopes is None else new_scopes)
         if unit.comprehension_bindings:
             facts._comprehension_bindings.update(unit.comprehension_bindings)
