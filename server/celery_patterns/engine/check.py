@@ -214,6 +214,7 @@ def _finish(
 
     `tree` (the parsed source) tells which `# noqa` is a comment and which is string text."""
     out = []
+    places = []  # (line, column, code) of each finding kept: the order they are reported in
     seen = set()
     # Most files have no "noqa" at all: then no line is looked at.
     comments = LineComments(index, tree) if "noqa" in index.text.lower() else None
@@ -225,11 +226,14 @@ def _finish(
         if key in seen or (comments is not None and suppressed(finding, comments)):
             continue
         seen.add(key)
-        severity = settings.severity_for(finding.code, finding.severity)
-        if severity is not finding.severity:
-            finding = replace(finding, severity=severity)
+        if settings.severity:
+            severity = settings.severity_for(finding.code, finding.severity)
+            if severity is not finding.severity:
+                finding = replace(finding, severity=severity)
         out.append(finding)
-    out.sort(key=lambda f: (f.range.start.line, f.range.start.column, f.code))
+        places.append((start.line, start.column, finding.code))
+    # (sorted by the places worked out above: a key function called per finding cost as much)
+    out = [out[i] for i in sorted(range(len(out)), key=places.__getitem__)]
     if isinstance(tree, ast.Module) and any(f.fixable for f in out):
         out = _refuse_large_fixes(out, tree, index)
     return out
