@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from ..fixes.context import FixContext
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+# The text asked about last and which triggers it holds: a check asks every rule in turn of
+# the same text, and rules share triggers ("task", "signature"...): each is looked for once.
+_LAST_TEXT: tuple[str, dict[str, bool]] = ("", {})
+
+
+def _occurs(trigger: str, source: str) -> bool:
+    global _LAST_TEXT
+    text, found = _LAST_TEXT
+    if text is not source:
+        found = {}
+        _LAST_TEXT = (source, found)
+    known = found.get(trigger)
+    if known is None:
+        known = found[trigger] = trigger in source
+    return known
 
 
 class Rule:
@@ -49,7 +64,7 @@ class Rule:
     def applies_to(self, source: str, settings: Settings) -> bool:
         """Whether the rule can find anything in `source` at all: a cheap test on the text
         (by default, that one of `triggers` occurs in it) so the engine can skip the rule."""
-        return not self.triggers or any(t in source for t in self.triggers)
+        return not self.triggers or any(_occurs(t, source) for t in self.triggers)
 
     def check(self, facts: ModuleFacts, settings: Settings) -> Iterable[Finding]:
         raise NotImplementedError
