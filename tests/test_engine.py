@@ -14,7 +14,15 @@ from celery_patterns.config import Settings
 from celery_patterns.discovery import module_name_for
 from celery_patterns.engine import FixCancelled, check_bytes, check_source, fix_source
 from celery_patterns.ftypes import Position
-from celery_patterns.source import LineIndex, apply_edits, common_prefix, common_suffix, decode_source, edit_between
+from celery_patterns.source import (
+    LineIndex,
+    apply_edits,
+    common_prefix,
+    common_suffix,
+    decode_source,
+    edit_between,
+    split_lines,
+)
 
 BLOCKING = "import time\n\nasync def poll():\n    time.sleep(1)\n"
 
@@ -26,6 +34,17 @@ def test_lines_start_where_python_starts_them(text):
     for written in (text, text.replace("\r", "")):
         ends = [i + 1 for i, c in enumerate(written) if c == "\n" or (c == "\r" and written[i + 1 : i + 2] != "\n")]
         assert LineIndex(written).line_starts == [0, *ends]
+
+
+@given(st.text(alphabet="ab\r\n\x0c\u2028", max_size=40))
+def test_lines_split_where_python_splits_them(text):
+    for written in (text, text.replace("\r", "")):
+        lines = split_lines(written)
+        assert "".join(lines) == written
+        assert all(line.count("\n") + line.count("\r") - line.count("\r\n") <= 1 for line in lines)
+        assert [len(line) for line in lines[:-1]] == [
+            b - a for a, b in zip(LineIndex(written).line_starts, LineIndex(written).line_starts[1:])
+        ][: len(lines) - 1]
 
 
 def test_line_index_handles_every_line_ending():
