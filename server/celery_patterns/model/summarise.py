@@ -219,7 +219,6 @@ class _UnitParts:
         )
 
 
-_MISSING = object()  # what the last summary did not find
 _FUNCTION_KEYS = frozenset(kind.__name__ for kind in FUNCTION_NODES)
 
 
