@@ -35,6 +35,7 @@ TRICKY = [
     "x = 1\\\n    + 2\nmatch x:\n    case 1:\n        pass\n",
     "def f():\n  return 1\nclass C:\n    y = 2\n",  # the first block's indent is the module's
     "\fx = 1\n\fdef g():\n    pass\n",
+    "x = 1; \\\ny = 2\nz = 3\n",  # a statement on a line continued from the last one's
 ]
 
 
@@ -122,6 +123,36 @@ def test_replacing_a_node_equals_libcst_on_the_whole_module(source):
     _replaced_everywhere(source)
 
 
+def _assert_chunks_tile(source: str) -> None:
+    """The chunks, each found from the statements around one line, tile the text: each line
+    lies in its chunk, a chunk ends where the next begins, and each chunk starts with a line of
+    its own (the first at 0) and holds whole top-level statements."""
+    context = _context(source)
+    index, body = context.index, context.facts.tree.body
+    chunks = []
+    for line in range(index.line_count):
+        if index.line_starts[line] == len(source) and line:
+            break  # (the empty line after the last line break)
+        chunk = context.chunk(line)
+        assert chunk.start <= index.line_starts[line] < chunk.end or not source
+        if not chunks or chunks[-1] is not chunk:
+            chunks.append(chunk)
+    assert chunks[0].start == 0
+    assert chunks[-1].end == len(source)
+    for before, after in zip(chunks, chunks[1:]):
+        assert before.end == after.start
+        first = index.position(after.start).line
+        starting = [
+            s for s in body if (min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", ()))]) - 1) == first
+        ]
+        assert starting and all(s.end_lineno <= first or s.lineno - 1 >= first for s in body)
+
+
+@pytest.mark.parametrize("source", TRICKY + [p.read_text() for p in EXAMPLES])
+def test_chunks_tile_the_text(source):
+    _assert_chunks_tile(source)
+
+
 def test_a_new_block_takes_the_files_indentation():
     """A chunk without indented code of its own writes new blocks as the file does."""
     source = "def f():\n  return 1\n\n\nwhile x: pass\n"
@@ -160,6 +191,7 @@ def test_generated_modules_agree_with_libcst(lines, newline, trailing):
         return  # tabs and spaces mixed by the generator
     _assert_nodes_agree(source)
     _replaced_everywhere(source)
+    _assert_chunks_tile(source)
 
 
 _TOP_LINE = st.sampled_from(

@@ -73,42 +73,47 @@ class FixContext:
         self._owner: dict[Any, Chunk] = {}  # each parsed node's chunk
 
     # --- chunks -----------------------------------------------------------------------------
-    @cached_property
-    def _starts(self) -> list[int]:
-        """The offsets where chunks start: 0, then each top-level statement that can start one."""
-        starts = [0]
+    def _starts_chunk(self, k: int) -> bool:
+        """Whether top-level statement k starts a chunk (the first belongs to the chunk at 0):
+        it starts on a line of its own, not continued from the line before."""
+        body, index = self.facts.tree.body, self.index
+        if k <= 0:
+            return False
+        statement = body[k]
+        first = first_line(statement)
+        line_start = index.line_starts[first]
+        lead = self.source[line_start : index.offset(index.from_ast(first + 1, statement.col_offset))]
+        continued = index.line_text(first - 1).endswith("\\")
+        return first >= (body[k - 1].end_lineno or 0) and not lead.strip("\f") and not continued
+
+    def _bounds(self, line: int) -> tuple[int, int, list[ast.stmt]]:
+        """The offsets [start, end) of the chunk holding 0-based `line`, and its statements.
+        Found around the line alone: a fix at the cursor of a long module reads a few
+        statements, not all of them."""
         body = self.facts.tree.body
-        index = self.index
-        previous_end = body[0].end_lineno if body else 0
-        for statement in body[1:]:
-            first = first_line(statement)
-            line_start = index.line_starts[first]
-            lead = self.source[line_start : index.offset(index.from_ast(first + 1, statement.col_offset))]
-            continued = index.line_text(first - 1).endswith("\\")
-            if first >= (previous_end or 0) and not lead.strip("\f") and not continued:
-                starts.append(line_start)
-            previous_end = statement.end_lineno
-        return starts
+        k = bisect.bisect_right(body, line, key=first_line) - 1  # the last statement starting by `line`
+        while k > 0 and not self._starts_chunk(k):
+            k -= 1
+        n = max(k, 0) + 1
+        while n < len(body) and not self._starts_chunk(n):
+            n += 1
+        start = self.index.line_starts[first_line(body[k])] if k > 0 else 0
+        end = self.index.line_starts[first_line(body[n])] if n < len(body) else len(self.source)
+        return start, end, body[max(k, 0) : n]
 
     def chunk(self, line: int) -> Chunk:
         """The parsed chunk holding 0-based `line`."""
-        starts = self._starts
-        offset = self.index.line_starts[min(max(line, 0), self.index.line_count - 1)]
-        i = bisect.bisect_right(starts, offset) - 1
-        start = starts[i]
+        start, end, statements = self._bounds(min(max(line, 0), self.index.line_count - 1))
         found = self._chunks.get(start)
         if found is None:
-            end = starts[i + 1] if i + 1 < len(starts) else len(self.source)
-            found = self._chunks[start] = self._parse(start, end)
+            found = self._chunks[start] = self._parse(start, end, statements)
             self._owner[found.module] = found
             for node in found.positions:
                 self._owner[node] = found
         return found
 
-    def _parse(self, start: int, end: int) -> Chunk:
+    def _parse(self, start: int, end: int, statements: list[ast.stmt]) -> Chunk:
         first = self.index.position(start).line
-        last = self.index.position(end).line if end < len(self.source) else self.index.line_count
-        statements = [s for s in self.facts.tree.body if first <= first_line(s) < max(last, first + 1)]
         reason = too_large_to_fix(statements, self.source, self.index)
         if reason is not None:
             raise TooLargeToFix(reason)
