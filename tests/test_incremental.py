@@ -460,7 +460,10 @@ def _described(facts: ModuleFacts) -> dict:
     """Everything a `ModuleFacts` holds, with scopes named by the node that opens them (the
     facts of one tree, made twice, name the same nodes)."""
 
+    own = {id(s) for s in facts.scopes}
+
     def scope(s):
+        assert id(s) in own, "a scope of other facts"  # (a scope the facts answer is one of theirs)
         return (s.kind, id(s.node))
 
     def bindings(found):
@@ -469,8 +472,8 @@ def _described(facts: ModuleFacts) -> dict:
     return {
         "by_type": {kind.__name__: [id(n) for n in nodes] for kind, nodes in facts.by_type.items() if nodes},
         "parents": {id(n): id(p) for n, p in facts._parents.items()},
-        "scopes of nodes": {id(n): scope(s) for n, s in facts._scopes.items()},
-        "own scopes": {id(n): scope(s) for n, s in facts._own_scopes.items()},
+        "scopes of nodes": {id(n): scope(facts.scope_of(n)) for n in facts._scopes},
+        "own scopes": {id(n): scope(facts.own_scope(n)) for n in facts._own_scopes},
         "scopes": [
             (
                 scope(s),
