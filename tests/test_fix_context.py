@@ -210,6 +210,7 @@ _TOP_LINE = st.sampled_from(
         "if x:\n    import sys",
         "import os, sys",
         "import time; y = 2",
+        "import os; \\\nx = 1",  # the head's last line continued into the next statement
     ]
 )
 _WANTED = st.lists(

@@ -101,6 +101,14 @@ class FixContext:
         end = self.index.line_starts[first_line(body[n])] if n < len(body) else len(self.source)
         return start, end, body[max(k, 0) : n]
 
+    def next_chunk_start(self, offset: int) -> int:
+        """The first offset at or after `offset` where a chunk starts (a line a tokenizer can
+        begin afresh on); the text's length when none does."""
+        if offset >= len(self.source):
+            return len(self.source)
+        start, end, _ = self._bounds(self.index.position(offset).line)
+        return start if start >= offset else end
+
     def chunk(self, line: int) -> Chunk:
         """The parsed chunk holding 0-based `line`."""
         start, end, statements = self._bounds(min(max(line, 0), self.index.line_count - 1))

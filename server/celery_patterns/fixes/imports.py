@@ -12,7 +12,6 @@ out (a form feed starting a line) stays.
 from __future__ import annotations
 
 import ast
-import bisect
 import difflib
 import itertools
 from collections.abc import Sequence
@@ -123,9 +122,7 @@ class _Head:
             return len(ctx.source)
         end = ctx.index.line_starts[last_line]
         if ctx.index.line_text(last_line - 1).endswith("\\"):  # continued: a chunk start after it
-            starts = ctx._starts  # a line where a tokenizer can begin afresh
-            i = bisect.bisect_left(starts, end)
-            return starts[i] if i < len(starts) else len(ctx.source)
+            return ctx.next_chunk_start(end)
         return end
 
     @staticmethod
