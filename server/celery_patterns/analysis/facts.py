@@ -18,6 +18,7 @@ import math
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, TypeVar, overload
 
 from ..source import LineIndex
@@ -160,8 +161,9 @@ class ModuleFacts:
         # What each top-level def and class added, by id(statement) (with `by_unit` only).
         self._unit_facts: dict[int, _UnitFacts] | None = {} if by_unit or taken is not None else None
         self.by_unit = self._unit_facts is not None  # (an editor buffer's: what is made of it is kept per unit)
-        # With `by_unit`: where each unit's nodes of a type lie in `nodes(type)`, by id(statement).
-        self._unit_slices: dict[int, dict[type, tuple[int, int]]] = {}
+        # With `by_unit`: where each unit's nodes of a type lie in `nodes(type)`, by type, then
+        # by id(statement).
+        self._unit_slices: dict[type, dict[int, tuple[int, int]]] = {}
         _Collector(self).run(taken, copied=not take_over)
 
     # --- construction -----------------------------------------------------------------
@@ -224,12 +226,7 @@ class ModuleFacts:
         if found is None:
             found = []
             if self._parts is not None:
-                for unit, part in self._parts:
-                    nodes = part.get(kind)
-                    if nodes:
-                        if unit is not None:
-                            self._unit_slices.setdefault(unit, {})[kind] = (len(found), len(found) + len(nodes))
-                        found += nodes
+                found = list(chain.from_iterable(part.get(kind, ()) for _, part in self._parts))
                 self._by_type[kind] = found
         return found
 
@@ -290,8 +287,17 @@ class ModuleFacts:
         """Where the nodes of type `kind` of the top-level def or class `statement` (its
         decorators and defaults included) lie in `nodes(kind)`: a unit's nodes come one after
         another. None when it holds none, or when the facts are not `by_unit`."""
-        self._of_type(kind)
-        return self._unit_slices.get(id(statement), {}).get(kind)
+        slices = self._unit_slices.get(kind)
+        if slices is None:  # (worked out for a type when first asked)
+            slices = self._unit_slices[kind] = {}
+            start = 0
+            for unit, part in self._parts or ():
+                nodes = part.get(kind)
+                if nodes:
+                    if unit is not None:
+                        slices[unit] = (start, start + len(nodes))
+                    start += len(nodes)
+        return slices.get(id(statement))
 
     def own_scope(self, node: ast.AST) -> Scope | None:
         """The scope a def, lambda or class (or the module) opens, else None."""
