@@ -9,7 +9,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from ..analysis.app_config import AppConfig, CeleryApp, Source, celery_apps, gather_config, gather_imported
 from ..analysis.celery import (
@@ -739,56 +739,53 @@ class _Summariser:
     # --- functions: calls, blocking calls, waits --------------------------------------------
     def _functions(self) -> None:
         facts, functions = self.facts, self.summary.functions
-        # The module's own code, then each top-level def and each method of a top-level class,
-        # in the order they are written (a name written twice is the later one, as in Python):
-        # (name, its def, its scope, its unit, None); the units an edit left alone give their
-        # functions as the last summary found them (name, ..., the function), their code unread.
-        made: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | None, Scope | None, ast.stmt | None, Any]] = [
-            (MODULE_CODE, None, facts.module_scope, None, None)
-        ]
+        # What runs in each function: its scope's own calls and `if`s (not those of the defs,
+        # lambdas and classes nested in it, which run when called). The module's own code,
+        # then each top-level def and each method of a top-level class, in the order they are
+        # written (a name written twice is the later one, as in Python); the units an edit left
+        # alone give their functions as the last summary found them, their code unread.
+        branches = "current_task" in facts.source  # (every spelling of the test names it)
+        functions[MODULE_CODE] = self._function(MODULE_CODE, None, facts.module_scope, None, branches)
+        earlier = self.earlier
         for statement in facts.tree.body:
-            if isinstance(statement, FUNCTION_NODES):
-                defs = [(statement.name, statement)]
-            elif isinstance(statement, ast.ClassDef):
-                defs = [(f"{statement.name}.{n.name}", n) for n in statement.body if isinstance(n, FUNCTION_NODES)]
-            else:
+            if not isinstance(statement, UNIT_NODES):
                 continue
-            part = self.earlier.get(id(statement)) if self.earlier else None
+            part = earlier.get(id(statement)) if earlier else None
             if part is not None:
                 lines = statement.lineno - part.lineno
-                made += [(f.name, None, None, None, _moved(f, lines)) for f in part.functions()]
-            else:
-                made += [
-                    (name, node, scope, statement, None) for name, node in defs if (scope := facts.own_scope(node))
-                ]
-        # What runs in each other function: its scope's own calls and `if`s (not those of the
-        # defs, lambdas and classes nested in it, which run when called).
-        branches = "current_task" in facts.source  # (every spelling of the test names it)
-        for name, definition, scope, unit, function in made:
-            if function is not None:
-                functions[name] = function
+                for function in part.functions():
+                    functions[function.name] = _moved(function, lines)
                 continue
-            assert scope is not None  # (every function not kept has its scope)
-            calls: list = []
-            blocks: list = []
-            inside: list = []
-            outside: list = []
-            for node in scope.nodes:
-                if type(node) is ast.Call:
-                    self._call(node, calls, blocks)
-                elif branches and type(node) is ast.If:
-                    self._task_branches(node, inside, outside)
-            function = Function(
-                name,
-                isinstance(definition, ast.AsyncFunctionDef),
-                tuple(calls),
-                tuple(blocks),
-                tuple(inside),
-                tuple(outside),
-            )
-            if definition is not None:
-                self._found(definition, unit, function)
-            functions[name] = function
+            if isinstance(statement, ast.ClassDef):
+                defs = [(f"{statement.name}.{n.name}", n) for n in statement.body if isinstance(n, FUNCTION_NODES)]
+            else:
+                defs = [(statement.name, statement)]
+            for name, node in defs:
+                scope = facts.own_scope(node)
+                if scope is not None:
+                    functions[name] = self._function(name, node, scope, statement, branches)
+
+    def _function(self, name: str, definition: ast.AST | None, scope: Scope, unit: ast.stmt | None, branches: bool):
+        calls: list = []
+        blocks: list = []
+        inside: list = []
+        outside: list = []
+        for node in scope.nodes:
+            if type(node) is ast.Call:
+                self._call(node, calls, blocks)
+            elif branches and type(node) is ast.If:
+                self._task_branches(node, inside, outside)
+        function = Function(
+            name,
+            isinstance(definition, ast.AsyncFunctionDef),
+            tuple(calls),
+            tuple(blocks),
+            tuple(inside),
+            tuple(outside),
+        )
+        if definition is not None:
+            self._found(definition, unit, function)
+        return function
 
     def _call(self, call: ast.Call, calls: list, blocks: list) -> None:
         facts = self.facts
