@@ -12,9 +12,14 @@ not (two runs of the same code agree to 0.01%). Counted by `valgrind --tool=call
 - a keystroke in a buffer: bench/lsp_bench.py's 2,000-line module checked as the server checks
   a document (its incremental checker, the workspace's model), then KEYSTROKES edits, alternately
   a character into a comment and into a flagged call; the instructions of the edits alone (a run
-  with them less one without).
+  with them less one without);
+- a quick fix at the cursor, as the server computes one: a FIX_LINES-line module of the same
+  kind checked as a document, a character typed into a comment, then FIXES fixes of the blocking
+  sleeps below it, each from the document's facts and verified with a fork of its checker; the
+  instructions of the fixes alone (a run with them less one with none), the first one's loading
+  of libcst left out.
 
-    python bench/instructions_bench.py [--keystrokes 20]
+    python bench/instructions_bench.py [--keystrokes 20] [--fixes 10] [--only check keystroke fix]
 """
 
 from __future__ import annotations
@@ -93,6 +98,52 @@ thread.join()
 """
 
 
+FIX = """
+import sys, tempfile, threading
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from lsp_bench import module
+from celery_patterns import engine
+from celery_patterns.engine import settings_for
+from celery_patterns.engine.fix import compute_fix
+from celery_patterns.engine.incremental import BufferChecker
+from celery_patterns.fixes.context import FixContext
+from celery_patterns.lsp.models import FolderModel
+from celery_patterns.stack import deep_threads_from_now
+
+def main():
+    import gc
+    root = Path(tempfile.mkdtemp())
+    (root / "pyproject.toml").write_text("[tool.celery-patterns]\\n")
+    text = module(int(sys.argv[3]), tag="fix")
+    path = root / "actions.py"
+    path.write_text(text)
+    model = FolderModel(str(root))
+    model.index({})
+    settings = settings_for(path)
+    checker = BufferChecker()
+    engine.check_source(text, str(path), settings, "actions", checker, model.project)
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)  # as the server does
+    lines = text.splitlines()
+    comments = [i for i, line in enumerate(lines) if line.startswith("    # poll")]
+    lines[comments[len(comments) // 2]] += "!"
+    text = "\\n".join(lines) + "\\n"
+    checked = engine.check_source(text, str(path), settings, "actions", checker, model.project)
+    sleeps = [f for f in checked.report.findings if f.code == "CEL002"]
+    middle = len(sleeps) // 2
+    for finding in sleeps[middle : middle + 1 + int(sys.argv[2])]:  # (the first loads libcst: in both runs)
+        with checker.lent(text) as facts:
+            context = FixContext(text, facts, settings, str(path))
+            assert compute_fix(text, finding, settings, str(path), "actions", checked, context, model.project, checker.fork())
+
+deep_threads_from_now()
+thread = threading.Thread(target=main)
+thread.start()
+thread.join()
+"""
+
+
 def instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
     """The instructions `command` executes (every thread, not its child processes)."""
     result = subprocess.run(
@@ -112,17 +163,45 @@ def instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keystrokes", type=int, default=20)
+    parser.add_argument("--fixes", type=int, default=10)
+    parser.add_argument("--fix-lines", type=int, default=3000)
+    parser.add_argument(
+        "--only", nargs="*", choices=("check", "keystroke", "fix"), default=("check", "keystroke", "fix")
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed: apt-get install valgrind")
     cli_bench.setup()
     baseline = Path(model_cost_bench.baseline_command(None)).parent / "python"
     ruff = str(cli_bench.TOOLS / "bin" / "ruff")
-    model_cost_bench.fresh_tree()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     env.update(PYTHONHASHSEED="0", PYTHONPYCACHEPREFIX=str(PYCACHE))
     ours_env = {**env, "PYTHONPATH": str(ROOT / "server")}
     tree = model_cost_bench.TREE
+    if "check" in args.only:
+        check(baseline, ruff, env, ours_env, tree)
+    bench = str(Path(__file__).resolve().parent)
+    if "keystroke" in args.only:
+        with tempfile.TemporaryDirectory() as work:
+            # (once without counting: the server's modules compile to bytecode, else the first run counts that)
+            subprocess.run([sys.executable, "-c", KEYSTROKES, bench, "0"], cwd=work, env=ours_env, check=True)
+            without = instructions([sys.executable, "-c", KEYSTROKES, bench, "0"], ours_env, Path(work))
+            typed = instructions([sys.executable, "-c", KEYSTROKES, bench, str(args.keystrokes)], ours_env, Path(work))
+        print(f"a keystroke into the 2,000-line buffer, millions: {(typed - without) / args.keystrokes / 1e6:,.1f}")
+    if "fix" in args.only:
+        with tempfile.TemporaryDirectory() as work:
+            lines = str(args.fix_lines)
+            subprocess.run([sys.executable, "-c", FIX, bench, "0", lines], cwd=work, env=ours_env, check=True)
+            without = instructions([sys.executable, "-c", FIX, bench, "0", lines], ours_env, Path(work))
+            fixed = instructions([sys.executable, "-c", FIX, bench, str(args.fixes), lines], ours_env, Path(work))
+        print(
+            f"a quick fix at the cursor of a {args.fix_lines:,}-line buffer, verified, millions: "
+            f"{(fixed - without) / args.fixes / 1e6:,.1f}"
+        )
+
+
+def check(baseline: Path, ruff: str, env: dict[str, str], ours_env: dict[str, str], tree: Path) -> None:
+    model_cost_bench.fresh_tree()
     # Once without counting: both compile to bytecode.
     subprocess.run([str(baseline), "-c", CHECK], cwd=tree, env=env, stdout=subprocess.DEVNULL, check=True)
     subprocess.run(
@@ -136,13 +215,6 @@ def main() -> None:
     print(f"  before the model (c7e1ddb)   {before / 1e6:10,.0f}")
     print(f"  ours, --no-cache             {ours / 1e6:10,.0f}   {ours / before:.2f}x before the model")
     print(f"  ruff check, ASYNC251         {peer / 1e6:10,.0f}   ours: {ours / peer:.0f}x")
-    with tempfile.TemporaryDirectory() as work:
-        bench = str(Path(__file__).resolve().parent)
-        # (once without counting: the server's modules compile to bytecode, else the first run counts that)
-        subprocess.run([sys.executable, "-c", KEYSTROKES, bench, "0"], cwd=work, env=ours_env, check=True)
-        without = instructions([sys.executable, "-c", KEYSTROKES, bench, "0"], ours_env, Path(work))
-        typed = instructions([sys.executable, "-c", KEYSTROKES, bench, str(args.keystrokes)], ours_env, Path(work))
-    print(f"a keystroke into the 2,000-line buffer, millions: {(typed - without) / args.keystrokes / 1e6:,.1f}")
 
 
 if __name__ == "__main__":
