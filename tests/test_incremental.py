@@ -522,6 +522,10 @@ def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
             assert [facts.resolve(c.func) for c in facts.nodes(ast.Call)] == [
                 fresh.resolve(c.func) for c in fresh.nodes(ast.Call)
             ]
+            # the node at a range (what a fix looks for): found in its unit alone, as in all
+            for kind in (ast.Call, ast.Name, ast.Constant):
+                for node in fresh.nodes(kind):
+                    assert facts.node_at(fresh.range(node), kind) is fresh.node_at(fresh.range(node), kind)
             # where each unit's nodes lie among the module's: exactly the ones it holds
             for statement in tree.body:
                 for kind in (ast.Call, ast.Name, ast.If):

@@ -14,6 +14,7 @@ libcst is only loaded when a fix is computed (see `fixing.py`).
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import weakref
 from collections.abc import Iterator
@@ -269,6 +270,14 @@ class ModuleFacts:
     def node_at(self, where, *types: type[ast.AST]) -> ast.AST | None:
         """The first node of `types` (in the order `nodes` gives) whose range is `where`:
         how a fixer finds the node its finding was made at."""
+        unit = self._unit_at(where.start.line) if self._parts is not None else None
+        if unit is not None:  # (a buffer's: only the nodes of the def or class on those lines)
+            for t in types:
+                where_in = self.unit_slice(unit, t)
+                for node in self._of_type(t)[where_in[0] : where_in[1]] if where_in else ():
+                    if self.range(node) == where:
+                        return node
+            return None
         for t in types:
             by_range = self._by_range.get(t)
             if by_range is None:  # built on first use: only fixes ask
@@ -277,6 +286,14 @@ class ModuleFacts:
                     by_range.setdefault(self.range(node), node)
             if (found := by_range.get(where)) is not None:
                 return found
+        return None
+
+    def _unit_at(self, line: int) -> ast.stmt | None:
+        """The top-level def or class on 0-based `line` (a line no other statement shares)."""
+        body = self.tree.body
+        i = bisect.bisect_right(body, line, key=first_line) - 1
+        if i >= 0 and isinstance(body[i], _STATEMENT_SCOPES) and line < (body[i].end_lineno or 0):
+            return body[i]
         return None
 
     def scope_of(self, node: ast.AST) -> Scope:
@@ -526,6 +543,12 @@ def _plain_text(node: ast.expr) -> str | None:
         if value is None or type(value) in (bool, int, str, bytes) or (type(value) is float and math.isfinite(value)):
             return repr(value)  # (as unparse writes them: a float of 1e400 it writes `1e309`)
     return None
+
+
+def first_line(statement: ast.stmt) -> int:
+    """The 0-based line a statement starts on (a decorated one's first decorator's)."""
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
 def in_generator_expression(facts: ModuleFacts, node: ast.AST) -> bool:

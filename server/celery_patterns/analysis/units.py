@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import copy
 
+from .facts import first_line as first_line  # (the facts find a unit by its lines too)
+
 UNIT_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 Unit = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -16,12 +18,6 @@ def signature(statement: Unit) -> str:
     header = copy.copy(statement)
     header.body = []
     return ast.dump(header)
-
-
-def first_line(statement: ast.stmt) -> int:
-    """The 0-based line a statement starts on (a decorated one's first decorator's)."""
-    decorators = getattr(statement, "decorator_list", None) or ()
-    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
 def replaced_units_only(before: list[ast.stmt], after: list[ast.stmt]) -> bool:
