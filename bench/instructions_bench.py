@@ -14,10 +14,10 @@ not (two runs of the same code agree to 0.01%). Counted by `valgrind --tool=call
   a character into a comment and into a flagged call; the instructions of the edits alone (a run
   with them less one without);
 - a quick fix at the cursor, as the server computes one: a FIX_LINES-line module of the same
-  kind checked as a document, a character typed into a comment, then FIXES fixes of the blocking
-  sleeps below it, each from the document's facts and verified with a fork of its checker; the
-  instructions of the fixes alone (a run with them less one with none), the first one's loading
-  of libcst left out.
+  kind checked as a document, then FIXES times a character typed into a comment and the fix of
+  the blocking sleep below it, from that version's facts, verified with a fork of its checker;
+  the instructions of the fixes alone (a run with them less one that only types), the first
+  fix's loading of libcst left out.
 
     python bench/instructions_bench.py [--keystrokes 20] [--fixes 10] [--only check keystroke fix]
 """
@@ -127,15 +127,19 @@ def main():
     gc.set_threshold(50_000, 50, 100)  # as the server does
     lines = text.splitlines()
     comments = [i for i, line in enumerate(lines) if line.startswith("    # poll")]
-    lines[comments[len(comments) // 2]] += "!"
-    text = "\\n".join(lines) + "\\n"
-    checked = engine.check_source(text, str(path), settings, "actions", checker, model.project)
-    sleeps = [f for f in checked.report.findings if f.code == "CEL002"]
-    middle = len(sleeps) // 2
-    for finding in sleeps[middle : middle + 1 + int(sys.argv[2])]:  # (the first loads libcst: in both runs)
+    fixing = sys.argv[2] == "fix"
+    for n in range(1 + int(sys.argv[4])):  # (the first fix loads libcst: in both runs)
+        line = comments[(len(comments) // 3 + n * 11) % len(comments)]
+        lines[line] += "!"
+        text = "\\n".join(lines) + "\\n"
+        checked = engine.check_source(text, str(path), settings, "actions", checker, model.project)
+        if n and not fixing:
+            continue
+        sleep = next(f for f in checked.report.findings if f.code == "CEL002" and f.range.start.line == line + 2)
         with checker.lent(text) as facts:
             context = FixContext(text, facts, settings, str(path))
-            assert compute_fix(text, finding, settings, str(path), "actions", checked, context, model.project, checker.fork())
+            fork = checker.fork()
+            assert compute_fix(text, sleep, settings, str(path), "actions", checked, context, model.project, fork)
 
 deep_threads_from_now()
 thread = threading.Thread(target=main)
@@ -191,9 +195,10 @@ def main() -> None:
     if "fix" in args.only:
         with tempfile.TemporaryDirectory() as work:
             lines = str(args.fix_lines)
-            subprocess.run([sys.executable, "-c", FIX, bench, "0", lines], cwd=work, env=ours_env, check=True)
-            without = instructions([sys.executable, "-c", FIX, bench, "0", lines], ours_env, Path(work))
-            fixed = instructions([sys.executable, "-c", FIX, bench, str(args.fixes), lines], ours_env, Path(work))
+            fixes = str(args.fixes)
+            subprocess.run([sys.executable, "-c", FIX, bench, "edit", lines, "0"], cwd=work, env=ours_env, check=True)
+            without = instructions([sys.executable, "-c", FIX, bench, "edit", lines, fixes], ours_env, Path(work))
+            fixed = instructions([sys.executable, "-c", FIX, bench, "fix", lines, fixes], ours_env, Path(work))
         print(
             f"a quick fix at the cursor of a {args.fix_lines:,}-line buffer, verified, millions: "
             f"{(fixed - without) / args.fixes / 1e6:,.1f}"
