@@ -350,12 +350,18 @@ class _Summariser:
         key = facts.name_key(expr)
         if key is not None and key in self._absolute_by_name:
             return self._absolute_by_name[key]
-        found = facts.lookup(expr.id, facts.scope_of(expr), expr)
-        if found is not None and found[0] is facts.module_scope and all(b.kind in ("def", "class") for b in found[1]):
-            name: str | None = f"{self.prefix}{expr.id}"
+        qualname = facts.resolve(expr)  # (None for a def or class: then it is looked up)
+        name: str | None = None
+        if qualname is not None:
+            name = None if qualname.startswith("builtins.") else self.made_absolute(qualname)
         else:
-            qualname = facts.resolve(expr)
-            name = None if qualname is None or qualname.startswith("builtins.") else self.made_absolute(qualname)
+            found = facts.lookup(expr.id, facts.scope_of(expr), expr)
+            if (
+                found is not None
+                and found[0] is facts.module_scope
+                and all(b.kind in ("def", "class") for b in found[1])
+            ):
+                name = f"{self.prefix}{expr.id}"
         if key is not None:
             self._absolute_by_name[key] = name
         return name
