@@ -496,6 +496,13 @@ def _described(facts: ModuleFacts) -> dict:
     }
 
 
+_SELECTIONS = [
+    (ast.Call, "a method call", lambda call: isinstance(call.func, ast.Attribute)),
+    (ast.Name, "a short name", lambda name: len(name.id) < 4),
+    (ast.FunctionDef, "decorated", lambda function: bool(function.decorator_list)),
+]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.sampled_from(CASES), min_size=1, max_size=6), st.data())
 def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
@@ -522,6 +529,9 @@ def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
             assert [facts.resolve(c.func) for c in facts.nodes(ast.Call)] == [
                 fresh.resolve(c.func) for c in fresh.nodes(ast.Call)
             ]
+            # what is chosen by syntax (`select`, kept with each unit): what a filter of all gives
+            for kind, key, keep in _SELECTIONS:
+                assert facts.select(kind, key, keep) == [n for n in fresh.nodes(kind) if keep(n)]
             # the node at a range (what a fix looks for): found in its unit alone, as in all
             for kind in (ast.Call, ast.Name, ast.Constant):
                 for node in fresh.nodes(kind):

@@ -279,21 +279,27 @@ def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:
     for statement in facts.nodes(ast.Import, ast.ImportFrom):
         if _imports_celery(statement, app_module) and note(statement):
             return CeleryContext(True, frozenset())
-    for call in facts.nodes(ast.Call):
+    for call in facts.select(ast.Call, "context method", _calls_context_method):
         func = call.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in CONTEXT_METHODS
-            and not (func.attr == "apply_async" and is_process_pool(facts, func.value))
-            and note(call)
-        ):
+        assert isinstance(func, ast.Attribute)  # (what `_calls_context_method` selects)
+        if not (func.attr == "apply_async" and is_process_pool(facts, func.value)) and note(call):
             return CeleryContext(True, frozenset())
-    for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+    decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = [*facts.select(ast.FunctionDef, "decorated", _decorated)]
+    decorated += facts.select(ast.AsyncFunctionDef, "decorated", _decorated)
+    for function in decorated:
         for decorator in function.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if _last_name(target) in TASK_DECORATORS and note(decorator):
                 return CeleryContext(True, frozenset())
     return CeleryContext(module, frozenset(units))
+
+
+def _calls_context_method(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in CONTEXT_METHODS
+
+
+def _decorated(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return bool(function.decorator_list)
 
 
 def _imports_celery(node: ast.Import | ast.ImportFrom, app_module: str) -> bool:
@@ -435,14 +441,23 @@ def _self_name(scope: Scope) -> str | None:
 def sends_task(facts: ModuleFacts, node: ast.AST | None) -> bool:
     """A call that sends a task: `t.delay(...)`, `sig.apply_async()`, `app.send_task(...)`, an
     imported `send_task(...)`, or calling a group, chain or chord (`group(sigs)()`)."""
-    if not isinstance(node, ast.Call):
+    if not may_send_task(node):
         return False
     func = node.func
     if isinstance(func, ast.Attribute):
-        return func.attr in SEND_METHODS
+        return True
     if isinstance(func, ast.Name):
         return (facts.resolve(func) or "").endswith(".send_task")
-    return isinstance(func, ast.Call) and canvas_kind(facts, func) in ("group", "chain", "chord")
+    return canvas_kind(facts, func) in ("group", "chain", "chord")
+
+
+def may_send_task(node: ast.AST | None) -> TypeGuard[ast.Call]:
+    """What `sends_task` may say yes to, by its syntax alone: `x.delay(...)` and the other
+    send methods, a call of a name or of a call's result."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return isinstance(func, (ast.Name, ast.Call)) or (isinstance(func, ast.Attribute) and func.attr in SEND_METHODS)
 
 
 # Signature methods that return the same (or a copied) signature (`on_error` links the

@@ -127,7 +127,8 @@ class ModuleFacts:
         # asked from `_parts`, each top-level statement's nodes by type (a unit's as it walked
         # them): a buffer's version asks for a few types of the dozens its units hold.
         self._by_type: dict[type, list[ast.AST]] = {}
-        self._parts: list[tuple[int | None, dict[type, list[ast.AST]]]] | None = None  # (id(unit) or None, ...)
+        # (id(unit) or None, its nodes by type, its selections (`select`) or None for module code)
+        self._parts: list[tuple[int | None, dict[type, list[ast.AST]], dict | None]] | None = None
         # Kept here rather than as attributes on the nodes: no per-node __dict__ and no
         # child<->parent cycles, so a tree is freed as soon as its facts are dropped.
         self._parents: dict[ast.AST, ast.AST | None] = {tree: None}
@@ -227,14 +228,38 @@ class ModuleFacts:
         if found is None:
             found = []
             if self._parts is not None:
-                found = list(chain.from_iterable(part.get(kind, ()) for _, part in self._parts))
+                found = list(chain.from_iterable(part.get(kind, ()) for _, part, _ in self._parts))
                 self._by_type[kind] = found
+        return found
+
+    def select(self, kind: type[N], key: str, keep) -> list[N]:
+        """The nodes of type `kind` for which `keep(node)` holds, in the order `nodes` gives.
+
+        `keep` must read the node alone (its syntax: no name resolved, no parent asked) and
+        `key` name it: a buffer's unit keeps what it selected for the versions that take it,
+        whose nodes are the same, so a long module's next version tests only the nodes of its
+        module code and of the units an edit replaced."""
+        found: list = []
+        if self._parts is None:
+            found = [node for node in self._of_type(kind) if keep(node)]
+            return found
+        for _, part, selections in self._parts:
+            nodes = part.get(kind)
+            if not nodes:
+                continue
+            if selections is None:
+                found += [node for node in nodes if keep(node)]
+                continue
+            chosen = selections.get(key)
+            if chosen is None:
+                chosen = selections[key] = [node for node in nodes if keep(node)]
+            found += chosen
         return found
 
     @property
     def by_type(self) -> dict[type, list[ast.AST]]:
         """Every type's nodes, in the order walked."""
-        for _, part in self._parts or ():
+        for _, part, _ in self._parts or ():
             for kind in part:
                 self._of_type(kind)
         return {kind: nodes for kind, nodes in self._by_type.items() if nodes}
@@ -308,7 +333,7 @@ class ModuleFacts:
         if slices is None:  # (worked out for a type when first asked)
             slices = self._unit_slices[kind] = {}
             start = 0
-            for unit, part in self._parts or ():
+            for unit, part, _ in self._parts or ():
                 nodes = part.get(kind)
                 if nodes:
                     if unit is not None:
@@ -623,6 +648,7 @@ class _UnitFacts:
     module_children: list[Scope] = field(default_factory=list)
     module_bindings: list[tuple[str, Binding]] = field(default_factory=list)
     module_comprehension_bindings: list[tuple[str, list[Binding]]] = field(default_factory=list)
+    selections: dict[str, list[ast.AST]] = field(default_factory=dict)  # `ModuleFacts.select`'s, by key
 
 
 class _Collector:
@@ -650,7 +676,7 @@ class _Collector:
             if not isinstance(statement, _STATEMENT_SCOPES):
                 self.by_type = {}
                 self.outside(statement, module)
-                parts.append((None, self.by_type))
+                parts.append((None, self.by_type, None))
                 continue
             unit = earlier.get(id(statement))
             if unit is not None and unit.statement is statement:
@@ -658,11 +684,11 @@ class _Collector:
             else:
                 unit = self.record(statement)
             units[id(statement)] = unit
-            parts.append((id(statement), unit.by_type))
+            parts.append((id(statement), unit.by_type, unit.selections))
         self.by_type = {}
         for ignore in tree.type_ignores:
             self.outside(ignore, module)
-        parts.append((None, self.by_type))
+        parts.append((None, self.by_type, None))
         self.parents.update(outside[0])
         self.scopes.update(outside[1])
         facts._own_scopes.update(outside[2])

@@ -21,6 +21,7 @@ from ..analysis.celery import (
     SHARED_TASK,
     is_canvas,
     is_process_pool,
+    may_send_task,
     sends_task,
 )
 from ..analysis.celery_settings import is_setting_name
@@ -222,6 +223,20 @@ class _UnitParts:
 _FUNCTION_KEYS = frozenset(kind.__name__ for kind in FUNCTION_NODES)
 
 
+# What some passes look at, chosen by syntax alone (`ModuleFacts.select`: a buffer's units keep it).
+def _decorated_or_names_tasks(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return bool(function.decorator_list) or function.name == "gen_task_name"
+
+
+def _may_register_task(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr in ("task", "register_task") and bool(call.args)
+
+
+def _may_use_app(node: ast.Attribute) -> bool:
+    return node.attr in APP_USES and isinstance(node.value, ast.Name)
+
+
 def _moved(found, lines: int):
     """A function or dispatch of a unit that moved by `lines` lines, moved with it."""
     if not lines or found is None:
@@ -290,12 +305,12 @@ class _Summariser:
         summary.always_eager = sets_always_eager(facts)
         source = facts.source
         if "revoke" in source or "terminate" in source:
-            revoking = {self._function_of(n) for n in facts.nodes(ast.Attribute) if revokes_task(n)}
+            revoking = {self._function_of(n) for n in facts.select(ast.Attribute, "revokes", revokes_task)}
             summary.revokes = sorted(revoking)
         if any(word in source for word in ("delay", "apply_async", "send_task", "celery")):
             starting = {  # (a send makes its module Celery code: no other sign is needed)
                 self._function_of(call)
-                for call in facts.nodes(ast.Call)
+                for call in facts.select(ast.Call, "may send a task", may_send_task)
                 if sends_task(facts, call)
                 and not (isinstance(call.func, ast.Attribute) and is_process_pool(facts, call.func.value))
             }
@@ -554,7 +569,11 @@ class _Summariser:
     # --- tasks ------------------------------------------------------------------------------
     def _tasks(self) -> None:
         facts = self.facts
-        for function in facts.nodes(*FUNCTION_NODES):
+        decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+            *facts.select(ast.FunctionDef, "decorated or gen_task_name", _decorated_or_names_tasks)
+        ]
+        decorated += facts.select(ast.AsyncFunctionDef, "decorated or gen_task_name", _decorated_or_names_tasks)
+        for function in decorated:
             if function.name == "gen_task_name" and isinstance(facts.parent(function), ast.ClassDef):
                 self.summary.names_tasks = True
             for decorator in function.decorator_list:
@@ -570,10 +589,10 @@ class _Summariser:
                         app,
                         unsure,
                     )
-        for call in facts.nodes(ast.Call):  # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
+        # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
+        for call in facts.select(ast.Call, "registers a task", _may_register_task):
             func = call.func
-            if not (isinstance(func, ast.Attribute) and call.args):
-                continue
+            assert isinstance(func, ast.Attribute)  # (what `_may_register_task` selects)
             if func.attr == "task" and self._is_app(func.value):
                 definition = self._local_definition(call.args[0])
                 if isinstance(definition, FUNCTION_NODES):
@@ -1317,8 +1336,8 @@ class _Summariser:
         """Apps this module imports and configures, points at task modules or starts."""
         facts = self.facts
         names = set()
-        for node in facts.nodes(ast.Attribute):
-            if node.attr in APP_USES and isinstance(node.value, ast.Name) and node.value.id not in names:
+        for node in facts.select(ast.Attribute, "app use", _may_use_app):
+            if isinstance(node.value, ast.Name) and node.value.id not in names:
                 found = facts.lookup(node.value.id, facts.scope_of(node.value), node.value)
                 if found is not None and found[0] is facts.module_scope and all(b.kind == "import" for b in found[1]):
                     names.add(node.value.id)
