@@ -50,16 +50,39 @@ except SystemExit:
     pass
 """
 
-KEYSTROKES = """
-import os, sys, tempfile, threading
+# What both buffer scripts start with: a workspace of one generated module (argv[1]: bench/),
+# and running `main` as the server runs its work (a thread with a deep stack).
+BUFFER = """
+import sys, tempfile, threading
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from lsp_bench import module
 from celery_patterns.engine import settings_for
 from celery_patterns.engine.incremental import BufferChecker
-from celery_patterns.lsp.checking import check_document
 from celery_patterns.lsp.models import FolderModel
 from celery_patterns.stack import deep_threads_from_now
+
+def workspace(lines, name, tag=""):
+    root = Path(tempfile.mkdtemp())
+    (root / "pyproject.toml").write_text("[tool.celery-patterns]\\n")
+    text = module(lines, tag=tag)
+    path = root / f"{name}.py"
+    path.write_text(text)
+    model = FolderModel(str(root))
+    model.index({})
+    return text, path, model, settings_for(path)
+
+def as_the_server_does(main):
+    deep_threads_from_now()
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()
+"""
+
+KEYSTROKES = (
+    BUFFER
+    + """
+from celery_patterns.lsp.checking import check_document
 
 def edits(text, count):
     lines = text.splitlines()
@@ -75,14 +98,7 @@ def edits(text, count):
 
 def main():
     import gc
-    root = Path(tempfile.mkdtemp())
-    (root / "pyproject.toml").write_text("[tool.celery-patterns]\\n")
-    text = module(2000)
-    path = root / "big.py"
-    path.write_text(text)
-    model = FolderModel(str(root))
-    model.index({})
-    settings = settings_for(path)
+    text, path, model, settings = workspace(2000, "big")
     checker = BufferChecker()
     for version in [text, *edits(text, 4 + int(sys.argv[2]))]:
         result = check_document(version, str(path), settings, "big", incremental=checker, project=model.project)
@@ -91,36 +107,20 @@ def main():
             gc.freeze()
             gc.set_threshold(50_000, 50, 100)  # as the server does
 
-deep_threads_from_now()
-thread = threading.Thread(target=main)
-thread.start()
-thread.join()
+as_the_server_does(main)
 """
+)
 
-
-FIX = """
-import sys, tempfile, threading
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from lsp_bench import module
+FIX = (
+    BUFFER
+    + """
 from celery_patterns import engine
-from celery_patterns.engine import settings_for
 from celery_patterns.engine.fix import compute_fix
-from celery_patterns.engine.incremental import BufferChecker
 from celery_patterns.fixes.context import FixContext
-from celery_patterns.lsp.models import FolderModel
-from celery_patterns.stack import deep_threads_from_now
 
 def main():
     import gc
-    root = Path(tempfile.mkdtemp())
-    (root / "pyproject.toml").write_text("[tool.celery-patterns]\\n")
-    text = module(int(sys.argv[3]), tag="fix")
-    path = root / "actions.py"
-    path.write_text(text)
-    model = FolderModel(str(root))
-    model.index({})
-    settings = settings_for(path)
+    text, path, model, settings = workspace(int(sys.argv[3]), "actions", "fix")
     checker = BufferChecker()
     engine.check_source(text, str(path), settings, "actions", checker, model.project)
     gc.freeze()
@@ -141,11 +141,9 @@ def main():
             fork = checker.fork()
             assert compute_fix(text, sleep, settings, str(path), "actions", checked, context, model.project, fork)
 
-deep_threads_from_now()
-thread = threading.Thread(target=main)
-thread.start()
-thread.join()
+as_the_server_does(main)
 """
+)
 
 
 def instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
