@@ -191,7 +191,7 @@ class _UnitParts:
 
     lineno: int  # the unit's line then: its parts move with it
     found: dict[tuple, object] = field(default_factory=dict)
-    returned: object = None  # what a top-level def returns (`returned_parts`), once asked
+    config: tuple | None = None  # (the config object a top-level def's result is, or None), once asked
     _dispatches: list | None = field(default=None, repr=False, compare=False)
     _functions: list | None = field(default=None, repr=False, compare=False)
 
@@ -1120,7 +1120,7 @@ class _Summariser:
         if part is None:
             part = self.units[id(unit)] = _UnitParts(unit.lineno)
         elif part is self.earlier.get(id(unit)):  # (never changed: the last summary's too)
-            part = self.units[id(unit)] = _UnitParts(part.lineno, dict(part.found), part.returned)
+            part = self.units[id(unit)] = _UnitParts(part.lineno, dict(part.found), part.config)
         part.found[_UnitParts.key(node, unit)] = _moved(found, part.lineno - unit.lineno)
 
     def _function_of(self, node: ast.AST) -> str:
@@ -1299,30 +1299,37 @@ class _Summariser:
             if binding.kind == "class" and isinstance(binding.node, ast.ClassDef):
                 parts = class_parts(facts, binding.node)
             elif binding.kind == "def":
-                parts = self._returned_parts(binding.node)
+                self._function_config(name, binding.node)
+                continue
             elif binding.kind == "assign" and binding.value is not None and not isinstance(binding.value, ast.Constant):
                 parts = dict_parts(facts, binding.value)
             else:
                 continue
-            if parts is not None:
-                self._config_object(name, parts)
+            config = self._config_object(name, parts) if parts is not None else None
+            if config is not None:
+                self.summary.config_objects[name] = config
 
-    def _returned_parts(self, function: ast.AST) -> DictParts | None:
-        """`returned_parts` of a module-level def, kept with its unit's parts (it reads the
-        def's body, and names are resolved when they are followed)."""
+    def _function_config(self, name: str, function: ast.AST) -> None:
+        """The config object a module-level def's result is, if any: kept with its unit's parts
+        (it reads the def's body; the names it follows are module-level, as they were while the
+        unit is kept)."""
         part = self.units.get(id(function))
-        if part is None or part.returned is None:
-            found = returned_parts(self.facts, function)
+        if part is not None and part.config is not None:
+            config = part.config[0]
+        else:
+            parts = returned_parts(self.facts, function)
+            config = self._config_object(name, parts) if parts is not None else None
             if part is not None and part is not self.earlier.get(id(function)):
-                part.returned = (found,)
-            return found
-        return part.returned[0]  # type: ignore[index]
+                part.config = (config,)
+        if config is not None:
+            self.summary.config_objects[name] = config
 
-    def _config_object(self, name: str, parts: DictParts) -> None:
+    def _config_object(self, name: str, parts: DictParts) -> ConfigObject | None:
         settings = tuple((key, literal_value(value)) for key, value in parts.items if is_setting_name(key))
-        named = any(word in name.lower() for word in ("conf", "setting"))
+        lowered = name.lower()
+        named = "conf" in lowered or "setting" in lowered
         if not settings and not (named and (parts.refs or parts.items)):
-            return
+            return None
         refs, complete = [], parts.complete
         for ref in parts.refs:
             target = self._reference(ref.func if isinstance(ref, ast.Call) else ref)
@@ -1330,7 +1337,7 @@ class _Summariser:
                 complete = False
             else:
                 refs.append(target)
-        self.summary.config_objects[name] = ConfigObject(settings, tuple(refs), complete)
+        return ConfigObject(settings, tuple(refs), complete)
 
     def _app_uses(self) -> None:
         """Apps this module imports and configures, points at task modules or starts."""
