@@ -613,11 +613,12 @@ class CeleryPatternsServer(LanguageServer):
         return await asyncio.get_running_loop().run_in_executor(self.checks, actions.noqa_edit_parsed, finding, result)
 
     def warm_up(self) -> None:
-        """Load what a first fix needs (libcst, its parser, the rules' fix helpers) in a thread
+        """Load what a first fix needs (libcst, its parser, the rules' fix helpers, the protocol's
+        conversions of code actions) in a thread
         of its own once the server is initialized, so the first quick fix costs what later
         ones do. Not in the fix thread: a fix asked for meanwhile would wait for all of it,
         where now it waits at most for the import it needs to finish."""
-        threading.Thread(target=_warm_up, name="celery-patterns-warm-up", daemon=True).start()
+        threading.Thread(target=_warm_up, args=(self.protocol,), name="celery-patterns-warm-up", daemon=True).start()
 
     async def fix_all_edits(self, doc: OpenDocument, result: DocumentCheck, version: int) -> list[types.TextEdit]:
         """Every safe fix of the document at once, as edits of that version. The work stops
@@ -712,8 +713,9 @@ def _facts_of(result: DocumentCheck, path: str, project: Project | None) -> Modu
     return facts
 
 
-def _warm_up() -> None:
+def _warm_up(protocol: Protocol) -> None:
     try:
+        protocol.warm_up_conversions()
         from .. import fixes
 
         importlib.import_module("libcst").parse_module(WARM_UP_SOURCE)
