@@ -21,9 +21,11 @@ from .summary import Function, ModuleSummary
 _POSITIONS = frozenset({"span", "call", "current_task_only", "outside_task_only", "digest"})
 # Each function's encoding, by the function: the summary of a buffer's next version keeps the
 # functions of the units an edit left alone (the same objects). An entry goes with its function
-# (it never keeps one alive), and at most 2,000 are kept (a 9,000-line module has 1,500).
+# (it never keeps one alive), and at most 20,000 are kept: a 9,000-line module has 1,500, and
+# while it is open there are two sets (the model's summary of its file, the editor's of its
+# buffer); with 2,000 the first quick fix encoded them all again (50 ms).
 _ENCODED_FUNCTIONS: dict[int, tuple[weakref.ref[Function], bytes]] = {}
-_KEEP_ENCODED = 2_000
+_KEEP_ENCODED = 20_000
 
 
 def interface(summary: ModuleSummary) -> str:
