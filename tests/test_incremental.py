@@ -574,6 +574,40 @@ def test_an_edit_inside_one_function_walks_only_that_function():
     assert facts.scope_of(tree.body[-1].body[0]).parent is facts.module_scope
 
 
+HANDLERS = "import asyncio\nimport time\n\n\n" + "".join(
+    f"async def handler_{i}(result):\n    # poll {i}\n    while not result.ready():\n        time.sleep(1)\n\n\n"
+    for i in range(12)
+)
+
+
+@pytest.mark.parametrize("fixed", [2, 7, 11])
+def test_a_forks_stubbed_facts_are_handed_back_and_the_next_check_is_a_full_checks(fixed):
+    """A fork takes its buffer's stubbed facts over (nothing reads them while the buffer's tree
+    is lent) and hands its own back: the buffer's next checks, which take their unchanged units
+    from them, find what a full check finds, whatever they edit."""
+    settings, path = Settings(), "server/handed.py"
+    checker = BufferChecker()
+    check_source(HANDLERS, path, settings, "server.module", checker)
+    text = HANDLERS.replace("# poll 5", "# poll 5!")  # (an edit inside one function: stubs are made)
+    checked = check_source(text, path, settings, "server.module", checker)
+    taken = checker._stubbed
+    assert taken is not None
+    finding = [f for f in checked.report.findings if f.code == "CEL002"][fixed]
+    with checker.lent(text) as facts:
+        assert facts is checked.facts
+        fix = compute_fix(text, finding, settings, path, "server.module", checked, verifier=checker.fork())
+    assert fix == compute_fix(text, finding, settings, path, "server.module", checked)
+    assert checker._stubbed is not taken  # (the fork's, handed back)
+    for edited in (
+        text.replace("# poll 1", "# poll 1!"),  # another function
+        text.replace(f"# poll {fixed}", f"# poll {fixed}!"),  # the one the fix replaced in the fork
+        text.replace("# poll 9\n", "# poll 9\n    # and a line more\n"),  # the functions below move
+        text.replace("import time", "import time\nimport os"),  # module code
+    ):
+        assert same(incremental(checker, edited, settings, path), full(edited, settings, path))
+        text = edited
+
+
 @pytest.mark.parametrize("case", CASES[::3])
 def test_a_fork_verifies_a_fix_as_a_full_check_does_and_leaves_the_checker_as_it_was(case):
     """An editor's quick fix is verified by checking the fixed text with a fork of the

@@ -75,17 +75,29 @@ class BufferChecker:
         self._stubbed: ModuleFacts | None = None
         self._stubs: dict[int, tuple[Unit, Unit]] = {}  # id(statement) -> (statement, its stub)
         self._takes_over = True  # (a fork's facts leave the ones they take from as they are)
+        self._origin: BufferChecker | None = None  # the checker this one is a fork of
+        self._handing = threading.Lock()  # between `forget` and a fork handing back (`_hand_back`)
 
     def fork(self) -> BufferChecker:
         """A checker that starts from this one's last check and leaves it as it is (its tree,
-        its stored findings): to check a text made from the last one (a fix's) while this
-        one's tree is `lent`."""
+        its stored findings, its facts of the whole module): to check a text made from the last
+        one (a fix's) while this one's tree is `lent`, and only then."""
         fork = BufferChecker()
         fork.parser = self.parser.fork()
         fork._statements, fork._stored, fork._key = self._statements, self._stored, self._key
-        # (its facts copy what they take of this one's, which stay as they are)
+        # (its facts copy what they take of this one's whole-module facts, which a fix reads;
+        # its stubbed facts take this one's over and are handed back: `_hand_back`)
         fork._whole, fork._stubbed, fork._stubs, fork._takes_over = self._whole, self._stubbed, self._stubs, False
+        fork._origin = self
         return fork
+
+    def _hand_back(self, taken: ModuleFacts, stubbed: ModuleFacts, stubs: dict) -> None:
+        """A fork took this checker's stubbed facts over: its own, of a text that differs from
+        this one's last by the units a fix replaced, take their place (the next check takes
+        its unchanged units from them, as from this one's), unless this checker moved on."""
+        with self._handing:
+            if self._stubbed is taken:
+                self._stubbed, self._stubs = stubbed, {**stubs, **self._stubs}
 
     def parse(self, source: str, filename: str) -> ast.Module:
         # The last tree lent out (to a fix reading it) must not move under its reader: the
@@ -108,10 +120,11 @@ class BufferChecker:
             yield last[1] if last is not None and last[0] is source and last[2] is self.parser.last_tree else None
 
     def forget(self) -> None:
-        self.parser.forget()
-        self._statements, self._stored, self._key = [], {}, None
-        self._facts = self._whole = self._stubbed = None
-        self._stubs = {}
+        with self._handing:
+            self.parser.forget()
+            self._statements, self._stored, self._key = [], {}, None
+            self._facts = self._whole = self._stubbed = None
+            self._stubs = {}
 
     def run(
         self, rules, tree: ast.Module, source: str, index, path: str, module_name: str | None, settings, project=None
@@ -130,16 +143,13 @@ class BufferChecker:
             self.reused_units = len(reusable)
             if reusable:
                 stubbed = ast.Module(body=self._stubbed_body(tree, reusable), type_ignores=[])
+                taken = self._stubbed
+                # (a fork's too: nothing reads its origin's stubbed facts while its tree is lent)
                 self._stubbed = ModuleFacts(
-                    stubbed,
-                    source,
-                    index,
-                    path,
-                    module_name,
-                    earlier=self._stubbed,
-                    by_unit=True,
-                    take_over=self._takes_over,
+                    stubbed, source, index, path, module_name, earlier=taken, by_unit=True, take_over=True
                 )
+                if self._origin is not None and taken is not None:
+                    self._origin._hand_back(taken, self._stubbed, self._stubs)
                 new, local_errors = run_rules(local, self._stubbed, settings)
             else:
                 facts = self._whole_facts(tree, source, index, path, module_name)
