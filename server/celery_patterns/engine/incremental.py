@@ -74,7 +74,7 @@ class BufferChecker:
         self._whole: ModuleFacts | None = None
         self._stubbed: ModuleFacts | None = None
         self._stubs: dict[int, tuple[Unit, Unit]] = {}  # id(statement) -> (statement, its stub)
-        self._takes_over = True  # (a fork's facts leave the ones they take from as they are)
+        self._takes_over = True  # (a fork's whole-module facts leave the ones they take from as they are)
         self._origin: BufferChecker | None = None  # the checker this one is a fork of
         self._handing = threading.Lock()  # between `forget` and a fork handing back (`_hand_back`)
 
