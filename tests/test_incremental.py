@@ -531,7 +531,9 @@ def test_every_version_has_the_facts_of_a_fresh_walk(cases, data):
             ]
             # what is chosen by syntax (`select`, kept with each unit): what a filter of all gives
             for kind, key, keep in _SELECTIONS:
-                assert facts.select(kind, key, keep) == [n for n in fresh.nodes(kind) if keep(n)]
+                assert facts.select(key, keep, kind) == [n for n in fresh.nodes(kind) if keep(n)]
+            both = (ast.FunctionDef, ast.AsyncFunctionDef)  # (several types: in the order `nodes` gives)
+            assert facts.select("any def", bool, *both) == fresh.nodes(*both)
             # the node at a range (what a fix looks for): found in its unit alone, as in all
             for kind in (ast.Call, ast.Name, ast.Constant):
                 for node in fresh.nodes(kind):

@@ -279,14 +279,12 @@ def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:
     for statement in facts.nodes(ast.Import, ast.ImportFrom):
         if _imports_celery(statement, app_module) and note(statement):
             return CeleryContext(True, frozenset())
-    for call in facts.select(ast.Call, "context method", _calls_context_method):
+    for call in facts.select("context method", _calls_context_method, ast.Call):
         func = call.func
         assert isinstance(func, ast.Attribute)  # (what `_calls_context_method` selects)
         if not (func.attr == "apply_async" and is_process_pool(facts, func.value)) and note(call):
             return CeleryContext(True, frozenset())
-    decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = [*facts.select(ast.FunctionDef, "decorated", _decorated)]
-    decorated += facts.select(ast.AsyncFunctionDef, "decorated", _decorated)
-    for function in decorated:
+    for function in facts.select("decorated", _decorated, ast.FunctionDef, ast.AsyncFunctionDef):
         for decorator in function.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if _last_name(target) in TASK_DECORATORS and note(decorator):

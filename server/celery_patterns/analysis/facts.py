@@ -232,28 +232,33 @@ class ModuleFacts:
                 self._by_type[kind] = found
         return found
 
-    def select(self, kind: type[N], key: str, keep) -> list[N]:
-        """The nodes of type `kind` for which `keep(node)` holds, in the order `nodes` gives.
+    @overload
+    def select(self, key: str, keep, kind: type[N], /) -> list[N]: ...
+    @overload
+    def select(self, key: str, keep, kind: type[N], other: type[M], /) -> list[N | M]: ...
+    def select(self, key: str, keep, *types: type[ast.AST]) -> list[Any]:
+        """The nodes of `types` for which `keep(node)` holds, in the order `nodes` gives.
 
         `keep` must read the node alone (its syntax: no name resolved, no parent asked) and
         `key` name it: a buffer's unit keeps what it selected for the versions that take it,
         whose nodes are the same, so a long module's next version tests only the nodes of its
         module code and of the units an edit replaced."""
         found: list = []
-        if self._parts is None:
-            found = [node for node in self._of_type(kind) if keep(node)]
-            return found
-        for _, part, selections in self._parts:
-            nodes = part.get(kind)
-            if not nodes:
+        for kind in types:
+            if self._parts is None:
+                found += [node for node in self._of_type(kind) if keep(node)]
                 continue
-            if selections is None:
-                found += [node for node in nodes if keep(node)]
-                continue
-            chosen = selections.get(key)
-            if chosen is None:
-                chosen = selections[key] = [node for node in nodes if keep(node)]
-            found += chosen
+            for _, part, selections in self._parts:
+                nodes = part.get(kind)
+                if not nodes:
+                    continue
+                if selections is None:
+                    found += [node for node in nodes if keep(node)]
+                    continue
+                chosen = selections.get((key, kind))
+                if chosen is None:
+                    chosen = selections[(key, kind)] = [node for node in nodes if keep(node)]
+                found += chosen
         return found
 
     @property
@@ -648,7 +653,7 @@ class _UnitFacts:
     module_children: list[Scope] = field(default_factory=list)
     module_bindings: list[tuple[str, Binding]] = field(default_factory=list)
     module_comprehension_bindings: list[tuple[str, list[Binding]]] = field(default_factory=list)
-    selections: dict[str, list[ast.AST]] = field(default_factory=dict)  # `ModuleFacts.select`'s, by key
+    selections: dict[tuple[str, type], list[ast.AST]] = field(default_factory=dict)  # `ModuleFacts.select`'s
 
 
 class _Collector:

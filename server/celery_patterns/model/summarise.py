@@ -234,7 +234,7 @@ def _may_register_task(call: ast.Call) -> bool:
 
 
 def _may_use_app(node: ast.Attribute) -> bool:
-    return node.attr in APP_USES and isinstance(node.value, ast.Name)
+    return node.attr in APP_USES
 
 
 def _moved(found, lines: int):
@@ -305,12 +305,12 @@ class _Summariser:
         summary.always_eager = sets_always_eager(facts)
         source = facts.source
         if "revoke" in source or "terminate" in source:
-            revoking = {self._function_of(n) for n in facts.select(ast.Attribute, "revokes", revokes_task)}
+            revoking = {self._function_of(n) for n in facts.select("revokes", revokes_task, ast.Attribute)}
             summary.revokes = sorted(revoking)
         if any(word in source for word in ("delay", "apply_async", "send_task", "celery")):
             starting = {  # (a send makes its module Celery code: no other sign is needed)
                 self._function_of(call)
-                for call in facts.select(ast.Call, "may send a task", may_send_task)
+                for call in facts.select("may send a task", may_send_task, ast.Call)
                 if sends_task(facts, call)
                 and not (isinstance(call.func, ast.Attribute) and is_process_pool(facts, call.func.value))
             }
@@ -569,11 +569,8 @@ class _Summariser:
     # --- tasks ------------------------------------------------------------------------------
     def _tasks(self) -> None:
         facts = self.facts
-        decorated: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
-            *facts.select(ast.FunctionDef, "decorated or gen_task_name", _decorated_or_names_tasks)
-        ]
-        decorated += facts.select(ast.AsyncFunctionDef, "decorated or gen_task_name", _decorated_or_names_tasks)
-        for function in decorated:
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+        for function in facts.select("decorated or gen_task_name", _decorated_or_names_tasks, *kinds):
             if function.name == "gen_task_name" and isinstance(facts.parent(function), ast.ClassDef):
                 self.summary.names_tasks = True
             for decorator in function.decorator_list:
@@ -590,7 +587,7 @@ class _Summariser:
                         unsure,
                     )
         # `ingest = app.task(ingest_impl)`, `app.register_task(Ingest())`
-        for call in facts.select(ast.Call, "registers a task", _may_register_task):
+        for call in facts.select("registers a task", _may_register_task, ast.Call):
             func = call.func
             assert isinstance(func, ast.Attribute)  # (what `_may_register_task` selects)
             if func.attr == "task" and self._is_app(func.value):
@@ -1343,7 +1340,7 @@ class _Summariser:
         """Apps this module imports and configures, points at task modules or starts."""
         facts = self.facts
         names = set()
-        for node in facts.select(ast.Attribute, "app use", _may_use_app):
+        for node in facts.select("app use", _may_use_app, ast.Attribute):
             if isinstance(node.value, ast.Name) and node.value.id not in names:
                 found = facts.lookup(node.value.id, facts.scope_of(node.value), node.value)
                 if found is not None and found[0] is facts.module_scope and all(b.kind == "import" for b in found[1]):
