@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from ..config import parse_app_import
-from .facts import ModuleFacts, Scope, position_key
+from .facts import FUNCTION_NODES, ModuleFacts, Scope, position_key
 
 STATES = frozenset({"PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"})
 STATE_SETS = {
@@ -284,7 +284,7 @@ def _context(facts: ModuleFacts, app_module: str) -> CeleryContext:
         assert isinstance(func, ast.Attribute)  # (what `_calls_context_method` selects)
         if not (func.attr == "apply_async" and is_process_pool(facts, func.value)) and note(call):
             return CeleryContext(True, frozenset())
-    for function in facts.select("decorated", _decorated, ast.FunctionDef, ast.AsyncFunctionDef):
+    for function in facts.select("decorated", _decorated, *FUNCTION_NODES):
         for decorator in function.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if _last_name(target) in TASK_DECORATORS and note(decorator):

@@ -569,8 +569,7 @@ class _Summariser:
     # --- tasks ------------------------------------------------------------------------------
     def _tasks(self) -> None:
         facts = self.facts
-        kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
-        for function in facts.select("decorated or gen_task_name", _decorated_or_names_tasks, *kinds):
+        for function in facts.select("decorated or gen_task_name", _decorated_or_names_tasks, *FUNCTION_NODES):
             if function.name == "gen_task_name" and isinstance(facts.parent(function), ast.ClassDef):
                 self.summary.names_tasks = True
             for decorator in function.decorator_list:
