@@ -125,12 +125,13 @@ class LineIndex:
 
     def node_range(self, node) -> Range:
         """The canonical range of an `ast` node (statements and expressions)."""
-        start = self.from_ast(node.lineno, node.col_offset)
         end_lineno = getattr(node, "end_lineno", None) or node.lineno
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
             end_col = node.col_offset
-        return Range(start, self.from_ast(end_lineno, end_col))
+        if self._ascii:  # (columns are code points already: the model's summaries ask this of every call)
+            return Range(Position(node.lineno - 1, node.col_offset), Position(end_lineno - 1, end_col))
+        return Range(self.from_ast(node.lineno, node.col_offset), self.from_ast(end_lineno, end_col))
 
     # --- client encodings -------------------------------------------------------------
     def to_client_column(self, pos: Position, encoding: str) -> int:

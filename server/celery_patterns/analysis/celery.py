@@ -187,7 +187,10 @@ def _is_module_reference(facts: ModuleFacts, expr: ast.AST) -> bool:
 
 
 def is_celery_app_call(facts: ModuleFacts, node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and facts.resolve(node.func) in CELERY_APP_CLASSES
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func  # (`x.y.z(...)` names `...z`: only `....Celery` is resolved)
+    return (type(func) is not ast.Attribute or func.attr == "Celery") and facts.resolve(func) in CELERY_APP_CLASSES
 
 
 def celery_app_calls(facts: ModuleFacts) -> list[ast.Call]:

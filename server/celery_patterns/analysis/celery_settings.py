@@ -125,6 +125,7 @@ def _old_name(key: str) -> set[str]:
     return set()
 
 
+@functools.lru_cache(maxsize=4096)  # (asked of every module-level name a summary reads)
 def is_setting_name(key: str) -> bool:
     """A key Celery reads as a setting, written any way (a `CELERY_`-prefixed one included)."""
     return bool(canonical(key, "CELERY"))

@@ -28,6 +28,7 @@ FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPREHENSION_NODES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _STATEMENT_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # never inside a comprehension
+_UNKNOWN = object()  # (not worked out yet: None is an answer)
 N = TypeVar("N", bound=ast.AST)
 M = TypeVar("M", bound=ast.AST)
 
@@ -483,10 +484,13 @@ class ModuleFacts:
             return f"{base}.{expr.attr}" if base else None
         if not isinstance(expr, ast.Name):
             return None
-        key = self.name_key(expr) if _depth == 0 else None
-        if key is not None and key in self._resolved:
-            return self._resolved[key]
-        qualname = self._resolve_name(expr, _depth)
+        scope = self.scope_of(expr)
+        key = self._name_key(expr, scope) if _depth == 0 else None
+        if key is not None:
+            known = self._resolved.get(key, _UNKNOWN)
+            if known is not _UNKNOWN:
+                return known  # type: ignore[return-value]
+        qualname = self._resolve_name(expr, scope, _depth)
         if key is not None:
             self._resolved[key] = qualname
         return qualname
@@ -495,13 +499,15 @@ class ModuleFacts:
         """A key for what `name` means that every read of it in its scope shares, or None when
         where it is read matters (a comprehension's variable, a star import's name): what
         is worked out from a name once can be kept under it."""
-        scope = self.scope_of(name)
+        return self._name_key(name, self.scope_of(name))
+
+    def _name_key(self, name: ast.Name, scope: Scope) -> tuple[int, str] | None:
         if name.id in self._comprehension_names or scope.class_comprehension or self._star_statements:
             return None
         return (id(scope), name.id)
 
-    def _resolve_name(self, expr: ast.Name, _depth: int) -> str | None:
-        found = self.lookup(expr.id, self.scope_of(expr), expr)
+    def _resolve_name(self, expr: ast.Name, scope: Scope, _depth: int) -> str | None:
+        found = self.lookup(expr.id, scope, expr)
         if found is None:
             if self._star_statements:
                 star = self._star_imported(expr)

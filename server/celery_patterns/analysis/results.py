@@ -567,6 +567,15 @@ def is_failure_only(states: frozenset[str]) -> bool:
 
 
 # --- result expressions -------------------------------------------------------------------
+# Values that are never a Celery result, whatever their methods are called.
+_LITERALS = frozenset(
+    {
+        *(ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set),
+        *(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
+    }
+)
+
+
 def is_result(facts: ModuleFacts, expr: ast.AST, settings) -> bool:
     """`expr` evaluates to a Celery result (see the module docstring)."""
     return _is_result(facts, expr, 0, _app_import(settings))
@@ -575,8 +584,8 @@ def is_result(facts: ModuleFacts, expr: ast.AST, settings) -> bool:
 def _is_result(facts: ModuleFacts, expr: ast.AST, depth: int, checks: str | None) -> bool:
     """`checks` is the app import to qualify status checks with, or None to leave status
     checks out (when deciding whether they are on a Celery result at all)."""
-    if depth > 6:
-        return False
+    if depth > 6 or type(expr) in _LITERALS:
+        return False  # (`", ".join(...)`, `{...}.get(...)`: no scope's status checks worked out)
     if checks is not None and facts.text(expr) in _checked_texts(facts, facts.scope_of(expr), checks):
         return True
     if isinstance(expr, ast.Await):

@@ -85,6 +85,7 @@ APP_USES = frozenset(
     }
 )
 THREAD_RUNNERS = frozenset({"asyncio.to_thread", "asyncio.loop.run_in_executor"})
+_UNKNOWN = object()  # (what a name means, not worked out yet: None is an answer)
 
 
 def summarise(facts: ModuleFacts, settings: Settings | None = None) -> ModuleSummary:
@@ -347,10 +348,10 @@ class _Summariser:
     def absolute(self, expr: ast.AST) -> str | None:
         """The absolute dotted name an expression refers to, or None."""
         # Several passes ask it of the same callee (calls, dispatches, apps): kept per node.
-        key = id(expr)
-        if key not in self._absolute_at:
-            self._absolute_at[key] = self._absolute(expr)
-        return self._absolute_at[key]
+        known = self._absolute_at.get(id(expr), _UNKNOWN)
+        if known is _UNKNOWN:
+            known = self._absolute_at[id(expr)] = self._absolute(expr)
+        return known  # type: ignore[return-value]
 
     def _absolute(self, expr: ast.AST) -> str | None:
         facts = self.facts
@@ -363,8 +364,10 @@ class _Summariser:
         if not isinstance(expr, ast.Name):
             return None
         key = facts.name_key(expr)
-        if key is not None and key in self._absolute_by_name:
-            return self._absolute_by_name[key]
+        if key is not None:
+            known = self._absolute_by_name.get(key, _UNKNOWN)
+            if known is not _UNKNOWN:
+                return known
         qualname = facts.resolve(expr)  # (None for a def or class: then it is looked up)
         name: str | None = None
         if qualname is not None:
@@ -402,9 +405,12 @@ class _Summariser:
 
     def _class_of(self, node: ast.AST) -> str | None:
         """The top-level class whose method holds `node`."""
-        for ancestor in self.facts.ancestors(node):
-            if isinstance(ancestor, ast.ClassDef) and self.facts.parent(ancestor) is self.facts.tree:
-                return ancestor.name
+        facts = self.facts
+        scope: Scope | None = facts.scope_of(node)  # (a few scopes up, not every node up)
+        while scope is not None:
+            if scope.kind == "class" and facts.parent(scope.node) is facts.tree:
+                return scope.name
+            scope = scope.parent
         return None
 
     def _module_names(self) -> None:
@@ -791,10 +797,12 @@ class _Summariser:
         blocks: list = []
         inside: list = []
         outside: list = []
-        for node in scope.nodes:
-            if type(node) is ast.Call:
-                self._call(node, calls, blocks)
-            elif branches and type(node) is ast.If:
+        # (comprehensions pick a scope's calls and tests from its nodes faster than one loop)
+        call, test = ast.Call, ast.If
+        for node in [node for node in scope.nodes if type(node) is call]:
+            self._call(node, calls, blocks)
+        if branches:
+            for node in [node for node in scope.nodes if type(node) is test]:
                 self._task_branches(node, inside, outside)
         function = Function(
             name,
@@ -834,7 +842,7 @@ class _Summariser:
         ):
             blocks.append(Block("wait", _short(facts.text(call)), facts.range(call), self._wait_allowed(call)))
             return
-        target = self.absolute(func)
+        target = qualname
         if target is None:
             return
         if target.rsplit(".", 1)[-1] in self.settings.polling_helpers:
