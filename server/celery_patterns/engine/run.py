@@ -8,7 +8,7 @@ from ..analysis.facts import ModuleFacts
 from ..config import Settings
 from ..ftypes import Finding
 from ..model.project import Project
-from ..model.summarise import source_digest, summarise
+from ..model.summarise import digest_of, summarise
 from ..rules import Rule, all_rules
 
 
@@ -33,7 +33,7 @@ def run_rules(
     if project is not None and any(rule.uses_project for rule in rules):
         try:
             # the text the model was built from: its summary as it is
-            digest = source_digest(facts.source, facts.module_name, settings)
+            digest = digest_of(facts, settings)
             facts.summary = project.summary_of(facts.path, digest) or summarise(facts, settings)
             facts.project = project.with_summary(facts.summary)
         except RecursionError:

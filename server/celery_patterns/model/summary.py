@@ -37,7 +37,7 @@ TASK_OPTIONS = (
 MODULE_CODE = "<module>"  # the function name under which module-level code is summarised
 # What a summary holds and how it is read: part of every cache key, so that a summariser
 # that reads code differently never meets the summaries an older one wrote.
-SCHEMA = "6"
+SCHEMA = "7"  # (7: digests are BLAKE2b)
 
 
 @dataclass(frozen=True)
