@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -466,37 +467,58 @@ def may_send_task(node: ast.AST | None) -> TypeGuard[ast.Call]:
 SAME_SIGNATURE_METHODS = ("set", "clone", "skew", "on_error")
 
 
-def is_canvas(facts: ModuleFacts, expr: ast.AST | None, kind: str, depth: int = 0) -> bool:
-    """`expr` evaluates to a Celery `kind` ("group", "chain", "chord") built in this module:
-    the constructor called through any alias or a star import of `celery`, `.set(...)`,
-    `.clone()`... of one, a name bound only to one, `self.x` bound only to one in the class."""
+def is_canvas(facts: ModuleFacts, expr: ast.AST | None, kind: str) -> bool:
+    """`expr` evaluates to a Celery `kind` ("group", "chain", "chord") built in this module
+    (see `canvas_built`)."""
+    return canvas_built(facts, expr) == kind
+
+
+def canvas_built(facts: ModuleFacts, expr: ast.AST | None, depth: int = 0) -> str | None:
+    """The kind of canvas ("group", "chain", "chord") `expr` evaluates to, built in this
+    module: the constructor called through any alias or a star import of `celery`,
+    `.set(...)`, `.clone()`... of one, a name bound only to one kind, `self.x` bound only to
+    one kind in the class; else None. (One pass for every kind: a return asks them all.)"""
     if depth > 4:
-        return False
+        return None
     if isinstance(expr, ast.NamedExpr):
-        return is_canvas(facts, expr.value, kind, depth + 1)
+        return canvas_built(facts, expr.value, depth + 1)
     if isinstance(expr, ast.Call):
-        if canvas_kind(facts, expr) == kind:
-            return True
-        if facts.resolve(expr.func) == f"builtins.{kind}" and any(
-            m in ("celery", "celery.canvas") for m in facts.star_imports
-        ):
-            return True
+        qualname = facts.resolve(expr.func)
+        if qualname is not None:
+            for kind in _BUILT_KINDS:
+                if qualname in CANVAS[kind]:
+                    return kind
+            if qualname.startswith("builtins.") and any(m in ("celery", "celery.canvas") for m in facts.star_imports):
+                kind = qualname[len("builtins.") :]
+                if kind in _BUILT_KINDS:
+                    return kind
         func = expr.func  # `group(sigs).set(queue="rag")` is still the group
-        return (
-            isinstance(func, ast.Attribute)
-            and func.attr in SAME_SIGNATURE_METHODS
-            and is_canvas(facts, func.value, kind, depth + 1)
-        )
+        if isinstance(func, ast.Attribute) and func.attr in SAME_SIGNATURE_METHODS:
+            return canvas_built(facts, func.value, depth + 1)
+        return None
     if isinstance(expr, ast.Name):
         bindings = (facts.lookup(expr.id, facts.scope_of(expr)) or (None, []))[1]
         values = [b.value for b in bindings if b.kind == "assign" and b.value is not None]
-        return (
-            bool(values) and len(values) == len(bindings) and all(is_canvas(facts, v, kind, depth + 1) for v in values)
-        )
+        if not values or len(values) != len(bindings):
+            return None
+        return _one_kind(canvas_built(facts, v, depth + 1) for v in values)
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
         stored = attribute_assignments(facts, expr)  # `self.job = group(sigs)` in `__init__`
-        return bool(stored) and all(is_canvas(facts, value, kind, depth + 1) for value, _ in stored)
-    return False
+        return _one_kind(canvas_built(facts, value, depth + 1) for value, _ in stored) if stored else None
+    return None
+
+
+_BUILT_KINDS = ("group", "chord", "chain")
+
+
+def _one_kind(kinds: Iterable[str | None]) -> str | None:
+    """The kind every value is, or None (one that is none, or two kinds)."""
+    found = None
+    for kind in kinds:
+        if kind is None or (found is not None and kind != found):
+            return None
+        found = kind
+    return found
 
 
 def dispatches_canvas(facts: ModuleFacts, call: ast.Call, kind: str) -> bool:

@@ -19,7 +19,7 @@ from ..analysis.celery import (
     CURRENT_APP,
     CURRENT_TASK,
     SHARED_TASK,
-    is_canvas,
+    canvas_built,
     is_process_pool,
     may_send_task,
     sends_task,
@@ -346,7 +346,7 @@ class _Summariser:
             ):
                 continue  # a nested function's return is not the unit's
             function = self._function_of(node)
-            kind = next((k for k in ("group", "chord", "chain") if is_canvas(facts, node.value, k)), "")
+            kind = canvas_built(facts, node.value) or ""
             kinds.setdefault(function, set()).add(kind)  # "": something else
         self.summary.canvas_returns = {
             function: found.pop() for function, found in sorted(kinds.items()) if len(found) == 1 and "" not in found
@@ -486,7 +486,10 @@ class _Summariser:
         }
         apps = []
         for call in facts.nodes(ast.Call):
-            qualname = self.absolute(call.func) or ""
+            func = call.func  # (`x.y.z(...)` names `...z`: only a local class or `...Celery` is resolved)
+            if type(func) is ast.Attribute and not (func.attr in local or func.attr.endswith("Celery")):
+                continue
+            qualname = self.absolute(func) or ""
             last = qualname.rsplit(".", 1)[-1]
             if qualname in CELERY_APP_CLASSES or not (last in local or (last.endswith("Celery") and last != "Celery")):
                 continue
