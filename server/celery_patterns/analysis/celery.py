@@ -148,6 +148,20 @@ def status_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
     return None
 
 
+def may_be_status_check(node: ast.AST) -> bool:
+    """What `status_check` may take for one, by its syntax alone: any comparison, or a call of
+    a status method without arguments (`ModuleFacts.select`: a Call is most often neither)."""
+    if isinstance(node, ast.Compare):
+        return True
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in STATUS_METHODS
+        and not node.args
+        and not node.keywords
+    )
+
+
 def compared_sides(node: ast.Compare) -> list[tuple[ast.expr, ast.expr, bool]]:
     """The two ways to read a comparison as a status check: (the side that may read the
     status, the side that may name states, whether the check is true *in* those states).

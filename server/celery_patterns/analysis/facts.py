@@ -954,12 +954,12 @@ _NEVER_CHILDREN = frozenset(
     + ("conversion", "is_async", "simple", "tag", "rest", "kwd_attrs")
 )
 # Of each node type, worked out when first met; none for the nodes without child nodes worth visiting.
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = dict.fromkeys(
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = dict.fromkeys(
     (ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias), ()
 )
 
 
-def _child_fields(kind: type) -> tuple[str, ...]:
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _NEVER_CHILDREN)
     return fields
 

@@ -46,6 +46,7 @@ from .celery import (
     compared_sides,
     in_celery_context,
     is_process_pool,
+    may_be_status_check,
     state_names,
     status_check,
 )
@@ -196,7 +197,8 @@ def _textual_checks(facts: ModuleFacts) -> list[StatusCheck]:
     cache = _cache(facts)
     if "textual" not in cache:
         at = cache.setdefault("check_at", {})  # fetched once: this asks of every Compare and Call
-        found = [c for n in facts.nodes(ast.Compare, ast.Call) if (c := _cached_check(facts, at, n)) is not None]
+        candidates = facts.select("may be a status check", may_be_status_check, ast.Compare, ast.Call)
+        found = [c for n in candidates if (c := _cached_check(facts, at, n)) is not None]
         found.sort(key=lambda c: position_key(c.node))
         cache["textual"] = found
     return cache["textual"]

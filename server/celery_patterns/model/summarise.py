@@ -375,7 +375,7 @@ class _Summariser:
         if key is not None:
             known = self._absolute_by_name.get(key, _UNKNOWN)
             if known is not _UNKNOWN:
-                return known
+                return known  # type: ignore[return-value]
         qualname = facts.resolve(expr)  # (None for a def or class: then it is looked up)
         name: str | None = None
         if qualname is not None:
@@ -809,12 +809,12 @@ class _Summariser:
         inside: list = []
         outside: list = []
         # (comprehensions pick a scope's calls and tests from its nodes faster than one loop)
-        call, test = ast.Call, ast.If
-        for node in [node for node in scope.nodes if type(node) is call]:
-            self._call(node, calls, blocks)
+        call_type, if_type = ast.Call, ast.If
+        for call in [node for node in scope.nodes if type(node) is call_type]:
+            self._call(call, calls, blocks)
         if branches:
-            for node in [node for node in scope.nodes if type(node) is test]:
-                self._task_branches(node, inside, outside)
+            for test in [node for node in scope.nodes if type(node) is if_type]:
+                self._task_branches(test, inside, outside)
         function = Function(
             name,
             isinstance(definition, ast.AsyncFunctionDef),
