@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from celery_patterns.analysis.comments import noqa_codes
@@ -45,6 +45,18 @@ def test_lines_split_where_python_splits_them(text):
         assert [len(line) for line in lines[:-1]] == [
             b - a for a, b in zip(LineIndex(written).line_starts, LineIndex(written).line_starts[1:])
         ][: len(lines) - 1]
+
+
+@given(st.text(alphabet="noqaNOQA é\u0130\u212a\ud800", max_size=30), st.sampled_from(["noqa", "qa", "nok"]))
+@example("x = 1  # NoQA: CEL002", "noqa")
+@example("x = 1  # no\u212a", "nok")  # (the Kelvin sign folds into an ASCII k)
+@example("\u0130 noqa", "noqa")
+@example("\ud800 NOQA", "noqa")
+def test_a_word_is_found_in_any_case_as_str_lower_finds_it(text, word):
+    # (ASCII texts are lower-cased as bytes; the others, with U+0130 and the Kelvin sign that
+    # fold into ASCII letters and a lone surrogate, as str.lower does)
+    assert LineIndex(text).mentions(word) == (word in text.lower())
+    assert LineIndex(text.upper()).mentions(word) == (word in text.upper().lower())
 
 
 def test_line_index_handles_every_line_ending():

@@ -217,7 +217,7 @@ def _finish(
     places = []  # (line, column, code) of each finding kept: the order they are reported in
     seen = set()
     # Most files have no "noqa" at all: then no line is looked at.
-    comments = LineComments(index, tree) if "noqa" in index.text.lower() else None
+    comments = LineComments(index, tree) if index.mentions("noqa") else None
     for finding in findings:
         # Keys of plain ints and strings: hashing and comparing the position dataclasses
         # costs more than the rest of this loop on a file with hundreds of findings.

@@ -505,7 +505,7 @@ class _Summariser:
         ...`, `X.conf.update(task_routes=...)` or `({"task_routes": ...})` on any app (one made
         here or imported), and Django's `CELERY_TASK_ROUTES = {...}`."""
         facts = self.facts
-        if "routes" not in facts.source.lower():  # every routes key spells it
+        if not facts.index.mentions("routes"):  # every routes key spells it
             return
         for node in facts.nodes(ast.Call, ast.Assign):
             if isinstance(node, ast.Assign):

@@ -178,7 +178,7 @@ def _hijacks_root_logger(facts, app) -> bool | None:
     """Whether the app's worker will take over the root logger: False when the module
     sets `worker_hijack_root_logger` (or an old or namespaced name) to a false constant,
     None when it sets it to a value it cannot see, True otherwise."""
-    if "hijack" not in facts.source.lower():
+    if not facts.index.mentions("hijack"):
         return True
     config = gather_config(facts, app)
     names = set(HIJACK_SETTINGS)
