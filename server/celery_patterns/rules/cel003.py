@@ -218,7 +218,7 @@ class UnboundedResultWait(Rule):
 
     # --- (b) blocking calls -----------------------------------------------------------------
     def _calls(self, facts, settings):
-        for call in facts.nodes(ast.Call):
+        for call in facts.select("CEL003 waits", _waits_or_hands_a_wait, ast.Call):
             func = call.func
             if (
                 type(func) is ast.Attribute
@@ -290,6 +290,21 @@ class UnboundedResultWait(Rule):
         if edits and finding.detail("introduce"):
             edits.extend(add_module_constant(ctx, DEFAULT_TIMEOUT_LINE))
         return edits
+
+
+def _waits_or_hands_a_wait(call: ast.Call) -> bool:
+    """By its syntax alone: a call of a wait method, or one passing a wait method uncalled
+    (the calls `_calls` looks at; most calls are neither)."""
+    func = call.func
+    if type(func) is ast.Attribute and func.attr in WAIT_METHODS:
+        return True
+    for argument in call.args:
+        if type(argument) is ast.Attribute and argument.attr in WAIT_METHODS:
+            return True
+    for keyword in call.keywords:
+        if type(keyword.value) is ast.Attribute and keyword.value.attr in WAIT_METHODS:
+            return True
+    return False
 
 
 def _eager_test(facts) -> bool:

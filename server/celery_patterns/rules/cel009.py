@@ -159,6 +159,11 @@ _DATA_STORE_WORDS = frozenset(
 )
 
 
+# What a cancelling function's name or code says, in any case (`cancel_job`, `ABORTED`,
+# `terminate`): a module without any has no canceller to look at.
+_CANCEL_STEMS = ("cancel", "abort", "stop", "terminat")
+
+
 class CancelWithoutRevoke(Rule):
     code = "CEL009"
     name = "cancel-without-revoke"
@@ -166,7 +171,6 @@ class CancelWithoutRevoke(Rule):
     severity = Severity.MEDIUM
     fix_safety = FixSafety.UNSAFE
     fix_title = "Revoke the PENDING children with `app.control.revoke(..., terminate=False)`"
-    triggers = tuple(w for stem in ("cancel", "abort", "stop", "terminat") for w in (stem, stem.title(), stem.upper()))
 
     uses_project = True  # whether the service revokes anywhere, and what its routes start through helpers
 
@@ -174,7 +178,7 @@ class CancelWithoutRevoke(Rule):
         return True  # a route module of a service that revokes nothing needs no cancel word (the check is cheap)
 
     def check(self, facts, settings):
-        if super().applies_to(facts.source, settings):
+        if any(facts.index.mentions(stem) for stem in _CANCEL_STEMS):
             yield from self._cancellers(facts, settings)
         found = _first_start_in_routes(facts)
         if found is not None:
