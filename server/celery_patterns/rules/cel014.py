@@ -67,7 +67,8 @@ class TaskRouteMismatch(Rule):
     name = "task-route-mismatch"
     message = "this route or dispatch sends work to a queue no worker of the workspace consumes"
     severity = Severity.MEDIUM
-    triggers = ("ROUTES", "routes", "signature", "Signature", "subtask", "send_task", "task")
+    # (`task`, which `send_task` and `subtask` hold, first: most modules of a service say it early)
+    triggers = ("task", "signature", "Signature", "routes", "ROUTES")
     uses_project = True
 
     def check(self, facts, settings):
