@@ -216,7 +216,11 @@ def canvas_kind(facts: ModuleFacts, node: ast.AST | None) -> str | None:
     """'group', 'chord', 'chain' or 'signature' when `node` calls that Celery constructor."""
     if not isinstance(node, ast.Call):
         return None
-    qualname = facts.resolve(node.func)
+    return _canvas_named(facts.resolve(node.func))
+
+
+def _canvas_named(qualname: str | None) -> str | None:
+    """The kind of signature the Celery constructor `qualname` (resolved) makes, or None."""
     if qualname is None:
         return None
     for kind, names in CANVAS.items():
@@ -498,14 +502,17 @@ def canvas_built(facts: ModuleFacts, expr: ast.AST | None, depth: int = 0) -> st
         return canvas_built(facts, expr.value, depth + 1)
     if isinstance(expr, ast.Call):
         qualname = facts.resolve(expr.func)
-        if qualname is not None:
-            for kind in _BUILT_KINDS:
-                if qualname in CANVAS[kind]:
-                    return kind
-            if qualname.startswith("builtins.") and any(m in ("celery", "celery.canvas") for m in facts.star_imports):
-                kind = qualname[len("builtins.") :]
-                if kind in _BUILT_KINDS:
-                    return kind
+        kind = _canvas_named(qualname)
+        if kind in _BUILT_KINDS:
+            return kind
+        if (
+            qualname is not None
+            and qualname.startswith("builtins.")
+            and any(m in ("celery", "celery.canvas") for m in facts.star_imports)
+        ):
+            kind = qualname[len("builtins.") :]
+            if kind in _BUILT_KINDS:
+                return kind
         func = expr.func  # `group(sigs).set(queue="rag")` is still the group
         if isinstance(func, ast.Attribute) and func.attr in SAME_SIGNATURE_METHODS:
             return canvas_built(facts, func.value, depth + 1)

@@ -51,7 +51,7 @@ from .celery import (
     status_check,
 )
 from .control import always_exits, block_of
-from .facts import SCOPE_NODES, ModuleFacts, Scope, position_key
+from .facts import COMPREHENSION_NODES, SCOPE_NODES, ModuleFacts, Scope, position_key
 
 ALL_STATES = STATES
 # Where a `.get()` cannot block. RECEIVED/RETRY/REJECTED are ignored on purpose: the
@@ -570,12 +570,7 @@ def is_failure_only(states: frozenset[str]) -> bool:
 
 # --- result expressions -------------------------------------------------------------------
 # Values that are never a Celery result, whatever their methods are called.
-_LITERALS = frozenset(
-    {
-        *(ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set),
-        *(ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
-    }
-)
+_LITERALS = frozenset({ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, *COMPREHENSION_NODES})
 
 
 def is_result(facts: ModuleFacts, expr: ast.AST, settings) -> bool:

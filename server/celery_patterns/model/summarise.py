@@ -808,13 +808,11 @@ class _Summariser:
         blocks: list = []
         inside: list = []
         outside: list = []
-        # (comprehensions pick a scope's calls and tests from its nodes faster than one loop)
-        call_type, if_type = ast.Call, ast.If
-        for call in [node for node in scope.nodes if type(node) is call_type]:
-            self._call(call, calls, blocks)
-        if branches:
-            for test in [node for node in scope.nodes if type(node) is if_type]:
-                self._task_branches(test, inside, outside)
+        for node in scope.nodes:
+            if type(node) is ast.Call:
+                self._call(node, calls, blocks)
+            elif branches and type(node) is ast.If:
+                self._task_branches(node, inside, outside)
         function = Function(
             name,
             isinstance(definition, ast.AsyncFunctionDef),
