@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import TypeGuard, cast
 
 from ..config import parse_app_import
 from .facts import FUNCTION_NODES, ModuleFacts, Scope, position_key
@@ -141,10 +141,10 @@ def status_check(facts: ModuleFacts, node: ast.AST) -> StatusCheck | None:
             if _is_status_attribute(subject) and (states := state_names(facts, other)):
                 return check_of(facts, node, subject, states, positive)
         return None
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args and not node.keywords:
-        states = STATUS_METHODS.get(node.func.attr)
-        if states is not None and not _is_module_reference(facts, node.func.value):
-            return check_of(facts, node, node.func, states, True)
+    if isinstance(node, ast.Call) and may_be_status_check(node):
+        method = cast(ast.Attribute, node.func)  # (`E.ready()`: a status method called without arguments)
+        if not _is_module_reference(facts, method.value):
+            return check_of(facts, node, method, STATUS_METHODS[method.attr], True)
     return None
 
 
