@@ -25,6 +25,9 @@ from celery_patterns.ftypes import Position, Range, TextEdit
 from celery_patterns.source import LineIndex, apply_edits
 
 SERVER = [sys.executable, "-m", "celery_patterns", "lsp"]
+# The server with one kind of background work held until the test releases it (held_server.py).
+HELD_SERVER = str(Path(__file__).with_name("held_server.py"))
+RELEASE = "release-the-held-work"  # what held_server.py waits for (importing it would patch this process)
 CLIENTS = ["visual-studio-code", "neovim"]
 TIMEOUT = 15.0
 

@@ -7,14 +7,11 @@ import asyncio
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest_lsp
 from lsprotocol import types
-from lspsession import CLIENTS, make_client, start, until
+from lspsession import CLIENTS, HELD_SERVER, RELEASE, TIMEOUT, make_client, start, until
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-RELEASE = "release-the-indexer"  # what held_indexer.py waits for (not imported: it patches the model)
 
 WORKER = textwrap.dedent('''\
     from celery import Celery
@@ -285,17 +282,17 @@ SEARCH = textwrap.dedent("""\
     def search(project_dir, database_name, query):
         return []
 """)
-REFRESHED_WITHIN = 2.0  # seconds (the issue's target, 300 ms, is the benchmark's)
 
 
 async def codes_become(session, uri: str, expected: set[str], since: float) -> None:
-    """The document's diagnostic codes become `expected` within REFRESHED_WITHIN of `since`."""
+    """The document's diagnostic codes become `expected` (within TIMEOUT of `since`: how soon is
+    a speed, which no test here times)."""
     while True:
         found = {d.code for d in await session.diagnostics(uri)}
         if found == expected:
             return
-        if time.monotonic() - since > REFRESHED_WITHIN:
-            raise AssertionError(f"diagnostics {found}, not {expected}, {REFRESHED_WITHIN} s after the change")
+        if time.monotonic() - since > TIMEOUT:
+            raise AssertionError(f"diagnostics {found}, not {expected}, {TIMEOUT} s after the change")
         await asyncio.sleep(0.02)
 
 
@@ -355,11 +352,9 @@ OWN = textwrap.dedent("""\
 """)
 
 
-# A server whose indexer waits for the test (the race against a fast indexer lost in CI once).
+# A server whose indexer waits for the test to release it.
 @pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, str(Path(__file__).with_name("held_indexer.py"))], client_factory=make_client
-    ),
+    config=ClientServerConfig(server_command=[sys.executable, HELD_SERVER, "indexer"], client_factory=make_client),
     params=CLIENTS,
 )
 async def held_client(lsp_client: LanguageClient, request):
