@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import ctypes
 import functools
-import gc
 import hashlib
 import importlib
 import io
@@ -39,7 +37,7 @@ from ..ftypes import FileReport, Finding, Fix, FixSafety, TextEdit
 from ..model.build import summarise_source
 from ..model.project import Project
 from ..source import edit_between
-from . import actions, transport, workspace
+from . import actions, memory, transport, workspace
 from .checking import DocumentCheck, check_document, disabled
 from .convert import (
     Rendered,
@@ -604,7 +602,7 @@ class CeleryPatternsServer(LanguageServer):
 
     def _give_back_memory(self) -> None:
         if not self.shut_down:
-            self.checks.submit(_give_back_memory)
+            self.checks.submit(memory.give_back)
 
     async def noqa_edit(self, finding: Finding, result: DocumentCheck) -> TextEdit | None:
         """The edit of "Disable CELnnn for this line": from the line alone, else (a line
@@ -733,13 +731,3 @@ def _warm_up(protocol: Protocol) -> None:
             pass
     except Exception:
         logging.getLogger(__name__).exception("warming up the fixes")
-
-
-def _give_back_memory() -> None:
-    """Collect what the closed documents left (their trees hold cycles) and hand the freed
-    pages back to the system: CPython's allocator and glibc's keep them for reuse otherwise."""
-    gc.collect()
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
