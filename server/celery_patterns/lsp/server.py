@@ -43,7 +43,7 @@ from pygls.capabilities import get_capability
 from pygls.uris import to_fs_path
 
 from ..stack import deep_threads_from_now
-from . import actions, memory, navigation
+from . import actions, navigation
 from .convert import (
     SOURCE,
     choose_encoding,
@@ -469,7 +469,6 @@ def start(tcp: str | None = None) -> None:
     # the default thresholds turn some checks of a large file into 3x slower ones.
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    memory.map_large_blocks()
     # Every thread from now on (the event loop's below, the check and fix workers it starts)
     # has a stack deep code cannot overflow; the main thread only waits.
     deep_threads_from_now()
