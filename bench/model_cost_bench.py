@@ -42,10 +42,7 @@ BASELINE_COMMIT = "c7e1ddb"
 TREE = cli_bench.WORK / "model-cost-tree"
 BASELINE_VENV = cli_bench.WORK / f"baseline-{BASELINE_COMMIT}"
 EDITED = "celery/app/base.py"  # as bench/cache_bench.py: a large module, its interface kept
-# Both versions run from compiled bytecode, as installed packages do (pip compiles them; a
-# PYTHONDONTWRITEBYTECODE environment would have ours compile its modules on every run).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-ENV["PYTHONPYCACHEPREFIX"] = str(cli_bench.WORK / "pycache")
+ENV = cli_bench.ENV  # (from compiled bytecode, as installed packages run)
 # The baseline runs its own installed package, never one that PYTHONPATH points to.
 BASELINE_ENV = {k: v for k, v in ENV.items() if k != "PYTHONPATH"}
 
