@@ -16,9 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest_lsp
 from lsprotocol import types
 from pygls.protocol import default_converter
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from celery_patterns.ftypes import Position, Range, TextEdit
@@ -214,3 +215,19 @@ def codes(diagnostics) -> list[str]:
 
 def lines(diagnostics, code: str = "CEL002") -> list[int]:
     return [d.range.start.line for d in diagnostics if d.code == code]
+
+
+def held_client_fixture(work: str, params: list[str]):
+    """A `held_client` fixture: a client of held_server.py, whose `work` ("indexer" or
+    "workspace-check") waits until the test creates RELEASE."""
+
+    @pytest_lsp.fixture(
+        config=ClientServerConfig(server_command=[sys.executable, HELD_SERVER, work], client_factory=make_client),
+        params=params,
+    )
+    async def held_client(lsp_client: LanguageClient, request):
+        lsp_client.spec = request.param
+        yield
+        await asyncio.wait_for(lsp_client.shutdown_session(), 10)
+
+    return held_client

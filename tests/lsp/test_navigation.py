@@ -4,14 +4,11 @@ workspace symbols, and the diagnostics of one service following edits of the oth
 from __future__ import annotations
 
 import asyncio
-import sys
 import textwrap
 import time
 
-import pytest_lsp
 from lsprotocol import types
-from lspsession import CLIENTS, HELD_SERVER, RELEASE, TIMEOUT, make_client, start, until
-from pytest_lsp import ClientServerConfig, LanguageClient
+from lspsession import CLIENTS, RELEASE, TIMEOUT, held_client_fixture, start, until
 
 WORKER = textwrap.dedent('''\
     from celery import Celery
@@ -352,15 +349,7 @@ OWN = textwrap.dedent("""\
 """)
 
 
-# A server whose indexer waits for the test to release it.
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, HELD_SERVER, "indexer"], client_factory=make_client),
-    params=CLIENTS,
-)
-async def held_client(lsp_client: LanguageClient, request):
-    lsp_client.spec = request.param
-    yield
-    await asyncio.wait_for(lsp_client.shutdown_session(), 10)
+held_client = held_client_fixture("indexer", CLIENTS)  # the indexer waits for the test to release it
 
 
 async def test_requests_before_the_model_is_indexed_answer_from_what_is_known(held_client, tmp_path):

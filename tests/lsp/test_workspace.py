@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from lspsession import HELD_SERVER, PYPROJECT, RELEASE, SLEEPY, lines, make_client, start, until
-from pytest_lsp import ClientServerConfig, LanguageClient
+from lspsession import PYPROJECT, RELEASE, SLEEPY, held_client_fixture, lines, start, until
 
 
 def make_workspace(root, files: int = 6):
@@ -96,17 +93,8 @@ async def test_workspace_pull_diagnostics(client, tmp_path):
     assert session.pull or client.published  # push clients got the buffer's diagnostics as usual
 
 
-# A server whose workspace check, 10 files in, waits for the test to release it.
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, HELD_SERVER, "workspace-check"], client_factory=make_client
-    ),
-    params=["visual-studio-code"],
-)
-async def held_client(lsp_client: LanguageClient, request):
-    lsp_client.spec = request.param
-    yield
-    await asyncio.wait_for(lsp_client.shutdown_session(), 10)
+# The workspace check, 10 files in, waits for the test to release it.
+held_client = held_client_fixture("workspace-check", ["visual-studio-code"])
 
 
 async def test_workspace_check_does_not_block_edits(held_client, tmp_path):
