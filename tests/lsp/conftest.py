@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lspsession import CLIENTS, PYPROJECT, SERVER, make_client
+from lspsession import CLIENTS, PYPROJECT, SERVER, end_session, make_client
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 
@@ -15,13 +14,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 async def client(lsp_client: LanguageClient, request):
     lsp_client.spec = request.param
     yield
-    if lsp_client.capabilities is None:  # the test failed before `initialize`
-        lsp_client.exit(None)
-    try:  # the server must exit promptly on shutdown + exit, whatever it was doing
-        await asyncio.wait_for(lsp_client.shutdown_session(), 10)
-    except asyncio.TimeoutError:
-        lsp_client._server.kill()
-        raise AssertionError("the server did not exit after shutdown and exit") from None
+    await end_session(lsp_client)
 
 
 @pytest.fixture

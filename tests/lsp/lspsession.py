@@ -228,6 +228,17 @@ def held_client_fixture(work: str, params: list[str]):
     async def held_client(lsp_client: LanguageClient, request):
         lsp_client.spec = request.param
         yield
-        await asyncio.wait_for(lsp_client.shutdown_session(), 10)
+        await end_session(lsp_client)
 
     return held_client
+
+
+async def end_session(lsp_client: LanguageClient) -> None:
+    """Shut the server down; it must exit promptly on shutdown + exit, whatever it was doing."""
+    if lsp_client.capabilities is None:  # the test failed before `initialize`
+        lsp_client.exit(None)
+    try:
+        await asyncio.wait_for(lsp_client.shutdown_session(), 10)
+    except asyncio.TimeoutError:
+        lsp_client._server.kill()
+        raise AssertionError("the server did not exit after shutdown and exit") from None
